@@ -1,0 +1,100 @@
+#ifndef CR_AWS_CLIENT_H
+#define CR_AWS_CLIENT_H
+/*
+ * The cognito-identity client: endpoint, credentials, SigV4 signing, libcurl multi transport
+ * with retries, per-operation token buckets and a parallelism bound.
+ *
+ * Many calls run at once through cr_aws_perform(); the typed helpers below are one-call
+ * conveniences on top of it. A client is used from one thread at a time.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/cognito.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+struct cr_aws_client;
+
+/** What the command line (and tests) decide; NULL/0 members mean "resolve the default". */
+struct cr_aws_options {
+    const char *region;       /* --region */
+    const char *profile;      /* --profile */
+    const char *endpoint_url; /* --endpoint-url */
+    unsigned parallelism;     /* --parallelism; 0 = 8 */
+    unsigned max_attempts;    /* 0 = 5 */
+    uint32_t max_retry_ms;    /* total time spent waiting between retries; 0 = 20000 */
+    uint32_t connect_timeout_ms; /* 0 = 5000 */
+    uint32_t timeout_ms;         /* per attempt; 0 = 30000 */
+    size_t max_response_bytes;   /* 0 = 8 MiB */
+    double rate_per_second[CR_OP_COUNT]; /* 0 = the default for that operation; <0 = unlimited */
+    bool debug;                  /* log each call (redacted) to stderr */
+};
+
+/**
+ * Creates a client: resolves region, endpoint and credentials (aws/config.h,
+ * aws/credentials.h). Returns 0, CR_EAUTH (no credentials; the message names every source
+ * tried), CR_EINVALID (no region, bad endpoint) or CR_ENOMEM.
+ */
+int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts) CR_WARN_UNUSED;
+/** Frees the client, wiping credentials. Accepts NULL. */
+void cr_aws_client_free(struct cr_aws_client *client);
+/** The resolved region. Borrowed. */
+const char *cr_aws_client_region(const struct cr_aws_client *client);
+/** The resolved endpoint URL. Borrowed. */
+const char *cr_aws_client_endpoint(const struct cr_aws_client *client);
+/** The account id (STS GetCallerIdentity on first use, then cached). Borrowed via out. */
+int cr_aws_client_account_id(struct cr_aws_client *client, const char **out) CR_WARN_UNUSED;
+/** Number of HTTP requests sent per operation since creation (attempts included). */
+unsigned long cr_aws_client_request_count(const struct cr_aws_client *client,
+                                          enum cr_cognito_op op);
+
+/** One call; fill op and body, then cr_aws_perform(). */
+struct cr_aws_call {
+    enum cr_cognito_op op;
+    struct cr_buf body; /* request JSON; owned, disposed by cr_aws_call_dispose */
+    /* results */
+    int result;           /* 0, CR_ESERVICE, CR_ETHROTTLED, CR_EAMBIGUOUS, CR_EIO, CR_ETIMEOUT */
+    long http_status;
+    struct cr_buf response; /* response body (capped) */
+    struct cr_cognito_error error; /* when result == CR_ESERVICE or CR_ETHROTTLED */
+    unsigned attempts;
+    void *user; /* caller's */
+};
+
+void cr_aws_call_init(struct cr_aws_call *call, enum cr_cognito_op op);
+void cr_aws_call_dispose(struct cr_aws_call *call);
+
+/**
+ * Performs n calls concurrently (at most `parallelism` in flight, token buckets respected),
+ * retrying retryable failures. Each call's result is set; the return value is 0 when every
+ * call succeeded, otherwise the first failing call's result (cr_error_set names operation,
+ * service error type and message). CreateIdentityPool is never retried after an ambiguous
+ * failure (timeout, reset, 5xx): its result is CR_EAMBIGUOUS.
+ */
+int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls, size_t n) CR_WARN_UNUSED;
+
+/* ---- one-call helpers. On CR_ESERVICE the message is "Op target: Type: message". ---- */
+
+int cr_cognito_create_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
+                           const struct cr_cognito_pool *desired) CR_WARN_UNUSED;
+int cr_cognito_update_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
+                           const struct cr_cognito_pool *desired) CR_WARN_UNUSED;
+int cr_cognito_describe_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
+                             const char *pool_id) CR_WARN_UNUSED;
+int cr_cognito_delete_pool(struct cr_aws_client *c, const char *pool_id) CR_WARN_UNUSED;
+/** Every page of ListIdentityPools (MaxResults 60), concatenated into out. */
+int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *out) CR_WARN_UNUSED;
+int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out,
+                         const char *pool_id) CR_WARN_UNUSED;
+int cr_cognito_set_roles(struct cr_aws_client *c, const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
+int cr_cognito_get_principal_tags(struct cr_aws_client *c, struct cr_cognito_principal_tags *out,
+                                  const char *pool_id, const char *provider) CR_WARN_UNUSED;
+int cr_cognito_set_principal_tags(struct cr_aws_client *c,
+                                  const struct cr_cognito_principal_tags *pt) CR_WARN_UNUSED;
+int cr_cognito_tag(struct cr_aws_client *c, const char *arn, const struct cr_strmap *tags) CR_WARN_UNUSED;
+int cr_cognito_untag(struct cr_aws_client *c, const char *arn, const struct cr_strlist *keys) CR_WARN_UNUSED;
+int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const char *arn) CR_WARN_UNUSED;
+
+#endif

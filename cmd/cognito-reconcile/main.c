@@ -1,0 +1,42 @@
+/* cognito-reconcile: declarative manager for Amazon Cognito identity pools. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cognito-reconcile/cmd.h"
+
+#define CR_VERSION "0.1.0"
+
+static const struct cr_command s_commands[] = {
+    {"validate", "check manifests offline", cr_cmd_validate},
+};
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: cognito-reconcile <command> [options] [PATH...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf(out, "\nrun 'cognito-reconcile <command> --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return CR_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        s_usage(stdout);
+        return CR_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("cognito-reconcile %s\n", CR_VERSION);
+        return CR_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
+        if (strcmp(argv[1], s_commands[i].name) == 0)
+            return s_commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cognito-reconcile: unknown command '%s'\n", argv[1]);
+    s_usage(stderr);
+    return CR_EXIT_ERROR;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the test suite need, when missing.
+# As root: apt-get installs them. Otherwise: prints the exact command and stops.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
+  libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libcmocka-dev
+  libmicrohttpd-dev libinih-dev awscli nodejs npm curl git)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages; run:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,33 @@
+#ifndef CR_TESTS_SUPPORT_CR_TEST_H
+#define CR_TESTS_SUPPORT_CR_TEST_H
+/* Shared by every cmocka test: assert_ok() prints the last error message on failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "util/error.h"
+
+#define assert_ok(expr)                                                                       \
+    do {                                                                                      \
+        int cr__rc = (expr);                                                                  \
+        if (cr__rc != 0) {                                                                    \
+            print_error("%s failed (%d): %s\n", #expr, cr__rc, cr_error_last());              \
+            fail();                                                                           \
+        }                                                                                     \
+    } while (0)
+
+/** Path under the source tree ($CR_SOURCE_DIR/rel); static buffer per call site use. */
+const char *cr_test_source_path(const char *rel);
+/** Path under shared/ ($CR_SHARED_DIR/rel). */
+const char *cr_test_shared_path(const char *rel);
+/** Creates a fresh temporary directory; returns its path (heap; caller frees). */
+char *cr_test_tmpdir(void);
+/** Removes a directory tree (rm -rf), for tmpdirs. */
+void cr_test_rmtree(const char *path);
+/** Writes text to path (creating parent folders). Returns 0 or -1. */
+int cr_test_write_file(const char *path, const char *text);
+
+#endif

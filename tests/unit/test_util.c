@@ -1,0 +1,129 @@
+#include "tests/support/cr_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+#include "util/strutil.h"
+
+static void test_util__buf_appends_and_terminates(void **state)
+{
+    (void)state;
+    struct cr_buf b = CR_BUF_INIT;
+    assert_ok(cr_buf_puts(&b, "abc"));
+    assert_ok(cr_buf_printf(&b, "-%d-", 42));
+    assert_string_equal(cr_buf_cstr(&b), "abc-42-");
+    assert_int_equal(b.len, 7);
+    cr_buf_dispose_secure(&b);
+    assert_null(b.ptr);
+}
+
+static void test_util__buf_limit_is_sticky(void **state)
+{
+    (void)state;
+    struct cr_buf b;
+    cr_buf_init_limit(&b, 4);
+    assert_ok(cr_buf_puts(&b, "abcd"));
+    assert_int_equal(cr_buf_puts(&b, "e"), CR_ENOMEM);
+    assert_true(cr_buf_oom(&b));
+    assert_int_equal(cr_buf_puts(&b, ""), CR_ENOMEM);
+    cr_buf_dispose(&b);
+}
+
+static void test_util__strmap_sorted_set_get_remove(void **state)
+{
+    (void)state;
+    struct cr_strmap m = {0}, n = {0};
+    assert_ok(cr_strmap_set(&m, "b", "2"));
+    assert_ok(cr_strmap_set(&m, "a", "1"));
+    assert_ok(cr_strmap_set(&m, "c", "3"));
+    assert_ok(cr_strmap_set(&m, "b", "two"));
+    assert_int_equal(m.len, 3);
+    assert_string_equal(m.items[0].key, "a");
+    assert_string_equal(cr_strmap_get(&m, "b"), "two");
+    assert_true(cr_strmap_remove(&m, "a"));
+    assert_false(cr_strmap_remove(&m, "a"));
+    assert_null(cr_strmap_get(&m, "a"));
+    assert_ok(cr_strmap_copy(&n, &m));
+    assert_true(cr_strmap_equal(&m, &n));
+    assert_ok(cr_strmap_set(&n, "c", "x"));
+    assert_false(cr_strmap_equal(&m, &n));
+    cr_strmap_dispose(&m);
+    cr_strmap_dispose(&n);
+}
+
+static void test_util__strlist_set_equality_ignores_order(void **state)
+{
+    (void)state;
+    struct cr_strlist a = {0}, b = {0};
+    assert_ok(cr_strlist_push(&a, "x"));
+    assert_ok(cr_strlist_push(&a, "y"));
+    assert_ok(cr_strlist_push(&b, "y"));
+    assert_ok(cr_strlist_push(&b, "x"));
+    assert_true(cr_strlist_set_equal(&a, &b));
+    assert_ok(cr_strlist_push(&b, "z"));
+    assert_false(cr_strlist_set_equal(&a, &b));
+    cr_strlist_dispose(&a);
+    cr_strlist_dispose(&b);
+}
+
+static void test_util__suggest_finds_near_miss(void **state)
+{
+    (void)state;
+    const char *keys[] = {"allowClassicFlow", "allowUnauthenticatedIdentities", "tags"};
+    assert_string_equal(cr_str_suggest("alowClassicFlow", keys, 3), "allowClassicFlow");
+    assert_null(cr_str_suggest("zzzzzzzz", keys, 3));
+}
+
+static void test_util__utf8_validation(void **state)
+{
+    (void)state;
+    assert_true(cr_utf8_valid("h\xc3\xa9llo", 6));
+    assert_false(cr_utf8_valid("\xc0\xaf", 2));     /* overlong */
+    assert_false(cr_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    assert_false(cr_utf8_valid("\xe2\x82", 2));     /* truncated */
+    assert_int_equal(cr_utf8_length("h\xc3\xa9", 3), 2);
+}
+
+static void test_util__arena_allocates_zeroed_aligned(void **state)
+{
+    (void)state;
+    struct cr_arena a;
+    cr_arena_init(&a);
+    for (int i = 0; i < 10000; i++) {
+        long *p = cr_arena_alloc(&a, sizeof(long) * 3);
+        assert_non_null(p);
+        assert_int_equal(((uintptr_t)p) % sizeof(long), 0);
+        assert_int_equal(p[2], 0);
+    }
+    assert_string_equal(cr_arena_strdup(&a, "hi"), "hi");
+    assert_null(cr_arena_strdup(&a, NULL));
+    cr_arena_dispose(&a);
+}
+
+static void test_util__error_prefix(void **state)
+{
+    (void)state;
+    cr_error_set("inner %d", 1);
+    cr_error_prefix("outer");
+    assert_string_equal(cr_error_last(), "outer: inner 1");
+    cr_error_clear();
+    assert_string_equal(cr_error_last(), "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_util__buf_appends_and_terminates),
+        cmocka_unit_test(test_util__buf_limit_is_sticky),
+        cmocka_unit_test(test_util__strmap_sorted_set_get_remove),
+        cmocka_unit_test(test_util__strlist_set_equality_ignores_order),
+        cmocka_unit_test(test_util__suggest_finds_near_miss),
+        cmocka_unit_test(test_util__utf8_validation),
+        cmocka_unit_test(test_util__arena_allocates_zeroed_aligned),
+        cmocka_unit_test(test_util__error_prefix),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

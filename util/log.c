@@ -1,0 +1,45 @@
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+static atomic_bool s_debug;
+
+void cr_log_set_debug(bool on)
+{
+    atomic_store(&s_debug, on);
+}
+
+bool cr_log_debug_enabled(void)
+{
+    return atomic_load(&s_debug);
+}
+
+static void s_write(const char *prefix, const char *fmt, va_list ap)
+{
+    char line[8192];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    /* one fputs per line so lines from several threads do not interleave */
+    char out[8300];
+    snprintf(out, sizeof(out), "%s%s\n", prefix, line);
+    fputs(out, stderr);
+}
+
+void cr_log_debug(const char *fmt, ...)
+{
+    if (!cr_log_debug_enabled())
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    s_write("debug: ", fmt, ap);
+    va_end(ap);
+}
+
+void cr_log_info(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_write("", fmt, ap);
+    va_end(ap);
+}

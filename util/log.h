@@ -1,0 +1,17 @@
+#ifndef CR_UTIL_LOG_H
+#define CR_UTIL_LOG_H
+/* Logging to stderr. Debug lines only with --debug. Callers redact secrets before logging. */
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/** Turns debug logging on or off (process-wide). */
+void cr_log_set_debug(bool on);
+/** True when debug logging is on. */
+bool cr_log_debug_enabled(void);
+/** Writes "debug: ..." to stderr when debug logging is on. */
+void cr_log_debug(const char *fmt, ...) CR_PRINTF(1, 2);
+/** Writes a progress or warning line to stderr. */
+void cr_log_info(const char *fmt, ...) CR_PRINTF(1, 2);
+
+#endif

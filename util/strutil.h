@@ -1,0 +1,28 @@
+#ifndef CR_UTIL_STRUTIL_H
+#define CR_UTIL_STRUTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Levenshtein distance between a and b (for "did you mean" suggestions). */
+size_t cr_str_edit_distance(const char *a, const char *b);
+
+/** The candidate closest to word within a small distance, or NULL. Borrowed. */
+const char *cr_str_suggest(const char *word, const char *const *candidates, size_t n);
+
+/** True if the bytes are valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool cr_utf8_valid(const char *s, size_t len);
+
+/** Decodes one UTF-8 code point at s (len bytes left); returns its length or 0 if invalid. */
+size_t cr_utf8_decode(const char *s, size_t len, uint32_t *out);
+
+/** Number of code points in valid UTF-8 text. */
+size_t cr_utf8_length(const char *s, size_t len);
+
+/** Monotonic clock in milliseconds. */
+uint64_t cr_now_ms(void);
+
+/** Wall clock in seconds since the epoch. */
+int64_t cr_time_now(void);
+
+#endif
