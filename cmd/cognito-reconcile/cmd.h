@@ -5,6 +5,11 @@
  * 2 changes present (plan --detailed-exitcode, drift). Only cmd/ maps error codes to exit
  * statuses and stderr text.
  */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "util/error.h"
+#include "util/strmap.h"
 
 enum { CR_EXIT_OK = 0, CR_EXIT_ERROR = 1, CR_EXIT_CHANGES = 2 };
 
@@ -15,5 +20,93 @@ struct cr_command {
 };
 
 int cr_cmd_validate(int argc, char **argv);
+int cr_cmd_plan(int argc, char **argv);
+int cr_cmd_apply(int argc, char **argv);
+int cr_cmd_drift(int argc, char **argv);
+int cr_cmd_export(int argc, char **argv);
+
+/* ---- options.c: the one option parser shared by every subcommand ---- */
+
+/** The subcommand an option list is parsed for; decides which options are accepted. */
+enum cr_cli_verb {
+    CR_CLI_VALIDATE = 1 << 0,
+    CR_CLI_PLAN = 1 << 1,
+    CR_CLI_APPLY = 1 << 2,
+    CR_CLI_DRIFT = 1 << 3,
+    CR_CLI_EXPORT = 1 << 4,
+};
+
+enum cr_cli_output { CR_CLI_OUTPUT_TEXT, CR_CLI_OUTPUT_JSON, CR_CLI_OUTPUT_MARKDOWN };
+
+#define CR_CLI_DEFAULT_STACK       "default"
+#define CR_CLI_DEFAULT_PARALLELISM 8u
+#define CR_CLI_MAX_PARALLELISM     256u
+
+/** Everything the command line says. Strings are borrowed from argv. */
+struct cr_cli_options {
+    enum cr_cli_verb verb;
+    const char *region;       /* --region */
+    const char *profile;      /* --profile */
+    const char *endpoint_url; /* --endpoint-url */
+    const char *stack;        /* --stack; "default" unless given */
+    enum cr_cli_output output;
+    bool output_given;
+    unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */
+    bool prune;
+    bool allow_replace;
+    bool auto_approve;
+    bool detailed_exitcode;
+    const char *out_file; /* --out */
+    bool debug;
+    bool no_color;
+    bool help;
+    /* export */
+    bool all;                /* --all */
+    struct cr_strlist ids;   /* --id (repeatable); owned */
+    /* git sources (design §6): filled by --git-ref / --git-dir */
+    const char *git_ref;
+    const char *git_dir;
+    /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
+    struct cr_strlist paths;
+};
+
+/** Zeroes opts and sets the defaults (stack "default", parallelism 8, text output). */
+void cr_cli_options_init(struct cr_cli_options *opts, enum cr_cli_verb verb);
+/** Frees the lists held by opts. */
+void cr_cli_options_dispose(struct cr_cli_options *opts);
+
+/**
+ * Parses argv (argv[0] is the subcommand name) into out, which must have been initialised
+ * with cr_cli_options_init for the verb. Accepts `--opt VALUE`, `--opt=VALUE` and `--` to
+ * end options. Returns 0, or CR_EINVALID for an unknown option, an option the verb does
+ * not take, a missing or malformed value (the message names the option and suggests the
+ * closest known one).
+ */
+int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv) CR_WARN_UNUSED;
+
+/** Prints the verb's usage and the options it accepts. */
+void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
+                          const char *description);
+
+/** "text", "json", "markdown". Static string. */
+const char *cr_cli_output_name(enum cr_cli_output output);
+
+/**
+ * True when text output to fp should be coloured: fp is a terminal, NO_COLOR is unset or
+ * empty, TERM is not "dumb", and --no-color was not given.
+ */
+bool cr_cli_use_color(const struct cr_cli_options *opts, FILE *fp);
+
+/* ---- report.c: error codes to exit statuses and stderr text ---- */
+
+/**
+ * Prints the last error (cr_error_last) for code to stderr as "error: ..." with a hint
+ * where one helps (credentials, stale plan, refused replacement) and returns the exit
+ * status for it (CR_EXIT_ERROR).
+ */
+int cr_cli_fail(int code);
+
+/** Prints "error: <formatted message>" to stderr and returns CR_EXIT_ERROR. */
+int cr_cli_failf(const char *fmt, ...) CR_PRINTF(1, 2);
 
 #endif

@@ -1,0 +1,287 @@
+/*
+ * The option parser shared by every subcommand: one table says which options exist, what
+ * they take and which verbs accept them, so `--help`, error messages and parsing agree.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cognito-reconcile/cmd.h"
+#include "util/strutil.h"
+
+enum s_kind { S_FLAG, S_STRING, S_UINT, S_OUTPUT, S_LIST };
+
+struct s_option {
+    const char *name;    /* "--region" */
+    const char *metavar; /* value placeholder for --help; NULL for flags */
+    unsigned verbs;      /* CR_CLI_* mask of the verbs that accept it */
+    enum s_kind kind;
+    size_t offset; /* of the member in struct cr_cli_options */
+    const char *help;
+};
+
+#define S_AWS   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT)
+#define S_DIFF  (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
+#define S_ALL   (CR_CLI_VALIDATE | S_AWS)
+#define S_OFF(m) offsetof(struct cr_cli_options, m)
+
+static const struct s_option s_options[] = {
+    {"--region", "REGION", S_AWS, S_STRING, S_OFF(region),
+     "AWS region for manifests without metadata.region (default: AWS config)"},
+    {"--profile", "NAME", S_AWS, S_STRING, S_OFF(profile),
+     "named profile from the AWS config/credentials files"},
+    {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
+     "cognito-identity endpoint (e.g. a local emulator)"},
+    {"--stack", "NAME", S_AWS, S_STRING, S_OFF(stack),
+     "ownership stack: only pools tagged with it are managed (default: default)"},
+    {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE, S_OUTPUT, S_OFF(output),
+     "text, json or markdown (default: text)"},
+    {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
+     "API calls in flight at once, 1-256 (default: 8)"},
+    {"--prune", NULL, S_DIFF, S_FLAG, S_OFF(prune),
+     "delete owned pools that are no longer in the manifests"},
+    {"--allow-replace", NULL, S_DIFF, S_FLAG, S_OFF(allow_replace),
+     "allow replacing a pool (destroys its identities) when an immutable field changes"},
+    {"--auto-approve", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(auto_approve),
+     "apply without asking for confirmation"},
+    {"--detailed-exitcode", NULL, CR_CLI_PLAN, S_FLAG, S_OFF(detailed_exitcode),
+     "exit 2 when the plan has changes, 0 when it has none"},
+    {"--out", "FILE", CR_CLI_PLAN | CR_CLI_EXPORT, S_STRING, S_OFF(out_file),
+     "plan: save the plan to FILE for `apply FILE`; export: write YAML to FILE"},
+    {"--all", NULL, CR_CLI_EXPORT, S_FLAG, S_OFF(all),
+     "export every pool in the region, owned or not"},
+    {"--id", "POOL_ID", CR_CLI_EXPORT, S_LIST, S_OFF(ids), "export this pool (repeatable)"},
+    /* Sources from git (design §6): the --git-ref REV and --git-dir DIR rows go here, filling
+     * opts->git_ref / opts->git_dir; the manifest loader in pipeline.c reads them. */
+    {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug),
+     "log every API call (redacted) to stderr"},
+    {"--no-color", NULL, S_ALL, S_FLAG, S_OFF(no_color), "never colour the output"},
+    {"--help", NULL, S_ALL, S_FLAG, S_OFF(help), "show this help"},
+};
+
+#define S_N_OPTIONS (sizeof(s_options) / sizeof(s_options[0]))
+
+static const char *s_verb_name(enum cr_cli_verb verb)
+{
+    switch (verb) {
+    case CR_CLI_VALIDATE:
+        return "validate";
+    case CR_CLI_PLAN:
+        return "plan";
+    case CR_CLI_APPLY:
+        return "apply";
+    case CR_CLI_DRIFT:
+        return "drift";
+    case CR_CLI_EXPORT:
+        return "export";
+    default:
+        return "?";
+    }
+}
+
+const char *cr_cli_output_name(enum cr_cli_output output)
+{
+    switch (output) {
+    case CR_CLI_OUTPUT_TEXT:
+        return "text";
+    case CR_CLI_OUTPUT_JSON:
+        return "json";
+    case CR_CLI_OUTPUT_MARKDOWN:
+        return "markdown";
+    default:
+        return "?";
+    }
+}
+
+void cr_cli_options_init(struct cr_cli_options *opts, enum cr_cli_verb verb)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->verb = verb;
+    opts->stack = CR_CLI_DEFAULT_STACK;
+    opts->parallelism = CR_CLI_DEFAULT_PARALLELISM;
+    opts->output = CR_CLI_OUTPUT_TEXT;
+}
+
+void cr_cli_options_dispose(struct cr_cli_options *opts)
+{
+    cr_strlist_dispose(&opts->ids);
+    cr_strlist_dispose(&opts->paths);
+}
+
+static const struct s_option *s_find(const char *name, size_t name_len)
+{
+    for (size_t i = 0; i < S_N_OPTIONS; i++)
+        if (strlen(s_options[i].name) == name_len &&
+            strncmp(s_options[i].name, name, name_len) == 0)
+            return &s_options[i];
+    return NULL;
+}
+
+static int s_unknown(const char *arg, size_t name_len, enum cr_cli_verb verb)
+{
+    char name[128];
+    const char *candidates[S_N_OPTIONS];
+    size_t n = 0;
+    snprintf(name, sizeof(name), "%.*s", (int)name_len, arg);
+    for (size_t i = 0; i < S_N_OPTIONS; i++)
+        if (s_options[i].verbs & verb)
+            candidates[n++] = s_options[i].name;
+    const char *best = cr_str_suggest(name, candidates, n);
+    if (best != NULL)
+        cr_error_set("%s: unknown option '%s' (did you mean '%s'?)", s_verb_name(verb), name,
+                     best);
+    else
+        cr_error_set("%s: unknown option '%s' (see 'cognito-reconcile %s --help')",
+                     s_verb_name(verb), name, s_verb_name(verb));
+    return CR_EINVALID;
+}
+
+static int s_parse_uint(unsigned *out, const char *name, const char *value)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || v < 1 ||
+        v > CR_CLI_MAX_PARALLELISM) {
+        cr_error_set("%s: expected a whole number from 1 to %u, got '%s'", name,
+                     CR_CLI_MAX_PARALLELISM, value);
+        return CR_EINVALID;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int s_parse_output(enum cr_cli_output *out, const char *name, const char *value)
+{
+    static const char *const names[] = {"text", "json", "markdown"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(value, names[i]) == 0) {
+            *out = (enum cr_cli_output)i;
+            return 0;
+        }
+    }
+    const char *best = cr_str_suggest(value, names, sizeof(names) / sizeof(names[0]));
+    cr_error_set("%s: unknown format '%s' (expected text, json or markdown%s%s%s)", name, value,
+                 best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+    return CR_EINVALID;
+}
+
+static int s_store(struct cr_cli_options *opts, const struct s_option *opt, const char *value)
+{
+    char *member = (char *)opts + opt->offset;
+    if (opt->kind == S_STRING && value[0] == '\0') {
+        cr_error_set("%s: the value must not be empty", opt->name);
+        return CR_EINVALID;
+    }
+    switch (opt->kind) {
+    case S_FLAG:
+        *(bool *)member = true;
+        return 0;
+    case S_STRING:
+        *(const char **)member = value;
+        return 0;
+    case S_UINT:
+        return s_parse_uint((unsigned *)member, opt->name, value);
+    case S_OUTPUT:
+        opts->output_given = true;
+        return s_parse_output((enum cr_cli_output *)member, opt->name, value);
+    case S_LIST:
+        if (cr_strlist_push((struct cr_strlist *)member, value) != 0) {
+            cr_error_set("out of memory");
+            return CR_ENOMEM;
+        }
+        return 0;
+    default:
+        cr_error_set("%s: internal error: unknown option kind", opt->name);
+        return CR_ERROR;
+    }
+}
+
+/* One option at argv[*i]; advances *i past a separate value. */
+static int s_parse_one(struct cr_cli_options *opts, int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+    const struct s_option *opt =
+        strcmp(arg, "-h") == 0 ? s_find("--help", 6) : s_find(arg, name_len);
+    if (opt == NULL || !(opt->verbs & opts->verb)) {
+        if (opt != NULL) {
+            cr_error_set("%s: option '%s' does not apply to %s", s_verb_name(opts->verb),
+                         opt->name, s_verb_name(opts->verb));
+            return CR_EINVALID;
+        }
+        return s_unknown(arg, name_len, opts->verb);
+    }
+    if (opt->metavar == NULL) {
+        if (eq != NULL) {
+            cr_error_set("%s: this option takes no value (got '%s')", opt->name, arg);
+            return CR_EINVALID;
+        }
+        return s_store(opts, opt, "");
+    }
+    if (eq != NULL)
+        return s_store(opts, opt, eq + 1);
+    if (*i + 1 >= argc) {
+        cr_error_set("%s: missing value (%s %s)", opt->name, opt->name, opt->metavar);
+        return CR_EINVALID;
+    }
+    *i += 1;
+    return s_store(opts, opt, argv[*i]);
+}
+
+int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
+{
+    bool only_paths = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_paths && strcmp(arg, "--") == 0) {
+            only_paths = true;
+            continue;
+        }
+        if (!only_paths && arg[0] == '-' && arg[1] != '\0') {
+            int rc = s_parse_one(out, argc, argv, &i);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (cr_strlist_push(&out->paths, arg) != 0) {
+            cr_error_set("out of memory");
+            return CR_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
+                          const char *description)
+{
+    fprintf(fp, "usage: cognito-reconcile %s %s\n\n%s\n\noptions:\n", s_verb_name(verb), synopsis,
+            description);
+    for (size_t i = 0; i < S_N_OPTIONS; i++) {
+        const struct s_option *opt = &s_options[i];
+        if (!(opt->verbs & verb))
+            continue;
+        char left[64];
+        snprintf(left, sizeof(left), "%s%s%s", opt->name, opt->metavar ? " " : "",
+                 opt->metavar ? opt->metavar : "");
+        fprintf(fp, "  %-22s %s\n", left, opt->help);
+    }
+    fprintf(fp, "\nexit status: 0 success and no changes, 1 error, 2 changes present\n"
+                "(plan --detailed-exitcode, drift).\n");
+}
+
+bool cr_cli_use_color(const struct cr_cli_options *opts, FILE *fp)
+{
+    if (opts->no_color)
+        return false;
+    const char *no_color = getenv("NO_COLOR");
+    if (no_color != NULL && no_color[0] != '\0')
+        return false;
+    const char *term = getenv("TERM");
+    if (term != NULL && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(fp)) == 1;
+}

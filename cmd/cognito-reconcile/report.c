@@ -1,0 +1,50 @@
+/*
+ * Error codes to exit statuses and stderr text: the only place that does this (STYLE.md).
+ * Modules set one message at the place of failure; here it gets an "error: " prefix and,
+ * for the failures a user can act on, one line saying what to do next.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cmd/cognito-reconcile/cmd.h"
+
+static const char *s_hint(int code)
+{
+    switch (code) {
+    case CR_EAUTH:
+        return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, or the "
+               "web identity variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)";
+    case CR_ECONFLICT:
+        return "the live state changed since the plan was made: run plan again";
+    case CR_ETHROTTLED:
+        return "the service kept throttling: retry later or lower --parallelism";
+    case CR_ETIMEOUT:
+    case CR_EIO:
+        return "check the network and the endpoint (--endpoint-url, AWS_ENDPOINT_URL)";
+    default:
+        return NULL;
+    }
+}
+
+int cr_cli_fail(int code)
+{
+    const char *msg = cr_error_last();
+    if (msg == NULL || msg[0] == '\0')
+        msg = cr_error_name(code);
+    fprintf(stderr, "error: %s\n", msg);
+    const char *hint = s_hint(code);
+    if (hint != NULL)
+        fprintf(stderr, "hint: %s\n", hint);
+    return CR_EXIT_ERROR;
+}
+
+int cr_cli_failf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CR_EXIT_ERROR;
+}
