@@ -1,0 +1,72 @@
+#ifndef CR_AWS_STS_H
+#define CR_AWS_STS_H
+/*
+ * The two AWS STS calls we need, over one libcurl easy handle each (query protocol: POST
+ * form body, XML answer; JSON answers are understood too):
+ *   AssumeRoleWithWebIdentity (unsigned) for web-identity credentials, and
+ *   GetCallerIdentity (SigV4, service "sts") for the account id.
+ * TLS verification is always on.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/config.h"
+#include "aws/credentials.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/** Where and how long. */
+struct cr_sts_options {
+    const char *endpoint;        /* "https://sts.us-east-1.amazonaws.com" (no path needed) */
+    const char *region;          /* signing region for GetCallerIdentity */
+    uint32_t connect_timeout_ms; /* 0 = 5000 */
+    uint32_t timeout_ms;         /* 0 = 15000 */
+    const struct cr_aws_env *env; /* clock for signing; NULL = time() */
+};
+
+/**
+ * Resolves the STS endpoint: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > profile endpoint_url >
+ * https://sts[-fips].{region}.{dnsSuffix}. Appends to out. Returns 0 or CR_EINVALID.
+ */
+int cr_sts_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
+                    const struct cr_aws_env *env, const char *region) CR_WARN_UNUSED;
+
+/**
+ * Calls AssumeRoleWithWebIdentity and fills out (empty) with the temporary credentials.
+ * Returns 0; CR_EAUTH when STS refuses (the message carries the STS error code and message,
+ * e.g. "sts AssumeRoleWithWebIdentity: InvalidIdentityToken: ..."), CR_ETHROTTLED, CR_EIO
+ * (connection, TLS, 5xx), CR_ETIMEOUT, CR_EINVALID (an answer we cannot read), CR_ENOMEM.
+ * The token is sent only in the body and never logged.
+ */
+int cr_sts_assume_role_with_web_identity(struct cr_aws_credentials *out,
+                                         const struct cr_sts_options *opts, const char *role_arn,
+                                         const char *session_name,
+                                         const char *token) CR_WARN_UNUSED;
+
+/**
+ * Calls GetCallerIdentity signed with creds; appends the 12-digit Account to out.
+ * Returns as cr_sts_assume_role_with_web_identity (CR_EAUTH for rejected credentials).
+ */
+int cr_sts_get_caller_identity(struct cr_buf *out, const struct cr_sts_options *opts,
+                               const struct cr_aws_credentials *creds) CR_WARN_UNUSED;
+
+/**
+ * Reads an AssumeRoleWithWebIdentity answer body, XML (Expiration ISO 8601) or JSON
+ * (Expiration epoch seconds, or an ISO string). Fills out (empty). Returns 0 or CR_EINVALID
+ * naming the missing element.
+ */
+int cr_sts_parse_credentials(struct cr_aws_credentials *out, const char *body,
+                             size_t len) CR_WARN_UNUSED;
+
+/** Reads a GetCallerIdentity answer (XML or JSON); appends Account to out. */
+int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len) CR_WARN_UNUSED;
+
+/**
+ * Reads an STS error answer (XML <ErrorResponse><Error><Code>/<Message>, or JSON
+ * {"Error":{"Code","Message"}} / {"__type","message"}) into code and message (appended;
+ * empty when absent).
+ */
+void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char *body,
+                        size_t len);
+
+#endif
