@@ -1,0 +1,62 @@
+#ifndef CR_RECONCILE_APPLY_H
+#define CR_RECONCILE_APPLY_H
+/*
+ * Apply: executes a plan's calls. Calls of one pool run in order; pools run in parallel in
+ * rounds (round k = the k-th call of every pool that has one, through one cr_aws_perform()).
+ * The first failed round stops the run: the report says what succeeded, what failed (with
+ * the service's error) and what was not attempted; running plan/apply again converges.
+ *
+ * CreateIdentityPool is never sent twice blindly: after an ambiguous failure (timeout,
+ * reset, 5xx) apply lists the pools, describes those with the same IdentityPoolName and
+ * adopts one carrying our stack and name tags; only if there is none does it create again.
+ *
+ * Confirmation prompts are the caller's job.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/client.h"
+#include "reconcile/plan.h"
+#include "util/error.h"
+
+enum cr_apply_status {
+    CR_APPLY_NOT_ATTEMPTED = 0,
+    CR_APPLY_DONE,
+    CR_APPLY_FAILED,
+};
+
+/** The outcome of one plan operation (same index as plan->ops). */
+struct cr_apply_result {
+    enum cr_apply_status status;
+    int code;       /* 0, or the failure's CR_E* code */
+    char *error;    /* the failure's message ("UpdateIdentityPool us-east-1:...: Type: msg") */
+    char *pool_id;  /* the pool id the call addressed (a create's new id), or NULL */
+    bool recovered; /* a create found its pool after an ambiguous failure */
+};
+
+struct cr_apply_report {
+    struct cr_apply_result *results; /* plan->n_ops entries */
+    size_t n_results;
+    size_t n_done, n_failed, n_not_attempted;
+    unsigned long write_calls; /* write requests sent (attempts included) */
+};
+
+struct cr_apply_options {
+    unsigned max_create_attempts; /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
+};
+
+/** Frees the report's strings and array. Safe on a zeroed report. */
+void cr_apply_report_dispose(struct cr_apply_report *report);
+
+/**
+ * Executes plan. clients holds one client per region the plan touches (matched by
+ * cr_aws_client_region). out receives the report in every case (also on failure).
+ * Returns 0 when every call succeeded; otherwise the first failure's code (the message names
+ * the operation, the pool and the service's error), CR_EINVALID when no client serves a
+ * region of the plan.
+ */
+int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
+             struct cr_aws_client *const *clients, size_t n_clients,
+             const struct cr_apply_options *opts) CR_WARN_UNUSED;
+
+#endif

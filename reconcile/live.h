@@ -1,0 +1,123 @@
+#ifndef CR_RECONCILE_LIVE_H
+#define CR_RECONCILE_LIVE_H
+/*
+ * The live state: what the service says about the pools a run cares about.
+ *
+ * The reader makes only the calls the plan needs (docs/plan.md "Reading live state"):
+ * ListIdentityPools (every page) and DescribeIdentityPool for every pool when anything must
+ * be discovered by its ownership tags (a pool without metadata.id, or --prune); otherwise
+ * DescribeIdentityPool for the adopted ids only. GetIdentityPoolRoles only for pools whose
+ * manifest manages roles; GetPrincipalTagAttributeMap only when principalTagAttributeMaps is
+ * managed, for the providers the manifest manages that the live pool has configured. Calls of
+ * one stage run concurrently through cr_aws_perform().
+ *
+ * A snapshot lives in one arena (struct cr_live_state) freed by cr_live_state_dispose().
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/client.h"
+#include "aws/cognito.h"
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/strmap.h"
+
+#define CR_TAG_STACK    "cognito-reconcile:stack"
+#define CR_TAG_NAME     "cognito-reconcile:name"
+#define CR_TAG_REVISION "cognito-reconcile:revision"
+#define CR_TAG_PREFIX   "cognito-reconcile:"
+
+/** One pool as the service describes it. */
+struct cr_live_pool {
+    const char *region;
+    struct cr_cognito_pool config; /* DescribeIdentityPool; config.tags = IdentityPoolTags */
+    /* ownership, parsed from config.tags (NULL when the tag is absent) */
+    const char *stack;
+    const char *name;
+    const char *revision;
+
+    bool has_roles; /* GetIdentityPoolRoles was read */
+    struct cr_cognito_roles roles;
+
+    bool has_principal_tags; /* principal-tag maps were read (for the providers listed) */
+    struct cr_cognito_principal_tags *principal_tags; /* sorted by provider */
+    size_t n_principal_tags;
+};
+
+/** All pools read, across the regions read. Disposed in one call. */
+struct cr_live_state {
+    struct cr_live_pool **pools; /* owned */
+    size_t len;
+    size_t cap;
+    struct cr_strlist regions;     /* regions whose pools were listed (discovery complete) */
+    struct cr_strmap account_ids;  /* region -> account id, when known (for ARNs) */
+    struct cr_arena arena;         /* scratch strings */
+};
+
+/**
+ * What to read for one pool; built from a desired pool (cr_live_want_from_desired) or from a
+ * saved plan. Strings are borrowed.
+ */
+struct cr_live_want {
+    const char *name;     /* logical name (discovered by the cognito-reconcile:name tag) */
+    const char *region;   /* NULL = the client's region */
+    const char *pool_id;  /* describe this id directly (metadata.id, or a saved plan's pool) */
+    bool roles;           /* read GetIdentityPoolRoles */
+    bool principal_tags;  /* read principal-tag maps for `providers` */
+    const struct cr_strlist *providers; /* providers whose maps the manifest manages */
+};
+
+struct cr_live_read_options {
+    const char *stack; /* ownership stack (default "default") */
+    bool discover;     /* list and describe every pool even if every want has a pool_id
+                          (--prune, saved-plan verification of creates) */
+    bool all_details;  /* export: read roles and every configured provider's map for every
+                          pool described */
+};
+
+/** Zeroes a state (no allocation). */
+void cr_live_state_init(struct cr_live_state *state);
+/** Frees everything. Safe on a zeroed state. */
+void cr_live_state_dispose(struct cr_live_state *state);
+
+/**
+ * Reads the live state of the client's region into state (which may already hold other
+ * regions' pools: call once per region). Wants whose region is another region are skipped.
+ * Discovery (List + Describe all) runs when a want has no pool_id or opts->discover.
+ * A want's pool_id that does not exist: CR_ENOTFOUND naming the id. The account id is
+ * resolved (cr_aws_client_account_id) only when a pool was found that tag calls may address.
+ * Returns 0 or the first failing call's code (the message names the operation and pool).
+ */
+int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
+                 const struct cr_live_want *wants, size_t n_wants,
+                 const struct cr_live_read_options *opts) CR_WARN_UNUSED;
+
+/**
+ * Adds a pool to the state (tests, saved-plan tools): deep-copies config (and roles /
+ * principal tags when given), parses ownership tags. Returns the new pool via out (borrowed,
+ * lives as long as state). region must not be NULL. Returns 0 or CR_ENOMEM.
+ */
+int cr_live_state_add(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
+                      const struct cr_cognito_pool *config, const struct cr_cognito_roles *roles,
+                      const struct cr_cognito_principal_tags *ptags, size_t n_ptags) CR_WARN_UNUSED;
+
+/** Marks a region as fully listed (discovery complete) and records its account id (may be
+ * NULL). Returns 0 or CR_ENOMEM. */
+int cr_live_state_add_region(struct cr_live_state *state, const char *region,
+                             const char *account_id) CR_WARN_UNUSED;
+
+/** The pool with that id, or NULL. Borrowed. */
+const struct cr_live_pool *cr_live_find_id(const struct cr_live_state *state, const char *pool_id);
+
+/** The principal-tag map read for provider, or NULL when it was not read. Borrowed. */
+const struct cr_cognito_principal_tags *cr_live_principal_tags(const struct cr_live_pool *pool,
+                                                               const char *provider);
+
+/**
+ * The fingerprint of a live pool (or of "no pool" when pool is NULL): the lowercase hex
+ * SHA-256 (64 characters + NUL into out) of a canonical JSON of its configuration, tags,
+ * roles (when read) and principal-tag maps (when read). Returns 0 or CR_ENOMEM.
+ */
+int cr_live_fingerprint(char out[65], const struct cr_live_pool *pool) CR_WARN_UNUSED;
+
+#endif

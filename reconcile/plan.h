@@ -1,0 +1,197 @@
+#ifndef CR_RECONCILE_PLAN_H
+#define CR_RECONCILE_PLAN_H
+/*
+ * The plan: the ordered API calls that turn the live state into the desired state.
+ *
+ * cr_plan_build() is a pure function (desired, live -> plan) with no I/O: it is tested
+ * without any server. docs/plan.md explains normalisation, the order of operations, the
+ * allowClassicFlow and principal-tag choices, ownership and saved plans.
+ *
+ * Per pool the operations are, in order: Create -> Update -> SetIdentityPoolRoles ->
+ * SetPrincipalTagAttributeMap (one per provider) -> TagResource -> UntagResource -> Delete.
+ * One exception keeps every call valid when it is made: when the Update removes a provider
+ * that a live role mapping references, a SetIdentityPoolRoles without that mapping runs
+ * before the Update (and, if the desired mappings also name a provider the Update adds, a
+ * second SetIdentityPoolRoles with the full desired roles runs after it). A replacement is
+ * Delete then Create then the Create's follow-ups.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "aws/cognito.h"
+#include "reconcile/desired.h"
+#include "reconcile/live.h"
+#include "util/error.h"
+#include "util/strmap.h"
+
+/** Shown where a pool id is only known once CreateIdentityPool has answered. */
+#define CR_PLAN_ID_AFTER_CREATE "(known after create)"
+
+enum cr_plan_op_kind {
+    CR_PLAN_OP_CREATE,             /* CreateIdentityPool (ownership + user tags included) */
+    CR_PLAN_OP_UPDATE,             /* UpdateIdentityPool (the full desired configuration) */
+    CR_PLAN_OP_SET_ROLES,          /* SetIdentityPoolRoles */
+    CR_PLAN_OP_SET_PRINCIPAL_TAGS, /* SetPrincipalTagAttributeMap (one provider) */
+    CR_PLAN_OP_TAG,                /* TagResource */
+    CR_PLAN_OP_UNTAG,              /* UntagResource */
+    CR_PLAN_OP_DELETE,             /* DeleteIdentityPool (prune, or first half of a replace) */
+};
+
+/** What happens to a pool as a whole. */
+enum cr_plan_action {
+    CR_PLAN_NOOP,    /* live matches desired */
+    CR_PLAN_CREATE,  /* no live pool: created */
+    CR_PLAN_UPDATE,  /* changed in place (any of update/roles/principal tags/tags) */
+    CR_PLAN_REPLACE, /* developerProviderName changed: deleted and created (identities lost) */
+    CR_PLAN_DELETE,  /* owned, no manifest, --prune */
+};
+
+/** One field-level change, for renderers. Values are compact JSON text; NULL = absent. */
+struct cr_plan_change {
+    char *path;   /* "identityPoolName", "tags[\"team\"]", "roleMappings[\"...\"]", ... */
+    char *before; /* NULL: added */
+    char *after;  /* NULL: removed */
+};
+
+/** One API call. Exactly one parameter member is used, by kind. */
+struct cr_plan_op {
+    enum cr_plan_op_kind kind;
+    size_t pool;  /* index into plan->pools */
+    bool replace; /* part of a replacement */
+
+    struct cr_cognito_pool params_pool;     /* CREATE (tags in .tags), UPDATE; .id NULL for
+                                               CREATE, and for the ops of created pools */
+    struct cr_cognito_roles params_roles;   /* SET_ROLES (.pool_id NULL for created pools) */
+    struct cr_cognito_principal_tags params_ptags; /* SET_PRINCIPAL_TAGS */
+    struct cr_strmap params_tags;           /* TAG */
+    struct cr_strlist params_untag;         /* UNTAG: tag keys, sorted */
+    char *arn;                              /* TAG/UNTAG: the pool ARN */
+
+    struct cr_plan_change *changes; /* what this call changes (empty for DELETE) */
+    size_t n_changes;
+};
+
+/** One pool the plan looked at (desired ones in input order, then pruned ones by name). */
+struct cr_plan_pool {
+    char *name;    /* logical name */
+    char *region;  /* resolved region */
+    char *pool_id; /* live id, or NULL when the pool is created */
+    char *source;  /* "file:line:column" of the manifest document, NULL for pruned pools */
+    char *identity_pool_name; /* IdentityPoolName (desired, or live for deletes) */
+    enum cr_plan_action action;
+    bool adopted;   /* metadata.id named a pool not yet tagged as ours */
+    char *note;     /* why (replace: the developerProviderName change), or NULL */
+    char fingerprint[65]; /* cr_live_fingerprint of the live pool seen (or of "no pool") */
+
+    /* What the reader must read to verify the fingerprint again (saved plans). */
+    char *adopt_id;      /* metadata.id */
+    bool read_roles;
+    bool read_principal_tags;
+    struct cr_strlist providers;
+
+    size_t first_op; /* this pool's operations are ops[first_op .. first_op + n_ops) */
+    size_t n_ops;
+};
+
+struct cr_plan {
+    char *stack;
+    char *revision; /* git commit recorded in the revision tag, or NULL */
+    struct cr_strlist regions; /* regions the plan covers, sorted */
+    struct cr_plan_pool *pools;
+    size_t n_pools;
+    struct cr_plan_op *ops;
+    size_t n_ops;
+    /* summary (a replacement counts as one create and one delete, like Terraform) */
+    size_t n_create, n_update, n_delete, n_replace;
+};
+
+struct cr_plan_options {
+    const char *stack;          /* ownership stack; NULL = "default" */
+    const char *region;         /* the default region, for pools without metadata.region */
+    const char *revision;       /* git commit for the revision tag, or NULL */
+    bool prune;                 /* delete owned pools that no manifest names */
+    bool allow_replace;         /* permit replacements (developerProviderName changes) */
+};
+
+/** Zeroes a plan. */
+void cr_plan_init(struct cr_plan *plan);
+/** Frees everything the plan holds. Safe on a zeroed plan. */
+void cr_plan_dispose(struct cr_plan *plan);
+
+/**
+ * Builds the plan that takes live to desired. Pure: no I/O.
+ * Returns 0, or:
+ * - CR_EREFUSED: a replacement without opts->allow_replace (the message names the pool, its
+ *   file:line:column and the developerProviderName change);
+ * - CR_ECONFLICT: two live pools of the stack carry the same name tag, an adopted pool belongs
+ *   to another stack, or two manifests claim one pool;
+ * - CR_ENOTFOUND: metadata.id names a pool that is not in live;
+ * - CR_EINVALID: two desired pools share name and region; CR_ENOMEM.
+ * On failure out is left disposed.
+ */
+int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,
+                  const struct cr_live_state *live,
+                  const struct cr_plan_options *opts) CR_WARN_UNUSED;
+
+/** True when the plan makes no call. */
+bool cr_plan_is_empty(const struct cr_plan *plan);
+
+/** The API operation an op calls. */
+enum cr_cognito_op cr_plan_op_api(enum cr_plan_op_kind kind);
+/** "create", "update", "set_roles", "set_principal_tags", "tag", "untag", "delete". */
+const char *cr_plan_op_kind_name(enum cr_plan_op_kind kind);
+/** "no-op", "create", "update", "replace", "delete". */
+const char *cr_plan_action_name(enum cr_plan_action action);
+
+/**
+ * The exact request body of an op (JSON 1.1). pool_id replaces the op's pool id (the id a
+ * CreateIdentityPool returned) when not NULL; otherwise a created pool's id is shown as
+ * CR_PLAN_ID_AFTER_CREATE. Returns 0 or CR_ENOMEM.
+ */
+int cr_plan_op_body(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_op *op,
+                    const char *pool_id) CR_WARN_UNUSED;
+
+/* ---- what to read for a plan (the live reader's input) ---- */
+
+/** Owns the providers lists that the wants borrow. */
+struct cr_plan_wants {
+    struct cr_live_want *items;
+    size_t len;
+    struct cr_strlist *providers; /* one per item */
+};
+
+/** The wants of desired pools. The wants borrow desired's strings. Returns 0 or CR_ENOMEM. */
+int cr_plan_wants_from_desired(struct cr_plan_wants *out, const struct cr_desired_pool *desired,
+                               size_t n) CR_WARN_UNUSED;
+/** The wants of a (saved) plan's pools. The wants borrow plan's strings. 0 or CR_ENOMEM. */
+int cr_plan_wants_from_plan(struct cr_plan_wants *out, const struct cr_plan *plan) CR_WARN_UNUSED;
+void cr_plan_wants_dispose(struct cr_plan_wants *wants);
+
+/* ---- saved plans (plan --out FILE, apply FILE) ---- */
+
+/**
+ * Writes the plan as JSON (format_version "1", stack, revision, regions, pools with their
+ * fingerprints and what was read, operations with their exact request parameters) to path,
+ * atomically (temporary file + rename). Returns 0 or CR_EIO naming the path.
+ */
+int cr_plan_save(const struct cr_plan *plan, const char *path) CR_WARN_UNUSED;
+
+/**
+ * Loads a saved plan into out. Returns 0, CR_EIO (unreadable), or CR_EINVALID naming the
+ * file and the member that is missing or malformed (also for an unknown format_version).
+ */
+int cr_plan_load(struct cr_plan *out, const char *path) CR_WARN_UNUSED;
+
+/** As cr_plan_load() from text in memory; `name` is used in messages. */
+int cr_plan_load_text(struct cr_plan *out, const char *text, size_t len,
+                      const char *name) CR_WARN_UNUSED;
+
+/**
+ * Compares every pool's fingerprint with the live state read again (with the wants of
+ * cr_plan_wants_from_plan and discovery). Returns 0 when nothing changed, or CR_ECONFLICT
+ * naming the first pool whose live state changed since the plan was made ("pool 'web'
+ * (us-east-1:...) changed since the plan was made; run plan again").
+ */
+int cr_plan_verify(const struct cr_plan *plan, const struct cr_live_state *live) CR_WARN_UNUSED;
+
+#endif
