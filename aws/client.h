@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "aws/cognito.h"
+#include "aws/config.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -30,6 +31,12 @@ struct cr_aws_options {
     size_t max_response_bytes;   /* 0 = 8 MiB */
     double rate_per_second[CR_OP_COUNT]; /* 0 = the default for that operation; <0 = unlimited */
     bool debug;                  /* log each call (redacted) to stderr */
+    /* additions (0/NULL = default) */
+    bool debug_headers;          /* with debug: also log the request headers, redacted */
+    uint32_t retry_base_ms;      /* first backoff ceiling; 0 = 100 */
+    uint32_t retry_cap_ms;       /* largest backoff ceiling; 0 = 5000 */
+    double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 1 (even spacing) */
+    const struct cr_aws_env *env; /* environment and clock; NULL = the process's (tests) */
 };
 
 /**
@@ -55,11 +62,17 @@ struct cr_aws_call {
     enum cr_cognito_op op;
     struct cr_buf body; /* request JSON; owned, disposed by cr_aws_call_dispose */
     /* results */
-    int result;           /* 0, CR_ESERVICE, CR_ETHROTTLED, CR_EAMBIGUOUS, CR_EIO, CR_ETIMEOUT */
+    /* 0, CR_ESERVICE, CR_ETHROTTLED, CR_EAMBIGUOUS, CR_EIO, CR_ETIMEOUT; also CR_EAUTH
+     * (credentials missing or rejected: NotAuthorized, UnrecognizedClient, ...), CR_ELIMIT
+     * (response larger than max_response_bytes), CR_EINVALID (a request that cannot be
+     * sent), CR_ENOMEM */
+    int result;
     long http_status;
     struct cr_buf response; /* response body (capped) */
-    struct cr_cognito_error error; /* when result == CR_ESERVICE or CR_ETHROTTLED */
+    struct cr_cognito_error error; /* service error (type, message, status); for transport
+                                      failures type is "" and message the transport's text */
     unsigned attempts;
+    char request_id[128]; /* of the last attempt */
     void *user; /* caller's */
 };
 
@@ -96,5 +109,20 @@ int cr_cognito_set_principal_tags(struct cr_aws_client *c,
 int cr_cognito_tag(struct cr_aws_client *c, const char *arn, const struct cr_strmap *tags) CR_WARN_UNUSED;
 int cr_cognito_untag(struct cr_aws_client *c, const char *arn, const struct cr_strlist *keys) CR_WARN_UNUSED;
 int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const char *arn) CR_WARN_UNUSED;
+
+/**
+ * The one-line message for a failed call: "Op target: Type: message" (target is the pool id,
+ * ARN or name from the request body), with the attempt count when retried. Appends to out.
+ */
+int cr_aws_call_describe(struct cr_buf *out, const struct cr_aws_call *call) CR_WARN_UNUSED;
+
+/* ---- test-visible ---- */
+
+/** A source of random numbers in [0, 1) for the backoff jitter. */
+typedef double cr_aws_random_fn(void *ctx);
+/** Replaces the jitter source (tests pin it; NULL restores the default). */
+void cr_aws__client_set_random(struct cr_aws_client *client, cr_aws_random_fn *fn, void *ctx);
+/** New connections the transport opened (connection reuse shows as fewer than requests). */
+unsigned long cr_aws__client_connections(const struct cr_aws_client *client);
 
 #endif

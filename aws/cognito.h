@@ -37,6 +37,8 @@ enum cr_cognito_op {
 const char *cr_cognito_op_name(enum cr_cognito_op op);
 /** True for operations that change state. */
 bool cr_cognito_op_is_write(enum cr_cognito_op op);
+/** The operation named name ("TagResource"); CR_ENOTFOUND (no message) when none is. */
+int cr_cognito_op_from_name(enum cr_cognito_op *out, const char *name) CR_WARN_UNUSED;
 
 struct cr_cognito_provider {
     char *provider_name;

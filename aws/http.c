@@ -1,0 +1,484 @@
+#include "aws/http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/strutil.h"
+
+#define S_DEFAULT_CONNECTIONS 8
+#define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
+#define S_DEFAULT_TIMEOUT_MS 30000
+#define S_DEFAULT_MAX_RESPONSE (8u * 1024 * 1024)
+
+struct cr_http {
+    CURLM *multi;
+    struct cr_http_options opts;
+    char user_agent[128];
+    /* idle easy handles kept for reuse (their buffers and settings stay allocated) */
+    CURL **idle;
+    size_t n_idle;
+    size_t cap_idle;
+    /* handles inside the multi handle, so free can detach them */
+    CURL **active;
+    size_t cap_active;
+    unsigned in_flight;
+    unsigned long connections;
+    struct cr_http_request *done_head;
+    struct cr_http_request *done_tail;
+};
+
+static pthread_once_t s_global_once = PTHREAD_ONCE_INIT;
+static CURLcode s_global_rc = CURLE_OK;
+
+static void s_global_init(void)
+{
+    s_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
+{
+    int result = CR_ENOMEM;
+    struct cr_http *http = NULL;
+    *out = NULL;
+    pthread_once(&s_global_once, s_global_init);
+    if (s_global_rc != CURLE_OK) {
+        cr_error_set("libcurl initialisation failed: %s", curl_easy_strerror(s_global_rc));
+        result = CR_ERROR;
+        goto done;
+    }
+    http = calloc(1, sizeof(*http));
+    if (!http)
+        goto done;
+    if (opts)
+        http->opts = *opts;
+    if (!http->opts.max_connections)
+        http->opts.max_connections = S_DEFAULT_CONNECTIONS;
+    if (!http->opts.connect_timeout_ms)
+        http->opts.connect_timeout_ms = S_DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!http->opts.timeout_ms)
+        http->opts.timeout_ms = S_DEFAULT_TIMEOUT_MS;
+    if (!http->opts.max_response_bytes)
+        http->opts.max_response_bytes = S_DEFAULT_MAX_RESPONSE;
+    snprintf(http->user_agent, sizeof(http->user_agent), "%s",
+             http->opts.user_agent ? http->opts.user_agent : "cognito-reconcile");
+    http->opts.user_agent = NULL;
+    http->multi = curl_multi_init();
+    if (!http->multi)
+        goto done;
+    /* At most max_connections at once, and keep that many open between calls so the next
+     * batch reuses them instead of paying TCP+TLS again. */
+    curl_multi_setopt(http->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)http->opts.max_connections);
+    curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long)http->opts.max_connections);
+    *out = http;
+    http = NULL; /* now owned by the caller */
+    result = 0;
+done:
+    if (result == CR_ENOMEM)
+        cr_error_set("out of memory creating the HTTP transport");
+    cr_http_free(http);
+    return result;
+}
+
+void cr_http_free(struct cr_http *http)
+{
+    if (!http)
+        return;
+    for (unsigned i = 0; i < http->in_flight; i++) {
+        curl_multi_remove_handle(http->multi, http->active[i]);
+        curl_easy_cleanup(http->active[i]);
+    }
+    free(http->active);
+    for (size_t i = 0; i < http->n_idle; i++)
+        curl_easy_cleanup(http->idle[i]);
+    free(http->idle);
+    if (http->multi)
+        curl_multi_cleanup(http->multi);
+    free(http);
+}
+
+void cr_http_request_init(struct cr_http_request *req)
+{
+    memset(req, 0, sizeof(*req));
+}
+
+void cr_http_request_dispose(struct cr_http_request *req)
+{
+    if (!req)
+        return;
+    cr_buf_dispose(&req->response);
+    if (req->slist) {
+        curl_slist_free_all(req->slist);
+        req->slist = NULL;
+    }
+}
+
+unsigned cr_http_in_flight(const struct cr_http *http)
+{
+    return http->in_flight;
+}
+
+unsigned long cr_http_connections_opened(const struct cr_http *http)
+{
+    return http->connections;
+}
+
+static size_t s_on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct cr_http_request *req = ctx;
+    size_t n = size * nmemb;
+    /* the cap protects us from a hostile or broken endpoint: refuse the bytes, which makes
+     * libcurl abort the transfer with CURLE_WRITE_ERROR */
+    if (cr_buf_put(&req->response, data, n) < 0) {
+        req->too_large = true;
+        return 0;
+    }
+    return n;
+}
+
+static void s_trim_copy(char *dst, size_t cap, const char *src, size_t len)
+{
+    while (len && (*src == ' ' || *src == '\t')) {
+        src++;
+        len--;
+    }
+    while (len && (src[len - 1] == '\r' || src[len - 1] == '\n' || src[len - 1] == ' '))
+        len--;
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static size_t s_on_header(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct cr_http_request *req = ctx;
+    size_t n = size * nmemb;
+    static const char *const names[] = {"x-amzn-requestid:", "x-amz-request-id:"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t k = strlen(names[i]);
+        if (n > k && strncasecmp(data, names[i], k) == 0 && !req->request_id[0])
+            s_trim_copy(req->request_id, sizeof(req->request_id), data + k, n - k);
+    }
+    return n;
+}
+
+static CURL *s_take_easy(struct cr_http *http)
+{
+    if (http->n_idle)
+        return http->idle[--http->n_idle];
+    return curl_easy_init();
+}
+
+static void s_give_easy(struct cr_http *http, CURL *easy)
+{
+    if (http->n_idle == http->cap_idle) {
+        size_t cap = http->cap_idle ? http->cap_idle * 2 : 8;
+        CURL **idle = realloc(http->idle, cap * sizeof(*idle));
+        if (!idle) {
+            curl_easy_cleanup(easy);
+            return;
+        }
+        http->idle = idle;
+        http->cap_idle = cap;
+    }
+    http->idle[http->n_idle++] = easy;
+}
+
+static int s_build_headers(struct curl_slist **out, const struct cr_http_request *req)
+{
+    int result = CR_ENOMEM;
+    struct cr_buf line = CR_BUF_INIT;
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < req->header_count; i++) {
+        const struct cr_http_header *h = &req->headers[i];
+        if (strpbrk(h->name, "\r\n:") || strpbrk(h->value, "\r\n")) {
+            cr_error_set("HTTP header '%s': name or value contains a line break or colon",
+                         h->name);
+            result = CR_EINVALID;
+            goto done;
+        }
+        cr_buf_clear(&line);
+        /* "Name;" is libcurl's spelling of a header with an empty value */
+        if (h->value[0])
+            cr_buf_printf(&line, "%s: %s", h->name, h->value);
+        else
+            cr_buf_printf(&line, "%s;", h->name);
+        struct curl_slist *next = cr_buf_oom(&line) ? NULL : curl_slist_append(list, line.ptr);
+        if (!next)
+            goto done;
+        list = next;
+    }
+    /* no "Expect: 100-continue" round trip for our small JSON bodies */
+    struct curl_slist *next = curl_slist_append(list, "Expect:");
+    if (!next)
+        goto done;
+    list = next;
+    *out = list;
+    list = NULL;
+    result = 0;
+done:
+    if (result == CR_ENOMEM)
+        cr_error_set("out of memory building HTTP headers");
+    curl_slist_free_all(list);
+    cr_buf_dispose_secure(&line); /* it held the Authorization header */
+    return result;
+}
+
+static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *req)
+{
+    CURLcode rc = CURLE_OK;
+    /* rc |= keeps the set-up linear; any failure shows as non-zero */
+    rc |= curl_easy_setopt(e, CURLOPT_URL, req->url);
+    rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)http->opts.connect_timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)http->opts.timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                           (curl_off_t)http->opts.max_response_bytes);
+    rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
+    rc |= curl_easy_setopt(e, CURLOPT_POST, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)req->slist);
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_on_body);
+    rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
+    rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, s_on_header);
+    rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
+    rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, req);
+    if (rc != CURLE_OK) {
+        cr_error_set("libcurl refused the options for %s", req->url);
+        return CR_ERROR;
+    }
+    return 0;
+}
+
+int cr_http_start(struct cr_http *http, struct cr_http_request *req)
+{
+    int result = CR_ENOMEM;
+    CURL *easy = NULL;
+    cr_buf_dispose(&req->response);
+    cr_buf_init_limit(&req->response, http->opts.max_response_bytes);
+    if (req->slist) {
+        curl_slist_free_all(req->slist);
+        req->slist = NULL;
+    }
+    req->result = 0;
+    req->transport = CR_RETRY_TRANSPORT_OK;
+    req->sent = false;
+    req->status = 0;
+    req->request_id[0] = '\0';
+    req->error[0] = '\0';
+    req->duration_ms = 0;
+    req->too_large = false;
+    req->next_done = NULL;
+    req->owner = http;
+    struct curl_slist *slist = NULL;
+    result = s_build_headers(&slist, req);
+    if (result < 0)
+        goto done;
+    req->slist = slist;
+    result = CR_ENOMEM;
+    if (http->in_flight == http->cap_active) {
+        size_t cap = http->cap_active ? http->cap_active * 2 : 16;
+        CURL **active = realloc(http->active, cap * sizeof(*active));
+        if (!active)
+            goto done;
+        http->active = active;
+        http->cap_active = cap;
+    }
+    easy = s_take_easy(http);
+    if (!easy)
+        goto done;
+    curl_easy_reset(easy);
+    result = s_configure(http, easy, req);
+    if (result < 0)
+        goto done;
+    if (curl_multi_add_handle(http->multi, easy) != CURLM_OK) {
+        cr_error_set("libcurl refused a new transfer for %s", req->url);
+        result = CR_ERROR;
+        goto done;
+    }
+    req->easy = easy;
+    http->active[http->in_flight++] = easy;
+    easy = NULL; /* now owned by the multi handle */
+    result = 0;
+done:
+    if (result == CR_ENOMEM)
+        cr_error_set("out of memory starting an HTTP request");
+    if (easy)
+        s_give_easy(http, easy);
+    return result;
+}
+
+/* Maps a libcurl result to our codes and to what aws/retry needs to know. */
+static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
+{
+    curl_off_t pretransfer = 0;
+    long request_size = 0;
+    curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &request_size);
+    /* once libcurl reached the transfer phase the request bytes may be on the wire */
+    req->sent = pretransfer > 0 || request_size > 0;
+    if (code == CURLE_OK) {
+        req->transport = CR_RETRY_TRANSPORT_OK;
+        req->result = 0;
+        return;
+    }
+    snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
+    switch (code) {
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (code == CURLE_FILESIZE_EXCEEDED || req->too_large) {
+            snprintf(req->error, sizeof(req->error),
+                     "response larger than the %zu-byte cap (max_response_bytes)",
+                     req->response.limit);
+            req->transport = CR_RETRY_TRANSPORT_TOO_LARGE;
+            req->result = CR_ELIMIT;
+            return;
+        }
+        req->transport = CR_RETRY_TRANSPORT_FATAL;
+        req->result = CR_EIO;
+        return;
+    case CURLE_OPERATION_TIMEDOUT:
+        req->transport = CR_RETRY_TRANSPORT_TIMEOUT;
+        req->result = CR_ETIMEOUT;
+        return;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+        req->transport = CR_RETRY_TRANSPORT_CONNECT;
+        req->sent = false;
+        req->result = CR_EIO;
+        return;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        req->transport = CR_RETRY_TRANSPORT_SEND_RECV;
+        req->result = CR_EIO;
+        return;
+    default:
+        /* certificate problems, unsupported protocol, bad URL: retrying cannot help */
+        req->transport = CR_RETRY_TRANSPORT_FATAL;
+        req->result = CR_EIO;
+        return;
+    }
+}
+
+static void s_finish(struct cr_http *http, CURL *e, CURLcode code)
+{
+    struct cr_http_request *req = NULL;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&req);
+    curl_multi_remove_handle(http->multi, e);
+    for (unsigned i = 0; i < http->in_flight; i++) {
+        if (http->active[i] == e) {
+            http->active[i] = http->active[--http->in_flight];
+            break;
+        }
+    }
+    long connects = 0;
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total_us);
+    http->connections += (unsigned long)connects;
+    if (req) {
+        curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &req->status);
+        req->duration_ms = (uint64_t)total_us / 1000;
+        s_classify(req, e, code);
+        req->easy = NULL;
+        if (http->done_tail)
+            http->done_tail->next_done = req;
+        else
+            http->done_head = req;
+        http->done_tail = req;
+    }
+    s_give_easy(http, e);
+}
+
+static int s_perform(struct cr_http *http)
+{
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(http->multi, &running);
+    if (mc != CURLM_OK) {
+        cr_error_set("libcurl: %s", curl_multi_strerror(mc));
+        return CR_ERROR;
+    }
+    CURLMsg *msg;
+    int left = 0;
+    for (;;) {
+        msg = curl_multi_info_read(http->multi, &left);
+        if (!msg)
+            break;
+        if (msg->msg == CURLMSG_DONE)
+            s_finish(http, msg->easy_handle, msg->data.result);
+    }
+    return 0;
+}
+
+int cr_http_poll(struct cr_http *http, uint32_t max_wait_ms)
+{
+    if (s_perform(http) < 0)
+        return CR_ERROR;
+    if (http->done_head || max_wait_ms == 0)
+        return 0;
+    /* curl_multi_poll sleeps the full timeout when there is nothing to wait on, which is
+     * what a caller waiting out a backoff wants */
+    CURLMcode mc = curl_multi_poll(http->multi, NULL, 0, (int)max_wait_ms, NULL);
+    if (mc != CURLM_OK) {
+        cr_error_set("libcurl: %s", curl_multi_strerror(mc));
+        return CR_ERROR;
+    }
+    return s_perform(http);
+}
+
+struct cr_http_request *cr_http_next_done(struct cr_http *http)
+{
+    struct cr_http_request *req = http->done_head;
+    if (!req)
+        return NULL;
+    http->done_head = req->next_done;
+    if (!http->done_head)
+        http->done_tail = NULL;
+    req->next_done = NULL;
+    return req;
+}
+
+void cr_http_cancel(struct cr_http *http, struct cr_http_request *req)
+{
+    /* finished but not collected: unlink it from the done queue */
+    struct cr_http_request **link = &http->done_head;
+    struct cr_http_request *prev = NULL;
+    while (*link && *link != req) {
+        prev = *link;
+        link = &(*link)->next_done;
+    }
+    if (*link) {
+        *link = req->next_done;
+        if (http->done_tail == req)
+            http->done_tail = prev;
+        req->next_done = NULL;
+    }
+    if (!req->easy)
+        return;
+    CURL *e = req->easy;
+    curl_multi_remove_handle(http->multi, e);
+    for (unsigned i = 0; i < http->in_flight; i++) {
+        if (http->active[i] == e) {
+            http->active[i] = http->active[--http->in_flight];
+            break;
+        }
+    }
+    req->easy = NULL;
+    s_give_easy(http, e);
+}

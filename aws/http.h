@@ -1,0 +1,104 @@
+#ifndef CR_AWS_HTTP_H
+#define CR_AWS_HTTP_H
+/*
+ * HTTP transport over the libcurl multi interface: many requests in flight on one thread,
+ * connections (and DNS, TLS sessions) reused across requests through the multi handle's
+ * connection cache, bounded by max_connections.
+ *
+ * TLS peer and host verification are always on (there is no option to turn them off);
+ * proxies come from the standard environment variables (libcurl's default); only http and
+ * https URLs are followed.
+ *
+ * Usage: cr_http_start() any number of requests, then call cr_http_poll() and drain
+ * cr_http_next_done() until every request finished. A request is one attempt: retries are
+ * the caller's (aws/client.c), which starts the same struct again.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/retry.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+struct cr_http;
+
+/** Transport settings. 0 members mean the default. */
+struct cr_http_options {
+    unsigned max_connections;    /* connections open at once (the parallelism); 0 = 8 */
+    uint32_t connect_timeout_ms; /* 0 = 5000 */
+    uint32_t timeout_ms;         /* whole attempt; 0 = 30000 */
+    size_t max_response_bytes;   /* 0 = 8 MiB */
+    const char *user_agent;      /* NULL = "cognito-reconcile" */
+};
+
+/** One header to send. Borrowed. */
+struct cr_http_header {
+    const char *name;
+    const char *value;
+};
+
+/** One POST. The caller owns it and everything it points to until it is done. */
+struct cr_http_request {
+    /* in */
+    const char *url;
+    const struct cr_http_header *headers;
+    size_t header_count;
+    const char *body;
+    size_t body_len;
+    void *user; /* caller's */
+
+    /* out, valid once the request came back from cr_http_next_done() */
+    int result;                          /* 0 (an HTTP response arrived, any status),
+                                            CR_EIO, CR_ETIMEOUT, CR_ELIMIT (response cap) */
+    enum cr_retry_transport transport;   /* how it ended, for aws/retry */
+    bool sent;                           /* the request may have reached the server */
+    long status;                         /* HTTP status, 0 when none */
+    struct cr_buf response;              /* the body, at most max_response_bytes */
+    char request_id[128];                /* x-amzn-RequestId (or x-amz-request-id) */
+    uint64_t duration_ms;
+    char error[256];                     /* transport failure text, "" when none */
+
+    /* private */
+    void *easy;
+    void *slist;
+    struct cr_http *owner;
+    struct cr_http_request *next_done;
+    bool too_large;
+};
+
+/** Creates a transport. Returns 0, CR_ENOMEM or CR_ERROR (libcurl could not start). */
+int cr_http_new(struct cr_http **out, const struct cr_http_options *opts) CR_WARN_UNUSED;
+/** Frees the transport; requests still in flight are abandoned (their results unset). */
+void cr_http_free(struct cr_http *http);
+
+/** Initialises a request (zeroed, response buffer with no memory yet). */
+void cr_http_request_init(struct cr_http_request *req);
+/** Frees the request's response buffer. */
+void cr_http_request_dispose(struct cr_http_request *req);
+
+/**
+ * Starts a request (resetting its outputs; the response cap applies). Returns 0, CR_ENOMEM,
+ * CR_EINVALID (a header with a line break: header injection) or CR_ERROR (libcurl refused).
+ */
+int cr_http_start(struct cr_http *http, struct cr_http_request *req) CR_WARN_UNUSED;
+
+/**
+ * Drives the transfers and waits up to max_wait_ms for one to finish (returns earlier when
+ * one does). With nothing in flight it simply sleeps max_wait_ms. Returns 0 or CR_ERROR.
+ */
+int cr_http_poll(struct cr_http *http, uint32_t max_wait_ms) CR_WARN_UNUSED;
+
+/** Stops a request still in flight (no-op when it is not); it will not come back as done. */
+void cr_http_cancel(struct cr_http *http, struct cr_http_request *req);
+
+/** The next finished request, or NULL. */
+struct cr_http_request *cr_http_next_done(struct cr_http *http);
+
+/** Requests started and not yet returned by cr_http_next_done(). */
+unsigned cr_http_in_flight(const struct cr_http *http);
+
+/** New connections opened so far (connection reuse shows as fewer than requests). */
+unsigned long cr_http_connections_opened(const struct cr_http *http);
+
+#endif

@@ -1,0 +1,121 @@
+#include "aws/retry.h"
+
+#include <string.h>
+
+void cr_retry_policy_default(struct cr_retry_policy *out)
+{
+    out->max_attempts = 5;
+    out->base_ms = 100;
+    out->cap_ms = 5000;
+    out->max_total_ms = 20000;
+}
+
+static bool s_is(const char *type, const char *name)
+{
+    return type && strcmp(type, name) == 0;
+}
+
+bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type)
+{
+    if (!error_type || !*error_type)
+        return false;
+    /* LimitExceededException on CreateIdentityPool means the account's pool quota is reached
+     * (cognito-identity model docs); waiting does not change that. */
+    if (s_is(error_type, "LimitExceededException"))
+        return op != CR_OP_CREATE_IDENTITY_POOL;
+    return s_is(error_type, "TooManyRequestsException") ||
+           s_is(error_type, "ThrottlingException") || s_is(error_type, "Throttling") ||
+           s_is(error_type, "ThrottledException") || s_is(error_type, "RequestLimitExceeded") ||
+           s_is(error_type, "RequestThrottled") || s_is(error_type, "RequestThrottledException") ||
+           s_is(error_type, "SlowDown");
+}
+
+bool cr_retry_is_auth_error(const char *error_type)
+{
+    static const char *const types[] = {
+        "NotAuthorizedException",   "UnrecognizedClientException", "InvalidSignatureException",
+        "IncompleteSignature",      "IncompleteSignatureException", "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException", "ExpiredTokenException", "ExpiredToken",
+        "InvalidClientTokenId",     "SignatureDoesNotMatch",       "AccessDeniedException",
+        "AccessDenied",             "AuthFailure",                 "RequestExpired",
+    };
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (s_is(error_type, types[i]))
+            return true;
+    return false;
+}
+
+static bool s_is_transient_type(const char *error_type)
+{
+    /* ConcurrentModificationException: another writer raced us; design.md section 7 retries
+     * it. InternalErrorException / ServiceUnavailable also come with 5xx, but a proxy may
+     * rewrite the status. */
+    return s_is(error_type, "ConcurrentModificationException") ||
+           s_is(error_type, "InternalErrorException") || s_is(error_type, "InternalFailure") ||
+           s_is(error_type, "ServiceUnavailable") || s_is(error_type, "ServiceUnavailableException");
+}
+
+static enum cr_retry_decision s_classify_response(enum cr_cognito_op op,
+                                                  const struct cr_retry_outcome *o)
+{
+    bool create = op == CR_OP_CREATE_IDENTITY_POOL;
+    if (o->http_status >= 200 && o->http_status < 300)
+        return CR_RETRY_SUCCESS;
+    /* a throttled request was rejected before it did anything: safe for Create too */
+    if (cr_retry_is_throttle(op, o->error_type) || o->http_status == 429)
+        return CR_RETRY_THROTTLED;
+    if (o->http_status >= 500 || s_is_transient_type(o->error_type)) {
+        /* ConcurrentModificationException is not listed for Create, but a 5xx there may
+         * have created the pool before failing */
+        if (create && !s_is(o->error_type, "ConcurrentModificationException"))
+            return CR_RETRY_AMBIGUOUS;
+        return CR_RETRY_TRANSIENT;
+    }
+    return CR_RETRY_FAIL;
+}
+
+enum cr_retry_decision cr_retry_classify(enum cr_cognito_op op,
+                                         const struct cr_retry_outcome *outcome)
+{
+    bool create = op == CR_OP_CREATE_IDENTITY_POOL;
+    switch (outcome->transport) {
+    case CR_RETRY_TRANSPORT_OK:
+        return s_classify_response(op, outcome);
+    case CR_RETRY_TRANSPORT_CONNECT:
+        return CR_RETRY_TRANSIENT;
+    case CR_RETRY_TRANSPORT_SEND_RECV:
+    case CR_RETRY_TRANSPORT_TIMEOUT:
+        if (create && outcome->sent)
+            return CR_RETRY_AMBIGUOUS;
+        return CR_RETRY_TRANSIENT;
+    case CR_RETRY_TRANSPORT_TOO_LARGE:
+        /* the server answered, so a Create happened, but the answer is unusable */
+        return create ? CR_RETRY_AMBIGUOUS : CR_RETRY_FAIL;
+    case CR_RETRY_TRANSPORT_FATAL:
+    default:
+        return CR_RETRY_FAIL;
+    }
+}
+
+uint32_t cr_retry_backoff_ms(const struct cr_retry_policy *policy, unsigned attempt, double unit)
+{
+    uint64_t ceiling = policy->base_ms;
+    /* base * 2^(attempt-1), stopping at the cap before it can overflow */
+    for (unsigned i = 1; i < attempt && ceiling < policy->cap_ms; i++)
+        ceiling *= 2;
+    if (ceiling > policy->cap_ms)
+        ceiling = policy->cap_ms;
+    if (!(unit >= 0.0))
+        unit = 0.0;
+    if (unit >= 1.0)
+        unit = 0.999999;
+    return (uint32_t)(unit * (double)(ceiling + 1));
+}
+
+bool cr_retry_allowed(const struct cr_retry_policy *policy, unsigned attempts, uint64_t waited_ms,
+                      uint32_t next_wait_ms)
+{
+    if (attempts >= policy->max_attempts)
+        return false;
+    return waited_ms + next_wait_ms <= policy->max_total_ms;
+}

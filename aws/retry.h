@@ -1,0 +1,80 @@
+#ifndef CR_AWS_RETRY_H
+#define CR_AWS_RETRY_H
+/*
+ * Retry classification and backoff for cognito-identity calls.
+ *
+ * Pure functions: the outcome of one attempt goes in, a decision comes out; randomness for the
+ * jitter is an argument so tests pin it.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws/cognito.h"
+
+/** How the transport ended one attempt (before any service error is looked at). */
+enum cr_retry_transport {
+    CR_RETRY_TRANSPORT_OK,          /* a complete HTTP response arrived (any status) */
+    CR_RETRY_TRANSPORT_CONNECT,     /* failed before the request was sent (DNS, connect, TLS) */
+    CR_RETRY_TRANSPORT_SEND_RECV,   /* failed after the request may have been sent (reset) */
+    CR_RETRY_TRANSPORT_TIMEOUT,     /* the attempt's deadline passed */
+    CR_RETRY_TRANSPORT_TOO_LARGE,   /* the response exceeded the size cap */
+    CR_RETRY_TRANSPORT_FATAL,       /* anything else that retrying cannot fix */
+};
+
+/** The outcome of one attempt. */
+struct cr_retry_outcome {
+    enum cr_retry_transport transport;
+    bool sent;               /* the request may have reached the server (timeout, reset) */
+    long http_status;        /* when transport == OK */
+    const char *error_type;  /* decoded __type (prefix stripped) or NULL/"" */
+};
+
+enum cr_retry_decision {
+    CR_RETRY_SUCCESS,   /* 2xx: done */
+    CR_RETRY_FAIL,      /* final failure, do not retry */
+    CR_RETRY_THROTTLED, /* retry after backoff; if attempts run out the call is throttled */
+    CR_RETRY_TRANSIENT, /* retry after backoff (5xx, connection error, timeout, conflict) */
+    CR_RETRY_AMBIGUOUS, /* final: a non-idempotent call may have happened (Create) */
+};
+
+/** Bounds for one call's retries. */
+struct cr_retry_policy {
+    unsigned max_attempts;  /* attempts in all, >= 1 */
+    uint32_t base_ms;       /* first backoff ceiling */
+    uint32_t cap_ms;        /* largest backoff ceiling */
+    uint32_t max_total_ms;  /* total time spent waiting between attempts */
+};
+
+/** The defaults: 5 attempts, base 100 ms, cap 5000 ms, 20000 ms waiting in all. */
+void cr_retry_policy_default(struct cr_retry_policy *out);
+
+/** True for throttling error types (TooManyRequestsException, ThrottlingException, ...);
+ * LimitExceededException counts except for CreateIdentityPool, where it is the pool quota. */
+bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type);
+/** True for error types meaning bad or missing credentials (NotAuthorizedException, ...). */
+bool cr_retry_is_auth_error(const char *error_type);
+
+/**
+ * Classifies one attempt. CreateIdentityPool has no idempotency token, so a failure after
+ * which the pool may exist (timeout or reset after sending, 5xx) is CR_RETRY_AMBIGUOUS rather
+ * than retried; throttling and connect-phase failures are still retried because the service
+ * provably did nothing.
+ */
+enum cr_retry_decision cr_retry_classify(enum cr_cognito_op op,
+                                         const struct cr_retry_outcome *outcome);
+
+/**
+ * Full-jitter backoff before attempt number `attempt` + 1 (attempt counts from 1, the one that
+ * just failed): random(0, min(cap_ms, base_ms * 2^(attempt-1))). `unit` is a random number in
+ * [0, 1) supplied by the caller (tests pin it).
+ */
+uint32_t cr_retry_backoff_ms(const struct cr_retry_policy *policy, unsigned attempt, double unit);
+
+/**
+ * True if another attempt is allowed after `attempts` attempts with `waited_ms` already spent
+ * waiting and `next_wait_ms` about to be spent.
+ */
+bool cr_retry_allowed(const struct cr_retry_policy *policy, unsigned attempts, uint64_t waited_ms,
+                      uint32_t next_wait_ms);
+
+#endif
