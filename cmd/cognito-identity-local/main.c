@@ -1,8 +1,198 @@
-/* cognito-identity-local: entry point (replaced by the emulator work). */
+/*
+ * cognito-identity-local: the emulator's entry point. Parses flags, starts the server,
+ * prints the URL as the first stdout line (so scripts can start it with --port 0 and read
+ * where it listens), then waits for SIGTERM/SIGINT and shuts down cleanly.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "emulator/emulator.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+struct s_args {
+    const char *host;
+    unsigned long port;
+    unsigned long threads;
+    struct cr_emu_options opts;
+    const char *faults[64];
+    size_t n_faults;
+    const char *faults_file;
+};
+
+static void s_usage(FILE *f)
 {
-    fprintf(stderr, "cognito-identity-local: being built\n");
-    return 1;
+    fputs("usage: cognito-identity-local [options]\n"
+          "\n"
+          "A local emulator of the Amazon Cognito Identity pool-management API (JSON 1.1)\n"
+          "with STS AssumeRoleWithWebIdentity/GetCallerIdentity on the same port.\n"
+          "Prints http://HOST:PORT on the first stdout line once it accepts connections.\n"
+          "\n"
+          "  --host ADDR          address to listen on (default 127.0.0.1)\n"
+          "  --port N             port; 0 picks a free one (default 0)\n"
+          "  --state FILE         keep state in FILE (JSON, rewritten atomically after each\n"
+          "                       change); default: memory only\n"
+          "  --region R           region when a request has no SigV4 scope (default us-east-1)\n"
+          "  --account-id ID      account of pool ARNs (default 123456789012)\n"
+          "  --credentials FILE   verify SigV4 against the keys in FILE, one per line:\n"
+          "                       ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
+          "  --max-pools N        identity pools per account and region (default 1000)\n"
+          "  --threads N          HTTP worker threads (default 4)\n"
+          "  --max-body-bytes N   request body cap (default 1048576)\n"
+          "  --fault SPEC         inject a fault: OP:key=value[,key=value...], OP may be '*';\n"
+          "                       keys latency_ms, jitter_ms, throttle, error, drop (rates\n"
+          "                       0..1), count, after, type, status, message (repeatable)\n"
+          "  --faults FILE        fault rules as JSON ([{\"operation\": ..., ...}])\n"
+          "  --debug              log one line per request to stderr\n"
+          "  --help               this text\n"
+          "\n"
+          "Control endpoints (loopback clients only): GET /_local/health,\n"
+          "GET|POST /_local/faults, GET /_local/requests[?since=N], POST /_local/reset.\n"
+          "See docs/emulator.md.\n",
+          f);
+}
+
+static int s_number(unsigned long *out, const char *flag, const char *text, unsigned long max)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v > max || text[0] == '-') {
+        fprintf(stderr, "cognito-identity-local: %s '%s': expected a number 0..%lu\n", flag,
+                text, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int s_parse(struct s_args *a, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"host", required_argument, 0, 'h'},        {"port", required_argument, 0, 'p'},
+        {"state", required_argument, 0, 's'},       {"region", required_argument, 0, 'r'},
+        {"account-id", required_argument, 0, 'a'},  {"credentials", required_argument, 0, 'c'},
+        {"max-pools", required_argument, 0, 'm'},   {"threads", required_argument, 0, 't'},
+        {"max-body-bytes", required_argument, 0, 'b'}, {"fault", required_argument, 0, 'f'},
+        {"faults", required_argument, 0, 'F'},      {"debug", no_argument, 0, 'd'},
+        {"help", no_argument, 0, 'H'},              {0, 0, 0, 0}};
+    unsigned long n;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            a->host = optarg;
+            break;
+        case 'p':
+            if (s_number(&a->port, "--port", optarg, 65535) != 0)
+                return 1;
+            break;
+        case 's':
+            a->opts.state_path = optarg;
+            break;
+        case 'r':
+            a->opts.region = optarg;
+            break;
+        case 'a':
+            a->opts.account_id = optarg;
+            break;
+        case 'c':
+            a->opts.credentials_path = optarg;
+            break;
+        case 'm':
+            if (s_number(&n, "--max-pools", optarg, 1000000) != 0 || n == 0)
+                return 1;
+            a->opts.max_pools = (unsigned)n;
+            break;
+        case 't':
+            if (s_number(&a->threads, "--threads", optarg, 256) != 0 || a->threads == 0)
+                return 1;
+            break;
+        case 'b':
+            if (s_number(&n, "--max-body-bytes", optarg, 1UL << 30) != 0 || n == 0)
+                return 1;
+            a->opts.max_body_bytes = n;
+            break;
+        case 'f':
+            if (a->n_faults == sizeof(a->faults) / sizeof(a->faults[0])) {
+                fprintf(stderr, "cognito-identity-local: too many --fault flags\n");
+                return 1;
+            }
+            a->faults[a->n_faults++] = optarg;
+            break;
+        case 'F':
+            a->faults_file = optarg;
+            break;
+        case 'd':
+            a->opts.debug = true;
+            break;
+        case 'H':
+            s_usage(stdout);
+            exit(0);
+        default:
+            s_usage(stderr);
+            return 1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cognito-identity-local: unexpected argument '%s'\n", argv[optind]);
+        return 1;
+    }
+    return 0;
+}
+
+static int s_add_faults(struct cr_emu *emu, const struct s_args *a)
+{
+    struct cr_buf text = CR_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < a->n_faults && rc == 0; i++)
+        rc = cr_emu_add_faults(emu, a->faults[i]);
+    if (rc == 0 && a->faults_file) {
+        rc = cr_buf_read_file(&text, a->faults_file, 1024 * 1024);
+        if (rc == 0)
+            rc = cr_emu_add_faults(emu, cr_buf_cstr(&text));
+        if (rc != 0)
+            cr_error_prefix("%s", a->faults_file);
+    }
+    cr_buf_dispose(&text);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct s_args a = {.host = "127.0.0.1", .port = 0, .threads = 4};
+    struct cr_emu *emu = NULL;
+    struct cr_emu_server *srv = NULL;
+    sigset_t set;
+    int sig = 0, status = 1;
+    if (s_parse(&a, argc, argv) != 0)
+        return 1;
+    /* Worker threads inherit this mask, so only sigwait() below sees the signals. */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (cr_emu_new(&emu, &a.opts) != 0 || s_add_faults(emu, &a) != 0 ||
+        cr_emu_server_start(&srv, emu, a.host, (unsigned)a.port, (unsigned)a.threads) != 0) {
+        fprintf(stderr, "cognito-identity-local: %s\n", cr_error_last());
+        goto done;
+    }
+    printf("%s\n", cr_emu_server_url(srv));
+    fflush(stdout);
+    fprintf(stderr, "cognito-identity-local: listening on %s (region %s%s%s)\n",
+            cr_emu_server_url(srv), a.opts.region ? a.opts.region : "us-east-1",
+            a.opts.state_path ? ", state " : "", a.opts.state_path ? a.opts.state_path : "");
+    sigwait(&set, &sig);
+    fprintf(stderr, "cognito-identity-local: %s, shutting down\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    status = 0;
+done:
+    cr_emu_server_stop(srv); /* in-flight requests finish; each change was already saved */
+    cr_emu_free(emu);
+    return status;
 }

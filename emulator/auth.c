@@ -1,0 +1,269 @@
+/*
+ * Who is calling, and (with --credentials) whether the SigV4 signature is right. The
+ * signature itself is checked by aws/sigv4.h; this file maps outcomes to the errors AWS's
+ * JSON services return (all HTTP 400):
+ *   no Authorization header      MissingAuthenticationTokenException
+ *   unparsable header / no date  IncompleteSignatureException
+ *   unknown key or session token UnrecognizedClientException
+ *   expired session credentials  ExpiredTokenException
+ *   wrong scope service, skew, signature mismatch  InvalidSignatureException
+ * Without --credentials every request is accepted; the region still comes from the
+ * credential scope when there is one.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/internal.h"
+#include "util/strutil.h"
+
+#define CR_EMU_MAX_SKEW_S 300
+
+static char *s_dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key)
+{
+    struct cr_emu_key k = {s_dup(key->access_key_id), s_dup(key->secret),
+                           s_dup(key->session_token), s_dup(key->account_id),
+                           s_dup(key->arn),           s_dup(key->user_id),
+                           key->expires};
+    if (keys->len == keys->cap) {
+        size_t cap = keys->cap ? keys->cap * 2 : 8;
+        struct cr_emu_key *items = realloc(keys->items, cap * sizeof(*items));
+        if (!items)
+            goto oom;
+        keys->items = items;
+        keys->cap = cap;
+    }
+    if (!k.access_key_id || !k.secret || !k.account_id || !k.arn || !k.user_id ||
+        (key->session_token && !k.session_token))
+        goto oom;
+    keys->items[keys->len++] = k;
+    return 0;
+oom:
+    free(k.access_key_id), free(k.secret), free(k.session_token), free(k.account_id),
+        free(k.arn), free(k.user_id);
+    cr_error_set("out of memory");
+    return CR_ENOMEM;
+}
+
+static void s_key_dispose(struct cr_emu_key *k)
+{
+    if (k->secret)
+        memset(k->secret, 0, strlen(k->secret));
+    if (k->session_token)
+        memset(k->session_token, 0, strlen(k->session_token));
+    free(k->access_key_id), free(k->secret), free(k->session_token), free(k->account_id),
+        free(k->arn), free(k->user_id);
+}
+
+void cr__emu_keys_dispose(struct cr_emu_keys *keys)
+{
+    for (size_t i = 0; i < keys->len; i++)
+        s_key_dispose(&keys->items[i]);
+    free(keys->items);
+    memset(keys, 0, sizeof(*keys));
+}
+
+static bool s_account_ok(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    }
+    return n == 12;
+}
+
+/* One "KEY SECRET [ACCOUNT]" line (already stripped of comments). */
+static int s_load_line(struct cr_emu_keys *keys, char *line, const char *path, int lineno,
+                       const char *default_account)
+{
+    char *save = NULL, arn[128], uid[160];
+    char *id = strtok_r(line, " \t\r\n", &save);
+    char *secret = strtok_r(NULL, " \t\r\n", &save);
+    char *account = strtok_r(NULL, " \t\r\n", &save);
+    if (!id)
+        return 0;
+    if (!secret || strtok_r(NULL, " \t\r\n", &save) || (account && !s_account_ok(account))) {
+        cr_error_set("%s:%d: expected ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID (12 digits)]",
+                     path, lineno);
+        return CR_EINVALID;
+    }
+    account = account ? account : (char *)default_account;
+    snprintf(arn, sizeof(arn), "arn:aws:iam::%s:user/cognito-identity-local", account);
+    snprintf(uid, sizeof(uid), "AIDA%.60s", strlen(id) > 4 ? id + 4 : id);
+    struct cr_emu_key k = {id, secret, NULL, account, arn, uid, 0};
+    return cr__emu_keys_add(keys, &k);
+}
+
+int cr__emu_keys_load(struct cr_emu_keys *keys, const char *path, const char *default_account)
+{
+    int result = CR_EIO, lineno = 0;
+    char line[4096];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        cr_error_set("%s: cannot read the credentials file: %s", path, strerror(errno));
+        return CR_EIO;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *hash = strchr(line, '#');
+        lineno++;
+        if (hash)
+            *hash = '\0';
+        result = s_load_line(keys, line, path, lineno, default_account);
+        if (result != 0)
+            goto done;
+    }
+    result = 0;
+    if (keys->len == 0) {
+        cr_error_set("%s: no access keys (lines ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID])",
+                     path);
+        result = CR_EINVALID;
+    }
+done:
+    fclose(f);
+    return result;
+}
+
+static void s_deny(struct cr_emu_auth_result *out, const char *type, const char *fmt, ...)
+    CR_PRINTF(3, 4);
+
+static void s_deny(struct cr_emu_auth_result *out, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    out->status = 400;
+    snprintf(out->error_type, sizeof(out->error_type), "%s", type);
+    va_start(ap, fmt);
+    vsnprintf(out->message, sizeof(out->message), fmt, ap);
+    va_end(ap);
+}
+
+/* AWS's own wording for a request outside the 5-minute window. */
+static bool s_check_skew(struct cr_emu_auth_result *out, const char *amz_date, int64_t now)
+{
+    int64_t t;
+    char a[CR_SIGV4_DATE_LEN + 1], b[CR_SIGV4_DATE_LEN + 1];
+    if (!amz_date || cr_sigv4_parse_date(&t, amz_date) != 0) {
+        s_deny(out, "IncompleteSignatureException",
+               "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+               "header.");
+        return false;
+    }
+    cr_sigv4_format_date(a, now);
+    if (t < now - CR_EMU_MAX_SKEW_S) {
+        cr_sigv4_format_date(b, now - CR_EMU_MAX_SKEW_S);
+        s_deny(out, "InvalidSignatureException",
+               "Signature expired: %s is now earlier than %s (%s - 5 min.)", amz_date, b, a);
+        return false;
+    }
+    if (t > now + CR_EMU_MAX_SKEW_S) {
+        cr_sigv4_format_date(b, now + CR_EMU_MAX_SKEW_S);
+        s_deny(out, "InvalidSignatureException",
+               "Signature not yet current: %s is still later than %s (%s + 5 min.)", amz_date, b,
+               a);
+        return false;
+    }
+    return true;
+}
+
+/* Finds the key and copies what verification needs while aux_lock is held. */
+static bool s_lookup(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
+                     struct cr_emu *emu, struct cr_span key_id, const char *token,
+                     struct cr_buf *secret)
+{
+    bool found = false, ok = false;
+    pthread_mutex_lock(&emu->aux_lock);
+    for (size_t i = 0; i < emu->keys.len && !found; i++) {
+        struct cr_emu_key *k = &emu->keys.items[i];
+        if (!cr_span_eq_str(key_id, k->access_key_id))
+            continue;
+        found = true;
+        if ((k->session_token || token) &&
+            (!k->session_token || !token || strcmp(k->session_token, token) != 0))
+            break;
+        if (k->expires && k->expires <= cr_time_now()) {
+            s_deny(out, "ExpiredTokenException",
+                   "The security token included in the request is expired");
+            break;
+        }
+        cr_buf_puts(secret, k->secret);
+        snprintf(caller->account_id, sizeof(caller->account_id), "%s", k->account_id);
+        snprintf(caller->arn, sizeof(caller->arn), "%s", k->arn);
+        snprintf(caller->user_id, sizeof(caller->user_id), "%s", k->user_id);
+        ok = true;
+    }
+    pthread_mutex_unlock(&emu->aux_lock);
+    if (!ok && out->status == 0)
+        s_deny(out, "UnrecognizedClientException",
+               "The security token included in the request is invalid.");
+    return ok;
+}
+
+static void s_verify(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
+                     struct cr_emu *emu, const struct cr_emu_request *req,
+                     const struct cr_sigv4_authorization *auth, const char *service)
+{
+    struct cr_buf secret = CR_BUF_INIT;
+    char svc[64];
+    struct cr_sigv4_request sreq = {req->method, req->path, req->query, req->headers,
+                                    req->n_headers, cr_span_of(req->body, req->body_len)};
+    struct cr_sigv4_verify_options opts = {.now_s = cr_time_now(), .max_skew_s = -1};
+    snprintf(svc, sizeof(svc), "%.*s", (int)auth->service.len, auth->service.ptr);
+    if (strcmp(svc, service) != 0) {
+        s_deny(out, "InvalidSignatureException",
+               "Credential should be scoped to correct service: '%s'.", service);
+        return;
+    }
+    if (!s_check_skew(out, cr__emu_header(req, "X-Amz-Date"), opts.now_s))
+        return;
+    if (!s_lookup(out, caller, emu, auth->access_key_id,
+                  cr__emu_header(req, "X-Amz-Security-Token"), &secret))
+        goto done;
+    int rc = cr_sigv4_verify(&sreq, auth, cr_buf_cstr(&secret), &opts);
+    if (rc == CR_EINVALID)
+        s_deny(out, "IncompleteSignatureException", "%s", cr_error_last());
+    else if (rc != 0)
+        s_deny(out, "InvalidSignatureException",
+               "The request signature we calculated does not match the signature you provided. "
+               "Check your AWS Secret Access Key and signing method. Consult the service "
+               "documentation for details.");
+done:
+    cr_buf_dispose_secure(&secret);
+}
+
+void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
+                        struct cr_emu *emu, const struct cr_emu_request *req,
+                        const char *service)
+{
+    struct cr_sigv4_authorization auth;
+    const char *header = cr__emu_header(req, "Authorization");
+    bool parsed = header && cr_sigv4_parse_authorization(&auth, header) == 0;
+    memset(out, 0, sizeof(*out));
+    memset(caller, 0, sizeof(*caller));
+    snprintf(caller->account_id, sizeof(caller->account_id), "%s", emu->account_id);
+    snprintf(caller->region, sizeof(caller->region), "%s", emu->region);
+    snprintf(caller->arn, sizeof(caller->arn), "arn:aws:iam::%s:user/cognito-identity-local",
+             emu->account_id);
+    snprintf(caller->user_id, sizeof(caller->user_id), "AIDACOGNITOIDENTITYLOCAL");
+    if (parsed && auth.region.len > 0 && auth.region.len < sizeof(caller->region))
+        snprintf(caller->region, sizeof(caller->region), "%.*s", (int)auth.region.len,
+                 auth.region.ptr);
+    if (!emu->verify)
+        return;
+    if (!header) {
+        s_deny(out, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        return;
+    }
+    if (!parsed) {
+        s_deny(out, "IncompleteSignatureException", "%s", cr_error_last());
+        return;
+    }
+    s_verify(out, caller, emu, req, &auth, service);
+}

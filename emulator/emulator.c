@@ -1,0 +1,95 @@
+/* Creating and freeing the emulator; loading its state and keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/internal.h"
+
+static char *s_dup_or(const char *s, const char *fallback)
+{
+    return strdup(s && s[0] ? s : fallback);
+}
+
+static int s_load_state(struct cr_emu *emu)
+{
+    json_t *doc = NULL;
+    int rc;
+    if (!emu->state_path) {
+        emu->state = cr__emu_state_empty();
+        return emu->state ? 0 : CR_ENOMEM;
+    }
+    rc = cr__emu_persist_load(&doc, emu->state_path);
+    if (rc == CR_ENOTFOUND) {
+        /* First start: create the file now, so a bad path fails at start, not at the first
+         * write. */
+        emu->state = cr__emu_state_empty();
+        if (!emu->state)
+            return CR_ENOMEM;
+        return cr__emu_persist_save(emu->state, emu->state_path);
+    }
+    if (rc != 0)
+        return rc;
+    emu->state = doc;
+    return 0;
+}
+
+int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
+{
+    int result = CR_ENOMEM;
+    struct cr_emu *emu = calloc(1, sizeof(*emu));
+    if (!emu)
+        goto done;
+    pthread_mutex_init(&emu->state_lock, NULL);
+    pthread_mutex_init(&emu->aux_lock, NULL);
+    emu->region = s_dup_or(opts->region, CR_EMU_DEFAULT_REGION);
+    emu->account_id = s_dup_or(opts->account_id, CR_EMU_DEFAULT_ACCOUNT);
+    emu->state_path = opts->state_path ? strdup(opts->state_path) : NULL;
+    emu->max_pools = opts->max_pools ? opts->max_pools : 1000;
+    emu->max_body_bytes = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
+    emu->debug = opts->debug;
+    emu->log = json_array();
+    if (!emu->region || !emu->account_id || (opts->state_path && !emu->state_path) || !emu->log)
+        goto done;
+    if (opts->credentials_path) {
+        emu->verify = true;
+        result = cr__emu_keys_load(&emu->keys, opts->credentials_path, emu->account_id);
+        if (result != 0)
+            goto done;
+    }
+    result = s_load_state(emu);
+    if (result != 0)
+        goto done;
+    *out = emu;
+    emu = NULL; /* now owned by the caller */
+    result = 0;
+done:
+    if (result == CR_ENOMEM && !cr_error_last()[0])
+        cr_error_set("out of memory");
+    cr_emu_free(emu);
+    return result;
+}
+
+void cr_emu_free(struct cr_emu *emu)
+{
+    if (!emu)
+        return;
+    json_decref(emu->state);
+    json_decref(emu->log);
+    cr__emu_faults_dispose(&emu->faults);
+    cr__emu_keys_dispose(&emu->keys);
+    pthread_mutex_destroy(&emu->state_lock);
+    pthread_mutex_destroy(&emu->aux_lock);
+    free(emu->region);
+    free(emu->account_id);
+    free(emu->state_path);
+    free(emu);
+}
+
+int cr_emu_add_faults(struct cr_emu *emu, const char *spec)
+{
+    int rc;
+    pthread_mutex_lock(&emu->aux_lock);
+    rc = cr__emu_faults_parse(&emu->faults, spec);
+    pthread_mutex_unlock(&emu->aux_lock);
+    return rc;
+}

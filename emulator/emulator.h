@@ -1,0 +1,102 @@
+#ifndef CR_EMULATOR_EMULATOR_H
+#define CR_EMULATOR_EMULATOR_H
+/*
+ * cognito-identity-local: an in-process emulator of the cognito-identity pool-management API
+ * (JSON 1.1) plus the two STS actions CI credentials need.
+ *
+ * struct cr_emu is the service (state, faults, request log, keys) and is independent of HTTP:
+ * cr_emu_handle() takes a decoded request and fills a response, so unit tests call it
+ * directly. cr_emu_server_* (emulator/server.c) puts it behind libmicrohttpd.
+ *
+ * Thread safety: cr_emu_handle() may be called from many threads at once.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws/sigv4.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/** Start-up settings; NULL/0 members take the documented defaults. */
+struct cr_emu_options {
+    const char *region;           /* default region (no Authorization header); "us-east-1" */
+    const char *account_id;       /* default account; "123456789012" */
+    const char *state_path;       /* JSON state file, rewritten atomically; NULL = memory */
+    const char *credentials_path; /* "KEY SECRET [ACCOUNT]" lines; NULL = no verification */
+    unsigned max_pools;           /* pools per account and region; 0 = 1000 */
+    size_t max_body_bytes;        /* request body cap; 0 = 1 MiB */
+    bool debug;                   /* one stderr line per request */
+};
+
+struct cr_emu;
+
+/** A decoded HTTP request (all borrowed). */
+struct cr_emu_request {
+    const char *method;
+    const char *path;  /* without the query string */
+    const char *query; /* raw query string without '?', or NULL */
+    const struct cr_sigv4_header *headers; /* as received, any case */
+    size_t n_headers;
+    const char *body;
+    size_t body_len;
+    bool body_too_large; /* the server stopped reading at the cap */
+    bool loopback;       /* the peer is 127.0.0.0/8 or ::1 */
+};
+
+/** What to send back. drop = close the connection without any response (fault injection). */
+struct cr_emu_response {
+    int status;
+    bool drop;
+    const char *content_type; /* static string */
+    char request_id[40];
+    struct cr_buf body;
+};
+
+/**
+ * Creates the emulator: copies the options, loads opts->state_path when the file exists
+ * (CR_EINVALID with "FILE: what is wrong" when it is corrupt) and opts->credentials_path.
+ * Returns 0, CR_EINVALID, CR_EIO or CR_ENOMEM.
+ */
+int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts) CR_WARN_UNUSED;
+
+/** Frees the emulator (the state file was already written after each change). Accepts NULL. */
+void cr_emu_free(struct cr_emu *emu);
+
+/**
+ * Adds fault rules: either a JSON document (an array of rules or {"faults": [...]}) or a
+ * flag spec `Op:key=value,key=value` (Op may be "*"). Keys: latency_ms, jitter_ms, throttle,
+ * error, drop (rates 0..1), count, after, type, status, message. Returns 0 or CR_EINVALID.
+ */
+int cr_emu_add_faults(struct cr_emu *emu, const char *spec) CR_WARN_UNUSED;
+
+/** Initialises an empty response. */
+void cr_emu_response_init(struct cr_emu_response *resp);
+/** Frees the response body. */
+void cr_emu_response_dispose(struct cr_emu_response *resp);
+
+/**
+ * Handles one request: routing (JSON 1.1 by X-Amz-Target, STS query protocol, the /_local
+ * control endpoints), SigV4 verification, faults, validation, the operation, persistence
+ * and the request log. Always fills out (errors are responses); returns 0, or CR_ENOMEM
+ * when even the error response could not be built.
+ */
+int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                  const struct cr_emu_request *req) CR_WARN_UNUSED;
+
+struct cr_emu_server;
+
+/**
+ * Serves emu over HTTP on host:port (port 0 picks a free one) with a pool of threads.
+ * Returns 0, CR_EIO (bind failed; message names the address) or CR_ENOMEM.
+ */
+int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const char *host,
+                        unsigned port, unsigned threads) CR_WARN_UNUSED;
+/** The bound port. */
+unsigned cr_emu_server_port(const struct cr_emu_server *server);
+/** "http://HOST:PORT" (IPv6 hosts bracketed). Borrowed. */
+const char *cr_emu_server_url(const struct cr_emu_server *server);
+/** Stops serving (in-flight requests finish) and frees the server. Accepts NULL. */
+void cr_emu_server_stop(struct cr_emu_server *server);
+
+#endif

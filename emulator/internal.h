@@ -1,0 +1,227 @@
+#ifndef CR_EMULATOR_INTERNAL_H
+#define CR_EMULATOR_INTERNAL_H
+/*
+ * Shared between the emulator's modules (not installed, not used outside emulator/ except
+ * by its unit tests).
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emulator/emulator.h"
+#include "util/buf.h"
+
+#define CR_EMU_DEFAULT_REGION "us-east-1"
+#define CR_EMU_DEFAULT_ACCOUNT "123456789012"
+#define CR_EMU_MAX_TAGS 50
+#define CR_EMU_MAX_RULES 25
+#define CR_EMU_MAX_USER_POOL_PROVIDERS 50
+#define CR_EMU_LOG_CAP 100000
+
+/* ---- faults (faults.c) ---- */
+
+struct cr_emu_fault {
+    char operation[64]; /* "*" or an operation name */
+    uint32_t latency_ms;
+    uint32_t jitter_ms;
+    double throttle;  /* TooManyRequestsException rate */
+    double error;     /* InternalErrorException (or type) rate */
+    double drop;      /* close without response rate */
+    long count;       /* fires this many more times; -1 = forever */
+    bool after;       /* apply the operation, then fail */
+    char type[64];    /* error type for `error` (default InternalErrorException) */
+    int status;       /* HTTP status for `error` (default 500) */
+    char message[256];
+};
+
+struct cr_emu_faults {
+    struct cr_emu_fault *items;
+    size_t len;
+    size_t cap;
+};
+
+/** What the faults decided for one request. */
+struct cr_emu_fault_action {
+    uint32_t delay_ms;
+    enum { CR_EMU_FAULT_NONE, CR_EMU_FAULT_THROTTLE, CR_EMU_FAULT_ERROR, CR_EMU_FAULT_DROP } kind;
+    bool after;
+    char type[64];
+    int status;
+    char message[256];
+};
+
+/** Parses a JSON rules document or an `Op:k=v,...` spec and appends to faults. */
+int cr__emu_faults_parse(struct cr_emu_faults *faults, const char *spec) CR_WARN_UNUSED;
+/** Decides for one request of operation op (consumes counts). rnd01 gives uniform [0,1). */
+void cr__emu_faults_decide(struct cr_emu_fault_action *out, struct cr_emu_faults *faults,
+                           const char *op, double (*rnd01)(void));
+/** The rules as a JSON array (new reference). */
+json_t *cr__emu_faults_json(const struct cr_emu_faults *faults);
+void cr__emu_faults_dispose(struct cr_emu_faults *faults);
+
+/* ---- keys for SigV4 verification (auth.c) ---- */
+
+struct cr_emu_key {
+    char *access_key_id;
+    char *secret;
+    char *session_token; /* NULL for long-term keys */
+    char *account_id;
+    char *arn;     /* caller ARN for GetCallerIdentity */
+    char *user_id; /* UserId for GetCallerIdentity */
+    int64_t expires; /* epoch seconds; 0 = never */
+};
+
+struct cr_emu_keys {
+    struct cr_emu_key *items;
+    size_t len;
+    size_t cap;
+};
+
+/** Loads "KEY SECRET [ACCOUNT]" lines. */
+int cr__emu_keys_load(struct cr_emu_keys *keys, const char *path,
+                      const char *default_account) CR_WARN_UNUSED;
+/** Appends a key (strings copied). */
+int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key) CR_WARN_UNUSED;
+void cr__emu_keys_dispose(struct cr_emu_keys *keys);
+
+/* ---- the emulator ---- */
+
+struct cr_emu {
+    char *region;
+    char *account_id;
+    char *state_path;
+    bool verify; /* --credentials given */
+    unsigned max_pools;
+    size_t max_body_bytes;
+    bool debug;
+
+    pthread_mutex_t state_lock; /* state */
+    json_t *state;              /* see state.c for the layout */
+
+    pthread_mutex_t aux_lock; /* faults, log, keys */
+    struct cr_emu_faults faults;
+    struct cr_emu_keys keys;
+    json_t *log; /* array of entries, at most CR_EMU_LOG_CAP */
+    long log_seq;
+};
+
+/** The caller as authentication decided it. */
+struct cr_emu_caller {
+    char account_id[32];
+    char region[64];
+    char arn[256];
+    char user_id[160];
+};
+
+/** One JSON 1.1 operation in flight. */
+struct cr_emu_call {
+    struct cr_emu *emu;
+    const struct cr_emu_caller *caller;
+    const char *op;
+    json_t *input;  /* borrowed */
+    json_t *output; /* owned; set by the operation on success */
+    int status;
+    char error_type[64];
+    struct cr_buf message;
+    char pool_id[128]; /* for the request log */
+    bool wrote;       /* state changed: persist */
+};
+
+/** Records an error on call (HTTP 400 unless status says otherwise); returns CR_ESERVICE. */
+int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const char *fmt, ...)
+    CR_PRINTF(4, 5);
+
+/* ---- state (state.c); all functions expect state_lock held ---- */
+
+/** A fresh empty state document (new reference). */
+json_t *cr__emu_state_empty(void);
+/** The pools object of account/region (created when create is true; else may be NULL). */
+json_t *cr__emu_state_pools(struct cr_emu *emu, const char *account, const char *region,
+                            bool create);
+/** The pool record {"seq","pool","tags","roles","role_mappings","principal_tags"} or NULL. */
+json_t *cr__emu_state_pool(struct cr_emu *emu, const struct cr_emu_caller *caller,
+                           const char *pool_id);
+/** Next creation sequence number (persisted). */
+json_int_t cr__emu_state_next_seq(struct cr_emu *emu);
+/** Checks a loaded state document; CR_EINVALID with "what is wrong" (no file name). */
+int cr__emu_state_check(const json_t *state) CR_WARN_UNUSED;
+
+/* ---- persistence (persist.c) ---- */
+
+/** Loads path into *out (new reference); CR_ENOTFOUND when the file does not exist. */
+int cr__emu_persist_load(json_t **out, const char *path) CR_WARN_UNUSED;
+/** Writes state to path atomically (temp file, fsync, rename, fsync folder). */
+int cr__emu_persist_save(const json_t *state, const char *path) CR_WARN_UNUSED;
+
+/* ---- validation against the API constraint table (validate.c) ---- */
+
+/**
+ * Checks input against operation op's input shape. On a wrong JSON type records
+ * SerializationException; on constraint violations ValidationException with AWS's message.
+ * Returns 0 or CR_ESERVICE (recorded on call).
+ */
+int cr__emu_validate(struct cr_emu_call *call) CR_WARN_UNUSED;
+
+/* ---- operations (ops_*.c): run with state_lock held, after validation ---- */
+
+typedef int (*cr_emu_op_fn)(struct cr_emu_call *call);
+
+int cr__emu_op_create_pool(struct cr_emu_call *call);
+int cr__emu_op_update_pool(struct cr_emu_call *call);
+int cr__emu_op_describe_pool(struct cr_emu_call *call);
+int cr__emu_op_delete_pool(struct cr_emu_call *call);
+int cr__emu_op_list_pools(struct cr_emu_call *call);
+int cr__emu_op_get_roles(struct cr_emu_call *call);
+int cr__emu_op_set_roles(struct cr_emu_call *call);
+int cr__emu_op_get_principal_tags(struct cr_emu_call *call);
+int cr__emu_op_set_principal_tags(struct cr_emu_call *call);
+int cr__emu_op_tag(struct cr_emu_call *call);
+int cr__emu_op_untag(struct cr_emu_call *call);
+int cr__emu_op_list_tags(struct cr_emu_call *call);
+
+/** The pool record for IdentityPoolId in input, or ResourceNotFoundException. */
+json_t *cr__emu_find_pool(struct cr_emu_call *call, const char *pool_id);
+/** True when name is a provider configured on pool (role-mapping/principal-tag keys). */
+bool cr__emu_provider_configured(const json_t *pool, const char *name, bool role_mapping);
+/** Tag rules beyond the constraint table: at most 50, no "aws:" prefix. */
+int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags);
+/** "aws", "aws-cn" or "aws-us-gov". */
+const char *cr__emu_partition(const char *region);
+
+/* ---- STS (sts.c) ---- */
+
+/** Handles a query-protocol STS request (form body). */
+int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                       const struct cr_emu_request *req) CR_WARN_UNUSED;
+
+/* ---- authentication (auth.c) ---- */
+
+/** The result of checking a request's signature. */
+struct cr_emu_auth_result {
+    int status; /* 0 = accepted */
+    char error_type[64];
+    char message[512];
+};
+
+/**
+ * Decides the caller (account, region from the credential scope or the default) and, when
+ * keys are configured, verifies the SigV4 signature. service is "cognito-identity" or "sts".
+ */
+void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
+                        struct cr_emu *emu, const struct cr_emu_request *req,
+                        const char *service);
+
+/* ---- helpers (router.c) ---- */
+
+/** Header value by case-insensitive name, or NULL. */
+const char *cr__emu_header(const struct cr_emu_request *req, const char *name);
+/** A random UUID v4 in lowercase (37 bytes with NUL). */
+void cr__emu_uuid(char out[37]);
+/** Uniform random in [0, 1). */
+double cr__emu_random01(void);
+/** Appends a log entry (aux_lock taken inside). */
+void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
+                     const char *pool_id, const char *region);
+
+#endif

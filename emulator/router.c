@@ -1,0 +1,413 @@
+/*
+ * Routing: JSON 1.1 operations by X-Amz-Target, STS (query protocol) by form content type,
+ * and the loopback-only /_local control endpoints. Also the request log and the pieces of
+ * every response (request id, error bodies).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "emulator/internal.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+#define CR_EMU_TARGET_PREFIX "AWSCognitoIdentityService."
+#define CR_EMU_JSON_TYPE "application/x-amz-json-1.1"
+
+struct s_op {
+    const char *name;
+    cr_emu_op_fn fn;
+    bool write;
+};
+
+static const struct s_op s_ops[] = {
+    {"CreateIdentityPool", cr__emu_op_create_pool, true},
+    {"UpdateIdentityPool", cr__emu_op_update_pool, true},
+    {"DescribeIdentityPool", cr__emu_op_describe_pool, false},
+    {"DeleteIdentityPool", cr__emu_op_delete_pool, true},
+    {"ListIdentityPools", cr__emu_op_list_pools, false},
+    {"GetIdentityPoolRoles", cr__emu_op_get_roles, false},
+    {"SetIdentityPoolRoles", cr__emu_op_set_roles, true},
+    {"GetPrincipalTagAttributeMap", cr__emu_op_get_principal_tags, false},
+    {"SetPrincipalTagAttributeMap", cr__emu_op_set_principal_tags, true},
+    {"TagResource", cr__emu_op_tag, true},
+    {"UntagResource", cr__emu_op_untag, true},
+    {"ListTagsForResource", cr__emu_op_list_tags, false},
+};
+
+const char *cr__emu_header(const struct cr_emu_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    }
+    return NULL;
+}
+
+void cr__emu_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+        /* getrandom on Linux does not fail for 16 bytes once the pool is seeded; fall back
+         * to the clock so a request id is still produced. */
+        uint64_t t = cr_now_ms();
+        for (size_t i = 0; i < sizeof(b); i++)
+            b[i] = (unsigned char)(t >> (8 * (i % 8))) ^ (unsigned char)i;
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+}
+
+double cr__emu_random01(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        v = cr_now_ms() * 6364136223846793005ull;
+    return (double)(v >> 11) / 9007199254740992.0;
+}
+
+void cr_emu_response_init(struct cr_emu_response *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    cr_buf_init(&resp->body);
+    resp->content_type = CR_EMU_JSON_TYPE;
+    cr__emu_uuid(resp->request_id);
+}
+
+void cr_emu_response_dispose(struct cr_emu_response *resp)
+{
+    cr_buf_dispose(&resp->body);
+}
+
+static int s_set_json(struct cr_emu_response *out, int status, json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    cr_buf_clear(&out->body);
+    out->status = status;
+    if (!text) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    cr_buf_puts(&out->body, text);
+    free(text);
+    return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
+}
+
+static int s_error(struct cr_emu_response *out, int status, const char *type, const char *msg)
+{
+    json_t *doc = json_pack("{s:s, s:s}", "__type", type, "message", msg);
+    int rc = s_set_json(out, status, doc);
+    out->content_type = CR_EMU_JSON_TYPE;
+    json_decref(doc);
+    return rc;
+}
+
+int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const char *fmt, ...)
+{
+    va_list ap;
+    call->status = status;
+    snprintf(call->error_type, sizeof(call->error_type), "%s", type);
+    cr_buf_clear(&call->message);
+    va_start(ap, fmt);
+    cr_buf_vprintf(&call->message, fmt, ap);
+    va_end(ap);
+    return CR_ESERVICE;
+}
+
+void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
+                     const char *pool_id, const char *region)
+{
+    pthread_mutex_lock(&emu->aux_lock);
+    json_t *e = json_pack("{s:I, s:s, s:i, s:I}", "seq", (json_int_t)++emu->log_seq,
+                          "operation", op, "status", status, "time_ms",
+                          (json_int_t)cr_time_now() * 1000);
+    if (e && error_type && error_type[0])
+        json_object_set_new(e, "error", json_string(error_type));
+    if (e && pool_id && pool_id[0])
+        json_object_set_new(e, "pool_id", json_string(pool_id));
+    if (e && region && region[0])
+        json_object_set_new(e, "region", json_string(region));
+    if (e) {
+        if (json_array_size(emu->log) >= CR_EMU_LOG_CAP)
+            json_array_remove(emu->log, 0);
+        json_array_append_new(emu->log, e);
+    }
+    pthread_mutex_unlock(&emu->aux_lock);
+    if (emu->debug)
+        cr_log_info("cognito-identity-local: %s %d %s %s", op, status,
+                    error_type && error_type[0] ? error_type : "-",
+                    pool_id && pool_id[0] ? pool_id : "");
+}
+
+/* ---- control endpoints ---- */
+
+static int s_local_requests(struct cr_emu *emu, struct cr_emu_response *out, const char *query)
+{
+    long since = 0;
+    const char *p = query ? strstr(query, "since=") : NULL;
+    if (p)
+        since = strtol(p + 6, NULL, 10);
+    json_t *list = json_array();
+    pthread_mutex_lock(&emu->aux_lock);
+    size_t i;
+    json_t *e;
+    json_array_foreach(emu->log, i, e)
+    {
+        if (json_integer_value(json_object_get(e, "seq")) > since)
+            json_array_append(list, e);
+    }
+    json_t *doc = json_pack("{s:o, s:I}", "requests", list, "last_seq", (json_int_t)emu->log_seq);
+    pthread_mutex_unlock(&emu->aux_lock);
+    int rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
+static int s_local_faults(struct cr_emu *emu, struct cr_emu_response *out,
+                          const struct cr_emu_request *req)
+{
+    int rc;
+    if (strcmp(req->method, "POST") == 0) {
+        struct cr_emu_faults parsed = {0};
+        char *text = strndup(req->body ? req->body : "", req->body_len);
+        rc = text ? cr__emu_faults_parse(&parsed, text) : CR_ENOMEM;
+        free(text);
+        if (rc != 0) {
+            cr__emu_faults_dispose(&parsed);
+            return s_error(out, 400, "InvalidFaultsException", cr_error_last());
+        }
+        /* POST replaces the whole rule set, so a test states exactly what is in force. */
+        pthread_mutex_lock(&emu->aux_lock);
+        cr__emu_faults_dispose(&emu->faults);
+        emu->faults = parsed;
+        pthread_mutex_unlock(&emu->aux_lock);
+    }
+    pthread_mutex_lock(&emu->aux_lock);
+    json_t *doc = json_pack("{s:o}", "faults", cr__emu_faults_json(&emu->faults));
+    pthread_mutex_unlock(&emu->aux_lock);
+    rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
+static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
+{
+    int rc = 0;
+    json_t *fresh = cr__emu_state_empty();
+    if (!fresh)
+        return s_error(out, 500, "InternalErrorException", "out of memory");
+    pthread_mutex_lock(&emu->state_lock);
+    json_decref(emu->state);
+    emu->state = fresh;
+    if (emu->state_path)
+        rc = cr__emu_persist_save(emu->state, emu->state_path);
+    pthread_mutex_unlock(&emu->state_lock);
+    pthread_mutex_lock(&emu->aux_lock);
+    cr__emu_faults_dispose(&emu->faults);
+    json_array_clear(emu->log);
+    emu->log_seq = 0;
+    pthread_mutex_unlock(&emu->aux_lock);
+    if (rc != 0)
+        return s_error(out, 500, "InternalErrorException", cr_error_last());
+    json_t *doc = json_pack("{s:b}", "reset", 1);
+    rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
+static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
+                   const struct cr_emu_request *req)
+{
+    const char *p = req->path + strlen("/_local/");
+    bool get = strcmp(req->method, "GET") == 0, post = strcmp(req->method, "POST") == 0;
+    out->content_type = "application/json";
+    if (!req->loopback)
+        return s_error(out, 403, "AccessDeniedException",
+                       "control endpoints accept loopback clients only");
+    if (strcmp(p, "health") == 0 && get) {
+        cr_buf_puts(&out->body, "{\"status\":\"ok\"}");
+        out->status = 200;
+        return 0;
+    }
+    if (strcmp(p, "requests") == 0 && get)
+        return s_local_requests(emu, out, req->query);
+    if (strcmp(p, "faults") == 0 && (get || post))
+        return s_local_faults(emu, out, req);
+    if (strcmp(p, "reset") == 0 && post)
+        return s_local_reset(emu, out);
+    if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
+        strcmp(p, "reset") == 0)
+        return s_error(out, 405, "MethodNotAllowedException", "method not allowed");
+    return s_error(out, 404, "NotFoundException", "no such control endpoint");
+}
+
+/* ---- JSON 1.1 operations ---- */
+
+static const struct s_op *s_find_op(const char *target)
+{
+    size_t plen = strlen(CR_EMU_TARGET_PREFIX);
+    if (!target || strncmp(target, CR_EMU_TARGET_PREFIX, plen) != 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof(s_ops) / sizeof(s_ops[0]); i++) {
+        if (strcmp(target + plen, s_ops[i].name) == 0)
+            return &s_ops[i];
+    }
+    return NULL;
+}
+
+/* Parses the body: empty means {}; anything but a JSON object is a SerializationException. */
+static json_t *s_parse_body(struct cr_emu_call *call, const struct cr_emu_request *req)
+{
+    json_error_t jerr;
+    json_t *doc;
+    if (req->body_len == 0)
+        return json_object();
+    if (!cr_utf8_valid(req->body, req->body_len)) {
+        cr__emu_fail(call, 400, "SerializationException", "Request body is not valid UTF-8");
+        return NULL;
+    }
+    doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        cr__emu_fail(call, 400, "SerializationException",
+                     "Could not parse the request body as JSON at line %d column %d: %s",
+                     jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        cr__emu_fail(call, 400, "SerializationException",
+                     "Start of structure or map expected: the request body must be a JSON object");
+        return NULL;
+    }
+    return doc;
+}
+
+static void s_sleep_ms(uint32_t ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+/* Runs the operation under the state lock and persists a change. */
+static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
+{
+    struct cr_emu *emu = call->emu;
+    pthread_mutex_lock(&emu->state_lock);
+    if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write && emu->state_path) {
+        if (cr__emu_persist_save(emu->state, emu->state_path) != 0) {
+            cr_log_info("cognito-identity-local: %s", cr_error_last());
+            json_decref(call->output);
+            call->output = NULL;
+            cr__emu_fail(call, 500, "InternalErrorException", "The state could not be saved.");
+        }
+    }
+    pthread_mutex_unlock(&emu->state_lock);
+}
+
+static int s_fault_response(struct cr_emu_response *out, const struct cr_emu_fault_action *a)
+{
+    if (a->kind == CR_EMU_FAULT_DROP) {
+        out->drop = true;
+        out->status = 0;
+        return 0;
+    }
+    return s_error(out, a->status, a->type, a->message);
+}
+
+static int s_finish_call(struct cr_emu_response *out, struct cr_emu_call *call)
+{
+    if (call->error_type[0])
+        return s_error(out, call->status, call->error_type, cr_buf_cstr(&call->message));
+    if (cr_buf_oom(&call->message) || !call->output)
+        return s_error(out, 500, "InternalErrorException", "out of memory");
+    return s_set_json(out, 200, call->output);
+}
+
+static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
+                     const struct cr_emu_request *req)
+{
+    int rc;
+    const char *target = cr__emu_header(req, "X-Amz-Target");
+    const struct s_op *op = s_find_op(target);
+    struct cr_emu_caller caller;
+    struct cr_emu_auth_result auth;
+    struct cr_emu_fault_action fault;
+    struct cr_emu_call call = {.emu = emu, .caller = &caller};
+    if (!op) {
+        rc = s_error(out, 400, "UnknownOperationException",
+                     target ? "The requested operation is not recognized by the service."
+                            : "Missing X-Amz-Target header.");
+        cr__emu_log_add(emu, target ? target : "-", 400, "UnknownOperationException", NULL, NULL);
+        return rc;
+    }
+    call.op = op->name;
+    cr__emu_auth_check(&auth, &caller, emu, req, "cognito-identity");
+    if (auth.status != 0) {
+        rc = s_error(out, auth.status, auth.error_type, auth.message);
+        cr__emu_log_add(emu, op->name, auth.status, auth.error_type, NULL, caller.region);
+        return rc;
+    }
+    pthread_mutex_lock(&emu->aux_lock);
+    cr__emu_faults_decide(&fault, &emu->faults, op->name, cr__emu_random01);
+    pthread_mutex_unlock(&emu->aux_lock);
+    if (fault.delay_ms)
+        s_sleep_ms(fault.delay_ms);
+    if (fault.kind != CR_EMU_FAULT_NONE && !fault.after) {
+        rc = s_fault_response(out, &fault);
+        cr__emu_log_add(emu, op->name, out->status, fault.kind == CR_EMU_FAULT_DROP ? "drop" : fault.type,
+                        NULL, caller.region);
+        return rc;
+    }
+    call.input = s_parse_body(&call, req);
+    if (call.input)
+        s_run_op(&call, op);
+    if (fault.kind != CR_EMU_FAULT_NONE) /* "after": the operation happened, then it fails */
+        rc = s_fault_response(out, &fault);
+    else
+        rc = s_finish_call(out, &call);
+    cr__emu_log_add(emu, op->name, out->status,
+                    fault.kind == CR_EMU_FAULT_DROP ? "drop"
+                    : fault.kind != CR_EMU_FAULT_NONE ? fault.type
+                                                      : call.error_type,
+                    call.pool_id, caller.region);
+    json_decref(call.input);
+    json_decref(call.output);
+    cr_buf_dispose(&call.message);
+    return rc;
+}
+
+static bool s_is_form(const struct cr_emu_request *req)
+{
+    const char *ct = cr__emu_header(req, "Content-Type");
+    return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                  const struct cr_emu_request *req)
+{
+    char msg[128];
+    if (strncmp(req->path, "/_local/", 8) == 0)
+        return s_local(emu, out, req);
+    if (strcmp(req->path, "/") != 0)
+        return s_error(out, 404, "NotFoundException", "Not Found: only POST / is served.");
+    if (strcmp(req->method, "POST") != 0)
+        return s_error(out, 405, "MethodNotAllowedException",
+                       "Method Not Allowed: the API takes POST / only.");
+    if (req->body_too_large) {
+        snprintf(msg, sizeof(msg), "Request body is larger than %zu bytes.", emu->max_body_bytes);
+        cr__emu_log_add(emu, "-", 413, "RequestEntityTooLargeException", NULL, NULL);
+        return s_error(out, 413, "RequestEntityTooLargeException", msg);
+    }
+    if (s_is_form(req))
+        return cr__emu_sts_handle(emu, out, req);
+    return s_json_op(emu, out, req);
+}

@@ -1,0 +1,253 @@
+/*
+ * HTTP with libmicrohttpd: an internal polling thread per pool member
+ * (MHD_OPTION_THREAD_POOL_SIZE), keep-alive (MHD's HTTP/1.1 default), a timeout for slow
+ * clients and a connection limit. Bodies are read into a capped buffer; a body over the cap
+ * is answered 413 without being kept. Everything else is emulator/router.c's business.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "emulator/internal.h"
+
+#define CR_EMU_CONNECTION_TIMEOUT_S 30
+#define CR_EMU_CONNECTION_LIMIT 1000
+#define CR_EMU_MAX_HEADERS 64
+
+struct cr_emu_server {
+    struct MHD_Daemon *daemon;
+    struct cr_emu *emu;
+    unsigned port;
+    char url[128];
+};
+
+/* Per-request state (MHD's con_cls). */
+struct s_req {
+    struct cr_buf body;
+    bool too_large;
+};
+
+struct s_headers {
+    struct cr_sigv4_header items[CR_EMU_MAX_HEADERS];
+    size_t len;
+};
+
+static enum MHD_Result s_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        const char *value)
+{
+    struct s_headers *h = cls;
+    if (h->len < CR_EMU_MAX_HEADERS) {
+        h->items[h->len].name = key;
+        h->items[h->len].value = value ? value : "";
+        h->len++;
+    }
+    return MHD_YES;
+}
+
+/* MHD hands out the query decoded; rebuild a canonical raw query (SigV4 re-canonicalises
+ * anyway, and the control endpoints only read since=N). */
+static enum MHD_Result s_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct cr_buf *q = cls;
+    if (q->len > 0)
+        cr_buf_putc(q, '&');
+    if (cr_sigv4__uri_encode(q, cr_span_from(key), false) != 0)
+        return MHD_NO;
+    cr_buf_putc(q, '=');
+    if (value && cr_sigv4__uri_encode(q, cr_span_from(value), false) != 0)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static bool s_is_loopback(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    if (!sa)
+        return false;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && in6->sin6_addr.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_response *resp)
+{
+    enum MHD_Result ret;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        resp->body.len, resp->body.ptr ? resp->body.ptr : (char *)"", MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", resp->content_type);
+    MHD_add_response_header(r, "x-amzn-RequestId", resp->request_id);
+    if (resp->status == 405)
+        MHD_add_response_header(r, "Allow", "POST");
+    ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connection *conn,
+                                  const char *url, const char *method, struct s_req *rq)
+{
+    struct s_headers headers = {.len = 0};
+    struct cr_buf query = CR_BUF_INIT;
+    struct cr_emu_response resp;
+    enum MHD_Result ret = MHD_NO;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, s_collect_header, &headers);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, s_collect_arg, &query);
+    struct cr_emu_request req = {
+        .method = method,
+        .path = url,
+        .query = query.len ? query.ptr : NULL,
+        .headers = headers.items,
+        .n_headers = headers.len,
+        .body = rq->body.ptr,
+        .body_len = rq->body.len,
+        .body_too_large = rq->too_large,
+        .loopback = s_is_loopback(conn),
+    };
+    cr_emu_response_init(&resp);
+    if (cr_emu_handle(srv->emu, &resp, &req) == 0 && !resp.drop)
+        ret = s_send(conn, &resp);
+    /* resp.drop: MHD_NO closes the connection without a response (fault injection). */
+    cr_emu_response_dispose(&resp);
+    cr_buf_dispose(&query);
+    return ret;
+}
+
+static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    struct cr_emu_server *srv = cls;
+    struct s_req *rq = *con_cls;
+    if (!rq) {
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        rq = calloc(1, sizeof(*rq));
+        if (!rq)
+            return MHD_NO;
+        cr_buf_init_limit(&rq->body, srv->emu->max_body_bytes);
+        rq->too_large = cl && strtoull(cl, NULL, 10) > srv->emu->max_body_bytes;
+        *con_cls = rq;
+        if (rq->too_large) /* answer now rather than read a body we will not keep */
+            return s_dispatch(srv, conn, url, method, rq);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!rq->too_large && cr_buf_put(&rq->body, upload_data, *upload_data_size) != 0) {
+            rq->too_large = true;
+            cr_buf_dispose(&rq->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return s_dispatch(srv, conn, url, method, rq);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                        enum MHD_RequestTerminationCode toe)
+{
+    struct s_req *rq = *con_cls;
+    if (!rq)
+        return;
+    cr_buf_dispose(&rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+static int s_address(struct sockaddr_storage *out, socklen_t *len, bool *v6, const char *host,
+                     unsigned port)
+{
+    struct sockaddr_in *in = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
+    memset(out, 0, sizeof(*out));
+    if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        *len = sizeof(*in);
+        *v6 = false;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*in6);
+        *v6 = true;
+        return 0;
+    }
+    cr_error_set("--host '%s': not an IPv4 or IPv6 address", host);
+    return CR_EINVALID;
+}
+
+int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const char *host,
+                        unsigned port, unsigned threads)
+{
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    bool v6;
+    const union MHD_DaemonInfo *info;
+    int rc;
+    if (port > 65535) {
+        cr_error_set("--port %u: must be 0..65535", port);
+        return CR_EINVALID;
+    }
+    rc = s_address(&addr, &alen, &v6, host, port);
+    if (rc != 0)
+        return rc;
+    struct cr_emu_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    srv->emu = emu;
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, s_handler, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(threads ? threads : 4), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CR_EMU_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)CR_EMU_CONNECTION_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, srv, MHD_OPTION_END);
+    if (!srv->daemon) {
+        cr_error_set("cannot listen on %s port %u (address in use or not available)", host, port);
+        free(srv);
+        return CR_EIO;
+    }
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : port;
+    snprintf(srv->url, sizeof(srv->url), v6 ? "http://[%s]:%u" : "http://%s:%u", host, srv->port);
+    *out = srv;
+    return 0;
+}
+
+unsigned cr_emu_server_port(const struct cr_emu_server *server)
+{
+    return server->port;
+}
+
+const char *cr_emu_server_url(const struct cr_emu_server *server)
+{
+    return server->url;
+}
+
+void cr_emu_server_stop(struct cr_emu_server *server)
+{
+    if (!server)
+        return;
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,377 @@
+/*
+ * The two STS actions CI credentials need, on the emulator's own port (query protocol,
+ * Version 2011-06-15): AssumeRoleWithWebIdentity (unsigned, as in AWS) and
+ * GetCallerIdentity (signed with service "sts"). Responses are XML in STS's shape, or JSON
+ * when the client sends Accept: application/json. Credentials handed out are registered so
+ * that later signed requests using them (with their session token) verify.
+ *
+ * The web identity token is not verified (there is no identity provider to ask); when it is
+ * a JWT its sub/aud/iss claims are echoed as AWS does.
+ */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "emulator/internal.h"
+#include "util/strutil.h"
+
+#define CR_STS_NS "https://sts.amazonaws.com/doc/2011-06-15/"
+
+struct s_form {
+    json_t *params; /* name -> value */
+};
+
+static int s_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* application/x-www-form-urlencoded: '+' is a space, %XX a byte. */
+static char *s_decode(const char *p, size_t len)
+{
+    char *out = malloc(len + 1);
+    size_t n = 0;
+    for (size_t i = 0; out && i < len; i++) {
+        if (p[i] == '+') {
+            out[n++] = ' ';
+        } else if (p[i] == '%' && i + 2 < len + 0 && s_hex(p[i + 1]) >= 0 && s_hex(p[i + 2]) >= 0) {
+            out[n++] = (char)(s_hex(p[i + 1]) * 16 + s_hex(p[i + 2]));
+            i += 2;
+        } else {
+            out[n++] = p[i];
+        }
+    }
+    if (out)
+        out[n] = '\0';
+    return out;
+}
+
+static json_t *s_parse_form(const char *body, size_t len)
+{
+    json_t *params = json_object();
+    size_t i = 0;
+    while (params && i < len) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        const char *eq = memchr(body + i, '=', end - i);
+        size_t klen = eq ? (size_t)(eq - (body + i)) : end - i;
+        char *k = s_decode(body + i, klen);
+        char *v = eq ? s_decode(eq + 1, (size_t)(body + end - eq - 1)) : strdup("");
+        if (k && v && k[0] && cr_utf8_valid(v, strlen(v)))
+            json_object_set_new(params, k, json_string(v));
+        free(k);
+        free(v);
+        i = end + 1;
+    }
+    return params;
+}
+
+static void s_xml_escape(struct cr_buf *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<':
+            cr_buf_puts(out, "&lt;");
+            break;
+        case '>':
+            cr_buf_puts(out, "&gt;");
+            break;
+        case '&':
+            cr_buf_puts(out, "&amp;");
+            break;
+        case '"':
+            cr_buf_puts(out, "&quot;");
+            break;
+        case '\'':
+            cr_buf_puts(out, "&apos;");
+            break;
+        default:
+            cr_buf_putc(out, *s);
+            break;
+        }
+    }
+}
+
+/* Renders a JSON object of strings/objects as XML elements (member order kept). */
+static void s_xml(struct cr_buf *out, const json_t *obj)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v)
+    {
+        cr_buf_printf(out, "<%s>", k);
+        if (json_is_object(v))
+            s_xml(out, v);
+        else if (json_is_string(v))
+            s_xml_escape(out, json_string_value(v));
+        else if (json_is_integer(v))
+            cr_buf_printf(out, "%lld", (long long)json_integer_value(v));
+        cr_buf_printf(out, "</%s>", k);
+    }
+}
+
+static bool s_wants_json(const struct cr_emu_request *req)
+{
+    const char *accept = cr__emu_header(req, "Accept");
+    return accept && strstr(accept, "application/json") != NULL;
+}
+
+/* result: the members of <ActionResult>; Expiration keys are rendered per format. */
+static int s_respond(struct cr_emu_response *out, const struct cr_emu_request *req,
+                     const char *action, json_t *result)
+{
+    char name[96], res[96];
+    snprintf(name, sizeof(name), "%sResponse", action);
+    snprintf(res, sizeof(res), "%sResult", action);
+    out->status = 200;
+    cr_buf_clear(&out->body);
+    if (s_wants_json(req)) {
+        json_t *doc = json_pack("{s:{s:O, s:{s:s}}}", name, res, result, "ResponseMetadata",
+                                "RequestId", out->request_id);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        out->content_type = "application/json";
+        cr_buf_puts(&out->body, text ? text : "");
+        free(text);
+        json_decref(doc);
+    } else {
+        out->content_type = "text/xml";
+        cr_buf_printf(&out->body, "<%s xmlns=\"%s\">\n  <%s>", name, CR_STS_NS, res);
+        s_xml(&out->body, result);
+        cr_buf_printf(&out->body,
+                      "</%s>\n  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n"
+                      "  </ResponseMetadata>\n</%s>\n",
+                      res, out->request_id, name);
+    }
+    return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
+}
+
+static int s_error(struct cr_emu_response *out, const struct cr_emu_request *req, int status,
+                   const char *code, const char *message)
+{
+    out->status = status;
+    cr_buf_clear(&out->body);
+    if (s_wants_json(req)) {
+        json_t *doc = json_pack("{s:{s:s, s:s, s:s}, s:s}", "Error", "Type",
+                                status >= 500 ? "Receiver" : "Sender", "Code", code, "Message",
+                                message, "RequestId", out->request_id);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        out->content_type = "application/json";
+        cr_buf_puts(&out->body, text ? text : "");
+        free(text);
+        json_decref(doc);
+    } else {
+        out->content_type = "text/xml";
+        cr_buf_printf(&out->body,
+                      "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    <Type>%s</Type>\n"
+                      "    <Code>%s</Code>\n    <Message>",
+                      CR_STS_NS, status >= 500 ? "Receiver" : "Sender", code);
+        s_xml_escape(&out->body, message);
+        cr_buf_printf(&out->body, "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
+                                  "</ErrorResponse>\n",
+                      out->request_id);
+    }
+    return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
+}
+
+static void s_random_chars(char *out, size_t n, const char *alphabet)
+{
+    unsigned char b[256];
+    size_t alen = strlen(alphabet);
+    if (n > sizeof(b) || getrandom(b, n, 0) != (ssize_t)n)
+        memset(b, 7, sizeof(b));
+    for (size_t i = 0; i < n; i++)
+        out[i] = alphabet[b[i] % alen];
+    out[n] = '\0';
+}
+
+#define S_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#define S_B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/* The claims of a JWT (header.payload.signature), or NULL when token is not one. */
+static json_t *s_jwt_claims(const char *token)
+{
+    const char *a = strchr(token, '.');
+    const char *b = a ? strchr(a + 1, '.') : NULL;
+    json_t *claims = NULL;
+    if (!b || b - a - 1 > 16000)
+        return NULL;
+    size_t n = (size_t)(b - a - 1);
+    char *in = malloc(n + 4);
+    unsigned char *raw = malloc(n + 4);
+    if (in && raw) {
+        for (size_t i = 0; i < n; i++)
+            in[i] = a[1 + i] == '-' ? '+' : a[1 + i] == '_' ? '/' : a[1 + i];
+        size_t pad = (4 - n % 4) % 4;
+        memset(in + n, '=', pad);
+        int len = EVP_DecodeBlock(raw, (unsigned char *)in, (int)(n + pad));
+        if (len > 0)
+            claims = json_loadb((const char *)raw, (size_t)len - pad, 0, NULL);
+    }
+    free(in);
+    free(raw);
+    if (!json_is_object(claims)) {
+        json_decref(claims);
+        return NULL;
+    }
+    return claims;
+}
+
+static const char *s_claim(const json_t *claims, const char *name, const char *fallback)
+{
+    json_t *v = json_object_get(claims, name);
+    if (json_is_array(v))
+        v = json_array_get(v, 0);
+    return json_is_string(v) ? json_string_value(v) : fallback;
+}
+
+static bool s_role_arn(const char *arn, char account[16], char name[128])
+{
+    const char *p;
+    if (strncmp(arn, "arn:", 4) != 0 || !(p = strstr(arn, ":iam::")) || strlen(p + 6) < 13 ||
+        p[18] != ':' || strncmp(p + 19, "role/", 5) != 0)
+        return false;
+    memcpy(account, p + 6, 12);
+    account[12] = '\0';
+    const char *last = strrchr(p + 19, '/');
+    snprintf(name, 128, "%s", last + 1);
+    return name[0] != '\0';
+}
+
+static void s_iso8601(char out[32], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int s_missing(struct cr_emu_response *out, const struct cr_emu_request *req,
+                     const char *member)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg),
+             "1 validation error detected: Value null at '%s' failed to satisfy constraint: "
+             "Member must not be null",
+             member);
+    return s_error(out, req, 400, "ValidationError", msg);
+}
+
+static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
+                    const struct cr_emu_request *req, const json_t *params)
+{
+    int rc;
+    char account[16], role[128], key_id[21], secret[41], token[161], expiration[32];
+    char arn[512], role_id[256], msg[256];
+    const char *role_arn = json_string_value(json_object_get(params, "RoleArn"));
+    const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
+    const char *jwt = json_string_value(json_object_get(params, "WebIdentityToken"));
+    const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
+    long duration = dur ? strtol(dur, NULL, 10) : 3600;
+    if (!role_arn || !session || !jwt)
+        return s_missing(out, req, !role_arn ? "roleArn" : !session ? "roleSessionName"
+                                                                    : "webIdentityToken");
+    if (!s_role_arn(role_arn, account, role) || strlen(session) < 2 || strlen(session) > 64 ||
+        duration < 900 || duration > 43200) {
+        snprintf(msg, sizeof(msg), "%s",
+                 duration < 900 || duration > 43200
+                     ? "DurationSeconds must be between 900 and 43200."
+                 : strlen(session) < 2 || strlen(session) > 64
+                     ? "RoleSessionName must be 2 to 64 characters long."
+                     : "RoleArn is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME).");
+        return s_error(out, req, 400, "ValidationError", msg);
+    }
+    json_t *claims = s_jwt_claims(jwt);
+    int64_t expires = cr_time_now() + duration;
+    s_random_chars(key_id + 4, 16, S_UPPER);
+    memcpy(key_id, "ASIA", 4);
+    s_random_chars(secret, 40, S_B64);
+    s_random_chars(token, 160, S_B64);
+    s_random_chars(role_id + 4, 17, S_UPPER);
+    memcpy(role_id, "AROA", 4);
+    snprintf(role_id + 21, sizeof(role_id) - 21, ":%s", session);
+    snprintf(arn, sizeof(arn), "arn:%s:sts::%s:assumed-role/%s/%s",
+             cr__emu_partition(emu->region), account, role, session);
+    s_iso8601(expiration, expires);
+    struct cr_emu_key key = {key_id, secret, token, account, arn, role_id, expires};
+    pthread_mutex_lock(&emu->aux_lock);
+    rc = cr__emu_keys_add(&emu->keys, &key);
+    pthread_mutex_unlock(&emu->aux_lock);
+    json_t *result = json_pack(
+        "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s}", "SubjectFromWebIdentityToken",
+        s_claim(claims, "sub", session), "Audience", s_claim(claims, "aud", "sts.amazonaws.com"),
+        "AssumedRoleUser", "AssumedRoleId", role_id, "Arn", arn, "Credentials", "AccessKeyId",
+        key_id, "SecretAccessKey", secret, "SessionToken", token, "Expiration", expiration,
+        "Provider", s_claim(claims, "iss", "cognito-identity-local"));
+    if (rc == 0 && result && s_wants_json(req))
+        json_object_set_new(json_object_get(result, "Credentials"), "Expiration",
+                            json_integer(expires)); /* JSON protocol: epoch seconds */
+    if (rc == 0 && result)
+        rc = s_respond(out, req, "AssumeRoleWithWebIdentity", result);
+    else
+        rc = s_error(out, req, 500, "InternalFailure", "out of memory");
+    json_decref(result);
+    json_decref(claims);
+    memset(secret, 0, sizeof(secret));
+    memset(token, 0, sizeof(token));
+    return rc;
+}
+
+static int s_caller_identity(struct cr_emu *emu, struct cr_emu_response *out,
+                             const struct cr_emu_request *req)
+{
+    struct cr_emu_caller caller;
+    struct cr_emu_auth_result auth;
+    int rc;
+    cr__emu_auth_check(&auth, &caller, emu, req, "sts");
+    if (auth.status != 0)
+        return s_error(out, req, 403,
+                       strcmp(auth.error_type, "UnrecognizedClientException") == 0
+                           ? "InvalidClientTokenId"
+                           : strcmp(auth.error_type, "MissingAuthenticationTokenException") == 0
+                               ? "MissingAuthenticationToken"
+                               : strstr(auth.error_type, "Exception")
+                                   ? "SignatureDoesNotMatch"
+                                   : auth.error_type,
+                       auth.message);
+    json_t *result = json_pack("{s:s, s:s, s:s}", "UserId", caller.user_id, "Account",
+                               caller.account_id, "Arn", caller.arn);
+    rc = result ? s_respond(out, req, "GetCallerIdentity", result)
+                : s_error(out, req, 500, "InternalFailure", "out of memory");
+    json_decref(result);
+    return rc;
+}
+
+int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                       const struct cr_emu_request *req)
+{
+    int rc;
+    char msg[256];
+    json_t *params = s_parse_form(req->body ? req->body : "", req->body_len);
+    const char *action = json_string_value(json_object_get(params, "Action"));
+    if (!params) {
+        rc = s_error(out, req, 500, "InternalFailure", "out of memory");
+    } else if (action && strcmp(action, "AssumeRoleWithWebIdentity") == 0) {
+        rc = s_assume(emu, out, req, params);
+    } else if (action && strcmp(action, "GetCallerIdentity") == 0) {
+        rc = s_caller_identity(emu, out, req);
+    } else {
+        snprintf(msg, sizeof(msg), "Could not find operation %s for version 2011-06-15",
+                 action ? action : "(none)");
+        rc = s_error(out, req, 400, "InvalidAction", msg);
+    }
+    cr__emu_log_add(emu, action ? action : "sts:-", out->status,
+                    out->status == 200 ? NULL : "sts-error", NULL, NULL);
+    json_decref(params);
+    return rc;
+}
