@@ -25,8 +25,9 @@ struct cr_aws_credentials {
     struct cr_buf secret_access_key; /* secret */
     struct cr_buf session_token;     /* secret; empty when not temporary */
     int64_t expiration_s;            /* epoch seconds; 0 = does not expire */
-    const char *source;              /* static text: "environment", "web identity",
-                                        "profile 'x' (credentials file)", ... see below */
+    const char *source;              /* "environment", "web identity (ROLE_ARN)", "profile 'x'
+                                        (credentials file)"; borrowed from the provider,
+                                        NULL for credentials made elsewhere */
 };
 
 /** Initialises empty credentials (no allocation). */
@@ -82,7 +83,7 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
 int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
                                     const struct cr_aws_credentials **out) CR_WARN_UNUSED;
 
-/** Which source supplied the credentials ("environment", "web identity", ...). Static. */
+/** Which source supplied the credentials ("environment", "web identity (arn)", ...). Borrowed. */
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p);
 
 /** How many times credentials were fetched (1 after _new; refreshes add one). */

@@ -1,0 +1,470 @@
+/*
+ * Region, profile and endpoint resolution, following the AWS CLI ("Configuration and
+ * credential file settings" and "Service-specific endpoints" in the AWS CLI user guide) and
+ * the cognito-identity / sts endpoint rule sets in shared/aws-models.
+ */
+#include "aws/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <ini.h>
+#include <openssl/crypto.h>
+
+#define S_MAX_FILE_BYTES (1u << 20)
+
+/* ---- environment ---- */
+
+const char *cr_aws_env_get(const struct cr_aws_env *env, const char *name)
+{
+    const char *v = env && env->getenv ? env->getenv(env->getenv_ctx, name) : getenv(name);
+    return v && *v ? v : NULL;
+}
+
+int64_t cr_aws_env_now(const struct cr_aws_env *env)
+{
+    if (env && env->clock)
+        return env->clock(env->clock_ctx);
+    return (int64_t)time(NULL);
+}
+
+/* ---- shared files ---- */
+
+void cr_aws_config_init(struct cr_aws_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+static void s_wipe_map(struct cr_strmap *map)
+{
+    for (size_t i = 0; i < map->len; i++) {
+        if (map->items[i].value)
+            OPENSSL_cleanse(map->items[i].value, strlen(map->items[i].value));
+    }
+    cr_strmap_dispose(map);
+}
+
+void cr_aws_config_dispose(struct cr_aws_config *cfg)
+{
+    if (!cfg)
+        return;
+    cr_buf_dispose(&cfg->profile);
+    cr_buf_dispose(&cfg->config_path);
+    cr_buf_dispose(&cfg->credentials_path);
+    s_wipe_map(&cfg->config);
+    s_wipe_map(&cfg->credentials);
+    cr_aws_config_init(cfg);
+}
+
+struct s_parse {
+    struct cr_aws_config *cfg;
+    bool is_config;
+    int rc;
+};
+
+/* Does an INI section name select the profile? In the config file the profile "x" is
+ * "[profile x]" and the default profile also "[default]"; in the credentials file it is "[x]"
+ * (the AWS CLI ignores a "profile " prefix there too, and "[x]" in the config file). */
+static bool s_section_matches(const char *section, const char *profile, bool is_config)
+{
+    if (!is_config)
+        return strcmp(section, profile) == 0;
+    if (strcmp(profile, "default") == 0 && strcmp(section, "default") == 0)
+        return true;
+    if (strncmp(section, "profile", 7) != 0 || !isspace((unsigned char)section[7]))
+        return false;
+    const char *name = section + 7;
+    while (isspace((unsigned char)*name))
+        name++;
+    return strcmp(name, profile) == 0;
+}
+
+static int s_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct s_parse *p = user;
+    char key[128];
+    if (!s_section_matches(section, cr_buf_cstr(&p->cfg->profile), p->is_config))
+        return 1;
+    p->cfg->profile_found = true;
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof(key); i++)
+        key[i] = (char)tolower((unsigned char)name[i]);
+    key[i] = '\0';
+    struct cr_strmap *map = p->is_config ? &p->cfg->config : &p->cfg->credentials;
+    /* A nested setting ("s3 =" followed by indented "key = value" lines) arrives as more
+     * values for the same name; only the first line is a value of the profile itself. */
+    if (cr_strmap_get(map, key) && *cr_strmap_get(map, key))
+        return 1;
+    if (cr_strmap_set(map, key, value ? value : "") < 0) {
+        p->rc = CR_ENOMEM;
+        return 0;
+    }
+    return 1;
+}
+
+/* libinih's settings are process globals in this build; set them before every parse: long
+ * lines (session tokens exceed the default 200 bytes) and no inline comments (the AWS CLI
+ * uses Python's configparser, which keeps ';' and '#' inside values). */
+static void s_ini_setup(void)
+{
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = (int)S_MAX_FILE_BYTES;
+    ini_allow_inline_comments = false;
+    ini_allow_multiline = true;
+    ini_stop_on_first_error = true;
+}
+
+int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, const char *path,
+                               bool is_config)
+{
+    struct s_parse p = {out, is_config, 0};
+    if (!out->profile.len && cr_buf_puts(&out->profile, "default") < 0)
+        return CR_ENOMEM;
+    s_ini_setup();
+    int line = ini_parse_string(text, s_ini_handler, &p);
+    if (p.rc < 0) {
+        cr_error_set("%s: out of memory", path);
+        return p.rc;
+    }
+    if (line == -2) {
+        cr_error_set("%s: out of memory", path);
+        return CR_ENOMEM;
+    }
+    if (line != 0) {
+        cr_error_set("%s:%d: syntax error: expected '[section]' or 'key = value'", path, line);
+        return CR_EINVALID;
+    }
+    return 0;
+}
+
+/* "~/x" -> "$HOME/x". */
+static int s_expand_path(struct cr_buf *out, const struct cr_aws_env *env, const char *path)
+{
+    const char *home = cr_aws_env_get(env, "HOME");
+    if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home)
+        cr_buf_printf(out, "%s%s", home, path + 1);
+    else
+        cr_buf_puts(out, path);
+    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+}
+
+static int s_load_file(struct cr_aws_config *cfg, const struct cr_buf *path, bool is_config,
+                       bool *found)
+{
+    int result = -1;
+    struct cr_buf text = CR_BUF_INIT;
+    struct stat st;
+    *found = false;
+    if (stat(cr_buf_cstr(path), &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+        return 0;
+    int rc = cr_buf_read_file(&text, cr_buf_cstr(path), S_MAX_FILE_BYTES);
+    if (rc < 0) {
+        cr_error_prefix("%s", is_config ? "AWS config file" : "AWS credentials file");
+        result = rc == CR_ELIMIT ? CR_EINVALID : CR_EIO;
+        goto done;
+    }
+    *found = true;
+    result = cr_aws_config_parse_string(cfg, cr_buf_cstr(&text), cr_buf_cstr(path), is_config);
+done:
+    cr_buf_dispose_secure(&text);
+    return result;
+}
+
+int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env,
+                       const char *profile)
+{
+    int rc;
+    const char *config_file = cr_aws_env_get(env, "AWS_CONFIG_FILE");
+    const char *creds_file = cr_aws_env_get(env, "AWS_SHARED_CREDENTIALS_FILE");
+    const char *env_profile = cr_aws_env_get(env, "AWS_PROFILE");
+    const char *name = profile && *profile ? profile : env_profile ? env_profile : "default";
+    out->profile_from_user = (profile && *profile) || env_profile;
+    cr_buf_clear(&out->profile);
+    if (cr_buf_puts(&out->profile, name) < 0)
+        return CR_ENOMEM;
+    rc = s_expand_path(&out->config_path, env, config_file ? config_file : "~/.aws/config");
+    if (rc == 0)
+        rc = s_expand_path(&out->credentials_path, env,
+                           creds_file ? creds_file : "~/.aws/credentials");
+    if (rc < 0) {
+        cr_error_set("aws config: out of memory");
+        return rc;
+    }
+    rc = s_load_file(out, &out->credentials_path, false, &out->credentials_found);
+    if (rc < 0)
+        return rc;
+    return s_load_file(out, &out->config_path, true, &out->config_found);
+}
+
+const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key)
+{
+    const char *v;
+    if (!cfg)
+        return NULL;
+    v = cr_strmap_get(&cfg->credentials, key);
+    if (v && *v)
+        return v;
+    v = cr_strmap_get(&cfg->config, key);
+    return v && *v ? v : NULL;
+}
+
+/* ---- region ---- */
+
+/* A region is a DNS label: letters, digits and '-', not at either end (the AWS CLI's
+ * validate_region_name). */
+static bool s_valid_region(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n > 63 || r[0] == '-' || r[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char)r[i]) && r[i] != '-')
+            return false;
+    }
+    return true;
+}
+
+int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
+                         const struct cr_aws_env *env, const char *cli_region)
+{
+    const char *region = NULL, *from = NULL;
+    struct {
+        const char *value, *name;
+    } sources[] = {
+        {cli_region && *cli_region ? cli_region : NULL, "--region"},
+        {cr_aws_env_get(env, "AWS_REGION"), "AWS_REGION"},
+        {cr_aws_env_get(env, "AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"},
+        {cr_aws_config_get(cfg, "region"), "'region' of the profile"},
+    };
+    for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]) && !region; i++) {
+        region = sources[i].value;
+        from = sources[i].name;
+    }
+    if (!region) {
+        if (cfg)
+            cr_error_set("no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION and "
+                         "'region' of profile '%s' in %s%s",
+                         cr_buf_cstr(&cfg->profile), cr_buf_cstr(&cfg->config_path),
+                         cfg->config_found ? "" : " (file not found)");
+        else
+            cr_error_set("no AWS region: tried --region, AWS_REGION and AWS_DEFAULT_REGION");
+        return CR_EINVALID;
+    }
+    if (!s_valid_region(region)) {
+        cr_error_set("%s: '%s' is not a valid region name (letters, digits and '-', like "
+                     "us-east-1)",
+                     from, region);
+        return CR_EINVALID;
+    }
+    cr_buf_clear(out);
+    return cr_buf_puts(out, region) < 0 ? CR_ENOMEM : 0;
+}
+
+int cr_aws_config_bool(bool *out, const struct cr_aws_config *cfg, const struct cr_aws_env *env,
+                       const char *env_name, const char *profile_key)
+{
+    const char *v = env_name ? cr_aws_env_get(env, env_name) : NULL;
+    const char *from = env_name;
+    if (!v && profile_key) {
+        v = cr_aws_config_get(cfg, profile_key);
+        from = profile_key;
+    }
+    *out = false;
+    if (!v)
+        return 0;
+    if (strcasecmp(v, "true") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (strcasecmp(v, "false") == 0)
+        return 0;
+    cr_error_set("%s: '%s' is not true or false", from, v);
+    return CR_EINVALID;
+}
+
+/* ---- partitions and endpoint rules ---- */
+
+/* From the partitions the rule sets reference (botocore partitions.json): region prefix
+ * patterns, DNS suffixes and capabilities. The aws partition is the fallback. */
+static const struct cr_aws_partition_info s_partitions[] = {
+    {"aws", "amazonaws.com", "api.aws", true, true},
+    {"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", true, true},
+    {"aws-us-gov", "amazonaws.com", "api.aws", true, true},
+    {"aws-iso", "c2s.ic.gov", "c2s.ic.gov", true, false},
+    {"aws-iso-b", "sc2s.sgov.gov", "sc2s.sgov.gov", true, false},
+    {"aws-iso-e", "cloud.adc-e.uk", "cloud.adc-e.uk", true, false},
+    {"aws-iso-f", "csp.hci.ic.gov", "csp.hci.ic.gov", true, false},
+};
+
+static const struct {
+    const char *prefix; /* regions "<prefix>\w+-\d+", or the partition's global region */
+    const char *global;
+    size_t index;
+} s_partition_patterns[] = {
+    {"cn-", "aws-cn-global", 1},      {"us-gov-", "aws-us-gov-global", 2},
+    {"us-iso-", "aws-iso-global", 3}, {"us-isob-", "aws-iso-b-global", 4},
+    {"eu-isoe-", "aws-iso-e-global", 5}, {"us-isof-", "aws-iso-f-global", 6},
+};
+
+const struct cr_aws_partition_info *cr_aws_config_partition(const char *region)
+{
+    for (size_t i = 0; region && i < sizeof(s_partition_patterns) / sizeof(s_partition_patterns[0]);
+         i++) {
+        size_t n = strlen(s_partition_patterns[i].prefix);
+        if (strncmp(region, s_partition_patterns[i].prefix, n) == 0 ||
+            strcmp(region, s_partition_patterns[i].global) == 0)
+            return &s_partitions[s_partition_patterns[i].index];
+    }
+    return &s_partitions[0];
+}
+
+int cr_aws_config_endpoint_rules(struct cr_buf *out, const char *prefix, const char *region,
+                                 bool use_fips, bool use_dual_stack)
+{
+    const struct cr_aws_partition_info *p = cr_aws_config_partition(region);
+    /* The rule sets' error texts, verbatim. */
+    if (use_fips && use_dual_stack && !(p->supports_fips && p->supports_dual_stack)) {
+        cr_error_set("endpoint for %s in %s: FIPS and DualStack are enabled, but this "
+                     "partition does not support one or both",
+                     prefix, region);
+        return CR_EINVALID;
+    }
+    if (use_fips && !p->supports_fips) {
+        cr_error_set("endpoint for %s in %s: FIPS is enabled but this partition does not "
+                     "support FIPS",
+                     prefix, region);
+        return CR_EINVALID;
+    }
+    if (use_dual_stack && !p->supports_dual_stack) {
+        cr_error_set("endpoint for %s in %s: DualStack is enabled but this partition does "
+                     "not support DualStack",
+                     prefix, region);
+        return CR_EINVALID;
+    }
+    cr_buf_printf(out, "https://%s%s.%s.%s", prefix, use_fips ? "-fips" : "", region,
+                  use_dual_stack ? p->dual_stack_dns_suffix : p->dns_suffix);
+    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+}
+
+/* Reads one URL part; NULL when absent. Caller frees with curl_free. */
+static char *s_url_part(CURLU *u, CURLUPart part)
+{
+    char *v = NULL;
+    if (curl_url_get(u, part, &v, 0) != CURLUE_OK)
+        return NULL;
+    return v;
+}
+
+int cr_aws_config_validate_endpoint(const char *url, const char *what)
+{
+    int result = CR_EINVALID;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL, *fragment = NULL;
+    const char *problem = NULL;
+    if (!u) {
+        cr_error_set("%s: out of memory", what);
+        return CR_ENOMEM;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+        problem = "not a URL like https://host[:port]";
+        goto done;
+    }
+    scheme = s_url_part(u, CURLUPART_SCHEME);
+    host = s_url_part(u, CURLUPART_HOST);
+    user = s_url_part(u, CURLUPART_USER);
+    query = s_url_part(u, CURLUPART_QUERY);
+    fragment = s_url_part(u, CURLUPART_FRAGMENT);
+    if (!scheme || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0))
+        problem = "scheme must be http or https";
+    else if (!host || !*host)
+        problem = "it has no host";
+    else if (user)
+        problem = "user information is not allowed";
+    else if (query || fragment)
+        problem = "a query or fragment is not allowed";
+    if (!problem)
+        result = 0;
+done:
+    if (problem)
+        cr_error_set("%s '%s': %s", what, url, problem);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_free(query);
+    curl_free(fragment);
+    curl_url_cleanup(u);
+    return result;
+}
+
+/* The configured endpoint URL and where it came from, or NULL for "use the rules". */
+static const char *s_configured_endpoint(const char **from, char *env_name, size_t env_size,
+                                         const struct cr_aws_config *cfg,
+                                         const struct cr_aws_env *env, const char *env_suffix,
+                                         const char *cli_endpoint)
+{
+    bool ignore = false;
+    if (cli_endpoint && *cli_endpoint) {
+        *from = "--endpoint-url";
+        return cli_endpoint;
+    }
+    /* An invalid value here is reported as "not true" by ignoring it; the variable is only a
+     * switch and the AWS CLI treats anything but "true" as false. */
+    if (cr_aws_config_bool(&ignore, cfg, env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                           "ignore_configured_endpoint_urls") < 0)
+        ignore = false;
+    if (ignore)
+        return NULL;
+    snprintf(env_name, env_size, "AWS_ENDPOINT_URL_%s", env_suffix);
+    const char *v = cr_aws_env_get(env, env_name);
+    if (v) {
+        *from = env_name;
+        return v;
+    }
+    v = cr_aws_env_get(env, "AWS_ENDPOINT_URL");
+    if (v) {
+        *from = "AWS_ENDPOINT_URL";
+        return v;
+    }
+    v = cr_aws_config_get(cfg, "endpoint_url");
+    if (v)
+        *from = "'endpoint_url' of the profile";
+    return v;
+}
+
+int cr_aws_config_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
+                           const struct cr_aws_env *env, const char *service_prefix,
+                           const char *env_suffix, const char *region, const char *cli_endpoint)
+{
+    bool fips = false, dual = false;
+    const char *from = NULL;
+    char env_name[96];
+    int rc = cr_aws_config_bool(&fips, cfg, env, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+    if (rc == 0)
+        rc = cr_aws_config_bool(&dual, cfg, env, "AWS_USE_DUALSTACK_ENDPOINT",
+                                "use_dualstack_endpoint");
+    if (rc < 0)
+        return rc;
+    const char *url = s_configured_endpoint(&from, env_name, sizeof(env_name), cfg, env,
+                                            env_suffix, cli_endpoint);
+    if (!url)
+        return cr_aws_config_endpoint_rules(out, service_prefix, region, fips, dual);
+    rc = cr_aws_config_validate_endpoint(url, from);
+    if (rc < 0)
+        return rc;
+    if (fips || dual) {
+        cr_error_set("%s '%s': Invalid Configuration: %s and custom endpoint are not "
+                     "supported (unset %s)",
+                     from, url, fips ? "FIPS" : "Dualstack",
+                     fips ? "AWS_USE_FIPS_ENDPOINT" : "AWS_USE_DUALSTACK_ENDPOINT");
+        return CR_EINVALID;
+    }
+    return cr_buf_puts(out, url) < 0 ? CR_ENOMEM : 0;
+}
