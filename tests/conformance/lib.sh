@@ -229,3 +229,40 @@ need_node_modules() {
       "(make test does it first)"
   done
 }
+
+# conf_run_node_tests FILE NPM_PACKAGE...: starts an emulator without and one with SigV4
+# verification, exports their URLs and keys (EMU_URL, EMU_URL_SIGNED, EMU_AKID, EMU_SECRET,
+# EMU_ACCOUNT, EMU_REGION) and runs FILE with `node --test`; prints "N passed, M failed".
+conf_run_node_tests() {
+  local file=$1
+  shift
+  command -v node >/dev/null || die "node not found (Debian package nodejs)"
+  need_node_modules "$@"
+  conf_clean_aws_env
+  export AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1
+  export EMU_ACCOUNT=210987654321 EMU_REGION=us-east-1
+  export EMU_AKID=AKIDCONFORMANCENODE1
+  export EMU_SECRET='node/Secret+Key/0123456789abcdefghijklm'
+  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT"
+  local open_url=$EMU_URL
+  emu_write_credentials "$TMP/emu-credentials" "$EMU_AKID" "$EMU_SECRET"
+  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT" --credentials "$TMP/emu-credentials"
+  export EMU_URL_SIGNED=$EMU_URL
+  export EMU_URL=$open_url
+  # Bounded: the runner's own timeout per test file, and `timeout` around the whole run.
+  timeout 120 node --test --test-timeout=60000 --test-reporter=spec \
+    --test-reporter-destination=stdout --test-reporter=tap \
+    --test-reporter-destination="$TMP/node.tap" "$CONF_DIR/$file"
+  local rc=$?
+  local passed failed
+  passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$TMP/node.tap" | tail -n 1)
+  failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$TMP/node.tap" | tail -n 1)
+  T_PASS=${passed:-0}
+  T_FAIL=${failed:-0}
+  if [ "$rc" -ne 0 ] && [ "$T_FAIL" -eq 0 ]; then
+    echo "node --test exited $rc"
+    T_FAIL=1
+  fi
+  [ "$T_PASS" -gt 0 ] || { echo "no test ran"; T_FAIL=$((T_FAIL + 1)); }
+  finish
+}

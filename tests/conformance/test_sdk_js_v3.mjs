@@ -1,0 +1,237 @@
+// Conformance: the AWS SDK for JavaScript v3 (`@aws-sdk/client-cognito-identity`), unchanged,
+// against cognito-identity-local. Run by test_sdk_js_v3.sh, which starts two emulators and
+// sets EMU_URL (no signature check), EMU_URL_SIGNED (--credentials EMU_AKID/EMU_SECRET),
+// EMU_ACCOUNT and EMU_REGION.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CognitoIdentityClient,
+  CreateIdentityPoolCommand,
+  DeleteIdentityPoolCommand,
+  DescribeIdentityPoolCommand,
+  GetIdentityPoolRolesCommand,
+  GetPrincipalTagAttributeMapCommand,
+  ListIdentityPoolsCommand,
+  ListTagsForResourceCommand,
+  ResourceNotFoundException,
+  SetIdentityPoolRolesCommand,
+  SetPrincipalTagAttributeMapCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateIdentityPoolCommand,
+  paginateListIdentityPools,
+} from '@aws-sdk/client-cognito-identity';
+
+const env = process.env;
+for (const name of ['EMU_URL', 'EMU_URL_SIGNED', 'EMU_ACCOUNT', 'EMU_AKID', 'EMU_SECRET']) {
+  if (!env[name]) throw new Error(`run through test_sdk_js_v3.sh (${name} is not set)`);
+}
+const ACCOUNT = env.EMU_ACCOUNT;
+const REGION = env.EMU_REGION || 'us-east-1';
+const UP1 = 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34';
+const UP1_CLIENT = '6lhlkkfbfb4q5kpp90urffae';
+const ROLE_AUTH = `arn:aws:iam::${ACCOUNT}:role/SdkV3Auth`;
+const ROLE_GUEST = `arn:aws:iam::${ACCOUNT}:role/SdkV3Guest`;
+const ID_RE = /^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function client(endpoint, accessKeyId = 'AKIDSDKV3ANYKEY00001', secretAccessKey = 'any') {
+  return new CognitoIdentityClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId, secretAccessKey },
+    maxAttempts: 1,
+  });
+}
+const cognito = client(env.EMU_URL);
+
+// Sends a command and returns the output without the SDK's $metadata.
+async function send(c, command) {
+  const out = await c.send(command);
+  assert.equal(out.$metadata.httpStatusCode, 200);
+  const { $metadata, ...rest } = out;
+  return rest;
+}
+
+// Resolves to the error a command failed with; fails the test when it succeeded.
+async function failure(c, command) {
+  let out;
+  try {
+    out = await c.send(command);
+  } catch (err) {
+    return err;
+  }
+  assert.fail(`expected an error, got ${JSON.stringify(out)}`);
+}
+
+const poolArn = (id) => `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${id}`;
+
+const full = {
+  IdentityPoolName: 'SdkV3 Full',
+  AllowUnauthenticatedIdentities: false,
+  AllowClassicFlow: true,
+  SupportedLoginProviders: { 'accounts.google.com': '123456789012-v3.apps.googleusercontent.com' },
+  DeveloperProviderName: 'login.example.sdkv3',
+  OpenIdConnectProviderARNs: [`arn:aws:iam::${ACCOUNT}:oidc-provider/auth.example.com`],
+  CognitoIdentityProviders: [
+    { ProviderName: UP1, ClientId: UP1_CLIENT, ServerSideTokenCheck: false },
+  ],
+  SamlProviderARNs: [`arn:aws:iam::${ACCOUNT}:saml-provider/ExampleIdP`],
+  IdentityPoolTags: { team: 'sdk', env: 'v3' },
+};
+let fullId;
+
+test('CreateIdentityPoolCommand with every member returns it as sent', async () => {
+  const pool = await send(cognito, new CreateIdentityPoolCommand(full));
+  assert.match(pool.IdentityPoolId, ID_RE);
+  fullId = pool.IdentityPoolId;
+  assert.deepEqual(pool, { IdentityPoolId: fullId, ...full });
+  assert.deepEqual(await send(cognito, new DescribeIdentityPoolCommand({ IdentityPoolId: fullId })),
+    { IdentityPoolId: fullId, ...full });
+});
+
+test('UpdateIdentityPoolCommand renames in place and clears omitted members', async () => {
+  const pool = await send(cognito, new UpdateIdentityPoolCommand({
+    IdentityPoolId: fullId,
+    IdentityPoolName: 'SdkV3 Renamed',
+    AllowUnauthenticatedIdentities: true,
+    DeveloperProviderName: 'login.example.sdkv3',
+    CognitoIdentityProviders: full.CognitoIdentityProviders,
+  }));
+  const { IdentityPoolTags, ...rest } = pool;
+  assert.equal(typeof IdentityPoolTags, 'object');
+  assert.deepEqual(rest, {
+    IdentityPoolId: fullId,
+    IdentityPoolName: 'SdkV3 Renamed',
+    AllowUnauthenticatedIdentities: true,
+    DeveloperProviderName: 'login.example.sdkv3',
+    CognitoIdentityProviders: full.CognitoIdentityProviders,
+  });
+});
+
+test('SetIdentityPoolRolesCommand / GetIdentityPoolRolesCommand', async () => {
+  const input = {
+    IdentityPoolId: fullId,
+    Roles: { authenticated: ROLE_AUTH, unauthenticated: ROLE_GUEST },
+    RoleMappings: {
+      [`${UP1}:${UP1_CLIENT}`]: { Type: 'Token', AmbiguousRoleResolution: 'AuthenticatedRole' },
+    },
+  };
+  assert.deepEqual(await send(cognito, new SetIdentityPoolRolesCommand(input)), {});
+  assert.deepEqual(await send(cognito, new GetIdentityPoolRolesCommand({ IdentityPoolId: fullId })),
+    input);
+  const err = await failure(cognito, new SetIdentityPoolRolesCommand({
+    IdentityPoolId: fullId,
+    Roles: {},
+    RoleMappings: { 'graph.facebook.com': { Type: 'Token', AmbiguousRoleResolution: 'Deny' } },
+  }));
+  assert.equal(err.name, 'InvalidParameterException');
+  assert.equal(err.$metadata.httpStatusCode, 400);
+  assert.equal(err.$fault, 'client');
+  assert.equal(err.message,
+    '(graph.facebook.com) is not a valid RoleMapping ProviderName or is not a configured provider.');
+  await send(cognito, new SetIdentityPoolRolesCommand({ IdentityPoolId: fullId, Roles: {} }));
+  const cleared = await send(cognito, new GetIdentityPoolRolesCommand({ IdentityPoolId: fullId }));
+  assert.deepEqual(cleared.Roles ?? {}, {});
+  assert.equal(cleared.RoleMappings, undefined);
+});
+
+test('SetPrincipalTagAttributeMapCommand / GetPrincipalTagAttributeMapCommand', async () => {
+  const input = {
+    IdentityPoolId: fullId,
+    IdentityProviderName: UP1,
+    UseDefaults: false,
+    PrincipalTags: { project: 'custom:project' },
+  };
+  assert.deepEqual(await send(cognito, new SetPrincipalTagAttributeMapCommand(input)), input);
+  assert.deepEqual(await send(cognito, new GetPrincipalTagAttributeMapCommand({
+    IdentityPoolId: fullId, IdentityProviderName: UP1,
+  })), input);
+});
+
+test('TagResourceCommand / UntagResourceCommand / ListTagsForResourceCommand', async () => {
+  const ResourceArn = poolArn(fullId);
+  await send(cognito, new UntagResourceCommand({ ResourceArn, TagKeys: ['team', 'env'] }));
+  assert.deepEqual((await send(cognito, new ListTagsForResourceCommand({ ResourceArn }))).Tags ?? {}, {});
+  assert.deepEqual(await send(cognito, new TagResourceCommand({ ResourceArn, Tags: { x: 'y', z: '' } })), {});
+  assert.deepEqual(await send(cognito, new ListTagsForResourceCommand({ ResourceArn })),
+    { Tags: { x: 'y', z: '' } });
+});
+
+test('paginateListIdentityPools returns every pool once', async () => {
+  const created = [fullId];
+  for (let batch = 0; batch < 5; batch++) {
+    const calls = [];
+    for (let i = 0; i < 10; i++) {
+      calls.push(send(cognito, new CreateIdentityPoolCommand({
+        IdentityPoolName: `sdkv3 page ${batch * 10 + i}`, AllowUnauthenticatedIdentities: true,
+      })));
+    }
+    created.push(...(await Promise.all(calls)).map((p) => p.IdentityPoolId));
+  }
+  const sizes = [];
+  const ids = [];
+  for await (const page of paginateListIdentityPools({ client: cognito, pageSize: 20 }, {})) {
+    sizes.push(page.IdentityPools.length);
+    ids.push(...page.IdentityPools.map((p) => p.IdentityPoolId));
+    assert.ok(sizes.length <= 10, 'paginator terminates');
+  }
+  assert.deepEqual(sizes, [20, 20, 11]);
+  assert.deepEqual(ids.sort(), created.sort());
+
+  const first = await send(cognito, new ListIdentityPoolsCommand({ MaxResults: 60 }));
+  assert.equal(first.IdentityPools.length, 51);
+  assert.equal(first.NextToken, undefined);
+});
+
+test('errors by name and HTTP status', async () => {
+  const gone = 'us-east-1:00000000-0000-0000-0000-000000000000';
+  let err = await failure(cognito, new DescribeIdentityPoolCommand({ IdentityPoolId: gone }));
+  assert.ok(err instanceof ResourceNotFoundException, 'modeled exception class');
+  assert.equal(err.name, 'ResourceNotFoundException');
+  assert.equal(err.$metadata.httpStatusCode, 400);
+  assert.equal(err.message, `IdentityPool '${gone}' not found.`);
+
+  err = await failure(cognito, new ListIdentityPoolsCommand({ MaxResults: 0 }));
+  assert.equal(err.name, 'ValidationException');
+  assert.equal(err.$metadata.httpStatusCode, 400);
+  assert.match(err.message, /at 'maxResults' failed to satisfy constraint/);
+
+  err = await failure(cognito, new CreateIdentityPoolCommand({
+    IdentityPoolName: '', AllowUnauthenticatedIdentities: false,
+  }));
+  assert.equal(err.name, 'ValidationException', 'v3 does not check lengths: the service does');
+  assert.equal(err.message, "1 validation error detected: Value '' at 'identityPoolName' failed " +
+    'to satisfy constraint: Member must have length greater than or equal to 1');
+
+  err = await failure(cognito, new DescribeIdentityPoolCommand({ IdentityPoolId: 'us-east-2:mock' }));
+  assert.equal(err.name, 'ValidationException');
+  assert.equal(err.message, "1 validation error detected: Value 'us-east-2:mock' at 'identityPoolId' " +
+    'failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+');
+
+  assert.deepEqual(await send(cognito, new DeleteIdentityPoolCommand({ IdentityPoolId: fullId })), {});
+  err = await failure(cognito, new DeleteIdentityPoolCommand({ IdentityPoolId: fullId }));
+  assert.equal(err.name, 'ResourceNotFoundException');
+});
+
+test('signature verification: the right secret works, a wrong one does not', async () => {
+  const signed = client(env.EMU_URL_SIGNED, env.EMU_AKID, env.EMU_SECRET);
+  const pool = await send(signed, new CreateIdentityPoolCommand({
+    IdentityPoolName: 'SdkV3 Signed', AllowUnauthenticatedIdentities: false,
+  }));
+  assert.match(pool.IdentityPoolId, ID_RE);
+  const pages = [];
+  for await (const page of paginateListIdentityPools({ client: signed, pageSize: 5 }, {})) {
+    pages.push(page);
+  }
+  assert.equal(pages.length, 1);
+
+  const wrong = client(env.EMU_URL_SIGNED, env.EMU_AKID, `${env.EMU_SECRET}x`);
+  let err = await failure(wrong, new DescribeIdentityPoolCommand({ IdentityPoolId: pool.IdentityPoolId }));
+  assert.equal(err.name, 'InvalidSignatureException');
+  assert.ok([400, 403].includes(err.$metadata.httpStatusCode), `status ${err.$metadata.httpStatusCode}`);
+
+  const unknown = client(env.EMU_URL_SIGNED, 'AKIDNOTCONFIGURED003', env.EMU_SECRET);
+  err = await failure(unknown, new DescribeIdentityPoolCommand({ IdentityPoolId: pool.IdentityPoolId }));
+  assert.equal(err.name, 'UnrecognizedClientException');
+  assert.ok([400, 403].includes(err.$metadata.httpStatusCode), `status ${err.$metadata.httpStatusCode}`);
+});

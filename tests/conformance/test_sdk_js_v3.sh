@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Conformance: the AWS SDK for JavaScript v3 (npm `@aws-sdk/client-cognito-identity`) against
+# cognito-identity-local. Starts one emulator without and one with SigV4 verification, then
+# runs test_sdk_js_v3.mjs with node's built-in test runner.
+. "$(dirname "$0")/lib.sh"
+conf_run_node_tests test_sdk_js_v3.mjs @aws-sdk/client-cognito-identity
