@@ -1,0 +1,273 @@
+/* Live state snapshot: storage, lookups and fingerprints (no I/O; the reader is live_read.c). */
+#include "reconcile/live.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+void cr_live_state_init(struct cr_live_state *state)
+{
+    memset(state, 0, sizeof(*state));
+    cr_arena_init(&state->arena);
+}
+
+static void s_pool_free(struct cr_live_pool *pool)
+{
+    if (!pool)
+        return;
+    cr_cognito_pool_dispose(&pool->config);
+    cr_cognito_roles_dispose(&pool->roles);
+    for (size_t i = 0; i < pool->n_principal_tags; i++)
+        cr_cognito_principal_tags_dispose(&pool->principal_tags[i]);
+    free(pool->principal_tags);
+    free(pool);
+}
+
+void cr_live_state_dispose(struct cr_live_state *state)
+{
+    if (!state)
+        return;
+    for (size_t i = 0; i < state->len; i++)
+        s_pool_free(state->pools[i]);
+    free(state->pools);
+    cr_strlist_dispose(&state->regions);
+    cr_strmap_dispose(&state->account_ids);
+    cr_arena_dispose(&state->arena);
+    memset(state, 0, sizeof(*state));
+}
+
+static int s_cmp_ptags(const void *a, const void *b)
+{
+    const struct cr_cognito_principal_tags *x = a, *y = b;
+    return strcmp(x->provider ? x->provider : "", y->provider ? y->provider : "");
+}
+
+static int s_copy_ptags(struct cr_live_pool *pool, const struct cr_cognito_principal_tags *src,
+                        size_t n)
+{
+    pool->principal_tags = calloc(n ? n : 1, sizeof(*pool->principal_tags));
+    if (!pool->principal_tags)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct cr_cognito_principal_tags *q = &pool->principal_tags[i];
+        pool->n_principal_tags = i + 1;
+        q->use_defaults = src[i].use_defaults;
+        q->pool_id = src[i].pool_id ? strdup(src[i].pool_id) : NULL;
+        q->provider = src[i].provider ? strdup(src[i].provider) : NULL;
+        if ((src[i].pool_id && !q->pool_id) || (src[i].provider && !q->provider) ||
+            cr_strmap_copy(&q->tags, &src[i].tags) < 0)
+            return CR_ENOMEM;
+    }
+    if (n > 1)
+        qsort(pool->principal_tags, n, sizeof(*pool->principal_tags), s_cmp_ptags);
+    return 0;
+}
+
+static int s_push(struct cr_live_state *state, struct cr_live_pool *pool)
+{
+    if (state->len == state->cap) {
+        size_t cap = state->cap ? state->cap * 2 : 16;
+        struct cr_live_pool **pools = realloc(state->pools, cap * sizeof(*pools));
+        if (!pools)
+            return CR_ENOMEM;
+        state->pools = pools;
+        state->cap = cap;
+    }
+    state->pools[state->len++] = pool;
+    return 0;
+}
+
+int cr_live_state_add(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
+                      const struct cr_cognito_pool *config, const struct cr_cognito_roles *roles,
+                      const struct cr_cognito_principal_tags *ptags, size_t n_ptags)
+{
+    int result = CR_ENOMEM;
+    struct cr_live_pool *pool = calloc(1, sizeof(*pool));
+    if (!pool)
+        goto done;
+    pool->region = cr_arena_strdup(&state->arena, region);
+    if (!pool->region || cr_cognito_pool_copy(&pool->config, config) < 0)
+        goto done;
+    if (roles) {
+        pool->has_roles = true;
+        if (cr_cognito_roles_copy(&pool->roles, roles) < 0)
+            goto done;
+    }
+    if (ptags) {
+        pool->has_principal_tags = true;
+        if (s_copy_ptags(pool, ptags, n_ptags) < 0)
+            goto done;
+    }
+    /* Ownership is read from the tags DescribeIdentityPool returns (design §4). */
+    pool->stack = cr_strmap_get(&pool->config.tags, CR_TAG_STACK);
+    pool->name = cr_strmap_get(&pool->config.tags, CR_TAG_NAME);
+    pool->revision = cr_strmap_get(&pool->config.tags, CR_TAG_REVISION);
+    if (s_push(state, pool) < 0)
+        goto done;
+    if (out)
+        *out = pool;
+    pool = NULL; /* now owned by state */
+    result = 0;
+done:
+    if (result < 0)
+        cr_error_set("out of memory storing live pool");
+    s_pool_free(pool);
+    return result;
+}
+
+int cr_live_state_add_region(struct cr_live_state *state, const char *region,
+                             const char *account_id)
+{
+    if (!cr_strlist_contains(&state->regions, region) &&
+        cr_strlist_push(&state->regions, region) < 0)
+        goto oom;
+    if (account_id && cr_strmap_set(&state->account_ids, region, account_id) < 0)
+        goto oom;
+    return 0;
+oom:
+    cr_error_set("out of memory recording region %s", region);
+    return CR_ENOMEM;
+}
+
+const struct cr_live_pool *cr_live_find_id(const struct cr_live_state *state, const char *pool_id)
+{
+    for (size_t i = 0; pool_id && i < state->len; i++)
+        if (state->pools[i]->config.id && strcmp(state->pools[i]->config.id, pool_id) == 0)
+            return state->pools[i];
+    return NULL;
+}
+
+const struct cr_cognito_principal_tags *cr_live_principal_tags(const struct cr_live_pool *pool,
+                                                               const char *provider)
+{
+    for (size_t i = 0; i < pool->n_principal_tags; i++)
+        if (pool->principal_tags[i].provider &&
+            strcmp(pool->principal_tags[i].provider, provider) == 0)
+            return &pool->principal_tags[i];
+    return NULL;
+}
+
+/* ---- fingerprint: SHA-256 of a canonical JSON (sorted keys, sorted sets) ---- */
+
+static json_t *s_map(const struct cr_strmap *map)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < map->len; i++)
+        json_object_set_new(o, map->items[i].key, json_string(map->items[i].value));
+    return o;
+}
+
+static json_t *s_sorted_list(const struct cr_strlist *list)
+{
+    struct cr_strlist copy = {0};
+    json_t *a = json_array();
+    if (cr_strlist_copy(&copy, list) < 0) {
+        json_decref(a);
+        a = NULL;
+    }
+    cr_strlist_sort(&copy);
+    for (size_t i = 0; a && i < copy.len; i++)
+        json_array_append_new(a, json_string(copy.items[i]));
+    cr_strlist_dispose(&copy);
+    return a;
+}
+
+static json_t *s_tristate(int v)
+{
+    return v < 0 ? json_null() : json_boolean(v);
+}
+
+static json_t *s_providers(const struct cr_cognito_pool *c)
+{
+    /* Keyed by "providerName:clientId" so the order the service returns does not matter. */
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < c->n_cognito_identity_providers; i++) {
+        const struct cr_cognito_provider *p = &c->cognito_identity_providers[i];
+        char key[600];
+        snprintf(key, sizeof(key), "%s:%s", p->provider_name ? p->provider_name : "",
+                 p->client_id ? p->client_id : "");
+        json_object_set_new(o, key, s_tristate(p->server_side_token_check));
+    }
+    return o;
+}
+
+static json_t *s_roles(const struct cr_cognito_roles *r)
+{
+    json_t *o = json_object();
+    json_t *maps = json_object();
+    json_object_set_new(o, "Roles", s_map(&r->roles));
+    json_object_set_new(o, "RoleMappings", maps);
+    for (size_t i = 0; i < r->n_mappings; i++) {
+        const struct cr_cognito_role_mapping *m = &r->mappings[i];
+        json_t *mo = json_pack("{s:s?, s:s?, s:b}", "Type", m->type, "AmbiguousRoleResolution",
+                               m->ambiguous_role_resolution, "HasRules",
+                               m->has_rules_configuration);
+        json_t *rules = json_array();
+        for (size_t k = 0; k < m->n_rules; k++)
+            json_array_append_new(rules, json_pack("[s?,s?,s?,s?]", m->rules[k].claim,
+                                                   m->rules[k].match_type, m->rules[k].value,
+                                                   m->rules[k].role_arn));
+        json_object_set_new(mo, "Rules", rules);
+        json_object_set_new(maps, m->provider ? m->provider : "", mo);
+    }
+    return o;
+}
+
+static json_t *s_canonical(const struct cr_live_pool *pool)
+{
+    const struct cr_cognito_pool *c = &pool->config;
+    json_t *root = json_object();
+    json_object_set_new(root, "IdentityPoolId", json_string(c->id ? c->id : ""));
+    json_object_set_new(root, "Region", json_string(pool->region ? pool->region : ""));
+    json_object_set_new(root, "IdentityPoolName", json_string(c->name ? c->name : ""));
+    json_object_set_new(root, "AllowUnauthenticatedIdentities",
+                        json_boolean(c->allow_unauthenticated));
+    json_object_set_new(root, "AllowClassicFlow", s_tristate(c->allow_classic_flow));
+    json_object_set_new(root, "SupportedLoginProviders", s_map(&c->supported_login_providers));
+    json_object_set_new(root, "DeveloperProviderName",
+                        c->developer_provider_name ? json_string(c->developer_provider_name)
+                                                   : json_null());
+    json_object_set_new(root, "OpenIdConnectProviderARNs",
+                        s_sorted_list(&c->open_id_connect_provider_arns));
+    json_object_set_new(root, "SamlProviderARNs", s_sorted_list(&c->saml_provider_arns));
+    json_object_set_new(root, "CognitoIdentityProviders", s_providers(c));
+    json_object_set_new(root, "IdentityPoolTags", s_map(&c->tags));
+    if (pool->has_roles)
+        json_object_set_new(root, "Roles", s_roles(&pool->roles));
+    if (pool->has_principal_tags) {
+        json_t *pt = json_object();
+        for (size_t i = 0; i < pool->n_principal_tags; i++) {
+            const struct cr_cognito_principal_tags *p = &pool->principal_tags[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "UseDefaults", s_tristate(p->use_defaults));
+            json_object_set_new(o, "PrincipalTags", s_map(&p->tags));
+            json_object_set_new(pt, p->provider ? p->provider : "", o);
+        }
+        json_object_set_new(root, "PrincipalTagAttributeMaps", pt);
+    }
+    return root;
+}
+
+int cr_live_fingerprint(char out[65], const struct cr_live_pool *pool)
+{
+    int result = CR_ENOMEM;
+    json_t *root = pool ? s_canonical(pool) : json_null();
+    char *text = root ? json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!text || !EVP_Digest(text, strlen(text), md, &md_len, EVP_sha256(), NULL))
+        goto done;
+    for (unsigned i = 0; i < md_len && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[64] = '\0';
+    result = 0;
+done:
+    if (result < 0)
+        cr_error_set("out of memory computing a live-state fingerprint");
+    free(text);
+    json_decref(root);
+    return result;
+}
