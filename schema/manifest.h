@@ -55,6 +55,7 @@ struct cr_diagnostic {
     unsigned column;     /* 1-based */
     const char *path;    /* field path, e.g. spec.roleMappings["x"].type; "" if none */
     const char *message; /* one line, names the field: "spec.identityPoolName: Member ..." */
+    size_t file_index;   /* order in which the file was added (for sorting) */
 };
 
 /** One input file: bytes and the path to show in messages. Both borrowed. */

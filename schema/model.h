@@ -116,6 +116,7 @@ struct cr_model_principal_tags {
 /** One IdentityPool document. */
 struct cr_model_pool {
     const char *file;   /* display path */
+    size_t file_index;  /* order in which the file was added to the set */
     size_t document;    /* 0-based index of the YAML document in the file */
     struct cr_loc loc;  /* the document's root mapping */
 
@@ -126,6 +127,7 @@ struct cr_model_pool {
     struct cr_model_str name;   /* logical name, unique per stack and region */
     struct cr_model_str region; /* optional; default from --region / AWS config */
     struct cr_model_str id;     /* optional: adopt this pool (REGION:GUID) */
+    const char *id_region;      /* the REGION part of id, or NULL */
 
     /* spec: pool fields (UpdateIdentityPool), always fully managed */
     struct cr_model_str identity_pool_name;

@@ -1,11 +1,186 @@
-/* validate: placeholder until the schema module lands (replaced by the schema work). */
+/*
+ * validate: check manifests offline (pre-commit). Reads files and folders through source/,
+ * loads and validates them with schema/, prints every problem as file:line:column: message.
+ * Exit 0 when valid, 1 otherwise.
+ */
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cognito-reconcile/cmd.h"
+#include "schema/constraints.h"
+#include "schema/manifest.h"
+#include "source/source.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
+                          unsigned reserved_tags);
+
+static const char s_synopsis[] = "[options] [PATH...]";
+static const char s_description[] =
+    "Checks IdentityPool manifests without calling AWS: YAML syntax, unknown and duplicate\n"
+    "keys, types, every API constraint (lengths, patterns, enums, limits), provider\n"
+    "references, ARNs, and metadata.name unique per stack and region. PATH is a file or a\n"
+    "folder (read recursively: *.yaml, *.yml); no PATH reads the current folder. Every\n"
+    "problem is printed as file:line:column: message. Exit status 0 when all manifests\n"
+    "are valid, 1 otherwise.";
+
+/**
+ * Reads opts->paths through source/ and loads them into a manifest set (design.md §2:
+ * source -> schema). Returns 0; CR_EINVALID with *out set (its diagnostics say why); or
+ * another code with the last error set (*out NULL), e.g. CR_ENOTFOUND for a missing path.
+ */
+int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
+                          unsigned reserved_tags)
+{
+    int result = CR_ENOMEM;
+    struct cr_source_list files;
+    struct cr_manifest_input *inputs = NULL;
+    struct cr_manifest_options mopts;
+    *out = NULL;
+    cr_source_list_init(&files);
+    result = cr_source_collect(&files, (const char *const *)opts->paths.items, opts->paths.len,
+                               0);
+    if (result != 0)
+        goto done;
+    inputs = calloc(files.len + 1, sizeof(*inputs));
+    if (inputs == NULL) {
+        result = CR_ENOMEM;
+        cr_error_set("out of memory loading manifests");
+        goto done;
+    }
+    for (size_t i = 0; i < files.len; i++) {
+        inputs[i].display_path = files.items[i].display_path;
+        inputs[i].bytes = cr_buf_cstr(&files.items[i].bytes);
+        inputs[i].len = files.items[i].bytes.len;
+    }
+    cr_manifest_options_init(&mopts);
+    mopts.default_region = opts->region;
+    mopts.reserved_tags = reserved_tags;
+    result = cr_manifest_load_buffers(out, inputs, files.len, &mopts);
+done:
+    free(inputs);
+    cr_source_list_dispose(&files);
+    return result;
+}
+
+static bool s_stack_ok(const char *stack)
+{
+    /* The stack name becomes the value of the cognito-reconcile:stack tag (TagValueType). */
+    const struct cr_shape *shape = cr_shape_find("TagValueType");
+    return stack[0] != '\0' && cr_constraint_check_string(shape, stack, strlen(stack)) == NULL;
+}
+
+static int s_print_text(const struct cr_manifest_set *set)
+{
+    struct cr_buf line = CR_BUF_INIT;
+    for (size_t i = 0; i < set->n_diagnostics; i++) {
+        cr_buf_clear(&line);
+        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0)
+            break;
+        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
+    }
+    cr_buf_dispose(&line);
+    if (set->n_diagnostics == 0) {
+        printf("%zu pool%s in %zu file%s %s valid\n", set->n_pools, set->n_pools == 1 ? "" : "s",
+               set->n_files, set->n_files == 1 ? "" : "s", set->n_pools == 1 ? "is" : "are");
+        return CR_EXIT_OK;
+    }
+    size_t files = cr_manifest_set_files_with_errors(set);
+    fprintf(stderr, "%zu error%s in %zu file%s%s\n", set->n_diagnostics,
+            set->n_diagnostics == 1 ? "" : "s", files, files == 1 ? "" : "s",
+            set->truncated ? " (stopped counting: too many errors)" : "");
+    return CR_EXIT_ERROR;
+}
+
+static json_t *s_diag_json(const char *file, unsigned line, unsigned column, const char *path,
+                           const char *message)
+{
+    return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", (json_int_t)line,
+                     "column", (json_int_t)column, "path", path, "message", message);
+}
+
+/* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...]} on stdout.
+ * set may be NULL when the sources could not be read (error then holds the message). */
+static int s_print_json(const struct cr_manifest_set *set, const char *error_file,
+                        const char *error)
+{
+    int status = CR_EXIT_ERROR;
+    json_t *diags = json_array();
+    json_t *doc = NULL;
+    if (diags == NULL)
+        goto done;
+    if (error != NULL)
+        json_array_append_new(diags, s_diag_json(error_file, 0, 0, "", error));
+    for (size_t i = 0; set != NULL && i < set->n_diagnostics; i++) {
+        const struct cr_diagnostic *d = &set->diagnostics[i];
+        json_array_append_new(diags, s_diag_json(d->file, d->line, d->column, d->path,
+                                                 d->message));
+    }
+    bool valid = error == NULL && set != NULL && set->n_diagnostics == 0;
+    doc = json_pack("{s:s, s:b, s:i, s:i, s:b, s:O}", "format_version", "1", "valid", valid,
+                    "pools", (json_int_t)(set ? set->n_pools : 0), "files",
+                    (json_int_t)(set ? set->n_files : 0), "truncated",
+                    set != NULL && set->truncated, "diagnostics", diags);
+    if (doc == NULL)
+        goto done;
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text != NULL) {
+        printf("%s\n", text);
+        free(text);
+        status = valid ? CR_EXIT_OK : CR_EXIT_ERROR;
+    }
+done:
+    json_decref(doc);
+    json_decref(diags);
+    return status;
+}
 
 int cr_cmd_validate(int argc, char **argv)
 {
-    (void)argc, (void)argv;
-    fprintf(stderr, "cognito-reconcile: validate is being built\n");
-    return CR_EXIT_ERROR;
+    int status = CR_EXIT_ERROR;
+    struct cr_cli_options opts;
+    struct cr_manifest_set *set = NULL;
+    cr_cli_options_init(&opts, CR_CLI_VALIDATE);
+    int rc = cr_cli_options_parse(&opts, argc, argv);
+    if (rc != 0) {
+        status = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.help) {
+        cr_cli_options_usage(stdout, CR_CLI_VALIDATE, s_synopsis, s_description);
+        status = CR_EXIT_OK;
+        goto done;
+    }
+    if (opts.output == CR_CLI_OUTPUT_MARKDOWN) {
+        status = cr_cli_failf("validate writes text or json, not %s",
+                              cr_cli_output_name(opts.output));
+        goto done;
+    }
+    cr_log_set_debug(opts.debug);
+    if (opts.stack == NULL || !s_stack_ok(opts.stack)) {
+        status = cr_cli_failf("--stack must be 1 to 256 characters (it becomes a tag value)");
+        goto done;
+    }
+    unsigned reserved = opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT
+                                             : CR_MANIFEST_RESERVED_TAGS;
+    rc = cr_cmd_load_manifests(&set, &opts, reserved);
+    if (rc != 0 && rc != CR_EINVALID) {
+        if (opts.output == CR_CLI_OUTPUT_JSON) {
+            const char *file = opts.paths.len > 0 ? opts.paths.items[0] : ".";
+            s_print_json(NULL, file, cr_error_last());
+        }
+        status = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.output == CR_CLI_OUTPUT_JSON)
+        status = s_print_json(set, NULL, NULL);
+    else
+        status = s_print_text(set);
+done:
+    cr_manifest_set_free(set);
+    cr_cli_options_dispose(&opts);
+    return status;
 }

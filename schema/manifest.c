@@ -1,0 +1,891 @@
+/* Manifest sets, diagnostics, and the YAML tree -> struct cr_model_pool conversion (types,
+ * unknown and missing keys). Value constraints live in validate.c. */
+#include "schema/manifest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/manifest_internal.h"
+#include "schema/yaml.h"
+#include "util/strutil.h"
+
+/* ---- diagnostics and paths ---- */
+
+static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const char *fmt,
+                    va_list ap)
+{
+    struct cr_manifest_set *set = ctx->set;
+    char msg[1024];
+    size_t off = 0;
+    if (prefix && ctx->path_len > 0)
+        off = (size_t)snprintf(msg, sizeof(msg), "%s: ", ctx->path);
+    if (off < sizeof(msg))
+        vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
+    if (set->n_diagnostics >= set->opts.max_diagnostics) {
+        set->truncated = true;
+        return;
+    }
+    if (set->n_diagnostics == set->cap_diagnostics) {
+        size_t cap = set->cap_diagnostics ? set->cap_diagnostics * 2 : 16;
+        struct cr_diagnostic *d = realloc(set->diagnostics, cap * sizeof(*d));
+        if (d == NULL) {
+            ctx->rc = CR_ENOMEM;
+            return;
+        }
+        set->diagnostics = d;
+        set->cap_diagnostics = cap;
+    }
+    struct cr_diagnostic *d = &set->diagnostics[set->n_diagnostics];
+    d->file = ctx->file;
+    d->line = loc.line;
+    d->column = loc.column;
+    d->file_index = ctx->file_index;
+    d->path = cr_arena_strndup(&set->arena, ctx->path, ctx->path_len);
+    d->message = cr_arena_strdup(&set->arena, msg);
+    if (d->path == NULL || d->message == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    set->n_diagnostics++;
+}
+
+void cr_manifest__diag(struct cr_mctx *ctx, struct cr_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vdiag(ctx, loc, false, fmt, ap);
+    va_end(ap);
+}
+
+void cr_manifest__field_diag(struct cr_mctx *ctx, struct cr_loc loc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vdiag(ctx, loc, true, fmt, ap);
+    va_end(ap);
+}
+
+static size_t s_path_append(struct cr_mctx *ctx, const char *text)
+{
+    size_t old = ctx->path_len;
+    size_t n = strlen(text);
+    if (ctx->path_len + n >= sizeof(ctx->path))
+        n = sizeof(ctx->path) - 1 - ctx->path_len;
+    memcpy(ctx->path + ctx->path_len, text, n);
+    ctx->path_len += n;
+    ctx->path[ctx->path_len] = '\0';
+    return old;
+}
+
+size_t cr_manifest__path_field(struct cr_mctx *ctx, const char *name)
+{
+    size_t old = ctx->path_len;
+    if (ctx->path_len > 0)
+        s_path_append(ctx, ".");
+    s_path_append(ctx, name);
+    return old;
+}
+
+size_t cr_manifest__path_index(struct cr_mctx *ctx, size_t i)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "[%zu]", i);
+    return s_path_append(ctx, text);
+}
+
+size_t cr_manifest__path_key(struct cr_mctx *ctx, const char *key, size_t len)
+{
+    char quoted[200];
+    char text[210];
+    cr_manifest__quote(quoted, sizeof(quoted), key, len);
+    snprintf(text, sizeof(text), "[\"%s\"]", quoted);
+    return s_path_append(ctx, text);
+}
+
+void cr_manifest__path_pop(struct cr_mctx *ctx, size_t len)
+{
+    ctx->path_len = len;
+    ctx->path[len] = '\0';
+}
+
+const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len)
+{
+    /* Shortened to 64 characters; quotes, backslashes and control bytes escaped so a
+     * message stays one line. */
+    size_t w = 0, chars = 0;
+    for (size_t i = 0; i < len && w + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c & 0xC0) != 0x80 && ++chars > 64) {
+            memcpy(out + w, "...", 3);
+            w += 3;
+            break;
+        }
+        if (c == '"' || c == '\\' || c == '\'') {
+            out[w++] = '\\';
+            out[w++] = (char)c;
+        } else if (c < 0x20 || c == 0x7F) {
+            w += (size_t)snprintf(out + w, cap - w, "\\x%02X", c);
+        } else {
+            out[w++] = (char)c;
+        }
+    }
+    out[w] = '\0';
+    return out;
+}
+
+/* ---- conversion helpers ---- */
+
+static const char *s_describe(const struct cr_ynode *node, char *buf, size_t cap)
+{
+    char q[100];
+    if (node->kind == CR_YNODE_MAP)
+        return "a mapping";
+    if (node->kind == CR_YNODE_SEQ)
+        return "a list";
+    if (cr_yaml__is_null(node))
+        return "null";
+    if (cr_yaml__bool_value(node) >= 0)
+        snprintf(buf, cap, "the boolean %s", node->value);
+    else if (cr_yaml__is_number(node))
+        snprintf(buf, cap, "the number %s", cr_manifest__quote(q, sizeof(q), node->value, node->len));
+    else
+        snprintf(buf, cap, "the string \"%s\"", cr_manifest__quote(q, sizeof(q), node->value, node->len));
+    return buf;
+}
+
+static bool s_tag_ok(struct cr_mctx *ctx, const struct cr_ynode *node, const char *allowed)
+{
+    if (node->tag == NULL || strcmp(node->tag, allowed) == 0 || strcmp(node->tag, "!") == 0)
+        return true;
+    char q[100];
+    cr_manifest__field_diag(ctx, node->loc, "unsupported YAML tag '%s'",
+                            cr_manifest__quote(q, sizeof(q), node->tag, strlen(node->tag)));
+    return false;
+}
+
+static bool s_str(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key,
+                  const struct cr_ynode *val)
+{
+    char d[160], q[100];
+    if (val->kind != CR_YNODE_SCALAR || cr_yaml__is_null(val)) {
+        cr_manifest__field_diag(ctx, val->loc, "expected a string, got %s",
+                                s_describe(val, d, sizeof(d)));
+        return false;
+    }
+    if (!s_tag_ok(ctx, val, "tag:yaml.org,2002:str"))
+        return false;
+    if (cr_yaml__bool_value(val) >= 0 || cr_yaml__is_number(val)) {
+        cr_manifest__field_diag(ctx, val->loc, "expected a string, got %s (quote it: \"%s\")",
+                                s_describe(val, d, sizeof(d)),
+                                cr_manifest__quote(q, sizeof(q), val->value, val->len));
+        return false;
+    }
+    out->value = cr_arena_strndup(&ctx->set->arena, val->value, val->len);
+    if (out->value == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return false;
+    }
+    out->len = val->len;
+    out->loc = val->loc;
+    if (key != NULL)
+        out->key_loc = key->loc;
+    return true;
+}
+
+static bool s_is_yaml11_bool(const struct cr_ynode *val)
+{
+    static const char *const words[] = {"yes", "no", "on", "off", "y", "n"};
+    if (val->kind != CR_YNODE_SCALAR || !val->plain)
+        return false;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strlen(words[i]) == val->len && strncasecmp(words[i], val->value, val->len) == 0)
+            return true;
+    return false;
+}
+
+static bool s_bool(struct cr_mctx *ctx, struct cr_model_bool *out, const struct cr_ynode *key,
+                   const struct cr_ynode *val)
+{
+    char d[160];
+    int v = cr_yaml__bool_value(val);
+    if (v >= 0) {
+        out->value = v ? CR_TRI_TRUE : CR_TRI_FALSE;
+        out->loc = val->loc;
+        out->key_loc = key->loc;
+        return true;
+    }
+    if (s_is_yaml11_bool(val))
+        cr_manifest__field_diag(ctx, val->loc,
+                                "expected true or false, got '%s' (YAML 1.1 spellings such as "
+                                "yes/no/on/off are not booleans here)",
+                                val->value);
+    else if (val->kind == CR_YNODE_SCALAR && !val->plain &&
+             (strcmp(val->value, "true") == 0 || strcmp(val->value, "false") == 0))
+        cr_manifest__field_diag(ctx, val->loc,
+                                "expected true or false, got the string \"%s\" (remove the "
+                                "quotes)",
+                                val->value);
+    else
+        cr_manifest__field_diag(ctx, val->loc, "expected true or false, got %s",
+                                s_describe(val, d, sizeof(d)));
+    return false;
+}
+
+static bool s_expect(struct cr_mctx *ctx, const struct cr_ynode *val, enum cr_ynode_kind kind)
+{
+    char d[160];
+    if (val->kind == kind)
+        return s_tag_ok(ctx, val, kind == CR_YNODE_MAP ? "tag:yaml.org,2002:map"
+                                                       : "tag:yaml.org,2002:seq");
+    const char *want = kind == CR_YNODE_MAP ? "a mapping" : "a list";
+    const char *hint = "";
+    if (cr_yaml__is_null(val))
+        hint = kind == CR_YNODE_MAP ? " (write {} for an empty mapping)"
+                                    : " (write [] for an empty list)";
+    cr_manifest__field_diag(ctx, val->loc, "expected %s, got %s%s", want,
+                            s_describe(val, d, sizeof(d)), hint);
+    return false;
+}
+
+/* A map key as a string: keys must be non-empty and not null. */
+static bool s_key(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key)
+{
+    if (cr_yaml__is_null(key)) {
+        cr_manifest__field_diag(ctx, key->loc, "empty or null key");
+        return false;
+    }
+    out->value = cr_arena_strndup(&ctx->set->arena, key->value, key->len);
+    if (out->value == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return false;
+    }
+    out->len = key->len;
+    out->loc = key->loc;
+    out->key_loc = key->loc;
+    return true;
+}
+
+static void s_map_of_str(struct cr_mctx *ctx, struct cr_model_map *out,
+                         const struct cr_ynode *key, const struct cr_ynode *val)
+{
+    if (!s_expect(ctx, val, CR_YNODE_MAP))
+        return;
+    out->present = true;
+    out->loc = val->loc;
+    out->key_loc = key->loc;
+    out->items = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*out->items));
+    if (out->items == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        struct cr_model_entry *e = &out->items[out->len];
+        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
+        bool ok = s_key(ctx, &e->key, val->items[i]) &&
+                  s_str(ctx, &e->value, val->items[i], val->values[i]);
+        cr_manifest__path_pop(ctx, mark);
+        if (ok)
+            out->len++;
+    }
+}
+
+static void s_list_of_str(struct cr_mctx *ctx, struct cr_model_list *out,
+                          const struct cr_ynode *key, const struct cr_ynode *val)
+{
+    if (!s_expect(ctx, val, CR_YNODE_SEQ))
+        return;
+    out->present = true;
+    out->loc = val->loc;
+    out->key_loc = key->loc;
+    out->items = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*out->items));
+    if (out->items == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        size_t mark = cr_manifest__path_index(ctx, i);
+        if (s_str(ctx, &out->items[out->len], NULL, val->items[i]))
+            out->len++;
+        cr_manifest__path_pop(ctx, mark);
+    }
+}
+
+/* ---- structures: a table of keys per mapping ---- */
+
+enum s_kind { S_STR, S_BOOL, S_MAP, S_LIST, S_CUSTOM };
+
+typedef void s_custom_fn(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                         const struct cr_ynode *val);
+
+struct s_field {
+    const char *key;
+    enum s_kind kind;
+    size_t offset;
+    bool required;
+    s_custom_fn *custom;
+    const char *why; /* appended to the missing-key message */
+};
+
+#define S_MAX_FIELDS 16
+
+/* Converts the mapping val into obj by the field table; reports unknown and missing keys. */
+static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
+                     const struct s_field *fields, size_t n)
+{
+    bool seen[S_MAX_FIELDS] = {false};
+    const char *names[S_MAX_FIELDS];
+    if (!s_expect(ctx, val, CR_YNODE_MAP))
+        return false;
+    for (size_t f = 0; f < n; f++)
+        names[f] = fields[f].key;
+    for (size_t i = 0; i < val->n; i++) {
+        const struct cr_ynode *k = val->items[i], *v = val->values[i];
+        size_t f = 0;
+        while (f < n && strcmp(fields[f].key, k->value) != 0)
+            f++;
+        if (f == n) {
+            char q[100];
+            const char *hint = cr_str_suggest(k->value, names, n);
+            cr_manifest__quote(q, sizeof(q), k->value, k->len);
+            size_t mark = cr_manifest__path_field(ctx, q);
+            if (hint != NULL)
+                cr_manifest__diag(ctx, k->loc, "unknown key '%s' (did you mean '%s'?)", q, hint);
+            else if (mark > 0)
+                cr_manifest__diag(ctx, k->loc, "unknown key '%s' in %.*s", q, (int)mark,
+                                  ctx->path);
+            else
+                cr_manifest__diag(ctx, k->loc, "unknown key '%s'", q);
+            cr_manifest__path_pop(ctx, mark);
+            continue;
+        }
+        seen[f] = true;
+        void *slot = (char *)obj + fields[f].offset;
+        size_t mark = cr_manifest__path_field(ctx, fields[f].key);
+        switch (fields[f].kind) {
+        case S_STR:
+            s_str(ctx, slot, k, v);
+            break;
+        case S_BOOL:
+            s_bool(ctx, slot, k, v);
+            break;
+        case S_MAP:
+            s_map_of_str(ctx, slot, k, v);
+            break;
+        case S_LIST:
+            s_list_of_str(ctx, slot, k, v);
+            break;
+        case S_CUSTOM:
+        default:
+            fields[f].custom(ctx, obj, k, v);
+            break;
+        }
+        cr_manifest__path_pop(ctx, mark);
+    }
+    for (size_t f = 0; f < n; f++)
+        if (fields[f].required && !seen[f])
+            cr_manifest__field_diag(ctx, val->loc, "missing required key '%s'%s", fields[f].key,
+                                    fields[f].why ? fields[f].why : "");
+    return true;
+}
+
+#define S_FIELD(name, kind, type, member, req)                                                 \
+    {name, kind, offsetof(type, member), req, NULL, NULL}
+#define S_CUSTOM_FIELD(name, fn, req) {name, S_CUSTOM, 0, req, fn, NULL}
+
+/* ---- cognitoIdentityProviders ---- */
+
+static const struct s_field s_provider_fields[] = {
+    S_FIELD("providerName", S_STR, struct cr_model_provider, provider_name, true),
+    S_FIELD("clientId", S_STR, struct cr_model_provider, client_id, true),
+    S_FIELD("serverSideTokenCheck", S_BOOL, struct cr_model_provider, server_side_token_check,
+            false),
+};
+
+static void s_providers(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                        const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    if (!s_expect(ctx, val, CR_YNODE_SEQ))
+        return;
+    pool->has_cognito_identity_providers = true;
+    pool->cognito_identity_providers_loc = val->loc;
+    pool->cognito_identity_providers =
+        cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(struct cr_model_provider));
+    if (pool->cognito_identity_providers == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        struct cr_model_provider *p = &pool->cognito_identity_providers[i];
+        p->server_side_token_check.value = CR_TRI_ABSENT;
+        p->loc = val->items[i]->loc;
+        size_t mark = cr_manifest__path_index(ctx, i);
+        s_struct(ctx, p, val->items[i], s_provider_fields,
+                 sizeof(s_provider_fields) / sizeof(s_provider_fields[0]));
+        cr_manifest__path_pop(ctx, mark);
+    }
+    pool->n_cognito_identity_providers = val->n;
+}
+
+/* ---- roleMappings ---- */
+
+static const struct s_field s_rule_fields[] = {
+    S_FIELD("claim", S_STR, struct cr_model_rule, claim, true),
+    S_FIELD("matchType", S_STR, struct cr_model_rule, match_type, true),
+    S_FIELD("value", S_STR, struct cr_model_rule, value, true),
+    S_FIELD("roleARN", S_STR, struct cr_model_rule, role_arn, true),
+};
+
+static void s_rules(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                    const struct cr_ynode *val)
+{
+    struct cr_model_role_mapping *m = obj;
+    if (!s_expect(ctx, val, CR_YNODE_SEQ))
+        return;
+    m->has_rules = true;
+    m->rules_loc = val->loc;
+    m->rules = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*m->rules));
+    if (m->rules == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        m->rules[i].loc = val->items[i]->loc;
+        size_t mark = cr_manifest__path_index(ctx, i);
+        s_struct(ctx, &m->rules[i], val->items[i], s_rule_fields,
+                 sizeof(s_rule_fields) / sizeof(s_rule_fields[0]));
+        cr_manifest__path_pop(ctx, mark);
+    }
+    m->n_rules = val->n;
+}
+
+static const struct s_field s_rules_configuration_fields[] = {
+    S_CUSTOM_FIELD("rules", s_rules, true),
+};
+
+static void s_rules_configuration(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                                  const struct cr_ynode *val)
+{
+    struct cr_model_role_mapping *m = obj;
+    m->rules_configuration_loc = val->loc;
+    if (s_struct(ctx, m, val, s_rules_configuration_fields, 1))
+        m->has_rules_configuration = true;
+}
+
+static const struct s_field s_role_mapping_fields[] = {
+    S_FIELD("type", S_STR, struct cr_model_role_mapping, type, true),
+    {"ambiguousRoleResolution", S_STR,
+     offsetof(struct cr_model_role_mapping, ambiguous_role_resolution), true, NULL,
+     " (the service requires it for Token and Rules mappings: AuthenticatedRole or Deny)"},
+    S_CUSTOM_FIELD("rulesConfiguration", s_rules_configuration, false),
+};
+
+static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                            const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    if (!s_expect(ctx, val, CR_YNODE_MAP))
+        return;
+    pool->has_role_mappings = true;
+    pool->role_mappings_loc = val->loc;
+    pool->role_mappings = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->role_mappings));
+    if (pool->role_mappings == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        struct cr_model_role_mapping *m = &pool->role_mappings[pool->n_role_mappings];
+        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
+        if (s_key(ctx, &m->provider, val->items[i])) {
+            m->loc = val->values[i]->loc;
+            s_struct(ctx, m, val->values[i], s_role_mapping_fields,
+                     sizeof(s_role_mapping_fields) / sizeof(s_role_mapping_fields[0]));
+            pool->n_role_mappings++;
+        }
+        cr_manifest__path_pop(ctx, mark);
+    }
+}
+
+/* ---- principalTagAttributeMaps ---- */
+
+static const struct s_field s_principal_tag_fields[] = {
+    S_FIELD("useDefaults", S_BOOL, struct cr_model_principal_tags, use_defaults, false),
+    S_FIELD("principalTags", S_MAP, struct cr_model_principal_tags, principal_tags, false),
+};
+
+static void s_principal_tags(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                             const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    if (!s_expect(ctx, val, CR_YNODE_MAP))
+        return;
+    pool->manage_principal_tags = true;
+    pool->principal_tags_loc = val->loc;
+    pool->principal_tag_maps =
+        cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->principal_tag_maps));
+    if (pool->principal_tag_maps == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        struct cr_model_principal_tags *pt = &pool->principal_tag_maps[pool->n_principal_tag_maps];
+        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
+        if (s_key(ctx, &pt->provider, val->items[i])) {
+            pt->use_defaults.value = CR_TRI_ABSENT;
+            pt->loc = val->values[i]->loc;
+            s_struct(ctx, pt, val->values[i], s_principal_tag_fields,
+                     sizeof(s_principal_tag_fields) / sizeof(s_principal_tag_fields[0]));
+            pool->n_principal_tag_maps++;
+        }
+        cr_manifest__path_pop(ctx, mark);
+    }
+}
+
+/* ---- the document ---- */
+
+static const struct s_field s_metadata_fields[] = {
+    S_FIELD("name", S_STR, struct cr_model_pool, name, true),
+    S_FIELD("region", S_STR, struct cr_model_pool, region, false),
+    S_FIELD("id", S_STR, struct cr_model_pool, id, false),
+};
+
+static const struct s_field s_spec_fields[] = {
+    S_FIELD("identityPoolName", S_STR, struct cr_model_pool, identity_pool_name, true),
+    S_FIELD("allowUnauthenticatedIdentities", S_BOOL, struct cr_model_pool,
+            allow_unauthenticated_identities, true),
+    S_FIELD("allowClassicFlow", S_BOOL, struct cr_model_pool, allow_classic_flow, false),
+    S_FIELD("developerProviderName", S_STR, struct cr_model_pool, developer_provider_name,
+            false),
+    S_FIELD("supportedLoginProviders", S_MAP, struct cr_model_pool, supported_login_providers,
+            false),
+    S_CUSTOM_FIELD("cognitoIdentityProviders", s_providers, false),
+    S_FIELD("openIdConnectProviderARNs", S_LIST, struct cr_model_pool,
+            open_id_connect_provider_arns, false),
+    S_FIELD("samlProviderARNs", S_LIST, struct cr_model_pool, saml_provider_arns, false),
+    S_FIELD("roles", S_MAP, struct cr_model_pool, roles, false),
+    S_CUSTOM_FIELD("roleMappings", s_role_mappings, false),
+    S_CUSTOM_FIELD("principalTagAttributeMaps", s_principal_tags, false),
+    S_FIELD("tags", S_MAP, struct cr_model_pool, tags, false),
+};
+
+static void s_metadata(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                       const struct cr_ynode *val)
+{
+    s_struct(ctx, obj, val, s_metadata_fields,
+             sizeof(s_metadata_fields) / sizeof(s_metadata_fields[0]));
+}
+
+static void s_spec(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                   const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    s_struct(ctx, obj, val, s_spec_fields, sizeof(s_spec_fields) / sizeof(s_spec_fields[0]));
+    pool->manage_roles = pool->roles.present || pool->has_role_mappings;
+    pool->manage_tags = pool->tags.present;
+}
+
+static void s_api_version(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                          const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    char q[100];
+    if (!s_str(ctx, &pool->api_version, key, val))
+        return;
+    if (strcmp(pool->api_version.value, CR_MANIFEST_API_VERSION) != 0)
+        cr_manifest__field_diag(ctx, val->loc, "unsupported apiVersion '%s' (expected '%s')",
+                                cr_manifest__quote(q, sizeof(q), val->value, val->len),
+                                CR_MANIFEST_API_VERSION);
+}
+
+static void s_kind(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                   const struct cr_ynode *val)
+{
+    struct cr_model_pool *pool = obj;
+    char q[100];
+    if (!s_str(ctx, &pool->kind, key, val))
+        return;
+    if (strcmp(pool->kind.value, CR_MANIFEST_KIND) != 0)
+        cr_manifest__field_diag(ctx, val->loc, "unsupported kind '%s' (expected '%s')",
+                                cr_manifest__quote(q, sizeof(q), val->value, val->len),
+                                CR_MANIFEST_KIND);
+}
+
+static const struct s_field s_root_fields[] = {
+    S_CUSTOM_FIELD("apiVersion", s_api_version, true),
+    S_CUSTOM_FIELD("kind", s_kind, true),
+    S_CUSTOM_FIELD("metadata", s_metadata, true),
+    S_CUSTOM_FIELD("spec", s_spec, true),
+};
+
+static bool s_supported(const struct cr_model_pool *pool)
+{
+    return pool->api_version.value != NULL && pool->kind.value != NULL &&
+           strcmp(pool->api_version.value, CR_MANIFEST_API_VERSION) == 0 &&
+           strcmp(pool->kind.value, CR_MANIFEST_KIND) == 0;
+}
+
+static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
+{
+    if (set->n_pools == set->cap_pools) {
+        size_t cap = set->cap_pools ? set->cap_pools * 2 : 16;
+        struct cr_model_pool **p = realloc(set->pools, cap * sizeof(*p));
+        if (p == NULL)
+            return CR_ENOMEM;
+        set->pools = p;
+        set->cap_pools = cap;
+    }
+    set->pools[set->n_pools++] = pool;
+    return 0;
+}
+
+static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const struct cr_ynode *root)
+{
+    struct cr_mctx *ctx = vctx;
+    char d[160];
+    if (root == NULL || cr_yaml__is_null(root)) {
+        cr_manifest__diag(ctx, root ? root->loc : loc,
+                          "empty YAML document (expected an IdentityPool manifest)");
+        return ctx->rc;
+    }
+    if (root->kind != CR_YNODE_MAP) {
+        cr_manifest__diag(ctx, root->loc,
+                          "expected a mapping with apiVersion, kind, metadata and spec, got %s",
+                          s_describe(root, d, sizeof(d)));
+        return ctx->rc;
+    }
+    struct cr_model_pool *pool = cr_arena_alloc(&ctx->set->arena, sizeof(*pool));
+    if (pool == NULL)
+        return CR_ENOMEM;
+    pool->file = ctx->file;
+    pool->file_index = ctx->file_index;
+    pool->document = index;
+    pool->loc = root->loc;
+    pool->allow_unauthenticated_identities.value = CR_TRI_ABSENT;
+    pool->allow_classic_flow.value = CR_TRI_ABSENT;
+    /* apiVersion and kind decide the schema of the rest: check them first and stop there
+     * when they are not ours. */
+    size_t before = ctx->set->n_diagnostics;
+    for (size_t i = 0; i < root->n; i++) {
+        if (strcmp(root->items[i]->value, "apiVersion") == 0)
+            s_api_version(ctx, pool, root->items[i], root->values[i]);
+        else if (strcmp(root->items[i]->value, "kind") == 0)
+            s_kind(ctx, pool, root->items[i], root->values[i]);
+    }
+    if (ctx->set->n_diagnostics > before || !s_supported(pool)) {
+        if (pool->api_version.value == NULL)
+            cr_manifest__diag(ctx, root->loc, "missing required key 'apiVersion'");
+        if (pool->kind.value == NULL)
+            cr_manifest__diag(ctx, root->loc, "missing required key 'kind'");
+        return ctx->rc;
+    }
+    s_struct(ctx, pool, root, s_root_fields, sizeof(s_root_fields) / sizeof(s_root_fields[0]));
+    /* apiVersion and kind were reported once above; s_struct re-checked them silently
+     * because they are valid here. */
+    if (ctx->rc != 0)
+        return ctx->rc;
+    const char *colon = pool->id.value ? strchr(pool->id.value, ':') : NULL;
+    if (colon != NULL && colon > pool->id.value) {
+        pool->id_region =
+            cr_arena_strndup(&ctx->set->arena, pool->id.value, (size_t)(colon - pool->id.value));
+        if (pool->id_region == NULL)
+            return CR_ENOMEM;
+    }
+    cr_manifest__validate_pool(ctx, pool);
+    if (ctx->rc != 0)
+        return ctx->rc;
+    return s_push_pool(ctx->set, pool);
+}
+
+static void s_on_error(void *vctx, struct cr_loc loc, const char *msg)
+{
+    cr_manifest__diag(vctx, loc, "%s", msg);
+}
+
+/* ---- the set ---- */
+
+void cr_manifest_options_init(struct cr_manifest_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->reserved_tags = CR_MANIFEST_RESERVED_TAGS;
+    opts->max_file_bytes = CR_MANIFEST_MAX_FILE_BYTES;
+    opts->max_diagnostics = CR_MANIFEST_MAX_DIAGNOSTICS;
+}
+
+int cr_manifest_set_new(struct cr_manifest_set **out, const struct cr_manifest_options *opts)
+{
+    int result = CR_ENOMEM;
+    struct cr_manifest_set *set = calloc(1, sizeof(*set));
+    *out = NULL;
+    if (set == NULL)
+        goto done;
+    cr_arena_init(&set->arena);
+    if (opts != NULL)
+        set->opts = *opts;
+    else
+        cr_manifest_options_init(&set->opts);
+    if (set->opts.max_file_bytes == 0)
+        set->opts.max_file_bytes = CR_MANIFEST_MAX_FILE_BYTES;
+    if (set->opts.max_diagnostics == 0)
+        set->opts.max_diagnostics = CR_MANIFEST_MAX_DIAGNOSTICS;
+    if (set->opts.default_region != NULL) {
+        set->opts.default_region = cr_arena_strdup(&set->arena, set->opts.default_region);
+        if (set->opts.default_region == NULL)
+            goto done;
+    }
+    *out = set;
+    set = NULL; /* now owned by the caller */
+    result = 0;
+done:
+    if (result != 0)
+        cr_error_set("out of memory creating a manifest set");
+    cr_manifest_set_free(set);
+    return result;
+}
+
+int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, const char *bytes,
+                        size_t len)
+{
+    int result = CR_ENOMEM;
+    struct cr_arena scratch; /* the YAML tree: freed once the pools are converted */
+    struct cr_mctx *ctx = calloc(1, sizeof(*ctx));
+    cr_arena_init(&scratch);
+    if (ctx == NULL)
+        goto done;
+    ctx->set = set;
+    ctx->file_index = set->n_files++;
+    ctx->file = cr_arena_strdup(&set->arena, display_path);
+    if (ctx->file == NULL)
+        goto done;
+    struct cr_yaml_limits limits = {set->opts.max_file_bytes, CR_MANIFEST_MAX_DEPTH,
+                                    CR_MANIFEST_MAX_ALIASES};
+    size_t before = set->n_diagnostics;
+    size_t pools_before = set->n_pools;
+    int rc = cr_yaml__parse(&scratch, bytes, len, &limits, s_on_document, s_on_error, ctx);
+    if (rc != 0 || ctx->rc != 0)
+        goto done;
+    if (set->n_diagnostics == before && set->n_pools == pools_before) {
+        struct cr_loc first = {1, 1};
+        cr_manifest__diag(ctx, first, "no YAML documents in file (expected IdentityPool manifests)");
+        if (ctx->rc != 0)
+            goto done;
+    }
+    set->finished = false;
+    result = 0;
+done:
+    if (result != 0)
+        cr_error_set("%s: out of memory loading manifests", display_path);
+    cr_arena_dispose(&scratch);
+    free(ctx);
+    return result;
+}
+
+static bool s_diag_after(const struct cr_diagnostic *a, const struct cr_diagnostic *b)
+{
+    if (a->file_index != b->file_index)
+        return a->file_index > b->file_index;
+    if (a->line != b->line)
+        return a->line > b->line;
+    return a->column > b->column;
+}
+
+int cr_manifest_set_finish(struct cr_manifest_set *set)
+{
+    if (!set->finished) {
+        if (cr_manifest__validate_set(set) != 0) {
+            cr_error_set("out of memory validating manifests");
+            return CR_ENOMEM;
+        }
+        set->finished = true;
+    }
+    /* A stable insertion sort: diagnostics at the same place keep their detection order,
+     * and the list is short (at most max_diagnostics) and mostly sorted already. */
+    size_t n = set->n_diagnostics;
+    for (size_t i = 1; i < n; i++) {
+        struct cr_diagnostic t = set->diagnostics[i];
+        size_t j = i;
+        while (j > 0 && s_diag_after(&set->diagnostics[j - 1], &t)) {
+            set->diagnostics[j] = set->diagnostics[j - 1];
+            j--;
+        }
+        set->diagnostics[j] = t;
+    }
+    if (n == 0)
+        return 0;
+    const struct cr_diagnostic *d = &set->diagnostics[0];
+    if (n == 1)
+        cr_error_set("%s:%u:%u: %s", d->file, d->line, d->column, d->message);
+    else
+        cr_error_set("%s:%u:%u: %s (and %zu more)", d->file, d->line, d->column, d->message,
+                     n - 1);
+    return CR_EINVALID;
+}
+
+int cr_manifest_load_buffers(struct cr_manifest_set **out, const struct cr_manifest_input *inputs,
+                             size_t n, const struct cr_manifest_options *opts)
+{
+    int result = CR_ENOMEM;
+    struct cr_manifest_set *set = NULL;
+    *out = NULL;
+    result = cr_manifest_set_new(&set, opts);
+    if (result != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        result = cr_manifest_set_add(set, inputs[i].display_path, inputs[i].bytes, inputs[i].len);
+        if (result != 0)
+            goto done;
+    }
+    result = cr_manifest_set_finish(set);
+    if (result == 0 || result == CR_EINVALID) {
+        *out = set;
+        set = NULL; /* now owned by the caller */
+    }
+done:
+    cr_manifest_set_free(set);
+    return result;
+}
+
+void cr_manifest_set_free(struct cr_manifest_set *set)
+{
+    if (set == NULL)
+        return;
+    cr_arena_dispose(&set->arena);
+    free(set->pools);
+    free(set->diagnostics);
+    free(set);
+}
+
+size_t cr_manifest_set_files_with_errors(const struct cr_manifest_set *set)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < set->n_diagnostics; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = set->diagnostics[j].file_index == set->diagnostics[i].file_index;
+        count += !seen;
+    }
+    return count;
+}
+
+int cr_diagnostic_format(struct cr_buf *out, const struct cr_diagnostic *diag)
+{
+    if (diag->line == 0)
+        return cr_buf_printf(out, "%s: %s", diag->file, diag->message);
+    return cr_buf_printf(out, "%s:%u:%u: %s", diag->file, diag->line, diag->column,
+                         diag->message);
+}
+
+const struct cr_model_pool *cr_manifest_set_find(const struct cr_manifest_set *set,
+                                                 const char *name, const char *region)
+{
+    for (size_t i = 0; i < set->n_pools; i++) {
+        const struct cr_model_pool *p = set->pools[i];
+        const char *r = cr_model_pool_region(p, set->opts.default_region);
+        if (p->name.value == NULL || strcmp(p->name.value, name) != 0)
+            continue;
+        if ((r == NULL && region == NULL) || (r != NULL && region != NULL && strcmp(r, region) == 0))
+            return p;
+    }
+    return NULL;
+}

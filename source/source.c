@@ -1,0 +1,283 @@
+/* Files and folders on disk -> struct cr_source_list. */
+#include "source/source.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/log.h"
+#include "util/strmap.h"
+
+#define S_MAX_DEPTH 64
+
+void cr_source_list_init(struct cr_source_list *list)
+{
+    memset(list, 0, sizeof(*list));
+}
+
+void cr_source_list_dispose(struct cr_source_list *list)
+{
+    for (size_t i = 0; i < list->len; i++) {
+        free(list->items[i].display_path);
+        cr_buf_dispose(&list->items[i].bytes);
+    }
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}
+
+static struct cr_source_file *s_push(struct cr_source_list *list)
+{
+    if (list->len == list->cap) {
+        size_t cap = list->cap ? list->cap * 2 : 16;
+        struct cr_source_file *items = realloc(list->items, cap * sizeof(*items));
+        if (items == NULL)
+            return NULL;
+        list->items = items;
+        list->cap = cap;
+    }
+    struct cr_source_file *f = &list->items[list->len];
+    memset(f, 0, sizeof(*f));
+    return f;
+}
+
+int cr_source_list_add(struct cr_source_list *out, const char *display_path, const char *bytes,
+                       size_t len)
+{
+    struct cr_source_file *f = s_push(out);
+    if (f == NULL)
+        goto oom;
+    f->display_path = strdup(display_path);
+    if (f->display_path == NULL)
+        goto oom;
+    if (cr_buf_put(&f->bytes, bytes, len) != 0 || cr_buf_put(&f->bytes, "", 0) != 0) {
+        free(f->display_path);
+        cr_buf_dispose(&f->bytes);
+        goto oom;
+    }
+    out->len++;
+    return 0;
+oom:
+    cr_error_set("%s: out of memory", display_path);
+    return CR_ENOMEM;
+}
+
+/* State of one collect call: the real paths already listed, to list each file once. */
+struct s_walk {
+    struct cr_source_list *out;
+    struct cr_strlist seen;
+    size_t max_bytes;
+    char root_real[PATH_MAX]; /* real path of the folder argument being walked */
+};
+
+static int s_read(struct s_walk *w, const char *fs_path, const char *display)
+{
+    char real[PATH_MAX];
+    if (realpath(fs_path, real) == NULL) {
+        cr_error_set("%s: %s", display, strerror(errno));
+        return CR_EIO;
+    }
+    if (cr_strlist_contains(&w->seen, real))
+        return 0;
+    if (cr_strlist_push(&w->seen, real) != 0) {
+        cr_error_set("%s: out of memory", display);
+        return CR_ENOMEM;
+    }
+    struct cr_source_file *f = s_push(w->out);
+    if (f == NULL) {
+        cr_error_set("%s: out of memory", display);
+        return CR_ENOMEM;
+    }
+    f->display_path = strdup(display);
+    if (f->display_path == NULL) {
+        cr_error_set("%s: out of memory", display);
+        return CR_ENOMEM;
+    }
+    int rc = cr_buf_read_file(&f->bytes, fs_path, w->max_bytes);
+    if (rc == 0 && cr_buf_oom(&f->bytes))
+        rc = CR_ENOMEM;
+    if (rc != 0) {
+        if (rc == CR_ELIMIT)
+            cr_error_set("%s: file is larger than the limit of %zu bytes", display, w->max_bytes);
+        free(f->display_path);
+        cr_buf_dispose(&f->bytes);
+        return rc;
+    }
+    w->out->len++;
+    return 0;
+}
+
+static bool s_is_manifest_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static bool s_inside_root(const struct s_walk *w, const char *real)
+{
+    size_t n = strlen(w->root_real);
+    if (strcmp(w->root_real, "/") == 0)
+        return true;
+    return strncmp(real, w->root_real, n) == 0 && (real[n] == '/' || real[n] == '\0');
+}
+
+static int s_cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_dir,
+                      unsigned depth);
+
+/* One directory entry: a manifest file, a sub-folder, or something to skip. */
+static int s_entry(struct s_walk *w, const char *fs_path, const char *display, const char *name,
+                   unsigned depth)
+{
+    struct stat st;
+    if (lstat(fs_path, &st) != 0) {
+        cr_error_set("%s: %s", display, strerror(errno));
+        return CR_EIO;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        char real[PATH_MAX];
+        struct stat target;
+        /* Links into the tree are fine (files only: following folder links could loop);
+         * links out of it are not followed, so a folder argument never reads elsewhere. */
+        if (realpath(fs_path, real) == NULL || stat(real, &target) != 0 ||
+            !S_ISREG(target.st_mode) || !s_inside_root(w, real)) {
+            if (s_is_manifest_name(name)) {
+                w->out->skipped++;
+                cr_log_debug("%s: symbolic link not followed (points outside the folder or "
+                             "to a folder)", display);
+            }
+            return 0;
+        }
+        return s_is_manifest_name(name) ? s_read(w, fs_path, display) : 0;
+    }
+    if (S_ISDIR(st.st_mode))
+        return s_walk_dir(w, fs_path, display, depth + 1);
+    if (S_ISREG(st.st_mode) && s_is_manifest_name(name))
+        return s_read(w, fs_path, display);
+    return 0;
+}
+
+static char *s_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    bool slash = a > 0 && dir[a - 1] != '/';
+    char *p = malloc(a + b + 2);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, dir, a);
+    if (slash)
+        p[a++] = '/';
+    memcpy(p + a, name, b + 1);
+    return p;
+}
+
+static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_dir,
+                      unsigned depth)
+{
+    int result = CR_ENOMEM;
+    struct cr_strlist names = {0};
+    DIR *d = NULL;
+    if (depth > S_MAX_DEPTH) {
+        cr_error_set("%s: folders nested deeper than %d levels", display_dir, S_MAX_DEPTH);
+        return CR_ELIMIT;
+    }
+    d = opendir(fs_dir);
+    if (d == NULL) {
+        cr_error_set("%s: %s", display_dir, strerror(errno));
+        return CR_EIO;
+    }
+    struct dirent *e;
+    for (e = readdir(d); e != NULL; e = readdir(d)) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (cr_strlist_push(&names, e->d_name) != 0) {
+            cr_error_set("%s: out of memory", display_dir);
+            goto done;
+        }
+    }
+    qsort(names.items, names.len, sizeof(*names.items), s_cmp_name);
+    for (size_t i = 0; i < names.len; i++) {
+        char *fs_path = s_join(fs_dir, names.items[i]);
+        /* "." as the folder argument shows paths relative to it ("pool.yaml"). */
+        char *display = strcmp(display_dir, ".") == 0 ? strdup(names.items[i])
+                                                      : s_join(display_dir, names.items[i]);
+        int rc = (fs_path && display) ? s_entry(w, fs_path, display, names.items[i], depth)
+                                      : CR_ENOMEM;
+        if (rc == CR_ENOMEM && (!fs_path || !display))
+            cr_error_set("%s: out of memory", display_dir);
+        free(fs_path);
+        free(display);
+        if (rc != 0) {
+            result = rc;
+            goto done;
+        }
+    }
+    result = 0;
+done:
+    closedir(d);
+    cr_strlist_dispose(&names);
+    return result;
+}
+
+static int s_cmp_display(const void *a, const void *b)
+{
+    return strcmp(((const struct cr_source_file *)a)->display_path,
+                  ((const struct cr_source_file *)b)->display_path);
+}
+
+static int s_collect_one(struct s_walk *w, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            cr_error_set("path '%s' does not exist", path);
+            return CR_ENOTFOUND;
+        }
+        cr_error_set("%s: %s", path, strerror(errno));
+        return CR_EIO;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return s_read(w, path, path);
+    if (realpath(path, w->root_real) == NULL) {
+        cr_error_set("%s: %s", path, strerror(errno));
+        return CR_EIO;
+    }
+    size_t first = w->out->len;
+    int rc = s_walk_dir(w, path, path, 0);
+    if (rc != 0)
+        return rc;
+    /* Byte order of the display paths across the whole folder ("a.yaml" before "a/b.yaml"). */
+    qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items), s_cmp_display);
+    return 0;
+}
+
+int cr_source_collect(struct cr_source_list *out, const char *const *paths, size_t n,
+                      size_t max_file_bytes)
+{
+    static const char *const here[] = {"."};
+    int result = 0;
+    struct s_walk *w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        cr_error_set("out of memory reading manifests");
+        return CR_ENOMEM;
+    }
+    w->out = out;
+    w->max_bytes = max_file_bytes ? max_file_bytes : CR_SOURCE_MAX_FILE_BYTES;
+    if (n == 0) {
+        paths = here;
+        n = 1;
+    }
+    for (size_t i = 0; i < n && result == 0; i++)
+        result = s_collect_one(w, paths[i]);
+    cr_strlist_dispose(&w->seen);
+    free(w);
+    return result;
+}

@@ -1,0 +1,59 @@
+#ifndef CR_SOURCE_SOURCE_H
+#define CR_SOURCE_SOURCE_H
+/*
+ * Where manifests come from. A source turns the PATH arguments of a command into a list of
+ * (display path, bytes) pairs in a stable order; schema/ parses the bytes and shows the
+ * display path in every message. Today: files and folders on disk. A git revision (libgit2)
+ * plugs into the same list type: it fills struct cr_source_list from a tree instead of the
+ * file system, with the same folder rules.
+ *
+ * Folder rules: recursive; only *.yaml and *.yml; names starting with '.' (such as .git)
+ * are skipped; symbolic links are followed only when they point inside the folder given on
+ * the command line, and never into folders (no cycles); the files of one folder argument
+ * come in byte order of their display paths. A file named explicitly is read whatever its
+ * extension. The same file reached twice is listed once.
+ */
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/error.h"
+
+#define CR_SOURCE_MAX_FILE_BYTES (16 * 1024 * 1024) /* hard cap per file */
+
+/** One manifest file. */
+struct cr_source_file {
+    char *display_path; /* as the user wrote it, joined with '/' below folders; heap */
+    struct cr_buf bytes;
+};
+
+/** The files of one run, in order. Caller-owned: cr_source_list_dispose(). */
+struct cr_source_list {
+    struct cr_source_file *items;
+    size_t len;
+    size_t cap;
+    size_t skipped; /* symlinks pointing outside a folder argument, not read */
+};
+
+/** Initialises an empty list (no allocation). */
+void cr_source_list_init(struct cr_source_list *list);
+
+/** Frees every file and the array. Safe on an initialised or zeroed list. */
+void cr_source_list_dispose(struct cr_source_list *list);
+
+/**
+ * Appends the files named by paths (files or folders) to out, in argument order and, inside
+ * each folder, in byte order. n == 0 reads the current folder ".".
+ * max_file_bytes caps each file (0 = CR_SOURCE_MAX_FILE_BYTES).
+ * Returns 0; CR_ENOTFOUND when a path does not exist ("path 'x' does not exist");
+ * CR_ELIMIT for a file over the cap; CR_EIO when a file or folder cannot be read;
+ * CR_ENOMEM. On failure out keeps what was appended before (dispose it either way).
+ */
+int cr_source_collect(struct cr_source_list *out, const char *const *paths, size_t n,
+                      size_t max_file_bytes) CR_WARN_UNUSED;
+
+/** Appends one in-memory file (used by tests and by other sources such as git). The
+ * display path and bytes are copied. Returns 0 or CR_ENOMEM. */
+int cr_source_list_add(struct cr_source_list *out, const char *display_path, const char *bytes,
+                       size_t len) CR_WARN_UNUSED;
+
+#endif
