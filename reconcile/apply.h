@@ -41,8 +41,18 @@ struct cr_apply_report {
     unsigned long write_calls; /* write requests sent (attempts included) */
 };
 
+/**
+ * Called on the caller's thread as operations run: with CR_APPLY_NOT_ATTEMPTED (code 0) just
+ * before an operation's round starts, and with CR_APPLY_DONE or CR_APPLY_FAILED when it ends.
+ * result is borrowed for the call.
+ */
+typedef void (*cr_apply_progress_fn)(void *user, const struct cr_plan *plan, size_t op_index,
+                                     const struct cr_apply_result *result);
+
 struct cr_apply_options {
     unsigned max_create_attempts; /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
+    cr_apply_progress_fn progress; /* may be NULL */
+    void *progress_user;
 };
 
 /** Frees the report's strings and array. Safe on a zeroed report. */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "aws/cognito.h"
+#include "schema/manifest.h"
 #include "util/error.h"
 #include "util/strmap.h"
 
@@ -55,6 +56,16 @@ void cr_desired_pool_init(struct cr_desired_pool *pool);
 void cr_desired_pool_dispose(struct cr_desired_pool *pool);
 /** Frees every pool of the set and the array. Safe on a zeroed set. */
 void cr_desired_set_dispose(struct cr_desired_set *set);
+
+/**
+ * Converts every pool of a loaded, valid manifest set (in set order) into out, normalised
+ * (cr_desired_normalise). source is "file:line:column" of each document; region is
+ * metadata.region, else the region part of metadata.id, else NULL (the default region).
+ * Returns 0, CR_EINVALID (the set has diagnostics or a reserved tag key; the message names
+ * the place) or CR_ENOMEM. On failure out is left empty.
+ */
+int cr_desired_from_manifest(struct cr_desired_set *out,
+                             const struct cr_manifest_set *set) CR_WARN_UNUSED;
 
 /**
  * Brings a hand-built desired pool into normal form: sorts role mappings and declared

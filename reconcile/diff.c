@@ -740,7 +740,7 @@ static int s_plan_replace(struct s_ctx *ctx, size_t pi, const struct cr_desired_
     struct cr_plan_pool *pool = &ctx->plan->pools[pi];
     struct cr_buf note = CR_BUF_INIT;
     cr_buf_printf(&note,
-                  "developerProviderName \"%s\" -> %s%s%s cannot change in place: the pool is "
+                  "developerProviderName \"%s\" \xe2\x86\x92 %s%s%s cannot change in place: the pool is "
                   "deleted and created again, destroying all its identities",
                   l->config.developer_provider_name, d->config.developer_provider_name ? "\"" : "",
                   d->config.developer_provider_name ? d->config.developer_provider_name : "(none)",

@@ -1,0 +1,196 @@
+/*
+ * Renderers against golden files (tests/data/golden/). The world: "mobile" is renamed and
+ * retagged, "web" is new, "dev" changes its developer provider (replacement), "legacy" is
+ * owned but named by no manifest (pruned). CR_UPDATE_GOLDEN=1 rewrites the golden files.
+ */
+#include <stdio.h>
+
+#include "reconcile/render.h"
+#include "tests/unit/test_plan_fixture.h"
+#include "util/buf.h"
+
+struct world {
+    struct cr_desired_pool d[3];
+    struct fx_live mobile, dev, legacy;
+    struct cr_live_state live;
+    struct cr_plan plan;
+};
+
+static int setup(void **state)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    assert_non_null(w);
+    /* mobile: renamed, a tag changes, guest role changes */
+    fx_desired(&w->d[0]);
+    free(w->d[0].config.name);
+    w->d[0].config.name = strdup("Mobile App");
+    fx_set(&w->d[0].tags, "env", "production");
+    fx_set(&w->d[0].roles.roles, "unauthenticated", FX_ROLE("MobileGuest2"));
+    fx_live_init(&w->mobile, FX_ID, "default", "mobile");
+
+    /* web: does not exist yet */
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("web");
+    free(w->d[1].source);
+    w->d[1].source = strdup("pools/web.yaml:1:1");
+    free(w->d[1].config.name);
+    w->d[1].config.name = strdup("Web");
+
+    /* dev: developerProviderName changes (allowed by --allow-replace) */
+    fx_desired(&w->d[2]);
+    free(w->d[2].name);
+    w->d[2].name = strdup("dev");
+    free(w->d[2].source);
+    w->d[2].source = strdup("pools/dev.yaml:1:1");
+    w->d[2].manage_roles = false;
+    w->d[2].manage_principal_tags = false;
+    w->d[2].config.developer_provider_name = strdup("login.example.new");
+    fx_live_init(&w->dev, "us-east-1:dddddddd-2222-3333-4444-555555555555", "default", "dev");
+    w->dev.config.developer_provider_name = strdup("login.example.old");
+
+    /* legacy: owned, no manifest */
+    fx_live_init(&w->legacy, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default",
+                 "legacy");
+
+    cr_live_state_init(&w->live);
+    fx_live_add(&w->live, &w->mobile);
+    fx_live_add(&w->live, &w->dev);
+    fx_live_add(&w->live, &w->legacy);
+    struct cr_plan_options opts = {.stack = "default",
+                                   .region = FX_REGION,
+                                   .revision = "0123456789abcdef0123456789abcdef01234567",
+                                   .prune = true,
+                                   .allow_replace = true};
+    assert_ok(cr_plan_build(&w->plan, w->d, 3, &w->live, &opts));
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct world *w = *state;
+    for (size_t i = 0; i < 3; i++)
+        cr_desired_pool_dispose(&w->d[i]);
+    fx_live_dispose(&w->mobile);
+    fx_live_dispose(&w->dev);
+    fx_live_dispose(&w->legacy);
+    cr_live_state_dispose(&w->live);
+    cr_plan_dispose(&w->plan);
+    free(w);
+    return 0;
+}
+
+/* Compares text with tests/data/golden/<name> (or rewrites it with CR_UPDATE_GOLDEN=1). */
+static void golden(const char *name, const struct cr_buf *text)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
+    const char *path = cr_test_source_path(rel);
+    const char *update = getenv("CR_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
+        return;
+    }
+    struct cr_buf want = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
+    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
+        print_error("%s differs from the golden file %s (CR_UPDATE_GOLDEN=1 rewrites it); "
+                    "got:\n%s\n",
+                    name, path, cr_buf_cstr(text));
+        cr_buf_dispose(&want);
+        fail();
+    }
+    cr_buf_dispose(&want);
+}
+
+static void test_render__text(void **state)
+{
+    struct world *w = *state;
+    struct cr_buf out = CR_BUF_INIT;
+    assert_ok(cr_render_text(&out, &w->plan, NULL));
+    golden("plan.txt", &out);
+    /* no colour unless asked */
+    assert_null(strchr(out.ptr, '\033'));
+    assert_non_null(strstr(out.ptr, "Plan: 2 to create, 1 to update, 2 to delete (1 replaced).\n"));
+    cr_buf_dispose(&out);
+}
+
+static void test_render__text_colour_only_when_asked(void **state)
+{
+    struct world *w = *state;
+    struct cr_buf out = CR_BUF_INIT;
+    struct cr_render_options opts = {.color = true};
+    assert_ok(cr_render_text(&out, &w->plan, &opts));
+    assert_non_null(strstr(out.ptr, "\033[32m+ create"));
+    assert_non_null(strstr(out.ptr, "\033[31m-/+ replace"));
+    golden("plan-color.txt", &out);
+    cr_buf_dispose(&out);
+}
+
+static void test_render__json(void **state)
+{
+    struct world *w = *state;
+    struct cr_buf out = CR_BUF_INIT;
+    assert_ok(cr_render_json(&out, &w->plan));
+    golden("plan.json", &out);
+    assert_non_null(strstr(out.ptr, "\"format_version\": \"1\""));
+    assert_non_null(strstr(out.ptr, "\"operation\": \"SetIdentityPoolRoles\""));
+    cr_buf_dispose(&out);
+}
+
+static void test_render__markdown(void **state)
+{
+    struct world *w = *state;
+    struct cr_buf out = CR_BUF_INIT;
+    assert_ok(cr_render_markdown(&out, &w->plan, NULL));
+    golden("plan.md", &out);
+    assert_non_null(strstr(out.ptr, "```diff\n"));
+    cr_buf_dispose(&out);
+}
+
+static void test_render__no_changes(void **state)
+{
+    struct cr_plan empty;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct fx_live l;
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION};
+    fx_desired(&d);
+    fx_live_init(&l, FX_ID, "default", "mobile");
+    cr_live_state_init(&live);
+    fx_live_add(&live, &l);
+    assert_ok(cr_plan_build(&empty, &d, 1, &live, &opts));
+    struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT, json = CR_BUF_INIT;
+    assert_ok(cr_render_text(&text, &empty, NULL));
+    assert_string_equal(text.ptr, "No changes. Live state matches the manifests.\n");
+    struct cr_render_options drift = {.drift = true};
+    cr_buf_clear(&text);
+    assert_ok(cr_render_text(&text, &empty, &drift));
+    assert_string_equal(text.ptr, "No drift. Live state matches the manifests.\n");
+    assert_ok(cr_render_markdown(&md, &empty, NULL));
+    golden("no-changes.md", &md);
+    assert_ok(cr_render_json(&json, &empty));
+    golden("no-changes.json", &json);
+    cr_buf_dispose(&text);
+    cr_buf_dispose(&md);
+    cr_buf_dispose(&json);
+    cr_plan_dispose(&empty);
+    cr_live_state_dispose(&live);
+    fx_live_dispose(&l);
+    cr_desired_pool_dispose(&d);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_render__text),
+        T(test_render__text_colour_only_when_asked),
+        T(test_render__json),
+        T(test_render__markdown),
+        cmocka_unit_test(test_render__no_changes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
