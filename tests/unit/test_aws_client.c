@@ -1,0 +1,350 @@
+/*
+ * aws/client: the perform loop (retries, re-signing, ambiguity of CreateIdentityPool,
+ * backoff that does not block other calls, token buckets, --debug redaction) against the
+ * in-process canned server of test_http_server.h. The emulator-backed round trips live in
+ * tests/integration/test_aws_client.c.
+ */
+#include "tests/support/cr_test.h"
+#include "tests/unit/test_http_server.h"
+
+#include <fcntl.h>
+
+#include "aws/client.h"
+#include "util/strutil.h"
+
+#define S_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define S_TOKEN "IQoJb3JpZ2luX2VjSESSIONTOKENSECRET0123456789"
+#define S_POOL_ID "us-east-1:0b6f0000-1111-2222-3333-444455556666"
+#define S_POOL_JSON                                                                               \
+    "{\"IdentityPoolId\":\"" S_POOL_ID "\",\"IdentityPoolName\":\"p\","                          \
+    "\"AllowUnauthenticatedIdentities\":false,\"IdentityPoolTags\":{}}"
+#define S_THROTTLE "{\"__type\":\"TooManyRequestsException\",\"message\":\"Rate exceeded\"}"
+
+static int64_t s_clock_s;
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    static const char *const vars[][2] = {
+        {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+        {"AWS_SECRET_ACCESS_KEY", S_SECRET},
+        {"AWS_SESSION_TOKEN", S_TOKEN},
+        {"AWS_REGION", "us-east-1"},
+        {"HOME", "/nonexistent-cr-test-home"},
+        {"AWS_CONFIG_FILE", "/nonexistent-cr-test-home/config"},
+        {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent-cr-test-home/credentials"},
+    };
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (strcmp(name, vars[i][0]) == 0)
+            return vars[i][1];
+    return NULL;
+}
+
+/* Every reading of the clock moves one second on, so each signature has its own date. */
+static int64_t s_clock(void *ctx)
+{
+    (void)ctx;
+    return s_clock_s++;
+}
+
+static const struct cr_aws_env s_env = {s_getenv, NULL, s_clock, NULL};
+
+static double s_random_max(void *ctx)
+{
+    (void)ctx;
+    return 0.999999;
+}
+
+static struct cr_aws_client *s_client(struct cr_aws_options *o)
+{
+    struct cr_aws_client *c = NULL;
+    s_clock_s = 1440938160; /* 2015-08-30T12:36:00Z */
+    o->endpoint_url = s_server_url();
+    o->env = &s_env;
+    if (!o->retry_base_ms)
+        o->retry_base_ms = 5;
+    assert_ok(cr_aws_client_new(&c, o));
+    assert_string_equal(cr_aws_client_region(c), "us-east-1");
+    return c;
+}
+
+static void test_aws_client__throttling_is_retried_and_resigned(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_script(400, S_THROTTLE, 0, false);
+    s_script(400, "{\"__type\":\"com.amazonaws#ThrottlingException\"}", 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    assert_string_equal(pool.id, S_POOL_ID);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 3);
+    assert_int_equal(cr_aws_client_request_count(c, CR_OP_DESCRIBE_IDENTITY_POOL), 3);
+    /* each attempt signed afresh: new X-Amz-Date, new signature */
+    assert_string_not_equal(s_srv.dates[0], s_srv.dates[1]);
+    assert_string_not_equal(s_srv.authorizations[0], s_srv.authorizations[1]);
+    assert_string_equal(s_srv.targets[2], "AWSCognitoIdentityService.DescribeIdentityPool");
+    cr_cognito_pool_dispose(&pool);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__create_is_not_retried_after_5xx(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired = {0}, out;
+    desired.name = "Mobile";
+    desired.allow_classic_flow = -1;
+    s_script(500, "{\"__type\":\"InternalErrorException\",\"message\":\"boom\"}", 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 1);
+    assert_non_null(strstr(cr_error_last(), "CreateIdentityPool 'Mobile': outcome unknown"));
+    assert_non_null(strstr(cr_error_last(), "InternalErrorException: boom"));
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__create_is_not_retried_after_a_dropped_connection(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired = {0}, out;
+    desired.name = "Mobile";
+    desired.allow_classic_flow = -1;
+    s_script(0, NULL, 0, true);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 1);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__create_quota_is_final_but_throttle_retried(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired = {0}, out;
+    desired.name = "Mobile";
+    desired.allow_classic_flow = -1;
+    s_script(400, "{\"__type\":\"LimitExceededException\",\"message\":\"quota\"}", 0, false);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_ESERVICE);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 1);
+    assert_non_null(strstr(cr_error_last(), "LimitExceededException: quota"));
+    s_script(400, S_THROTTLE, 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_cognito_create_pool(c, &out, &desired));
+    assert_int_equal(atomic_load(&s_srv.n_requests), 3);
+    cr_cognito_pool_dispose(&out);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__errors_map_to_codes_and_messages(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.max_attempts = 3};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_script(400,
+             "{\"__type\":\"ResourceNotFoundException\",\"message\":\"IdentityPool '" S_POOL_ID
+             "' not found.\"}",
+             0, false);
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_ENOTFOUND);
+    assert_string_equal(cr_error_last(), "DescribeIdentityPool " S_POOL_ID
+                                         ": ResourceNotFoundException: IdentityPool '" S_POOL_ID
+                                         "' not found.");
+    s_script(400, "{\"__type\":\"UnrecognizedClientException\",\"message\":\"bad token\"}", 0,
+             false);
+    assert_int_equal(cr_cognito_delete_pool(c, S_POOL_ID), CR_EAUTH);
+    for (int i = 0; i < 3; i++)
+        s_script(400, S_THROTTLE, 0, false);
+    assert_int_equal(cr_cognito_delete_pool(c, S_POOL_ID), CR_ETHROTTLED);
+    assert_non_null(strstr(cr_error_last(), "(after 3 attempts)"));
+    for (int i = 0; i < 3; i++)
+        s_script(503, "<html><body>Service Unavailable</body></html>", 0, false);
+    assert_int_equal(cr_cognito_delete_pool(c, S_POOL_ID), CR_ESERVICE);
+    assert_non_null(strstr(cr_error_last(), "HTTP 503"));
+    s_script(200, "{\"IdentityPoolId\":", 0, false); /* truncated answer */
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "DescribeIdentityPool: IdentityPool response"));
+    /* 1 + 1 + 3 + 3 + 1 */
+    assert_int_equal(atomic_load(&s_srv.n_requests), 9);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__backoff_does_not_block_other_calls(void **state)
+{
+    (void)state;
+    /* parallelism 1 makes the order deterministic: A is throttled and waits ~300 ms; B must
+     * run during that wait, so the server sees A, B, A */
+    struct cr_aws_options o = {.parallelism = 1, .retry_base_ms = 300};
+    struct cr_aws_client *c = s_client(&o);
+    cr_aws__client_set_random(c, s_random_max, NULL);
+    struct cr_aws_call calls[2];
+    cr_aws_call_init(&calls[0], CR_OP_DESCRIBE_IDENTITY_POOL);
+    cr_aws_call_init(&calls[1], CR_OP_GET_IDENTITY_POOL_ROLES);
+    assert_ok(cr_cognito_encode_pool_id(&calls[0].body, S_POOL_ID));
+    assert_ok(cr_cognito_encode_pool_id(&calls[1].body, S_POOL_ID));
+    s_script(400, S_THROTTLE, 0, false);
+    s_script(200, "{\"IdentityPoolId\":\"" S_POOL_ID "\",\"Roles\":{}}", 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    uint64_t start = cr_now_ms();
+    assert_ok(cr_aws_perform(c, calls, 2));
+    uint64_t took = cr_now_ms() - start;
+    assert_string_equal(s_srv.targets[0], "AWSCognitoIdentityService.DescribeIdentityPool");
+    assert_string_equal(s_srv.targets[1], "AWSCognitoIdentityService.GetIdentityPoolRoles");
+    assert_string_equal(s_srv.targets[2], "AWSCognitoIdentityService.DescribeIdentityPool");
+    assert_int_equal(calls[0].attempts, 2);
+    assert_int_equal(calls[1].attempts, 1);
+    assert_true(took >= 290);
+    assert_non_null(strstr(calls[0].response.ptr, "\"IdentityPoolName\":\"p\""));
+    cr_aws_call_dispose(&calls[0]);
+    cr_aws_call_dispose(&calls[1]);
+    cr_aws_client_free(c);
+}
+
+static uint64_t s_time_tags(struct cr_aws_options *o, int n)
+{
+    struct cr_aws_client *c = s_client(o);
+    struct cr_aws_call calls[8];
+    struct cr_strmap tags = {0};
+    assert_ok(cr_strmap_set(&tags, "k", "v"));
+    for (int i = 0; i < n; i++) {
+        cr_aws_call_init(&calls[i], CR_OP_TAG_RESOURCE);
+        assert_ok(cr_cognito_encode_tag(&calls[i].body, "arn:aws:cognito-identity:us-east-1:1:"
+                                                        "identitypool/x", &tags));
+    }
+    uint64_t start = cr_now_ms();
+    assert_ok(cr_aws_perform(c, calls, (size_t)n));
+    uint64_t took = cr_now_ms() - start;
+    for (int i = 0; i < n; i++)
+        cr_aws_call_dispose(&calls[i]);
+    cr_strmap_dispose(&tags);
+    cr_aws_client_free(c);
+    return took;
+}
+
+static void test_aws_client__tag_calls_respect_the_token_bucket(void **state)
+{
+    (void)state;
+    struct cr_aws_options limited = {0};
+    uint64_t took = s_time_tags(&limited, 6);
+    print_message("6 TagResource at 5/s: %llu ms\n", (unsigned long long)took);
+    assert_true(took >= 950); /* five gaps of 200 ms */
+    assert_true(took < 3000);
+    struct cr_aws_options unlimited = {0};
+    unlimited.rate_per_second[CR_OP_TAG_RESOURCE] = -1;
+    took = s_time_tags(&unlimited, 6);
+    print_message("6 TagResource unlimited: %llu ms\n", (unsigned long long)took);
+    assert_true(took < 500);
+}
+
+static void test_aws_client__response_cap(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.max_response_bytes = 100};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_srv.body_len = 5000;
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_ELIMIT);
+    assert_non_null(strstr(cr_error_last(), "100-byte cap"));
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__list_pools_follows_next_token(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool_page all;
+    s_script(200,
+             "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:1\",\"IdentityPoolName\":\"a\"},"
+             "{\"IdentityPoolId\":\"us-east-1:2\",\"IdentityPoolName\":\"b\"}],\"NextToken\":\"t1\"}",
+             0, false);
+    s_script(200, "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:3\"}]}", 0, false);
+    assert_ok(cr_cognito_list_pools(c, &all));
+    assert_int_equal(all.len, 3);
+    assert_string_equal(all.items[2].id, "us-east-1:3");
+    assert_null(all.next_token);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 2);
+    assert_string_equal(s_srv.last_body, "{\"MaxResults\":60,\"NextToken\":\"t1\"}");
+    cr_cognito_pool_page_dispose(&all);
+    cr_aws_client_free(c);
+}
+
+/* Runs fn with stderr redirected to a temporary file; returns the file's text (heap). */
+static char *s_capture_stderr(void (*fn)(void))
+{
+    char path[] = "/tmp/cr-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn();
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    struct cr_buf text = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&text, path, 1 << 20));
+    unlink(path);
+    return cr_buf_detach(&text);
+}
+
+static void s_debug_run(void)
+{
+    struct cr_aws_options o = {.debug = true, .debug_headers = true};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_script(400, S_THROTTLE, 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    cr_cognito_pool_dispose(&pool);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__debug_lines_are_redacted(void **state)
+{
+    (void)state;
+    char *out = s_capture_stderr(s_debug_run);
+    print_message("%s", out);
+    assert_non_null(strstr(out, "debug: aws DescribeIdentityPool attempt=1 status=400"));
+    assert_non_null(strstr(out, "request_id=req-1"));
+    assert_non_null(strstr(out, "error=TooManyRequestsException retry_in_ms="));
+    assert_non_null(strstr(out, "attempt=2 status=200 duration_ms="));
+    assert_non_null(strstr(out, "Authorization: [redacted]"));
+    assert_non_null(strstr(out, "X-Amz-Security-Token: [redacted]"));
+    assert_non_null(strstr(out, "X-Amz-Target: AWSCognitoIdentityService.DescribeIdentityPool"));
+    /* no secret, token or signature anywhere */
+    assert_null(strstr(out, S_SECRET));
+    assert_null(strstr(out, S_TOKEN));
+    assert_null(strstr(out, "AKIDEXAMPLE/"));
+    for (int i = 0; i < 2; i++) {
+        const char *sig = strstr(s_srv.authorizations[i], "Signature=");
+        assert_non_null(sig);
+        assert_int_equal(strlen(sig + 10), 64);
+        assert_null(strstr(out, sig + 10));
+    }
+    free(out);
+}
+
+#define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        S_TEST(test_aws_client__throttling_is_retried_and_resigned),
+        S_TEST(test_aws_client__create_is_not_retried_after_5xx),
+        S_TEST(test_aws_client__create_is_not_retried_after_a_dropped_connection),
+        S_TEST(test_aws_client__create_quota_is_final_but_throttle_retried),
+        S_TEST(test_aws_client__errors_map_to_codes_and_messages),
+        S_TEST(test_aws_client__backoff_does_not_block_other_calls),
+        S_TEST(test_aws_client__tag_calls_respect_the_token_bucket),
+        S_TEST(test_aws_client__response_cap),
+        S_TEST(test_aws_client__list_pools_follows_next_token),
+        S_TEST(test_aws_client__debug_lines_are_redacted),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,253 @@
+#ifndef CR_TESTS_UNIT_TEST_HTTP_SERVER_H
+#define CR_TESTS_UNIT_TEST_HTTP_SERVER_H
+/*
+ * A tiny canned-response HTTP/1.1 server for the transport and client unit tests: loopback,
+ * free port, keep-alive, a thread per connection, all joined in teardown. Replies come from
+ * a script (status, body, delay, drop) and then from defaults. Included by test_http.c and
+ * test_aws_client.c (static functions; one server per test executable).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define S_MAX_CONN 64
+
+/* What the server answers; set before the requests start. */
+struct s_server {
+    int fd;
+    int port;
+    pthread_t acceptor;
+    pthread_t conns[S_MAX_CONN];
+    atomic_int n_conns;
+    atomic_int n_requests;
+    atomic_int concurrent;
+    atomic_int max_concurrent;
+    atomic_bool stop;
+    int status;
+    size_t body_len; /* 0 = the default small JSON body */
+    int delay_ms;
+    bool drop; /* close without answering */
+    /* scripted replies, consumed in order (then the defaults above apply) */
+    struct s_reply {
+        int status;
+        const char *body;
+        int delay_ms;
+        bool drop;
+    } script[32];
+    int script_len;
+    atomic_int script_pos;
+    /* the X-Amz-Date and X-Amz-Target of each request, in arrival order */
+    char dates[64][32];
+    char targets[64][96];
+    char authorizations[64][256];
+    char last_target[128];
+    char last_body[256];
+    pthread_mutex_t lock;
+};
+
+static struct s_server s_srv;
+
+struct s_conn {
+    int fd;
+};
+
+static bool s_wait_readable(int fd)
+{
+    while (!atomic_load(&s_srv.stop)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int rc = poll(&p, 1, 50);
+        if (rc > 0)
+            return true;
+        if (rc < 0)
+            return false;
+    }
+    return false;
+}
+
+/* Reads one request; returns false when the client closed. */
+static bool s_read_request(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    char *end = NULL;
+    while (!end) {
+        if (len + 1 >= cap || !s_wait_readable(fd))
+            return false;
+        ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    size_t want = 0;
+    for (char *p = buf; p < end; p = strchr(p, '\n') + 1) {
+        if (strncasecmp(p, "Content-Length:", 15) == 0)
+            want = strtoul(p + 15, NULL, 10);
+        if (strncasecmp(p, "X-Amz-Target:", 13) == 0) {
+            pthread_mutex_lock(&s_srv.lock);
+            sscanf(p + 13, " %127[^\r\n]", s_srv.last_target);
+            pthread_mutex_unlock(&s_srv.lock);
+        }
+    }
+    int slot = atomic_load(&s_srv.n_requests);
+    for (char *p = buf; slot < 64 && p < end; p = strchr(p, '\n') + 1) {
+        if (strncasecmp(p, "X-Amz-Date:", 11) == 0)
+            sscanf(p + 11, " %31[^\r\n]", s_srv.dates[slot]);
+        if (strncasecmp(p, "X-Amz-Target:", 13) == 0)
+            sscanf(p + 13, " %95[^\r\n]", s_srv.targets[slot]);
+        if (strncasecmp(p, "Authorization:", 14) == 0)
+            sscanf(p + 14, " %255[^\r\n]", s_srv.authorizations[slot]);
+    }
+    size_t have = len - (size_t)(end + 4 - buf);
+    while (have < want) {
+        if (!s_wait_readable(fd))
+            return false;
+        char tmp[4096];
+        ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+        if (n <= 0)
+            return false;
+        have += (size_t)n;
+    }
+    pthread_mutex_lock(&s_srv.lock);
+    snprintf(s_srv.last_body, sizeof(s_srv.last_body), "%s", end + 4);
+    pthread_mutex_unlock(&s_srv.lock);
+    return true;
+}
+
+static void s_answer(int fd, int id, const struct s_reply *r)
+{
+    char head[512];
+    char *body = NULL;
+    size_t body_len = s_srv.body_len;
+    int status = r ? r->status : s_srv.status;
+    if (r) {
+        body = strdup(r->body ? r->body : "{}");
+        body_len = strlen(body);
+    } else if (body_len) {
+        body = malloc(body_len);
+        memset(body, 'x', body_len);
+    } else {
+        body = strdup("{\"ok\":true}");
+        body_len = strlen(body);
+    }
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d Status\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                     "x-amzn-RequestId: req-%d\r\nContent-Length: %zu\r\n\r\n",
+                     status, id, body_len);
+    /* one send: head and body in two segments would meet Nagle and delayed ACK (40 ms) */
+    char *all = malloc((size_t)n + body_len);
+    memcpy(all, head, (size_t)n);
+    memcpy(all + n, body, body_len);
+    ssize_t rc = send(fd, all, (size_t)n + body_len, MSG_NOSIGNAL);
+    (void)rc;
+    free(all);
+    free(body);
+}
+
+static void *s_conn_main(void *arg)
+{
+    struct s_conn *c = arg;
+    char *buf = malloc(65536);
+    while (s_read_request(c->fd, buf, 65536)) {
+        int id = atomic_fetch_add(&s_srv.n_requests, 1) + 1;
+        int pos = atomic_fetch_add(&s_srv.script_pos, 1);
+        const struct s_reply *r = pos < s_srv.script_len ? &s_srv.script[pos] : NULL;
+        int delay_ms = r ? r->delay_ms : s_srv.delay_ms;
+        bool drop = r ? r->drop : s_srv.drop;
+        int now = atomic_fetch_add(&s_srv.concurrent, 1) + 1;
+        int max = atomic_load(&s_srv.max_concurrent);
+        while (now > max && !atomic_compare_exchange_weak(&s_srv.max_concurrent, &max, now))
+            ;
+        if (delay_ms)
+            usleep((useconds_t)delay_ms * 1000);
+        atomic_fetch_sub(&s_srv.concurrent, 1);
+        if (drop)
+            break;
+        s_answer(c->fd, id, r);
+    }
+    close(c->fd);
+    free(buf);
+    free(c);
+    return NULL;
+}
+
+static void *s_accept_main(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&s_srv.stop)) {
+        struct pollfd p = {.fd = s_srv.fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int fd = accept(s_srv.fd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        int i = atomic_load(&s_srv.n_conns);
+        if (i >= S_MAX_CONN) {
+            close(fd);
+            continue;
+        }
+        struct s_conn *c = malloc(sizeof(*c));
+        c->fd = fd;
+        if (pthread_create(&s_srv.conns[i], NULL, s_conn_main, c) != 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        atomic_store(&s_srv.n_conns, i + 1);
+    }
+    return NULL;
+}
+
+static int s_setup(void **state)
+{
+    (void)state;
+    memset(&s_srv, 0, sizeof(s_srv));
+    pthread_mutex_init(&s_srv.lock, NULL);
+    s_srv.status = 200;
+    s_srv.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    if (s_srv.fd < 0 || bind(s_srv.fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+        listen(s_srv.fd, 64) != 0 || getsockname(s_srv.fd, (struct sockaddr *)&a, &alen) != 0)
+        return -1;
+    s_srv.port = ntohs(a.sin_port);
+    return pthread_create(&s_srv.acceptor, NULL, s_accept_main, NULL) == 0 ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    atomic_store(&s_srv.stop, true);
+    pthread_join(s_srv.acceptor, NULL);
+    for (int i = 0; i < atomic_load(&s_srv.n_conns); i++)
+        pthread_join(s_srv.conns[i], NULL);
+    close(s_srv.fd);
+    pthread_mutex_destroy(&s_srv.lock);
+    return 0;
+}
+
+static char s_url[64];
+
+static const char *s_server_url(void)
+{
+    snprintf(s_url, sizeof(s_url), "http://127.0.0.1:%d/", s_srv.port);
+    return s_url;
+}
+
+/* Queues a scripted reply. */
+static inline void s_script(int status, const char *body, int delay_ms, bool drop)
+{
+    struct s_reply r = {status, body, delay_ms, drop};
+    s_srv.script[s_srv.script_len++] = r;
+}
+
+#endif
