@@ -1,5 +1,7 @@
 #include "aws/cognito.h"
 
+#include "aws/config.h"
+
 #include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -1001,17 +1003,8 @@ void cr_cognito_decode_error(struct cr_cognito_error *out, long http_status, con
 
 const char *cr_aws_partition(const char *region)
 {
-    if (!region)
-        return "aws";
-    if (strncmp(region, "cn-", 3) == 0)
-        return "aws-cn";
-    if (strncmp(region, "us-gov-", 7) == 0)
-        return "aws-us-gov";
-    if (strncmp(region, "us-isob-", 8) == 0)
-        return "aws-iso-b";
-    if (strncmp(region, "us-iso-", 7) == 0)
-        return "aws-iso";
-    return "aws";
+    /* one partition table for endpoints and ARNs: aws/config.c's */
+    return cr_aws_config_partition(region)->name;
 }
 
 int cr_cognito_pool_arn(struct cr_buf *out, const char *region, const char *account_id,

@@ -157,7 +157,8 @@ void cr_cognito_decode_error(struct cr_cognito_error *out, long http_status, con
 /** arn:{partition}:cognito-identity:{region}:{account}:identitypool/{id} */
 int cr_cognito_pool_arn(struct cr_buf *out, const char *region, const char *account_id,
                         const char *pool_id) CR_WARN_UNUSED;
-/** "aws", "aws-cn" or "aws-us-gov" for a region. Static string. */
+/** The partition of a region ("aws", "aws-cn", "aws-us-gov", "aws-iso", ...: the table of
+ * aws/config.h). Static string. */
 const char *cr_aws_partition(const char *region);
 
 #endif
