@@ -373,6 +373,10 @@ int cr_aws_config_validate_endpoint(const char *url, const char *what)
         cr_error_set("%s: out of memory", what);
         return CR_ENOMEM;
     }
+    if (!strstr(url, "://")) {
+        problem = "it has no scheme (write http://HOST[:PORT] or https://HOST[:PORT])";
+        goto done;
+    }
     if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
         problem = "not a URL like https://host[:port]";
         goto done;
