@@ -125,10 +125,12 @@ int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const c
 void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
                      const char *pool_id, const char *region)
 {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
     pthread_mutex_lock(&emu->aux_lock);
     json_t *e = json_pack("{s:I, s:s, s:i, s:I}", "seq", (json_int_t)++emu->log_seq,
                           "operation", op, "status", status, "time_ms",
-                          (json_int_t)cr_time_now() * 1000);
+                          (json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     if (e && error_type && error_type[0])
         json_object_set_new(e, "error", json_string(error_type));
     if (e && pool_id && pool_id[0])
