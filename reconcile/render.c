@@ -165,8 +165,6 @@ static json_t *s_jstr_or_null(const char *s)
 /* A change value is compact JSON text; embed it as a value. */
 static json_t *s_value(const char *text)
 {
-    if (!text)
-        return json_null();
     json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
     return v ? v : json_string(text);
 }
@@ -197,12 +195,19 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
     params = json_loadb(body.ptr, body.len, 0, NULL);
     if (!params || !changes)
         goto done;
-    for (size_t i = 0; i < op->n_changes; i++)
-        json_array_append_new(changes, json_pack("{s:s, s:o, s:o}", "path", op->changes[i].path,
-                                                 "before", s_value(op->changes[i].before),
-                                                 "after", s_value(op->changes[i].after)));
-    o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
-                  "pool", p->name, "region", p->region, "pool_id",
+    /* An absent side (added / removed) has no member; JSON null is a value (the never-set
+     * AllowClassicFlow). */
+    for (size_t i = 0; i < op->n_changes; i++) {
+        const struct cr_plan_change *c = &op->changes[i];
+        json_t *o = json_pack("{s:s}", "path", c->path);
+        if (c->before)
+            json_object_set_new(o, "before", s_value(c->before));
+        if (c->after)
+            json_object_set_new(o, "after", s_value(c->after));
+        json_array_append_new(changes, o);
+    }
+    o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index",
+                  (json_int_t)index, "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region, "pool_id",
                   s_jstr_or_null(p->pool_id && !(op->replace && op->kind != CR_PLAN_OP_DELETE)
                                      ? p->pool_id
                                      : NULL),

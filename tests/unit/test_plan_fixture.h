@@ -216,4 +216,78 @@ static inline void fx_assert_change(const struct cr_plan_op *op, const char *pat
         assert_null(c->after);
 }
 
+/*
+ * A world of four pools: "mobile" is renamed and retagged, "web" is new, "dev" changes its
+ * developer provider (replacement), "legacy" is owned but named by no manifest (pruned).
+ */
+struct fx_world {
+    struct cr_desired_pool d[3];
+    struct fx_live mobile, dev, legacy;
+    struct cr_live_state live;
+    struct cr_plan plan;
+    struct cr_plan_options opts;
+};
+
+static inline struct fx_world *fx_world_new(void)
+{
+    struct fx_world *w = calloc(1, sizeof(*w));
+    assert_non_null(w);
+    /* mobile: renamed, a tag changes, guest role changes */
+    fx_desired(&w->d[0]);
+    free(w->d[0].config.name);
+    w->d[0].config.name = strdup("Mobile App");
+    fx_set(&w->d[0].tags, "env", "production");
+    fx_set(&w->d[0].roles.roles, "unauthenticated", FX_ROLE("MobileGuest2"));
+    fx_live_init(&w->mobile, FX_ID, "default", "mobile");
+
+    /* web: does not exist yet */
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("web");
+    free(w->d[1].source);
+    w->d[1].source = strdup("pools/web.yaml:1:1");
+    free(w->d[1].config.name);
+    w->d[1].config.name = strdup("Web");
+
+    /* dev: developerProviderName changes (allowed by --allow-replace) */
+    fx_desired(&w->d[2]);
+    free(w->d[2].name);
+    w->d[2].name = strdup("dev");
+    free(w->d[2].source);
+    w->d[2].source = strdup("pools/dev.yaml:1:1");
+    w->d[2].manage_roles = false;
+    w->d[2].manage_principal_tags = false;
+    w->d[2].config.developer_provider_name = strdup("login.example.new");
+    fx_live_init(&w->dev, "us-east-1:dddddddd-2222-3333-4444-555555555555", "default", "dev");
+    w->dev.config.developer_provider_name = strdup("login.example.old");
+
+    /* legacy: owned, no manifest */
+    fx_live_init(&w->legacy, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default",
+                 "legacy");
+
+    cr_live_state_init(&w->live);
+    fx_live_add(&w->live, &w->mobile);
+    fx_live_add(&w->live, &w->dev);
+    fx_live_add(&w->live, &w->legacy);
+    w->opts = (struct cr_plan_options){.stack = "default",
+                                   .region = FX_REGION,
+                                   .revision = "0123456789abcdef0123456789abcdef01234567",
+                                   .prune = true,
+                                   .allow_replace = true};
+    assert_ok(cr_plan_build(&w->plan, w->d, 3, &w->live, &w->opts));
+    return w;
+}
+
+static inline void fx_world_free(struct fx_world *w)
+{
+    for (size_t i = 0; i < 3; i++)
+        cr_desired_pool_dispose(&w->d[i]);
+    fx_live_dispose(&w->mobile);
+    fx_live_dispose(&w->dev);
+    fx_live_dispose(&w->legacy);
+    cr_live_state_dispose(&w->live);
+    cr_plan_dispose(&w->plan);
+    free(w);
+}
+
 #endif

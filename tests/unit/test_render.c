@@ -9,75 +9,15 @@
 #include "tests/unit/test_plan_fixture.h"
 #include "util/buf.h"
 
-struct world {
-    struct cr_desired_pool d[3];
-    struct fx_live mobile, dev, legacy;
-    struct cr_live_state live;
-    struct cr_plan plan;
-};
-
 static int setup(void **state)
 {
-    struct world *w = calloc(1, sizeof(*w));
-    assert_non_null(w);
-    /* mobile: renamed, a tag changes, guest role changes */
-    fx_desired(&w->d[0]);
-    free(w->d[0].config.name);
-    w->d[0].config.name = strdup("Mobile App");
-    fx_set(&w->d[0].tags, "env", "production");
-    fx_set(&w->d[0].roles.roles, "unauthenticated", FX_ROLE("MobileGuest2"));
-    fx_live_init(&w->mobile, FX_ID, "default", "mobile");
-
-    /* web: does not exist yet */
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("web");
-    free(w->d[1].source);
-    w->d[1].source = strdup("pools/web.yaml:1:1");
-    free(w->d[1].config.name);
-    w->d[1].config.name = strdup("Web");
-
-    /* dev: developerProviderName changes (allowed by --allow-replace) */
-    fx_desired(&w->d[2]);
-    free(w->d[2].name);
-    w->d[2].name = strdup("dev");
-    free(w->d[2].source);
-    w->d[2].source = strdup("pools/dev.yaml:1:1");
-    w->d[2].manage_roles = false;
-    w->d[2].manage_principal_tags = false;
-    w->d[2].config.developer_provider_name = strdup("login.example.new");
-    fx_live_init(&w->dev, "us-east-1:dddddddd-2222-3333-4444-555555555555", "default", "dev");
-    w->dev.config.developer_provider_name = strdup("login.example.old");
-
-    /* legacy: owned, no manifest */
-    fx_live_init(&w->legacy, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default",
-                 "legacy");
-
-    cr_live_state_init(&w->live);
-    fx_live_add(&w->live, &w->mobile);
-    fx_live_add(&w->live, &w->dev);
-    fx_live_add(&w->live, &w->legacy);
-    struct cr_plan_options opts = {.stack = "default",
-                                   .region = FX_REGION,
-                                   .revision = "0123456789abcdef0123456789abcdef01234567",
-                                   .prune = true,
-                                   .allow_replace = true};
-    assert_ok(cr_plan_build(&w->plan, w->d, 3, &w->live, &opts));
-    *state = w;
+    *state = fx_world_new();
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct world *w = *state;
-    for (size_t i = 0; i < 3; i++)
-        cr_desired_pool_dispose(&w->d[i]);
-    fx_live_dispose(&w->mobile);
-    fx_live_dispose(&w->dev);
-    fx_live_dispose(&w->legacy);
-    cr_live_state_dispose(&w->live);
-    cr_plan_dispose(&w->plan);
-    free(w);
+    fx_world_free(*state);
     return 0;
 }
 
@@ -106,7 +46,7 @@ static void golden(const char *name, const struct cr_buf *text)
 
 static void test_render__text(void **state)
 {
-    struct world *w = *state;
+    struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_text(&out, &w->plan, NULL));
     golden("plan.txt", &out);
@@ -118,7 +58,7 @@ static void test_render__text(void **state)
 
 static void test_render__text_colour_only_when_asked(void **state)
 {
-    struct world *w = *state;
+    struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     struct cr_render_options opts = {.color = true};
     assert_ok(cr_render_text(&out, &w->plan, &opts));
@@ -130,7 +70,7 @@ static void test_render__text_colour_only_when_asked(void **state)
 
 static void test_render__json(void **state)
 {
-    struct world *w = *state;
+    struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_json(&out, &w->plan));
     golden("plan.json", &out);
@@ -141,7 +81,7 @@ static void test_render__json(void **state)
 
 static void test_render__markdown(void **state)
 {
-    struct world *w = *state;
+    struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_markdown(&out, &w->plan, NULL));
     golden("plan.md", &out);
