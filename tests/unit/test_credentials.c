@@ -1,0 +1,417 @@
+/* The credentials chain: precedence of every source, the one-sentence error, web identity
+ * (with the STS call replaced by a recording fetch) and refresh before expiry with an
+ * injected clock. */
+#include "tests/support/cr_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/credentials.h"
+#include "util/buf.h"
+
+struct fake_env {
+    const char *vars[24][2];
+    size_t n;
+    int64_t now;
+};
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    struct fake_env *e = ctx;
+    for (size_t i = 0; i < e->n; i++) {
+        if (strcmp(e->vars[i][0], name) == 0)
+            return e->vars[i][1];
+    }
+    return NULL;
+}
+
+static int64_t s_clock(void *ctx)
+{
+    return ((struct fake_env *)ctx)->now;
+}
+
+static void s_set(struct fake_env *e, const char *name, const char *value)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        if (strcmp(e->vars[i][0], name) == 0) {
+            e->vars[i][1] = value;
+            return;
+        }
+    }
+    e->vars[e->n][0] = name;
+    e->vars[e->n][1] = value;
+    e->n++;
+}
+
+/* The STS stand-in: records its arguments, answers with numbered credentials. */
+struct fetcher {
+    unsigned calls;
+    int fail; /* error code to return, 0 = succeed */
+    int64_t lifetime_s;
+    struct fake_env *env;
+    char role_arn[256], session_name[128], token[256];
+};
+
+static int s_fetch(void *ctx, struct cr_aws_credentials *out, const char *role_arn,
+                   const char *session_name, const char *token)
+{
+    struct fetcher *f = ctx;
+    char akid[32];
+    f->calls++;
+    snprintf(f->role_arn, sizeof(f->role_arn), "%s", role_arn);
+    snprintf(f->session_name, sizeof(f->session_name), "%s", session_name);
+    snprintf(f->token, sizeof(f->token), "%s", token);
+    if (f->fail) {
+        cr_error_set("sts AssumeRoleWithWebIdentity: InvalidIdentityToken (HTTP 400): expired");
+        return f->fail;
+    }
+    snprintf(akid, sizeof(akid), "ASIA%u", f->calls);
+    return cr_aws_credentials_set(out, akid, "tmp-secret", "tmp-token",
+                                  f->env->now + f->lifetime_s);
+}
+
+struct fixture {
+    char *dir;
+    char config[4096], credentials[4096], token_file[4096];
+    struct fake_env vars;
+    struct cr_aws_env env;
+    struct fetcher fetch;
+    struct cr_aws_credentials_options opts;
+};
+
+static int s_setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    f->dir = cr_test_tmpdir();
+    snprintf(f->config, sizeof(f->config), "%s/config", f->dir);
+    snprintf(f->credentials, sizeof(f->credentials), "%s/credentials", f->dir);
+    snprintf(f->token_file, sizeof(f->token_file), "%s/token", f->dir);
+    f->vars.now = 1800000000;
+    s_set(&f->vars, "HOME", "/nonexistent-home");
+    s_set(&f->vars, "AWS_CONFIG_FILE", f->config);
+    s_set(&f->vars, "AWS_SHARED_CREDENTIALS_FILE", f->credentials);
+    f->env = (struct cr_aws_env){s_getenv, &f->vars, s_clock, &f->vars};
+    f->fetch.env = &f->vars;
+    f->fetch.lifetime_s = 3600;
+    f->opts.env = &f->env;
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    struct fixture *f = *state;
+    cr_test_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static int s_new(struct fixture *f, struct cr_aws_credentials_provider **out)
+{
+    return cr_aws__credentials_provider_new_with(out, &f->opts, s_fetch, &f->fetch);
+}
+
+static void s_expect_akid(struct cr_aws_credentials_provider *p, const char *akid)
+{
+    const struct cr_aws_credentials *c = NULL;
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), akid);
+}
+
+static void test_credentials__environment_variables(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    s_set(&f->vars, "AWS_SESSION_TOKEN", "TOKENENV");
+    assert_ok(s_new(f, &p));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDENV");
+    assert_string_equal(cr_buf_cstr(&c->secret_access_key), "SECRETENV");
+    assert_string_equal(cr_buf_cstr(&c->session_token), "TOKENENV");
+    assert_true(cr_aws_credentials_temporary(c));
+    assert_string_equal(c->source, "environment");
+    assert_string_equal(cr_aws_credentials_provider_source(p), "environment");
+    assert_int_equal(cr_aws_credentials_provider_fetch_count(p), 1);
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__partial_environment_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_null(p);
+    assert_string_equal(cr_error_last(), "incomplete AWS credentials in the environment: "
+                                         "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY "
+                                         "is not");
+}
+
+static void test_credentials__nothing_found_names_every_source(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    struct cr_buf want = CR_BUF_INIT;
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    cr_buf_printf(&want,
+                  "no AWS credentials: tried environment variables (AWS_ACCESS_KEY_ID), web "
+                  "identity (AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE), profile 'default' in "
+                  "%s (not found) and %s (not found)",
+                  f->credentials, f->config);
+    assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
+    cr_buf_dispose(&want);
+
+    /* an explicit profile that is nowhere says so */
+    assert_int_equal(cr_test_write_file(f->config, "[profile other]\nregion = us-east-1\n"), 0);
+    f->opts.profile = "ci";
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "profile 'ci', which is in neither"));
+}
+
+static void test_credentials__profile_files(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    assert_int_equal(cr_test_write_file(f->credentials,
+                                        "[default]\naws_access_key_id = AKIDCREDS\n"
+                                        "aws_secret_access_key = S1\n"
+                                        "aws_session_token = T1\n"),
+                     0);
+    assert_int_equal(cr_test_write_file(f->config,
+                                        "[default]\naws_access_key_id = AKIDCONFIG\n"
+                                        "aws_secret_access_key = S2\n"
+                                        "[profile cfgonly]\naws_access_key_id = AKIDCFGONLY\n"
+                                        "aws_secret_access_key = S3\n"),
+                     0);
+    assert_ok(s_new(f, &p));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDCREDS");
+    assert_string_equal(cr_buf_cstr(&c->session_token), "T1");
+    assert_string_equal(c->source, "profile 'default' (credentials file)");
+    cr_aws_credentials_provider_free(p);
+
+    s_set(&f->vars, "AWS_PROFILE", "cfgonly");
+    assert_ok(s_new(f, &p));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDCFGONLY");
+    assert_false(cr_aws_credentials_temporary(c));
+    assert_string_equal(c->source, "profile 'cfgonly' (config file)");
+    cr_aws_credentials_provider_free(p);
+
+    /* --profile beats AWS_PROFILE */
+    f->opts.profile = "default";
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDCREDS");
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__partial_profile_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = A\n"), 0);
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "incomplete AWS credentials in profile 'default'"));
+}
+
+static void test_credentials__unsupported_profile_source_is_named(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    assert_int_equal(cr_test_write_file(f->config, "[profile sso]\nsso_session = corp\n"), 0);
+    f->opts.profile = "sso";
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "profile 'sso' gets credentials from sso_session"));
+    assert_non_null(strstr(cr_error_last(), "aws configure export-credentials"));
+}
+
+static void test_credentials__environment_beats_everything(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = A\n"
+                                                        "aws_secret_access_key = S\n"),
+                     0);
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt\n"), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDENV");
+    assert_int_equal(f->fetch.calls, 0);
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__web_identity_from_environment(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    /* static keys in the profile lose to web identity, as in botocore's chain */
+    assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = A\n"
+                                                        "aws_secret_access_key = S\n"),
+                     0);
+    assert_int_equal(cr_test_write_file(f->token_file, "  eyJhbGciOi.jwt.sig \n"), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_set(&f->vars, "AWS_ROLE_SESSION_NAME", "gha-42");
+    assert_ok(s_new(f, &p));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), "ASIA1");
+    assert_string_equal(cr_buf_cstr(&c->session_token), "tmp-token");
+    assert_int_equal(c->expiration_s, f->vars.now + 3600);
+    assert_string_equal(c->source, "web identity (arn:aws:iam::123456789012:role/ci)");
+    assert_string_equal(f->fetch.role_arn, "arn:aws:iam::123456789012:role/ci");
+    assert_string_equal(f->fetch.session_name, "gha-42");
+    assert_string_equal(f->fetch.token, "eyJhbGciOi.jwt.sig");
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__web_identity_from_profile(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    struct cr_buf cfg = CR_BUF_INIT;
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt-from-profile"), 0);
+    cr_buf_printf(&cfg,
+                  "[profile oidc]\nweb_identity_token_file = %s\n"
+                  "role_arn = arn:aws:iam::123456789012:role/deploy\n",
+                  f->token_file);
+    assert_int_equal(cr_test_write_file(f->config, cr_buf_cstr(&cfg)), 0);
+    f->opts.profile = "oidc";
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "ASIA1");
+    assert_string_equal(f->fetch.role_arn, "arn:aws:iam::123456789012:role/deploy");
+    assert_string_equal(f->fetch.token, "jwt-from-profile");
+    /* no session name anywhere: a generated one */
+    assert_string_equal(f->fetch.session_name, "cognito-reconcile-1800000000");
+    cr_aws_credentials_provider_free(p);
+    cr_buf_dispose(&cfg);
+}
+
+static void test_credentials__web_identity_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "no role: set AWS_ROLE_ARN"));
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    assert_int_equal(s_new(f, &p), CR_EAUTH); /* the token file does not exist */
+    assert_non_null(strstr(cr_error_last(), "web identity token file"));
+    assert_int_equal(cr_test_write_file(f->token_file, " \n"), 0);
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "is empty"));
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
+    f->fetch.fail = CR_EAUTH;
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "InvalidIdentityToken"));
+    assert_int_equal(f->fetch.calls, 1);
+}
+
+static void test_credentials__refresh_before_expiry(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    int64_t t0 = f->vars.now;
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "ASIA1");
+    /* well before the 5-minute window: no call */
+    f->vars.now = t0 + 3600 - 301;
+    s_expect_akid(p, "ASIA1");
+    assert_int_equal(f->fetch.calls, 1);
+    /* inside the window: refreshed, and the token file is read again */
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt-rotated"), 0);
+    f->vars.now = t0 + 3600 - 300;
+    s_expect_akid(p, "ASIA2");
+    assert_int_equal(f->fetch.calls, 2);
+    assert_string_equal(f->fetch.token, "jwt-rotated");
+    assert_int_equal(cr_aws_credentials_provider_fetch_count(p), 2);
+    /* the new credentials last an hour from now */
+    f->vars.now += 60;
+    s_expect_akid(p, "ASIA2");
+    assert_int_equal(f->fetch.calls, 2);
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__failed_refresh_keeps_unexpired_credentials(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    int64_t t0 = f->vars.now;
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    f->opts.refresh_before_s = 600;
+    assert_ok(s_new(f, &p));
+    f->fetch.fail = CR_EIO;
+    f->vars.now = t0 + 3600 - 599; /* inside the 10-minute window, still valid */
+    s_expect_akid(p, "ASIA1");
+    assert_int_equal(f->fetch.calls, 2);
+    f->vars.now = t0 + 3600; /* expired and the refresh fails: an error */
+    assert_int_equal(cr_aws_credentials_provider_get(p, &c), CR_EIO);
+    assert_non_null(strstr(cr_error_last(), "expired and could not be refreshed"));
+    f->fetch.fail = 0; /* STS is back */
+    s_expect_akid(p, "ASIA4");
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__static_credentials_never_refresh(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    assert_ok(s_new(f, &p));
+    f->vars.now += 10 * 365 * 86400;
+    s_expect_akid(p, "AKIDENV");
+    assert_int_equal(cr_aws_credentials_provider_fetch_count(p), 1);
+    cr_aws_credentials_provider_free(p);
+}
+
+static void test_credentials__dispose_wipes_and_resets(void **state)
+{
+    struct cr_aws_credentials c;
+    cr_aws_credentials_init(&c);
+    assert_ok(cr_aws_credentials_set(&c, "A", "S", NULL, 5));
+    assert_false(cr_aws_credentials_temporary(&c));
+    assert_int_equal(c.expiration_s, 5);
+    cr_aws_credentials_dispose(&c);
+    assert_null(c.secret_access_key.ptr);
+    assert_int_equal(c.expiration_s, 0);
+    cr_aws_credentials_dispose(&c); /* twice is fine */
+    cr_aws_credentials_provider_free(NULL);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_credentials__environment_variables),
+        T(test_credentials__partial_environment_is_an_error),
+        T(test_credentials__nothing_found_names_every_source),
+        T(test_credentials__profile_files),
+        T(test_credentials__partial_profile_is_an_error),
+        T(test_credentials__unsupported_profile_source_is_named),
+        T(test_credentials__environment_beats_everything),
+        T(test_credentials__web_identity_from_environment),
+        T(test_credentials__web_identity_from_profile),
+        T(test_credentials__web_identity_errors),
+        T(test_credentials__refresh_before_expiry),
+        T(test_credentials__failed_refresh_keeps_unexpired_credentials),
+        T(test_credentials__static_credentials_never_refresh),
+        T(test_credentials__dispose_wipes_and_resets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
