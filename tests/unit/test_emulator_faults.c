@@ -1,0 +1,295 @@
+/* Fault injection rules, the control endpoints and their loopback-only rule (no HTTP). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/internal.h"
+#include "tests/support/cr_test.h"
+#include "util/strutil.h"
+
+struct s_res {
+    int status;
+    bool drop;
+    json_t *body;
+};
+
+static struct s_res s_req(struct cr_emu *emu, const char *method, const char *path,
+                          const char *query, const char *op, const char *body, bool loopback)
+{
+    char target[128];
+    struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
+                                         {"X-Amz-Target", target}};
+    snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op ? op : "");
+    struct cr_emu_request req = {.method = method, .path = path, .query = query,
+                                 .headers = headers, .n_headers = op ? 2 : 1, .body = body,
+                                 .body_len = body ? strlen(body) : 0, .loopback = loopback};
+    struct cr_emu_response resp;
+    struct s_res r;
+    cr_emu_response_init(&resp);
+    assert_ok(cr_emu_handle(emu, &resp, &req));
+    r.status = resp.status;
+    r.drop = resp.drop;
+    r.body = resp.drop ? NULL : json_loads(cr_buf_cstr(&resp.body), 0, NULL);
+    cr_emu_response_dispose(&resp);
+    return r;
+}
+
+static struct s_res s_op(struct cr_emu *emu, const char *op, const char *body)
+{
+    return s_req(emu, "POST", "/", NULL, op, body, true);
+}
+
+static const char *s_type(const struct s_res *r)
+{
+    const char *s = json_string_value(json_object_get(r->body, "__type"));
+    return s ? s : "";
+}
+
+static struct cr_emu *s_new(void)
+{
+    struct cr_emu *emu = NULL;
+    struct cr_emu_options opts = {0};
+    assert_ok(cr_emu_new(&emu, &opts));
+    return emu;
+}
+
+static const char *s_missing = "{\"IdentityPoolId\":\"us-east-1:0000\"}";
+
+static void test_emulator__fault_count_fires_exactly_n_times(void **state)
+{
+    struct cr_emu *emu = s_new();
+    assert_ok(cr_emu_add_faults(
+        emu, "[{\"operation\":\"DescribeIdentityPool\",\"throttle\":1,\"count\":2}]"));
+    for (int i = 0; i < 5; i++) {
+        struct s_res r = s_op(emu, "DescribeIdentityPool", s_missing);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(s_type(&r), i < 2 ? "TooManyRequestsException"
+                                              : "ResourceNotFoundException");
+        json_decref(r.body);
+    }
+    /* other operations were never affected */
+    struct s_res r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":1}");
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__fault_flag_spec_and_wildcard(void **state)
+{
+    struct cr_emu *emu = s_new();
+    assert_ok(cr_emu_add_faults(emu, "*:error=1,count=3,type=ConcurrentModificationException,"
+                                     "status=400,message=busy"));
+    assert_ok(cr_emu_add_faults(emu, "ListIdentityPools:throttle=1,count=1"));
+    /* the exact-operation rule goes first */
+    struct s_res r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":1}");
+    assert_string_equal(s_type(&r), "TooManyRequestsException");
+    json_decref(r.body);
+    for (int i = 0; i < 3; i++) {
+        r = s_op(emu, i == 0 ? "ListIdentityPools" : "DescribeIdentityPool",
+                 i == 0 ? "{\"MaxResults\":1}" : s_missing);
+        assert_int_equal(r.status, 400);
+        assert_string_equal(s_type(&r), "ConcurrentModificationException");
+        assert_string_equal(json_string_value(json_object_get(r.body, "message")), "busy");
+        json_decref(r.body);
+    }
+    r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":1}");
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__fault_specs_rejected(void **state)
+{
+    struct cr_emu *emu = s_new();
+    assert_int_equal(cr_emu_add_faults(emu, "Describe"), CR_EINVALID);
+    assert_int_equal(cr_emu_add_faults(emu, "Op:throttle=2"), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "between 0 and 1"));
+    assert_int_equal(cr_emu_add_faults(emu, "Op:bogus=1"), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "unknown key 'bogus'"));
+    assert_int_equal(cr_emu_add_faults(emu, "[{\"throttle\":1}]"), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "'operation'"));
+    assert_int_equal(cr_emu_add_faults(emu, "[{\"operation\":\"X\",\"count\":0}]"), CR_EINVALID);
+    cr_emu_free(emu);
+}
+
+static double s_rnd_low(void)
+{
+    return 0.1;
+}
+
+static double s_rnd_high(void)
+{
+    return 0.9;
+}
+
+static void test_emulator__fault_rates_use_the_random_source(void **state)
+{
+    struct cr_emu_faults faults = {0};
+    struct cr_emu_fault_action a;
+    assert_ok(cr__emu_faults_parse(&faults, "Op:throttle=0.5"));
+    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_THROTTLE);
+    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_high);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
+    cr__emu_faults_decide(&a, &faults, "Other", s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
+    cr__emu_faults_dispose(&faults);
+    assert_ok(cr__emu_faults_parse(&faults, "Op:latency_ms=40,jitter_ms=10"));
+    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_high);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
+    assert_in_range(a.delay_ms, 40, 50);
+    cr__emu_faults_dispose(&faults);
+}
+
+static void test_emulator__fault_after_applies_the_write(void **state)
+{
+    struct cr_emu *emu = s_new();
+    assert_ok(cr_emu_add_faults(
+        emu, "[{\"operation\":\"CreateIdentityPool\",\"error\":1,\"after\":true,\"count\":1}]"));
+    struct s_res r = s_op(emu, "CreateIdentityPool",
+                          "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
+    assert_int_equal(r.status, 500);
+    assert_string_equal(s_type(&r), "InternalErrorException");
+    json_decref(r.body);
+    r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
+    assert_int_equal(json_array_size(json_object_get(r.body, "IdentityPools")), 1);
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__fault_drop_and_latency(void **state)
+{
+    struct cr_emu *emu = s_new();
+    assert_ok(cr_emu_add_faults(emu, "ListIdentityPools:drop=1,count=1"));
+    struct s_res r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
+    assert_true(r.drop);
+    r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
+    assert_false(r.drop);
+    json_decref(r.body);
+    assert_ok(cr_emu_add_faults(emu, "ListIdentityPools:latency_ms=60,count=1"));
+    uint64_t t0 = cr_now_ms();
+    r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
+    assert_true(cr_now_ms() - t0 >= 60);
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__control_endpoints_loopback_only(void **state)
+{
+    struct cr_emu *emu = s_new();
+    const char *rule = "[{\"operation\":\"DescribeIdentityPool\",\"throttle\":1}]";
+    struct s_res r = s_req(emu, "POST", "/_local/faults", NULL, NULL, rule, false);
+    assert_int_equal(r.status, 403);
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/requests", NULL, NULL, NULL, false);
+    assert_int_equal(r.status, 403);
+    json_decref(r.body);
+    r = s_req(emu, "POST", "/_local/reset", NULL, NULL, "", false);
+    assert_int_equal(r.status, 403);
+    json_decref(r.body);
+    /* nothing was installed by the refused call */
+    r = s_op(emu, "DescribeIdentityPool", s_missing);
+    assert_string_equal(s_type(&r), "ResourceNotFoundException");
+    json_decref(r.body);
+
+    r = s_req(emu, "POST", "/_local/faults", NULL, NULL, rule, true);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.body, "faults")), 1);
+    json_decref(r.body);
+    r = s_req(emu, "POST", "/_local/faults", NULL, NULL, "not json", true);
+    assert_int_equal(r.status, 400);
+    json_decref(r.body);
+    r = s_op(emu, "DescribeIdentityPool", s_missing);
+    assert_string_equal(s_type(&r), "TooManyRequestsException");
+    json_decref(r.body);
+    r = s_req(emu, "DELETE", "/_local/faults", NULL, NULL, NULL, true);
+    assert_int_equal(r.status, 405);
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/nothing", NULL, NULL, NULL, true);
+    assert_int_equal(r.status, 404);
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__request_log_and_reset(void **state)
+{
+    struct cr_emu *emu = s_new();
+    struct s_res r = s_op(emu, "CreateIdentityPool",
+                          "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
+    char id[128];
+    snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(r.body, "IdentityPoolId")));
+    json_decref(r.body);
+    json_decref(s_op(emu, "DescribeIdentityPool", s_missing).body);
+    r = s_req(emu, "GET", "/_local/requests", "since=1", NULL, NULL, true);
+    json_t *list = json_object_get(r.body, "requests");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *e = json_array_get(list, 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "seq")), 2);
+    assert_string_equal(json_string_value(json_object_get(e, "operation")),
+                        "DescribeIdentityPool");
+    assert_int_equal(json_integer_value(json_object_get(e, "status")), 400);
+    assert_string_equal(json_string_value(json_object_get(e, "error")),
+                        "ResourceNotFoundException");
+    assert_string_equal(json_string_value(json_object_get(e, "pool_id")), "us-east-1:0000");
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/requests", NULL, NULL, NULL, true);
+    e = json_array_get(json_object_get(r.body, "requests"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "pool_id")), id);
+    json_decref(r.body);
+
+    assert_ok(cr_emu_add_faults(emu, "*:throttle=1"));
+    r = s_req(emu, "POST", "/_local/reset", NULL, NULL, "", true);
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+    r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
+    assert_int_equal(r.status, 200); /* faults gone */
+    assert_int_equal(json_array_size(json_object_get(r.body, "IdentityPools")), 0); /* state */
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/requests", NULL, NULL, NULL, true);
+    assert_int_equal(json_array_size(json_object_get(r.body, "requests")), 1); /* log restarted */
+    json_decref(r.body);
+    cr_emu_free(emu);
+}
+
+static void test_emulator__routing_errors(void **state)
+{
+    struct cr_emu *emu = s_new();
+    struct s_res r = s_req(emu, "GET", "/", NULL, "ListIdentityPools", NULL, false);
+    assert_int_equal(r.status, 405);
+    json_decref(r.body);
+    r = s_req(emu, "POST", "/nope", NULL, "ListIdentityPools", "{}", false);
+    assert_int_equal(r.status, 404);
+    json_decref(r.body);
+    r = s_req(emu, "POST", "/", NULL, NULL, "{}", false);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(s_type(&r), "UnknownOperationException");
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/health", NULL, NULL, NULL, true);
+    assert_int_equal(r.status, 200);
+    json_decref(r.body);
+
+    struct cr_emu_request big = {.method = "POST", .path = "/", .body_too_large = true};
+    struct cr_emu_response resp;
+    cr_emu_response_init(&resp);
+    assert_ok(cr_emu_handle(emu, &resp, &big));
+    assert_int_equal(resp.status, 413);
+    assert_non_null(strstr(cr_buf_cstr(&resp.body), "RequestEntityTooLargeException"));
+    cr_emu_response_dispose(&resp);
+    cr_emu_free(emu);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_emulator__fault_count_fires_exactly_n_times),
+        cmocka_unit_test(test_emulator__fault_flag_spec_and_wildcard),
+        cmocka_unit_test(test_emulator__fault_specs_rejected),
+        cmocka_unit_test(test_emulator__fault_rates_use_the_random_source),
+        cmocka_unit_test(test_emulator__fault_after_applies_the_write),
+        cmocka_unit_test(test_emulator__fault_drop_and_latency),
+        cmocka_unit_test(test_emulator__control_endpoints_loopback_only),
+        cmocka_unit_test(test_emulator__request_log_and_reset),
+        cmocka_unit_test(test_emulator__routing_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
