@@ -28,13 +28,13 @@ struct s_option {
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
 static const struct s_option s_options[] = {
-    {"--region", "REGION", S_AWS, S_STRING, S_OFF(region),
+    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE, S_STRING, S_OFF(region),
      "AWS region for manifests without metadata.region (default: AWS config)"},
     {"--profile", "NAME", S_AWS, S_STRING, S_OFF(profile),
      "named profile from the AWS config/credentials files"},
     {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
      "cognito-identity endpoint (e.g. a local emulator)"},
-    {"--stack", "NAME", S_AWS, S_STRING, S_OFF(stack),
+    {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE, S_STRING, S_OFF(stack),
      "ownership stack: only pools tagged with it are managed (default: default)"},
     {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE, S_OUTPUT, S_OFF(output),
      "text, json or markdown (default: text)"},
