@@ -469,9 +469,10 @@ static void s_rules_configuration(struct cr_mctx *ctx, void *obj, const struct c
                                   const struct cr_ynode *val)
 {
     struct cr_model_role_mapping *m = obj;
+    /* Written, even if malformed: the type checks then do not add "needs rules" noise. */
     m->rules_configuration_loc = val->loc;
-    if (s_struct(ctx, m, val, s_rules_configuration_fields, 1))
-        m->has_rules_configuration = true;
+    m->has_rules_configuration = true;
+    s_struct(ctx, m, val, s_rules_configuration_fields, 1);
 }
 
 static const struct s_field s_role_mapping_fields[] = {
@@ -645,8 +646,7 @@ static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const stru
     struct cr_mctx *ctx = vctx;
     char d[160];
     if (root == NULL || cr_yaml__is_null(root)) {
-        cr_manifest__diag(ctx, root ? root->loc : loc,
-                          "empty YAML document (expected an IdentityPool manifest)");
+        cr_manifest__diag(ctx, loc, "empty YAML document (expected an IdentityPool manifest)");
         return ctx->rc;
     }
     if (root->kind != CR_YNODE_MAP) {

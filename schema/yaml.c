@@ -448,6 +448,13 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
     if (b.frames == NULL || !yaml_parser_initialize(&parser))
         goto done;
     parser_ready = true;
+    /* With the encoding forced below libyaml would keep a UTF-8 byte order mark as text. */
+    if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) {
+        bytes += 3;
+        len -= 3;
+        b.bytes = bytes;
+        b.len = len;
+    }
     yaml_parser_set_input_string(&parser, (const unsigned char *)bytes, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
     for (;;) {
