@@ -396,11 +396,6 @@ static bool s_roles_empty(const struct cr_cognito_roles *r)
     return r->roles.len == 0 && r->n_mappings == 0;
 }
 
-static bool s_ptags_cleared(const struct cr_cognito_principal_tags *p)
-{
-    return s_bool_default(p->use_defaults) == 0 && p->tags.len == 0;
-}
-
 static int s_copy_ptags(struct cr_cognito_principal_tags *out,
                         const struct cr_cognito_principal_tags *src, const char *provider)
 {
@@ -415,7 +410,9 @@ static void s_diff_ptags(struct s_changes *ch, const char *provider,
                          const struct cr_cognito_principal_tags *before,
                          const struct cr_cognito_principal_tags *after)
 {
-    int b = before ? s_bool_default(before->use_defaults) : 0;
+    /* before NULL: a map never set, which reads as the service default (UseDefaults true, no
+     * custom tags; docs/plan.md "Principal tags") */
+    int b = before ? s_bool_default(before->use_defaults) : 1;
     int a = s_bool_default(after->use_defaults);
     struct s_key k = s_key(provider);
     if (a != b)
@@ -446,6 +443,45 @@ static const struct cr_cognito_principal_tags *s_declared(const struct cr_desire
 }
 
 /* ---- operations of one pool ---- */
+
+/* Principal-tag maps; l NULL for a pool being created (every map unset). */
+static int s_plan_ptags(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
+                        const struct cr_live_pool *l, const struct cr_strlist *live_keys,
+                        bool replace)
+{
+    struct cr_strlist providers = {0};
+    struct s_changes ch = {0};
+    int result = CR_ENOMEM;
+    if (cr_desired_principal_tag_providers(&providers, d) < 0)
+        goto done;
+    for (size_t i = 0; i < providers.len; i++) {
+        const char *p = providers.items[i];
+        struct cr_cognito_principal_tags cleared = {.use_defaults = 0};
+        const struct cr_cognito_principal_tags *want = s_declared(d, p);
+        /* A provider's map not named in a managed section is cleared (docs/plan.md). */
+        if (!want)
+            want = &cleared;
+        /* A provider the live pool does not have yet starts unset (docs/plan.md). */
+        const struct cr_cognito_principal_tags *have =
+            l && cr_strlist_contains(live_keys, p) ? cr_live_principal_tags(l, p) : NULL;
+        s_diff_ptags(&ch, p, have, want);
+        if (ch.len == 0)
+            continue;
+        struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_SET_PRINCIPAL_TAGS, pi, &ch);
+        if (!op || s_copy_ptags(&op->params_ptags, want, p) < 0)
+            goto done;
+        op->replace = replace;
+        if (l && !(op->params_ptags.pool_id = strdup(l->config.id)))
+            goto done;
+    }
+    result = ch.oom ? CR_ENOMEM : 0;
+done:
+    if (result < 0)
+        s_oom();
+    s_changes_dispose(&ch);
+    cr_strlist_dispose(&providers);
+    return result;
+}
 
 /*
  * CreateIdentityPool carries every tag (ownership included) in IdentityPoolTags, so a pool we
@@ -487,17 +523,10 @@ static int s_plan_create(struct s_ctx *ctx, size_t pi, const struct cr_desired_p
             goto done;
         op->replace = replace;
     }
-    /* A new pool's maps start cleared: only declared, non-cleared maps need a call. */
-    for (size_t i = 0; d->manage_principal_tags && i < d->n_principal_tags; i++) {
-        const struct cr_cognito_principal_tags *p = &d->principal_tags[i];
-        if (s_ptags_cleared(p))
-            continue;
-        s_diff_ptags(&ch, p->provider, NULL, p);
-        op = s_op(ctx, CR_PLAN_OP_SET_PRINCIPAL_TAGS, pi, &ch);
-        if (!op || s_copy_ptags(&op->params_ptags, p, p->provider) < 0)
-            goto done;
-        op->replace = replace;
-    }
+    /* A new pool's maps are all unset (the service default): every provider of a managed
+     * section whose desired map differs from that gets a call. */
+    if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, NULL, NULL, replace)) < 0)
+        goto done;
     result = 0;
 done:
     if (result == CR_ENOMEM)
@@ -571,43 +600,6 @@ static int s_plan_roles_before(struct s_ctx *ctx, size_t pi, const struct cr_des
     if (rc == 0)
         *after_update = pre->n_mappings != d->roles.n_mappings;
     return rc;
-}
-
-static int s_plan_ptags(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
-                        const struct cr_live_pool *l, const struct cr_strlist *live_keys)
-{
-    struct cr_strlist providers = {0};
-    struct s_changes ch = {0};
-    int result = CR_ENOMEM;
-    if (cr_desired_principal_tag_providers(&providers, d) < 0)
-        goto done;
-    for (size_t i = 0; i < providers.len; i++) {
-        const char *p = providers.items[i];
-        struct cr_cognito_principal_tags cleared = {.use_defaults = 0};
-        const struct cr_cognito_principal_tags *want = s_declared(d, p);
-        /* A provider's map not named in a managed section is cleared (docs/plan.md). */
-        if (!want)
-            want = &cleared;
-        /* A provider the live pool does not have yet starts cleared (assumption, documented). */
-        const struct cr_cognito_principal_tags *have =
-            cr_strlist_contains(live_keys, p) ? cr_live_principal_tags(l, p) : NULL;
-        s_diff_ptags(&ch, p, have, want);
-        if (ch.len == 0)
-            continue;
-        struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_SET_PRINCIPAL_TAGS, pi, &ch);
-        if (!op || s_copy_ptags(&op->params_ptags, want, p) < 0)
-            goto done;
-        op->params_ptags.pool_id = strdup(l->config.id);
-        if (!op->params_ptags.pool_id)
-            goto done;
-    }
-    result = ch.oom ? CR_ENOMEM : 0;
-done:
-    if (result < 0)
-        s_oom();
-    s_changes_dispose(&ch);
-    cr_strlist_dispose(&providers);
-    return result;
 }
 
 /*
@@ -714,7 +706,7 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
         (result = s_set_roles_op(ctx, pi, pre_done ? &pre : &l->roles, &d->roles,
                                  l->config.id)) < 0)
         goto done;
-    if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, l, &live_keys)) < 0)
+    if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, l, &live_keys, false)) < 0)
         goto done;
     result = s_plan_tags(ctx, pi, d, l, adopted);
 done:

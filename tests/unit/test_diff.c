@@ -76,8 +76,10 @@ static void test_diff__missing_pool_is_created_with_every_tag_inside_create(void
     assert_int_equal(w->plan.pools[0].action, CR_PLAN_CREATE);
     assert_null(w->plan.pools[0].pool_id);
     assert_int_equal(w->plan.n_create, 1);
-    /* Create, then roles, then the declared principal-tag map; nothing else */
-    assert_int_equal(w->plan.n_ops, 3);
+    /* Create, then roles, then one principal-tag call per provider of the managed section:
+     * a new pool's maps are unset (UseDefaults true), the manifest wants the declared map
+     * for the user pool and the others cleared (UseDefaults false) */
+    assert_int_equal(w->plan.n_ops, 5);
     const struct cr_plan_op *create = fx_op(&w->plan, 0);
     assert_int_equal(create->kind, CR_PLAN_OP_CREATE);
     assert_true(create->params_pool.has_tags);
@@ -89,7 +91,15 @@ static void test_diff__missing_pool_is_created_with_every_tag_inside_create(void
     assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_SET_ROLES);
     assert_null(fx_op(&w->plan, 1)->params_roles.pool_id); /* known after create */
     assert_int_equal(fx_op(&w->plan, 2)->kind, CR_PLAN_OP_SET_PRINCIPAL_TAGS);
-    assert_string_equal(fx_op(&w->plan, 2)->params_ptags.provider, FX_UP);
+    /* providers in sorted order: the OIDC ARN, the user pool, graph.facebook.com */
+    assert_string_equal(fx_op(&w->plan, 2)->params_ptags.provider, FX_OIDC);
+    assert_int_equal(fx_op(&w->plan, 2)->params_ptags.use_defaults, 0);
+    fx_assert_change(fx_op(&w->plan, 2),
+                     "principalTagAttributeMaps[\"" FX_OIDC "\"].useDefaults", "true", "false");
+    assert_string_equal(fx_op(&w->plan, 3)->params_ptags.provider, FX_UP);
+    assert_string_equal(cr_strmap_get(&fx_op(&w->plan, 3)->params_ptags.tags, "department"),
+                        "custom:department");
+    assert_string_equal(fx_op(&w->plan, 4)->params_ptags.provider, "graph.facebook.com");
 
     struct cr_buf body = CR_BUF_INIT;
     assert_ok(cr_plan_op_body(&body, &w->plan, fx_op(&w->plan, 1), NULL));
