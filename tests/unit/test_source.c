@@ -1,0 +1,164 @@
+/* source/: files and folders -> (display path, bytes) in a stable order. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "source/source.h"
+#include "tests/support/cr_test.h"
+
+struct s_fixture {
+    char *root;
+    char *outside;
+};
+
+static int s_setup(void **state)
+{
+    struct s_fixture *f = calloc(1, sizeof(*f));
+    char path[4096];
+    f->root = cr_test_tmpdir();
+    f->outside = cr_test_tmpdir();
+    if (f->root == NULL || f->outside == NULL)
+        return -1;
+    static const char *const files[] = {
+        "b.yaml",     "a.yml",       "a/z.yaml", "a/b/deep.yaml", "notes.txt",
+        ".hidden/x.yaml", "a.yaml", "c/readme.md",
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", f->root, files[i]);
+        if (cr_test_write_file(path, files[i]) != 0)
+            return -1;
+    }
+    snprintf(path, sizeof(path), "%s/secret.yaml", f->outside);
+    if (cr_test_write_file(path, "outside") != 0)
+        return -1;
+    /* A link out of the tree (not followed) and a link inside it (a file read once). */
+    char link[4096];
+    snprintf(link, sizeof(link), "%s/out.yaml", f->root);
+    if (symlink(path, link) != 0)
+        return -1;
+    snprintf(path, sizeof(path), "%s/b.yaml", f->root);
+    snprintf(link, sizeof(link), "%s/c/link.yaml", f->root);
+    if (symlink(path, link) != 0)
+        return -1;
+    /* A folder link back up the tree would loop if followed. */
+    snprintf(link, sizeof(link), "%s/a/loop", f->root);
+    if (symlink(f->root, link) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    struct s_fixture *f = *state;
+    cr_test_rmtree(f->root);
+    cr_test_rmtree(f->outside);
+    free(f->root);
+    free(f->outside);
+    free(f);
+    return 0;
+}
+
+static void test_source__folder_recursive_sorted(void **state)
+{
+    struct s_fixture *f = *state;
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {f->root};
+    assert_ok(cr_source_collect(&list, paths, 1, 0));
+    static const char *const want[] = {"a.yaml", "a.yml", "a/b/deep.yaml", "a/z.yaml",
+                                       "b.yaml"};
+    assert_int_equal(list.len, 5);
+    for (size_t i = 0; i < list.len; i++) {
+        char expect[4200];
+        snprintf(expect, sizeof(expect), "%s/%s", f->root, want[i]);
+        assert_string_equal(list.items[i].display_path, expect);
+        assert_string_equal(cr_buf_cstr(&list.items[i].bytes), want[i]);
+    }
+    /* out.yaml points outside: skipped and counted; c/link.yaml is b.yaml again: once. */
+    assert_int_equal(list.skipped, 1);
+    cr_source_list_dispose(&list);
+}
+
+static void test_source__explicit_file_any_extension(void **state)
+{
+    struct s_fixture *f = *state;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/notes.txt", f->root);
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {path, path};
+    assert_ok(cr_source_collect(&list, paths, 2, 0));
+    assert_int_equal(list.len, 1);
+    assert_string_equal(list.items[0].display_path, path);
+    assert_string_equal(cr_buf_cstr(&list.items[0].bytes), "notes.txt");
+    cr_source_list_dispose(&list);
+}
+
+static void test_source__current_folder_relative_paths(void **state)
+{
+    struct s_fixture *f = *state;
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    char sub[4200];
+    snprintf(sub, sizeof(sub), "%s/a", f->root);
+    assert_int_equal(chdir(sub), 0);
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    int rc = cr_source_collect(&list, NULL, 0, 0);
+    assert_int_equal(chdir(cwd), 0);
+    assert_ok(rc);
+    assert_int_equal(list.len, 2);
+    assert_string_equal(list.items[0].display_path, "b/deep.yaml");
+    assert_string_equal(list.items[1].display_path, "z.yaml");
+    cr_source_list_dispose(&list);
+}
+
+static void test_source__missing_path_is_clear(void **state)
+{
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {"/nonexistent/manifests"};
+    assert_int_equal(cr_source_collect(&list, paths, 1, 0), CR_ENOTFOUND);
+    assert_string_equal(cr_error_last(), "path '/nonexistent/manifests' does not exist");
+    assert_int_equal(list.len, 0);
+    cr_source_list_dispose(&list);
+}
+
+static void test_source__size_cap(void **state)
+{
+    struct s_fixture *f = *state;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/a/z.yaml", f->root);
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {path};
+    assert_int_equal(cr_source_collect(&list, paths, 1, 4), CR_ELIMIT);
+    assert_non_null(strstr(cr_error_last(), "larger than the limit of 4 bytes"));
+    cr_source_list_dispose(&list);
+}
+
+static void test_source__in_memory_files(void **state)
+{
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    assert_ok(cr_source_list_add(&list, "rev:pool.yaml", "a: 1\n", 5));
+    assert_int_equal(list.len, 1);
+    assert_string_equal(list.items[0].display_path, "rev:pool.yaml");
+    assert_int_equal(list.items[0].bytes.len, 5);
+    cr_source_list_dispose(&list);
+    cr_source_list_dispose(&list); /* safe twice */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_source__folder_recursive_sorted),
+        cmocka_unit_test(test_source__explicit_file_any_extension),
+        cmocka_unit_test(test_source__current_folder_relative_paths),
+        cmocka_unit_test(test_source__missing_path_is_clear),
+        cmocka_unit_test(test_source__size_cap),
+        cmocka_unit_test(test_source__in_memory_files),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
