@@ -1,0 +1,342 @@
+/*
+ * aws/client against cognito-identity-local (label integration): every operation round-trips
+ * with SigV4 verified by the emulator; injected throttling and 5xx are retried; an injected
+ * 5xx on CreateIdentityPool is CR_EAMBIGUOUS and not retried (the emulator's log shows one
+ * Create); calls run concurrently; pagination; the account id comes from STS.
+ */
+#include "tests/support/cr_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/client.h"
+#include "tests/support/emulator_proc.h"
+#include "util/strutil.h"
+
+#define S_KEY "AKIDINTEGRATION00001"
+#define S_SECRET "integrationSecretKey0000000000000000000"
+#define S_ACCOUNT "111122223333"
+
+static struct cr_emu_proc s_emu;
+static char *s_dir;
+static const char *s_secret = S_SECRET;
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+        return S_KEY;
+    if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+        return s_secret;
+    if (strcmp(name, "AWS_REGION") == 0)
+        return "us-east-1";
+    if (strcmp(name, "HOME") == 0 || strcmp(name, "AWS_CONFIG_FILE") == 0 ||
+        strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+        return "/nonexistent-cr-integration";
+    return NULL;
+}
+
+static const struct cr_aws_env s_env = {s_getenv, NULL, NULL, NULL};
+
+static int s_group_setup(void **state)
+{
+    (void)state;
+    char path[4096];
+    s_dir = cr_test_tmpdir();
+    if (!s_dir)
+        return -1;
+    snprintf(path, sizeof(path), "%s/keys", s_dir);
+    if (cr_test_write_file(path, S_KEY " " S_SECRET " " S_ACCOUNT "\n") != 0)
+        return -1;
+    const char *args[] = {"--credentials", path, "--threads", "16", NULL};
+    if (cr_emu_proc_start(&s_emu, args) != 0) {
+        print_error("emulator: %s\n", cr_error_last());
+        return -1;
+    }
+    return 0;
+}
+
+static int s_group_teardown(void **state)
+{
+    (void)state;
+    cr_emu_proc_stop(&s_emu);
+    cr_test_rmtree(s_dir);
+    free(s_dir);
+    return 0;
+}
+
+static int s_reset(void **state)
+{
+    (void)state;
+    s_secret = S_SECRET;
+    return cr_emu_proc_reset(&s_emu);
+}
+
+static struct cr_aws_client *s_client(struct cr_aws_options *o)
+{
+    struct cr_aws_client *c = NULL;
+    o->endpoint_url = s_emu.url;
+    o->env = &s_env;
+    if (!o->retry_base_ms)
+        o->retry_base_ms = 10;
+    assert_ok(cr_aws_client_new(&c, o));
+    return c;
+}
+
+static void s_pool(struct cr_cognito_pool *p, const char *name)
+{
+    memset(p, 0, sizeof(*p));
+    p->name = strdup(name);
+    p->allow_classic_flow = -1;
+}
+
+static void test_aws_client__every_operation_round_trips(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired, created, got, updated;
+    struct cr_buf arn = CR_BUF_INIT;
+    const char *account = NULL;
+
+    s_pool(&desired, "Integration Pool");
+    desired.allow_unauthenticated = true;
+    desired.has_tags = true;
+    assert_ok(cr_strmap_set(&desired.tags, "team", "mobile"));
+    desired.cognito_identity_providers = calloc(1, sizeof(struct cr_cognito_provider));
+    desired.n_cognito_identity_providers = 1;
+    desired.cognito_identity_providers[0].provider_name =
+        strdup("cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34");
+    desired.cognito_identity_providers[0].client_id = strdup("6lhlkkfbfb4q5kpp90urffae");
+    desired.cognito_identity_providers[0].server_side_token_check = 1;
+    assert_ok(cr_cognito_create_pool(c, &created, &desired));
+    assert_non_null(created.id);
+    assert_true(strncmp(created.id, "us-east-1:", 10) == 0);
+    assert_int_equal(created.allow_classic_flow, -1);
+
+    assert_ok(cr_cognito_describe_pool(c, &got, created.id));
+    assert_string_equal(got.name, "Integration Pool");
+    assert_true(got.allow_unauthenticated);
+    assert_int_equal(got.n_cognito_identity_providers, 1);
+    assert_int_equal(got.cognito_identity_providers[0].server_side_token_check, 1);
+    assert_string_equal(cr_strmap_get(&got.tags, "team"), "mobile");
+
+    /* rename in place, set AllowClassicFlow */
+    free(desired.name);
+    desired.name = strdup("Integration Renamed");
+    desired.id = strdup(created.id);
+    desired.allow_classic_flow = 0;
+    assert_ok(cr_cognito_update_pool(c, &updated, &desired));
+    assert_string_equal(updated.id, created.id);
+    assert_string_equal(updated.name, "Integration Renamed");
+    assert_int_equal(updated.allow_classic_flow, 0);
+
+    /* roles */
+    struct cr_cognito_roles roles = {0}, roles_got;
+    roles.pool_id = strdup(created.id);
+    assert_ok(cr_strmap_set(&roles.roles, "authenticated", "arn:aws:iam::111122223333:role/Auth"));
+    assert_ok(cr_cognito_set_roles(c, &roles));
+    assert_ok(cr_cognito_get_roles(c, &roles_got, created.id));
+    assert_string_equal(cr_strmap_get(&roles_got.roles, "authenticated"),
+                        "arn:aws:iam::111122223333:role/Auth");
+    cr_cognito_roles_dispose(&roles_got);
+    cr_cognito_roles_dispose(&roles);
+
+    /* principal tags */
+    struct cr_cognito_principal_tags pt = {0}, pt_got;
+    pt.pool_id = strdup(created.id);
+    pt.provider = strdup("cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34");
+    pt.use_defaults = 0;
+    assert_ok(cr_strmap_set(&pt.tags, "department", "custom:department"));
+    assert_ok(cr_cognito_set_principal_tags(c, &pt));
+    assert_ok(cr_cognito_get_principal_tags(c, &pt_got, created.id, pt.provider));
+    assert_int_equal(pt_got.use_defaults, 0);
+    assert_string_equal(cr_strmap_get(&pt_got.tags, "department"), "custom:department");
+    cr_cognito_principal_tags_dispose(&pt_got);
+    cr_cognito_principal_tags_dispose(&pt);
+
+    /* tags through the ARN; the account comes from STS GetCallerIdentity */
+    assert_ok(cr_aws_client_account_id(c, &account));
+    assert_string_equal(account, S_ACCOUNT);
+    assert_ok(cr_cognito_pool_arn(&arn, cr_aws_client_region(c), account, created.id));
+    struct cr_strmap tags = {0}, tags_got;
+    struct cr_strlist keys = {0};
+    assert_ok(cr_strmap_set(&tags, "env", "prod"));
+    assert_ok(cr_cognito_tag(c, arn.ptr, &tags));
+    assert_ok(cr_strlist_push(&keys, "team"));
+    assert_ok(cr_cognito_untag(c, arn.ptr, &keys));
+    assert_ok(cr_cognito_list_tags(c, &tags_got, arn.ptr));
+    assert_int_equal(tags_got.len, 1);
+    assert_string_equal(cr_strmap_get(&tags_got, "env"), "prod");
+    cr_strmap_dispose(&tags_got);
+    cr_strmap_dispose(&tags);
+    cr_strlist_dispose(&keys);
+
+    struct cr_cognito_pool_page all;
+    assert_ok(cr_cognito_list_pools(c, &all));
+    assert_int_equal(all.len, 1);
+    assert_string_equal(all.items[0].name, "Integration Renamed");
+    cr_cognito_pool_page_dispose(&all);
+
+    assert_ok(cr_cognito_delete_pool(c, created.id));
+    struct cr_cognito_pool gone;
+    assert_int_equal(cr_cognito_describe_pool(c, &gone, created.id), CR_ENOTFOUND);
+    assert_non_null(strstr(cr_error_last(), "ResourceNotFoundException"));
+    assert_non_null(strstr(cr_error_last(), created.id));
+
+    cr_buf_dispose(&arn);
+    cr_cognito_pool_dispose(&updated);
+    cr_cognito_pool_dispose(&got);
+    cr_cognito_pool_dispose(&created);
+    cr_cognito_pool_dispose(&desired);
+    cr_aws_client_free(c);
+}
+
+/* Creates n pools in one concurrent batch; fills ids (heap strings). */
+static void s_create_many(struct cr_aws_client *c, size_t n, char **ids)
+{
+    struct cr_aws_call *calls = calloc(n, sizeof(*calls));
+    for (size_t i = 0; i < n; i++) {
+        struct cr_cognito_pool p;
+        char name[32];
+        snprintf(name, sizeof(name), "pool-%03zu", i);
+        s_pool(&p, name);
+        cr_aws_call_init(&calls[i], CR_OP_CREATE_IDENTITY_POOL);
+        assert_ok(cr_cognito_encode_create(&calls[i].body, &p));
+        cr_cognito_pool_dispose(&p);
+    }
+    assert_ok(cr_aws_perform(c, calls, n));
+    for (size_t i = 0; i < n; i++) {
+        struct cr_cognito_pool p;
+        assert_ok(cr_cognito_decode_pool(&p, calls[i].response.ptr, calls[i].response.len));
+        ids[i] = strdup(p.id);
+        cr_cognito_pool_dispose(&p);
+        cr_aws_call_dispose(&calls[i]);
+    }
+    free(calls);
+}
+
+static void test_aws_client__list_pools_paginates(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.parallelism = 16};
+    struct cr_aws_client *c = s_client(&o);
+    char *ids[125];
+    s_create_many(c, 125, ids);
+    struct cr_cognito_pool_page all;
+    assert_ok(cr_cognito_list_pools(c, &all));
+    assert_int_equal(all.len, 125);
+    /* 60 + 60 + 5 */
+    assert_int_equal(cr_aws_client_request_count(c, CR_OP_LIST_IDENTITY_POOLS), 3);
+    for (size_t i = 0; i < 125; i++) {
+        bool found = false;
+        for (size_t j = 0; j < all.len && !found; j++)
+            found = strcmp(all.items[j].id, ids[i]) == 0;
+        assert_true(found);
+        free(ids[i]);
+    }
+    cr_cognito_pool_page_dispose(&all);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__injected_throttling_and_5xx_are_retried(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    char *id;
+    s_create_many(c, 1, &id);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"DescribeIdentityPool\","
+                                         "\"throttle\":1,\"count\":2},"
+                                         "{\"operation\":\"GetIdentityPoolRoles\","
+                                         "\"error\":1,\"count\":2}]"));
+    struct cr_cognito_pool p;
+    assert_ok(cr_cognito_describe_pool(c, &p, id));
+    assert_int_equal(cr_emu_proc_count(&s_emu, "DescribeIdentityPool"), 3);
+    struct cr_cognito_roles r;
+    assert_ok(cr_cognito_get_roles(c, &r, id));
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles"), 3);
+    cr_cognito_roles_dispose(&r);
+    cr_cognito_pool_dispose(&p);
+    free(id);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__create_with_5xx_is_ambiguous_and_not_retried(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\","
+                                         "\"error\":1,\"count\":1}]"));
+    struct cr_cognito_pool desired, out;
+    s_pool(&desired, "Twin Check");
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_non_null(strstr(cr_error_last(), "CreateIdentityPool 'Twin Check': outcome unknown"));
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+    cr_cognito_pool_dispose(&desired);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__calls_run_concurrently(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.parallelism = 16, .debug = getenv("CR_TEST_DEBUG") != NULL};
+    struct cr_aws_client *c = s_client(&o);
+    char *id;
+    s_create_many(c, 1, &id);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"DescribeIdentityPool\","
+                                         "\"latency_ms\":50}]"));
+    struct cr_aws_call calls[32];
+    for (int i = 0; i < 32; i++) {
+        cr_aws_call_init(&calls[i], CR_OP_DESCRIBE_IDENTITY_POOL);
+        assert_ok(cr_cognito_encode_pool_id(&calls[i].body, id));
+    }
+    uint64_t start = cr_now_ms();
+    assert_ok(cr_aws_perform(c, calls, 32));
+    uint64_t took = cr_now_ms() - start;
+    print_message("32 DescribeIdentityPool, 50 ms latency each, parallelism 16: %llu ms "
+                  "(serial: 1600 ms), %lu connections\n",
+                  (unsigned long long)took, cr_aws__client_connections(c));
+    /* serial would be >= 1600 ms; the bound leaves room for the emulator's thread pool,
+     * which serialises requests that land on a busy worker (tests/unit/test_http.c measures
+     * the transport's concurrency exactly) */
+    assert_true(took < 1200);
+    assert_true(cr_aws__client_connections(c) <= 16);
+    for (int i = 0; i < 32; i++) {
+        assert_int_equal(calls[i].result, 0);
+        assert_int_equal(calls[i].http_status, 200);
+        cr_aws_call_dispose(&calls[i]);
+    }
+    free(id);
+    cr_aws_client_free(c);
+}
+
+static void test_aws_client__wrong_secret_is_an_auth_error(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    s_secret = "notTheRightSecret000000000000000000000000";
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool_page all;
+    int rc = cr_cognito_list_pools(c, &all);
+    assert_int_equal(rc, CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "ListIdentityPools"));
+    assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools"), 1);
+    cr_aws_client_free(c);
+}
+
+#define S_TEST(fn) cmocka_unit_test_setup(fn, s_reset)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        S_TEST(test_aws_client__every_operation_round_trips),
+        S_TEST(test_aws_client__list_pools_paginates),
+        S_TEST(test_aws_client__injected_throttling_and_5xx_are_retried),
+        S_TEST(test_aws_client__create_with_5xx_is_ambiguous_and_not_retried),
+        S_TEST(test_aws_client__calls_run_concurrently),
+        S_TEST(test_aws_client__wrong_secret_is_an_auth_error),
+    };
+    return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
+}
