@@ -84,6 +84,26 @@ void cr_emu_response_dispose(struct cr_emu_response *resp);
 int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
                   const struct cr_emu_request *req) CR_WARN_UNUSED;
 
+/*
+ * The same in two steps, for servers that must not block a thread during injected latency:
+ * cr_emu_prepare() routes, authenticates and decides the faults (consuming fault counts);
+ * wait cr_emu_pending_delay_ms() without blocking other requests, then cr_emu_finish()
+ * with the same request. req must stay valid between the two calls.
+ */
+struct cr_emu_pending;
+
+/** Step 1. *out is heap-allocated (free with cr_emu_pending_free). Returns 0 or CR_ENOMEM. */
+int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
+                   const struct cr_emu_request *req) CR_WARN_UNUSED;
+/** The injected latency to wait before cr_emu_finish() (0 = none). */
+uint32_t cr_emu_pending_delay_ms(const struct cr_emu_pending *pending);
+/** Step 2: like cr_emu_handle() but with the decisions of step 1. */
+int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out,
+                  const struct cr_emu_request *req,
+                  const struct cr_emu_pending *pending) CR_WARN_UNUSED;
+/** Frees a pending decision. Accepts NULL. */
+void cr_emu_pending_free(struct cr_emu_pending *pending);
+
 struct cr_emu_server;
 
 /**

@@ -334,16 +334,65 @@ static int s_finish_call(struct cr_emu_response *out, struct cr_emu_call *call)
     return s_set_json(out, 200, call->output);
 }
 
-static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
-                     const struct cr_emu_request *req)
-{
-    int rc;
-    const char *target = cr__emu_header(req, "X-Amz-Target");
-    const struct s_op *op = s_find_op(target);
+/* Everything decided before the (possibly delayed) operation runs. */
+struct cr_emu_pending {
+    bool json_op; /* a JSON 1.1 operation request; otherwise plain routing */
+    const struct s_op *op;
     struct cr_emu_caller caller;
     struct cr_emu_auth_result auth;
     struct cr_emu_fault_action fault;
-    struct cr_emu_call call = {.emu = emu, .caller = &caller};
+};
+
+static bool s_is_form(const struct cr_emu_request *req);
+
+static bool s_is_json_op(const struct cr_emu_request *req)
+{
+    return strcmp(req->path, "/") == 0 && strcmp(req->method, "POST") == 0 &&
+           !req->body_too_large && !s_is_form(req);
+}
+
+int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
+                   const struct cr_emu_request *req)
+{
+    struct cr_emu_pending *p = calloc(1, sizeof(*p));
+    if (!p) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    p->json_op = s_is_json_op(req);
+    p->op = p->json_op ? s_find_op(cr__emu_header(req, "X-Amz-Target")) : NULL;
+    if (p->op) {
+        cr__emu_auth_check(&p->auth, &p->caller, emu, req, "cognito-identity");
+        /* Faults apply to authenticated calls only, so a count is never used up by a
+         * request the service would have refused anyway. */
+        if (p->auth.status == 0) {
+            pthread_mutex_lock(&emu->aux_lock);
+            cr__emu_faults_decide(&p->fault, &emu->faults, p->op->name, cr__emu_random01);
+            pthread_mutex_unlock(&emu->aux_lock);
+        }
+    }
+    *out = p;
+    return 0;
+}
+
+uint32_t cr_emu_pending_delay_ms(const struct cr_emu_pending *pending)
+{
+    return pending ? pending->fault.delay_ms : 0;
+}
+
+void cr_emu_pending_free(struct cr_emu_pending *pending)
+{
+    free(pending);
+}
+
+static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
+                     const struct cr_emu_request *req, const struct cr_emu_pending *p)
+{
+    int rc;
+    const char *target = cr__emu_header(req, "X-Amz-Target");
+    const struct s_op *op = p->op;
+    const struct cr_emu_fault_action *fault = &p->fault;
+    struct cr_emu_call call = {.emu = emu, .caller = &p->caller};
     if (!op) {
         rc = s_error(out, 400, "UnknownOperationException",
                      target ? "The requested operation is not recognized by the service."
@@ -352,35 +401,31 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
         return rc;
     }
     call.op = op->name;
-    cr__emu_auth_check(&auth, &caller, emu, req, "cognito-identity");
-    if (auth.status != 0) {
-        rc = s_error(out, auth.status, auth.error_type, auth.message);
-        cr__emu_log_add(emu, op->name, auth.status, auth.error_type, NULL, caller.region);
+    if (p->auth.status != 0) {
+        rc = s_error(out, p->auth.status, p->auth.error_type, p->auth.message);
+        cr__emu_log_add(emu, op->name, p->auth.status, p->auth.error_type, NULL,
+                        p->caller.region);
         return rc;
     }
-    pthread_mutex_lock(&emu->aux_lock);
-    cr__emu_faults_decide(&fault, &emu->faults, op->name, cr__emu_random01);
-    pthread_mutex_unlock(&emu->aux_lock);
-    if (fault.delay_ms)
-        s_sleep_ms(fault.delay_ms);
-    if (fault.kind != CR_EMU_FAULT_NONE && !fault.after) {
-        rc = s_fault_response(out, &fault);
-        cr__emu_log_add(emu, op->name, out->status, fault.kind == CR_EMU_FAULT_DROP ? "drop" : fault.type,
-                        NULL, caller.region);
+    if (fault->kind != CR_EMU_FAULT_NONE && !fault->after) {
+        rc = s_fault_response(out, fault);
+        cr__emu_log_add(emu, op->name, out->status,
+                        fault->kind == CR_EMU_FAULT_DROP ? "drop" : fault->type, NULL,
+                        p->caller.region);
         return rc;
     }
     call.input = s_parse_body(&call, req);
     if (call.input)
         s_run_op(&call, op);
-    if (fault.kind != CR_EMU_FAULT_NONE) /* "after": the operation happened, then it fails */
-        rc = s_fault_response(out, &fault);
+    if (fault->kind != CR_EMU_FAULT_NONE) /* "after": the operation happened, then it fails */
+        rc = s_fault_response(out, fault);
     else
         rc = s_finish_call(out, &call);
     cr__emu_log_add(emu, op->name, out->status,
-                    fault.kind == CR_EMU_FAULT_DROP ? "drop"
-                    : fault.kind != CR_EMU_FAULT_NONE ? fault.type
-                                                      : call.error_type,
-                    call.pool_id, caller.region);
+                    fault->kind == CR_EMU_FAULT_DROP   ? "drop"
+                    : fault->kind != CR_EMU_FAULT_NONE ? fault->type
+                                                       : call.error_type,
+                    call.pool_id, p->caller.region);
     json_decref(call.input);
     json_decref(call.output);
     cr_buf_dispose(&call.message);
@@ -393,8 +438,8 @@ static bool s_is_form(const struct cr_emu_request *req)
     return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
-int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
-                  const struct cr_emu_request *req)
+int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out,
+                  const struct cr_emu_request *req, const struct cr_emu_pending *pending)
 {
     char msg[128];
     if (strncmp(req->path, "/_local/", 8) == 0)
@@ -411,5 +456,19 @@ int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
     }
     if (s_is_form(req))
         return cr__emu_sts_handle(emu, out, req);
-    return s_json_op(emu, out, req);
+    return s_json_op(emu, out, req, pending);
+}
+
+int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                  const struct cr_emu_request *req)
+{
+    struct cr_emu_pending *pending = NULL;
+    int rc = cr_emu_prepare(&pending, emu, req);
+    if (rc != 0)
+        return rc;
+    if (pending->fault.delay_ms)
+        s_sleep_ms(pending->fault.delay_ms);
+    rc = cr_emu_finish(emu, out, req, pending);
+    cr_emu_pending_free(pending);
+    return rc;
 }

@@ -3,8 +3,14 @@
  * (MHD_OPTION_THREAD_POOL_SIZE), keep-alive (MHD's HTTP/1.1 default), a timeout for slow
  * clients and a connection limit. Bodies are read into a capped buffer; a body over the cap
  * is answered 413 without being kept. Everything else is emulator/router.c's business.
+ *
+ * Injected latency must not hold a worker thread (the real service overlaps slow calls), so
+ * a delayed request is suspended (MHD_suspend_connection) and a timer thread resumes it when
+ * its time has come; MHD then calls the handler again and the request is finished.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -18,18 +24,93 @@
 #define CR_EMU_CONNECTION_LIMIT 1000
 #define CR_EMU_MAX_HEADERS 64
 
+struct s_timer_entry {
+    uint64_t due_ms; /* CLOCK_MONOTONIC */
+    struct MHD_Connection *conn;
+};
+
 struct cr_emu_server {
     struct MHD_Daemon *daemon;
     struct cr_emu *emu;
     unsigned port;
     char url[128];
+    /* resumes suspended (delayed) connections */
+    pthread_t timer;
+    bool timer_started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool stopping;
+    struct s_timer_entry *items;
+    size_t len, cap;
 };
 
 /* Per-request state (MHD's con_cls). */
 struct s_req {
     struct cr_buf body;
     bool too_large;
+    struct cr_emu_pending *pending; /* set once prepared (before any delay) */
 };
+
+static uint64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void *s_timer_main(void *arg)
+{
+    struct cr_emu_server *srv = arg;
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->stopping) {
+        uint64_t now = s_mono_ms(), next = UINT64_MAX;
+        for (size_t i = 0; i < srv->len;) {
+            if (srv->items[i].due_ms <= now) {
+                MHD_resume_connection(srv->items[i].conn);
+                srv->items[i] = srv->items[--srv->len];
+                continue;
+            }
+            if (srv->items[i].due_ms < next)
+                next = srv->items[i].due_ms;
+            i++;
+        }
+        if (next == UINT64_MAX) {
+            pthread_cond_wait(&srv->cond, &srv->lock);
+            continue;
+        }
+        struct timespec ts = {(time_t)(next / 1000u), (long)(next % 1000u) * 1000000L};
+        pthread_cond_timedwait(&srv->cond, &srv->lock, &ts);
+    }
+    /* shutting down: let every delayed request finish now */
+    for (size_t i = 0; i < srv->len; i++)
+        MHD_resume_connection(srv->items[i].conn);
+    srv->len = 0;
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+/* Suspends conn for delay_ms; false when the timer could not take it (then no delay). */
+static bool s_delay(struct cr_emu_server *srv, struct MHD_Connection *conn, uint32_t delay_ms)
+{
+    bool ok = false;
+    pthread_mutex_lock(&srv->lock);
+    if (srv->len == srv->cap) {
+        size_t cap = srv->cap ? srv->cap * 2 : 64;
+        struct s_timer_entry *items = realloc(srv->items, cap * sizeof(*items));
+        if (items) {
+            srv->items = items;
+            srv->cap = cap;
+        }
+    }
+    if (srv->len < srv->cap && !srv->stopping) {
+        MHD_suspend_connection(conn);
+        srv->items[srv->len++] = (struct s_timer_entry){s_mono_ms() + delay_ms, conn};
+        pthread_cond_signal(&srv->cond);
+        ok = true;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return ok;
+}
 
 struct s_headers {
     struct cr_sigv4_header items[CR_EMU_MAX_HEADERS];
@@ -120,8 +201,19 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
         .body_too_large = rq->too_large,
         .loopback = s_is_loopback(conn),
     };
+    if (!rq->pending) {
+        if (cr_emu_prepare(&rq->pending, srv->emu, &req) != 0) {
+            cr_buf_dispose(&query);
+            return MHD_NO;
+        }
+        uint32_t delay_ms = cr_emu_pending_delay_ms(rq->pending);
+        if (delay_ms && s_delay(srv, conn, delay_ms)) {
+            cr_buf_dispose(&query);
+            return MHD_YES; /* the handler runs again once resumed */
+        }
+    }
     cr_emu_response_init(&resp);
-    if (cr_emu_handle(srv->emu, &resp, &req) == 0 && !resp.drop)
+    if (cr_emu_finish(srv->emu, &resp, &req, rq->pending) == 0 && !resp.drop)
         ret = s_send(conn, &resp);
     /* resp.drop: MHD_NO closes the connection without a response (fault injection). */
     cr_emu_response_dispose(&resp);
@@ -166,8 +258,40 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!rq)
         return;
     cr_buf_dispose(&rq->body);
+    cr_emu_pending_free(rq->pending);
     free(rq);
     *con_cls = NULL;
+}
+
+static int s_timer_start(struct cr_emu_server *srv)
+{
+    pthread_condattr_t attr;
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (pthread_create(&srv->timer, NULL, s_timer_main, srv) != 0) {
+        pthread_cond_destroy(&srv->cond);
+        pthread_mutex_destroy(&srv->lock);
+        return -1;
+    }
+    srv->timer_started = true;
+    return 0;
+}
+
+static void s_timer_stop(struct cr_emu_server *srv)
+{
+    if (!srv->timer_started)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    srv->stopping = true;
+    pthread_cond_signal(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
+    pthread_join(srv->timer, NULL);
+    pthread_cond_destroy(&srv->cond);
+    pthread_mutex_destroy(&srv->lock);
+    srv->timer_started = false;
 }
 
 static int s_address(struct sockaddr_storage *out, socklen_t *len, bool *v6, const char *host,
@@ -215,8 +339,14 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const ch
         return CR_ENOMEM;
     }
     srv->emu = emu;
+    if (s_timer_start(srv) != 0) {
+        free(srv);
+        cr_error_set("cannot start the timer thread");
+        return CR_ERROR;
+    }
     srv->daemon = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL, s_handler, srv,
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0,
+        NULL, NULL, s_handler, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(threads ? threads : 4), MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)CR_EMU_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
@@ -224,6 +354,7 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const ch
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         cr_error_set("cannot listen on %s port %u (address in use or not available)", host, port);
+        s_timer_stop(srv);
         free(srv);
         return CR_EIO;
     }
@@ -248,6 +379,8 @@ void cr_emu_server_stop(struct cr_emu_server *server)
 {
     if (!server)
         return;
+    s_timer_stop(server); /* resumes delayed requests so they finish */
     MHD_stop_daemon(server->daemon);
+    free(server->items);
     free(server);
 }

@@ -44,7 +44,7 @@ static char *s_decode(const char *p, size_t len)
     for (size_t i = 0; out && i < len; i++) {
         if (p[i] == '+') {
             out[n++] = ' ';
-        } else if (p[i] == '%' && i + 2 < len + 0 && s_hex(p[i + 1]) >= 0 && s_hex(p[i + 2]) >= 0) {
+        } else if (p[i] == '%' && i + 2 < len && s_hex(p[i + 1]) >= 0 && s_hex(p[i + 2]) >= 0) {
             out[n++] = (char)(s_hex(p[i + 1]) * 16 + s_hex(p[i + 2]));
             i += 2;
         } else {
@@ -77,6 +77,7 @@ static json_t *s_parse_form(const char *body, size_t len)
     return params;
 }
 
+/* Escapes text content (quotes need no escaping outside attributes). */
 static void s_xml_escape(struct cr_buf *out, const char *s)
 {
     for (; *s; s++) {
@@ -89,12 +90,6 @@ static void s_xml_escape(struct cr_buf *out, const char *s)
             break;
         case '&':
             cr_buf_puts(out, "&amp;");
-            break;
-        case '"':
-            cr_buf_puts(out, "&quot;");
-            break;
-        case '\'':
-            cr_buf_puts(out, "&apos;");
             break;
         default:
             cr_buf_putc(out, *s);

@@ -1,0 +1,479 @@
+/* The emulator over real HTTP (in-process server on a free loopback port, libcurl client):
+ * keep-alive, robustness, injected latency that overlaps, SigV4 verification, STS. */
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emulator/internal.h"
+#include "tests/support/cr_test.h"
+#include "util/strutil.h"
+
+struct s_server {
+    struct cr_emu *emu;
+    struct cr_emu_server *srv;
+    char host[64];
+};
+
+static void s_start(struct s_server *s, const char *credentials, unsigned threads)
+{
+    struct cr_emu_options opts = {.credentials_path = credentials};
+    memset(s, 0, sizeof(*s));
+    assert_ok(cr_emu_new(&s->emu, &opts));
+    assert_ok(cr_emu_server_start(&s->srv, s->emu, "127.0.0.1", 0, threads));
+    snprintf(s->host, sizeof(s->host), "127.0.0.1:%u", cr_emu_server_port(s->srv));
+}
+
+static void s_stop(struct s_server *s)
+{
+    cr_emu_server_stop(s->srv);
+    cr_emu_free(s->emu);
+}
+
+struct s_resp {
+    long status;
+    CURLcode rc;
+    struct cr_buf body;
+    struct cr_buf headers;
+};
+
+static size_t s_write(char *p, size_t size, size_t n, void *user)
+{
+    return cr_buf_put(user, p, size * n) == 0 ? size * n : 0;
+}
+
+static CURL *s_easy(const char *url, const char *method, const char *body, size_t len,
+                    struct curl_slist *hl, struct s_resp *r)
+{
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_write);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    return c;
+}
+
+static void s_resp_dispose(struct s_resp *r)
+{
+    cr_buf_dispose(&r->body);
+    cr_buf_dispose(&r->headers);
+}
+
+/* One unsigned JSON 1.1 call on handle c (or a fresh one). */
+static void s_op(struct s_resp *r, struct s_server *s, CURL *reuse, const char *op,
+                 const char *body)
+{
+    char url[128], target[128];
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s->srv));
+    snprintf(target, sizeof(target), "X-Amz-Target: AWSCognitoIdentityService.%s", op);
+    hl = curl_slist_append(hl, target);
+    memset(r, 0, sizeof(*r));
+    CURL *c = reuse ? reuse : s_easy(url, "POST", body, strlen(body), hl, r);
+    if (reuse) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->headers);
+    }
+    r->rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    if (!reuse)
+        curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+}
+
+static void test_emulator__http_keep_alive_and_headers(void **state)
+{
+    struct s_server s;
+    struct s_resp r;
+    char url[128];
+    s_start(&s, NULL, 2);
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s.srv));
+    struct s_resp dummy = {0};
+    CURL *c = s_easy(url, "POST", NULL, 0, NULL, &dummy);
+    for (int i = 0; i < 3; i++) {
+        long connects = -1;
+        s_op(&r, &s, c, "ListIdentityPools", "{\"MaxResults\":5}");
+        assert_int_equal(r.rc, CURLE_OK);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(cr_buf_cstr(&r.body), "{\"IdentityPools\":[]}");
+        assert_non_null(strstr(cr_buf_cstr(&r.headers),
+                               "Content-Type: application/x-amz-json-1.1"));
+        const char *rid = strstr(cr_buf_cstr(&r.headers), "x-amzn-RequestId: ");
+        assert_non_null(rid);
+        assert_int_equal(strcspn(rid + 18, "\r\n"), 36);
+        curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+        assert_int_equal(connects, i == 0 ? 1 : 0); /* the connection was reused */
+        s_resp_dispose(&r);
+    }
+    curl_easy_cleanup(c);
+    s_resp_dispose(&dummy);
+    s_stop(&s);
+}
+
+static void test_emulator__http_robustness(void **state)
+{
+    struct s_server s;
+    struct s_resp r = {0};
+    char url[128];
+    s_start(&s, NULL, 2);
+    /* 2 MiB body: 413 with a JSON error, and the server keeps serving */
+    size_t big_len = 2 * 1024 * 1024;
+    char *big = malloc(big_len);
+    memset(big, ' ', big_len);
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s.srv));
+    CURL *c = s_easy(url, "POST", big, big_len, NULL, &r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "RequestEntityTooLargeException"));
+    curl_easy_cleanup(c);
+    s_resp_dispose(&r);
+    free(big);
+
+    memset(&r, 0, sizeof(r));
+    c = s_easy(url, "GET", NULL, 0, NULL, &r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    assert_int_equal(r.status, 405);
+    curl_easy_cleanup(c);
+    s_resp_dispose(&r);
+
+    s_op(&r, &s, NULL, "DescribeIdentityPool", "{\"IdentityPoolId\":\"us-east-1:0a\"");
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "SerializationException"));
+    s_resp_dispose(&r);
+    s_op(&r, &s, NULL, "Nope", "{}");
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "UnknownOperationException"));
+    s_resp_dispose(&r);
+
+    /* a dropped connection: no response at all */
+    assert_ok(cr_emu_add_faults(s.emu, "ListIdentityPools:drop=1,count=1"));
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    assert_int_equal(r.rc, CURLE_GOT_NOTHING);
+    s_resp_dispose(&r);
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    assert_int_equal(r.status, 200);
+    s_resp_dispose(&r);
+    s_stop(&s);
+}
+
+/* Runs n identical calls at once on n connections; returns the elapsed ms. */
+static uint64_t s_parallel(struct s_server *s, int n, const char *op, const char *body,
+                           long want_status)
+{
+    char url[128], target[128];
+    CURLM *m = curl_multi_init();
+    CURL *easy[128];
+    struct s_resp r[128];
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s->srv));
+    snprintf(target, sizeof(target), "X-Amz-Target: AWSCognitoIdentityService.%s", op);
+    hl = curl_slist_append(hl, target);
+    uint64_t t0 = cr_now_ms();
+    for (int i = 0; i < n; i++) {
+        memset(&r[i], 0, sizeof(r[i]));
+        easy[i] = s_easy(url, "POST", body, strlen(body), hl, &r[i]);
+        curl_multi_add_handle(m, easy[i]);
+    }
+    int running = 1;
+    for (int spins = 0; running && spins < 100000; spins++) {
+        curl_multi_perform(m, &running);
+        if (running)
+            curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    uint64_t elapsed = cr_now_ms() - t0;
+    for (int i = 0; i < n; i++) {
+        long status = 0;
+        curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
+        assert_int_equal(status, want_status);
+        curl_multi_remove_handle(m, easy[i]);
+        curl_easy_cleanup(easy[i]);
+        s_resp_dispose(&r[i]);
+    }
+    curl_slist_free_all(hl);
+    curl_multi_cleanup(m);
+    return elapsed;
+}
+
+static void test_emulator__http_latency_overlaps(void **state)
+{
+    struct s_server s;
+    s_start(&s, NULL, 2);
+    assert_ok(cr_emu_add_faults(s.emu, "ListIdentityPools:latency_ms=200"));
+    uint64_t ms = s_parallel(&s, 16, "ListIdentityPools", "{\"MaxResults\":5}", 200);
+    /* 16 delayed calls on 2 worker threads: serialised would take 1600 ms */
+    if (ms < 200 || ms > 700)
+        fail_msg("16 x 200 ms calls took %llu ms", (unsigned long long)ms);
+    s_stop(&s);
+}
+
+static void test_emulator__http_many_connections(void **state)
+{
+    struct s_server s;
+    s_start(&s, NULL, 2);
+    s_parallel(&s, 100, "DescribeIdentityPool", "{\"IdentityPoolId\":\"us-east-1:0a\"}", 400);
+    s_parallel(&s, 100, "ListIdentityPools", "{\"MaxResults\":5}", 200);
+    s_stop(&s);
+}
+
+/* ---- SigV4 ---- */
+
+struct s_signer {
+    const char *key;
+    const char *secret;
+    const char *token;
+    const char *region;
+    const char *service;
+    int64_t skew_s;
+};
+
+/* POSTs body to the server signed as sg says; extra_ct overrides the content type. */
+static void s_signed(struct s_resp *r, struct s_server *s, const struct s_signer *sg,
+                     const char *target, const char *content_type, const char *body,
+                     const char *accept)
+{
+    struct cr_sigv4_header h[5] = {{"Host", s->host}, {"Content-Type", content_type}};
+    size_t nh = 2;
+    if (target)
+        h[nh++] = (struct cr_sigv4_header){"X-Amz-Target", target};
+    struct cr_sigv4_request req = {"POST", "/", NULL, h, nh, cr_span_from(body)};
+    struct cr_sigv4_params p = {.access_key_id = sg->key, .secret_access_key = sg->secret,
+                                .session_token = sg->token, .region = sg->region,
+                                .service = sg->service, .time_s = cr_time_now() + sg->skew_s,
+                                .normalize_path = true};
+    struct cr_sigv4_signed out;
+    struct cr_sigv4_header add[4];
+    struct curl_slist *hl = NULL;
+    char line[2048], url[128];
+    cr_sigv4_signed_init(&out);
+    assert_ok(cr_sigv4_sign_headers(&out, &req, &p, NULL));
+    size_t nadd = cr_sigv4_signed_headers(&out, add);
+    for (size_t i = 1; i < nh; i++) {
+        snprintf(line, sizeof(line), "%s: %s", h[i].name, h[i].value);
+        hl = curl_slist_append(hl, line);
+    }
+    for (size_t i = 0; i < nadd; i++) {
+        snprintf(line, sizeof(line), "%s: %s", add[i].name, add[i].value);
+        hl = curl_slist_append(hl, line);
+    }
+    if (accept) {
+        snprintf(line, sizeof(line), "Accept: %s", accept);
+        hl = curl_slist_append(hl, line);
+    }
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s->srv));
+    memset(r, 0, sizeof(*r));
+    CURL *c = s_easy(url, "POST", body, strlen(body), hl, r);
+    r->rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+    cr_sigv4_signed_dispose(&out);
+}
+
+static void s_cognito(struct s_resp *r, struct s_server *s, const struct s_signer *sg)
+{
+    s_signed(r, s, sg, "AWSCognitoIdentityService.ListIdentityPools",
+             "application/x-amz-json-1.1", "{\"MaxResults\":5}", NULL);
+}
+
+static void s_expect_type(struct s_resp *r, long status, const char *type, const char *msg)
+{
+    json_t *doc = json_loads(cr_buf_cstr(&r->body), 0, NULL);
+    const char *t = json_string_value(json_object_get(doc, "__type"));
+    const char *m = json_string_value(json_object_get(doc, "message"));
+    if (r->status != status || !t || strcmp(t, type) != 0 || (msg && (!m || !strstr(m, msg))))
+        fail_msg("want %ld %s (%s), got %ld %s", status, type, msg ? msg : "", r->status,
+                 cr_buf_cstr(&r->body));
+    json_decref(doc);
+    s_resp_dispose(r);
+}
+
+static char *s_credentials_file(char **dir)
+{
+    *dir = cr_test_tmpdir();
+    char *path = malloc(4096);
+    snprintf(path, 4096, "%s/keys", *dir);
+    assert_int_equal(cr_test_write_file(path, "# test keys\n"
+                                              "AKIDLOCAL wJalrXUtnFEMI/K7MDENG 111122223333\n"
+                                              "AKIDOTHER secret2\n"),
+                     0);
+    return path;
+}
+
+static void test_emulator__http_sigv4_verification(void **state)
+{
+    struct s_server s;
+    struct s_resp r;
+    char *dir, *keys = s_credentials_file(&dir);
+    s_start(&s, keys, 2);
+    struct s_signer good = {"AKIDLOCAL", "wJalrXUtnFEMI/K7MDENG", NULL, "eu-west-1",
+                            "cognito-identity", 0};
+    s_cognito(&r, &s, &good);
+    assert_int_equal(r.status, 200);
+    s_resp_dispose(&r);
+
+    struct s_signer bad = good;
+    bad.secret = "wrong";
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "InvalidSignatureException",
+                  "The request signature we calculated does not match the signature you "
+                  "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                  "service documentation for details.");
+    bad = good;
+    bad.key = "AKIDNOPE";
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "UnrecognizedClientException",
+                  "The security token included in the request is invalid.");
+    bad = good;
+    bad.skew_s = -600;
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "InvalidSignatureException", "Signature expired: ");
+    bad = good;
+    bad.skew_s = 600;
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "InvalidSignatureException", "Signature not yet current: ");
+    bad = good;
+    bad.service = "sts";
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "InvalidSignatureException",
+                  "Credential should be scoped to correct service: 'cognito-identity'.");
+    bad = good;
+    bad.token = "made-up";
+    s_cognito(&r, &s, &bad);
+    s_expect_type(&r, 400, "UnrecognizedClientException", NULL);
+
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    s_expect_type(&r, 400, "MissingAuthenticationTokenException", "Missing Authentication Token");
+
+    /* the account of the key and the region of the scope decide where pools live */
+    s_signed(&r, &s, &good, "AWSCognitoIdentityService.CreateIdentityPool",
+             "application/x-amz-json-1.1",
+             "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}", NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "\"IdentityPoolId\":\"eu-west-1:"));
+    s_resp_dispose(&r);
+    struct s_signer other = {"AKIDOTHER", "secret2", NULL, "eu-west-1", "cognito-identity", 0};
+    s_cognito(&r, &s, &other);
+    assert_string_equal(cr_buf_cstr(&r.body), "{\"IdentityPools\":[]}"); /* other account */
+    s_resp_dispose(&r);
+    s_stop(&s);
+    cr_test_rmtree(dir);
+    free(dir);
+    free(keys);
+}
+
+/* The text of <name>...</name> in xml (heap). */
+static char *s_xml(const char *xml, const char *name)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof(open), "<%s>", name);
+    snprintf(close, sizeof(close), "</%s>", name);
+    const char *a = strstr(xml, open), *b = a ? strstr(a, close) : NULL;
+    assert_non_null(b);
+    a += strlen(open);
+    return strndup(a, (size_t)(b - a));
+}
+
+static void test_emulator__http_sts(void **state)
+{
+    struct s_server s;
+    struct s_resp r;
+    char *dir, *keys = s_credentials_file(&dir);
+    s_start(&s, keys, 2);
+    struct s_signer none = {"x", "y", NULL, "us-east-1", "sts", 0};
+    /* header.{"sub":"repo:org/app","aud":"sts.amazonaws.com","iss":"https://token.example"}.sig */
+    const char *form =
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+        "444455556666%3Arole%2Fci%2FDeploy&RoleSessionName=gha-run&WebIdentityToken=eyJhbGciOiJ"
+        "SUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9hcHAiLCJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsImlzcyI6Imh0"
+        "dHBzOi8vdG9rZW4uZXhhbXBsZSJ9.c2ln";
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded; charset=utf-8", form, NULL);
+    assert_int_equal(r.status, 200);
+    const char *xml = cr_buf_cstr(&r.body);
+    assert_non_null(strstr(xml, "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts."
+                                "amazonaws.com/doc/2011-06-15/\">"));
+    assert_non_null(strstr(xml, "<SubjectFromWebIdentityToken>repo:org/app<"));
+    assert_non_null(strstr(xml, "<Provider>https://token.example</Provider>"));
+    assert_non_null(strstr(xml, "<Arn>arn:aws:sts::444455556666:assumed-role/Deploy/gha-run</Arn>"));
+    assert_non_null(strstr(xml, "<ResponseMetadata>"));
+    char *key = s_xml(xml, "AccessKeyId"), *secret = s_xml(xml, "SecretAccessKey");
+    char *token = s_xml(xml, "SessionToken"), *exp = s_xml(xml, "Expiration");
+    assert_memory_equal(key, "ASIA", 4);
+    int64_t t;
+    assert_ok(cr_sigv4_parse_date(&t, exp));
+    assert_in_range(t - cr_time_now(), 3590, 3610);
+    s_resp_dispose(&r);
+
+    /* the fresh credentials verify (with their token) ... */
+    struct s_signer sess = {key, secret, token, "us-east-1", "cognito-identity", 0};
+    s_cognito(&r, &s, &sess);
+    assert_int_equal(r.status, 200);
+    s_resp_dispose(&r);
+    /* ... not without it */
+    sess.token = NULL;
+    s_cognito(&r, &s, &sess);
+    s_expect_type(&r, 400, "UnrecognizedClientException", NULL);
+    sess.token = token;
+
+    sess.service = "sts";
+    s_signed(&r, &s, &sess, NULL, "application/x-www-form-urlencoded",
+             "Action=GetCallerIdentity&Version=2011-06-15", NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "<Account>444455556666</Account>"));
+    s_resp_dispose(&r);
+    struct s_signer base = {"AKIDLOCAL", "wJalrXUtnFEMI/K7MDENG", NULL, "us-east-1", "sts", 0};
+    s_signed(&r, &s, &base, NULL, "application/x-www-form-urlencoded",
+             "Action=GetCallerIdentity&Version=2011-06-15", "application/json");
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loads(cr_buf_cstr(&r.body), 0, NULL);
+    json_t *res = json_object_get(json_object_get(doc, "GetCallerIdentityResponse"),
+                                  "GetCallerIdentityResult");
+    assert_string_equal(json_string_value(json_object_get(res, "Account")), "111122223333");
+    json_decref(doc);
+    s_resp_dispose(&r);
+
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded",
+             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=x1"
+             "&WebIdentityToken=abcd",
+             NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>ValidationError</Code>"));
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "Value null at 'roleArn'"));
+    s_resp_dispose(&r);
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded", "Action=Nope", NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>InvalidAction</Code>"));
+    s_resp_dispose(&r);
+    free(key), free(secret), free(token), free(exp);
+    s_stop(&s);
+    cr_test_rmtree(dir);
+    free(dir);
+    free(keys);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_emulator__http_keep_alive_and_headers),
+        cmocka_unit_test(test_emulator__http_robustness),
+        cmocka_unit_test(test_emulator__http_latency_overlaps),
+        cmocka_unit_test(test_emulator__http_many_connections),
+        cmocka_unit_test(test_emulator__http_sigv4_verification),
+        cmocka_unit_test(test_emulator__http_sts),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
