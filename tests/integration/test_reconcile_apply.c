@@ -1,0 +1,355 @@
+/*
+ * Plan and apply against cognito-identity-local (label integration): a pool is created with
+ * every tag inside CreateIdentityPool, a second plan shows no changes and a second apply makes
+ * no write call; updates happen in place; a failing call stops the run and a re-run converges;
+ * an ambiguous CreateIdentityPool never makes a twin; a saved plan is refused once live state
+ * changed; --prune deletes owned pools without manifests; the reader skips unmanaged sections.
+ */
+#include "tests/unit/test_plan_fixture.h"
+
+#include <stdio.h>
+
+#include "aws/client.h"
+#include "reconcile/apply.h"
+#include "reconcile/render.h"
+#include "tests/support/emulator_proc.h"
+
+#define S_KEY     "AKIDRECONCILE0000001"
+#define S_SECRET  "reconcileSecretKey000000000000000000000"
+
+static struct cr_emu_proc s_emu;
+static char *s_dir;
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (strcmp(name, "AWS_ACCESS_KEY_ID") == 0)
+        return S_KEY;
+    if (strcmp(name, "AWS_SECRET_ACCESS_KEY") == 0)
+        return S_SECRET;
+    if (strcmp(name, "AWS_REGION") == 0)
+        return FX_REGION;
+    if (strcmp(name, "HOME") == 0 || strcmp(name, "AWS_CONFIG_FILE") == 0 ||
+        strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
+        return "/nonexistent-cr-integration";
+    return NULL;
+}
+
+static const struct cr_aws_env s_env = {s_getenv, NULL, NULL, NULL};
+
+static int s_group_setup(void **state)
+{
+    char path[4096];
+    s_dir = cr_test_tmpdir();
+    if (!s_dir)
+        return -1;
+    snprintf(path, sizeof(path), "%s/keys", s_dir);
+    if (cr_test_write_file(path, S_KEY " " S_SECRET " " FX_ACCOUNT "\n") != 0)
+        return -1;
+    const char *args[] = {"--credentials", path, NULL};
+    if (cr_emu_proc_start(&s_emu, args) != 0) {
+        print_error("emulator: %s\n", cr_error_last());
+        return -1;
+    }
+    return 0;
+}
+
+static int s_group_teardown(void **state)
+{
+    cr_emu_proc_stop(&s_emu);
+    cr_test_rmtree(s_dir);
+    free(s_dir);
+    return 0;
+}
+
+struct world {
+    struct cr_aws_client *client;
+    struct cr_desired_pool d[2];
+    size_t n;
+    struct cr_plan_options opts;
+    struct cr_plan plan;
+    struct cr_apply_report report;
+};
+
+static int s_setup(void **state)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    struct cr_aws_options o = {0};
+    if (!w || cr_emu_proc_reset(&s_emu) != 0)
+        return -1;
+    o.endpoint_url = s_emu.url;
+    o.env = &s_env;
+    o.retry_base_ms = 5;
+    assert_ok(cr_aws_client_new(&w->client, &o));
+    fx_desired(&w->d[0]);
+    w->n = 1;
+    w->opts.stack = "default";
+    w->opts.region = FX_REGION;
+    *state = w;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    struct world *w = *state;
+    for (size_t i = 0; i < 2; i++)
+        cr_desired_pool_dispose(&w->d[i]);
+    cr_plan_dispose(&w->plan);
+    cr_apply_report_dispose(&w->report);
+    cr_aws_client_free(w->client);
+    free(w);
+    return 0;
+}
+
+/* Reads live state for the manifests and plans (into w->plan). */
+static int s_plan(struct world *w)
+{
+    struct cr_plan_wants wants;
+    struct cr_live_state live;
+    struct cr_live_read_options ro = {.stack = w->opts.stack, .discover = w->opts.prune};
+    cr_plan_dispose(&w->plan);
+    cr_live_state_init(&live);
+    assert_ok(cr_plan_wants_from_desired(&wants, w->d, w->n));
+    int rc = cr_live_read(&live, w->client, wants.items, wants.len, &ro);
+    if (rc == 0)
+        rc = cr_plan_build(&w->plan, w->d, w->n, &live, &w->opts);
+    cr_plan_wants_dispose(&wants);
+    cr_live_state_dispose(&live);
+    return rc;
+}
+
+static int s_apply(struct world *w)
+{
+    cr_apply_report_dispose(&w->report);
+    return cr_apply(&w->report, &w->plan, &w->client, 1, NULL);
+}
+
+static void s_converged(struct world *w)
+{
+    assert_ok(s_plan(w));
+    if (!cr_plan_is_empty(&w->plan)) {
+        struct cr_buf text = CR_BUF_INIT;
+        assert_ok(cr_render_text(&text, &w->plan, NULL));
+        print_error("expected no changes, got:\n%s\n", text.ptr);
+        cr_buf_dispose(&text);
+        fail();
+    }
+    assert_ok(s_apply(w));
+    assert_int_equal(w->report.write_calls, 0);
+}
+
+static void test_reconcile__create_then_nothing_left_to_do(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_CREATE);
+    assert_ok(s_apply(w));
+    assert_int_equal(w->report.n_done, w->plan.n_ops);
+    assert_int_equal(w->report.n_failed, 0);
+    const char *id = w->report.results[0].pool_id;
+    assert_non_null(id);
+    /* the later calls addressed the new pool */
+    assert_string_equal(w->report.results[1].pool_id, id);
+
+    /* the pool carries its ownership tags from birth */
+    struct cr_cognito_pool got = {0};
+    assert_ok(cr_cognito_describe_pool(w->client, &got, id));
+    assert_string_equal(cr_strmap_get(&got.tags, CR_TAG_STACK), "default");
+    assert_string_equal(cr_strmap_get(&got.tags, CR_TAG_NAME), "mobile");
+    assert_string_equal(cr_strmap_get(&got.tags, "team"), "mobile");
+    cr_cognito_pool_dispose(&got);
+
+    s_converged(w);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+}
+
+static void test_reconcile__updates_happen_in_place_and_converge(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    char *id = strdup(w->report.results[0].pool_id);
+
+    /* rename, retag, new roles, drop the user pool provider and its mapping and map */
+    free(w->d[0].config.name);
+    w->d[0].config.name = strdup("Mobile Renamed");
+    fx_set(&w->d[0].tags, "env", "staging");
+    cr_strmap_remove(&w->d[0].tags, "team");
+    fx_remove_provider(&w->d[0].config, FX_UP);
+    cr_cognito_roles_dispose(&w->d[0].roles);
+    fx_set(&w->d[0].roles.roles, "authenticated", FX_ROLE("Other"));
+    for (size_t i = 0; i < w->d[0].n_principal_tags; i++)
+        cr_cognito_principal_tags_dispose(&w->d[0].principal_tags[i]);
+    w->d[0].n_principal_tags = 0;
+    w->d[0].config.allow_classic_flow = 1;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_UPDATE);
+    /* the mapping of the removed provider goes first */
+    assert_int_equal(w->plan.ops[0].kind, CR_PLAN_OP_SET_ROLES);
+    assert_int_equal(w->plan.ops[1].kind, CR_PLAN_OP_UPDATE);
+    assert_ok(s_apply(w));
+    s_converged(w);
+    assert_string_equal(w->plan.pools[0].pool_id, id); /* same pool */
+    free(id);
+}
+
+static void test_reconcile__failed_call_stops_the_run_and_a_rerun_converges(void **state)
+{
+    struct world *w = *state;
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("second");
+    w->n = 2;
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"SetIdentityPoolRoles\",\"count\":1,"
+                                         "\"status\":400,\"type\":\"InvalidParameterException\","
+                                         "\"message\":\"injected\"}]"));
+    assert_ok(s_plan(w));
+    assert_int_equal(s_apply(w), CR_ESERVICE);
+    assert_non_null(strstr(cr_error_last(), "SetIdentityPoolRoles"));
+    assert_non_null(strstr(cr_error_last(), "InvalidParameterException: injected"));
+    /* round 1 (both creates) succeeded, round 2 had one failure, nothing after it ran */
+    assert_int_equal(w->report.n_failed, 1);
+    assert_int_equal(w->report.n_done, 3);
+    assert_int_equal(w->report.n_not_attempted, w->plan.n_ops - 4);
+    size_t failed = 0;
+    for (size_t i = 0; i < w->report.n_results; i++)
+        if (w->report.results[i].status == CR_APPLY_FAILED)
+            failed = i;
+    assert_int_equal(w->plan.ops[failed].kind, CR_PLAN_OP_SET_ROLES);
+    assert_non_null(strstr(w->report.results[failed].error, "pool '"));
+
+    /* the re-run finds both pools by their tags and finishes the job */
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_create, 0);
+    assert_ok(s_apply(w));
+    s_converged(w);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 2);
+}
+
+static void test_reconcile__ambiguous_create_never_makes_a_twin(void **state)
+{
+    struct world *w = *state;
+    /* the pool is created, then the answer is lost as a 500 */
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"count\":1,"
+                                         "\"after\":true}]"));
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    assert_true(w->report.results[0].recovered);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+    struct cr_cognito_pool_page page = {0};
+    assert_ok(cr_cognito_list_pools(w->client, &page));
+    assert_int_equal(page.len, 1);
+    cr_cognito_pool_page_dispose(&page);
+    s_converged(w);
+}
+
+static void test_reconcile__saved_plan_is_refused_after_a_hand_change(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    w->d[0].config.allow_unauthenticated = true;
+    assert_ok(s_plan(w));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/plan.json", s_dir);
+    assert_ok(cr_plan_save(&w->plan, path));
+
+    /* someone renames the pool in the console */
+    struct cr_cognito_pool hand = {0}, out = {0};
+    assert_ok(cr_cognito_describe_pool(w->client, &hand, w->plan.pools[0].pool_id));
+    free(hand.name);
+    hand.name = strdup("Renamed By Hand");
+    assert_ok(cr_cognito_update_pool(w->client, &out, &hand));
+    cr_cognito_pool_dispose(&hand);
+    cr_cognito_pool_dispose(&out);
+
+    struct cr_plan saved;
+    struct cr_plan_wants wants;
+    struct cr_live_state live;
+    struct cr_live_read_options ro = {.stack = "default", .discover = true};
+    assert_ok(cr_plan_load(&saved, path));
+    assert_ok(cr_plan_wants_from_plan(&wants, &saved));
+    cr_live_state_init(&live);
+    assert_ok(cr_live_read(&live, w->client, wants.items, wants.len, &ro));
+    assert_int_equal(cr_plan_verify(&saved, &live), CR_ECONFLICT);
+    assert_non_null(strstr(cr_error_last(), "pool 'mobile'"));
+    cr_live_state_dispose(&live);
+    cr_plan_wants_dispose(&wants);
+
+    /* an untouched saved plan verifies and applies */
+    assert_ok(s_plan(w));
+    assert_ok(cr_plan_save(&w->plan, path));
+    cr_plan_dispose(&saved);
+    assert_ok(cr_plan_load(&saved, path));
+    assert_ok(cr_plan_wants_from_plan(&wants, &saved));
+    cr_live_state_init(&live);
+    assert_ok(cr_live_read(&live, w->client, wants.items, wants.len, &ro));
+    assert_ok(cr_plan_verify(&saved, &live));
+    cr_apply_report_dispose(&w->report);
+    assert_ok(cr_apply(&w->report, &saved, &w->client, 1, NULL));
+    s_converged(w);
+    cr_live_state_dispose(&live);
+    cr_plan_wants_dispose(&wants);
+    cr_plan_dispose(&saved);
+}
+
+static void test_reconcile__prune_deletes_owned_pools_without_manifests(void **state)
+{
+    struct world *w = *state;
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("doomed");
+    w->n = 2;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    w->n = 1;
+    assert_ok(s_plan(w));
+    assert_true(cr_plan_is_empty(&w->plan)); /* not without --prune */
+    w->opts.prune = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_delete, 1);
+    assert_ok(s_apply(w));
+    s_converged(w);
+    struct cr_cognito_pool_page page = {0};
+    assert_ok(cr_cognito_list_pools(w->client, &page));
+    assert_int_equal(page.len, 1);
+    cr_cognito_pool_page_dispose(&page);
+}
+
+static void test_reconcile__reader_makes_only_the_calls_the_plan_needs(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    /* sections unmanaged: no roles or principal-tag reads */
+    w->d[0].manage_roles = false;
+    w->d[0].manage_principal_tags = false;
+    assert_int_equal(cr_emu_proc_reset(&s_emu), 0);
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_CREATE); /* reset emptied the emulator */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles"), 0);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap"), 0);
+    assert_ok(s_apply(w));
+    long before_roles = cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles");
+    s_converged(w);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles"), before_roles);
+    /* the first plan listed no pool; the second described the one pool once */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "DescribeIdentityPool"), 1);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools"), 2);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_reconcile__create_then_nothing_left_to_do),
+        T(test_reconcile__updates_happen_in_place_and_converge),
+        T(test_reconcile__failed_call_stops_the_run_and_a_rerun_converges),
+        T(test_reconcile__ambiguous_create_never_makes_a_twin),
+        T(test_reconcile__saved_plan_is_refused_after_a_hand_change),
+        T(test_reconcile__prune_deletes_owned_pools_without_manifests),
+        T(test_reconcile__reader_makes_only_the_calls_the_plan_needs),
+    };
+    return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
+}
