@@ -1,0 +1,80 @@
+#ifndef CR_SOURCE_GIT_H
+#define CR_SOURCE_GIT_H
+/*
+ * Manifests read straight from a git revision (libgit2), into the same struct
+ * cr_source_list the file collector fills, so schema/ and every command work unchanged.
+ *
+ * The tree of the commit REV names is read; the working tree and the index are never
+ * consulted (a dirty checkout does not matter). Folder rules are those of source.h:
+ * recursive, only *.yaml and *.yml, names starting with '.' skipped, files of one folder
+ * argument in byte order of their display paths, a file reached twice listed once, a file
+ * named explicitly read whatever its extension. Specific to trees:
+ * - a symbolic link (mode 120000) is followed only when its target, resolved inside the tree
+ *   of REV, is a regular file inside the folder argument (a file argument's link may point
+ *   anywhere inside the repository); any other link is skipped and counted in
+ *   list->skipped, never read from the file system;
+ * - a submodule (gitlink, mode 160000) is skipped and counted in list->skipped: its content
+ *   is another repository's.
+ *
+ * Paths are relative to the current folder when it is inside the repository's work tree
+ * (like `git show REV:./path`), otherwise (a bare repository, or --git-dir elsewhere) to the
+ * repository root. Display paths are "REV:path/in/repo.yaml" with REV as the user wrote it
+ * and the path from the repository root, so a message reads
+ * "main:stacks/prod/web.yaml:12:7: ..." and `git show main:stacks/prod/web.yaml` opens it.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "source/source.h"
+#include "util/error.h"
+
+#define CR_GIT_OID_HEX   40 /* SHA-1 commit ids */
+#define CR_GIT_SHORT_HEX 12
+
+/** The commit a revision named. */
+struct cr_git_revision {
+    char id[CR_GIT_OID_HEX + 1];          /* full commit id, lowercase hex */
+    char short_id[CR_GIT_SHORT_HEX + 1];  /* the first CR_GIT_SHORT_HEX characters */
+};
+
+/**
+ * Appends the manifests named by paths (files or folders; n == 0 reads the current folder)
+ * as they are in the commit rev names, to out.
+ *
+ * git_dir: the repository (its work tree, its .git folder, or a bare repository); NULL
+ * discovers the repository containing the current folder, like git does.
+ * rev: any revision libgit2 parses (branch, tag, full or short id, "HEAD~2", "origin/main",
+ * "v1.2^{commit}"); annotated tags are peeled to their commit.
+ * rev_out (may be NULL) receives the commit.
+ *
+ * Returns 0; CR_ENOTFOUND for a folder that is not a repository, an unknown revision, or a
+ * path missing at that revision (the message names the path and the revision); CR_EINVALID
+ * for a revision that is ambiguous or does not name a commit, or a path outside the
+ * repository; CR_ELIMIT for a file over CR_SOURCE_MAX_FILE_BYTES or folders nested too
+ * deep; CR_EIO for a repository that cannot be read; CR_ENOMEM. On failure out keeps what
+ * was appended before (dispose it either way).
+ */
+int cr_source_git_collect(struct cr_source_list *out, const char *git_dir, const char *rev,
+                          const char *const *paths, size_t n,
+                          struct cr_git_revision *rev_out) CR_WARN_UNUSED;
+
+/**
+ * Resolves rev to its commit without reading any tree. Same repository rules and codes as
+ * cr_source_git_collect().
+ */
+int cr_source_git_resolve(struct cr_git_revision *out, const char *git_dir,
+                          const char *rev) CR_WARN_UNUSED;
+
+/**
+ * The rewind check of apply: may `commit` (a full id) overwrite what `recorded` (the full
+ * id a pool's cognito-reconcile:revision tag holds) applied? Yes when they are equal or
+ * commit descends from recorded (git_graph_descendant_of).
+ * Returns 0 when it may; CR_EREFUSED when recorded is not an ancestor of commit (the message
+ * says so, with both short ids); CR_ENOTFOUND when recorded is not a commit of the
+ * repository (or not a commit id at all); CR_ENOTFOUND / CR_EIO for the repository as
+ * cr_source_git_collect(); CR_ENOMEM.
+ */
+int cr_source_git_check_ancestor(const char *git_dir, const char *commit,
+                                 const char *recorded) CR_WARN_UNUSED;
+
+#endif
