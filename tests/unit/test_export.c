@@ -1,0 +1,159 @@
+/*
+ * Export: live pools become manifests that plan as "no changes" against the same live state
+ * (owned pools), or as the adoption's ownership tags only (pools not yet ours).
+ */
+#include <stdio.h>
+
+#include "reconcile/export.h"
+#include "reconcile/render.h"
+#include "tests/unit/test_plan_fixture.h"
+
+struct world {
+    struct fx_live owned, untagged, odd;
+    struct cr_live_state live;
+    struct cr_buf yaml;
+};
+
+static int setup(void **state)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    assert_non_null(w);
+    /* ours, with every section; its AllowClassicFlow was never set */
+    fx_live_init(&w->owned, FX_ID, "default", "mobile");
+    w->owned.config.allow_classic_flow = -1;
+    fx_set(&w->owned.config.tags, "cost-center", "0042");
+    w->owned.config.developer_provider_name = strdup("login.example.mobile");
+    /* someone else's console pool: no tags, no roles */
+    fx_live_init(&w->untagged, "us-east-1:22222222-2222-3333-4444-555555555555", NULL, NULL);
+    w->untagged.config.name[0] = 'X';
+    cr_cognito_roles_dispose(&w->untagged.roles);
+    cr_strmap_dispose(&w->untagged.config.tags);
+    /* a name that needs deriving and a principal-tag map left at the service default */
+    fx_live_init(&w->odd, "us-east-1:33333333-2222-3333-4444-555555555555", NULL, NULL);
+    free(w->odd.config.name);
+    w->odd.config.name = strdup("  Legacy  App+2 ");
+    w->odd.ptags[1].use_defaults = 1;
+    cr_live_state_init(&w->live);
+    fx_live_add(&w->live, &w->owned);
+    fx_live_add(&w->live, &w->untagged);
+    fx_live_add(&w->live, &w->odd);
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct world *w = *state;
+    fx_live_dispose(&w->owned);
+    fx_live_dispose(&w->untagged);
+    fx_live_dispose(&w->odd);
+    cr_live_state_dispose(&w->live);
+    cr_buf_dispose(&w->yaml);
+    free(w);
+    return 0;
+}
+
+static void golden(const char *name, const struct cr_buf *text)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
+    const char *path = cr_test_source_path(rel);
+    const char *update = getenv("CR_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
+        return;
+    }
+    struct cr_buf want = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
+    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
+        print_error("%s differs from %s (CR_UPDATE_GOLDEN=1 rewrites it); got:\n%s\n", name, path,
+                    cr_buf_cstr(text));
+        cr_buf_dispose(&want);
+        fail();
+    }
+    cr_buf_dispose(&want);
+}
+
+/* Loads the exported YAML and plans it against the same live state. */
+static void plan_export(struct world *w, struct cr_plan *plan)
+{
+    struct cr_manifest_input in = {"export.yaml", w->yaml.ptr, w->yaml.len};
+    struct cr_manifest_set *set = NULL;
+    struct cr_desired_set desired = {0};
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION};
+    int rc = cr_manifest_load_buffers(&set, &in, 1, NULL);
+    if (rc != 0 && set) {
+        for (size_t i = 0; i < set->n_diagnostics; i++)
+            print_error("%s:%u:%u: %s\n", set->diagnostics[i].file, set->diagnostics[i].line,
+                        set->diagnostics[i].column, set->diagnostics[i].message);
+    }
+    assert_ok(rc);
+    assert_ok(cr_desired_from_manifest(&desired, set));
+    assert_ok(cr_plan_build(plan, desired.pools, desired.len, &w->live, &opts));
+    cr_desired_set_dispose(&desired);
+    cr_manifest_set_free(set);
+}
+
+static void test_export__all_pools_round_trip_through_a_plan(void **state)
+{
+    struct world *w = *state;
+    struct cr_export_options opts = {.stack = "default", .all = true};
+    assert_ok(cr_export_write(&w->yaml, &w->live, &opts));
+    golden("export.yaml", &w->yaml);
+    /* the name tag is the logical name; others are derived from IdentityPoolName */
+    assert_non_null(strstr(w->yaml.ptr, "name: mobile\n"));
+    assert_non_null(strstr(w->yaml.ptr, "name: legacy-app-2\n"));
+    assert_non_null(strstr(w->yaml.ptr, "name: xobileapp-prod\n"));
+    /* numbers that are strings stay strings */
+    assert_non_null(strstr(w->yaml.ptr, "cost-center: \"0042\""));
+
+    struct cr_plan plan;
+    plan_export(w, &plan);
+    assert_int_equal(plan.n_pools, 3);
+    for (size_t i = 0; i < plan.n_pools; i++) {
+        const struct cr_plan_pool *p = &plan.pools[i];
+        if (strcmp(p->name, "mobile") == 0) {
+            /* ours: nothing to do */
+            assert_int_equal(p->n_ops, 0);
+            continue;
+        }
+        /* not ours yet: adopted by id, and the only call adds the ownership tags */
+        assert_true(p->adopted);
+        assert_int_equal(p->n_ops, 1);
+        const struct cr_plan_op *op = &plan.ops[p->first_op];
+        assert_int_equal(op->kind, CR_PLAN_OP_TAG);
+        assert_int_equal(op->params_tags.len, 2);
+        assert_string_equal(cr_strmap_get(&op->params_tags, CR_TAG_NAME), p->name);
+    }
+    cr_plan_dispose(&plan);
+}
+
+static void test_export__by_stack_and_by_id_select_pools(void **state)
+{
+    struct world *w = *state;
+    struct cr_export_options by_stack = {.stack = "default", .by_stack = true};
+    assert_ok(cr_export_write(&w->yaml, &w->live, &by_stack));
+    assert_non_null(strstr(w->yaml.ptr, "name: mobile\n"));
+    assert_null(strstr(w->yaml.ptr, "legacy"));
+    assert_null(strstr(w->yaml.ptr, "\n  id: ")); /* owned: no metadata.id needed */
+
+    cr_buf_clear(&w->yaml);
+    const char *ids[] = {"us-east-1:33333333-2222-3333-4444-555555555555"};
+    struct cr_export_options by_id = {.stack = "default", .ids = ids, .n_ids = 1};
+    assert_ok(cr_export_write(&w->yaml, &w->live, &by_id));
+    assert_null(strstr(w->yaml.ptr, "name: mobile\n"));
+    assert_non_null(strstr(w->yaml.ptr, "id: us-east-1:33333333-2222-3333-4444-555555555555"));
+    /* its login provider's map is at the service default: listed, so it plans equal */
+    assert_non_null(strstr(w->yaml.ptr, "graph.facebook.com:\n      useDefaults: true"));
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_export__all_pools_round_trip_through_a_plan),
+        T(test_export__by_stack_and_by_id_select_pools),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
