@@ -11,6 +11,7 @@
 
 #include "aws/client.h"
 #include "reconcile/apply.h"
+#include "reconcile/export.h"
 #include "reconcile/render.h"
 #include "tests/support/emulator_proc.h"
 
@@ -338,6 +339,51 @@ static void test_reconcile__reader_makes_only_the_calls_the_plan_needs(void **st
     assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools"), 2);
 }
 
+static void test_reconcile__exported_manifests_plan_no_changes(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    /* a console-made pool with nothing but a name, next to ours */
+    struct cr_cognito_pool hand = {0}, made = {0};
+    hand.name = strdup("Console Pool");
+    hand.allow_classic_flow = -1;
+    assert_ok(cr_cognito_create_pool(w->client, &made, &hand));
+
+    struct cr_live_state live;
+    struct cr_buf yaml = CR_BUF_INIT;
+    struct cr_export_options eo = {.stack = "default", .all = true};
+    cr_live_state_init(&live);
+    assert_ok(cr_export_read(&live, w->client, &eo));
+    assert_ok(cr_export_write(&yaml, &live, &eo));
+    cr_live_state_dispose(&live);
+
+    struct cr_manifest_input in = {"export.yaml", yaml.ptr, yaml.len};
+    struct cr_manifest_set *set = NULL;
+    assert_ok(cr_manifest_load_buffers(&set, &in, 1, NULL));
+    for (size_t i = 0; i < w->n; i++)
+        cr_desired_pool_dispose(&w->d[i]);
+    struct cr_desired_set ds = {0};
+    assert_ok(cr_desired_from_manifest(&ds, set));
+    assert_int_equal(ds.len, 2);
+    w->d[0] = ds.pools[0];
+    w->d[1] = ds.pools[1];
+    w->n = 2;
+    free(ds.pools); /* the pools are now owned by the world */
+    cr_manifest_set_free(set);
+    cr_buf_dispose(&yaml);
+
+    /* ours plans as nothing; the console pool only gets adopted (ownership tags) */
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_ops, 1);
+    assert_int_equal(w->plan.ops[0].kind, CR_PLAN_OP_TAG);
+    assert_string_equal(w->plan.pools[w->plan.ops[0].pool].pool_id, made.id);
+    assert_ok(s_apply(w));
+    s_converged(w);
+    cr_cognito_pool_dispose(&hand);
+    cr_cognito_pool_dispose(&made);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -350,6 +396,7 @@ int main(void)
         T(test_reconcile__saved_plan_is_refused_after_a_hand_change),
         T(test_reconcile__prune_deletes_owned_pools_without_manifests),
         T(test_reconcile__reader_makes_only_the_calls_the_plan_needs),
+        T(test_reconcile__exported_manifests_plan_no_changes),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
