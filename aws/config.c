@@ -178,8 +178,7 @@ done:
     return result;
 }
 
-int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env,
-                       const char *profile)
+int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env, const char *profile)
 {
     int rc;
     const char *config_file = cr_aws_env_get(env, "AWS_CONFIG_FILE");
@@ -309,8 +308,8 @@ static const struct {
     const char *global;
     size_t index;
 } s_partition_patterns[] = {
-    {"cn-", "aws-cn-global", 1},      {"us-gov-", "aws-us-gov-global", 2},
-    {"us-iso-", "aws-iso-global", 3}, {"us-isob-", "aws-iso-b-global", 4},
+    {"cn-", "aws-cn-global", 1},         {"us-gov-", "aws-us-gov-global", 2},
+    {"us-iso-", "aws-iso-global", 3},    {"us-isob-", "aws-iso-b-global", 4},
     {"eu-isoe-", "aws-iso-e-global", 5}, {"us-isof-", "aws-iso-f-global", 6},
 };
 
@@ -456,8 +455,8 @@ int cr_aws_config_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                                 "use_dualstack_endpoint");
     if (rc < 0)
         return rc;
-    const char *url = s_configured_endpoint(&from, env_name, sizeof(env_name), cfg, env,
-                                            env_suffix, cli_endpoint);
+    const char *url = s_configured_endpoint(&from, env_name, sizeof(env_name), cfg, env, env_suffix,
+                                            cli_endpoint);
     if (!url)
         return cr_aws_config_endpoint_rules(out, service_prefix, region, fips, dual);
     rc = cr_aws_config_validate_endpoint(url, from);

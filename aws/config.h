@@ -118,8 +118,8 @@ int cr_aws_config_bool(bool *out, const struct cr_aws_config *cfg, const struct 
 
 /** One AWS partition, as the endpoint rules use it. Static data. */
 struct cr_aws_partition_info {
-    const char *name;                 /* "aws", "aws-cn", "aws-us-gov", "aws-iso", ... */
-    const char *dns_suffix;           /* "amazonaws.com" */
+    const char *name;                  /* "aws", "aws-cn", "aws-us-gov", "aws-iso", ... */
+    const char *dns_suffix;            /* "amazonaws.com" */
     const char *dual_stack_dns_suffix; /* "api.aws" */
     bool supports_fips;
     bool supports_dual_stack;

@@ -15,7 +15,8 @@
 #include "util/log.h"
 
 #define S_DEFAULT_REFRESH_S 300
-#define S_MAX_TOKEN_BYTES (64u * 1024u)
+#define S_MAX_TOKEN_BYTES   (64u * 1024u)
+#define S_REFRESH_RETRY_S   30 /* after a failed early refresh, wait before trying again */
 
 /* ---- credentials ---- */
 
@@ -73,6 +74,7 @@ struct cr_aws_credentials_provider {
     enum s_kind kind;
     struct cr_aws_credentials current;
     unsigned fetches;
+    int64_t next_refresh_s; /* no early refresh attempt before this time */
     /* web identity, kept for refreshes */
     char *role_arn, *token_file, *session_name;
     struct cr_buf sts_endpoint;
@@ -391,11 +393,15 @@ int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
      * is signed with credentials that lapse in flight. */
     if (p->kind != S_WEB_IDENTITY || exp == 0 || now < exp - (int64_t)p->refresh_before_s)
         return 0;
+    /* Still valid after a failed refresh: do not ask STS again on every request. */
+    if (now < exp && now < p->next_refresh_s)
+        return 0;
     cr_aws_credentials_init(&fresh);
     int rc = s_web_identity_fetch(p, &fresh);
     if (rc < 0) {
         cr_aws_credentials_dispose(&fresh);
         if (now < exp) {
+            p->next_refresh_s = now + S_REFRESH_RETRY_S;
             cr_log_debug("aws credentials: refresh failed, keeping credentials valid for %llds "
                          "more: %s",
                          (long long)(exp - now), cr_error_last());

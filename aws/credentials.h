@@ -46,14 +46,14 @@ bool cr_aws_credentials_temporary(const struct cr_aws_credentials *creds);
 
 /** How the provider is set up. NULL/0 members mean the default. */
 struct cr_aws_credentials_options {
-    const char *profile;           /* --profile; NULL = AWS_PROFILE, else "default" */
-    const char *region;            /* region for the STS endpoint; NULL = resolve (config.h);
-                                      STS falls back to us-east-1 when none is configured */
-    const struct cr_aws_env *env;  /* NULL = the process environment and clock */
-    uint32_t refresh_before_s;     /* refresh temporary credentials this long before they
-                                      expire; 0 = 300 */
-    uint32_t connect_timeout_ms;   /* STS call; 0 = 5000 */
-    uint32_t timeout_ms;           /* STS call; 0 = 15000 */
+    const char *profile;          /* --profile; NULL = AWS_PROFILE, else "default" */
+    const char *region;           /* region for the STS endpoint; NULL = resolve (config.h);
+                                     STS falls back to us-east-1 when none is configured */
+    const struct cr_aws_env *env; /* NULL = the process environment and clock */
+    uint32_t refresh_before_s;    /* refresh temporary credentials this long before they
+                                     expire; 0 = 300 */
+    uint32_t connect_timeout_ms;  /* STS call; 0 = 5000 */
+    uint32_t timeout_ms;          /* STS call; 0 = 15000 */
 };
 
 struct cr_aws_credentials_provider;
@@ -77,7 +77,8 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
  * Returns current credentials through out, refreshing them first when they are temporary
  * and expire within refresh_before_s (by the env clock). The pointer is borrowed and stays
  * valid until the next call to get or free. On a failed refresh the old credentials are kept
- * while still unexpired (the error is returned only once they have expired).
+ * while still unexpired (the refresh is retried at most every 30 s; the error is returned
+ * only once they have expired).
  * Returns 0 or the error of the refresh (see _new).
  */
 int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,

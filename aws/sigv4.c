@@ -17,14 +17,14 @@
 
 #include "util/strmap.h"
 
-#define S_TERMINATOR "aws4_request"
-#define S_DEFAULT_EXPIRES_S 900
+#define S_TERMINATOR         "aws4_request"
+#define S_DEFAULT_EXPIRES_S  900
 #define S_DEFAULT_MAX_SKEW_S 900 /* AWS rejects requests more than 15 minutes off */
 
 /* Headers that clients and proxies add or rewrite after signing; signing them would break
  * the signature in transit (aws-c-auth skips the same ones). */
 static const char *const s_skipped_headers[] = {
-    "authorization", "user-agent", "x-amzn-trace-id", "expect",
+    "authorization", "user-agent",        "x-amzn-trace-id", "expect",
     "connection",    "transfer-encoding", "keep-alive",
 };
 
@@ -254,8 +254,8 @@ static int s_canonical_query(struct cr_buf *out, const char *query)
             size_t klen = eq ? (size_t)(eq - (query + i)) : j - i;
             struct s_param *p = &params[count++];
             p->key = s_recode(cr_span_of(query + i, klen));
-            p->value = s_recode(eq ? cr_span_of(eq + 1, (size_t)(query + j - eq - 1))
-                                   : cr_span_of("", 0));
+            p->value =
+                s_recode(eq ? cr_span_of(eq + 1, (size_t)(query + j - eq - 1)) : cr_span_of("", 0));
             if (!p->key || !p->value)
                 goto done;
         }
@@ -423,8 +423,8 @@ void cr_sigv4_key_cache_dispose(struct cr_sigv4_key_cache *cache)
 static bool s_cache_hit(const struct cr_sigv4_key_cache *cache, const unsigned char digest[32],
                         const char *date8, const char *region, const char *service)
 {
-    return cache->valid && strcmp(cache->date, date8) == 0 &&
-           strcmp(cache->region, region) == 0 && strcmp(cache->service, service) == 0 &&
+    return cache->valid && strcmp(cache->date, date8) == 0 && strcmp(cache->region, region) == 0 &&
+           strcmp(cache->service, service) == 0 &&
            CRYPTO_memcmp(cache->secret_digest, digest, 32) == 0;
 }
 
@@ -457,9 +457,8 @@ done:
     return result;
 }
 
-int cr_sigv4__signing_key(unsigned char out[32], const char *secret_access_key,
-                          const char *date8, const char *region, const char *service,
-                          struct cr_sigv4_key_cache *cache)
+int cr_sigv4__signing_key(unsigned char out[32], const char *secret_access_key, const char *date8,
+                          const char *region, const char *service, struct cr_sigv4_key_cache *cache)
 {
     unsigned char digest[32];
     bool cacheable = cache && strlen(date8) < sizeof(cache->date) &&
@@ -735,11 +734,9 @@ int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
     cr_sigv4_format_date(amz_date, params->time_s);
     snprintf(expires, sizeof(expires), "%u",
              params->expires_s ? params->expires_s : S_DEFAULT_EXPIRES_S);
-    cr_buf_printf(&scope, "%.8s/%s/%s/%s", amz_date, params->region, params->service,
-                  S_TERMINATOR);
+    cr_buf_printf(&scope, "%.8s/%s/%s/%s", amz_date, params->region, params->service, S_TERMINATOR);
     cr_buf_printf(&credential, "%s/%s", params->access_key_id, cr_buf_cstr(&scope));
-    if (cr_buf_oom(&scope) || cr_buf_oom(&credential) ||
-        cr_sigv4__signed_headers(&shdrs, req) < 0)
+    if (cr_buf_oom(&scope) || cr_buf_oom(&credential) || cr_sigv4__signed_headers(&shdrs, req) < 0)
         goto done;
     if (params->unsigned_payload)
         snprintf(hash, sizeof(hash), "%s", CR_SIGV4_UNSIGNED_PAYLOAD);
@@ -914,8 +911,7 @@ int cr_sigv4_parse_authorization(struct cr_sigv4_authorization *out, const char 
     while (*v == ' ')
         v++;
     if (strncmp(v, CR_SIGV4_ALGORITHM, alen) != 0 || (v[alen] != ' ' && v[alen] != '\t')) {
-        cr_error_set("sigv4: Authorization header does not start with '%s '",
-                     CR_SIGV4_ALGORITHM);
+        cr_error_set("sigv4: Authorization header does not start with '%s '", CR_SIGV4_ALGORITHM);
         return CR_EINVALID;
     }
     struct cr_span rest = cr_span_from(v + alen);

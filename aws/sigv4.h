@@ -75,12 +75,12 @@ struct cr_sigv4_params {
  */
 struct cr_sigv4_key_cache {
     bool valid;
-    char date[9];                      /* YYYYMMDD */
-    char region[64];                   /* longer regions are simply not cached */
+    char date[9];    /* YYYYMMDD */
+    char region[64]; /* longer regions are simply not cached */
     char service[64];
-    unsigned char secret_digest[32];   /* SHA-256 of the secret: identifies it, not it */
-    unsigned char key[32];             /* secret */
-    unsigned long derivations;         /* how many keys were derived (tests, stats) */
+    unsigned char secret_digest[32]; /* SHA-256 of the secret: identifies it, not it */
+    unsigned char key[32];           /* secret */
+    unsigned long derivations;       /* how many keys were derived (tests, stats) */
 };
 
 /** Empties a cache (no allocation). */
@@ -90,13 +90,13 @@ void cr_sigv4_key_cache_dispose(struct cr_sigv4_key_cache *cache);
 
 /** The headers cr_sigv4_sign_headers() asks the caller to add to the request. */
 struct cr_sigv4_signed {
-    char amz_date[CR_SIGV4_DATE_LEN + 1];         /* X-Amz-Date value */
-    char content_sha256[CR_SIGV4_HEX_LEN + 1];    /* hex body hash (always computed) */
-    bool add_content_sha256;                      /* add X-Amz-Content-Sha256 */
-    const char *session_token;                    /* borrowed from params; NULL = none */
-    char signature[CR_SIGV4_HEX_LEN + 1];         /* hex signature */
-    struct cr_buf signed_headers;                 /* "host;x-amz-date" */
-    struct cr_buf authorization;                  /* the Authorization header value */
+    char amz_date[CR_SIGV4_DATE_LEN + 1];      /* X-Amz-Date value */
+    char content_sha256[CR_SIGV4_HEX_LEN + 1]; /* hex body hash (always computed) */
+    bool add_content_sha256;                   /* add X-Amz-Content-Sha256 */
+    const char *session_token;                 /* borrowed from params; NULL = none */
+    char signature[CR_SIGV4_HEX_LEN + 1];      /* hex signature */
+    struct cr_buf signed_headers;              /* "host;x-amz-date" */
+    struct cr_buf authorization;               /* the Authorization header value */
 };
 
 /** Initialises an empty result (no allocation). */
@@ -179,12 +179,12 @@ int cr_sigv4_scope_region(struct cr_span *out, struct cr_span scope) CR_WARN_UNU
 
 /** Checks a server applies on top of the signature itself. */
 struct cr_sigv4_verify_options {
-    int64_t now_s;           /* the server's clock */
-    int64_t max_skew_s;      /* reject X-Amz-Date further than this from now_s; 0 = 900;
-                                <0 = do not check */
-    const char *region;      /* required scope region; NULL = any */
-    const char *service;     /* required scope service; NULL = any */
-    bool no_normalize_path;  /* S3-style: sign the path as is */
+    int64_t now_s;          /* the server's clock */
+    int64_t max_skew_s;     /* reject X-Amz-Date further than this from now_s; 0 = 900;
+                               <0 = do not check */
+    const char *region;     /* required scope region; NULL = any */
+    const char *service;    /* required scope service; NULL = any */
+    bool no_normalize_path; /* S3-style: sign the path as is */
 };
 
 /**
@@ -252,8 +252,8 @@ int cr_sigv4__string_to_sign(struct cr_buf *out, const char *amz_date, const cha
  * Derives the signing key HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date8), region), service),
  * "aws4_request") into out, through cache when given. Returns 0 or -1 (OpenSSL failure).
  */
-int cr_sigv4__signing_key(unsigned char out[32], const char *secret_access_key,
-                          const char *date8, const char *region, const char *service,
+int cr_sigv4__signing_key(unsigned char out[32], const char *secret_access_key, const char *date8,
+                          const char *region, const char *service,
                           struct cr_sigv4_key_cache *cache) CR_WARN_UNUSED;
 
 /**

@@ -19,9 +19,9 @@
 #include "aws/sigv4.h"
 #include "util/log.h"
 
-#define S_VERSION "2011-06-15"
-#define S_MAX_RESPONSE (1u << 20)
-#define S_ATTEMPTS 3
+#define S_VERSION            "2011-06-15"
+#define S_MAX_RESPONSE       (1u << 20)
+#define S_ATTEMPTS           3
 #define S_DEFAULT_CONNECT_MS 5000
 #define S_DEFAULT_TIMEOUT_MS 15000
 
@@ -159,10 +159,10 @@ static int s_parse_credentials_json(struct cr_aws_credentials *out, const char *
     int result = CR_EINVALID;
     json_error_t jerr;
     json_t *root = json_loadb(body, len, 0, &jerr);
-    json_t *c = json_object_get(
-        json_object_get(json_object_get(root, "AssumeRoleWithWebIdentityResponse"),
-                        "AssumeRoleWithWebIdentityResult"),
-        "Credentials");
+    json_t *c =
+        json_object_get(json_object_get(json_object_get(root, "AssumeRoleWithWebIdentityResponse"),
+                                        "AssumeRoleWithWebIdentityResult"),
+                        "Credentials");
     if (!root) {
         cr_error_set("sts AssumeRoleWithWebIdentity: invalid JSON at line %d: %s", jerr.line,
                      jerr.text);
@@ -224,10 +224,10 @@ int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len)
         return 0;
     }
     root = json_loadb(body, len, 0, NULL);
-    const char *account = s_json_str(
-        json_object_get(json_object_get(root, "GetCallerIdentityResponse"),
-                        "GetCallerIdentityResult"),
-        "Account");
+    const char *account =
+        s_json_str(json_object_get(json_object_get(root, "GetCallerIdentityResponse"),
+                                   "GetCallerIdentityResult"),
+                   "Account");
     if (!account)
         account = s_json_str(root, "Account"); /* the awsJson flavour */
     if (!account) {
@@ -275,16 +275,15 @@ void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char 
 int cr_sts_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                     const struct cr_aws_env *env, const char *region)
 {
-    return cr_aws_config_endpoint(out, cfg, env, "sts", "STS", region ? region : "us-east-1",
-                                  NULL);
+    return cr_aws_config_endpoint(out, cfg, env, "sts", "STS", region ? region : "us-east-1", NULL);
 }
 
 /* ---- HTTP ---- */
 
 struct s_http {
-    const char *op;        /* "AssumeRoleWithWebIdentity" */
+    const char *op; /* "AssumeRoleWithWebIdentity" */
     const char *endpoint;
-    struct cr_buf host;    /* Host header value we sign and send */
+    struct cr_buf host; /* Host header value we sign and send */
     long status;
     struct cr_buf response;
 };
@@ -356,9 +355,9 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(opts->connect_timeout_ms ? opts->connect_timeout_ms
-                                                     : S_DEFAULT_CONNECT_MS));
+    curl_easy_setopt(
+        curl, CURLOPT_CONNECTTIMEOUT_MS,
+        (long)(opts->connect_timeout_ms ? opts->connect_timeout_ms : S_DEFAULT_CONNECT_MS));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                      (long)(opts->timeout_ms ? opts->timeout_ms : S_DEFAULT_TIMEOUT_MS));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_write);
@@ -384,8 +383,7 @@ static int s_http_error(const struct s_http *h)
     int rc;
     cr_sts_parse_error(&code, &msg, cr_buf_cstr(&h->response), h->response.len);
     const char *c = code.len ? cr_buf_cstr(&code) : "HTTP error";
-    if (strcmp(c, "Throttling") == 0 || strcmp(c, "ThrottlingException") == 0 ||
-        h->status == 429)
+    if (strcmp(c, "Throttling") == 0 || strcmp(c, "ThrottlingException") == 0 || h->status == 429)
         rc = CR_ETHROTTLED;
     else if (h->status >= 500 || strcmp(c, "IDPCommunicationError") == 0)
         rc = CR_EIO;
@@ -507,10 +505,12 @@ static int s_sign_caller_identity(struct curl_slist **headers, const struct s_ht
     const struct cr_aws_credentials *creds = ctx;
     int result = CR_ENOMEM, rc;
     struct cr_sigv4_signed sig;
-    struct cr_sigv4_header in[] = {
-        {"Host", cr_buf_cstr(&h->host)},
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-    }, add[4];
+    struct cr_sigv4_header in[] =
+        {
+            {"Host", cr_buf_cstr(&h->host)},
+            {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+        },
+                           add[4];
     struct cr_sigv4_request req = {"POST", "/", "", in, 2, cr_span_from(body)};
     struct cr_sigv4_params params = {
         .access_key_id = cr_buf_cstr(&creds->access_key_id),
@@ -531,8 +531,7 @@ static int s_sign_caller_identity(struct curl_slist **headers, const struct s_ht
     for (size_t i = 0; i < n; i++) {
         struct cr_buf line = CR_BUF_INIT;
         cr_buf_printf(&line, "%s: %s", add[i].name, add[i].value);
-        struct curl_slist *tmp = cr_buf_oom(&line) ? NULL
-                                                   : curl_slist_append(*headers, line.ptr);
+        struct curl_slist *tmp = cr_buf_oom(&line) ? NULL : curl_slist_append(*headers, line.ptr);
         cr_buf_dispose_secure(&line);
         if (!tmp)
             goto done;
@@ -551,8 +550,8 @@ int cr_sts_get_caller_identity(struct cr_buf *out, const struct cr_sts_options *
     struct s_http h;
     rc = s_http_init(&h, "GetCallerIdentity", opts);
     if (rc == 0)
-        rc = s_post(&h, opts, "Action=GetCallerIdentity&Version=" S_VERSION,
-                    s_sign_caller_identity, creds);
+        rc = s_post(&h, opts, "Action=GetCallerIdentity&Version=" S_VERSION, s_sign_caller_identity,
+                    creds);
     if (rc == 0)
         rc = cr_sts_parse_account(out, cr_buf_cstr(&h.response), h.response.len);
     s_http_dispose(&h);

@@ -17,10 +17,10 @@
 
 /** Where and how long. */
 struct cr_sts_options {
-    const char *endpoint;        /* "https://sts.us-east-1.amazonaws.com" (no path needed) */
-    const char *region;          /* signing region for GetCallerIdentity */
-    uint32_t connect_timeout_ms; /* 0 = 5000 */
-    uint32_t timeout_ms;         /* 0 = 15000 */
+    const char *endpoint;         /* "https://sts.us-east-1.amazonaws.com" (no path needed) */
+    const char *region;           /* signing region for GetCallerIdentity */
+    uint32_t connect_timeout_ms;  /* 0 = 5000 */
+    uint32_t timeout_ms;          /* 0 = 15000 */
     const struct cr_aws_env *env; /* clock for signing; NULL = time() */
 };
 
@@ -66,7 +66,6 @@ int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len) CR_WA
  * {"Error":{"Code","Message"}} / {"__type","message"}) into code and message (appended;
  * empty when absent).
  */
-void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char *body,
-                        size_t len);
+void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char *body, size_t len);
 
 #endif

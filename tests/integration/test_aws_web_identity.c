@@ -15,13 +15,13 @@
 #include "tests/support/emulator_proc.h"
 #include "util/strutil.h"
 
-#define S_KEY "AKIDWEBIDENTITYTEST1"
-#define S_SECRET "webIdentityTestSecret000000000000000000"
+#define S_KEY     "AKIDWEBIDENTITYTEST1"
+#define S_SECRET  "webIdentityTestSecret000000000000000000"
 #define S_ACCOUNT "111122223333"
-#define S_ROLE "arn:aws:iam::210987654321:role/ci-deploy"
+#define S_ROLE    "arn:aws:iam::210987654321:role/ci-deploy"
 /* {"alg":"none"}.{"sub":"repo:org/app:ref:refs/heads/main","aud":"sts.amazonaws.com"}. */
-#define S_JWT                                                                                  \
-    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOm9yZy9hcHA6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6InN0" \
+#define S_JWT                                                                                      \
+    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOm9yZy9hcHA6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6InN0"     \
     "cy5hbWF6b25hd3MuY29tIn0.c2ln"
 
 static struct cr_emu_proc s_emu;
@@ -82,8 +82,7 @@ static int s_group_teardown(void **state)
 
 static struct cr_sts_options s_sts(void)
 {
-    struct cr_sts_options o = {.endpoint = s_emu.url, .region = "us-east-1",
-                               .timeout_ms = 10000};
+    struct cr_sts_options o = {.endpoint = s_emu.url, .region = "us-east-1", .timeout_ms = 10000};
     return o;
 }
 

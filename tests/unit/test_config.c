@@ -66,23 +66,22 @@ static int s_teardown(void **state)
     return 0;
 }
 
-static const char *s_config_text =
-    "# comment\n"
-    "[default]\n"
-    "region = us-west-2\n"
-    "output = json\n"
-    "\n"
-    "[profile dev]\n"
-    "Region = eu-central-1\n"
-    "aws_access_key_id = AKIDCONFIG\n"
-    "aws_secret_access_key = secret;with#chars\n"
-    "s3 =\n"
-    "  max_concurrent_requests = 20\n"
-    "\n"
-    "[dev]\n"
-    "region = ignored-without-profile-prefix\n"
-    "[profile   spaced]\n"
-    "region = ap-south-1\n";
+static const char *s_config_text = "# comment\n"
+                                   "[default]\n"
+                                   "region = us-west-2\n"
+                                   "output = json\n"
+                                   "\n"
+                                   "[profile dev]\n"
+                                   "Region = eu-central-1\n"
+                                   "aws_access_key_id = AKIDCONFIG\n"
+                                   "aws_secret_access_key = secret;with#chars\n"
+                                   "s3 =\n"
+                                   "  max_concurrent_requests = 20\n"
+                                   "\n"
+                                   "[dev]\n"
+                                   "region = ignored-without-profile-prefix\n"
+                                   "[profile   spaced]\n"
+                                   "region = ap-south-1\n";
 
 static const char *s_credentials_text = "[default]\n"
                                         "aws_access_key_id = AKIDDEFAULT\n"
@@ -278,17 +277,16 @@ static void test_config__booleans(void **state)
     struct cr_aws_config cfg;
     bool b = true;
     cr_aws_config_init(&cfg);
-    assert_ok(cr_aws_config_parse_string(&cfg, "[default]\nuse_fips_endpoint = TRUE\n", "m",
-                                         true));
+    assert_ok(cr_aws_config_parse_string(&cfg, "[default]\nuse_fips_endpoint = TRUE\n", "m", true));
     assert_ok(cr_aws_config_bool(&b, &cfg, &f->env, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"));
     assert_true(b);
     s_set(&f->vars, "AWS_USE_FIPS_ENDPOINT", "false");
     assert_ok(cr_aws_config_bool(&b, &cfg, &f->env, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"));
     assert_false(b);
     s_set(&f->vars, "AWS_USE_FIPS_ENDPOINT", "yes");
-    assert_int_equal(cr_aws_config_bool(&b, &cfg, &f->env, "AWS_USE_FIPS_ENDPOINT",
-                                        "use_fips_endpoint"),
-                     CR_EINVALID);
+    assert_int_equal(
+        cr_aws_config_bool(&b, &cfg, &f->env, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+        CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "AWS_USE_FIPS_ENDPOINT: 'yes' is not true or false"));
     assert_ok(cr_aws_config_bool(&b, NULL, &f->env, "AWS_USE_DUALSTACK_ENDPOINT", NULL));
     assert_false(b);

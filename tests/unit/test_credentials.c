@@ -177,10 +177,9 @@ static void test_credentials__profile_files(void **state)
     struct fixture *f = *state;
     struct cr_aws_credentials_provider *p = NULL;
     const struct cr_aws_credentials *c = NULL;
-    assert_int_equal(cr_test_write_file(f->credentials,
-                                        "[default]\naws_access_key_id = AKIDCREDS\n"
-                                        "aws_secret_access_key = S1\n"
-                                        "aws_session_token = T1\n"),
+    assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = AKIDCREDS\n"
+                                                        "aws_secret_access_key = S1\n"
+                                                        "aws_session_token = T1\n"),
                      0);
     assert_int_equal(cr_test_write_file(f->config,
                                         "[default]\naws_access_key_id = AKIDCONFIG\n"
@@ -358,11 +357,18 @@ static void test_credentials__failed_refresh_keeps_unexpired_credentials(void **
     f->vars.now = t0 + 3600 - 599; /* inside the 10-minute window, still valid */
     s_expect_akid(p, "ASIA1");
     assert_int_equal(f->fetch.calls, 2);
+    /* the next attempt waits 30 s instead of hitting STS on every request */
+    f->vars.now += 29;
+    s_expect_akid(p, "ASIA1");
+    assert_int_equal(f->fetch.calls, 2);
+    f->vars.now += 1;
+    s_expect_akid(p, "ASIA1");
+    assert_int_equal(f->fetch.calls, 3);
     f->vars.now = t0 + 3600; /* expired and the refresh fails: an error */
     assert_int_equal(cr_aws_credentials_provider_get(p, &c), CR_EIO);
     assert_non_null(strstr(cr_error_last(), "expired and could not be refreshed"));
     f->fetch.fail = 0; /* STS is back */
-    s_expect_akid(p, "ASIA4");
+    s_expect_akid(p, "ASIA5");
     cr_aws_credentials_provider_free(p);
 }
 

@@ -166,9 +166,9 @@ static void test_credentials__sts_unreachable_is_an_io_error(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", s_closed_port());
     struct cr_sts_options o = {.endpoint = url, .region = "us-east-1", .timeout_ms = 2000};
     cr_aws_credentials_init(&c);
-    assert_int_equal(cr_sts_assume_role_with_web_identity(&c, &o, "arn:aws:iam::1:role/r", "s",
-                                                          "secret-jwt"),
-                     CR_EIO);
+    assert_int_equal(
+        cr_sts_assume_role_with_web_identity(&c, &o, "arn:aws:iam::1:role/r", "s", "secret-jwt"),
+        CR_EIO);
     assert_non_null(strstr(cr_error_last(), "sts AssumeRoleWithWebIdentity http://127.0.0.1:"));
     assert_null(strstr(cr_error_last(), "secret-jwt"));
     assert_ok(cr_aws_credentials_set(&c, "AKID", "SECRET", NULL, 0));

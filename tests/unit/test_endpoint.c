@@ -48,18 +48,15 @@ static void test_endpoint__rules_table(void **state)
          "https://cognito-identity.cn-northwest-1.amazonaws.com.cn"},
         {"us-gov-west-1", false, false, "https://cognito-identity.us-gov-west-1.amazonaws.com"},
         {"us-east-1", true, false, "https://cognito-identity-fips.us-east-1.amazonaws.com"},
-        {"us-gov-west-1", true, false,
-         "https://cognito-identity-fips.us-gov-west-1.amazonaws.com"},
+        {"us-gov-west-1", true, false, "https://cognito-identity-fips.us-gov-west-1.amazonaws.com"},
         {"cn-north-1", true, false, "https://cognito-identity-fips.cn-north-1.amazonaws.com.cn"},
         {"us-east-1", false, true, "https://cognito-identity.us-east-1.api.aws"},
         {"us-east-1", true, true, "https://cognito-identity-fips.us-east-1.api.aws"},
         {"cn-north-1", false, true,
          "https://cognito-identity.cn-north-1.api.amazonwebservices.com.cn"},
         {"us-iso-east-1", false, false, "https://cognito-identity.us-iso-east-1.c2s.ic.gov"},
-        {"us-isob-east-1", false, false,
-         "https://cognito-identity.us-isob-east-1.sc2s.sgov.gov"},
-        {"us-iso-east-1", true, false,
-         "https://cognito-identity-fips.us-iso-east-1.c2s.ic.gov"},
+        {"us-isob-east-1", false, false, "https://cognito-identity.us-isob-east-1.sc2s.sgov.gov"},
+        {"us-iso-east-1", true, false, "https://cognito-identity-fips.us-iso-east-1.c2s.ic.gov"},
         {"us-iso-east-1", false, true, NULL},
         {"us-isob-east-1", true, true, NULL},
         {"xx-unknown-9", false, false, "https://cognito-identity.xx-unknown-9.amazonaws.com"},
@@ -72,9 +69,8 @@ static void test_endpoint__rules_table(void **state)
             if (rc != CR_EINVALID || !strstr(cr_error_last(), "does not support"))
                 fail_msg("row %zu: rc %d '%s'", i, rc, cr_error_last());
         } else if (rc != 0 || strcmp(cr_buf_cstr(&out), rows[i].want) != 0) {
-            fail_msg("row %zu (%s fips=%d dual=%d): rc %d got '%s' want '%s'", i,
-                     rows[i].region, rows[i].fips, rows[i].dual, rc, cr_buf_cstr(&out),
-                     rows[i].want);
+            fail_msg("row %zu (%s fips=%d dual=%d): rc %d got '%s' want '%s'", i, rows[i].region,
+                     rows[i].fips, rows[i].dual, rc, cr_buf_cstr(&out), rows[i].want);
         }
         cr_buf_dispose(&out);
     }
@@ -126,8 +122,8 @@ static void test_endpoint__override_precedence(void **state)
     struct fake_env vars = {0};
     struct cr_aws_config cfg;
     cr_aws_config_init(&cfg);
-    assert_ok(cr_aws_config_parse_string(
-        &cfg, "[default]\nendpoint_url = http://profile.local:1\n", "m", true));
+    assert_ok(cr_aws_config_parse_string(&cfg, "[default]\nendpoint_url = http://profile.local:1\n",
+                                         "m", true));
     s_expect(&vars, NULL, NULL, "https://cognito-identity.eu-west-1.amazonaws.com");
     s_expect(&vars, &cfg, NULL, "http://profile.local:1");
     vars = (struct fake_env){{{"AWS_ENDPOINT_URL", "http://global.local:2"}}, 1};
@@ -217,9 +213,8 @@ static void test_endpoint__sts(void **state)
     assert_ok(cr_sts_endpoint(&out, NULL, &env, "cn-north-1"));
     assert_string_equal(cr_buf_cstr(&out), "https://sts.cn-north-1.amazonaws.com.cn");
     cr_buf_clear(&out);
-    vars = (struct fake_env){{{"AWS_ENDPOINT_URL", "http://all:1"},
-                              {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"}},
-                             2};
+    vars = (struct fake_env){
+        {{"AWS_ENDPOINT_URL", "http://all:1"}, {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"}}, 2};
     assert_ok(cr_sts_endpoint(&out, NULL, &env, "eu-north-1"));
     assert_string_equal(cr_buf_cstr(&out), "http://127.0.0.1:9");
     cr_buf_dispose(&out);

@@ -8,10 +8,10 @@
 #include "aws/sigv4.h"
 #include "util/buf.h"
 
-#define AKID "AKIDEXAMPLE"
+#define AKID   "AKIDEXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define T0 1440938160 /* 2015-08-30T12:36:00Z */
-#define BODY "{\"MaxResults\":60}"
+#define T0     1440938160 /* 2015-08-30T12:36:00Z */
+#define BODY   "{\"MaxResults\":60}"
 
 /* A request as a server receives it: the client's headers plus the signer's. */
 struct received {
@@ -64,8 +64,8 @@ static void s_sign_received(struct received *r, const char *token)
 
 static struct cr_sigv4_verify_options s_verify_opts(void)
 {
-    struct cr_sigv4_verify_options o = {.now_s = T0 + 60, .region = "us-east-1",
-                                        .service = "cognito-identity"};
+    struct cr_sigv4_verify_options o = {
+        .now_s = T0 + 60, .region = "us-east-1", .service = "cognito-identity"};
     return o;
 }
 
@@ -324,8 +324,13 @@ static void test_sigv4__dates_format_and_parse(void **state)
     assert_int_equal(t, T0);
     assert_ok(cr_sigv4_parse_date(&t, "2015-08-30T12:36:00.123Z"));
     assert_int_equal(t, T0);
-    const char *bad[] = {"", "2015-08-30", "20150830T123600", "2015-08-30T12:36:00+01:00",
-                         "20151330T123600Z", "2015-08-30T12:36:00Zjunk", "yesterday"};
+    const char *bad[] = {"",
+                         "2015-08-30",
+                         "20150830T123600",
+                         "2015-08-30T12:36:00+01:00",
+                         "20151330T123600Z",
+                         "2015-08-30T12:36:00Zjunk",
+                         "yesterday"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cr_sigv4_parse_date(&t, bad[i]), CR_EINVALID);
 }
@@ -433,8 +438,7 @@ static void test_sigv4__canonical_headers_trim_and_join(void **state)
     assert_string_equal(cr_buf_cstr(&out),
                         "GET\n/\n\nhost:h\nx-a:one two,three\nx-b:line1 line2\n\nhost;x-a;x-b\nH");
     cr_buf_clear(&out);
-    assert_int_equal(cr_sigv4__canonical_request(&out, &req, "host;x-c", true, "H"),
-                     CR_EINVALID);
+    assert_int_equal(cr_sigv4__canonical_request(&out, &req, "host;x-c", true, "H"), CR_EINVALID);
     assert_int_equal(cr_sigv4__canonical_request(&out, &req, "", true, "H"), CR_EINVALID);
     cr_buf_dispose(&out);
     cr_buf_dispose(&list);

@@ -17,7 +17,7 @@
 #include "aws/sigv4.h"
 #include "util/buf.h"
 
-#define SUITE "sigv4-test-suite/v4"
+#define SUITE       "sigv4-test-suite/v4"
 #define MAX_HEADERS 32
 
 enum stage { ST_CANONICAL, ST_STRING_TO_SIGN, ST_SIGNATURE, ST_SIGNED_REQUEST, ST_COUNT };
@@ -155,8 +155,7 @@ static void s_load_context(struct context *ctx, const char *name)
         fail_msg("%s/context.json:%d: %s", name, err.line, err.text);
     json_t *creds = json_object_get(ctx->root, "credentials");
     int64_t t = 0;
-    assert_ok(cr_sigv4_parse_date(
-        &t, json_string_value(json_object_get(ctx->root, "timestamp"))));
+    assert_ok(cr_sigv4_parse_date(&t, json_string_value(json_object_get(ctx->root, "timestamp"))));
     ctx->params = (struct cr_sigv4_params){
         .access_key_id = json_string_value(json_object_get(creds, "access_key_id")),
         .secret_access_key = json_string_value(json_object_get(creds, "secret_access_key")),
@@ -166,8 +165,8 @@ static void s_load_context(struct context *ctx, const char *name)
         .time_s = t,
         .normalize_path = json_is_true(json_object_get(ctx->root, "normalize")),
         .omit_session_token = json_is_true(json_object_get(ctx->root, "omit_session_token")),
-        .expires_s = (uint32_t)json_integer_value(
-            json_object_get(ctx->root, "expiration_in_seconds")),
+        .expires_s =
+            (uint32_t)json_integer_value(json_object_get(ctx->root, "expiration_in_seconds")),
     };
     ctx->sign_body = json_is_true(json_object_get(ctx->root, "sign_body"));
     ctx->params.add_content_sha256 = ctx->sign_body;
@@ -219,8 +218,8 @@ static void s_build_header_mode(struct signing *s, const struct http_text *h,
         s->headers[n++] = h->headers[i];
     s->headers[n++] = (struct cr_sigv4_header){"X-Amz-Date", s->amz_date};
     if (ctx->params.session_token && !ctx->params.omit_session_token)
-        s->headers[n++] = (struct cr_sigv4_header){"X-Amz-Security-Token",
-                                                   ctx->params.session_token};
+        s->headers[n++] =
+            (struct cr_sigv4_header){"X-Amz-Security-Token", ctx->params.session_token};
     if (ctx->sign_body)
         s->headers[n++] = (struct cr_sigv4_header){"X-Amz-Content-Sha256", s->payload_hash};
     s->req.headers = s->headers;
@@ -324,8 +323,7 @@ static void s_check_header_signed_request(const char *name, const struct http_te
     for (size_t i = 0; i < k; i++)
         all[n++] = added[i];
     s_parse_http(&want, s_case_file(name, "header-signed-request.txt"));
-    char *got_set = s_header_set(all, n), *want_set = s_header_set(want.headers,
-                                                                    want.header_count);
+    char *got_set = s_header_set(all, n), *want_set = s_header_set(want.headers, want.header_count);
     assert_string_equal(got_set, want_set);
     assert_string_equal(want.method, h->method);
     assert_string_equal(want.path, h->path);
@@ -394,7 +392,7 @@ static void s_run_stage(void **state)
                                     ctx.params.service, NULL));
     assert_ok(cr_sigv4__signature(sig, key, cr_span_of(sts.ptr, sts.len)));
     want = s_expected(case_name, tc->query, s_stage_names[tc->stage]);
-    const char *got = tc->stage == ST_CANONICAL       ? cr_buf_cstr(&creq)
+    const char *got = tc->stage == ST_CANONICAL        ? cr_buf_cstr(&creq)
                       : tc->stage == ST_STRING_TO_SIGN ? cr_buf_cstr(&sts)
                                                        : sig;
     assert_string_equal(got, want);
@@ -440,8 +438,7 @@ int main(void)
                 cr_buf_printf(&nm, "%s/%s/%s", names[i], mode ? "query" : "header",
                               s_stage_names[st]);
                 cases[k] = (struct tcase){cr_buf_detach(&nm), mode == 1, (enum stage)st};
-                tests[k] = (struct CMUnitTest){cases[k].name, s_run_stage, NULL, NULL,
-                                               &cases[k]};
+                tests[k] = (struct CMUnitTest){cases[k].name, s_run_stage, NULL, NULL, &cases[k]};
             }
         }
     }
