@@ -284,6 +284,7 @@ struct s_http {
     const char *op; /* "AssumeRoleWithWebIdentity" */
     const char *endpoint;
     struct cr_buf host; /* Host header value we sign and send */
+    struct cr_buf path; /* the endpoint's path ("/" when none), as curl requests it */
     long status;
     struct cr_buf response;
 };
@@ -296,12 +297,13 @@ static size_t s_write(char *ptr, size_t size, size_t n, void *user)
     return size * n;
 }
 
-/* "host[:port]" as curl sends it: the port only when it is not the scheme's default. */
-static int s_host_header(struct cr_buf *out, const char *endpoint)
+/* "host[:port]" as curl sends it (the port only when it is not the scheme's default), and
+ * the path curl requests, so the signature covers what goes on the wire. */
+static int s_host_and_path(struct cr_buf *out, struct cr_buf *out_path, const char *endpoint)
 {
     int result = CR_EINVALID;
     CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *scheme = NULL;
+    char *host = NULL, *port = NULL, *scheme = NULL, *path = NULL;
     if (!u || curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
@@ -313,8 +315,13 @@ static int s_host_header(struct cr_buf *out, const char *endpoint)
         !(strcmp(scheme, "https") == 0 && strcmp(port, "443") == 0) &&
         !(strcmp(scheme, "http") == 0 && strcmp(port, "80") == 0))
         cr_buf_printf(out, ":%s", port);
-    result = cr_buf_oom(out) ? CR_ENOMEM : 0;
+    if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || !path || !*path)
+        cr_buf_puts(out_path, "/");
+    else
+        cr_buf_puts(out_path, path);
+    result = cr_buf_oom(out) || cr_buf_oom(out_path) ? CR_ENOMEM : 0;
 done:
+    curl_free(path);
     curl_free(host);
     curl_free(port);
     curl_free(scheme);
@@ -458,12 +465,13 @@ static int s_http_init(struct s_http *h, const char *op, const struct cr_sts_opt
         cr_error_set("sts %s: no endpoint", op);
         return CR_EINVALID;
     }
-    return s_host_header(&h->host, opts->endpoint);
+    return s_host_and_path(&h->host, &h->path, opts->endpoint);
 }
 
 static void s_http_dispose(struct s_http *h)
 {
     cr_buf_dispose(&h->host);
+    cr_buf_dispose(&h->path);
     cr_buf_dispose_secure(&h->response);
 }
 
@@ -511,7 +519,7 @@ static int s_sign_caller_identity(struct curl_slist **headers, const struct s_ht
             {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
         },
                            add[4];
-    struct cr_sigv4_request req = {"POST", "/", "", in, 2, cr_span_from(body)};
+    struct cr_sigv4_request req = {"POST", cr_buf_cstr(&h->path), "", in, 2, cr_span_from(body)};
     struct cr_sigv4_params params = {
         .access_key_id = cr_buf_cstr(&creds->access_key_id),
         .secret_access_key = cr_buf_cstr(&creds->secret_access_key),
