@@ -372,6 +372,12 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cognito-reconcile");
     CURLcode cc = curl_easy_perform(curl);
+    if (cc == CURLE_WRITE_ERROR && cr_buf_oom(&h->response)) {
+        cr_error_set("sts %s %s: the answer is larger than %u bytes", h->op, h->endpoint,
+                     S_MAX_RESPONSE);
+        result = CR_ELIMIT;
+        goto done;
+    }
     if (cc != CURLE_OK) {
         result = s_curl_result(cc, h->op, h->endpoint, errbuf);
         goto done;

@@ -48,6 +48,21 @@ static void test_credentials__sts_xml_answer(void **state)
     cr_aws_credentials_dispose(&c);
 }
 
+static void test_credentials__sts_truncated_answers_are_rejected(void **state)
+{
+    /* cut inside the Credentials element, at every byte */
+    const char *start = strstr(s_xml, "<Credentials>");
+    const char *end = strstr(s_xml, "</Credentials>");
+    for (const char *cut = start; cut < end + strlen("</Credentials>"); cut++) {
+        struct cr_aws_credentials c;
+        cr_aws_credentials_init(&c);
+        int rc = cr_sts_parse_credentials(&c, s_xml, (size_t)(cut - s_xml));
+        if (rc != CR_EINVALID)
+            fail_msg("accepted an answer cut after %zu bytes", (size_t)(cut - s_xml));
+        cr_aws_credentials_dispose(&c);
+    }
+}
+
 static void test_credentials__sts_json_answer(void **state)
 {
     const char *json =
@@ -184,6 +199,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credentials__sts_xml_answer),
+        cmocka_unit_test(test_credentials__sts_truncated_answers_are_rejected),
         cmocka_unit_test(test_credentials__sts_json_answer),
         cmocka_unit_test(test_credentials__sts_bad_answers),
         cmocka_unit_test(test_credentials__sts_account),

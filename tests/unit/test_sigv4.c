@@ -259,6 +259,24 @@ static void test_sigv4__parse_authorization_rejects_malformed(void **state)
     }
 }
 
+/* Every proper prefix of a valid header is rejected with a message (the signature must be 64
+ * digits, so no truncation is accidentally valid). */
+static void test_sigv4__parse_authorization_rejects_every_truncation(void **state)
+{
+    const char *full = "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/service/"
+                       "aws4_request, SignedHeaders=host;x-amz-date, Signature="
+                       "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+    struct cr_sigv4_authorization a;
+    char buf[512];
+    assert_ok(cr_sigv4_parse_authorization(&a, full));
+    for (size_t n = 0; n < strlen(full); n++) {
+        snprintf(buf, sizeof(buf), "%.*s", (int)n, full);
+        if (cr_sigv4_parse_authorization(&a, buf) != CR_EINVALID)
+            fail_msg("prefix of %zu bytes accepted: '%s'", n, buf);
+        assert_true(strncmp(cr_error_last(), "sigv4: ", 7) == 0);
+    }
+}
+
 static void test_sigv4__redact_hides_the_signature(void **state)
 {
     struct received r;
@@ -486,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_sigv4__verify_rejects_scope_date_mismatch),
         cmocka_unit_test(test_sigv4__parse_authorization_accepts_variants),
         cmocka_unit_test(test_sigv4__parse_authorization_rejects_malformed),
+        cmocka_unit_test(test_sigv4__parse_authorization_rejects_every_truncation),
         cmocka_unit_test(test_sigv4__redact_hides_the_signature),
         cmocka_unit_test(test_sigv4__key_cache_derives_once_per_day_region_service_secret),
         cmocka_unit_test(test_sigv4__dates_format_and_parse),
