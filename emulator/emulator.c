@@ -47,7 +47,7 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
     emu->max_pools = opts->max_pools ? opts->max_pools : 1000;
     emu->max_body_bytes = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     emu->debug = opts->debug;
-    emu->log = json_array();
+    emu->log = calloc(CR_EMU_LOG_CAP, sizeof(*emu->log));
     if (!emu->region || !emu->account_id || (opts->state_path && !emu->state_path) || !emu->log)
         goto done;
     if (opts->credentials_path) {
@@ -74,7 +74,8 @@ void cr_emu_free(struct cr_emu *emu)
     if (!emu)
         return;
     json_decref(emu->state);
-    json_decref(emu->log);
+    cr__emu_log_clear(emu);
+    free(emu->log);
     cr__emu_faults_dispose(&emu->faults);
     cr__emu_keys_dispose(&emu->keys);
     pthread_mutex_destroy(&emu->state_lock);

@@ -102,7 +102,9 @@ struct cr_emu {
     pthread_mutex_t aux_lock; /* faults, log, keys */
     struct cr_emu_faults faults;
     struct cr_emu_keys keys;
-    json_t *log; /* array of entries, at most CR_EMU_LOG_CAP */
+    json_t **log;    /* ring of the last CR_EMU_LOG_CAP entries (oldest at log_head) */
+    size_t log_head; /* index of the oldest entry */
+    size_t log_len;
     long log_seq;
 };
 
@@ -220,6 +222,8 @@ const char *cr__emu_header(const struct cr_emu_request *req, const char *name);
 void cr__emu_uuid(char out[37]);
 /** Uniform random in [0, 1). */
 double cr__emu_random01(void);
+/** Empties the request log and restarts its numbering (aux_lock held or not shared yet). */
+void cr__emu_log_clear(struct cr_emu *emu);
 /** Appends a log entry (aux_lock taken inside). */
 void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
                      const char *pool_id, const char *region);

@@ -138,15 +138,29 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
     if (e && region && region[0])
         json_object_set_new(e, "region", json_string(region));
     if (e) {
-        if (json_array_size(emu->log) >= CR_EMU_LOG_CAP)
-            json_array_remove(emu->log, 0);
-        json_array_append_new(emu->log, e);
+        /* a ring: appending is O(1) however long the emulator runs */
+        if (emu->log_len == CR_EMU_LOG_CAP) {
+            json_decref(emu->log[emu->log_head]);
+            emu->log[emu->log_head] = e;
+            emu->log_head = (emu->log_head + 1) % CR_EMU_LOG_CAP;
+        } else {
+            emu->log[(emu->log_head + emu->log_len++) % CR_EMU_LOG_CAP] = e;
+        }
     }
     pthread_mutex_unlock(&emu->aux_lock);
     if (emu->debug)
         cr_log_info("cognito-identity-local: %s %d %s %s", op, status,
                     error_type && error_type[0] ? error_type : "-",
                     pool_id && pool_id[0] ? pool_id : "");
+}
+
+void cr__emu_log_clear(struct cr_emu *emu)
+{
+    for (size_t i = 0; i < emu->log_len; i++)
+        json_decref(emu->log[(emu->log_head + i) % CR_EMU_LOG_CAP]);
+    emu->log_head = 0;
+    emu->log_len = 0;
+    emu->log_seq = 0;
 }
 
 /* ---- control endpoints ---- */
@@ -159,10 +173,8 @@ static int s_local_requests(struct cr_emu *emu, struct cr_emu_response *out, con
         since = strtol(p + 6, NULL, 10);
     json_t *list = json_array();
     pthread_mutex_lock(&emu->aux_lock);
-    size_t i;
-    json_t *e;
-    json_array_foreach(emu->log, i, e)
-    {
+    for (size_t i = 0; list && i < emu->log_len; i++) {
+        json_t *e = emu->log[(emu->log_head + i) % CR_EMU_LOG_CAP];
         if (json_integer_value(json_object_get(e, "seq")) > since)
             json_array_append(list, e);
     }
@@ -214,8 +226,7 @@ static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
     pthread_mutex_unlock(&emu->state_lock);
     pthread_mutex_lock(&emu->aux_lock);
     cr__emu_faults_dispose(&emu->faults);
-    json_array_clear(emu->log);
-    emu->log_seq = 0;
+    cr__emu_log_clear(emu);
     pthread_mutex_unlock(&emu->aux_lock);
     if (rc != 0)
         return s_error(out, 500, "InternalErrorException", cr_error_last());
