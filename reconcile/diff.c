@@ -822,6 +822,7 @@ static int s_pool_fill(struct cr_plan_pool *p, const struct cr_desired_pool *d, 
     p->source = s_dup(d->source, &oom);
     p->adopt_id = s_dup(d->adopt_id, &oom);
     p->pool_id = l ? s_dup(l->config.id, &oom) : NULL;
+    p->live_revision = l ? s_dup(l->revision, &oom) : NULL;
     p->identity_pool_name = s_dup(d->config.name, &oom);
     p->read_roles = d->manage_roles;
     p->read_principal_tags = d->manage_principal_tags;
@@ -866,6 +867,7 @@ static int s_plan_prune(struct s_ctx *ctx, const bool *claimed)
         p->name = s_dup(l->name ? l->name : l->config.id, &oom);
         p->region = s_dup(l->region, &oom);
         p->pool_id = s_dup(l->config.id, &oom);
+        p->live_revision = s_dup(l->revision, &oom);
         p->identity_pool_name = s_dup(l->config.name, &oom);
         p->action = CR_PLAN_DELETE;
         p->first_op = ctx->plan->n_ops;

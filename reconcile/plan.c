@@ -33,6 +33,7 @@ static void s_pool_dispose(struct cr_plan_pool *pool)
     free(pool->source);
     free(pool->identity_pool_name);
     free(pool->note);
+    free(pool->live_revision);
     free(pool->adopt_id);
     cr_strlist_dispose(&pool->providers);
 }

@@ -81,6 +81,7 @@ struct cr_plan_pool {
     enum cr_plan_action action;
     bool adopted;   /* metadata.id named a pool not yet tagged as ours */
     char *note;     /* why (replace: the developerProviderName change), or NULL */
+    char *live_revision; /* the live pool's cognito-reconcile:revision tag, or NULL */
     char fingerprint[65]; /* cr_live_fingerprint of the live pool seen (or of "no pool") */
 
     /* What the reader must read to verify the fingerprint again (saved plans). */

@@ -128,6 +128,7 @@ static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *
         (rc = s_str(&p->identity_pool_name, ld, o, "identity_pool_name", where, true)) < 0 ||
         (rc = s_str(&p->source, ld, o, "source", where, true)) < 0 ||
         (rc = s_str(&p->note, ld, o, "note", where, true)) < 0 ||
+        (rc = s_str(&p->live_revision, ld, o, "live_revision", where, true)) < 0 ||
         (rc = s_bool(&p->adopted, ld, o, "adopted", where)) < 0 ||
         (rc = s_str(&action, ld, o, "action", where, false)) < 0 ||
         (rc = s_str(&fp, ld, o, "fingerprint", where, false)) < 0)

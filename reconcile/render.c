@@ -86,6 +86,12 @@ static void s_summary(struct cr_buf *out, const struct cr_plan *plan, bool drift
     cr_buf_puts(out, ".\n");
 }
 
+/* The pool was last applied from another commit than the one this plan comes from. */
+static bool s_other_revision(const struct cr_plan *plan, const struct cr_plan_pool *p)
+{
+    return plan->revision && p->live_revision && strcmp(plan->revision, p->live_revision) != 0;
+}
+
 /* "+ path: after", "- path: before", "~ path: before → after" */
 static void s_text_change(struct cr_buf *out, const struct s_style *st,
                           const struct cr_plan_change *c, const char *indent)
@@ -118,6 +124,9 @@ static void s_text_pool(struct cr_buf *out, const struct s_style *st, const stru
         cr_buf_printf(out, "    # adopted: ownership tags are added (stack \"%s\")\n", plan->stack);
     if (p->note)
         cr_buf_printf(out, "    # %s\n", p->note);
+    if (s_other_revision(plan, p))
+        cr_buf_printf(out, "    # last applied from revision %.12s (this plan: %.12s)\n",
+                      p->live_revision, plan->revision);
     for (size_t k = 0; k < p->n_ops; k++) {
         const struct cr_plan_op *op = &plan->ops[p->first_op + k];
         cr_buf_printf(out, "    %s%s%s\n", s_c(st, C_CYAN), cr_cognito_op_name(cr_plan_op_api(op->kind)),
@@ -174,11 +183,12 @@ static json_t *s_json_pool(const struct cr_plan_pool *p)
     json_t *providers = json_array();
     for (size_t i = 0; i < p->providers.len; i++)
         json_array_append_new(providers, json_string(p->providers.items[i]));
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:s, s:{s:o, s:b, s:b, s:o}}",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:s, s:{s:o, s:b, s:b, s:o}}",
                      "name", p->name, "region", p->region, "pool_id", s_jstr_or_null(p->pool_id),
                      "identity_pool_name", s_jstr_or_null(p->identity_pool_name), "source",
                      s_jstr_or_null(p->source), "action", cr_plan_action_name(p->action),
-                     "adopted", p->adopted, "note", s_jstr_or_null(p->note), "fingerprint",
+                     "adopted", p->adopted, "note", s_jstr_or_null(p->note), "live_revision",
+                     s_jstr_or_null(p->live_revision), "fingerprint",
                      p->fingerprint, "reads", "adopt_id", s_jstr_or_null(p->adopt_id), "roles",
                      p->read_roles, "principal_tags", p->read_principal_tags, "providers",
                      providers);
@@ -287,6 +297,9 @@ static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const stru
         cr_buf_printf(out, "> **%s**\n\n", p->note);
     if (p->adopted)
         cr_buf_printf(out, "> adopted: ownership tags are added (stack `%s`)\n\n", plan->stack);
+    if (s_other_revision(plan, p))
+        cr_buf_printf(out, "> last applied from revision `%.12s` (this plan: `%.12s`)\n\n",
+                      p->live_revision, plan->revision);
     cr_buf_puts(out, "```diff\n");
     for (size_t k = 0; k < p->n_ops; k++) {
         const struct cr_plan_op *op = &plan->ops[p->first_op + k];

@@ -239,6 +239,7 @@ static inline struct fx_world *fx_world_new(void)
     fx_set(&w->d[0].tags, "env", "production");
     fx_set(&w->d[0].roles.roles, "unauthenticated", FX_ROLE("MobileGuest2"));
     fx_live_init(&w->mobile, FX_ID, "default", "mobile");
+    fx_set(&w->mobile.config.tags, CR_TAG_REVISION, "fedcba9876543210fedcba9876543210fedcba98");
 
     /* web: does not exist yet */
     fx_desired(&w->d[1]);
