@@ -2,7 +2,8 @@
 # DescribeIdentityPool requests/s against cognito-identity-local (loopback, keep-alive), and
 # the same server's GET /_local/health as the baseline (HTTP + routing only), as a ratio.
 # Usage: bench/emulator/run.sh BUILD_DIR     Env: BENCH_SECONDS (5), BENCH_CONNECTIONS (32),
-# BENCH_THREADS (emulator worker threads, 2), BENCH_TARGET (5000), BENCH_STRICT=1 to fail
+# BENCH_THREADS (emulator worker threads, 2), BENCH_TARGET (5000), BENCH_TOOL=client (use the
+# libcurl client even when wrk is installed), BENCH_STRICT=1 to fail
 # below the target.
 set -euo pipefail
 
@@ -43,7 +44,7 @@ run_client() {  # $1 = URL, $2 = pool id or empty
   awk '/requests\/s:/ {print $2}' <<<"$out"
 }
 
-if command -v wrk >/dev/null; then
+if [ "${BENCH_TOOL:-wrk}" = wrk ] && command -v wrk >/dev/null; then
   tool="wrk (2 threads, $CONNS keep-alive connections)"
   describe=$(run_wrk "$HERE/describe.lua" "$POOL")
   health=$(run_wrk "$HERE/health.lua")
