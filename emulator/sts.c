@@ -322,6 +322,23 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+/* STS names the signature errors of the JSON services differently. */
+static const char *s_sts_code(const char *type)
+{
+    static const char *const map[][2] = {
+        {"UnrecognizedClientException", "InvalidClientTokenId"},
+        {"MissingAuthenticationTokenException", "MissingAuthenticationToken"},
+        {"IncompleteSignatureException", "IncompleteSignature"},
+        {"ExpiredTokenException", "ExpiredToken"},
+        {"InvalidSignatureException", "SignatureDoesNotMatch"},
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(type, map[i][0]) == 0)
+            return map[i][1];
+    }
+    return type;
+}
+
 static int s_caller_identity(struct cr_emu *emu, struct cr_emu_response *out,
                              const struct cr_emu_request *req)
 {
@@ -330,15 +347,7 @@ static int s_caller_identity(struct cr_emu *emu, struct cr_emu_response *out,
     int rc;
     cr__emu_auth_check(&auth, &caller, emu, req, "sts");
     if (auth.status != 0)
-        return s_error(out, req, 403,
-                       strcmp(auth.error_type, "UnrecognizedClientException") == 0
-                           ? "InvalidClientTokenId"
-                           : strcmp(auth.error_type, "MissingAuthenticationTokenException") == 0
-                               ? "MissingAuthenticationToken"
-                               : strstr(auth.error_type, "Exception")
-                                   ? "SignatureDoesNotMatch"
-                                   : auth.error_type,
-                       auth.message);
+        return s_error(out, req, 403, s_sts_code(auth.error_type), auth.message);
     json_t *result = json_pack("{s:s, s:s, s:s}", "UserId", caller.user_id, "Account",
                                caller.account_id, "Arn", caller.arn);
     rc = result ? s_respond(out, req, "GetCallerIdentity", result)
