@@ -18,10 +18,10 @@
 struct s_walk {
     struct cr_source_list *out;
     git_repository *repo;
-    git_tree *root;           /* tree of the commit */
-    const char *rev;          /* as the user wrote it, for display paths and messages */
-    const char *scope;        /* repository path of the folder argument being walked */
-    struct cr_strlist seen;   /* repository paths of the blobs read (each file once) */
+    git_tree *root;         /* tree of the commit */
+    const char *rev;        /* as the user wrote it, for display paths and messages */
+    const char *scope;      /* repository path of the folder argument being walked */
+    struct cr_strlist seen; /* repository paths of the blobs read (each file once) */
     size_t max_bytes;
 };
 
@@ -305,8 +305,7 @@ done:
 static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, unsigned depth);
 
 /* One entry of a folder: a manifest, a sub-folder, or something to skip. */
-static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *path,
-                   unsigned depth)
+static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *path, unsigned depth)
 {
     const char *name = git_tree_entry_name(entry);
     const char *why = NULL;
@@ -324,8 +323,7 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
     }
     case GIT_FILEMODE_BLOB:
     case GIT_FILEMODE_BLOB_EXECUTABLE:
-        return s_is_manifest_name(name) ? s_read_blob(w, git_tree_entry_id(entry), path, path)
-                                        : 0;
+        return s_is_manifest_name(name) ? s_read_blob(w, git_tree_entry_id(entry), path, path) : 0;
     case GIT_FILEMODE_LINK:
         if (!s_is_manifest_name(name))
             return 0;
@@ -399,13 +397,13 @@ static int s_collect_file(struct s_walk *w, const git_tree_entry *entry, const c
         if (rc != 0)
             return rc < 0 ? rc : 0;
         cr_error_set("%s:%s: symbolic link not followed (%s)", w->rev, repo_path,
-                     strcmp(why, "points outside the folder") == 0
-                         ? "points outside the repository"
-                         : why);
+                     strcmp(why, "points outside the folder") == 0 ? "points outside the repository"
+                                                                   : why);
         return CR_EINVALID;
     case GIT_FILEMODE_COMMIT:
         cr_error_set("path '%s' is a submodule at git revision '%s' (its files belong to "
-                     "another repository)", user_path, w->rev);
+                     "another repository)",
+                     user_path, w->rev);
         return CR_EINVALID;
     default:
         return s_not_found(w, user_path, repo_path);
@@ -440,8 +438,7 @@ sort:
     /* Byte order of the display paths across the whole folder, as source.c does (git's own
      * tree order sorts a folder "a" as "a/", which differs). */
     if (result == 0)
-        qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items),
-              s_cmp_display);
+        qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items), s_cmp_display);
 done:
     git_tree_free(tree);
     git_tree_entry_free(entry);

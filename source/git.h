@@ -33,8 +33,8 @@
 
 /** The commit a revision named. */
 struct cr_git_revision {
-    char id[CR_GIT_OID_HEX + 1];          /* full commit id, lowercase hex */
-    char short_id[CR_GIT_SHORT_HEX + 1];  /* the first CR_GIT_SHORT_HEX characters */
+    char id[CR_GIT_OID_HEX + 1];         /* full commit id, lowercase hex */
+    char short_id[CR_GIT_SHORT_HEX + 1]; /* the first CR_GIT_SHORT_HEX characters */
 };
 
 /**

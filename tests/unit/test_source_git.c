@@ -9,13 +9,14 @@
 #include "util/buf.h"
 
 struct t_env {
-    char *dir;      /* temporary folder holding the repositories */
+    char *dir; /* temporary folder holding the repositories */
     char cwd[PATH_MAX];
     git_repository *repo; /* dir/work (non-bare) */
     char c1[41], c2[41], c3[41], side[41];
 };
 
-#define POOL(name) "apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata: {name: " name "}\n"
+#define POOL(name)                                                                                 \
+    "apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata: {name: " name "}\n"
 
 /*
  * History of dir/work (branch main):
@@ -44,8 +45,8 @@ static int t_setup(void **state)
     };
     t_commit(env->repo, "HEAD", v1, sizeof(v1) / sizeof(v1[0]), "c1", env->c1);
     const struct t_file v2[] = {
-        {"stacks/z.yaml", POOL("a"), 0},      {"stacks/b.yml", POOL("b2"), 0},
-        {"stacks/notes.txt", "not yaml", 0},  {"stacks/.hidden.yaml", POOL("hidden"), 0},
+        {"stacks/z.yaml", POOL("a"), 0},     {"stacks/b.yml", POOL("b2"), 0},
+        {"stacks/notes.txt", "not yaml", 0}, {"stacks/.hidden.yaml", POOL("hidden"), 0},
         {"stacks/sub/c.yaml", POOL("c"), 0}, {"other/o.yaml", POOL("o"), 0},
         {"top.yaml", POOL("top"), 0},
     };
@@ -59,7 +60,8 @@ static int t_setup(void **state)
     t_commit(env->repo, "HEAD", v3, sizeof(v3) / sizeof(v3[0]), "c3", env->c3);
     t_ref(env->repo, "refs/heads/side", env->c1);
     const struct t_file vs[] = {
-        {"stacks/a.yaml", POOL("a-side"), 0}, {"stacks/b.yml", POOL("b"), 0},
+        {"stacks/a.yaml", POOL("a-side"), 0},
+        {"stacks/b.yml", POOL("b"), 0},
         {"other/o.yaml", POOL("o"), 0},
     };
     t_commit(env->repo, "refs/heads/side", vs, sizeof(vs) / sizeof(vs[0]), "side", env->side);
@@ -179,8 +181,7 @@ static void test_source_git__renamed_and_deleted_files(void **state)
                         "path 'stacks/a.yaml' does not exist at git revision 'HEAD'");
     cr_source_list_dispose(&list);
     assert_int_equal(t_collect(&list, NULL, "main", "stacks/sub", NULL), CR_ENOTFOUND);
-    assert_string_equal(cr_error_last(),
-                        "path 'stacks/sub' does not exist at git revision 'main'");
+    assert_string_equal(cr_error_last(), "path 'stacks/sub' does not exist at git revision 'main'");
     cr_source_list_dispose(&list);
     assert_ok(t_collect(&list, NULL, "HEAD~1", "stacks/sub", NULL));
     assert_string_equal(t_names(&list), "HEAD~1:stacks/sub/c.yaml");
@@ -206,7 +207,8 @@ static void test_source_git__errors_are_clear(void **state)
     struct t_env *env = *state;
     struct cr_source_list list;
     assert_int_equal(t_collect(&list, NULL, "no-such-branch", "stacks", NULL), CR_ENOTFOUND);
-    assert_string_equal(cr_error_last(), "git revision 'no-such-branch' not found in the repository");
+    assert_string_equal(cr_error_last(),
+                        "git revision 'no-such-branch' not found in the repository");
     cr_source_list_dispose(&list);
     assert_int_equal(t_collect(&list, NULL, "HEAD~10", "stacks", NULL), CR_ENOTFOUND);
     cr_source_list_dispose(&list);
@@ -311,14 +313,14 @@ static void test_source_git__symlinks_and_submodules(void **state)
     git_repository *repo = t_repo_init(dir, false);
     const struct t_file files[] = {
         {"m/a.yaml", POOL("a"), 0},
-        {"m/alias.yaml", "a.yaml", T_LINK},                 /* inside: read once, as alias */
-        {"m/deep/up.yaml", "../a.yaml", T_LINK},            /* inside via ..: already read */
-        {"m/deep/own.yml", "../../shared/s.yaml", T_LINK},  /* outside the folder: skipped */
-        {"m/etc.yaml", "/etc/passwd", T_LINK},              /* absolute: skipped */
+        {"m/alias.yaml", "a.yaml", T_LINK},                  /* inside: read once, as alias */
+        {"m/deep/up.yaml", "../a.yaml", T_LINK},             /* inside via ..: already read */
+        {"m/deep/own.yml", "../../shared/s.yaml", T_LINK},   /* outside the folder: skipped */
+        {"m/etc.yaml", "/etc/passwd", T_LINK},               /* absolute: skipped */
         {"m/escape.yaml", "../../../../etc/passwd", T_LINK}, /* above the root: skipped */
-        {"m/dir.yaml", "deep", T_LINK},                     /* a folder: skipped */
-        {"m/gone.yaml", "nothing.yaml", T_LINK},            /* dangling: skipped */
-        {"m/notes", "a.yaml", T_LINK},                      /* not a manifest name: ignored */
+        {"m/dir.yaml", "deep", T_LINK},                      /* a folder: skipped */
+        {"m/gone.yaml", "nothing.yaml", T_LINK},             /* dangling: skipped */
+        {"m/notes", "a.yaml", T_LINK},                       /* not a manifest name: ignored */
         {"m/vendor", "0123456789abcdef0123456789abcdef01234567", T_SUBMODULE},
         {"m/z.yaml", POOL("z"), 0},
         {"shared/s.yaml", POOL("s"), 0},
@@ -398,9 +400,9 @@ static void test_source_git__ancestor_check(void **state)
     assert_int_equal(cr_source_git_check_ancestor(NULL, env->side, env->c2), CR_EREFUSED);
     assert_int_equal(cr_source_git_check_ancestor(NULL, env->c3, env->side), CR_EREFUSED);
     /* A recorded commit this repository does not have, or a tag value that is no id. */
-    assert_int_equal(cr_source_git_check_ancestor(NULL, env->c3,
-                                                  "0123456789abcdef0123456789abcdef01234567"),
-                     CR_ENOTFOUND);
+    assert_int_equal(
+        cr_source_git_check_ancestor(NULL, env->c3, "0123456789abcdef0123456789abcdef01234567"),
+        CR_ENOTFOUND);
     assert_string_equal(cr_error_last(), "commit 0123456789ab is not in this repository");
     assert_int_equal(cr_source_git_check_ancestor(NULL, env->c3, "main"), CR_ENOTFOUND);
     assert_string_equal(cr_error_last(), "'main' is not a full git commit id");

@@ -18,7 +18,7 @@
 
 #include "tests/support/cr_test.h"
 
-#define T_LINK GIT_FILEMODE_LINK
+#define T_LINK      GIT_FILEMODE_LINK
 #define T_SUBMODULE GIT_FILEMODE_COMMIT /* content: the gitlink's 40-hex commit id */
 
 struct t_file {
@@ -85,8 +85,8 @@ static void t_tree(git_oid *out, git_repository *repo, const struct t_file *file
  * Commits the files as the whole tree on top of ref's current commit (if any), moving ref
  * ("HEAD" moves the current branch). hex_out (41 bytes, may be NULL) gets the commit id.
  */
-static void t_commit(git_repository *repo, const char *ref, const struct t_file *files,
-                     size_t n, const char *message, char *hex_out)
+static void t_commit(git_repository *repo, const char *ref, const struct t_file *files, size_t n,
+                     const char *message, char *hex_out)
 {
     static git_time_t clock = 1700000000;
     git_signature *sig = NULL;
@@ -99,8 +99,8 @@ static void t_commit(git_repository *repo, const char *ref, const struct t_file 
     if (git_reference_name_to_id(&parent_id, repo, ref) == 0)
         t_git_ok(git_commit_lookup(&parent, repo, &parent_id), "git_commit_lookup");
     const git_commit *parents[1] = {parent};
-    t_git_ok(git_commit_create(&commit_id, repo, ref, sig, sig, NULL, message, tree,
-                               parent ? 1 : 0, parents),
+    t_git_ok(git_commit_create(&commit_id, repo, ref, sig, sig, NULL, message, tree, parent ? 1 : 0,
+                               parents),
              "git_commit_create");
     if (hex_out != NULL)
         git_oid_tostr(hex_out, 41, &commit_id);
