@@ -4,6 +4,10 @@
  */
 #include "tests/unit/test_plan_fixture.h"
 
+#include <stdio.h>
+
+#include "util/strutil.h"
+
 struct world {
     struct cr_desired_pool d;
     struct fx_live l;
@@ -573,6 +577,46 @@ static void test_diff__reserved_tag_keys_are_rejected(void **state)
     assert_non_null(strstr(cr_error_last(), "reserved"));
 }
 
+static void test_diff__a_thousand_pools_plan_quickly(void **state)
+{
+    enum { N = 1000 };
+    struct cr_desired_pool *d = calloc(N, sizeof(*d));
+    struct cr_live_state live;
+    struct cr_plan plan;
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION};
+    assert_non_null(d);
+    cr_live_state_init(&live);
+    assert_ok(cr_live_state_add_region(&live, FX_REGION, FX_ACCOUNT));
+    for (int i = 0; i < N; i++) {
+        char name[32], id[64];
+        snprintf(name, sizeof(name), "pool-%04d", i);
+        snprintf(id, sizeof(id), "us-east-1:%08d-2222-3333-4444-555555555555", i);
+        fx_desired(&d[i]);
+        free(d[i].name);
+        d[i].name = strdup(name);
+        struct fx_live l;
+        fx_live_init(&l, id, "default", name);
+        if (i % 2) /* every other pool was renamed by hand */
+            l.config.name[0] = 'X';
+        assert_ok(cr_live_state_add(NULL, &live, FX_REGION, &l.config, &l.roles, l.ptags,
+                                    l.n_ptags));
+        fx_live_dispose(&l);
+    }
+    uint64_t t0 = cr_now_ms();
+    assert_ok(cr_plan_build(&plan, d, N, &live, &opts));
+    uint64_t ms = cr_now_ms() - t0;
+    print_message("planned %d pools (%zu calls) in %llu ms\n", N, plan.n_ops,
+                  (unsigned long long)ms);
+    assert_int_equal(plan.n_update, N / 2);
+    assert_int_equal(plan.n_ops, N / 2);
+    assert_true(ms < 5000);
+    cr_plan_dispose(&plan);
+    cr_live_state_dispose(&live);
+    for (int i = 0; i < N; i++)
+        cr_desired_pool_dispose(&d[i]);
+    free(d);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -605,6 +649,7 @@ int main(void)
         T(test_diff__fingerprint_follows_the_live_state),
         T(test_diff__duplicate_manifest_names_are_invalid),
         T(test_diff__reserved_tag_keys_are_rejected),
+        cmocka_unit_test(test_diff__a_thousand_pools_plan_quickly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

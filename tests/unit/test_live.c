@@ -1,0 +1,106 @@
+/* The live snapshot: ownership parsed from tags, lookups, and fingerprints that depend on
+ * what the service holds, not on the order it lists it in. */
+#include "tests/unit/test_plan_fixture.h"
+
+static void test_live__ownership_comes_from_the_tags(void **state)
+{
+    struct cr_live_state live;
+    struct fx_live l;
+    struct cr_live_pool *p = NULL;
+    cr_live_state_init(&live);
+    fx_live_init(&l, FX_ID, "payments", "web");
+    fx_set(&l.config.tags, CR_TAG_REVISION, "abc");
+    assert_ok(cr_live_state_add(&p, &live, FX_REGION, &l.config, NULL, NULL, 0));
+    assert_string_equal(p->stack, "payments");
+    assert_string_equal(p->name, "web");
+    assert_string_equal(p->revision, "abc");
+    assert_string_equal(p->region, FX_REGION);
+    assert_false(p->has_roles);
+    assert_false(p->has_principal_tags);
+    assert_ptr_equal(cr_live_find_id(&live, FX_ID), p);
+    assert_null(cr_live_find_id(&live, "us-east-1:00000000-0000-0000-0000-000000000000"));
+    /* regions are recorded once, with their account id */
+    assert_ok(cr_live_state_add_region(&live, FX_REGION, FX_ACCOUNT));
+    assert_ok(cr_live_state_add_region(&live, FX_REGION, NULL));
+    assert_int_equal(live.regions.len, 1);
+    assert_string_equal(cr_strmap_get(&live.account_ids, FX_REGION), FX_ACCOUNT);
+    fx_live_dispose(&l);
+    cr_live_state_dispose(&live);
+}
+
+static void test_live__principal_tags_are_found_by_provider(void **state)
+{
+    struct cr_live_state live;
+    struct fx_live l;
+    struct cr_live_pool *p = NULL;
+    cr_live_state_init(&live);
+    fx_live_init(&l, FX_ID, "default", "mobile");
+    assert_ok(cr_live_state_add(&p, &live, FX_REGION, &l.config, &l.roles, l.ptags, l.n_ptags));
+    assert_true(p->has_roles);
+    assert_true(p->has_principal_tags);
+    const struct cr_cognito_principal_tags *pt = cr_live_principal_tags(p, FX_UP);
+    assert_non_null(pt);
+    assert_string_equal(cr_strmap_get(&pt->tags, "department"), "custom:department");
+    assert_null(cr_live_principal_tags(p, "accounts.google.com"));
+    fx_live_dispose(&l);
+    cr_live_state_dispose(&live);
+}
+
+static void fingerprint_of(char out[65], const struct fx_live *l)
+{
+    struct cr_live_state live;
+    struct cr_live_pool *p = NULL;
+    cr_live_state_init(&live);
+    assert_ok(cr_live_state_add(&p, &live, FX_REGION, &l->config, &l->roles, l->ptags, l->n_ptags));
+    assert_ok(cr_live_fingerprint(out, p));
+    cr_live_state_dispose(&live);
+}
+
+static void test_live__fingerprint_ignores_listing_order_but_not_content(void **state)
+{
+    struct fx_live a, b;
+    char fa[65], fb[65], none[65], none2[65];
+    fx_live_init(&a, FX_ID, "default", "mobile");
+    fx_live_init(&b, FX_ID, "default", "mobile");
+    fx_provider(&a.config, "cognito-idp.us-east-1.amazonaws.com/us-east-1_Zz", "c2", 0);
+    /* b lists the same providers and maps in another order */
+    struct cr_cognito_provider first = b.config.cognito_identity_providers[0];
+    fx_provider(&b.config, "cognito-idp.us-east-1.amazonaws.com/us-east-1_Zz", "c2", 0);
+    b.config.cognito_identity_providers[0] = b.config.cognito_identity_providers[1];
+    b.config.cognito_identity_providers[1] = first;
+    struct cr_cognito_principal_tags t = b.ptags[0];
+    b.ptags[0] = b.ptags[2];
+    b.ptags[2] = t;
+    fingerprint_of(fa, &a);
+    fingerprint_of(fb, &b);
+    assert_string_equal(fa, fb);
+    assert_int_equal(strlen(fa), 64);
+
+    /* one tag value differs: another fingerprint */
+    fx_set(&b.config.tags, "env", "staging");
+    fingerprint_of(fb, &b);
+    assert_string_not_equal(fa, fb);
+
+    /* "no pool" has a fingerprint of its own, always the same */
+    assert_ok(cr_live_fingerprint(none, NULL));
+    assert_ok(cr_live_fingerprint(none2, NULL));
+    assert_string_equal(none, none2);
+    assert_string_not_equal(none, fa);
+
+    /* an unset AllowClassicFlow is not the same as false */
+    a.config.allow_classic_flow = -1;
+    fingerprint_of(fb, &a);
+    assert_string_not_equal(fa, fb);
+    fx_live_dispose(&a);
+    fx_live_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_live__ownership_comes_from_the_tags),
+        cmocka_unit_test(test_live__principal_tags_are_found_by_provider),
+        cmocka_unit_test(test_live__fingerprint_ignores_listing_order_but_not_content),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
