@@ -14,7 +14,7 @@ EMU="$BUILD/cmd/cognito-identity-local"
 AWS=${AWS_CLI:-/usr/bin/aws}
 EXAMPLES="$ROOT/examples"
 MANIFESTS=${DEMO_MANIFESTS:-$EXAMPLES/prod}
-[ -d "$MANIFESTS" ] || MANIFESTS=$EXAMPLES
+[ -d "$MANIFESTS" ] || MANIFESTS=$EXAMPLES/minimal
 
 for bin in "$CR" "$EMU"; do
   [ -x "$bin" ] || { echo "demo: $bin not built (run 'make build' first)" >&2; exit 1; }
@@ -88,7 +88,7 @@ say "${BOLD}cognito-reconcile demo${RESET}: the emulator listens on $URL"
 say "manifests: ${MANIFESTS#$ROOT/}"
 
 heading "validate the manifests offline (pre-commit)"
-expect 0 "$CR" validate "$EXAMPLES"
+expect 0 "$CR" validate "$MANIFESTS"
 
 heading "plan: what would change (pull request)"
 expect 2 "$CR" plan "$MANIFESTS" "${EP[@]}" --detailed-exitcode

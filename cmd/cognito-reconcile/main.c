@@ -7,7 +7,11 @@
 #define CR_VERSION "0.1.0"
 
 static const struct cr_command s_commands[] = {
-    {"validate", "check manifests offline", cr_cmd_validate},
+    {"validate", "check manifests offline (no API call)", cr_cmd_validate},
+    {"plan", "show the API calls apply would make", cr_cmd_plan},
+    {"apply", "make the live state match the manifests (or apply a saved plan)", cr_cmd_apply},
+    {"drift", "check the live state against the manifests (exit 2 on drift)", cr_cmd_drift},
+    {"export", "write manifests for existing pools", cr_cmd_export},
 };
 
 static void s_usage(FILE *out)
@@ -15,7 +19,8 @@ static void s_usage(FILE *out)
     fprintf(out, "usage: cognito-reconcile <command> [options] [PATH...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
         fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
-    fprintf(out, "\nrun 'cognito-reconcile <command> --help' for the options of a command.\n");
+    fprintf(out, "\nrun 'cognito-reconcile <command> --help' for the options of a command.\n"
+                 "exit status: 0 success and no changes, 1 error, 2 changes present.\n");
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,341 @@
+/*
+ * apply: plan and execute (after a "yes" on a terminal, or --auto-approve), or execute a plan
+ * saved by `plan --out FILE` once the live state is verified unchanged since then.
+ * Progress goes to stderr, one line per operation; a failure stops the run and the report
+ * says what succeeded, what failed and what was not attempted.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cognito-reconcile/session.h"
+#include "reconcile/apply.h"
+#include "reconcile/render.h"
+#include "util/log.h"
+
+static const char s_synopsis[] = "[options] PATH...  |  apply [options] PLAN.json";
+static const char s_description[] =
+    "With manifest paths: plans, shows the plan and asks for confirmation on the terminal\n"
+    "(only 'yes' is accepted; without a terminal --auto-approve is required), then makes\n"
+    "the calls. With a plan saved by `plan --out PLAN.json`: re-reads the live state,\n"
+    "refuses if it changed since the plan was made, otherwise makes exactly the saved calls.";
+
+static const char s_prompt[] = "Do you want to perform these actions? Only 'yes' will be accepted";
+
+/* A single *.json regular file is a saved plan; manifests are YAML. */
+static bool s_is_saved_plan(const struct cr_cli_options *opts)
+{
+    if (opts->paths.len != 1)
+        return false;
+    const char *p = opts->paths.items[0];
+    size_t n = strlen(p);
+    struct stat st;
+    return n > 5 && strcmp(p + n - 5, ".json") == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *s_op_pool_id(const struct cr_plan *plan, size_t i,
+                                const struct cr_apply_result *r)
+{
+    if (r != NULL && r->pool_id != NULL)
+        return r->pool_id;
+    const char *id = plan->pools[plan->ops[i].pool].pool_id;
+    return id != NULL ? id : CR_PLAN_ID_AFTER_CREATE;
+}
+
+/* One line per operation as it ends (stderr, so stdout stays the plan); starts under --debug. */
+static void s_progress(void *user, const struct cr_plan *plan, size_t i,
+                       const struct cr_apply_result *r)
+{
+    (void)user;
+    const struct cr_plan_op *op = &plan->ops[i];
+    const struct cr_plan_pool *pool = &plan->pools[op->pool];
+    const char *api = cr_cognito_op_name(cr_plan_op_api(op->kind));
+    switch (r->status) {
+    case CR_APPLY_NOT_ATTEMPTED:
+        cr_log_debug("[%zu/%zu] %s %s: starting", i + 1, plan->n_ops, api, pool->name);
+        break;
+    case CR_APPLY_DONE:
+        cr_log_info("[%zu/%zu] %s %s (%s): done%s", i + 1, plan->n_ops, api, pool->name,
+                    s_op_pool_id(plan, i, r),
+                    r->recovered ? " (found the pool after an ambiguous failure; no twin made)"
+                                 : "");
+        break;
+    case CR_APPLY_FAILED:
+    default:
+        cr_log_info("[%zu/%zu] %s %s (%s): FAILED: %s", i + 1, plan->n_ops, api, pool->name,
+                    s_op_pool_id(plan, i, r), r->error ? r->error : cr_error_name(r->code));
+        break;
+    }
+}
+
+/* After a failure: what succeeded, what failed, what was not attempted (stderr). */
+static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_report *rep)
+{
+    static const char *const titles[] = {"not attempted", "succeeded", "failed"};
+    static const enum cr_apply_status order[] = {CR_APPLY_DONE, CR_APPLY_FAILED,
+                                                 CR_APPLY_NOT_ATTEMPTED};
+    size_t counts[] = {rep->n_not_attempted, rep->n_done, rep->n_failed};
+    fprintf(stderr, "\napply stopped at the first failure:\n");
+    for (size_t k = 0; k < 3; k++) {
+        enum cr_apply_status st = order[k];
+        fprintf(stderr, "  %s (%zu):\n", titles[st], counts[st]);
+        for (size_t i = 0; i < rep->n_results && i < plan->n_ops; i++) {
+            const struct cr_apply_result *r = &rep->results[i];
+            if (r->status != st)
+                continue;
+            const struct cr_plan_pool *pool = &plan->pools[plan->ops[i].pool];
+            fprintf(stderr, "    %s %s (%s, %s)%s%s\n",
+                    cr_cognito_op_name(cr_plan_op_api(plan->ops[i].kind)), pool->name,
+                    pool->region, s_op_pool_id(plan, i, r), st == CR_APPLY_FAILED ? ": " : "",
+                    st == CR_APPLY_FAILED ? (r->error ? r->error : cr_error_name(r->code))
+                                          : "");
+        }
+    }
+    fprintf(stderr, "run apply again to converge: it re-reads the live state and makes only "
+                    "the calls still needed.\n");
+}
+
+static const char *s_status_name(enum cr_apply_status st)
+{
+    switch (st) {
+    case CR_APPLY_DONE:
+        return "done";
+    case CR_APPLY_FAILED:
+        return "failed";
+    case CR_APPLY_NOT_ATTEMPTED:
+    default:
+        return "not_attempted";
+    }
+}
+
+/* --output json: one document holding the plan and the outcome of every operation. */
+static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *rep,
+                        const char *status)
+{
+    int result = -1;
+    struct cr_buf plan_json;
+    cr_buf_init(&plan_json);
+    json_t *doc = NULL;
+    int rc = cr_render_json(&plan_json, &s->plan);
+    if (rc != 0) {
+        result = rc;
+        goto done;
+    }
+    json_error_t jerr;
+    json_t *plan = json_loadb(plan_json.ptr, plan_json.len, 0, &jerr);
+    json_t *ops = json_array();
+    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan",
+                    plan ? plan : json_null(), "apply", "status", status, "operations",
+                    ops ? ops : json_null(), "write_calls", (json_int_t)rep->write_calls);
+    for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops;
+         i++) {
+        const struct cr_apply_result *r = &rep->results[i];
+        const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i,
+                              "operation", cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)),
+                              "pool", pool->name, "region", pool->region, "pool_id",
+                              s_op_pool_id(&s->plan, i, r), "status", s_status_name(r->status));
+        if (o != NULL && r->error != NULL)
+            json_object_set_new(o, "error", json_string(r->error));
+        json_array_append_new(ops, o);
+    }
+    if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
+        cr_error_set("writing the apply report failed");
+        result = CR_EIO;
+        goto done;
+    }
+    fputc('\n', stdout);
+    result = 0;
+done:
+    json_decref(doc);
+    cr_buf_dispose(&plan_json);
+    return result;
+}
+
+static void s_print_summary(const struct cr_cli_session *s, const struct cr_apply_report *rep)
+{
+    const struct cr_plan *p = &s->plan;
+    if (s->opts->output == CR_CLI_OUTPUT_MARKDOWN) {
+        printf("\n### Apply complete\n\n%zu created, %zu updated, %zu deleted, %zu replaced: "
+               "%zu call%s made.\n",
+               p->n_create, p->n_update, p->n_delete, p->n_replace, rep->n_done,
+               rep->n_done == 1 ? "" : "s");
+        return;
+    }
+    printf("\nApply complete! %zu created, %zu updated, %zu deleted, %zu replaced "
+           "(%zu call%s).\n",
+           p->n_create, p->n_update, p->n_delete, p->n_replace, rep->n_done,
+           rep->n_done == 1 ? "" : "s");
+}
+
+/* Executes s->plan with every connected client and reports the outcome. */
+static int s_execute(struct cr_cli_session *s)
+{
+    int result = -1;
+    struct cr_apply_report rep = {0};
+    struct cr_apply_options ao = {.progress = s_progress};
+    cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
+    int rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
+    if (s->opts->output == CR_CLI_OUTPUT_JSON && s_print_json(s, &rep, rc == 0 ? "complete"
+                                                                               : "failed") != 0)
+        rc = rc != 0 ? rc : CR_EIO;
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        s_print_failure(&s->plan, &rep);
+        goto done;
+    }
+    if (s->opts->output != CR_CLI_OUTPUT_JSON)
+        s_print_summary(s, &rep);
+    result = CR_EXIT_OK;
+done:
+    cr_apply_report_dispose(&rep);
+    return result;
+}
+
+/* Asks on the terminal; true only for exactly "yes". */
+static bool s_confirm(void)
+{
+    char line[64];
+    fprintf(stderr, "\n%s.\n  Enter a value: ", s_prompt);
+    fflush(stderr);
+    if (fgets(line, sizeof(line), stdin) == NULL)
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    return strcmp(line, "yes") == 0;
+}
+
+static int s_render_plan(struct cr_cli_session *s)
+{
+    if (s->opts->output == CR_CLI_OUTPUT_JSON)
+        return 0; /* the plan is part of the final JSON document */
+    return cr_cli_session_render(s, stdout, false);
+}
+
+static int s_apply_manifests(const struct cr_cli_options *opts)
+{
+    int result = -1;
+    struct cr_cli_session s;
+    cr_cli_session_init(&s, opts);
+    int rc = cr_cli_session_plan(&s, opts->allow_replace);
+    if (rc == 0)
+        rc = s_render_plan(&s);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (cr_plan_is_empty(&s.plan)) {
+        if (opts->output == CR_CLI_OUTPUT_JSON) {
+            struct cr_apply_report empty = {0};
+            rc = s_print_json(&s, &empty, "complete");
+        }
+        result = rc == 0 ? CR_EXIT_OK : cr_cli_fail(rc);
+        goto done;
+    }
+    if (!opts->auto_approve && !s_confirm()) {
+        result = cr_cli_failf("apply cancelled: nothing was changed");
+        goto done;
+    }
+    result = s_execute(&s);
+done:
+    cr_cli_session_dispose(&s);
+    return result;
+}
+
+static int s_check_saved_plan_options(const struct cr_cli_options *opts, const struct cr_plan *p)
+{
+    if (opts->prune || opts->allow_replace) {
+        cr_error_set("apply %s: --prune and --allow-replace are decided when the plan is made "
+                     "(plan ... --out FILE); they cannot change a saved plan",
+                     opts->paths.items[0]);
+        return CR_EINVALID;
+    }
+    if (strcmp(opts->stack, p->stack ? p->stack : CR_CLI_DEFAULT_STACK) != 0 &&
+        strcmp(opts->stack, CR_CLI_DEFAULT_STACK) != 0) {
+        cr_error_set("apply %s: the plan is for stack '%s', not '%s'", opts->paths.items[0],
+                     p->stack ? p->stack : CR_CLI_DEFAULT_STACK, opts->stack);
+        return CR_EINVALID;
+    }
+    return 0;
+}
+
+static int s_apply_saved(const struct cr_cli_options *cli)
+{
+    int result = -1;
+    const char *path = cli->paths.items[0];
+    struct cr_plan loaded;
+    struct cr_plan_wants wants = {0};
+    struct cr_cli_options opts = *cli; /* shallow: the stack comes from the plan */
+    struct cr_cli_session s;
+    cr_plan_init(&loaded);
+    cr_cli_session_init(&s, &opts);
+    int rc = cr_plan_load(&loaded, path);
+    if (rc == 0)
+        rc = s_check_saved_plan_options(cli, &loaded);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    opts.stack = loaded.stack ? loaded.stack : CR_CLI_DEFAULT_STACK;
+    s.plan = loaded; /* now owned by the session */
+    cr_plan_init(&loaded);
+    cr_log_info("verifying that the live state still matches %s...", path);
+    rc = cr_cli_session_connect(&s, &s.plan.regions);
+    if (rc == 0)
+        rc = cr_plan_wants_from_plan(&wants, &s.plan);
+    if (rc == 0)
+        rc = cr_cli_session_read(&s, wants.items, wants.len, true);
+    if (rc == 0)
+        rc = cr_plan_verify(&s.plan, &s.live);
+    if (rc == 0)
+        rc = s_render_plan(&s);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (cr_plan_is_empty(&s.plan)) {
+        cr_log_info("the saved plan makes no call: nothing to do");
+        result = CR_EXIT_OK;
+        goto done;
+    }
+    result = s_execute(&s);
+done:
+    cr_plan_wants_dispose(&wants);
+    cr_cli_session_dispose(&s);
+    cr_plan_dispose(&loaded);
+    return result;
+}
+
+int cr_cmd_apply(int argc, char **argv)
+{
+    int result = CR_EXIT_ERROR;
+    struct cr_cli_options opts;
+    cr_cli_options_init(&opts, CR_CLI_APPLY);
+    int rc = cr_cli_options_parse(&opts, argc, argv);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.help) {
+        cr_cli_options_usage(stdout, CR_CLI_APPLY, s_synopsis, s_description);
+        result = CR_EXIT_OK;
+        goto done;
+    }
+    cr_log_set_debug(opts.debug);
+    if (s_is_saved_plan(&opts)) {
+        result = s_apply_saved(&opts);
+        goto done;
+    }
+    /* Refuse before any API call: without a terminal nobody can answer the prompt. */
+    if (!opts.auto_approve && isatty(STDIN_FILENO) != 1) {
+        result = cr_cli_failf("apply needs confirmation but stdin is not a terminal; review the "
+                              "plan and pass --auto-approve, or apply a saved plan (plan --out "
+                              "FILE, then apply FILE)");
+        goto done;
+    }
+    result = s_apply_manifests(&opts);
+done:
+    cr_cli_options_dispose(&opts);
+    return result;
+}

@@ -1,0 +1,123 @@
+/*
+ * export: YAML manifests for pools that already exist, so a team can adopt them. Reads only;
+ * the YAML goes to stdout (or --out FILE), progress to stderr.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cognito-reconcile/session.h"
+#include "reconcile/export.h"
+#include "util/log.h"
+
+static const char s_synopsis[] = "[options] [--all | --id POOL_ID... | --stack NAME]";
+static const char s_description[] =
+    "Writes manifests (one YAML document per pool) for existing pools of the region: every\n"
+    "pool with --all, the given ids with --id, otherwise the pools owned by --stack.\n"
+    "Planning the exported manifests against the same live state shows no changes.";
+
+static int s_write_output(const struct cr_cli_options *opts, const struct cr_buf *yaml)
+{
+    FILE *fp = stdout;
+    if (opts->out_file != NULL) {
+        fp = fopen(opts->out_file, "w");
+        if (fp == NULL) {
+            cr_error_set("%s: cannot open for writing", opts->out_file);
+            return CR_EIO;
+        }
+    }
+    bool ok = yaml->len == 0 || fwrite(yaml->ptr, 1, yaml->len, fp) == yaml->len;
+    ok = (fp == stdout ? fflush(fp) : fclose(fp)) == 0 && ok;
+    if (!ok) {
+        cr_error_set("%s: write failed", opts->out_file ? opts->out_file : "stdout");
+        return CR_EIO;
+    }
+    return 0;
+}
+
+static int s_run(const struct cr_cli_options *opts)
+{
+    int result = -1;
+    struct cr_cli_session s;
+    struct cr_strlist regions = {0};
+    struct cr_buf yaml;
+    cr_buf_init(&yaml);
+    cr_cli_session_init(&s, opts);
+    struct cr_export_options eo = {
+        .stack = opts->stack,
+        .all = opts->all,
+        .ids = (const char *const *)opts->ids.items,
+        .n_ids = opts->ids.len,
+        .by_stack = !opts->all && opts->ids.len == 0,
+    };
+    int rc = cr_cli_session_resolve_region(&s);
+    if (rc == 0 && (cr_buf_cstr(&s.default_region) == NULL || s.default_region.len == 0)) {
+        cr_error_set("export: no region (%s)", cr_buf_cstr(&s.region_error)
+                                                    ? cr_buf_cstr(&s.region_error)
+                                                    : "give --region");
+        rc = CR_EINVALID;
+    }
+    if (rc == 0 && cr_strlist_push(&regions, cr_buf_cstr(&s.default_region)) != 0) {
+        cr_error_set("out of memory");
+        rc = CR_ENOMEM;
+    }
+    if (rc == 0)
+        rc = cr_cli_session_connect(&s, &regions);
+    if (rc == 0) {
+        cr_log_info("reading pools in %s (%s)...", regions.items[0],
+                    opts->all ? "all" : opts->ids.len ? "by id" : "owned by the stack");
+        rc = cr_export_read(&s.live, s.clients[0], &eo);
+    }
+    if (rc == 0)
+        rc = cr_export_write(&yaml, &s.live, &eo);
+    if (rc == 0)
+        rc = s_write_output(opts, &yaml);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    size_t n = 0;
+    for (const char *p = yaml.ptr; p != NULL && (p = strstr(p, "\nkind: IdentityPool")) != NULL;
+         p++)
+        n++;
+    if (yaml.len >= 18 && strncmp(yaml.ptr, "kind: IdentityPool", 18) == 0)
+        n++;
+    cr_log_info("exported %zu pool%s", n, n == 1 ? "" : "s");
+    result = CR_EXIT_OK;
+done:
+    cr_buf_dispose(&yaml);
+    cr_strlist_dispose(&regions);
+    cr_cli_session_dispose(&s);
+    return result;
+}
+
+int cr_cmd_export(int argc, char **argv)
+{
+    int result = CR_EXIT_ERROR;
+    struct cr_cli_options opts;
+    cr_cli_options_init(&opts, CR_CLI_EXPORT);
+    int rc = cr_cli_options_parse(&opts, argc, argv);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.help) {
+        cr_cli_options_usage(stdout, CR_CLI_EXPORT, s_synopsis, s_description);
+        result = CR_EXIT_OK;
+        goto done;
+    }
+    if (opts.paths.len > 0) {
+        result = cr_cli_failf("export takes no PATH (got '%s'); it writes manifests to stdout "
+                              "or --out FILE",
+                              opts.paths.items[0]);
+        goto done;
+    }
+    if (opts.all && opts.ids.len > 0) {
+        result = cr_cli_failf("export: --all and --id exclude each other");
+        goto done;
+    }
+    cr_log_set_debug(opts.debug);
+    result = s_run(&opts);
+done:
+    cr_cli_options_dispose(&opts);
+    return result;
+}

@@ -1,0 +1,61 @@
+/*
+ * plan: what apply would do. Exit 0 (or 2 with --detailed-exitcode when there are changes),
+ * 1 on any error; invalid manifests stop before any API call.
+ */
+#include <stdio.h>
+
+#include "cmd/cognito-reconcile/session.h"
+#include "util/log.h"
+
+static const char s_synopsis[] = "[options] PATH...";
+static const char s_description[] =
+    "Reads the manifests (files or folders) and the live state of the pools they manage, and\n"
+    "shows the API calls apply would make. With --out FILE the plan is saved for\n"
+    "`cognito-reconcile apply FILE`, which refuses it if the live state changes meanwhile.";
+
+static int s_run(const struct cr_cli_options *opts)
+{
+    int result = -1;
+    struct cr_cli_session s;
+    cr_cli_session_init(&s, opts);
+    int rc = cr_cli_session_plan(&s, opts->allow_replace);
+    if (rc == 0)
+        rc = cr_cli_session_render(&s, stdout, false);
+    if (rc == 0 && opts->out_file != NULL) {
+        rc = cr_plan_save(&s.plan, opts->out_file);
+        if (rc == 0)
+            cr_log_info("saved the plan to %s; apply it with: cognito-reconcile apply %s",
+                        opts->out_file, opts->out_file);
+    }
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    result = opts->detailed_exitcode && !cr_plan_is_empty(&s.plan) ? CR_EXIT_CHANGES
+                                                                   : CR_EXIT_OK;
+done:
+    cr_cli_session_dispose(&s);
+    return result;
+}
+
+int cr_cmd_plan(int argc, char **argv)
+{
+    int result = CR_EXIT_ERROR;
+    struct cr_cli_options opts;
+    cr_cli_options_init(&opts, CR_CLI_PLAN);
+    int rc = cr_cli_options_parse(&opts, argc, argv);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.help) {
+        cr_cli_options_usage(stdout, CR_CLI_PLAN, s_synopsis, s_description);
+        result = CR_EXIT_OK;
+        goto done;
+    }
+    cr_log_set_debug(opts.debug);
+    result = s_run(&opts);
+done:
+    cr_cli_options_dispose(&opts);
+    return result;
+}

@@ -1,0 +1,318 @@
+/*
+ * The read side shared by plan, apply and drift: manifests -> desired -> clients -> live ->
+ * plan -> rendering. Validation happens before any client exists, so invalid manifests never
+ * cause an API call (not even a read).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws/config.h"
+#include "cmd/cognito-reconcile/session.h"
+#include "reconcile/render.h"
+#include "schema/manifest.h"
+#include "util/log.h"
+#include "util/strutil.h"
+
+void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *opts)
+{
+    memset(s, 0, sizeof(*s));
+    s->opts = opts;
+    cr_buf_init(&s->default_region);
+    cr_buf_init(&s->region_error);
+    cr_live_state_init(&s->live);
+    cr_plan_init(&s->plan);
+    s->started_ms = cr_now_ms();
+}
+
+void cr_cli_session_dispose(struct cr_cli_session *s)
+{
+    cr_plan_dispose(&s->plan);
+    cr_live_state_dispose(&s->live);
+    for (size_t i = 0; i < s->n_clients; i++)
+        cr_aws_client_free(s->clients[i]);
+    free(s->clients);
+    s->clients = NULL;
+    s->n_clients = 0;
+    cr_strlist_dispose(&s->regions);
+    cr_desired_set_dispose(&s->desired);
+    cr_manifest_set_free(s->manifests);
+    s->manifests = NULL;
+    cr_buf_dispose(&s->default_region);
+    cr_buf_dispose(&s->region_error);
+}
+
+void cr_cli_aws_options(struct cr_aws_options *out, const struct cr_cli_options *opts,
+                        const char *region)
+{
+    memset(out, 0, sizeof(*out));
+    out->region = region;
+    out->profile = opts->profile;
+    out->endpoint_url = opts->endpoint_url;
+    out->parallelism = opts->parallelism;
+    out->debug = opts->debug;
+}
+
+int cr_cli_session_resolve_region(struct cr_cli_session *s)
+{
+    int result = -1;
+    struct cr_aws_config cfg;
+    cr_aws_config_init(&cfg);
+    cr_buf_clear(&s->default_region);
+    int rc = cr_aws_config_load(&cfg, NULL, s->opts->profile);
+    if (rc != 0) {
+        result = rc;
+        goto done;
+    }
+    rc = cr_aws_config_region(&s->default_region, &cfg, NULL, s->opts->region);
+    if (rc != 0 && s->opts->region != NULL) {
+        result = rc; /* --region itself is malformed */
+        goto done;
+    }
+    if (rc != 0) {
+        /* Only an error for a pool that needs the default region (or for export). */
+        cr_buf_clear(&s->default_region);
+        cr_buf_clear(&s->region_error);
+        cr_buf_puts(&s->region_error, cr_error_last());
+        cr_error_clear();
+    }
+    result = 0;
+done:
+    cr_aws_config_dispose(&cfg);
+    return result;
+}
+
+static int s_print_diagnostics(const struct cr_manifest_set *set)
+{
+    int result = -1;
+    struct cr_buf line;
+    cr_buf_init(&line);
+    for (size_t i = 0; i < set->n_diagnostics; i++) {
+        cr_buf_clear(&line);
+        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0 || cr_buf_oom(&line)) {
+            cr_error_set("out of memory formatting diagnostics");
+            result = CR_ENOMEM;
+            goto done;
+        }
+        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
+    }
+    if (set->truncated)
+        fprintf(stderr, "(more problems not shown)\n");
+    cr_error_set("%zu problem%s in %zu file%s; nothing was read from or sent to AWS",
+                 set->n_diagnostics, set->n_diagnostics == 1 ? "" : "s",
+                 cr_manifest_set_files_with_errors(set),
+                 cr_manifest_set_files_with_errors(set) == 1 ? "" : "s");
+    result = CR_EINVALID;
+done:
+    cr_buf_dispose(&line);
+    return result;
+}
+
+/* Gives every desired pool its region: metadata.region, else the default region. */
+static int s_resolve_pool_regions(struct cr_cli_session *s)
+{
+    const char *fallback = cr_buf_cstr(&s->default_region);
+    for (size_t i = 0; i < s->desired.len; i++) {
+        struct cr_desired_pool *p = &s->desired.pools[i];
+        if (p->region == NULL) {
+            if (fallback == NULL || fallback[0] == '\0') {
+                cr_error_set("%s: pool '%s' has no metadata.region and there is no default "
+                             "region (%s)",
+                             p->source ? p->source : "(manifest)", p->name,
+                             cr_buf_cstr(&s->region_error) ? cr_buf_cstr(&s->region_error)
+                                                           : "give --region");
+                return CR_EINVALID;
+            }
+            p->region = strdup(fallback);
+            if (p->region == NULL) {
+                cr_error_set("out of memory");
+                return CR_ENOMEM;
+            }
+        }
+        if (!cr_strlist_contains(&s->regions, p->region) &&
+            cr_strlist_push(&s->regions, p->region) != 0) {
+            cr_error_set("out of memory");
+            return CR_ENOMEM;
+        }
+    }
+    cr_strlist_sort(&s->regions);
+    return 0;
+}
+
+int cr_cli_session_load(struct cr_cli_session *s)
+{
+    struct cr_cli_options o = *s->opts; /* shallow: only the default region differs */
+    const char *region = cr_buf_cstr(&s->default_region);
+    o.region = region != NULL && region[0] != '\0' ? region : NULL;
+    unsigned reserved =
+        o.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
+    int rc = cr_cmd_load_manifests(&s->manifests, &o, reserved);
+    if (rc == CR_EINVALID && s->manifests != NULL && s->manifests->n_diagnostics > 0)
+        return s_print_diagnostics(s->manifests);
+    if (rc != 0)
+        return rc;
+    rc = cr_desired_from_manifest(&s->desired, s->manifests);
+    if (rc != 0)
+        return rc;
+    return s_resolve_pool_regions(s);
+}
+
+struct cr_aws_client *cr_cli_session_client(const struct cr_cli_session *s, const char *region)
+{
+    for (size_t i = 0; i < s->n_clients; i++)
+        if (strcmp(cr_aws_client_region(s->clients[i]), region) == 0)
+            return s->clients[i];
+    return NULL;
+}
+
+int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *regions)
+{
+    struct cr_aws_client **clients = calloc(regions->len ? regions->len : 1, sizeof(*clients));
+    if (clients == NULL) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    s->clients = clients;
+    for (size_t i = 0; i < regions->len; i++) {
+        struct cr_aws_options aws;
+        cr_cli_aws_options(&aws, s->opts, regions->items[i]);
+        int rc = cr_aws_client_new(&s->clients[i], &aws);
+        if (rc != 0)
+            return rc;
+        s->n_clients = i + 1;
+    }
+    return 0;
+}
+
+/* "ListIdentityPools 2, DescribeIdentityPool 40" for the calls a client made so far. */
+static void s_call_counts(struct cr_buf *out, unsigned long *total,
+                          const struct cr_aws_client *client)
+{
+    *total = 0;
+    for (int op = 0; op < CR_OP_COUNT; op++) {
+        unsigned long n = cr_aws_client_request_count(client, (enum cr_cognito_op)op);
+        if (n == 0)
+            continue;
+        cr_buf_printf(out, "%s%s %lu", *total ? ", " : "", cr_cognito_op_name(op), n);
+        *total += n;
+    }
+}
+
+static size_t s_pools_in(const struct cr_live_state *live, const char *region)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < live->len; i++)
+        if (live->pools[i]->region != NULL && strcmp(live->pools[i]->region, region) == 0)
+            n++;
+    return n;
+}
+
+int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
+                        bool discover)
+{
+    struct cr_live_read_options ro = {.stack = s->opts->stack, .discover = discover};
+    for (size_t i = 0; i < s->n_clients; i++) {
+        struct cr_aws_client *client = s->clients[i];
+        const char *region = cr_aws_client_region(client);
+        uint64_t t0 = cr_now_ms();
+        cr_log_info("reading live state in %s (%s)...", region, cr_aws_client_endpoint(client));
+        int rc = cr_live_read(&s->live, client, wants, n, &ro);
+        if (rc != 0)
+            return rc;
+        struct cr_buf counts;
+        unsigned long total = 0;
+        cr_buf_init(&counts);
+        s_call_counts(&counts, &total, client);
+        cr_log_info("read %zu pool%s in %s: %lu API call%s (%s) in %.2f s",
+                    s_pools_in(&s->live, region), s_pools_in(&s->live, region) == 1 ? "" : "s",
+                    region, total, total == 1 ? "" : "s",
+                    cr_buf_cstr(&counts) ? cr_buf_cstr(&counts) : "none",
+                    (double)(cr_now_ms() - t0) / 1000.0);
+        cr_buf_dispose(&counts);
+    }
+    return 0;
+}
+
+/* The regions to read: those of the manifests, and with --prune the default region too (an
+ * empty manifest folder with --prune still prunes the stack there). */
+static int s_plan_regions(struct cr_cli_session *s)
+{
+    const char *fallback = cr_buf_cstr(&s->default_region);
+    if (!s->opts->prune || fallback == NULL || fallback[0] == '\0' ||
+        cr_strlist_contains(&s->regions, fallback))
+        return 0;
+    if (cr_strlist_push(&s->regions, fallback) != 0) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    cr_strlist_sort(&s->regions);
+    return 0;
+}
+
+int cr_cli_session_plan(struct cr_cli_session *s, bool allow_replace)
+{
+    int result = -1;
+    struct cr_plan_wants wants = {0};
+    int rc = cr_cli_session_resolve_region(s);
+    if (rc == 0)
+        rc = cr_cli_session_load(s);
+    if (rc == 0)
+        rc = s_plan_regions(s);
+    if (rc == 0)
+        rc = cr_cli_session_connect(s, &s->regions);
+    if (rc == 0)
+        rc = cr_plan_wants_from_desired(&wants, s->desired.pools, s->desired.len);
+    if (rc == 0)
+        rc = cr_cli_session_read(s, wants.items, wants.len, s->opts->prune);
+    if (rc != 0) {
+        result = rc;
+        goto done;
+    }
+    const char *fallback = cr_buf_cstr(&s->default_region);
+    struct cr_plan_options po = {
+        .stack = s->opts->stack,
+        .region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
+        .revision = NULL,
+        .prune = s->opts->prune,
+        .allow_replace = allow_replace,
+    };
+    result = cr_plan_build(&s->plan, s->desired.pools, s->desired.len, &s->live, &po);
+done:
+    cr_plan_wants_dispose(&wants);
+    return result;
+}
+
+int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift)
+{
+    int result = -1;
+    struct cr_buf out;
+    cr_buf_init(&out);
+    struct cr_render_options ro = {.color = cr_cli_use_color(s->opts, fp), .drift = drift};
+    int rc;
+    switch (s->opts->output) {
+    case CR_CLI_OUTPUT_JSON:
+        rc = cr_render_json(&out, &s->plan);
+        break;
+    case CR_CLI_OUTPUT_MARKDOWN:
+        ro.color = false;
+        rc = cr_render_markdown(&out, &s->plan, &ro);
+        break;
+    case CR_CLI_OUTPUT_TEXT:
+    default:
+        rc = cr_render_text(&out, &s->plan, &ro);
+        break;
+    }
+    if (rc != 0) {
+        result = rc;
+        goto done;
+    }
+    if (out.len > 0 && fwrite(out.ptr, 1, out.len, fp) != out.len) {
+        cr_error_set("writing the plan to stdout failed");
+        result = CR_EIO;
+        goto done;
+    }
+    fflush(fp);
+    result = 0;
+done:
+    cr_buf_dispose(&out);
+    return result;
+}

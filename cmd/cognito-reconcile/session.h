@@ -1,0 +1,88 @@
+#ifndef CR_CMD_SESSION_H
+#define CR_CMD_SESSION_H
+/*
+ * The pipeline plan, apply and drift share: manifests -> desired state -> one client per
+ * region -> live state -> plan -> rendering. Each stage is a function so a command runs the
+ * stages it needs, in order, and stops at the first failure (which cr_cli_fail reports).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "aws/client.h"
+#include "cmd/cognito-reconcile/cmd.h"
+#include "reconcile/desired.h"
+#include "reconcile/live.h"
+#include "reconcile/plan.h"
+#include "util/buf.h"
+
+struct cr_manifest_set;
+
+/** One run's state. Initialise with cr_cli_session_init, free with cr_cli_session_dispose. */
+struct cr_cli_session {
+    const struct cr_cli_options *opts; /* borrowed */
+    struct cr_buf default_region;      /* resolved from --region / AWS config; "" if none */
+    struct cr_buf region_error;        /* why there is no default region */
+    struct cr_manifest_set *manifests;
+    struct cr_desired_set desired;
+    struct cr_strlist regions; /* regions to read, sorted */
+    struct cr_aws_client **clients;
+    size_t n_clients;
+    struct cr_live_state live;
+    struct cr_plan plan;
+    uint64_t started_ms;
+};
+
+/** Initialises s for opts (borrowed; must outlive s). No allocation. */
+void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *opts);
+/** Frees everything s holds. */
+void cr_cli_session_dispose(struct cr_cli_session *s);
+
+/**
+ * Resolves the default region without any network call (--region > AWS_REGION >
+ * AWS_DEFAULT_REGION > the profile's region). Not finding one is not an error here: it is
+ * one only for a pool that needs it (cr_cli_session_load) or for export.
+ * Returns 0, or CR_EINVALID for a malformed AWS config file.
+ */
+int cr_cli_session_resolve_region(struct cr_cli_session *s) CR_WARN_UNUSED;
+
+/**
+ * Loads and validates the manifests of opts->paths, prints every diagnostic to stderr
+ * ("file:line:column: message") and converts them into the desired state, each pool's region
+ * resolved. Makes no network call. Returns 0, CR_EINVALID (diagnostics printed; the last
+ * error summarises them), or another code with the last error set.
+ */
+int cr_cli_session_load(struct cr_cli_session *s) CR_WARN_UNUSED;
+
+/** Creates one client per region of `regions` (sorted, unique). Returns 0 or the failing
+ * client's code (credentials, bad endpoint). */
+int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *regions) CR_WARN_UNUSED;
+
+/** The client for region, or NULL. Borrowed. */
+struct cr_aws_client *cr_cli_session_client(const struct cr_cli_session *s, const char *region);
+
+/**
+ * Reads the live state of every connected region for the given wants (discover: list and
+ * describe every pool, for --prune and saved plans). Prints progress and the number of API
+ * calls per operation to stderr. Returns 0 or the first failing call's code.
+ */
+int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
+                        bool discover) CR_WARN_UNUSED;
+
+/**
+ * The whole read side for manifests: load, connect to every region the manifests (and, with
+ * --prune, the default region) use, read the live state, build the plan into s->plan.
+ * allow_replace overrides opts->allow_replace (drift always shows replacements).
+ */
+int cr_cli_session_plan(struct cr_cli_session *s, bool allow_replace) CR_WARN_UNUSED;
+
+/**
+ * Renders s->plan in opts->output to fp (colour decided by cr_cli_use_color for text).
+ * drift switches the wording. Returns 0 or CR_ENOMEM / CR_EIO.
+ */
+int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift) CR_WARN_UNUSED;
+
+/** The aws client options for region from the command line. */
+void cr_cli_aws_options(struct cr_aws_options *out, const struct cr_cli_options *opts,
+                        const char *region);
+
+#endif

@@ -1,0 +1,186 @@
+# Shared by the CLI / end-to-end shell tests (tests/integration/test_cli*.sh, test_e2e*.sh).
+# Source it; it starts nothing by itself. Every test:
+#   . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+#   cli_setup                 # temp dir, fake credentials, an emulator on a free port
+#   run_cr 2 plan "$M" --detailed-exitcode      # expected exit status, then the arguments
+#   mark=$(log_mark); ...; writes_since "$mark"  # the emulator's request log
+# Nothing here talks to real AWS: every command gets --endpoint-url, and the AWS CLI too.
+
+set -euo pipefail
+
+: "${CR_SOURCE_DIR:?run under ctest (CR_SOURCE_DIR unset)}"
+: "${CR_BIN_DIR:?run under ctest (CR_BIN_DIR unset)}"
+. "$CR_SOURCE_DIR/tests/support/emulator.sh"
+
+CR="$CR_BIN_DIR/cognito-reconcile"
+AWS_CLI=${AWS_CLI:-/usr/bin/aws}
+# The system interpreter starts in a tenth of the time of a pyenv shim; tests call it often.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+T=""
+STEP=""
+TEST_KEY=AKIDCLITEST000000001
+TEST_SECRET=cli/test/secret/Key/0123456789abcdefghijk
+WRITE_OPS="CreateIdentityPool UpdateIdentityPool DeleteIdentityPool SetIdentityPoolRoles SetPrincipalTagAttributeMap TagResource UntagResource"
+
+fail() {
+    printf 'FAIL%s: %s\n' "${STEP:+ [$STEP]}" "$*" >&2
+    if [ -n "$T" ] && [ -f "$T/out" ]; then
+        printf -- '--- last stdout ---\n' >&2; head -c 6000 "$T/out" >&2 || true
+        printf -- '--- last stderr ---\n' >&2; head -c 6000 "$T/err" >&2 || true
+    fi
+    exit 1
+}
+
+CLI_T0=$(date +%s%N)
+step() {
+    STEP="$*"
+    printf '== [%5.1f s] %s\n' "$(( ($(date +%s%N) - CLI_T0) / 1000000 ))e-3" "$*"
+}
+
+cli_cleanup() {
+    emu_stop || true
+    [ -n "$T" ] && rm -rf "$T"
+    return 0
+}
+
+# cli_setup [--sigv4] [emulator args...]: temp dir, fake credentials (env, and empty AWS
+# config files so the developer's ~/.aws is never read), an emulator. With --sigv4 the
+# emulator verifies every signature against the test keys (then only signed clients, our tool
+# and the AWS CLI, can call it; the unsigned inspection helpers below need it off).
+cli_setup() {
+    local sigv4=0
+    if [ "${1:-}" = --sigv4 ]; then
+        sigv4=1
+        shift
+    fi
+    [ -x "$CR" ] || fail "$CR not built"
+    T=$(mktemp -d "${TMPDIR:-/tmp}/cr-cli-test.XXXXXX")
+    trap cli_cleanup EXIT
+    unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_ROLE_ARN \
+        AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_COGNITO_IDENTITY \
+        AWS_ENDPOINT_URL_STS AWS_DEFAULT_REGION
+    export AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET AWS_REGION=us-east-1
+    : >"$T/aws-config"
+    : >"$T/aws-credentials"
+    export AWS_CONFIG_FILE="$T/aws-config" AWS_SHARED_CREDENTIALS_FILE="$T/aws-credentials"
+    export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true NO_COLOR=1
+    printf '%s %s 123456789012\n' "$TEST_KEY" "$TEST_SECRET" >"$T/emu-credentials"
+    if [ $sigv4 -eq 1 ]; then
+        set -- --credentials "$T/emu-credentials" "$@"
+    fi
+    emu_start "$@" || fail "the emulator did not start"
+    mkdir -p "$T/m"
+}
+
+# run_cr STATUS ARGS...: runs cognito-reconcile (with --endpoint-url for every verb but
+# validate), stdout in $T/out, stderr in $T/err; fails the test on another exit status.
+run_cr() {
+    local want=$1 rc=0
+    shift
+    local extra=()
+    case "${1:-}" in
+        plan | apply | drift | export) extra=(--endpoint-url "$EMU_URL") ;;
+    esac
+    "$CR" "$1" "${extra[@]}" "${@:2}" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+    [ "$rc" -eq "$want" ] || fail "'cognito-reconcile $*' exited $rc, expected $want"
+}
+
+# Like run_cr without --endpoint-url (tests of option handling).
+run_cr_raw() {
+    local want=$1 rc=0
+    shift
+    "$CR" "$@" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+    [ "$rc" -eq "$want" ] || fail "'cognito-reconcile $*' exited $rc, expected $want"
+}
+
+# expect_in FILE TEXT: FILE ($T/out or $T/err) contains TEXT (fixed string).
+expect_in() {
+    grep -qF -- "$2" "$1" || fail "expected '$2' in $(basename "$1")"
+}
+expect_not_in() {
+    if grep -qF -- "$2" "$1"; then fail "did not expect '$2' in $(basename "$1")"; fi
+}
+
+# The AWS CLI against the emulator (signed with the test keys).
+aws_cli() {
+    "$AWS_CLI" --endpoint-url "$EMU_URL" --region us-east-1 --output json "$@"
+}
+
+# log_mark: the current last sequence number of the emulator's request log.
+log_mark() {
+    emu_requests | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])'
+}
+
+# ops_since MARK [all|writes]: "Operation" per line, in log order, since MARK.
+ops_since() {
+    emu_requests "$1" | "$PY" -c '
+import json, sys
+writes = set(sys.argv[2].split())
+for e in json.load(sys.stdin)["requests"]:
+    if sys.argv[1] == "all" or e["operation"] in writes:
+        print(e["operation"])' "${2:-writes}" "$WRITE_OPS"
+}
+
+# writes_since MARK: number of write calls since MARK.
+writes_since() {
+    ops_since "$1" writes | wc -l | tr -d ' '
+}
+
+# expect_writes MARK "Op Op ..." : the write calls since MARK are exactly these (as a multiset,
+# order-insensitive; "" for none).
+expect_writes() {
+    local got want
+    got=$(ops_since "$1" writes | sort | tr '\n' ' ' | sed 's/ $//')
+    want=$(printf '%s\n' $2 | sed '/^$/d' | sort | tr '\n' ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || fail "write calls since $1: got [$got], expected [$want]"
+}
+
+# plan_ops FILE: the API operations of a saved or JSON-rendered plan, one per line.
+plan_ops() {
+    "$PY" -c '
+import json, sys
+for op in json.load(open(sys.argv[1]))["operations"]:
+    print(op["operation"])' "$1"
+}
+
+# The pool ids of the emulator whose cognito-reconcile:name tag is NAME (and optional stack).
+pool_id_of() {
+    local name=$1 stack=${2:-default}
+    emu_call ListIdentityPools '{"MaxResults":60}' >"$T/list.json" 2>/dev/null || true
+    "$PY" - "$EMU_URL" "$name" "$stack" "$T/list.json" <<'EOF'
+import json, sys, urllib.request
+url, name, stack, path = sys.argv[1:5]
+pools = json.load(open(path)).get("IdentityPools", [])
+for p in pools:
+    req = urllib.request.Request(url + "/", data=json.dumps({"IdentityPoolId": p["IdentityPoolId"]}).encode(),
+        headers={"Content-Type": "application/x-amz-json-1.1",
+                 "X-Amz-Target": "AWSCognitoIdentityService.DescribeIdentityPool"})
+    try:
+        d = json.load(urllib.request.urlopen(req, timeout=10))
+    except Exception:
+        continue
+    tags = d.get("IdentityPoolTags", {})
+    if tags.get("cognito-reconcile:name") == name and tags.get("cognito-reconcile:stack") == stack:
+        print(p["IdentityPoolId"])
+EOF
+}
+
+# emu_json OP BODY FILE: one unsigned call (emulator without --sigv4), the response in FILE.
+emu_json() {
+    emu_call "$1" "$2" >"$3" || fail "$1 $2 failed: $(cat "$3")"
+}
+
+# describe ID FILE: DescribeIdentityPool of ID into FILE (unsigned).
+describe() {
+    emu_json DescribeIdentityPool "{\"IdentityPoolId\":\"$1\"}" "$2"
+}
+
+# json_get FILE PYEXPR: evaluates PYEXPR with `d` bound to the JSON in FILE; prints the result.
+json_get() {
+    "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(json.dumps(v, sort_keys=True) if not isinstance(v, str) else v)' "$1" "$2"
+}

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The command line itself: options, help, exit codes, output formats, the confirmation rules
+# of apply, --debug redaction. Uses the emulator only to prove that refusals make no call.
+. "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+cli_setup --sigv4
+
+cat >"$T/m/app.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: app
+spec:
+  identityPoolName: App
+  allowUnauthenticatedIdentities: false
+  tags: {team: web}
+EOF
+
+step "top-level usage, version, unknown command"
+run_cr_raw 0 --help
+expect_in "$T/out" "plan"
+expect_in "$T/out" "export"
+run_cr_raw 0 --version
+expect_in "$T/out" "cognito-reconcile"
+run_cr_raw 1
+run_cr_raw 1 plna
+expect_in "$T/err" "unknown command 'plna'"
+
+step "every verb has --help (exit 0) listing its options"
+for verb in plan apply drift export; do
+    run_cr_raw 0 "$verb" --help
+    expect_in "$T/out" "usage: cognito-reconcile $verb"
+    expect_in "$T/out" "--endpoint-url"
+done
+run_cr_raw 0 apply --help
+expect_in "$T/out" "--auto-approve"
+run_cr_raw 0 plan --help
+expect_in "$T/out" "--detailed-exitcode"
+
+step "unknown options: clear error, suggestion, exit 1, no API call"
+mark=$(log_mark)
+run_cr 1 plan "$T/m" --regoin us-east-1
+expect_in "$T/err" "unknown option '--regoin'"
+expect_in "$T/err" "did you mean '--region'"
+run_cr 1 plan "$T/m" --frobnicate
+expect_in "$T/err" "unknown option '--frobnicate'"
+run_cr 1 plan "$T/m" --auto-approve
+expect_in "$T/err" "does not apply to plan"
+run_cr 1 drift "$T/m" --detailed-exitcode
+expect_in "$T/err" "does not apply to drift"
+run_cr 1 plan "$T/m" --output yaml
+expect_in "$T/err" "unknown format 'yaml'"
+run_cr 1 plan "$T/m" --output
+run_cr 1 plan "$T/m" --parallelism 0
+expect_in "$T/err" "--parallelism"
+run_cr 1 plan "$T/m" --parallelism 9x
+run_cr 1 plan "$T/m" --prune=yes
+expect_in "$T/err" "takes no value"
+run_cr 1 export "$T/m"
+expect_in "$T/err" "export takes no PATH"
+run_cr 1 export --all --id us-east-1:00000000-0000-0000-0000-000000000000
+run_cr 1 plan "$T/does-not-exist"
+expect_in "$T/err" "does-not-exist"
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "option errors caused API calls"
+
+step "--opt=value and --opt value are the same; -- ends options"
+run_cr 2 plan --detailed-exitcode --output=json --parallelism=4 -- "$T/m"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1", d' \
+    "$T/out" || fail "plan --output json has no format_version"
+
+step "apply without a terminal and without --auto-approve refuses before any call"
+mark=$(log_mark)
+run_cr 1 apply "$T/m"
+expect_in "$T/err" "--auto-approve"
+expect_in "$T/err" "not a terminal"
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "the refused apply made API calls"
+
+if command -v script >/dev/null 2>&1; then
+    step "apply on a terminal asks, and anything but 'yes' cancels with no write"
+    mark=$(log_mark)
+    rc=0
+    printf 'no\n' | script -qec "'$CR' apply '$T/m' --endpoint-url '$EMU_URL'" /dev/null \
+        >"$T/tty.out" 2>&1 || rc=$?
+    grep -qF "Only 'yes' will be accepted" "$T/tty.out" || fail "no prompt on a terminal: $(cat "$T/tty.out")"
+    grep -qF "apply cancelled" "$T/tty.out" || fail "'no' did not cancel: $(cat "$T/tty.out")"
+    [ "$rc" -eq 1 ] || fail "cancelled apply exited $rc"
+    expect_writes "$mark" ""
+    printf 'yes\n' | script -qec "'$CR' apply '$T/m' --endpoint-url '$EMU_URL' --no-color" \
+        /dev/null >"$T/tty.out" 2>&1 || fail "'yes' apply failed: $(cat "$T/tty.out")"
+    expect_writes "$mark" "CreateIdentityPool"
+    run_cr 0 plan "$T/m" --detailed-exitcode
+fi
+
+step "output formats: text (no colour off a terminal), json, markdown"
+cat >"$T/m/app.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: app
+spec:
+  identityPoolName: App Renamed
+  allowUnauthenticatedIdentities: false
+  tags: {team: web}
+EOF
+run_cr 0 plan "$T/m"
+expect_in "$T/out" "App Renamed"
+if grep -q $'\033\[' "$T/out"; then fail "colour codes written to a file"; fi
+run_cr 2 plan "$T/m" --detailed-exitcode --output markdown
+expect_in "$T/out" "App Renamed"
+expect_in "$T/out" '```'
+run_cr 2 drift "$T/m" --output json
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1"' \
+    "$T/out" || fail "drift --output json is not JSON with format_version"
+# progress goes to stderr, never stdout
+expect_in "$T/err" "reading live state"
+expect_not_in "$T/out" "reading live state"
+
+step "apply --output json: one document with the plan and each call's outcome"
+run_cr 0 apply "$T/m" --auto-approve --output json
+"$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format_version"] == "1"
+assert d["apply"]["status"] == "complete"
+ops = d["apply"]["operations"]
+assert [o["operation"] for o in ops] == ["UpdateIdentityPool"], ops
+assert all(o["status"] == "done" for o in ops)' "$T/out" || fail "apply JSON report: $(cat "$T/out")"
+
+step "--debug logs the calls but never the secret key or the signature"
+cat >"$T/m/app.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: app
+spec:
+  identityPoolName: App Debug
+  allowUnauthenticatedIdentities: false
+  tags: {team: web}
+EOF
+run_cr 0 apply "$T/m" --auto-approve --debug
+expect_in "$T/err" "UpdateIdentityPool"
+expect_not_in "$T/err" "$TEST_SECRET"
+if grep -Eq 'Signature=[0-9a-f]{64}' "$T/err" "$T/out"; then fail "--debug printed a signature"; fi
+run_cr 0 plan "$T/m" --debug
+expect_in "$T/err" "DescribeIdentityPool"
+expect_not_in "$T/err" "$TEST_SECRET"
+if grep -Eq 'Signature=[0-9a-f]{64}' "$T/err"; then fail "--debug printed a signature"; fi
+
+step "a missing region is reported with the sources tried"
+unset AWS_REGION
+run_cr 1 plan "$T/m"
+expect_in "$T/err" "region"
+export AWS_REGION=us-east-1
+
+echo "PASS: cli options"

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Safety rules, asserted on the emulator's request log: invalid manifests make no API call at
+# all; pools that are not ours (untagged, or another stack's) are never written, even with
+# --prune; a stale saved plan is refused; a failure in the middle of apply is reported
+# (succeeded / failed / not attempted) and a re-run converges; a CreateIdentityPool that
+# succeeds but answers 5xx or drops the connection never makes a twin.
+. "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+cli_setup
+
+pool_manifest() { # pool_manifest FILE NAME DISPLAY [UNAUTH]
+    cat >"$1" <<EOF
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: $2
+  region: us-east-1
+spec:
+  identityPoolName: $3
+  allowUnauthenticatedIdentities: ${4:-false}
+  roles:
+    authenticated: arn:aws:iam::123456789012:role/${2}Auth
+  tags: {app: $2}
+EOF
+}
+
+step "invalid manifests: diagnostics with file:line:column and no API call at all"
+mkdir -p "$T/bad"
+cat >"$T/bad/bad.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: bad
+  region: us-east-1
+spec:
+  identityPoolName: Bad
+  allowUnauthenticatedIdentities: false
+  alowClassicFlow: true
+EOF
+mark=$(log_mark)
+for verb in plan apply drift; do
+    args=("$T/bad")
+    [ "$verb" = apply ] && args+=(--auto-approve)
+    run_cr 1 "$verb" "${args[@]}"
+    expect_in "$T/err" "bad.yaml:9:3"
+    expect_in "$T/err" "alowClassicFlow"
+done
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] ||
+    fail "invalid manifests caused API calls: $(ops_since "$mark" all | tr '\n' ' ')"
+
+step "pools that are not ours are never written"
+emu_json CreateIdentityPool '{"IdentityPoolName":"Unowned","AllowUnauthenticatedIdentities":false}' \
+    "$T/unowned.json"
+UNOWNED=$(json_get "$T/unowned.json" 'd["IdentityPoolId"]')
+emu_json CreateIdentityPool '{"IdentityPoolName":"Other Stack","AllowUnauthenticatedIdentities":false,
+  "IdentityPoolTags":{"cognito-reconcile:stack":"other","cognito-reconcile:name":"app"}}' \
+    "$T/other.json"
+OTHER=$(json_get "$T/other.json" 'd["IdentityPoolId"]')
+pool_manifest "$T/m/app.yaml" app "App"
+mark=$(log_mark)
+run_cr 0 apply "$T/m" --auto-approve --prune
+APP=$(pool_id_of app)
+[ -n "$APP" ] && [ "$APP" != "$OTHER" ] || fail "the other stack's 'app' pool was taken over"
+emu_requests "$mark" | "$PY" -c '
+import json, sys
+writes = set(sys.argv[1].split())
+bad = [e for e in json.load(sys.stdin)["requests"]
+       if e["operation"] in writes and e.get("pool_id") in (sys.argv[2], sys.argv[3])]
+sys.exit(1 if bad else 0)' "$WRITE_OPS" "$UNOWNED" "$OTHER" || fail "a pool that is not ours was written"
+# Prune with an empty manifest folder deletes our pool only.
+mkdir -p "$T/empty"
+run_cr 0 apply "$T/empty" --auto-approve --prune
+[ -z "$(pool_id_of app)" ] || fail "prune kept our pool"
+describe "$UNOWNED" "$T/d.json"
+describe "$OTHER" "$T/d.json"
+# The other stack sees only its own pool.
+run_cr 0 plan "$T/empty" --stack other --detailed-exitcode
+run_cr 2 plan "$T/empty" --stack other --detailed-exitcode --prune
+expect_in "$T/out" "app"
+
+step "a stale saved plan is refused, with no write"
+pool_manifest "$T/m/app.yaml" app "App"
+run_cr 0 apply "$T/m" --auto-approve
+APP=$(pool_id_of app)
+pool_manifest "$T/m/app.yaml" app "App Renamed"
+run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
+emu_json UpdateIdentityPool "{\"IdentityPoolId\":\"$APP\",\"IdentityPoolName\":\"Changed By Hand\",
+  \"AllowUnauthenticatedIdentities\":true}" "$T/upd.json"
+mark=$(log_mark)
+run_cr 1 apply "$T/plan.json"
+expect_in "$T/err" "changed since the plan was made"
+expect_writes "$mark" ""
+# A fresh plan applies.
+run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
+run_cr 0 apply "$T/plan.json"
+run_cr 0 plan "$T/m" --detailed-exitcode
+
+step "a failure in the middle of apply: clear report, then a re-run converges"
+pool_manifest "$T/m/app.yaml" app "App Two" true
+pool_manifest "$T/m/zeta.yaml" zeta "Zeta"
+emu_faults '[{"operation":"SetIdentityPoolRoles","error":1,"count":1,"status":400,
+  "type":"InvalidParameterException","message":"injected failure"}]'
+mark=$(log_mark)
+run_cr 1 apply "$T/m" --auto-approve
+expect_in "$T/err" "injected failure"
+expect_in "$T/err" "InvalidParameterException"
+expect_in "$T/err" "succeeded ("
+expect_in "$T/err" "failed (1)"
+expect_in "$T/err" "not attempted ("
+expect_in "$T/err" "SetIdentityPoolRoles"
+expect_in "$T/err" "run apply again"
+[ "$(writes_since "$mark")" -ge 2 ] || fail "expected some calls before the failure"
+emu_faults '[]'
+run_cr 0 apply "$T/m" --auto-approve
+run_cr 0 plan "$T/m" --detailed-exitcode
+[ "$(pool_id_of zeta | wc -l)" -eq 1 ] || fail "expected exactly one zeta pool"
+
+step "CreateIdentityPool applied but answered 500: no twin"
+pool_manifest "$T/m/twin500.yaml" twin500 "Twin Five Hundred"
+emu_faults '[{"operation":"CreateIdentityPool","error":1,"after":true,"count":1,"status":500}]'
+mark=$(log_mark)
+run_cr 0 apply "$T/m" --auto-approve
+[ "$(pool_id_of twin500 | wc -l)" -eq 1 ] || fail "a 500 after the create made $(pool_id_of twin500 | wc -l) pools"
+run_cr 0 plan "$T/m" --detailed-exitcode
+
+step "CreateIdentityPool applied but the connection dropped (as a timeout would): no twin"
+pool_manifest "$T/m/twindrop.yaml" twindrop "Twin Drop"
+emu_faults '[{"operation":"CreateIdentityPool","drop":1,"after":true,"count":1}]'
+run_cr 0 apply "$T/m" --auto-approve
+[ "$(pool_id_of twindrop | wc -l)" -eq 1 ] || fail "a dropped create made $(pool_id_of twindrop | wc -l) pools"
+emu_faults '[]'
+run_cr 0 plan "$T/m" --detailed-exitcode
+
+echo "PASS: safety"
