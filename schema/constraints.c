@@ -195,6 +195,11 @@ bool cr_pattern_matches(enum cr_pattern pattern, const char *s, size_t len)
 
 size_t cr_constraint_string_length(const char *s, size_t len)
 {
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == len) /* ASCII: one character per byte */
+        return len;
     if (!cr_utf8_valid(s, len))
         return len;
     return cr_utf8_length(s, len);

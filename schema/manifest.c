@@ -97,10 +97,12 @@ size_t cr_manifest__path_index(struct cr_mctx *ctx, size_t i)
 
 size_t cr_manifest__path_key(struct cr_mctx *ctx, const char *key, size_t len)
 {
-    char quoted[200];
     char text[210];
-    cr_manifest__quote(quoted, sizeof(quoted), key, len);
-    snprintf(text, sizeof(text), "[\"%s\"]", quoted);
+    text[0] = '[';
+    text[1] = '"';
+    cr_manifest__quote(text + 2, sizeof(text) - 4, key, len);
+    size_t n = strlen(text);
+    memcpy(text + n, "\"]", 3);
     return s_path_append(ctx, text);
 }
 

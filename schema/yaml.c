@@ -88,7 +88,12 @@ static bool s_precheck(struct s_builder *b)
     size_t i = 0;
     while (i < b->len) {
         uint32_t cp = 0;
-        if (b->bytes[i] == '\0') {
+        unsigned char c = (unsigned char)b->bytes[i];
+        if (c != 0 && c < 0x80) { /* the common case: printable ASCII, one byte */
+            i++;
+            continue;
+        }
+        if (c == 0) {
             s_fail(b, s_loc_of_offset(b->bytes, b->len, i), "NUL byte in file");
             return false;
         }
@@ -242,8 +247,9 @@ static void s_open(struct s_builder *b, const yaml_event_t *ev, enum cr_ynode_ki
     if (node == NULL)
         return;
     struct s_frame *f = &b->frames[b->depth++];
-    memset(f, 0, sizeof(*f));
     f->node = node;
+    f->n = 0;
+    f->anchor = NULL;
     if (anchor != NULL) {
         f->anchor = cr_arena_strdup(b->arena, (const char *)anchor);
         if (f->anchor == NULL)
@@ -264,10 +270,44 @@ static int s_key_cmp(const void *x, const void *y)
 }
 
 /* Reports duplicate keys (the later ones) and drops them, keeping the first. */
+static void s_report_duplicate(struct s_builder *b, const struct cr_ynode *key,
+                               const struct cr_ynode *first)
+{
+    char msg[256];
+    snprintf(msg, sizeof(msg), "duplicate key '%.80s' (first defined at line %u, column %u)",
+             key->value, first->loc.line, first->loc.column);
+    b->on_error(b->ctx, key->loc, msg);
+}
+
+/* Small mappings (nearly all of a manifest): pairwise, no allocation. */
+static void s_dedupe_small(struct s_builder *b, struct cr_ynode *map)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        size_t j = 0;
+        while (j < w && (map->items[j]->len != map->items[i]->len ||
+                         memcmp(map->items[j]->value, map->items[i]->value,
+                                map->items[i]->len) != 0))
+            j++;
+        if (j < w) {
+            s_report_duplicate(b, map->items[i], map->items[j]);
+            continue;
+        }
+        map->items[w] = map->items[i];
+        map->values[w] = map->values[i];
+        w++;
+    }
+    map->n = w;
+}
+
 static int s_dedupe(struct s_builder *b, struct cr_ynode *map)
 {
     if (map->n < 2)
         return 0;
+    if (map->n <= 16) {
+        s_dedupe_small(b, map);
+        return 0;
+    }
     int result = CR_ENOMEM;
     size_t *order = malloc(map->n * sizeof(*order));
     bool *drop = calloc(map->n, sizeof(*drop));
@@ -284,10 +324,7 @@ static int s_dedupe(struct s_builder *b, struct cr_ynode *map)
             first = order[i];
             continue;
         }
-        char msg[256];
-        snprintf(msg, sizeof(msg), "duplicate key '%.80s' (first defined at line %u, column %u)",
-                 key->value, map->items[first]->loc.line, map->items[first]->loc.column);
-        b->on_error(b->ctx, key->loc, msg);
+        s_report_duplicate(b, key, map->items[first]);
         drop[order[i]] = true;
     }
     size_t w = 0;
@@ -342,8 +379,8 @@ static void s_close(struct s_builder *b)
     }
     s_attach(b, node);
 done:
-    free(f->tmp);
-    f->tmp = NULL;
+    /* f->tmp stays allocated for the next collection at this depth (fewer mallocs). */
+    f->n = 0;
 }
 
 static void s_alias(struct s_builder *b, const yaml_event_t *ev)
@@ -370,11 +407,7 @@ static void s_alias(struct s_builder *b, const yaml_event_t *ev)
 
 static void s_reset_document(struct s_builder *b)
 {
-    while (b->depth > 0) {
-        free(b->frames[b->depth - 1].tmp);
-        b->frames[b->depth - 1].tmp = NULL;
-        b->depth--;
-    }
+    b->depth = 0;
     b->n_anchors = 0;
     b->aliases = 0;
     b->root = NULL;
@@ -474,8 +507,8 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
     }
     result = doc_rc;
 done:
-    if (b.frames != NULL)
-        s_reset_document(&b);
+    for (size_t i = 0; b.frames != NULL && i <= limits->max_depth; i++)
+        free(b.frames[i].tmp);
     free(b.frames);
     free(b.anchors);
     if (parser_ready)

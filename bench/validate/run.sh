@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench/validate: `cognito-reconcile validate` on 10,000 pools across 100 files, against a
+# baseline that only parses the same files with libyaml (events, no tree, no checks).
+# Prints wall time and peak RSS of both and the ratio; fails if validate misses its targets
+# (under 1 s and under 100 MiB peak).   usage: bench/validate/run.sh BUILD_DIR [POOLS FILES]
+set -euo pipefail
+build=$(cd "${1:?usage: run.sh BUILD_DIR [POOLS FILES]}" && pwd)
+pools=${2:-10000}
+files=${3:-100}
+here=$(cd "$(dirname "$0")" && pwd)
+cli="$build/cmd/cognito-reconcile"
+baseline="$build/bench/validate/bench_yaml_baseline"
+wrapper="$build/bench/validate/bench_peak_rss"
+for bin in "$cli" "$baseline" "$wrapper"; do
+    [ -x "$bin" ] || { echo "bench/validate: $bin is not built" >&2; exit 1; }
+done
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cr-bench-validate-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+python3 "$here/gen.py" "$tmp/manifests" "$pools" "$files" >/dev/null
+bytes=$(cat "$tmp"/manifests/*.yaml | wc -c)
+cat "$tmp"/manifests/*.yaml >/dev/null # warm the page cache for both runs
+
+# measure NAME CMD... -> sets ms and kb (best wall time of 3 runs, its peak RSS)
+measure() {
+    local name=$1 best_ms= best_kb= i out
+    shift
+    for i in 1 2 3; do
+        if [ -x /usr/bin/time ]; then
+            out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$tmp/err"; } 2>&1 ) || {
+                echo "bench/validate: $name failed:" >&2; cat "$tmp/err" >&2; exit 1; }
+            out=$(printf '%s\n' "$out" | tail -1)
+            ms=$(awk -v s="${out% *}" 'BEGIN { printf "%d", s * 1000 }')
+            kb=${out#* }
+        else
+            out=$("$wrapper" "$@" 2>&1 >/dev/null | tail -1) || {
+                echo "bench/validate: $name failed: $out" >&2; exit 1; }
+            ms=$(printf '%s' "$out" | sed 's/.*wall_ms=\([0-9]*\).*/\1/')
+            kb=$(printf '%s' "$out" | sed 's/.*peak_rss_kb=\([0-9]*\).*/\1/')
+        fi
+        if [ -z "$best_ms" ] || [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; best_kb=$kb; fi
+    done
+    ms=$best_ms
+    kb=$best_kb
+}
+
+measure validate "$cli" validate "$tmp/manifests"
+v_ms=$ms v_kb=$kb
+measure baseline "$baseline" "$tmp"/manifests/*.yaml
+b_ms=$ms b_kb=$kb
+"$cli" validate "$tmp/manifests" # prints "N pools in M files are valid"
+
+ratio=$(awk -v a="$v_ms" -v b="$b_ms" 'BEGIN { if (b < 1) b = 1; printf "%.1f", a / b }')
+printf 'input:     %d pools in %d files, %d bytes\n' "$pools" "$files" "$bytes"
+printf 'validate:  %5d ms  peak RSS %6.1f MiB\n' "$v_ms" "$(awk -v k="$v_kb" 'BEGIN{print k/1024}')"
+printf 'baseline:  %5d ms  peak RSS %6.1f MiB  (libyaml events only, no checks)\n' "$b_ms" \
+    "$(awk -v k="$b_kb" 'BEGIN{print k/1024}')"
+printf 'ratio:     validate / baseline = %sx\n' "$ratio"
+status=0
+[ "$v_ms" -lt 1000 ] || { echo "bench/validate: over the 1 s target" >&2; status=1; }
+[ "$v_kb" -lt $((100 * 1024)) ] || { echo "bench/validate: over the 100 MiB target" >&2; status=1; }
+[ $status -eq 0 ] && echo "targets:   under 1 s and under 100 MiB: met"
+exit $status
