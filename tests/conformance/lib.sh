@@ -123,12 +123,44 @@ run() {
   return 0
 }
 
-# aws_run NAME ARGS...: the AWS CLI against the current emulator.
+# aws_run NAME ARGS...: the AWS CLI against the current emulator (bounded: 5 s to connect,
+# 20 s to read).
+aws_cmd() {
+  AWS_CMD=("$AWS_BIN" --endpoint-url "$EMU_URL" --region us-east-1 --no-cli-pager
+    --cli-connect-timeout 5 --cli-read-timeout 20 --output json "$@")
+}
 aws_run() {
   local name=$1
   shift
-  run "$name" "$AWS_BIN" --endpoint-url "$EMU_URL" --region us-east-1 --no-cli-pager \
-    --output json "$@"
+  aws_cmd "$@"
+  run "$name" "${AWS_CMD[@]}"
+}
+
+# aws_bg KEY NAME ARGS...: like aws_run, but in the background (CLI start-up is ~1 s of CPU, so
+# independent calls run side by side); aws_wait KEY makes its result the last command.
+declare -A BG_PIDS=()
+aws_bg() {
+  local key=$1 name=$2
+  shift 2
+  local base=$TMP/bg.$key
+  printf '%s' "$name" >"$base.name"
+  aws_cmd "$@"
+  printf '%q ' "${AWS_CMD[@]}" >"$base.cmd"
+  (
+    "${AWS_CMD[@]}" >"$base.out" 2>"$base.err"
+    echo $? >"$base.rc"
+  ) &
+  BG_PIDS[$key]=$!
+}
+
+aws_wait() {
+  local base=$TMP/bg.$1
+  wait "${BG_PIDS[$1]}"
+  T_NAME=$(cat "$base.name")
+  LAST_CMD=$(cat "$base.cmd")
+  cp "$base.out" "$OUT"
+  cp "$base.err" "$ERR"
+  LAST_RC=$(cat "$base.rc" 2>/dev/null || echo 255)
 }
 
 # expect_rc CODE [WHAT]: the last command exited with CODE.

@@ -23,7 +23,7 @@ ID_RE='^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 conf_clean_aws_env
 emu_start --region "$REGION" --account-id "$ACCOUNT"
 
-# ---------------------------------------------------------------- create with every member
+# ---------------------------------------------------------------- create
 aws_run "create-identity-pool (every member)" cognito-identity create-identity-pool \
   --identity-pool-name "Conformance Full" \
   --allow-unauthenticated-identities \
@@ -55,40 +55,39 @@ EOF
 )
 expect_json d "$FULL_SHAPE" "the created pool, every member as sent"
 
-aws_run "describe-identity-pool (every member)" cognito-identity describe-identity-pool \
+aws_bg describe "describe-identity-pool (every member)" cognito-identity describe-identity-pool \
   --identity-pool-id "$FULL"
+aws_bg min "create-identity-pool (minimal)" cognito-identity create-identity-pool \
+  --identity-pool-name "Conformance Minimal" --no-allow-unauthenticated-identities
+aws_bg roles "create-identity-pool (for roles)" cognito-identity create-identity-pool \
+  --identity-pool-name "Conformance Roles" --allow-unauthenticated-identities \
+  --supported-login-providers graph.facebook.com=7346241598935552 \
+  --cognito-identity-providers "ProviderName=$UP1,ClientId=$UP1_CLIENT,ServerSideTokenCheck=false"
+aws_wait describe
 expect_rc 0
 expect_json d "$FULL_SHAPE" "the described pool equals the created one"
-
-aws_run "list-tags-for-resource (tags from create)" cognito-identity list-tags-for-resource \
-  --resource-arn "$ARN_PREFIX/$FULL"
-expect_rc 0
-expect_json d '{"Tags":{"team":"mobile","env":"prod"}}'
-
-# ---------------------------------------------------------------- a minimal pool
-aws_run "create-identity-pool (minimal)" cognito-identity create-identity-pool \
-  --identity-pool-name "Conformance Minimal" --no-allow-unauthenticated-identities
+aws_wait min
 expect_rc 0
 MIN=$(jget d.IdentityPoolId) || die "create-identity-pool printed no IdentityPoolId"
 MIN_SHAPE="{\"IdentityPoolId\":\"$MIN\",\"IdentityPoolName\":\"Conformance Minimal\",\
 \"AllowUnauthenticatedIdentities\":false,\"IdentityPoolTags\":{}}"
 expect_json d "$MIN_SHAPE" "only set members, IdentityPoolTags {}"
-aws_run "describe-identity-pool (minimal)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$MIN"
+aws_wait roles
 expect_rc 0
-expect_json d "$MIN_SHAPE" "no AllowClassicFlow, no DeveloperProviderName, no empty lists"
-[ "$MIN" != "$FULL" ] && pass "two pools have different ids" || fail "two pools have different ids"
+ROLES=$(jget d.IdentityPoolId) || die "create-identity-pool printed no IdentityPoolId"
+[ "$MIN" != "$FULL" ] && [ "$ROLES" != "$MIN" ] && pass "pools have different ids" ||
+  fail "pools have different ids" "$FULL $MIN $ROLES"
 
 # ---------------------------------------------------------------- update
 aws_run "update-identity-pool (rename, omit lists)" cognito-identity update-identity-pool \
   --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
-  --no-allow-unauthenticated-identities --no-allow-classic-flow \
+  --no-allow-unauthenticated-identities --allow-classic-flow \
   --developer-provider-name login.example.conformance \
   --cognito-identity-providers "ProviderName=$UP1,ClientId=$UP1_CLIENT,ServerSideTokenCheck=true"
 expect_rc 0
 RENAMED_CORE=$(cat <<EOF
 {"IdentityPoolId":"$FULL","IdentityPoolName":"Conformance Renamed",
- "AllowUnauthenticatedIdentities":false,"AllowClassicFlow":false,
+ "AllowUnauthenticatedIdentities":false,"AllowClassicFlow":true,
  "DeveloperProviderName":"login.example.conformance",
  "CognitoIdentityProviders":[
    {"ProviderName":"$UP1","ClientId":"$UP1_CLIENT","ServerSideTokenCheck":true}]}
@@ -99,43 +98,28 @@ EOF
 STRIP_TAGS='Object.fromEntries(Object.entries(d).filter(([k]) => k !== "IdentityPoolTags"))'
 expect_json "$STRIP_TAGS" "$RENAMED_CORE" "renamed in place, omitted lists cleared"
 expect_true 'typeof d.IdentityPoolTags === "object"' "IdentityPoolTags present after update"
-aws_run "describe-identity-pool (after update)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$FULL"
-expect_rc 0
-expect_json "$STRIP_TAGS" "$RENAMED_CORE" "update persisted"
 
 aws_run "update-identity-pool (DeveloperProviderName omitted)" cognito-identity \
   update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
   --no-allow-unauthenticated-identities
 expect_rc 0
 expect_json d.DeveloperProviderName '"login.example.conformance"' "omitted name is kept"
-expect_true 'd.CognitoIdentityProviders === undefined && d.AllowClassicFlow === undefined' \
-  "omitted CognitoIdentityProviders and AllowClassicFlow are cleared"
+expect_true 'd.CognitoIdentityProviders === undefined && d.AllowClassicFlow !== true' \
+  "omitted CognitoIdentityProviders cleared, AllowClassicFlow back to its default"
+cp "$OUT" "$TMP/after-update.json"
 
 aws_run "update-identity-pool (change DeveloperProviderName)" cognito-identity \
   update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
   --no-allow-unauthenticated-identities --developer-provider-name login.example.other
 expect_rc 254 "a developer provider name cannot change once set"
 expect_stderr "when calling the UpdateIdentityPool operation"
-aws_run "describe-identity-pool (after refused change)" cognito-identity describe-identity-pool \
+aws_run "describe-identity-pool (after updates)" cognito-identity describe-identity-pool \
   --identity-pool-id "$FULL"
-expect_json d.DeveloperProviderName '"login.example.conformance"' "name unchanged"
-
-# ---------------------------------------------------------------- roles
-aws_run "create-identity-pool (roles)" cognito-identity create-identity-pool \
-  --identity-pool-name "Conformance Roles" --allow-unauthenticated-identities \
-  --supported-login-providers graph.facebook.com=7346241598935552 \
-  --cognito-identity-providers "ProviderName=$UP1,ClientId=$UP1_CLIENT,ServerSideTokenCheck=false"
 expect_rc 0
-ROLES=$(jget d.IdentityPoolId) || die "create-identity-pool printed no IdentityPoolId"
+expect_json d "$(cat "$TMP/after-update.json")" "the last accepted update persisted, the refused one did not"
 
-aws_run "get-identity-pool-roles (none set)" cognito-identity get-identity-pool-roles \
-  --identity-pool-id "$ROLES"
-expect_rc 0
-expect_json d.IdentityPoolId "\"$ROLES\""
-expect_true '(d.Roles === undefined || Object.keys(d.Roles).length === 0) && d.RoleMappings === undefined' \
-  "no roles and no RoleMappings"
-
+# ---------------------------------------------------------------- roles, principal tags, tags
+MIN_ARN=$ARN_PREFIX/$MIN
 cat >"$TMP/mappings.json" <<EOF
 {"$UP1:$UP1_CLIENT":{"Type":"Rules","AmbiguousRoleResolution":"Deny",
    "RulesConfiguration":{"Rules":[
@@ -143,39 +127,86 @@ cat >"$TMP/mappings.json" <<EOF
      {"Claim":"cognito:groups","MatchType":"Contains","Value":"admins","RoleARN":"$ROLE_AUTH"}]}},
  "graph.facebook.com":{"Type":"Token","AmbiguousRoleResolution":"AuthenticatedRole"}}
 EOF
-aws_run "set-identity-pool-roles (Rules + Token mappings)" cognito-identity \
+aws_bg getroles "get-identity-pool-roles (none set)" cognito-identity get-identity-pool-roles \
+  --identity-pool-id "$ROLES"
+aws_bg setpt "set-principal-tag-attribute-map" cognito-identity set-principal-tag-attribute-map \
+  --identity-pool-id "$ROLES" --identity-provider-name "$UP1" --no-use-defaults \
+  --principal-tags department=custom:department,team=custom:team
+aws_bg tag "tag-resource" cognito-identity tag-resource --resource-arn "$MIN_ARN" \
+  --tags owner=conformance,cost-center=42,empty=
+aws_wait getroles
+expect_rc 0
+expect_json d.IdentityPoolId "\"$ROLES\""
+expect_true '(d.Roles === undefined || Object.keys(d.Roles).length === 0) && d.RoleMappings === undefined' \
+  "no roles and no RoleMappings"
+aws_wait setpt
+expect_rc 0
+PT_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\"IdentityProviderName\":\"$UP1\",\"UseDefaults\":false,\
+\"PrincipalTags\":{\"department\":\"custom:department\",\"team\":\"custom:team\"}}"
+expect_json d "$PT_SHAPE" "the map as set"
+aws_wait tag
+expect_rc 0
+expect_true 'd === undefined || Object.keys(d).length === 0' "empty result"
+
+aws_bg setroles "set-identity-pool-roles (Rules + Token mappings)" cognito-identity \
   set-identity-pool-roles --identity-pool-id "$ROLES" \
   --roles "authenticated=$ROLE_AUTH,unauthenticated=$ROLE_GUEST" \
   --role-mappings "file://$TMP/mappings.json"
+aws_bg getpt "get-principal-tag-attribute-map" cognito-identity get-principal-tag-attribute-map \
+  --identity-pool-id "$ROLES" --identity-provider-name "$UP1"
+aws_bg untag "untag-resource" cognito-identity untag-resource --resource-arn "$MIN_ARN" \
+  --tag-keys empty not-there
+aws_wait setroles
 expect_rc 0
 expect_stdout_empty
-aws_run "get-identity-pool-roles (mappings)" cognito-identity get-identity-pool-roles \
+aws_wait getpt
+expect_rc 0
+expect_json d "$PT_SHAPE" "the map as stored"
+aws_wait untag
+expect_rc 0
+
+aws_bg getroles2 "get-identity-pool-roles (mappings)" cognito-identity get-identity-pool-roles \
   --identity-pool-id "$ROLES"
+aws_bg listtags "list-tags-for-resource" cognito-identity list-tags-for-resource \
+  --resource-arn "$MIN_ARN"
+aws_bg descmin "describe-identity-pool (minimal, tagged)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$MIN"
+aws_wait getroles2
 expect_rc 0
 expect_json d "{\"IdentityPoolId\":\"$ROLES\",\
 \"Roles\":{\"authenticated\":\"$ROLE_AUTH\",\"unauthenticated\":\"$ROLE_GUEST\"},\
 \"RoleMappings\":$(cat "$TMP/mappings.json")}" "roles and mappings as set, rules in order"
+aws_wait listtags
+expect_rc 0
+expect_json d '{"Tags":{"owner":"conformance","cost-center":"42"}}' "tagged, then untagged"
+aws_wait descmin
+expect_rc 0
+expect_json d "{\"IdentityPoolId\":\"$MIN\",\"IdentityPoolName\":\"Conformance Minimal\",\
+\"AllowUnauthenticatedIdentities\":false,\
+\"IdentityPoolTags\":{\"owner\":\"conformance\",\"cost-center\":\"42\"}}" \
+  "no AllowClassicFlow, no DeveloperProviderName, no empty lists; tags from TagResource"
 
-aws_run "set-identity-pool-roles (mapping key not a provider)" cognito-identity \
+# Refused role settings (checked below to have changed nothing), then Roles {} clears.
+aws_bg badkey "set-identity-pool-roles (mapping key not a provider)" cognito-identity \
   set-identity-pool-roles --identity-pool-id "$ROLES" --roles '{}' \
   --role-mappings '{"accounts.example.org":{"Type":"Token","AmbiguousRoleResolution":"Deny"}}'
+aws_bg badrole "set-identity-pool-roles (bad role key)" cognito-identity set-identity-pool-roles \
+  --identity-pool-id "$ROLES" --roles "administrator=$ROLE_AUTH"
+aws_bg badmatch "set-identity-pool-roles (bad MatchType)" cognito-identity \
+  set-identity-pool-roles --identity-pool-id "$ROLES" --roles '{}' --role-mappings \
+  "{\"graph.facebook.com\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Like\",\"Value\":\"v\",\"RoleARN\":\"$ROLE_PAID\"}]}}}"
+aws_wait badkey
 expect_rc 254
 expect_stderr "An error occurred (InvalidParameterException) when calling the SetIdentityPoolRoles operation: (accounts.example.org) is not a valid RoleMapping ProviderName or is not a configured provider."
-
-aws_run "set-identity-pool-roles (bad role key)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles "administrator=$ROLE_AUTH"
+aws_wait badrole
 expect_rc 254
 expect_stderr "An error occurred (ValidationException) when calling the SetIdentityPoolRoles operation:"
-
-aws_run "set-identity-pool-roles (bad MatchType)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles '{}' --role-mappings \
-  "{\"graph.facebook.com\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Like\",\"Value\":\"v\",\"RoleARN\":\"$ROLE_PAID\"}]}}}"
+aws_wait badmatch
 expect_rc 254
 expect_stderr "An error occurred (ValidationException) when calling the SetIdentityPoolRoles operation:"
-
 aws_run "get-identity-pool-roles (unchanged after refused sets)" cognito-identity \
   get-identity-pool-roles --identity-pool-id "$ROLES"
-expect_json d.Roles "{\"authenticated\":\"$ROLE_AUTH\",\"unauthenticated\":\"$ROLE_GUEST\"}"
+expect_json d.RoleMappings "$(cat "$TMP/mappings.json")"
 
 aws_run "set-identity-pool-roles (empty roles)" cognito-identity set-identity-pool-roles \
   --identity-pool-id "$ROLES" --roles '{}'
@@ -186,109 +217,72 @@ expect_rc 0
 expect_true '(d.Roles === undefined || Object.keys(d.Roles).length === 0) && d.RoleMappings === undefined' \
   "roles and mappings cleared"
 
-aws_run "set-identity-pool-roles (unknown pool)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id us-east-1:00000000-0000-0000-0000-000000000000 --roles '{}'
-expect_rc 254
-expect_stderr "An error occurred (ResourceNotFoundException) when calling the SetIdentityPoolRoles operation: IdentityPool 'us-east-1:00000000-0000-0000-0000-000000000000' not found."
-
-# ---------------------------------------------------------------- principal tags
-aws_run "set-principal-tag-attribute-map" cognito-identity set-principal-tag-attribute-map \
-  --identity-pool-id "$ROLES" --identity-provider-name "$UP1" --no-use-defaults \
-  --principal-tags department=custom:department,team=custom:team
-expect_rc 0
-PT_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\"IdentityProviderName\":\"$UP1\",\"UseDefaults\":false,\
-\"PrincipalTags\":{\"department\":\"custom:department\",\"team\":\"custom:team\"}}"
-expect_json d "$PT_SHAPE" "the map as set"
-aws_run "get-principal-tag-attribute-map" cognito-identity get-principal-tag-attribute-map \
-  --identity-pool-id "$ROLES" --identity-provider-name "$UP1"
-expect_rc 0
-expect_json d "$PT_SHAPE" "the map as stored"
-aws_run "set-principal-tag-attribute-map (reset to defaults)" cognito-identity \
-  set-principal-tag-attribute-map --identity-pool-id "$ROLES" --identity-provider-name "$UP1" \
-  --use-defaults --principal-tags '{}'
-expect_rc 0
-aws_run "get-principal-tag-attribute-map (defaults)" cognito-identity \
-  get-principal-tag-attribute-map --identity-pool-id "$ROLES" --identity-provider-name "$UP1"
-expect_rc 0
-expect_true 'd.UseDefaults === true && (d.PrincipalTags === undefined || Object.keys(d.PrincipalTags).length === 0)' \
-  "UseDefaults true, no tags"
-aws_run "get-principal-tag-attribute-map (unknown pool)" cognito-identity \
-  get-principal-tag-attribute-map --identity-pool-id us-east-1:00000000-0000-0000-0000-000000000000 \
-  --identity-provider-name "$UP1"
-expect_rc 254
-expect_stderr "(ResourceNotFoundException) when calling the GetPrincipalTagAttributeMap operation"
-
-# ---------------------------------------------------------------- tags
-MIN_ARN=$ARN_PREFIX/$MIN
-aws_run "list-tags-for-resource (none)" cognito-identity list-tags-for-resource \
-  --resource-arn "$MIN_ARN"
-expect_rc 0
-expect_true 'd.Tags === undefined || Object.keys(d.Tags).length === 0' "no tags"
-aws_run "tag-resource" cognito-identity tag-resource --resource-arn "$MIN_ARN" \
-  --tags owner=conformance,cost-center=42,empty=
-expect_rc 0
-expect_true 'd === undefined || Object.keys(d).length === 0' "empty result"
-aws_run "list-tags-for-resource (tagged)" cognito-identity list-tags-for-resource \
-  --resource-arn "$MIN_ARN"
-expect_json d '{"Tags":{"owner":"conformance","cost-center":"42","empty":""}}'
-aws_run "tag-resource (overwrite a value)" cognito-identity tag-resource \
-  --resource-arn "$MIN_ARN" --tags cost-center=43
-expect_rc 0
-aws_run "untag-resource" cognito-identity untag-resource --resource-arn "$MIN_ARN" \
-  --tag-keys empty not-there
-expect_rc 0
-aws_run "list-tags-for-resource (after untag)" cognito-identity list-tags-for-resource \
-  --resource-arn "$MIN_ARN"
-expect_json d '{"Tags":{"owner":"conformance","cost-center":"43"}}'
-aws_run "describe-identity-pool (tags)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$MIN"
-expect_json d.IdentityPoolTags '{"owner":"conformance","cost-center":"43"}' \
-  "IdentityPoolTags follows TagResource/UntagResource"
-aws_run "tag-resource (unknown pool)" cognito-identity tag-resource \
-  --resource-arn "$ARN_PREFIX/us-east-1:00000000-0000-0000-0000-000000000000" --tags a=b
-expect_rc 254
-expect_stderr "(ResourceNotFoundException) when calling the TagResource operation"
-
-# ---------------------------------------------------------------- errors
-aws_run "describe-identity-pool (unknown id)" cognito-identity describe-identity-pool \
-  --identity-pool-id us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-expect_rc 254
-expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool 'us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' not found."
-
-aws_run "describe-identity-pool (id breaks the pattern)" cognito-identity \
+# ---------------------------------------------------------------- errors (side by side)
+NOPOOL=us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+aws_bg e1 "describe-identity-pool (unknown id)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$NOPOOL"
+aws_bg e2 "describe-identity-pool (id breaks the pattern)" cognito-identity \
   describe-identity-pool --identity-pool-id us-east-2:mock
-expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the DescribeIdentityPool operation: 1 validation error detected: Value 'us-east-2:mock' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
-
-aws_run "create-identity-pool (name breaks the pattern)" cognito-identity \
+aws_bg e3 "create-identity-pool (name breaks the pattern)" cognito-identity \
   create-identity-pool --identity-pool-name 'bad/name!' --no-allow-unauthenticated-identities
-expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the CreateIdentityPool operation: 1 validation error detected: Value 'bad/name!' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+"
-
-aws_run "create-identity-pool (two violations)" cognito-identity create-identity-pool \
+aws_bg e4 "create-identity-pool (two violations)" cognito-identity create-identity-pool \
   --identity-pool-name 'bad/name!' --no-allow-unauthenticated-identities \
   --developer-provider-name 'bad provider!'
+aws_wait e1
+expect_rc 254
+expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool '$NOPOOL' not found."
+aws_wait e2
+expect_rc 254
+expect_stderr "An error occurred (ValidationException) when calling the DescribeIdentityPool operation: 1 validation error detected: Value 'us-east-2:mock' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
+aws_wait e3
+expect_rc 254
+expect_stderr "An error occurred (ValidationException) when calling the CreateIdentityPool operation: 1 validation error detected: Value 'bad/name!' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+"
+aws_wait e4
 expect_rc 254
 expect_stderr "(ValidationException) when calling the CreateIdentityPool operation: 2 validation errors detected: "
 
-aws_run "create-identity-pool (required member missing)" cognito-identity create-identity-pool \
-  --no-allow-unauthenticated-identities
-expect_rc 252 "argument parsing"
-expect_stderr "the following arguments are required: --identity-pool-name"
-
-aws_run "create-identity-pool (empty name)" cognito-identity create-identity-pool \
-  --identity-pool-name '' --no-allow-unauthenticated-identities
-expect_rc 252 "botocore checks min lengths client-side"
-expect_stderr "Invalid length for parameter IdentityPoolName, value: 0, valid min length: 1"
-
-aws_run "set-identity-pool-roles (malformed JSON)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles '{' 
-expect_rc 252 "parse error"
-
-aws_run "list-identity-pools (MaxResults 61)" cognito-identity list-identity-pools \
+aws_bg e5 "list-identity-pools (MaxResults 61)" cognito-identity list-identity-pools \
   --max-results 61
+aws_bg e6 "set-identity-pool-roles (unknown pool)" cognito-identity set-identity-pool-roles \
+  --identity-pool-id "$NOPOOL" --roles '{}'
+aws_bg e7 "list-identity-pools (bad NextToken)" cognito-identity list-identity-pools \
+  --max-results 60 --next-token not-a-token-we-issued
+aws_bg e8 "tag-resource (unknown pool)" cognito-identity tag-resource \
+  --resource-arn "$ARN_PREFIX/$NOPOOL" --tags a=b
+aws_wait e5
 expect_rc 254
 expect_stderr "(ValidationException) when calling the ListIdentityPools operation: 1 validation error detected: Value '61' at 'maxResults' failed to satisfy constraint"
+aws_wait e6
+expect_rc 254
+expect_stderr "An error occurred (ResourceNotFoundException) when calling the SetIdentityPoolRoles operation: IdentityPool '$NOPOOL' not found."
+aws_wait e7
+expect_rc 254
+expect_stderr "when calling the ListIdentityPools operation"
+aws_wait e8
+expect_rc 254
+expect_stderr "(ResourceNotFoundException) when calling the TagResource operation"
+
+# Parameter and parse errors never reach the service: exit 252.
+aws_bg p1 "create-identity-pool (required member missing)" cognito-identity \
+  create-identity-pool --no-allow-unauthenticated-identities
+aws_bg p2 "create-identity-pool (empty name)" cognito-identity create-identity-pool \
+  --identity-pool-name '' --no-allow-unauthenticated-identities
+aws_bg p3 "set-identity-pool-roles (malformed JSON)" cognito-identity set-identity-pool-roles \
+  --identity-pool-id "$ROLES" --roles '{'
+aws_bg p4 "list-identity-pools (--max-items)" cognito-identity list-identity-pools \
+  --max-results 60 --max-items 10
+aws_wait p1
+expect_rc 252 "argument parsing"
+expect_stderr "the following arguments are required: --identity-pool-name"
+aws_wait p2
+expect_rc 252 "botocore checks min lengths client-side"
+expect_stderr "Invalid length for parameter IdentityPoolName, value: 0, valid min length: 1"
+aws_wait p3
+expect_rc 252 "parse error"
+expect_stderr "Error parsing parameter '--roles'"
+aws_wait p4
+expect_rc 252 "the CLI cannot auto-paginate this operation"
+expect_stderr "Cannot specify --no-paginate along with pagination arguments: --max-items"
 
 # ---------------------------------------------------------------- pagination
 # 130 pools through a fast path (curl keeps one connection; SigV4 not verified here), then
@@ -312,16 +306,11 @@ const fs = require("fs");
 const ids = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)
   .map((l) => JSON.parse(l).IdentityPoolId);
 if (ids.length !== Number(process.argv[2]) || ids.some((x) => !x)) process.exit(1);
-fs.writeFileSync(process.argv[3], JSON.stringify(ids));' "$OUT" "$N_PAGE" "$TMP/page-ids.json" \
-  || die "curl create responses are not $N_PAGE pools"
+ids.push(...process.argv.slice(4));
+fs.writeFileSync(process.argv[3], JSON.stringify(ids.sort()));' \
+  "$OUT" "$N_PAGE" "$TMP/page-ids.json" "$FULL" "$MIN" "$ROLES" ||
+  die "curl create responses are not $N_PAGE pools"
 pass "created $N_PAGE pools for pagination"
-# Everything that exists now: the 130, plus FULL, MIN and ROLES.
-node -e '
-const fs = require("fs");
-const ids = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-ids.push(...process.argv.slice(2));
-fs.writeFileSync(process.argv[1], JSON.stringify(ids.sort()));' "$TMP/page-ids.json" \
-  "$FULL" "$MIN" "$ROLES"
 TOTAL=$((N_PAGE + 3))
 
 # The CLI: --max-results is required (MaxResults is required in the model) and, being the
@@ -347,8 +336,8 @@ while [ "$pages" -lt 10 ]; do
   token=$(jget 'd.NextToken || ""')
   [ -n "$token" ] || break
 done
-[ "$sizes" = " 60 60 $((TOTAL - 120))" ] && pass "pages of 60, 60, $((TOTAL - 120)) ($pages calls)" \
-  || fail "pages of 60, 60, $((TOTAL - 120))" "got page sizes:$sizes"
+[ "$sizes" = " 60 60 $((TOTAL - 120))" ] && pass "pages of 60, 60, $((TOTAL - 120)) ($pages calls)" ||
+  fail "pages of 60, 60, $((TOTAL - 120))" "got page sizes:$sizes"
 node -e '
 const fs = require("fs");
 const want = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
@@ -361,43 +350,29 @@ if (JSON.stringify([...ids].sort()) !== JSON.stringify(want)) {
 }
 const bad = got.filter((p) => Object.keys(p).sort().join() !== "IdentityPoolId,IdentityPoolName");
 if (bad.length) { console.error("unexpected members: " + JSON.stringify(bad[0])); process.exit(1); }
-' "$TMP/page-ids.json" "$TMP/listed.jsonl" 2>"$TMP/why" \
-  && pass "pagination returns all $TOTAL pools exactly once (IdentityPoolId, IdentityPoolName)" \
-  || fail "pagination returns all $TOTAL pools exactly once" "$(cat "$TMP/why")"
-
-aws_run "list-identity-pools (small pages)" cognito-identity list-identity-pools --max-results 7
-expect_rc 0
-expect_true 'd.IdentityPools.length === 7 && typeof d.NextToken === "string" && d.NextToken.length > 0' \
-  "7 pools and a NextToken"
-aws_run "list-identity-pools (--max-items is refused by the CLI)" cognito-identity \
-  list-identity-pools --max-results 60 --max-items 10
-expect_rc 252 "the CLI cannot auto-paginate this operation"
-expect_stderr "Cannot specify --no-paginate along with pagination arguments: --max-items"
-aws_run "list-identity-pools (bad NextToken)" cognito-identity list-identity-pools \
-  --max-results 60 --next-token not-a-token-we-issued
-expect_rc 254
-expect_stderr "when calling the ListIdentityPools operation"
+' "$TMP/page-ids.json" "$TMP/listed.jsonl" 2>"$TMP/why" &&
+  pass "pagination returns all $TOTAL pools exactly once (IdentityPoolId, IdentityPoolName)" ||
+  fail "pagination returns all $TOTAL pools exactly once" "$(cat "$TMP/why")"
 
 # ---------------------------------------------------------------- delete
 aws_run "delete-identity-pool" cognito-identity delete-identity-pool --identity-pool-id "$MIN"
 expect_rc 0
 expect_stdout_empty
-aws_run "describe-identity-pool (deleted)" cognito-identity describe-identity-pool \
+aws_bg d1 "describe-identity-pool (deleted)" cognito-identity describe-identity-pool \
   --identity-pool-id "$MIN"
+aws_bg d2 "delete-identity-pool (again)" cognito-identity delete-identity-pool \
+  --identity-pool-id "$MIN"
+aws_bg d3 "list-tags-for-resource (deleted)" cognito-identity list-tags-for-resource \
+  --resource-arn "$MIN_ARN"
+aws_wait d1
 expect_rc 254
 expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool '$MIN' not found."
-aws_run "delete-identity-pool (again)" cognito-identity delete-identity-pool \
-  --identity-pool-id "$MIN"
+aws_wait d2
 expect_rc 254
 expect_stderr "An error occurred (ResourceNotFoundException) when calling the DeleteIdentityPool operation: IdentityPool '$MIN' not found."
-aws_run "list-tags-for-resource (deleted)" cognito-identity list-tags-for-resource \
-  --resource-arn "$MIN_ARN"
+aws_wait d3
 expect_rc 254
 expect_stderr "(ResourceNotFoundException) when calling the ListTagsForResource operation"
-aws_run "get-identity-pool-roles (deleted)" cognito-identity get-identity-pool-roles \
-  --identity-pool-id "$MIN"
-expect_rc 254
-expect_stderr "(ResourceNotFoundException) when calling the GetIdentityPoolRoles operation"
 
 # ---------------------------------------------------------------- SigV4 verification
 GOOD_AKID=AKIDCONFORMANCE00001
@@ -408,34 +383,26 @@ emu_start --region "$REGION" --account-id "$ACCOUNT" --credentials "$TMP/emu-cre
 export AWS_ACCESS_KEY_ID=$GOOD_AKID AWS_SECRET_ACCESS_KEY=$GOOD_SECRET
 aws_run "signed: create-identity-pool (right secret)" cognito-identity create-identity-pool \
   --identity-pool-name "Signed Pool" --no-allow-unauthenticated-identities \
-  --identity-pool-tags "k=v with spaces"
+  --identity-pool-tags "k=v with spaces,path=a/b?c=d&e"
 expect_rc 0
 SIGNED=$(jget d.IdentityPoolId) || die "signed create printed no IdentityPoolId"
-aws_run "signed: list-identity-pools (right secret)" cognito-identity list-identity-pools \
+aws_bg s1 "signed: list-identity-pools (right secret)" cognito-identity list-identity-pools \
   --max-results 60
+AWS_SECRET_ACCESS_KEY=wrong-secret-0123456789 aws_bg s2 \
+  "signed: describe-identity-pool (wrong secret)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$SIGNED"
+AWS_ACCESS_KEY_ID=AKIDUNKNOWN000000000 aws_bg s3 \
+  "signed: describe-identity-pool (unknown key)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$SIGNED"
+aws_wait s1
 expect_rc 0
 expect_json 'd.IdentityPools' "[{\"IdentityPoolId\":\"$SIGNED\",\"IdentityPoolName\":\"Signed Pool\"}]"
-aws_run "signed: error still typed (right secret)" cognito-identity describe-identity-pool \
-  --identity-pool-id us-east-1:00000000-0000-0000-0000-000000000000
-expect_rc 254
-expect_stderr "(ResourceNotFoundException)"
-
-export AWS_SECRET_ACCESS_KEY=wrong-secret-0123456789
-aws_run "signed: describe-identity-pool (wrong secret)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$SIGNED"
+aws_wait s2
 expect_rc 254
 expect_stderr "An error occurred (InvalidSignatureException) when calling the DescribeIdentityPool operation"
 [ -s "$OUT" ] && fail "$T_NAME: nothing on stdout" || pass "$T_NAME: nothing on stdout"
-
-export AWS_ACCESS_KEY_ID=AKIDUNKNOWN000000000 AWS_SECRET_ACCESS_KEY=$GOOD_SECRET
-aws_run "signed: describe-identity-pool (unknown key)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$SIGNED"
+aws_wait s3
 expect_rc 254
 expect_stderr "An error occurred (UnrecognizedClientException) when calling the DescribeIdentityPool operation"
-
-export AWS_ACCESS_KEY_ID=$GOOD_AKID AWS_SECRET_ACCESS_KEY=$GOOD_SECRET
-aws_run "signed: delete-identity-pool (right secret)" cognito-identity delete-identity-pool \
-  --identity-pool-id "$SIGNED"
-expect_rc 0
 
 finish

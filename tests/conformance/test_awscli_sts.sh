@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Conformance: STS on the emulator's port with Debian's AWS CLI v2 (/usr/bin/aws):
+# get-caller-identity (signed with a --credentials key), assume-role-with-web-identity
+# (unsigned, token from a file), and the temporary credentials it returns (with their session
+# token) accepted by cognito-identity with SigV4 verification on.
+. "$(dirname "$0")/lib.sh"
+
+ACCOUNT=111122223333
+ROLE_ACCOUNT=444455556666
+REGION=us-east-1
+AKID=AKIDCONFORMANCESTS01
+SECRET='sts/Conformance+Secret0123456789abcdef'
+ROLE_ARN=arn:aws:iam::$ROLE_ACCOUNT:role/CiDeploy
+SESSION=conformance-run
+
+[ -x "$AWS_BIN" ] || die "$AWS_BIN not found (Debian package awscli; scripts/deps.sh installs it)"
+conf_clean_aws_env "$AKID" "$SECRET"
+emu_write_credentials "$TMP/emu-credentials" "$AKID" "$SECRET"
+emu_start --region "$REGION" --account-id "$ACCOUNT" --credentials "$TMP/emu-credentials"
+
+# A GitHub-Actions-like OIDC token (the emulator does not verify it; it echoes the claims).
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+JWT_HEADER=$(printf '{"alg":"RS256","typ":"JWT","kid":"conformance"}' | b64url)
+JWT_CLAIMS=$(printf '{"iss":"https://token.actions.githubusercontent.com","sub":"repo:example/infra:ref:refs/heads/main","aud":"sts.amazonaws.com","exp":%d}' \
+  "$(($(date +%s) + 600))" | b64url)
+printf '%s.%s.%s' "$JWT_HEADER" "$JWT_CLAIMS" "c2lnbmF0dXJlLW5vdC1jaGVja2Vk" >"$TMP/token.jwt"
+
+# ---------------------------------------------------------------- GetCallerIdentity
+aws_bg gci "sts get-caller-identity (file key)" sts get-caller-identity
+AWS_SECRET_ACCESS_KEY=wrong-secret aws_bg gciwrong "sts get-caller-identity (wrong secret)" \
+  sts get-caller-identity
+AWS_ACCESS_KEY_ID=AKIDNOTINTHEFILE0001 aws_bg gciunknown \
+  "sts get-caller-identity (unknown key)" sts get-caller-identity
+aws_wait gci
+expect_rc 0
+expect_json d "{\"UserId\":\"$(jget d.UserId)\",\"Account\":\"$ACCOUNT\",\
+\"Arn\":\"arn:aws:iam::$ACCOUNT:user/cognito-identity-local\"}" "account and user of the key"
+expect_true 'typeof d.UserId === "string" && d.UserId.length > 0' "UserId present"
+aws_wait gciwrong
+expect_rc 254
+expect_stderr "An error occurred (SignatureDoesNotMatch) when calling the GetCallerIdentity operation"
+aws_wait gciunknown
+expect_rc 254
+expect_stderr "An error occurred (InvalidClientTokenId) when calling the GetCallerIdentity operation"
+
+# ---------------------------------------------------------------- AssumeRoleWithWebIdentity
+# Unsigned on AWS: works with no credentials configured at all.
+run "sts assume-role-with-web-identity (token file, no credentials)" env \
+  -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$AWS_BIN" --endpoint-url "$EMU_URL" \
+  --region "$REGION" --no-cli-pager --cli-connect-timeout 5 --cli-read-timeout 20 \
+  --output json sts assume-role-with-web-identity --role-arn "$ROLE_ARN" \
+  --role-session-name "$SESSION" --web-identity-token "file://$TMP/token.jwt" \
+  --duration-seconds 900
+expect_rc 0
+expect_true '/^ASIA[A-Z0-9]{16}$/.test(d.Credentials.AccessKeyId)' "AccessKeyId ASIA + 16"
+expect_true 'd.Credentials.SecretAccessKey.length >= 40 && d.Credentials.SessionToken.length >= 100' \
+  "secret and session token"
+expect_true 'Math.abs(Date.parse(d.Credentials.Expiration) - Date.now() - 900e3) < 120e3' \
+  "Expiration is DurationSeconds (900 s) ahead"
+expect_json 'd.AssumedRoleUser.Arn' "\"arn:aws:sts::$ROLE_ACCOUNT:assumed-role/CiDeploy/$SESSION\""
+expect_true "d.AssumedRoleUser.AssumedRoleId.endsWith(':$SESSION')" "AssumedRoleId ends with :SESSION"
+expect_json 'd.SubjectFromWebIdentityToken' '"repo:example/infra:ref:refs/heads/main"'
+expect_json 'd.Audience' '"sts.amazonaws.com"'
+expect_json 'd.Provider' '"https://token.actions.githubusercontent.com"'
+TMP_AKID=$(jget d.Credentials.AccessKeyId)
+TMP_SECRET=$(jget d.Credentials.SecretAccessKey)
+TMP_TOKEN=$(jget d.Credentials.SessionToken)
+
+run "sts assume-role-with-web-identity (missing token)" env -u AWS_ACCESS_KEY_ID \
+  -u AWS_SECRET_ACCESS_KEY "$AWS_BIN" --endpoint-url "$EMU_URL" --region "$REGION" \
+  --no-cli-pager --cli-connect-timeout 5 --cli-read-timeout 20 --output json \
+  sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "$SESSION" \
+  --web-identity-token ''
+expect_rc 252 "botocore checks the token's min length client-side"
+
+# ---------------------------------------------------------------- temporary credentials
+export AWS_ACCESS_KEY_ID=$TMP_AKID AWS_SECRET_ACCESS_KEY=$TMP_SECRET AWS_SESSION_TOKEN=$TMP_TOKEN
+aws_bg tgci "sts get-caller-identity (temporary credentials)" sts get-caller-identity
+aws_bg tcreate "create-identity-pool (temporary credentials)" cognito-identity \
+  create-identity-pool --identity-pool-name "Created By Role" --no-allow-unauthenticated-identities
+AWS_SESSION_TOKEN=${TMP_TOKEN%?}x aws_bg tbadtoken \
+  "list-identity-pools (wrong session token)" cognito-identity list-identity-pools \
+  --max-results 1
+aws_wait tgci
+expect_rc 0
+expect_json 'd.Account' "\"$ROLE_ACCOUNT\""
+expect_json 'd.Arn' "\"arn:aws:sts::$ROLE_ACCOUNT:assumed-role/CiDeploy/$SESSION\""
+aws_wait tcreate
+expect_rc 0
+ROLE_POOL=$(jget d.IdentityPoolId) || die "create with temporary credentials printed no id"
+aws_wait tbadtoken
+expect_rc 254
+expect_stderr "An error occurred (UnrecognizedClientException) when calling the ListIdentityPools operation"
+
+aws_bg tlist "list-tags-for-resource (pool ARN in the role's account)" cognito-identity \
+  list-tags-for-resource \
+  --resource-arn "arn:aws:cognito-identity:$REGION:$ROLE_ACCOUNT:identitypool/$ROLE_POOL"
+AWS_SESSION_TOKEN= aws_bg tnotoken "list-identity-pools (temporary key without session token)" \
+  cognito-identity list-identity-pools --max-results 1
+aws_wait tlist
+expect_rc 0
+expect_json d '{"Tags":{}}'
+aws_wait tnotoken
+expect_rc 254
+expect_stderr "An error occurred (UnrecognizedClientException) when calling the ListIdentityPools operation"
+
+# The role's pools are the role account's: the file key (another account) does not see them.
+export AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET
+unset AWS_SESSION_TOKEN
+aws_run "list-identity-pools (file key, other account)" cognito-identity list-identity-pools \
+  --max-results 60
+expect_rc 0
+expect_json 'd.IdentityPools' '[]' "no pools of the role's account"
+
+finish
