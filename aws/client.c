@@ -223,7 +223,12 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     result = cr_aws_credentials_provider_new(&c->creds, &copts);
     if (result < 0)
         goto done;
+    /* AWS_CA_BUNDLE / ca_bundle, as the AWS CLI reads them: a private CA, still verified */
+    const char *ca_bundle = cr_aws_env_get(s_env(c), "AWS_CA_BUNDLE");
+    if (!ca_bundle)
+        ca_bundle = cr_aws_config_get(&c->cfg, "ca_bundle");
     struct cr_http_options hopts = {
+        .ca_bundle = ca_bundle,
         .max_connections = c->parallelism,
         .connect_timeout_ms = c->connect_timeout_ms,
         .timeout_ms = c->timeout_ms,
