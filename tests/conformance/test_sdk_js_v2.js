@@ -107,6 +107,8 @@ test('updateIdentityPool renames in place and clears omitted lists', async () =>
     IdentityPoolId: fullId,
     IdentityPoolName: 'SdkV2 Renamed',
     AllowUnauthenticatedIdentities: false,
+    // Once set, AllowClassicFlow is always returned; omitted in Update it is back to false.
+    AllowClassicFlow: false,
     DeveloperProviderName: 'login.example.sdkv2',
     SupportedLoginProviders: { 'graph.facebook.com': '7346241598935552' },
   });
