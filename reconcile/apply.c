@@ -69,8 +69,8 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
         cr_buf_printf(&msg, "pool '%s': %s %s: %s: %s", p->name, api, target, call->error.type,
                       call->error.message);
     else
-        cr_buf_printf(&msg, "pool '%s': %s %s: %s (%s)", p->name, api, target,
-                      cr_error_name(code), cr_error_last());
+        cr_buf_printf(&msg, "pool '%s': %s %s: %s (%s)", p->name, api, target, cr_error_name(code),
+                      cr_error_last());
     struct cr_apply_result *r = &run->report->results[i];
     r->status = CR_APPLY_FAILED;
     r->code = code;
@@ -126,9 +126,8 @@ static int s_recover_create(char **out_id, bool *recovered, struct s_run *run, s
                             struct cr_aws_client *client)
 {
     const struct cr_plan_op *op = &run->plan->ops[i];
-    unsigned attempts = run->opts && run->opts->max_create_attempts
-                            ? run->opts->max_create_attempts
-                            : 3;
+    unsigned attempts =
+        run->opts && run->opts->max_create_attempts ? run->opts->max_create_attempts : 3;
     int rc = CR_EAMBIGUOUS;
     for (unsigned a = 1; a < attempts; a++) {
         if ((rc = s_find_created(out_id, client, run->plan, op)) < 0)

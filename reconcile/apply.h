@@ -50,7 +50,7 @@ typedef void (*cr_apply_progress_fn)(void *user, const struct cr_plan *plan, siz
                                      const struct cr_apply_result *result);
 
 struct cr_apply_options {
-    unsigned max_create_attempts; /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
+    unsigned max_create_attempts;  /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
     cr_apply_progress_fn progress; /* may be NULL */
     void *progress_user;
 };

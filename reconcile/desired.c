@@ -42,7 +42,8 @@ void cr_desired_set_dispose(struct cr_desired_set *set)
 static int s_cmp_provider(const void *a, const void *b)
 {
     const struct cr_cognito_provider *x = a, *y = b;
-    int c = strcmp(x->provider_name ? x->provider_name : "", y->provider_name ? y->provider_name : "");
+    int c =
+        strcmp(x->provider_name ? x->provider_name : "", y->provider_name ? y->provider_name : "");
     if (c != 0)
         return c;
     return strcmp(x->client_id ? x->client_id : "", y->client_id ? y->client_id : "");

@@ -32,10 +32,10 @@ struct cr_desired_pool {
      * in `tags` below and ownership tags are added by the plan). */
     struct cr_cognito_pool config;
 
-    bool manage_roles; /* roles and/or roleMappings present in the manifest */
+    bool manage_roles;             /* roles and/or roleMappings present in the manifest */
     struct cr_cognito_roles roles; /* roles.pool_id is NULL; mappings sorted by provider */
 
-    bool manage_principal_tags; /* principalTagAttributeMaps present */
+    bool manage_principal_tags;                       /* principalTagAttributeMaps present */
     struct cr_cognito_principal_tags *principal_tags; /* declared maps, sorted by provider;
                                                          pool_id NULL; use_defaults 0 or 1 */
     size_t n_principal_tags;
@@ -85,7 +85,8 @@ int cr_desired_normalise(struct cr_desired_pool *pool) CR_WARN_UNUSED;
  * ("oidc-provider/HOST" -> HOST), each SAML ARN. Appends to out (sorted, no duplicates).
  * Returns 0 or CR_ENOMEM.
  */
-int cr_desired_provider_keys(struct cr_strlist *out, const struct cr_cognito_pool *config) CR_WARN_UNUSED;
+int cr_desired_provider_keys(struct cr_strlist *out,
+                             const struct cr_cognito_pool *config) CR_WARN_UNUSED;
 
 /**
  * The providers whose principal-tag maps a pool's manifest manages: each cognito provider's

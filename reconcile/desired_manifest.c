@@ -18,7 +18,8 @@ static char *s_dup(const char *s, bool *oom)
 static int s_map(struct cr_strmap *out, const struct cr_model_map *m)
 {
     for (size_t i = 0; i < m->len; i++)
-        if (cr_strmap_set(out, m->items[i].key.value, m->items[i].value.value ? m->items[i].value.value : "") < 0)
+        if (cr_strmap_set(out, m->items[i].key.value,
+                          m->items[i].value.value ? m->items[i].value.value : "") < 0)
             return CR_ENOMEM;
     return 0;
 }
@@ -142,10 +143,9 @@ int cr_desired_from_manifest(struct cr_desired_set *out, const struct cr_manifes
     int result = CR_ENOMEM;
     memset(out, 0, sizeof(*out));
     if (set->n_diagnostics) {
-        cr_error_set("%s:%u:%u: %s (%zu problem(s) in the manifests)",
-                     set->diagnostics[0].file, set->diagnostics[0].line,
-                     set->diagnostics[0].column, set->diagnostics[0].message,
-                     set->n_diagnostics);
+        cr_error_set("%s:%u:%u: %s (%zu problem(s) in the manifests)", set->diagnostics[0].file,
+                     set->diagnostics[0].line, set->diagnostics[0].column,
+                     set->diagnostics[0].message, set->n_diagnostics);
         return CR_EINVALID;
     }
     out->pools = calloc(set->n_pools ? set->n_pools : 1, sizeof(*out->pools));

@@ -107,11 +107,10 @@ static json_t *s_mapping_json(const struct cr_cognito_role_mapping *m)
     if (m->has_rules_configuration) {
         json_t *rules = json_array();
         for (size_t i = 0; i < m->n_rules; i++)
-            json_array_append_new(rules, json_pack("{s:s?,s:s?,s:s?,s:s?}", "claim",
-                                                   m->rules[i].claim, "matchType",
-                                                   m->rules[i].match_type, "value",
-                                                   m->rules[i].value, "roleARN",
-                                                   m->rules[i].role_arn));
+            json_array_append_new(rules,
+                                  json_pack("{s:s?,s:s?,s:s?,s:s?}", "claim", m->rules[i].claim,
+                                            "matchType", m->rules[i].match_type, "value",
+                                            m->rules[i].value, "roleARN", m->rules[i].role_arn));
         json_object_set_new(o, "rulesConfiguration", json_pack("{s:o}", "rules", rules));
     }
     return o;
@@ -195,8 +194,7 @@ static void s_diff_providers(struct s_changes *ch, const struct cr_cognito_pool 
         char *key = s_provider_key(p);
         int want = s_bool_default(p->server_side_token_check);
         if (!q)
-            s_change(ch, NULL,
-                     s_dump(json_pack("{s:b}", "serverSideTokenCheck", want)),
+            s_change(ch, NULL, s_dump(json_pack("{s:b}", "serverSideTokenCheck", want)),
                      "cognitoIdentityProviders%s", s_key(key).text);
         else if (s_bool_default(q->server_side_token_check) != want)
             s_change(ch, s_jbool(s_bool_default(q->server_side_token_check)), s_jbool(want),
@@ -221,8 +219,7 @@ static void s_diff_config(struct s_changes *ch, const struct cr_cognito_pool *be
                           const struct cr_cognito_pool *after)
 {
     if (!before || !s_str_eq(before->name, after->name))
-        s_change(ch, before ? s_jstr(before->name) : NULL, s_jstr(after->name),
-                 "identityPoolName");
+        s_change(ch, before ? s_jstr(before->name) : NULL, s_jstr(after->name), "identityPoolName");
     if (!before || before->allow_unauthenticated != after->allow_unauthenticated)
         s_change(ch, before ? s_jbool(before->allow_unauthenticated) : NULL,
                  s_jbool(after->allow_unauthenticated), "allowUnauthenticatedIdentities");
@@ -284,7 +281,8 @@ static void s_diff_roles(struct s_changes *ch, const struct cr_cognito_roles *be
             s_change(ch, s_jstr(b->items[i].value), NULL, "roles.%s", b->items[i].key);
     for (size_t i = 0; i < after->n_mappings; i++) {
         const struct cr_cognito_role_mapping *m = &after->mappings[i];
-        const struct cr_cognito_role_mapping *o = before ? s_find_mapping(before, m->provider) : NULL;
+        const struct cr_cognito_role_mapping *o =
+            before ? s_find_mapping(before, m->provider) : NULL;
         if (!o || !s_mapping_eq(o, m))
             s_change(ch, o ? s_dump(s_mapping_json(o)) : NULL, s_dump(s_mapping_json(m)),
                      "roleMappings%s", s_key(m->provider).text);
@@ -309,6 +307,13 @@ static bool s_roles_eq(const struct cr_cognito_roles *a, const struct cr_cognito
 
 /* ---- the plan under construction ---- */
 
+/* A live pool of our stack, indexed by region and name tag (matching is a binary search,
+ * so planning stays linear-logarithmic in the number of pools). */
+struct s_owned {
+    const struct cr_live_pool *pool;
+    size_t index; /* in live->pools */
+};
+
 struct s_ctx {
     struct cr_plan *plan;
     const struct cr_plan_options *opts;
@@ -316,6 +321,8 @@ struct s_ctx {
     const char *stack;
     size_t ops_cap;
     size_t pools_cap;
+    struct s_owned *owned; /* sorted by region, name, id */
+    size_t n_owned;
 };
 
 /* Appends a zeroed op for pool; takes ownership of ch's items. NULL on out-of-memory. */
@@ -577,9 +584,8 @@ static int s_set_roles_op(struct s_ctx *ctx, size_t pi, const struct cr_cognito_
 static int s_plan_roles_before(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
                                const struct cr_live_pool *l, bool updating,
                                const struct cr_strlist *desired_keys,
-                               const struct cr_strlist *live_keys,
-                               struct cr_cognito_roles *pre, bool *pre_done,
-                               bool *after_update)
+                               const struct cr_strlist *live_keys, struct cr_cognito_roles *pre,
+                               bool *pre_done, bool *after_update)
 {
     *after_update = false;
     *pre_done = false;
@@ -625,7 +631,8 @@ static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_poo
             cr_strmap_set(&add, d->tags.items[i].key, d->tags.items[i].value) < 0)
             goto done;
     for (size_t i = 0; d->manage_tags && i < have->len; i++)
-        if (!s_is_ownership_key(have->items[i].key) && !cr_strmap_get(&d->tags, have->items[i].key) &&
+        if (!s_is_ownership_key(have->items[i].key) &&
+            !cr_strmap_get(&d->tags, have->items[i].key) &&
             cr_strlist_push(&remove, have->items[i].key) < 0)
             goto done;
     bool changed = ctx->plan->pools[pi].n_ops > 0 || add.len || remove.len || adopted;
@@ -634,8 +641,8 @@ static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_poo
         goto done;
     if (add.len) {
         for (size_t i = 0; i < add.len; i++)
-            s_change(&ch, s_jstr(cr_strmap_get(have, add.items[i].key)),
-                     s_jstr(add.items[i].value), "tags%s", s_key(add.items[i].key).text);
+            s_change(&ch, s_jstr(cr_strmap_get(have, add.items[i].key)), s_jstr(add.items[i].value),
+                     "tags%s", s_key(add.items[i].key).text);
         struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_TAG, pi, &ch);
         if (!op)
             goto done;
@@ -676,7 +683,8 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
     struct cr_cognito_roles pre = {0};
     bool roles_after = false, pre_done = false;
     int result = CR_ENOMEM;
-    if ((d->manage_roles && !l->has_roles) || (d->manage_principal_tags && !l->has_principal_tags)) {
+    if ((d->manage_roles && !l->has_roles) ||
+        (d->manage_principal_tags && !l->has_principal_tags)) {
         cr_error_set("%s: pool '%s' (%s): roles or principal-tag maps were not read", s_where(d),
                      d->name, l->config.id);
         result = CR_EINVALID;
@@ -702,9 +710,8 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
         if (!op->params_pool.id)
             goto done;
     }
-    if (roles_after &&
-        (result = s_set_roles_op(ctx, pi, pre_done ? &pre : &l->roles, &d->roles,
-                                 l->config.id)) < 0)
+    if (roles_after && (result = s_set_roles_op(ctx, pi, pre_done ? &pre : &l->roles, &d->roles,
+                                                l->config.id)) < 0)
         goto done;
     if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, l, &live_keys, false)) < 0)
         goto done;
@@ -731,19 +738,20 @@ static int s_plan_replace(struct s_ctx *ctx, size_t pi, const struct cr_desired_
 {
     struct cr_plan_pool *pool = &ctx->plan->pools[pi];
     struct cr_buf note = CR_BUF_INIT;
-    cr_buf_printf(&note,
-                  "developerProviderName \"%s\" \xe2\x86\x92 %s%s%s cannot change in place: the pool is "
-                  "deleted and created again, destroying all its identities",
-                  l->config.developer_provider_name, d->config.developer_provider_name ? "\"" : "",
-                  d->config.developer_provider_name ? d->config.developer_provider_name : "(none)",
-                  d->config.developer_provider_name ? "\"" : "");
+    cr_buf_printf(
+        &note,
+        "developerProviderName \"%s\" \xe2\x86\x92 %s%s%s cannot change in place: the pool is "
+        "deleted and created again, destroying all its identities",
+        l->config.developer_provider_name, d->config.developer_provider_name ? "\"" : "",
+        d->config.developer_provider_name ? d->config.developer_provider_name : "(none)",
+        d->config.developer_provider_name ? "\"" : "");
     if (cr_buf_oom(&note)) {
         cr_buf_dispose(&note);
         return s_oom();
     }
     if (!ctx->opts->allow_replace) {
-        cr_error_set("%s: pool '%s' (%s): %s; refused without --allow-replace", s_where(d),
-                     d->name, l->config.id, cr_buf_cstr(&note));
+        cr_error_set("%s: pool '%s' (%s): %s; refused without --allow-replace", s_where(d), d->name,
+                     l->config.id, cr_buf_cstr(&note));
         cr_buf_dispose(&note);
         return CR_EREFUSED;
     }
@@ -755,40 +763,103 @@ static int s_plan_replace(struct s_ctx *ctx, size_t pi, const struct cr_desired_
     return s_plan_create(ctx, pi, d, &l->config.tags, true);
 }
 
-/* Finds the live pool a desired pool manages (design §4), or NULL when it must be created. */
-static int s_match(const struct cr_live_pool **out, bool *adopted, struct s_ctx *ctx,
-                   const struct cr_desired_pool *d, const char *region)
+static int s_cmp_key(const char *region, const char *name, const struct cr_live_pool *l)
+{
+    int c = strcmp(region, l->region);
+    return c ? c : strcmp(name, l->name);
+}
+
+static int s_cmp_owned(const void *a, const void *b)
+{
+    const struct cr_live_pool *x = ((const struct s_owned *)a)->pool;
+    const struct cr_live_pool *y = ((const struct s_owned *)b)->pool;
+    int c = s_cmp_key(x->region, x->name, y);
+    return c ? c : strcmp(x->config.id ? x->config.id : "", y->config.id ? y->config.id : "");
+}
+
+static int s_index_owned(struct s_ctx *ctx)
 {
     const struct cr_live_state *live = ctx->live;
+    ctx->owned = calloc(live->len ? live->len : 1, sizeof(*ctx->owned));
+    if (!ctx->owned)
+        return s_oom();
+    for (size_t i = 0; i < live->len; i++) {
+        const struct cr_live_pool *l = live->pools[i];
+        if (l->stack && l->name && strcmp(l->stack, ctx->stack) == 0)
+            ctx->owned[ctx->n_owned++] = (struct s_owned){l, i};
+    }
+    qsort(ctx->owned, ctx->n_owned, sizeof(*ctx->owned), s_cmp_owned);
+    return 0;
+}
+
+/* The first owned pool with this region and name tag, or n_owned. */
+static size_t s_lower_bound(const struct s_ctx *ctx, const char *region, const char *name)
+{
+    size_t lo = 0, hi = ctx->n_owned;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s_cmp_key(region, name, ctx->owned[mid].pool) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* metadata.id: the pool with that id, if it may be adopted. */
+static int s_match_id(const struct cr_live_pool **out, size_t *index, bool *adopted,
+                      struct s_ctx *ctx, const struct cr_desired_pool *d, const char *region)
+{
+    const struct cr_live_state *live = ctx->live;
+    for (size_t i = 0; i < live->len && !*out; i++) {
+        const struct cr_live_pool *l = live->pools[i];
+        if (l->config.id && strcmp(l->config.id, d->adopt_id) == 0 &&
+            strcmp(l->region, region) == 0) {
+            *out = l;
+            *index = i;
+        }
+    }
+    const struct cr_live_pool *l = *out;
+    if (!l) {
+        cr_error_set("%s: pool '%s': metadata.id '%s' is not an identity pool in %s", s_where(d),
+                     d->name, d->adopt_id, region);
+        return CR_ENOTFOUND;
+    }
+    if (l->stack && strcmp(l->stack, ctx->stack) != 0) {
+        cr_error_set("%s: pool '%s': metadata.id '%s' belongs to stack '%s' (tag %s), not "
+                     "'%s'; refusing to adopt it",
+                     s_where(d), d->name, d->adopt_id, l->stack, CR_TAG_STACK, ctx->stack);
+        return CR_ECONFLICT;
+    }
+    *adopted = !l->stack || !l->name || strcmp(l->name, d->name) != 0;
+    return 0;
+}
+
+/*
+ * Finds the live pool a desired pool manages (design §4) and its index in live, or NULL when
+ * it must be created. A pool of another stack never matches by name.
+ */
+static int s_match(const struct cr_live_pool **out, size_t *index, bool *adopted, struct s_ctx *ctx,
+                   const struct cr_desired_pool *d, const char *region)
+{
     *out = NULL;
     *adopted = false;
     if (d->adopt_id) {
-        const struct cr_live_pool *l = cr_live_find_id(live, d->adopt_id);
-        if (!l || strcmp(l->region, region) != 0) {
-            cr_error_set("%s: pool '%s': metadata.id '%s' is not an identity pool in %s",
-                         s_where(d), d->name, d->adopt_id, region);
-            return CR_ENOTFOUND;
-        }
-        if (l->stack && strcmp(l->stack, ctx->stack) != 0) {
-            cr_error_set("%s: pool '%s': metadata.id '%s' belongs to stack '%s' (tag %s), not "
-                         "'%s'; refusing to adopt it",
-                         s_where(d), d->name, d->adopt_id, l->stack, CR_TAG_STACK, ctx->stack);
-            return CR_ECONFLICT;
-        }
-        *adopted = !l->stack || !l->name || strcmp(l->name, d->name) != 0;
-        *out = l;
+        int rc = s_match_id(out, index, adopted, ctx, d, region);
+        if (rc < 0)
+            return rc;
     }
-    if (!cr_strlist_contains(&live->regions, region)) {
+    if (!cr_strlist_contains(&ctx->live->regions, region)) {
         if (d->adopt_id)
             return 0;
-        cr_error_set("%s: pool '%s': the live state of region %s was not read", s_where(d),
-                     d->name, region);
+        cr_error_set("%s: pool '%s': the live state of region %s was not read", s_where(d), d->name,
+                     region);
         return CR_EINVALID;
     }
-    for (size_t i = 0; i < live->len; i++) {
-        const struct cr_live_pool *l = live->pools[i];
-        if (l == *out || !l->stack || !l->name || strcmp(l->stack, ctx->stack) != 0 ||
-            strcmp(l->name, d->name) != 0 || strcmp(l->region, region) != 0)
+    for (size_t k = s_lower_bound(ctx, region, d->name);
+         k < ctx->n_owned && s_cmp_key(region, d->name, ctx->owned[k].pool) == 0; k++) {
+        const struct cr_live_pool *l = ctx->owned[k].pool;
+        if (l == *out)
             continue;
         if (*out) {
             cr_error_set("%s: pool '%s' (stack '%s', %s): identity pools %s and %s both claim "
@@ -799,6 +870,7 @@ static int s_match(const struct cr_live_pool **out, bool *adopted, struct s_ctx 
             return CR_ECONFLICT;
         }
         *out = l;
+        *index = ctx->owned[k].index;
     }
     return 0;
 }
@@ -826,7 +898,8 @@ static int s_pool_fill(struct cr_plan_pool *p, const struct cr_desired_pool *d, 
     p->identity_pool_name = s_dup(d->config.name, &oom);
     p->read_roles = d->manage_roles;
     p->read_principal_tags = d->manage_principal_tags;
-    if (oom || (d->manage_principal_tags && cr_desired_principal_tag_providers(&p->providers, d) < 0))
+    if (oom ||
+        (d->manage_principal_tags && cr_desired_principal_tag_providers(&p->providers, d) < 0))
         return s_oom();
     return cr_live_fingerprint(p->fingerprint, l);
 }
@@ -885,21 +958,18 @@ static int s_plan_desired(struct s_ctx *ctx, const struct cr_desired_pool *d, co
                           bool *claimed)
 {
     const struct cr_live_pool *l = NULL;
+    size_t index = 0;
     bool adopted = false;
-    int rc = s_match(&l, &adopted, ctx, d, region);
+    int rc = s_match(&l, &index, &adopted, ctx, d, region);
     if (rc < 0)
         return rc;
-    for (size_t i = 0; l && i < ctx->live->len; i++) {
-        if (ctx->live->pools[i] != l)
-            continue;
-        if (claimed[i]) {
-            cr_error_set("%s: pool '%s': identity pool %s is already claimed by another "
-                         "manifest",
-                         s_where(d), d->name, l->config.id);
-            return CR_ECONFLICT;
-        }
-        claimed[i] = true;
+    if (l && claimed[index]) {
+        cr_error_set("%s: pool '%s': identity pool %s is already claimed by another manifest",
+                     s_where(d), d->name, l->config.id);
+        return CR_ECONFLICT;
     }
+    if (l)
+        claimed[index] = true;
     size_t pi = ctx->plan->n_pools++;
     struct cr_plan_pool *p = &ctx->plan->pools[pi];
     if ((rc = s_pool_fill(p, d, region, l)) < 0)
@@ -944,7 +1014,8 @@ static void s_count(struct cr_plan *plan)
     }
 }
 
-static int s_check_unique(const struct cr_desired_pool *desired, size_t n, const char *const *regions)
+static int s_check_unique(const struct cr_desired_pool *desired, size_t n,
+                          const char *const *regions)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
@@ -983,7 +1054,8 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
             goto done;
         }
     }
-    if ((result = s_check_unique(desired, n_desired, regions)) < 0)
+    if ((result = s_check_unique(desired, n_desired, regions)) < 0 ||
+        (result = s_index_owned(&ctx)) < 0)
         goto done;
     for (size_t i = 0; i < n_desired; i++)
         if ((result = s_plan_desired(&ctx, &desired[i], regions[i], claimed)) < 0)
@@ -1009,5 +1081,6 @@ done:
         cr_plan_dispose(out);
     free(regions);
     free(claimed);
+    free(ctx.owned);
     return result;
 }

@@ -22,9 +22,8 @@ int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
 {
     const char *region = cr_aws_client_region(client);
     struct cr_live_want *wants = calloc(opts->n_ids ? opts->n_ids : 1, sizeof(*wants));
-    struct cr_live_read_options ro = {.stack = opts->stack,
-                                      .discover = opts->all || opts->by_stack,
-                                      .all_details = true};
+    struct cr_live_read_options ro = {
+        .stack = opts->stack, .discover = opts->all || opts->by_stack, .all_details = true};
     int result = CR_ENOMEM;
     if (!wants) {
         cr_error_set("out of memory preparing the export");
@@ -163,8 +162,8 @@ static void s_emit(struct s_emit *e)
 /* Plain scalars YAML would read as something other than a string are quoted. */
 static bool s_ambiguous(const char *s)
 {
-    static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "y", "n",
-                                         "null", "~"};
+    static const char *const words[] = {"true", "false", "yes", "no",   "on",
+                                        "off",  "y",     "n",   "null", "~"};
     char *end = NULL;
     if (!*s)
         return true;
@@ -177,8 +176,8 @@ static bool s_ambiguous(const char *s)
 
 static void s_str(struct s_emit *e, const char *s)
 {
-    yaml_scalar_style_t style = s_ambiguous(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                               : YAML_ANY_SCALAR_STYLE;
+    yaml_scalar_style_t style =
+        s_ambiguous(s) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_ANY_SCALAR_STYLE;
     if (e->failed || !yaml_scalar_event_initialize(&e->event, NULL, NULL, (yaml_char_t *)s,
                                                    (int)strlen(s), 1, 1, style)) {
         e->failed = true;
@@ -191,8 +190,7 @@ static void s_bool(struct s_emit *e, bool v)
 {
     const char *s = v ? "true" : "false";
     if (e->failed || !yaml_scalar_event_initialize(&e->event, NULL, NULL, (yaml_char_t *)s,
-                                                   (int)strlen(s), 1, 1,
-                                                   YAML_PLAIN_SCALAR_STYLE)) {
+                                                   (int)strlen(s), 1, 1, YAML_PLAIN_SCALAR_STYLE)) {
         e->failed = true;
         return;
     }
@@ -201,9 +199,9 @@ static void s_bool(struct s_emit *e, bool v)
 
 static void s_map_start(struct s_emit *e, bool flow)
 {
-    if (e->failed || !yaml_mapping_start_event_initialize(
-                         &e->event, NULL, NULL, 1,
-                         flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)) {
+    if (e->failed ||
+        !yaml_mapping_start_event_initialize(
+            &e->event, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE)) {
         e->failed = true;
         return;
     }
@@ -221,8 +219,8 @@ static void s_map_end(struct s_emit *e)
 
 static void s_seq_start(struct s_emit *e)
 {
-    if (e->failed ||
-        !yaml_sequence_start_event_initialize(&e->event, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE)) {
+    if (e->failed || !yaml_sequence_start_event_initialize(&e->event, NULL, NULL, 1,
+                                                           YAML_BLOCK_SEQUENCE_STYLE)) {
         e->failed = true;
         return;
     }

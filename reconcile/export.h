@@ -15,11 +15,11 @@
 #include "util/error.h"
 
 struct cr_export_options {
-    const char *stack; /* the stack the manifests are for (default "default") */
-    bool all;          /* every pool of the region */
+    const char *stack;      /* the stack the manifests are for (default "default") */
+    bool all;               /* every pool of the region */
     const char *const *ids; /* these pool ids */
     size_t n_ids;
-    bool by_stack;     /* the pools owned by `stack` */
+    bool by_stack; /* the pools owned by `stack` */
 };
 
 /**

@@ -202,9 +202,9 @@ static json_t *s_roles(const struct cr_cognito_roles *r)
     json_object_set_new(o, "RoleMappings", maps);
     for (size_t i = 0; i < r->n_mappings; i++) {
         const struct cr_cognito_role_mapping *m = &r->mappings[i];
-        json_t *mo = json_pack("{s:s?, s:s?, s:b}", "Type", m->type, "AmbiguousRoleResolution",
-                               m->ambiguous_role_resolution, "HasRules",
-                               m->has_rules_configuration);
+        json_t *mo =
+            json_pack("{s:s?, s:s?, s:b}", "Type", m->type, "AmbiguousRoleResolution",
+                      m->ambiguous_role_resolution, "HasRules", m->has_rules_configuration);
         json_t *rules = json_array();
         for (size_t k = 0; k < m->n_rules; k++)
             json_array_append_new(rules, json_pack("[s?,s?,s?,s?]", m->rules[k].claim,

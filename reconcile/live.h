@@ -49,9 +49,9 @@ struct cr_live_state {
     struct cr_live_pool **pools; /* owned */
     size_t len;
     size_t cap;
-    struct cr_strlist regions;     /* regions whose pools were listed (discovery complete) */
-    struct cr_strmap account_ids;  /* region -> account id, when known (for ARNs) */
-    struct cr_arena arena;         /* scratch strings */
+    struct cr_strlist regions;    /* regions whose pools were listed (discovery complete) */
+    struct cr_strmap account_ids; /* region -> account id, when known (for ARNs) */
+    struct cr_arena arena;        /* scratch strings */
 };
 
 /**
@@ -59,20 +59,22 @@ struct cr_live_state {
  * saved plan. Strings are borrowed.
  */
 struct cr_live_want {
-    const char *name;     /* logical name (discovered by the cognito-reconcile:name tag) */
-    const char *region;   /* NULL = the client's region */
-    const char *pool_id;  /* describe this id directly (metadata.id, or a saved plan's pool) */
-    bool roles;           /* read GetIdentityPoolRoles */
-    bool principal_tags;  /* read principal-tag maps for `providers` */
+    const char *name;    /* logical name (discovered by the cognito-reconcile:name tag) */
+    const char *region;  /* NULL = the client's region */
+    const char *pool_id; /* describe this id directly (metadata.id, or a saved plan's pool) */
+    bool roles;          /* read GetIdentityPoolRoles */
+    bool principal_tags; /* read principal-tag maps for `providers` */
     const struct cr_strlist *providers; /* providers whose maps the manifest manages */
 };
 
 struct cr_live_read_options {
-    const char *stack; /* ownership stack (default "default") */
-    bool discover;     /* list and describe every pool even if every want has a pool_id
-                          (--prune, saved-plan verification of creates) */
-    bool all_details;  /* export: read roles and every configured provider's map for every
-                          pool described */
+    const char *stack;          /* ownership stack (default "default") */
+    bool discover;              /* list and describe every pool even if every want has a pool_id
+                                   (--prune, saved-plan verification of creates) */
+    bool all_details;           /* export: read roles and every configured provider's map for every
+                                   pool described */
+    const char *default_region; /* the region of wants whose region is NULL; NULL = such
+                                   wants apply to every region read (more reads, same plan) */
 };
 
 /** Zeroes a state (no allocation). */

@@ -45,14 +45,22 @@ static void s_calls_free(struct cr_aws_call *calls, size_t n)
     free(calls);
 }
 
-static bool s_want_here(const struct cr_live_want *w, const char *region)
+/* Set once per cr_live_read call: the region wants without one belong to. */
+struct s_where {
+    const char *region;         /* the client's */
+    const char *default_region; /* may be NULL */
+};
+
+static bool s_want_here(const struct cr_live_want *w, const struct s_where *at)
 {
-    return !w->region || strcmp(w->region, region) == 0;
+    const char *r = w->region ? w->region : at->default_region;
+    return !r || strcmp(r, at->region) == 0;
 }
 
 /* The ids to describe: every listed pool when discovering, plus the wants' ids. */
 static int s_ids(struct cr_strlist *out, struct cr_aws_client *client,
-                 const struct cr_live_want *wants, size_t n, const char *region, bool discover)
+                 const struct cr_live_want *wants, size_t n, const struct s_where *at,
+                 bool discover)
 {
     if (discover) {
         struct cr_cognito_pool_page page = {0};
@@ -65,7 +73,7 @@ static int s_ids(struct cr_strlist *out, struct cr_aws_client *client,
             return rc;
     }
     for (size_t i = 0; i < n; i++)
-        if (s_want_here(&wants[i], region) && wants[i].pool_id &&
+        if (s_want_here(&wants[i], at) && wants[i].pool_id &&
             !cr_strlist_contains(out, wants[i].pool_id) &&
             cr_strlist_push(out, wants[i].pool_id) < 0)
             return CR_ENOMEM;
@@ -147,7 +155,7 @@ static bool s_owned_by(const struct cr_live_pool *p, const char *stack, const ch
 
 static int s_plan_details(struct s_detail **out, size_t *n_out, struct cr_live_state *state,
                           size_t first, const struct cr_live_want *wants, size_t n,
-                          const char *region, const struct cr_live_read_options *opts)
+                          const struct s_where *at, const struct cr_live_read_options *opts)
 {
     size_t n_pools = state->len - first;
     struct s_detail *details = calloc(n_pools ? n_pools : 1, sizeof(*details));
@@ -166,7 +174,7 @@ static int s_plan_details(struct s_detail **out, size_t *n_out, struct cr_live_s
         }
         for (size_t k = 0; k < n; k++) {
             const struct cr_live_want *w = &wants[k];
-            if (!s_want_here(w, region))
+            if (!s_want_here(w, at))
                 continue;
             bool match = w->pool_id ? strcmp(w->pool_id, d->pool->config.id) == 0
                                     : s_owned_by(d->pool, opts->stack, w->name);
@@ -268,21 +276,21 @@ done:
     return result;
 }
 
-static bool s_needs_discovery(const struct cr_live_want *wants, size_t n, const char *region,
+static bool s_needs_discovery(const struct cr_live_want *wants, size_t n, const struct s_where *at,
                               const struct cr_live_read_options *opts)
 {
     if (opts->discover)
         return true;
     for (size_t i = 0; i < n; i++)
-        if (s_want_here(&wants[i], region) && !wants[i].pool_id)
+        if (s_want_here(&wants[i], at) && !wants[i].pool_id)
             return true;
     return false;
 }
 
 /* Tag calls address pools by ARN, which needs the account id: resolved (STS, once) only when
  * a pool the plan may tag was found. */
-static int s_account(struct cr_live_state *state, struct cr_aws_client *client,
-                     const char *region, const struct s_detail *details, size_t n, bool matched)
+static int s_account(struct cr_live_state *state, struct cr_aws_client *client, const char *region,
+                     const struct s_detail *details, size_t n, bool matched)
 {
     const char *account = NULL;
     if (!matched)
@@ -306,16 +314,17 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
     if (!o.stack)
         o.stack = "default";
     const char *region = cr_aws_client_region(client);
-    bool discover = s_needs_discovery(wants, n_wants, region, &o);
+    struct s_where at = {region, o.default_region};
+    bool discover = s_needs_discovery(wants, n_wants, &at, &o);
     struct cr_strlist ids = {0};
     struct s_detail *details = NULL;
     size_t n_details = 0, first = state->len;
-    int result = s_ids(&ids, client, wants, n_wants, region, discover);
+    int result = s_ids(&ids, client, wants, n_wants, &at, discover);
     if (result < 0)
         goto done;
     if ((result = s_describe(state, client, &ids, region)) < 0)
         goto done;
-    if ((result = s_plan_details(&details, &n_details, state, first, wants, n_wants, region, &o)) <
+    if ((result = s_plan_details(&details, &n_details, state, first, wants, n_wants, &at, &o)) <
         0) {
         cr_error_set("out of memory planning reads");
         goto done;
@@ -326,12 +335,11 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
     for (size_t i = 0; i < n_details; i++) {
         const struct cr_live_pool *p = details[i].pool;
         for (size_t k = 0; k < n_wants && !matched; k++)
-            matched = s_want_here(&wants[k], region) &&
+            matched = s_want_here(&wants[k], &at) &&
                       (wants[k].pool_id ? strcmp(wants[k].pool_id, p->config.id) == 0
                                         : s_owned_by(p, o.stack, wants[k].name));
     }
-    if ((result = s_account(state, client, region, details, n_details, matched)) <
-        0)
+    if ((result = s_account(state, client, region, details, n_details, matched)) < 0)
         goto done;
     if (discover)
         result = cr_live_state_add_region(state, region, NULL);

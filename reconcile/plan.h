@@ -59,13 +59,13 @@ struct cr_plan_op {
     size_t pool;  /* index into plan->pools */
     bool replace; /* part of a replacement */
 
-    struct cr_cognito_pool params_pool;     /* CREATE (tags in .tags), UPDATE; .id NULL for
-                                               CREATE, and for the ops of created pools */
-    struct cr_cognito_roles params_roles;   /* SET_ROLES (.pool_id NULL for created pools) */
+    struct cr_cognito_pool params_pool;            /* CREATE (tags in .tags), UPDATE; .id NULL for
+                                                      CREATE, and for the ops of created pools */
+    struct cr_cognito_roles params_roles;          /* SET_ROLES (.pool_id NULL for created pools) */
     struct cr_cognito_principal_tags params_ptags; /* SET_PRINCIPAL_TAGS */
-    struct cr_strmap params_tags;           /* TAG */
-    struct cr_strlist params_untag;         /* UNTAG: tag keys, sorted */
-    char *arn;                              /* TAG/UNTAG: the pool ARN */
+    struct cr_strmap params_tags;                  /* TAG */
+    struct cr_strlist params_untag;                /* UNTAG: tag keys, sorted */
+    char *arn;                                     /* TAG/UNTAG: the pool ARN */
 
     struct cr_plan_change *changes; /* what this call changes (empty for DELETE) */
     size_t n_changes;
@@ -79,13 +79,13 @@ struct cr_plan_pool {
     char *source;  /* "file:line:column" of the manifest document, NULL for pruned pools */
     char *identity_pool_name; /* IdentityPoolName (desired, or live for deletes) */
     enum cr_plan_action action;
-    bool adopted;   /* metadata.id named a pool not yet tagged as ours */
-    char *note;     /* why (replace: the developerProviderName change), or NULL */
-    char *live_revision; /* the live pool's cognito-reconcile:revision tag, or NULL */
+    bool adopted;         /* metadata.id named a pool not yet tagged as ours */
+    char *note;           /* why (replace: the developerProviderName change), or NULL */
+    char *live_revision;  /* the live pool's cognito-reconcile:revision tag, or NULL */
     char fingerprint[65]; /* cr_live_fingerprint of the live pool seen (or of "no pool") */
 
     /* What the reader must read to verify the fingerprint again (saved plans). */
-    char *adopt_id;      /* metadata.id */
+    char *adopt_id; /* metadata.id */
     bool read_roles;
     bool read_principal_tags;
     struct cr_strlist providers;
@@ -96,7 +96,7 @@ struct cr_plan_pool {
 
 struct cr_plan {
     char *stack;
-    char *revision; /* git commit recorded in the revision tag, or NULL */
+    char *revision;            /* git commit recorded in the revision tag, or NULL */
     struct cr_strlist regions; /* regions the plan covers, sorted */
     struct cr_plan_pool *pools;
     size_t n_pools;
@@ -107,11 +107,11 @@ struct cr_plan {
 };
 
 struct cr_plan_options {
-    const char *stack;          /* ownership stack; NULL = "default" */
-    const char *region;         /* the default region, for pools without metadata.region */
-    const char *revision;       /* git commit for the revision tag, or NULL */
-    bool prune;                 /* delete owned pools that no manifest names */
-    bool allow_replace;         /* permit replacements (developerProviderName changes) */
+    const char *stack;    /* ownership stack; NULL = "default" */
+    const char *region;   /* the default region, for pools without metadata.region */
+    const char *revision; /* git commit for the revision tag, or NULL */
+    bool prune;           /* delete owned pools that no manifest names */
+    bool allow_replace;   /* permit replacements (developerProviderName changes) */
 };
 
 /** Zeroes a plan. */

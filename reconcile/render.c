@@ -129,8 +129,8 @@ static void s_text_pool(struct cr_buf *out, const struct s_style *st, const stru
                       p->live_revision, plan->revision);
     for (size_t k = 0; k < p->n_ops; k++) {
         const struct cr_plan_op *op = &plan->ops[p->first_op + k];
-        cr_buf_printf(out, "    %s%s%s\n", s_c(st, C_CYAN), cr_cognito_op_name(cr_plan_op_api(op->kind)),
-                      s_c(st, C_RESET));
+        cr_buf_printf(out, "    %s%s%s\n", s_c(st, C_CYAN),
+                      cr_cognito_op_name(cr_plan_op_api(op->kind)), s_c(st, C_RESET));
         for (size_t i = 0; i < op->n_changes; i++)
             s_text_change(out, st, &op->changes[i], "      ");
     }
@@ -186,12 +186,11 @@ static json_t *s_json_pool(const struct cr_plan_pool *p)
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:s, s:{s:o, s:b, s:b, s:o}}",
                      "name", p->name, "region", p->region, "pool_id", s_jstr_or_null(p->pool_id),
                      "identity_pool_name", s_jstr_or_null(p->identity_pool_name), "source",
-                     s_jstr_or_null(p->source), "action", cr_plan_action_name(p->action),
-                     "adopted", p->adopted, "note", s_jstr_or_null(p->note), "live_revision",
-                     s_jstr_or_null(p->live_revision), "fingerprint",
-                     p->fingerprint, "reads", "adopt_id", s_jstr_or_null(p->adopt_id), "roles",
-                     p->read_roles, "principal_tags", p->read_principal_tags, "providers",
-                     providers);
+                     s_jstr_or_null(p->source), "action", cr_plan_action_name(p->action), "adopted",
+                     p->adopted, "note", s_jstr_or_null(p->note), "live_revision",
+                     s_jstr_or_null(p->live_revision), "fingerprint", p->fingerprint, "reads",
+                     "adopt_id", s_jstr_or_null(p->adopt_id), "roles", p->read_roles,
+                     "principal_tags", p->read_principal_tags, "providers", providers);
 }
 
 static json_t *s_json_op(const struct cr_plan *plan, size_t index)
@@ -216,14 +215,14 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
             json_object_set_new(o, "after", s_value(c->after));
         json_array_append_new(changes, o);
     }
-    o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index",
-                  (json_int_t)index, "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region, "pool_id",
-                  s_jstr_or_null(p->pool_id && !(op->replace && op->kind != CR_PLAN_OP_DELETE)
-                                     ? p->pool_id
-                                     : NULL),
-                  "action", cr_plan_op_kind_name(op->kind), "operation",
-                  cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace,
-                  "parameters", params, "changes", changes);
+    o = json_pack(
+        "{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
+        "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region, "pool_id",
+        s_jstr_or_null(p->pool_id && !(op->replace && op->kind != CR_PLAN_OP_DELETE) ? p->pool_id
+                                                                                     : NULL),
+        "action", cr_plan_op_kind_name(op->kind), "operation",
+        cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace, "parameters", params,
+        "changes", changes);
 done:
     cr_buf_dispose(&body);
     json_decref(params);
@@ -252,8 +251,8 @@ json_t *cr__render_json_doc(const struct cr_plan *plan)
                      "format_version", "1", "stack", plan->stack, "revision",
                      s_jstr_or_null(plan->revision), "regions", regions, "summary", "create",
                      (json_int_t)plan->n_create, "update", (json_int_t)plan->n_update, "delete",
-                     (json_int_t)plan->n_delete, "replace", (json_int_t)plan->n_replace,
-                     "changes", !cr_plan_is_empty(plan), "pools", pools, "operations", ops);
+                     (json_int_t)plan->n_delete, "replace", (json_int_t)plan->n_replace, "changes",
+                     !cr_plan_is_empty(plan), "pools", pools, "operations", ops);
 fail:
     json_decref(regions);
     json_decref(pools);

@@ -15,8 +15,8 @@
 #include "reconcile/render.h"
 #include "tests/support/emulator_proc.h"
 
-#define S_KEY     "AKIDRECONCILE0000001"
-#define S_SECRET  "reconcileSecretKey000000000000000000000"
+#define S_KEY    "AKIDRECONCILE0000001"
+#define S_SECRET "reconcileSecretKey000000000000000000000"
 
 static struct cr_emu_proc s_emu;
 static char *s_dir;

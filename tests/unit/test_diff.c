@@ -98,8 +98,8 @@ static void test_diff__missing_pool_is_created_with_every_tag_inside_create(void
     /* providers in sorted order: the OIDC ARN, the user pool, graph.facebook.com */
     assert_string_equal(fx_op(&w->plan, 2)->params_ptags.provider, FX_OIDC);
     assert_int_equal(fx_op(&w->plan, 2)->params_ptags.use_defaults, 0);
-    fx_assert_change(fx_op(&w->plan, 2),
-                     "principalTagAttributeMaps[\"" FX_OIDC "\"].useDefaults", "true", "false");
+    fx_assert_change(fx_op(&w->plan, 2), "principalTagAttributeMaps[\"" FX_OIDC "\"].useDefaults",
+                     "true", "false");
     assert_string_equal(fx_op(&w->plan, 3)->params_ptags.provider, FX_UP);
     assert_string_equal(cr_strmap_get(&fx_op(&w->plan, 3)->params_ptags.tags, "department"),
                         "custom:department");
@@ -273,7 +273,8 @@ static void test_diff__removed_mapping_and_cleared_roles(void **state)
     assert_non_null(fx_change(op, "roleMappings[\"" FX_UPKEY "\"]"));
     struct cr_buf body = CR_BUF_INIT;
     assert_ok(cr_plan_op_body(&body, &w->plan, op, NULL));
-    assert_string_equal(body.ptr, "{\"IdentityPoolId\":\"" FX_ID "\",\"Roles\":{},\"RoleMappings\":{}}");
+    assert_string_equal(body.ptr,
+                        "{\"IdentityPoolId\":\"" FX_ID "\",\"Roles\":{},\"RoleMappings\":{}}");
     cr_buf_dispose(&body);
 }
 
@@ -313,15 +314,16 @@ static void test_diff__principal_tags_are_set_per_provider_and_cleared_when_unde
     /* clearing = UseDefaults false with an empty map */
     assert_int_equal(b->params_ptags.use_defaults, 0);
     assert_int_equal(b->params_ptags.tags.len, 0);
-    fx_assert_change(b, "principalTagAttributeMaps[\"graph.facebook.com\"].principalTags[\"email\"]",
+    fx_assert_change(b,
+                     "principalTagAttributeMaps[\"graph.facebook.com\"].principalTags[\"email\"]",
                      "\"email\"", NULL);
 }
 
 static void test_diff__tags_added_changed_removed_then_ownership_kept(void **state)
 {
     struct world *w = *state;
-    fx_set(&w->d.tags, "owner", "alice");  /* added */
-    fx_set(&w->d.tags, "env", "staging");  /* changed */
+    fx_set(&w->d.tags, "owner", "alice"); /* added */
+    fx_set(&w->d.tags, "env", "staging"); /* changed */
     cr_strmap_remove(&w->d.tags, "team"); /* removed */
     assert_ok(plan(w));
     assert_int_equal(w->plan.n_ops, 2);
@@ -330,7 +332,8 @@ static void test_diff__tags_added_changed_removed_then_ownership_kept(void **sta
     assert_int_equal(tag->params_tags.len, 2);
     fx_assert_change(tag, "tags[\"env\"]", "\"prod\"", "\"staging\"");
     fx_assert_change(tag, "tags[\"owner\"]", NULL, "\"alice\"");
-    assert_string_equal(tag->arn, "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/" FX_ID);
+    assert_string_equal(tag->arn,
+                        "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/" FX_ID);
     assert_int_equal(untag->kind, CR_PLAN_OP_UNTAG);
     /* only the user tag: ownership tags are never removed */
     assert_int_equal(untag->params_untag.len, 1);
@@ -511,9 +514,10 @@ static void test_diff__mapping_of_a_removed_provider_is_dropped_before_the_updat
     assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_UPDATE);
     assert_int_equal(fx_op(&w->plan, 2)->kind, CR_PLAN_OP_SET_ROLES);
     assert_int_equal(fx_op(&w->plan, 2)->params_roles.n_mappings, 1);
-    fx_assert_change(fx_op(&w->plan, 2),
-                     "roleMappings[\"cognito-idp.us-east-1.amazonaws.com/us-east-1_New:newclient\"]",
-                     NULL, "{\"type\":\"Token\",\"ambiguousRoleResolution\":\"Deny\"}");
+    fx_assert_change(
+        fx_op(&w->plan, 2),
+        "roleMappings[\"cognito-idp.us-east-1.amazonaws.com/us-east-1_New:newclient\"]", NULL,
+        "{\"type\":\"Token\",\"ambiguousRoleResolution\":\"Deny\"}");
 }
 
 static void test_diff__added_provider_is_mapped_after_the_update(void **state)
@@ -598,8 +602,8 @@ static void test_diff__a_thousand_pools_plan_quickly(void **state)
         fx_live_init(&l, id, "default", name);
         if (i % 2) /* every other pool was renamed by hand */
             l.config.name[0] = 'X';
-        assert_ok(cr_live_state_add(NULL, &live, FX_REGION, &l.config, &l.roles, l.ptags,
-                                    l.n_ptags));
+        assert_ok(
+            cr_live_state_add(NULL, &live, FX_REGION, &l.config, &l.roles, l.ptags, l.n_ptags));
         fx_live_dispose(&l);
     }
     uint64_t t0 = cr_now_ms();

@@ -38,7 +38,8 @@ static inline void fx_provider(struct cr_cognito_pool *p, const char *name, cons
         realloc(p->cognito_identity_providers,
                 (p->n_cognito_identity_providers + 1) * sizeof(*p->cognito_identity_providers));
     assert_non_null(p->cognito_identity_providers);
-    struct cr_cognito_provider *q = &p->cognito_identity_providers[p->n_cognito_identity_providers++];
+    struct cr_cognito_provider *q =
+        &p->cognito_identity_providers[p->n_cognito_identity_providers++];
     q->provider_name = strdup(name);
     q->client_id = strdup(client);
     q->server_side_token_check = sstc;
@@ -179,8 +180,8 @@ static inline void fx_live_dispose(struct fx_live *l)
 static inline void fx_live_add(struct cr_live_state *state, const struct fx_live *l)
 {
     assert_ok(cr_live_state_add_region(state, FX_REGION, FX_ACCOUNT));
-    assert_ok(cr_live_state_add(NULL, state, FX_REGION, &l->config, &l->roles, l->ptags,
-                                l->n_ptags));
+    assert_ok(
+        cr_live_state_add(NULL, state, FX_REGION, &l->config, &l->roles, l->ptags, l->n_ptags));
 }
 
 static inline const struct cr_plan_op *fx_op(const struct cr_plan *plan, size_t i)
@@ -263,18 +264,17 @@ static inline struct fx_world *fx_world_new(void)
     w->dev.config.developer_provider_name = strdup("login.example.old");
 
     /* legacy: owned, no manifest */
-    fx_live_init(&w->legacy, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default",
-                 "legacy");
+    fx_live_init(&w->legacy, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default", "legacy");
 
     cr_live_state_init(&w->live);
     fx_live_add(&w->live, &w->mobile);
     fx_live_add(&w->live, &w->dev);
     fx_live_add(&w->live, &w->legacy);
     w->opts = (struct cr_plan_options){.stack = "default",
-                                   .region = FX_REGION,
-                                   .revision = "0123456789abcdef0123456789abcdef01234567",
-                                   .prune = true,
-                                   .allow_replace = true};
+                                       .region = FX_REGION,
+                                       .revision = "0123456789abcdef0123456789abcdef01234567",
+                                       .prune = true,
+                                       .allow_replace = true};
     assert_ok(cr_plan_build(&w->plan, w->d, 3, &w->live, &w->opts));
     return w;
 }

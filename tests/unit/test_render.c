@@ -126,11 +126,8 @@ static void test_render__no_changes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_render__text),
-        T(test_render__text_colour_only_when_asked),
-        T(test_render__json),
-        T(test_render__markdown),
-        cmocka_unit_test(test_render__no_changes),
+        T(test_render__text),     T(test_render__text_colour_only_when_asked), T(test_render__json),
+        T(test_render__markdown), cmocka_unit_test(test_render__no_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
