@@ -298,10 +298,9 @@ static void test_aws_client__calls_run_concurrently(void **state)
     print_message("32 DescribeIdentityPool, 50 ms latency each, parallelism 16: %llu ms "
                   "(serial: 1600 ms), %lu connections\n",
                   (unsigned long long)took, cr_aws__client_connections(c));
-    /* serial would be >= 1600 ms; the bound leaves room for the emulator's thread pool,
-     * which serialises requests that land on a busy worker (tests/unit/test_http.c measures
-     * the transport's concurrency exactly) */
-    assert_true(took < 1200);
+    /* serial would be >= 1600 ms, two waves of 16 are ~100 ms; the bound leaves room for
+     * slow (sanitizer) builds */
+    assert_true(took < 500);
     assert_true(cr_aws__client_connections(c) <= 16);
     for (int i = 0; i < 32; i++) {
         assert_int_equal(calls[i].result, 0);
