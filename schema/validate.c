@@ -352,8 +352,13 @@ static void s_candidates(struct s_candidates *c, const struct cr_model_pool *poo
     memset(c, 0, sizeof(*c));
     for (size_t i = 0; i < pool->supported_login_providers.len; i++)
         s_add_candidate(c, pool->supported_login_providers.items[i].key.value);
-    for (size_t i = 0; i < pool->open_id_connect_provider_arns.len; i++)
-        s_add_candidate(c, s_oidc_host(pool->open_id_connect_provider_arns.items[i].value));
+    /* OIDC providers: role mappings are keyed by the provider host (the Logins key), the
+     * principal-tag operations by the provider ARN -- Terraform's principal-tag resource
+     * broke on the colons of exactly that ARN (terraform-provider-aws #24834, #25964). */
+    for (size_t i = 0; i < pool->open_id_connect_provider_arns.len; i++) {
+        const char *arn = pool->open_id_connect_provider_arns.items[i].value;
+        s_add_candidate(c, for_roles ? s_oidc_host(arn) : arn);
+    }
     for (size_t i = 0; i < pool->saml_provider_arns.len; i++)
         s_add_candidate(c, pool->saml_provider_arns.items[i].value);
     for (size_t i = 0; i < pool->n_cognito_identity_providers; i++) {
@@ -525,6 +530,17 @@ static void s_validate_role_mappings(struct cr_mctx *ctx, const struct cr_model_
     s_candidates_dispose(&c);
 }
 
+/* The OIDC provider ARN of the pool whose host is host, or NULL. */
+static const char *s_oidc_arn_of_host(const struct cr_model_pool *pool, const char *host)
+{
+    for (size_t i = 0; i < pool->open_id_connect_provider_arns.len; i++) {
+        const char *arn = pool->open_id_connect_provider_arns.items[i].value;
+        if (s_eq(s_oidc_host(arn), host))
+            return arn;
+    }
+    return NULL;
+}
+
 static void s_validate_principal_tags(struct cr_mctx *ctx, const struct cr_model_pool *pool)
 {
     struct s_candidates c;
@@ -534,8 +550,16 @@ static void s_validate_principal_tags(struct cr_mctx *ctx, const struct cr_model
     size_t mark = cr_manifest__path_field(ctx, "principalTagAttributeMaps");
     for (size_t i = 0; i < pool->n_principal_tag_maps; i++) {
         const struct cr_model_principal_tags *pt = &pool->principal_tag_maps[i];
+        const char *arn = s_oidc_arn_of_host(pool, pt->provider.value);
         if (s_check_key(ctx, &pt->provider, "IdentityProviderName") &&
-            !s_is_candidate(&c, pt->provider.value))
+            !s_is_candidate(&c, pt->provider.value) && arn != NULL)
+            cr_manifest__field_diag(ctx, pt->provider.loc,
+                                    "OIDC providers are keyed by their ARN here, not the host: "
+                                    "write '%s'",
+                                    arn);
+        else if (!s_is_candidate(&c, pt->provider.value) &&
+                 cr_constraint_check_string(cr_shape_find("IdentityProviderName"),
+                                            pt->provider.value, pt->provider.len) == NULL)
             s_not_configured(ctx, &c, &pt->provider);
         size_t m1 = cr_manifest__path_key(ctx, pt->provider.value, pt->provider.len);
         size_t m2 = cr_manifest__path_field(ctx, "principalTags");

@@ -18,6 +18,7 @@ c_only=(
     034-role-mapping-unknown-provider      # keys must be providers configured on the pool
     046-principal-tags-unknown-provider    # same
     080-role-mapping-user-pool-without-client # same
+    081-principal-tags-oidc-host           # same
     055-metadata-name-duplicate            # across documents
     059-metadata-id-adopted-twice          # across documents
     058-metadata-id-region-mismatch        # compares two fields
