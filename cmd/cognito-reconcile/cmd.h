@@ -24,6 +24,7 @@ int cr_cmd_plan(int argc, char **argv);
 int cr_cmd_apply(int argc, char **argv);
 int cr_cmd_drift(int argc, char **argv);
 int cr_cmd_export(int argc, char **argv);
+int cr_cmd_diff(int argc, char **argv);
 
 /* ---- options.c: the one option parser shared by every subcommand ---- */
 
@@ -34,9 +35,15 @@ enum cr_cli_verb {
     CR_CLI_APPLY = 1 << 2,
     CR_CLI_DRIFT = 1 << 3,
     CR_CLI_EXPORT = 1 << 4,
+    CR_CLI_DIFF = 1 << 5,
 };
 
-enum cr_cli_output { CR_CLI_OUTPUT_TEXT, CR_CLI_OUTPUT_JSON, CR_CLI_OUTPUT_MARKDOWN };
+enum cr_cli_output {
+    CR_CLI_OUTPUT_TEXT,
+    CR_CLI_OUTPUT_JSON,
+    CR_CLI_OUTPUT_MARKDOWN,
+    CR_CLI_OUTPUT_JUNIT, /* drift only */
+};
 
 #define CR_CLI_DEFAULT_STACK       "default"
 #define CR_CLI_DEFAULT_PARALLELISM 8u
@@ -61,11 +68,14 @@ struct cr_cli_options {
     bool no_color;
     bool help;
     /* export */
-    bool all;                /* --all */
-    struct cr_strlist ids;   /* --id (repeatable); owned */
+    bool all;              /* --all */
+    struct cr_strlist ids; /* --id (repeatable); owned */
     /* git sources (design §6): filled by --git-ref / --git-dir */
     const char *git_ref;
     const char *git_dir;
+    bool allow_rewind;     /* apply: --allow-rewind */
+    const char *diff_from; /* diff: --from */
+    const char *diff_to;   /* diff: --to */
     /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
     struct cr_strlist paths;
 };
@@ -88,7 +98,7 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv) CR_W
 void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
                           const char *description);
 
-/** "text", "json", "markdown". Static string. */
+/** "text", "json", "markdown", "junit". Static string. */
 const char *cr_cli_output_name(enum cr_cli_output output);
 
 /**

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cognito-reconcile/session.h"
+#include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/apply.h"
 #include "reconcile/render.h"
 #include "util/log.h"
@@ -87,10 +88,9 @@ static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_re
                 continue;
             const struct cr_plan_pool *pool = &plan->pools[plan->ops[i].pool];
             fprintf(stderr, "    %s %s (%s, %s)%s%s\n",
-                    cr_cognito_op_name(cr_plan_op_api(plan->ops[i].kind)), pool->name,
-                    pool->region, s_op_pool_id(plan, i, r), st == CR_APPLY_FAILED ? ": " : "",
-                    st == CR_APPLY_FAILED ? (r->error ? r->error : cr_error_name(r->code))
-                                          : "");
+                    cr_cognito_op_name(cr_plan_op_api(plan->ops[i].kind)), pool->name, pool->region,
+                    s_op_pool_id(plan, i, r), st == CR_APPLY_FAILED ? ": " : "",
+                    st == CR_APPLY_FAILED ? (r->error ? r->error : cr_error_name(r->code)) : "");
         }
     }
     fprintf(stderr, "run apply again to converge: it re-reads the live state and makes only "
@@ -129,13 +129,12 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan",
                     plan ? plan : json_null(), "apply", "status", status, "operations",
                     ops ? ops : json_null(), "write_calls", (json_int_t)rep->write_calls);
-    for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops;
-         i++) {
+    for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
-        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i,
-                              "operation", cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)),
-                              "pool", pool->name, "region", pool->region, "pool_id",
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
+                              cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool",
+                              pool->name, "region", pool->region, "pool_id",
                               s_op_pool_id(&s->plan, i, r), "status", s_status_name(r->status));
         if (o != NULL && r->error != NULL)
             json_object_set_new(o, "error", json_string(r->error));
@@ -176,10 +175,16 @@ static int s_execute(struct cr_cli_session *s)
     int result = -1;
     struct cr_apply_report rep = {0};
     struct cr_apply_options ao = {.progress = s_progress};
+    /* An old pipeline run must not overwrite what a newer commit applied (docs/gitops.md). */
+    int rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
     cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
-    int rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
-    if (s->opts->output == CR_CLI_OUTPUT_JSON && s_print_json(s, &rep, rc == 0 ? "complete"
-                                                                               : "failed") != 0)
+    rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
+    if (s->opts->output == CR_CLI_OUTPUT_JSON &&
+        s_print_json(s, &rep, rc == 0 ? "complete" : "failed") != 0)
         rc = rc != 0 ? rc : CR_EIO;
     if (rc != 0) {
         result = cr_cli_fail(rc);
@@ -218,7 +223,7 @@ static int s_apply_manifests(const struct cr_cli_options *opts)
     int result = -1;
     struct cr_cli_session s;
     cr_cli_session_init(&s, opts);
-    int rc = cr_cli_session_plan(&s, opts->allow_replace);
+    int rc = cr_cli_session_plan(&s, false);
     if (rc == 0)
         rc = s_render_plan(&s);
     if (rc != 0) {

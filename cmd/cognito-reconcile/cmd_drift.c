@@ -27,7 +27,6 @@ static int s_run(const struct cr_cli_options *opts)
         goto done;
     }
     if (cr_plan_is_empty(&s.plan)) {
-        cr_log_info("no drift: the live state matches the manifests");
         result = CR_EXIT_OK;
         goto done;
     }

@@ -51,9 +51,8 @@ static int s_run(const struct cr_cli_options *opts)
     };
     int rc = cr_cli_session_resolve_region(&s);
     if (rc == 0 && (cr_buf_cstr(&s.default_region) == NULL || s.default_region.len == 0)) {
-        cr_error_set("export: no region (%s)", cr_buf_cstr(&s.region_error)
-                                                    ? cr_buf_cstr(&s.region_error)
-                                                    : "give --region");
+        cr_error_set("export: no region (%s)",
+                     cr_buf_cstr(&s.region_error) ? cr_buf_cstr(&s.region_error) : "give --region");
         rc = CR_EINVALID;
     }
     if (rc == 0 && cr_strlist_push(&regions, cr_buf_cstr(&s.default_region)) != 0) {
@@ -64,7 +63,9 @@ static int s_run(const struct cr_cli_options *opts)
         rc = cr_cli_session_connect(&s, &regions);
     if (rc == 0) {
         cr_log_info("reading pools in %s (%s)...", regions.items[0],
-                    opts->all ? "all" : opts->ids.len ? "by id" : "owned by the stack");
+                    opts->all       ? "all"
+                    : opts->ids.len ? "by id"
+                                    : "owned by the stack");
         rc = cr_export_read(&s.live, s.clients[0], &eo);
     }
     if (rc == 0)

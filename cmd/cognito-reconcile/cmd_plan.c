@@ -18,7 +18,7 @@ static int s_run(const struct cr_cli_options *opts)
     int result = -1;
     struct cr_cli_session s;
     cr_cli_session_init(&s, opts);
-    int rc = cr_cli_session_plan(&s, opts->allow_replace);
+    int rc = cr_cli_session_plan(&s, false);
     if (rc == 0)
         rc = cr_cli_session_render(&s, stdout, false);
     if (rc == 0 && opts->out_file != NULL) {
@@ -31,8 +31,7 @@ static int s_run(const struct cr_cli_options *opts)
         result = cr_cli_fail(rc);
         goto done;
     }
-    result = opts->detailed_exitcode && !cr_plan_is_empty(&s.plan) ? CR_EXIT_CHANGES
-                                                                   : CR_EXIT_OK;
+    result = opts->detailed_exitcode && !cr_plan_is_empty(&s.plan) ? CR_EXIT_CHANGES : CR_EXIT_OK;
 done:
     cr_cli_session_dispose(&s);
     return result;

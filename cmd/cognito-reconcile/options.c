@@ -22,22 +22,22 @@ struct s_option {
     const char *help;
 };
 
-#define S_AWS   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT)
-#define S_DIFF  (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
-#define S_ALL   (CR_CLI_VALIDATE | S_AWS)
+#define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT)
+#define S_DIFF   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
+#define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF)
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
 static const struct s_option s_options[] = {
-    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE, S_STRING, S_OFF(region),
+    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(region),
      "AWS region for manifests without metadata.region (default: AWS config)"},
     {"--profile", "NAME", S_AWS, S_STRING, S_OFF(profile),
      "named profile from the AWS config/credentials files"},
     {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
      "cognito-identity endpoint (e.g. a local emulator)"},
-    {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE, S_STRING, S_OFF(stack),
+    {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(stack),
      "ownership stack: only pools tagged with it are managed (default: default)"},
-    {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE, S_OUTPUT, S_OFF(output),
-     "text, json or markdown (default: text)"},
+    {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_OUTPUT, S_OFF(output),
+     "text, json or markdown (default: text); drift also junit"},
     {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
      "API calls in flight at once, 1-256 (default: 8)"},
     {"--prune", NULL, S_DIFF, S_FLAG, S_OFF(prune),
@@ -53,10 +53,18 @@ static const struct s_option s_options[] = {
     {"--all", NULL, CR_CLI_EXPORT, S_FLAG, S_OFF(all),
      "export every pool in the region, owned or not"},
     {"--id", "POOL_ID", CR_CLI_EXPORT, S_LIST, S_OFF(ids), "export this pool (repeatable)"},
-    /* Sources from git (design §6): the --git-ref REV and --git-dir DIR rows go here, filling
-     * opts->git_ref / opts->git_dir; the manifest loader in pipeline.c reads them. */
-    {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug),
-     "log every API call (redacted) to stderr"},
+    /* Sources from git (design §6, docs/gitops.md): cmd/cognito-reconcile/sources.c reads them. */
+    {"--git-ref", "REV", S_DIFF | CR_CLI_VALIDATE, S_STRING, S_OFF(git_ref),
+     "read the manifests from this git revision (branch, tag, commit, HEAD~2), not the "
+     "working tree"},
+    {"--git-dir", "DIR", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(git_dir),
+     "the git repository (default: the one containing the current folder)"},
+    {"--allow-rewind", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(allow_rewind),
+     "apply even when a pool was last applied from a revision this one does not descend from"},
+    {"--from", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_from), "diff: the old revision"},
+    {"--to", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_to),
+     "diff: the new revision (default: HEAD)"},
+    {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug), "log every API call (redacted) to stderr"},
     {"--no-color", NULL, S_ALL, S_FLAG, S_OFF(no_color), "never colour the output"},
     {"--help", NULL, S_ALL, S_FLAG, S_OFF(help), "show this help"},
 };
@@ -76,6 +84,8 @@ static const char *s_verb_name(enum cr_cli_verb verb)
         return "drift";
     case CR_CLI_EXPORT:
         return "export";
+    case CR_CLI_DIFF:
+        return "diff";
     default:
         return "?";
     }
@@ -90,6 +100,8 @@ const char *cr_cli_output_name(enum cr_cli_output output)
         return "json";
     case CR_CLI_OUTPUT_MARKDOWN:
         return "markdown";
+    case CR_CLI_OUTPUT_JUNIT:
+        return "junit";
     default:
         return "?";
     }
@@ -130,8 +142,7 @@ static int s_unknown(const char *arg, size_t name_len, enum cr_cli_verb verb)
             candidates[n++] = s_options[i].name;
     const char *best = cr_str_suggest(name, candidates, n);
     if (best != NULL)
-        cr_error_set("%s: unknown option '%s' (did you mean '%s'?)", s_verb_name(verb), name,
-                     best);
+        cr_error_set("%s: unknown option '%s' (did you mean '%s'?)", s_verb_name(verb), name, best);
     else
         cr_error_set("%s: unknown option '%s' (see 'cognito-reconcile %s --help')",
                      s_verb_name(verb), name, s_verb_name(verb));
@@ -153,18 +164,23 @@ static int s_parse_uint(unsigned *out, const char *name, const char *value)
     return 0;
 }
 
-static int s_parse_output(enum cr_cli_output *out, const char *name, const char *value)
+static int s_parse_output(enum cr_cli_output *out, const char *name, const char *value,
+                          enum cr_cli_verb verb)
 {
-    static const char *const names[] = {"text", "json", "markdown"};
+    static const char *const names[] = {"text", "json", "markdown", "junit"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(value, names[i]) == 0) {
-            *out = (enum cr_cli_output)i;
-            return 0;
+        if (strcmp(value, names[i]) != 0)
+            continue;
+        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_JUNIT && verb != CR_CLI_DRIFT) {
+            cr_error_set("%s: --output junit is only for drift", s_verb_name(verb));
+            return CR_EINVALID;
         }
+        *out = (enum cr_cli_output)i;
+        return 0;
     }
     const char *best = cr_str_suggest(value, names, sizeof(names) / sizeof(names[0]));
-    cr_error_set("%s: unknown format '%s' (expected text, json or markdown%s%s%s)", name, value,
-                 best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
+    cr_error_set("%s: unknown format '%s' (expected text, json, markdown or junit%s%s%s)", name,
+                 value, best ? "; did you mean '" : "", best ? best : "", best ? "'?" : "");
     return CR_EINVALID;
 }
 
@@ -186,7 +202,7 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
         return s_parse_uint((unsigned *)member, opt->name, value);
     case S_OUTPUT:
         opts->output_given = true;
-        return s_parse_output((enum cr_cli_output *)member, opt->name, value);
+        return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_LIST:
         if (cr_strlist_push((struct cr_strlist *)member, value) != 0) {
             cr_error_set("out of memory");
@@ -209,8 +225,8 @@ static int s_parse_one(struct cr_cli_options *opts, int argc, char **argv, int *
         strcmp(arg, "-h") == 0 ? s_find("--help", 6) : s_find(arg, name_len);
     if (opt == NULL || !(opt->verbs & opts->verb)) {
         if (opt != NULL) {
-            cr_error_set("%s: option '%s' does not apply to %s", s_verb_name(opts->verb),
-                         opt->name, s_verb_name(opts->verb));
+            cr_error_set("%s: option '%s' does not apply to %s", s_verb_name(opts->verb), opt->name,
+                         s_verb_name(opts->verb));
             return CR_EINVALID;
         }
         return s_unknown(arg, name_len, opts->verb);

@@ -5,9 +5,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aws/config.h"
 #include "cmd/cognito-reconcile/session.h"
+#include "cmd/cognito-reconcile/sources.h"
+#include "reconcile/junit.h"
 #include "reconcile/render.h"
 #include "schema/manifest.h"
 #include "util/log.h"
@@ -145,7 +148,9 @@ int cr_cli_session_load(struct cr_cli_session *s)
     o.region = region != NULL && region[0] != '\0' ? region : NULL;
     unsigned reserved =
         o.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
-    int rc = cr_cmd_load_manifests(&s->manifests, &o, reserved);
+    int rc = cr_cmd_load_sources(&s->manifests, &s->revision, &o, reserved);
+    if (s->revision.id[0] != '\0')
+        cr_log_info("Reading manifests from git revision %s (%s)", o.git_ref, s->revision.short_id);
     if (rc == CR_EINVALID && s->manifests != NULL && s->manifests->n_diagnostics > 0)
         return s_print_diagnostics(s->manifests);
     if (rc != 0)
@@ -248,7 +253,7 @@ static int s_plan_regions(struct cr_cli_session *s)
     return 0;
 }
 
-int cr_cli_session_plan(struct cr_cli_session *s, bool allow_replace)
+int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
 {
     int result = -1;
     struct cr_plan_wants wants = {0};
@@ -271,9 +276,9 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool allow_replace)
     struct cr_plan_options po = {
         .stack = s->opts->stack,
         .region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
-        .revision = NULL,
+        .revision = !drift && s->revision.id[0] != '\0' ? s->revision.id : NULL,
         .prune = s->opts->prune,
-        .allow_replace = allow_replace,
+        .allow_replace = drift || s->opts->allow_replace,
     };
     result = cr_plan_build(&s->plan, s->desired.pools, s->desired.len, &s->live, &po);
 done:
@@ -296,6 +301,16 @@ int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift)
         ro.color = false;
         rc = cr_render_markdown(&out, &s->plan, &ro);
         break;
+    case CR_CLI_OUTPUT_JUNIT: {
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+        struct cr_junit_options jo = {.timestamp = stamp,
+                                      .time_ms = (unsigned long)(cr_now_ms() - s->started_ms)};
+        rc = cr_render_junit(&out, &s->plan, &jo);
+        break;
+    }
     case CR_CLI_OUTPUT_TEXT:
     default:
         rc = cr_render_text(&out, &s->plan, &ro);

@@ -13,6 +13,7 @@
 #include "reconcile/desired.h"
 #include "reconcile/live.h"
 #include "reconcile/plan.h"
+#include "source/git.h"
 #include "util/buf.h"
 
 struct cr_manifest_set;
@@ -23,6 +24,7 @@ struct cr_cli_session {
     struct cr_buf default_region;      /* resolved from --region / AWS config; "" if none */
     struct cr_buf region_error;        /* why there is no default region */
     struct cr_manifest_set *manifests;
+    struct cr_git_revision revision; /* the commit read with --git-ref; id "" from disk */
     struct cr_desired_set desired;
     struct cr_strlist regions; /* regions to read, sorted */
     struct cr_aws_client **clients;
@@ -55,7 +57,8 @@ int cr_cli_session_load(struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /** Creates one client per region of `regions` (sorted, unique). Returns 0 or the failing
  * client's code (credentials, bad endpoint). */
-int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *regions) CR_WARN_UNUSED;
+int cr_cli_session_connect(struct cr_cli_session *s,
+                           const struct cr_strlist *regions) CR_WARN_UNUSED;
 
 /** The client for region, or NULL. Borrowed. */
 struct cr_aws_client *cr_cli_session_client(const struct cr_cli_session *s, const char *region);
@@ -71,9 +74,10 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
 /**
  * The whole read side for manifests: load, connect to every region the manifests (and, with
  * --prune, the default region) use, read the live state, build the plan into s->plan.
- * allow_replace overrides opts->allow_replace (drift always shows replacements).
+ * drift: show replacements instead of refusing them, and do not record the git revision
+ * (drift only compares). Returns 0 or the failing stage's code.
  */
-int cr_cli_session_plan(struct cr_cli_session *s, bool allow_replace) CR_WARN_UNUSED;
+int cr_cli_session_plan(struct cr_cli_session *s, bool drift) CR_WARN_UNUSED;
 
 /**
  * Renders s->plan in opts->output to fp (colour decided by cr_cli_use_color for text).
