@@ -231,6 +231,48 @@ test('listIdentityPools pages with eachPage and with NextToken', async () => {
   assert.deepEqual(manual.sort(), want);
 });
 
+// The emulator's control endpoints (docs/emulator.md): fault rules and the request log.
+async function setFaults(rules) {
+  const res = await fetch(`${URL_OPEN}/_local/faults`, { method: 'POST', body: JSON.stringify(rules) });
+  assert.equal(res.status, 200, await res.text());
+}
+async function loggedSince(seq) {
+  const res = await fetch(`${URL_OPEN}/_local/requests?since=${seq}`);
+  const log = await res.json();
+  return { last: log.last_seq, calls: log.requests.filter((r) => r.seq > seq) };
+}
+
+test('throttling and InternalErrorException are retried by the SDK (fault injection)', async () => {
+  const retrying = new AWS.CognitoIdentity({
+    endpoint: URL_OPEN,
+    region: REGION,
+    credentials: new AWS.Credentials({ accessKeyId: 'AKIDSDKV2ANYKEY00001', secretAccessKey: 'any' }),
+    maxRetries: 3,
+    retryDelayOptions: { base: 5 },
+  });
+  const start = (await loggedSince(0)).last;
+  await setFaults([{ operation: 'DescribeIdentityPool', throttle: 1, count: 2 }]);
+  const pool = await retrying.describeIdentityPool({ IdentityPoolId: fullId }).promise();
+  assert.equal(pool.IdentityPoolId, fullId);
+  let log = await loggedSince(start);
+  assert.deepEqual(log.calls.map((c) => [c.operation, c.status]), [
+    ['DescribeIdentityPool', 400], ['DescribeIdentityPool', 400], ['DescribeIdentityPool', 200],
+  ], 'two TooManyRequestsException answers, then the call went through');
+
+  await setFaults([{ operation: 'ListIdentityPools', error: 1 }]);
+  const err = await failure(retrying.listIdentityPools({ MaxResults: 1 }));
+  await setFaults([]);
+  assert.equal(err.code, 'InternalErrorException');
+  assert.equal(err.statusCode, 500);
+  assert.equal(err.retryable, true);
+  log = await loggedSince(log.last);
+  assert.equal(log.calls.filter((c) => c.operation === 'ListIdentityPools').length, 4,
+    '1 call + maxRetries 3');
+
+  const noFaults = await cognito.listIdentityPools({ MaxResults: 1 }).promise();
+  assert.equal(noFaults.IdentityPools.length, 1, 'faults cleared');
+});
+
 test('listIdentityPools with MaxResults 61 is a ValidationException', async () => {
   const err = await failure(cognito.listIdentityPools({ MaxResults: 61 }));
   assert.equal(err.code, 'ValidationException');
@@ -294,4 +336,54 @@ test('signature verification: an unknown key is UnrecognizedClientException', as
   const err = await failure(unknown.listIdentityPools({ MaxResults: 10 }));
   assert.equal(err.code, 'UnrecognizedClientException');
   assert.ok(err.statusCode === 400 || err.statusCode === 403, `status ${err.statusCode}`);
+});
+
+test('STS on the same port: AssumeRoleWithWebIdentity credentials sign cognito calls', async () => {
+  const claims = Buffer.from(JSON.stringify({
+    iss: 'https://token.actions.githubusercontent.com', sub: 'repo:example/app:ref:refs/heads/main',
+    aud: 'sts.amazonaws.com',
+  })).toString('base64url');
+  const sts = new AWS.STS({ endpoint: URL_SIGNED, region: REGION, maxRetries: 0 });
+  // Unsigned (no credentials needed), parsed from STS's XML by the SDK.
+  const assumed = await sts.assumeRoleWithWebIdentity({
+    RoleArn: 'arn:aws:iam::777788889999:role/SdkV2Deploy',
+    RoleSessionName: 'sdk-v2',
+    WebIdentityToken: `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`,
+  }).promise();
+  assert.match(assumed.Credentials.AccessKeyId, /^ASIA/);
+  assert.ok(assumed.Credentials.Expiration instanceof Date);
+  assert.ok(assumed.Credentials.Expiration.getTime() > Date.now() + 50 * 60e3);
+  assert.equal(assumed.AssumedRoleUser.Arn, 'arn:aws:sts::777788889999:assumed-role/SdkV2Deploy/sdk-v2');
+  assert.equal(assumed.SubjectFromWebIdentityToken, 'repo:example/app:ref:refs/heads/main');
+
+  const credentials = new AWS.Credentials({
+    accessKeyId: assumed.Credentials.AccessKeyId,
+    secretAccessKey: assumed.Credentials.SecretAccessKey,
+    sessionToken: assumed.Credentials.SessionToken,
+  });
+  const who = await new AWS.STS({ endpoint: URL_SIGNED, region: REGION, credentials, maxRetries: 0 })
+    .getCallerIdentity({}).promise();
+  assert.equal(who.Account, '777788889999');
+  assert.equal(who.Arn, 'arn:aws:sts::777788889999:assumed-role/SdkV2Deploy/sdk-v2');
+
+  const asRole = new AWS.CognitoIdentity({ endpoint: URL_SIGNED, region: REGION, credentials, maxRetries: 0 });
+  const pool = await asRole.createIdentityPool({
+    IdentityPoolName: 'SdkV2 Role Pool', AllowUnauthenticatedIdentities: false,
+  }).promise();
+  const tags = await asRole.listTagsForResource({
+    ResourceArn: `arn:aws:cognito-identity:${REGION}:777788889999:identitypool/${pool.IdentityPoolId}`,
+  }).promise();
+  assert.deepEqual(tags, { Tags: {} });
+
+  const noToken = client(URL_SIGNED, assumed.Credentials.AccessKeyId, assumed.Credentials.SecretAccessKey);
+  const err = await failure(noToken.listIdentityPools({ MaxResults: 1 }));
+  assert.equal(err.code, 'UnrecognizedClientException');
+
+  const wrongSts = new AWS.STS({
+    endpoint: URL_SIGNED, region: REGION, maxRetries: 0,
+    credentials: new AWS.Credentials({ accessKeyId: AKID, secretAccessKey: `${SECRET}x` }),
+  });
+  const stsErr = await failure(wrongSts.getCallerIdentity({}));
+  assert.equal(stsErr.code, 'SignatureDoesNotMatch');
+  assert.equal(stsErr.statusCode, 403);
 });

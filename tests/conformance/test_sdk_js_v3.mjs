@@ -187,6 +187,46 @@ test('paginateListIdentityPools returns every pool once', async () => {
   assert.equal(first.NextToken, undefined);
 });
 
+// The emulator's control endpoints (docs/emulator.md): fault rules and the request log.
+async function setFaults(rules) {
+  const res = await fetch(`${env.EMU_URL}/_local/faults`, { method: 'POST', body: JSON.stringify(rules) });
+  assert.equal(res.status, 200, await res.text());
+}
+async function loggedSince(seq) {
+  const log = await (await fetch(`${env.EMU_URL}/_local/requests?since=${seq}`)).json();
+  return { last: log.last_seq, calls: log.requests.filter((r) => r.seq > seq) };
+}
+
+test('the standard retry strategy retries InternalErrorException and throttling', async () => {
+  const retrying = new CognitoIdentityClient({
+    endpoint: env.EMU_URL,
+    region: REGION,
+    credentials: { accessKeyId: 'AKIDSDKV3ANYKEY00001', secretAccessKey: 'any' },
+    maxAttempts: 3,
+  });
+  const start = (await loggedSince(0)).last;
+  await setFaults([{ operation: 'DescribeIdentityPool', error: 1, count: 1 },
+    { operation: 'GetIdentityPoolRoles', throttle: 1, count: 1 }]);
+  const out = await retrying.send(new DescribeIdentityPoolCommand({ IdentityPoolId: fullId }));
+  assert.equal(out.IdentityPoolId, fullId);
+  assert.equal(out.$metadata.attempts, 2);
+  const roles = await retrying.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: fullId }));
+  assert.equal(roles.$metadata.attempts, 2);
+  const log = await loggedSince(start);
+  assert.deepEqual(log.calls.map((c) => [c.operation, c.status]), [
+    ['DescribeIdentityPool', 500], ['DescribeIdentityPool', 200],
+    ['GetIdentityPoolRoles', 400], ['GetIdentityPoolRoles', 200],
+  ]);
+
+  await setFaults([{ operation: 'ListIdentityPools', error: 1 }]);
+  const err = await failure(retrying, new ListIdentityPoolsCommand({ MaxResults: 1 }));
+  await setFaults([]);
+  assert.equal(err.name, 'InternalErrorException');
+  assert.equal(err.$fault, 'server');
+  assert.equal(err.$metadata.httpStatusCode, 500);
+  assert.equal(err.$metadata.attempts, 3);
+});
+
 test('errors by name and HTTP status', async () => {
   const gone = 'us-east-1:00000000-0000-0000-0000-000000000000';
   let err = await failure(cognito, new DescribeIdentityPoolCommand({ IdentityPoolId: gone }));
