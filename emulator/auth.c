@@ -29,9 +29,12 @@ static char *s_dup(const char *s)
 
 int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key)
 {
-    struct cr_emu_key k = {s_dup(key->access_key_id), s_dup(key->secret),
-                           s_dup(key->session_token), s_dup(key->account_id),
-                           s_dup(key->arn),           s_dup(key->user_id),
+    struct cr_emu_key k = {s_dup(key->access_key_id),
+                           s_dup(key->secret),
+                           s_dup(key->session_token),
+                           s_dup(key->account_id),
+                           s_dup(key->arn),
+                           s_dup(key->user_id),
                            key->expires};
     if (keys->len == keys->cap) {
         size_t cap = keys->cap ? keys->cap * 2 : 8;
@@ -47,8 +50,8 @@ int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key)
     keys->items[keys->len++] = k;
     return 0;
 oom:
-    free(k.access_key_id), free(k.secret), free(k.session_token), free(k.account_id),
-        free(k.arn), free(k.user_id);
+    free(k.access_key_id), free(k.secret), free(k.session_token), free(k.account_id), free(k.arn),
+        free(k.user_id);
     cr_error_set("out of memory");
     return CR_ENOMEM;
 }
@@ -212,7 +215,8 @@ static void s_verify(struct cr_emu_auth_result *out, struct cr_emu_caller *calle
 {
     struct cr_buf secret = CR_BUF_INIT;
     char svc[64];
-    struct cr_sigv4_request sreq = {req->method, req->path, req->query, req->headers,
+    struct cr_sigv4_request sreq = {req->method,    req->path,
+                                    req->query,     req->headers,
                                     req->n_headers, cr_span_of(req->body, req->body_len)};
     struct cr_sigv4_verify_options opts = {.now_s = cr_time_now(), .max_skew_s = -1};
     snprintf(svc, sizeof(svc), "%.*s", (int)auth->service.len, auth->service.ptr);
@@ -239,8 +243,7 @@ done:
 }
 
 void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
-                        struct cr_emu *emu, const struct cr_emu_request *req,
-                        const char *service)
+                        struct cr_emu *emu, const struct cr_emu_request *req, const char *service)
 {
     struct cr_sigv4_authorization auth;
     const char *header = cr__emu_header(req, "Authorization");

@@ -34,8 +34,8 @@ struct cr_emu;
 /** A decoded HTTP request (all borrowed). */
 struct cr_emu_request {
     const char *method;
-    const char *path;  /* without the query string */
-    const char *query; /* raw query string without '?', or NULL */
+    const char *path;                      /* without the query string */
+    const char *query;                     /* raw query string without '?', or NULL */
     const struct cr_sigv4_header *headers; /* as received, any case */
     size_t n_headers;
     const char *body;
@@ -98,8 +98,7 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
 /** The injected latency to wait before cr_emu_finish() (0 = none). */
 uint32_t cr_emu_pending_delay_ms(const struct cr_emu_pending *pending);
 /** Step 2: like cr_emu_handle() but with the decisions of step 1. */
-int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out,
-                  const struct cr_emu_request *req,
+int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct cr_emu_request *req,
                   const struct cr_emu_pending *pending) CR_WARN_UNUSED;
 /** Frees a pending decision. Accepts NULL. */
 void cr_emu_pending_free(struct cr_emu_pending *pending);

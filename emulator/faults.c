@@ -290,9 +290,8 @@ json_t *cr__emu_faults_json(const struct cr_emu_faults *faults)
         const struct cr_emu_fault *f = &faults->items[i];
         json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:b, s:s, s:i}", "operation",
                               f->operation, "latency_ms", (int)f->latency_ms, "jitter_ms",
-                              (int)f->jitter_ms, "throttle", f->throttle, "error", f->error,
-                              "drop", f->drop, "after", f->after, "type", f->type, "status",
-                              f->status);
+                              (int)f->jitter_ms, "throttle", f->throttle, "error", f->error, "drop",
+                              f->drop, "after", f->after, "type", f->type, "status", f->status);
         if (o && f->count >= 0)
             json_object_set_new(o, "count", json_integer(f->count));
         if (o && f->message[0])

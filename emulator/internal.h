@@ -12,12 +12,12 @@
 #include "emulator/emulator.h"
 #include "util/buf.h"
 
-#define CR_EMU_DEFAULT_REGION "us-east-1"
-#define CR_EMU_DEFAULT_ACCOUNT "123456789012"
-#define CR_EMU_MAX_TAGS 50
-#define CR_EMU_MAX_RULES 25
+#define CR_EMU_DEFAULT_REGION          "us-east-1"
+#define CR_EMU_DEFAULT_ACCOUNT         "123456789012"
+#define CR_EMU_MAX_TAGS                50
+#define CR_EMU_MAX_RULES               25
 #define CR_EMU_MAX_USER_POOL_PROVIDERS 50
-#define CR_EMU_LOG_CAP 100000
+#define CR_EMU_LOG_CAP                 100000
 
 /* ---- faults (faults.c) ---- */
 
@@ -25,13 +25,13 @@ struct cr_emu_fault {
     char operation[64]; /* "*" or an operation name */
     uint32_t latency_ms;
     uint32_t jitter_ms;
-    double throttle;  /* TooManyRequestsException rate */
-    double error;     /* InternalErrorException (or type) rate */
-    double drop;      /* close without response rate */
-    long count;       /* fires this many more times; -1 = forever */
-    bool after;       /* apply the operation, then fail */
-    char type[64];    /* error type for `error` (default InternalErrorException) */
-    int status;       /* HTTP status for `error` (default 500) */
+    double throttle; /* TooManyRequestsException rate */
+    double error;    /* InternalErrorException (or type) rate */
+    double drop;     /* close without response rate */
+    long count;      /* fires this many more times; -1 = forever */
+    bool after;      /* apply the operation, then fail */
+    char type[64];   /* error type for `error` (default InternalErrorException) */
+    int status;      /* HTTP status for `error` (default 500) */
     char message[256];
 };
 
@@ -67,8 +67,8 @@ struct cr_emu_key {
     char *secret;
     char *session_token; /* NULL for long-term keys */
     char *account_id;
-    char *arn;     /* caller ARN for GetCallerIdentity */
-    char *user_id; /* UserId for GetCallerIdentity */
+    char *arn;       /* caller ARN for GetCallerIdentity */
+    char *user_id;   /* UserId for GetCallerIdentity */
     int64_t expires; /* epoch seconds; 0 = never */
 };
 
@@ -127,7 +127,7 @@ struct cr_emu_call {
     char error_type[64];
     struct cr_buf message;
     char pool_id[128]; /* for the request log */
-    bool wrote;       /* state changed: persist */
+    bool wrote;        /* state changed: persist */
 };
 
 /** Records an error on call (HTTP 400 unless status says otherwise); returns CR_ESERVICE. */
@@ -211,8 +211,7 @@ struct cr_emu_auth_result {
  * keys are configured, verifies the SigV4 signature. service is "cognito-identity" or "sts".
  */
 void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
-                        struct cr_emu *emu, const struct cr_emu_request *req,
-                        const char *service);
+                        struct cr_emu *emu, const struct cr_emu_request *req, const char *service);
 
 /* ---- helpers (router.c) ---- */
 

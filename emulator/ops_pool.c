@@ -140,10 +140,15 @@ static int s_copy_config(json_t *pool, const json_t *input)
 /* The IdentityPool output shape: stored members in order, then IdentityPoolTags (always). */
 static json_t *s_describe(const json_t *rec)
 {
-    static const char *const order[] = {
-        "IdentityPoolId",          "IdentityPoolName",         "AllowUnauthenticatedIdentities",
-        "AllowClassicFlow",        "SupportedLoginProviders",  "DeveloperProviderName",
-        "OpenIdConnectProviderARNs", "CognitoIdentityProviders", "SamlProviderARNs"};
+    static const char *const order[] = {"IdentityPoolId",
+                                        "IdentityPoolName",
+                                        "AllowUnauthenticatedIdentities",
+                                        "AllowClassicFlow",
+                                        "SupportedLoginProviders",
+                                        "DeveloperProviderName",
+                                        "OpenIdConnectProviderARNs",
+                                        "CognitoIdentityProviders",
+                                        "SamlProviderARNs"};
     const json_t *pool = json_object_get(rec, "pool");
     json_t *out = json_object();
     for (size_t i = 0; out && i < sizeof(order) / sizeof(order[0]); i++) {
@@ -194,10 +199,10 @@ int cr__emu_op_create_pool(struct cr_emu_call *call)
                             call->emu->max_pools, c->region);
     cr__emu_uuid(uuid);
     snprintf(id, sizeof(id), "%s:%s", c->region, uuid);
-    rec = json_pack("{s:I, s:{s:s}, s:o, s:{}, s:{}, s:{}}", "seq",
-                    cr__emu_state_next_seq(call->emu), "pool", "IdentityPoolId", id, "tags",
-                    tags ? json_deep_copy(tags) : json_object(), "roles", "role_mappings",
-                    "principal_tags");
+    rec =
+        json_pack("{s:I, s:{s:s}, s:o, s:{}, s:{}, s:{}}", "seq", cr__emu_state_next_seq(call->emu),
+                  "pool", "IdentityPoolId", id, "tags", tags ? json_deep_copy(tags) : json_object(),
+                  "roles", "role_mappings", "principal_tags");
     if (!rec || s_copy_config(json_object_get(rec, "pool"), call->input) != 0 ||
         json_object_set_new(pools, id, rec) != 0) {
         json_decref(rec);
@@ -265,8 +270,8 @@ int cr__emu_op_describe_pool(struct cr_emu_call *call)
 int cr__emu_op_delete_pool(struct cr_emu_call *call)
 {
     const char *id = json_string_value(s_get(call->input, "IdentityPoolId"));
-    json_t *pools = cr__emu_state_pools(call->emu, call->caller->account_id, call->caller->region,
-                                        false);
+    json_t *pools =
+        cr__emu_state_pools(call->emu, call->caller->account_id, call->caller->region, false);
     if (!cr__emu_find_pool(call, id))
         return CR_ESERVICE;
     json_object_del(pools, id);
@@ -301,8 +306,8 @@ int cr__emu_op_list_pools(struct cr_emu_call *call)
     json_t *rec, *list;
     json_int_t after = 0, last = 0;
     json_int_t max = json_integer_value(s_get(call->input, "MaxResults"));
-    json_t *pools = cr__emu_state_pools(call->emu, call->caller->account_id, call->caller->region,
-                                        false);
+    json_t *pools =
+        cr__emu_state_pools(call->emu, call->caller->account_id, call->caller->region, false);
     bool more = false;
     if (s_parse_token(call, json_string_value(s_get(call->input, "NextToken")), &after) != 0)
         return CR_ESERVICE;
@@ -317,10 +322,9 @@ int cr__emu_op_list_pools(struct cr_emu_call *call)
             more = true;
             break;
         }
-        json_array_append_new(list, json_pack("{s:s, s:O}", "IdentityPoolId", id,
-                                              "IdentityPoolName",
-                                              json_object_get(json_object_get(rec, "pool"),
-                                                              "IdentityPoolName")));
+        json_array_append_new(
+            list, json_pack("{s:s, s:O}", "IdentityPoolId", id, "IdentityPoolName",
+                            json_object_get(json_object_get(rec, "pool"), "IdentityPoolName")));
         last = seq;
     }
     if (more) {

@@ -106,12 +106,12 @@ static json_t *s_principal_pool(struct cr_emu_call *call, const char **provider)
 static int s_principal_output(struct cr_emu_call *call, const json_t *rec, const char *provider,
                               const json_t *entry)
 {
-    call->output = json_pack(
-        "{s:O, s:s, s:O, s:o}", "IdentityPoolId",
-        json_object_get(json_object_get(rec, "pool"), "IdentityPoolId"), "IdentityProviderName",
-        provider, "UseDefaults", entry ? json_object_get(entry, "UseDefaults") : json_true(),
-        "PrincipalTags", entry ? json_deep_copy(json_object_get(entry, "PrincipalTags"))
-                               : json_object());
+    call->output =
+        json_pack("{s:O, s:s, s:O, s:o}", "IdentityPoolId",
+                  json_object_get(json_object_get(rec, "pool"), "IdentityPoolId"),
+                  "IdentityProviderName", provider, "UseDefaults",
+                  entry ? json_object_get(entry, "UseDefaults") : json_true(), "PrincipalTags",
+                  entry ? json_deep_copy(json_object_get(entry, "PrincipalTags")) : json_object());
     return call->output ? 0 : s_oom(call);
 }
 

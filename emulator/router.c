@@ -16,7 +16,7 @@
 #include "util/strutil.h"
 
 #define CR_EMU_TARGET_PREFIX "AWSCognitoIdentityService."
-#define CR_EMU_JSON_TYPE "application/x-amz-json-1.1"
+#define CR_EMU_JSON_TYPE     "application/x-amz-json-1.1"
 
 struct s_op {
     const char *name;
@@ -60,10 +60,9 @@ void cr__emu_uuid(char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 double cr__emu_random01(void)
@@ -128,8 +127,8 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     pthread_mutex_lock(&emu->aux_lock);
-    json_t *e = json_pack("{s:I, s:s, s:i, s:I}", "seq", (json_int_t)++emu->log_seq,
-                          "operation", op, "status", status, "time_ms",
+    json_t *e = json_pack("{s:I, s:s, s:i, s:I}", "seq", (json_int_t)++emu->log_seq, "operation",
+                          op, "status", status, "time_ms",
                           (json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     if (e && error_type && error_type[0])
         json_object_set_new(e, "error", json_string(error_type));
@@ -290,8 +289,8 @@ static json_t *s_parse_body(struct cr_emu_call *call, const struct cr_emu_reques
     doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
         cr__emu_fail(call, 400, "SerializationException",
-                     "Could not parse the request body as JSON at line %d column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
+                     "Could not parse the request body as JSON at line %d column %d: %s", jerr.line,
+                     jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(doc)) {
@@ -414,8 +413,7 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     call.op = op->name;
     if (p->auth.status != 0) {
         rc = s_error(out, p->auth.status, p->auth.error_type, p->auth.message);
-        cr__emu_log_add(emu, op->name, p->auth.status, p->auth.error_type, NULL,
-                        p->caller.region);
+        cr__emu_log_add(emu, op->name, p->auth.status, p->auth.error_type, NULL, p->caller.region);
         return rc;
     }
     if (fault->kind != CR_EMU_FAULT_NONE && !fault->after) {
@@ -449,8 +447,8 @@ static bool s_is_form(const struct cr_emu_request *req)
     return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
-int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out,
-                  const struct cr_emu_request *req, const struct cr_emu_pending *pending)
+int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct cr_emu_request *req,
+                  const struct cr_emu_pending *pending)
 {
     char msg[128];
     if (strncmp(req->path, "/_local/", 8) == 0)
@@ -470,8 +468,7 @@ int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out,
     return s_json_op(emu, out, req, pending);
 }
 
-int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out,
-                  const struct cr_emu_request *req)
+int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out, const struct cr_emu_request *req)
 {
     struct cr_emu_pending *pending = NULL;
     int rc = cr_emu_prepare(&pending, emu, req);

@@ -21,8 +21,8 @@
 #include "emulator/internal.h"
 
 #define CR_EMU_CONNECTION_TIMEOUT_S 30
-#define CR_EMU_CONNECTION_LIMIT 1000
-#define CR_EMU_MAX_HEADERS 64
+#define CR_EMU_CONNECTION_LIMIT     1000
+#define CR_EMU_MAX_HEADERS          64
 
 struct s_timer_entry {
     uint64_t due_ms; /* CLOCK_MONOTONIC */
@@ -222,9 +222,8 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
 }
 
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version,
-                                 const char *upload_data, size_t *upload_data_size,
-                                 void **con_cls)
+                                 const char *method, const char *version, const char *upload_data,
+                                 size_t *upload_data_size, void **con_cls)
 {
     struct cr_emu_server *srv = cls;
     struct s_req *rq = *con_cls;
@@ -345,13 +344,13 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const ch
         return CR_ERROR;
     }
     srv->daemon = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0,
-        NULL, NULL, s_handler, srv,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(threads ? threads : 4), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)CR_EMU_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)CR_EMU_CONNECTION_LIMIT, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, srv, MHD_OPTION_END);
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0, NULL,
+        NULL, s_handler, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads ? threads : 4),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CR_EMU_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CR_EMU_CONNECTION_LIMIT,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
+        srv, MHD_OPTION_END);
     if (!srv->daemon) {
         cr_error_set("cannot listen on %s port %u (address in use or not available)", host, port);
         s_timer_stop(srv);

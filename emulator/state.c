@@ -95,8 +95,7 @@ static int s_check_record(const char *id, const json_t *rec, json_int_t *last_se
         return CR_EINVALID;
     }
     *last_seq = seq;
-    if (!json_is_object(pool) ||
-        strcmp(s_str(json_object_get(pool, "IdentityPoolId")), id) != 0 ||
+    if (!json_is_object(pool) || strcmp(s_str(json_object_get(pool, "IdentityPoolId")), id) != 0 ||
         !json_is_string(json_object_get(pool, "IdentityPoolName")) ||
         !json_is_boolean(json_object_get(pool, "AllowUnauthenticatedIdentities"))) {
         cr_error_set("pool '%s': 'pool' must hold IdentityPoolId (= the key), IdentityPoolName "

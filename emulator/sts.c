@@ -172,8 +172,9 @@ static int s_error(struct cr_emu_response *out, const struct cr_emu_request *req
                       "    <Code>%s</Code>\n    <Message>",
                       CR_STS_NS, status >= 500 ? "Receiver" : "Sender", code);
         s_xml_escape(&out->body, message);
-        cr_buf_printf(&out->body, "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
-                                  "</ErrorResponse>\n",
+        cr_buf_printf(&out->body,
+                      "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
+                      "</ErrorResponse>\n",
                       out->request_id);
     }
     return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
@@ -191,7 +192,7 @@ static void s_random_chars(char *out, size_t n, const char *alphabet)
 }
 
 #define S_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-#define S_B64 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+#define S_B64   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 /* The claims of a JWT (header.payload.signature), or NULL when token is not one. */
 static json_t *s_jwt_claims(const char *token)
@@ -274,8 +275,10 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
     const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
     long duration = dur ? strtol(dur, NULL, 10) : 3600;
     if (!role_arn || !session || !jwt)
-        return s_missing(out, req, !role_arn ? "roleArn" : !session ? "roleSessionName"
-                                                                    : "webIdentityToken");
+        return s_missing(out, req,
+                         !role_arn  ? "roleArn"
+                         : !session ? "roleSessionName"
+                                    : "webIdentityToken");
     if (!s_role_arn(role_arn, account, role) || strlen(session) < 2 || strlen(session) > 64 ||
         duration < 900 || duration > 43200) {
         snprintf(msg, sizeof(msg), "%s",
@@ -295,8 +298,8 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
     s_random_chars(role_id + 4, 17, S_UPPER);
     memcpy(role_id, "AROA", 4);
     snprintf(role_id + 21, sizeof(role_id) - 21, ":%s", session);
-    snprintf(arn, sizeof(arn), "arn:%s:sts::%s:assumed-role/%s/%s",
-             cr__emu_partition(emu->region), account, role, session);
+    snprintf(arn, sizeof(arn), "arn:%s:sts::%s:assumed-role/%s/%s", cr__emu_partition(emu->region),
+             account, role, session);
     s_iso8601(expiration, expires);
     struct cr_emu_key key = {key_id, secret, token, account, arn, role_id, expires};
     pthread_mutex_lock(&emu->aux_lock);

@@ -26,7 +26,7 @@ struct s_walk {
     struct cr_emu_call *call;
     struct cr_buf errors; /* "Value ... ; Value ..." */
     size_t n_errors;
-    bool serialization;   /* a type error was recorded: stop */
+    bool serialization; /* a type error was recorded: stop */
 };
 
 /* Java-like rendering of a value for "Value '...'": lists [a, b], maps {k=v}. */
@@ -216,9 +216,9 @@ static void s_walk(struct s_walk *w, const struct cr_shape *shape, const json_t 
             s_violation(w, v, path, found[i]);
         break;
     case CR_SHAPE_INTEGER:
-        msg = cr_constraint_check_integer(shape, json_is_integer(v)
-                                                     ? (long long)json_integer_value(v)
-                                                     : (long long)json_real_value(v));
+        msg =
+            cr_constraint_check_integer(shape, json_is_integer(v) ? (long long)json_integer_value(v)
+                                                                  : (long long)json_real_value(v));
         if (msg)
             s_violation(w, v, path, msg);
         break;
@@ -241,15 +241,16 @@ int cr__emu_validate(struct cr_emu_call *call)
     struct s_walk w = {.call = call};
     int result = 0;
     if (!op)
-        return cr__emu_fail(call, 500, "InternalErrorException",
-                            "no input shape for operation %s", call->op);
+        return cr__emu_fail(call, 500, "InternalErrorException", "no input shape for operation %s",
+                            call->op);
     cr_buf_init(&w.errors);
     s_walk(&w, op->input, call->input, "");
     if (w.serialization) {
         result = CR_ESERVICE;
     } else if (w.n_errors > 0) {
-        result = cr__emu_fail(call, 400, "ValidationException", "%zu validation error%s detected: %s",
-                              w.n_errors, w.n_errors == 1 ? "" : "s", cr_buf_cstr(&w.errors));
+        result =
+            cr__emu_fail(call, 400, "ValidationException", "%zu validation error%s detected: %s",
+                         w.n_errors, w.n_errors == 1 ? "" : "s", cr_buf_cstr(&w.errors));
     }
     cr_buf_dispose(&w.errors);
     return result;

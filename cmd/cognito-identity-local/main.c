@@ -62,8 +62,8 @@ static int s_number(unsigned long *out, const char *flag, const char *text, unsi
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || v > max || text[0] == '-') {
-        fprintf(stderr, "cognito-identity-local: %s '%s': expected a number 0..%lu\n", flag,
-                text, max);
+        fprintf(stderr, "cognito-identity-local: %s '%s': expected a number 0..%lu\n", flag, text,
+                max);
         return -1;
     }
     *out = v;
@@ -72,14 +72,20 @@ static int s_number(unsigned long *out, const char *flag, const char *text, unsi
 
 static int s_parse(struct s_args *a, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"host", required_argument, 0, 'h'},        {"port", required_argument, 0, 'p'},
-        {"state", required_argument, 0, 's'},       {"region", required_argument, 0, 'r'},
-        {"account-id", required_argument, 0, 'a'},  {"credentials", required_argument, 0, 'c'},
-        {"max-pools", required_argument, 0, 'm'},   {"threads", required_argument, 0, 't'},
-        {"max-body-bytes", required_argument, 0, 'b'}, {"fault", required_argument, 0, 'f'},
-        {"faults", required_argument, 0, 'F'},      {"debug", no_argument, 0, 'd'},
-        {"help", no_argument, 0, 'H'},              {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"host", required_argument, 0, 'h'},
+                                             {"port", required_argument, 0, 'p'},
+                                             {"state", required_argument, 0, 's'},
+                                             {"region", required_argument, 0, 'r'},
+                                             {"account-id", required_argument, 0, 'a'},
+                                             {"credentials", required_argument, 0, 'c'},
+                                             {"max-pools", required_argument, 0, 'm'},
+                                             {"threads", required_argument, 0, 't'},
+                                             {"max-body-bytes", required_argument, 0, 'b'},
+                                             {"fault", required_argument, 0, 'f'},
+                                             {"faults", required_argument, 0, 'F'},
+                                             {"debug", no_argument, 0, 'd'},
+                                             {"help", no_argument, 0, 'H'},
+                                             {0, 0, 0, 0}};
     unsigned long n;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {

@@ -21,8 +21,8 @@
 #endif
 
 #define S_START_TIMEOUT_MS 10000
-#define S_STOP_TIMEOUT_MS 5000
-#define S_MAX_ARGS 64
+#define S_STOP_TIMEOUT_MS  5000
+#define S_MAX_ARGS         64
 
 static void s_sleep_ms(long ms)
 {
@@ -182,8 +182,8 @@ static size_t s_write_cb(char *ptr, size_t size, size_t nmemb, void *user)
 }
 
 /* One HTTP exchange; headers NULL-terminated "Name: value" strings. */
-static int s_http(const char *url, const char *method, const char *body,
-                  const char *const *headers, long *status, struct cr_buf *response)
+static int s_http(const char *url, const char *method, const char *body, const char *const *headers,
+                  long *status, struct cr_buf *response)
 {
     int result = -1;
     struct curl_slist *hl = NULL;
@@ -288,8 +288,8 @@ long cr_emu_proc_count(const struct cr_emu_proc *emu, const char *op)
     return n;
 }
 
-int cr_emu_proc_call(const struct cr_emu_proc *emu, const char *op, const char *body,
-                     long *status, struct cr_buf *response)
+int cr_emu_proc_call(const struct cr_emu_proc *emu, const char *op, const char *body, long *status,
+                     struct cr_buf *response)
 {
     char target[160], url[256];
     const char *headers[] = {"Content-Type: application/x-amz-json-1.1", target, NULL};

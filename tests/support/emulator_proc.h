@@ -22,10 +22,10 @@
 #include "util/buf.h"
 
 struct cr_emu_proc {
-    pid_t pid;       /* 0 when not running */
-    char url[128];   /* "http://127.0.0.1:PORT" */
+    pid_t pid;     /* 0 when not running */
+    char url[128]; /* "http://127.0.0.1:PORT" */
     unsigned port;
-    int stdout_fd;   /* kept open so the child never writes to a closed pipe */
+    int stdout_fd; /* kept open so the child never writes to a closed pipe */
 };
 
 /**
@@ -66,7 +66,7 @@ long cr_emu_proc_count(const struct cr_emu_proc *emu, const char *op);
  * *status gets the HTTP status (0 when the connection was dropped), response the body.
  * Returns 0 when an HTTP response arrived (whatever its status), -1 otherwise.
  */
-int cr_emu_proc_call(const struct cr_emu_proc *emu, const char *op, const char *body,
-                     long *status, struct cr_buf *response);
+int cr_emu_proc_call(const struct cr_emu_proc *emu, const char *op, const char *body, long *status,
+                     struct cr_buf *response);
 
 #endif

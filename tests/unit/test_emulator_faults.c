@@ -19,9 +19,14 @@ static struct s_res s_req(struct cr_emu *emu, const char *method, const char *pa
     struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
                                          {"X-Amz-Target", target}};
     snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op ? op : "");
-    struct cr_emu_request req = {.method = method, .path = path, .query = query,
-                                 .headers = headers, .n_headers = op ? 2 : 1, .body = body,
-                                 .body_len = body ? strlen(body) : 0, .loopback = loopback};
+    struct cr_emu_request req = {.method = method,
+                                 .path = path,
+                                 .query = query,
+                                 .headers = headers,
+                                 .n_headers = op ? 2 : 1,
+                                 .body = body,
+                                 .body_len = body ? strlen(body) : 0,
+                                 .loopback = loopback};
     struct cr_emu_response resp;
     struct s_res r;
     cr_emu_response_init(&resp);
@@ -62,8 +67,8 @@ static void test_emulator__fault_count_fires_exactly_n_times(void **state)
     for (int i = 0; i < 5; i++) {
         struct s_res r = s_op(emu, "DescribeIdentityPool", s_missing);
         assert_int_equal(r.status, 400);
-        assert_string_equal(s_type(&r), i < 2 ? "TooManyRequestsException"
-                                              : "ResourceNotFoundException");
+        assert_string_equal(s_type(&r),
+                            i < 2 ? "TooManyRequestsException" : "ResourceNotFoundException");
         json_decref(r.body);
     }
     /* other operations were never affected */
@@ -225,8 +230,7 @@ static void test_emulator__request_log_and_reset(void **state)
     assert_int_equal(json_array_size(list), 1);
     json_t *e = json_array_get(list, 0);
     assert_int_equal(json_integer_value(json_object_get(e, "seq")), 2);
-    assert_string_equal(json_string_value(json_object_get(e, "operation")),
-                        "DescribeIdentityPool");
+    assert_string_equal(json_string_value(json_object_get(e, "operation")), "DescribeIdentityPool");
     assert_int_equal(json_integer_value(json_object_get(e, "status")), 400);
     assert_string_equal(json_string_value(json_object_get(e, "error")),
                         "ResourceNotFoundException");

@@ -107,8 +107,8 @@ static void test_emulator__http_keep_alive_and_headers(void **state)
         assert_int_equal(r.rc, CURLE_OK);
         assert_int_equal(r.status, 200);
         assert_string_equal(cr_buf_cstr(&r.body), "{\"IdentityPools\":[]}");
-        assert_non_null(strstr(cr_buf_cstr(&r.headers),
-                               "Content-Type: application/x-amz-json-1.1"));
+        assert_non_null(
+            strstr(cr_buf_cstr(&r.headers), "Content-Type: application/x-amz-json-1.1"));
         const char *rid = strstr(cr_buf_cstr(&r.headers), "x-amzn-RequestId: ");
         assert_non_null(rid);
         assert_int_equal(strcspn(rid + 18, "\r\n"), 36);
@@ -248,9 +248,12 @@ static void s_signed(struct s_resp *r, struct s_server *s, const struct s_signer
     if (target)
         h[nh++] = (struct cr_sigv4_header){"X-Amz-Target", target};
     struct cr_sigv4_request req = {"POST", "/", NULL, h, nh, cr_span_from(body)};
-    struct cr_sigv4_params p = {.access_key_id = sg->key, .secret_access_key = sg->secret,
-                                .session_token = sg->token, .region = sg->region,
-                                .service = sg->service, .time_s = cr_time_now() + sg->skew_s,
+    struct cr_sigv4_params p = {.access_key_id = sg->key,
+                                .secret_access_key = sg->secret,
+                                .session_token = sg->token,
+                                .region = sg->region,
+                                .service = sg->service,
+                                .time_s = cr_time_now() + sg->skew_s,
                                 .normalize_path = true};
     struct cr_sigv4_signed out;
     struct cr_sigv4_header add[4];
@@ -283,8 +286,8 @@ static void s_signed(struct s_resp *r, struct s_server *s, const struct s_signer
 
 static void s_cognito(struct s_resp *r, struct s_server *s, const struct s_signer *sg)
 {
-    s_signed(r, s, sg, "AWSCognitoIdentityService.ListIdentityPools",
-             "application/x-amz-json-1.1", "{\"MaxResults\":5}", NULL);
+    s_signed(r, s, sg, "AWSCognitoIdentityService.ListIdentityPools", "application/x-amz-json-1.1",
+             "{\"MaxResults\":5}", NULL);
 }
 
 static void s_expect_type(struct s_resp *r, long status, const char *type, const char *msg)
@@ -317,8 +320,8 @@ static void test_emulator__http_sigv4_verification(void **state)
     struct s_resp r;
     char *dir, *keys = s_credentials_file(&dir);
     s_start(&s, keys, 2);
-    struct s_signer good = {"AKIDLOCAL", "wJalrXUtnFEMI/K7MDENG", NULL, "eu-west-1",
-                            "cognito-identity", 0};
+    struct s_signer good = {"AKIDLOCAL", "wJalrXUtnFEMI/K7MDENG", NULL,
+                            "eu-west-1", "cognito-identity",      0};
     s_cognito(&r, &s, &good);
     assert_int_equal(r.status, 200);
     s_resp_dispose(&r);
@@ -405,7 +408,8 @@ static void test_emulator__http_sts(void **state)
                                 "amazonaws.com/doc/2011-06-15/\">"));
     assert_non_null(strstr(xml, "<SubjectFromWebIdentityToken>repo:org/app<"));
     assert_non_null(strstr(xml, "<Provider>https://token.example</Provider>"));
-    assert_non_null(strstr(xml, "<Arn>arn:aws:sts::444455556666:assumed-role/Deploy/gha-run</Arn>"));
+    assert_non_null(
+        strstr(xml, "<Arn>arn:aws:sts::444455556666:assumed-role/Deploy/gha-run</Arn>"));
     assert_non_null(strstr(xml, "<ResponseMetadata>"));
     char *key = s_xml(xml, "AccessKeyId"), *secret = s_xml(xml, "SecretAccessKey");
     char *token = s_xml(xml, "SessionToken"), *exp = s_xml(xml, "Expiration");

@@ -59,8 +59,8 @@ static void s_expect_error(struct s_res r, int status, const char *type, const c
     if (r.status != status || strcmp(s_str(r.body, "__type"), type) != 0 ||
         (message && strcmp(s_str(r.body, "message"), message) != 0)) {
         char *text = json_dumps(r.body, 0);
-        fail_msg("expected %d %s '%s', got %d %s", status, type, message ? message : "*",
-                 r.status, text);
+        fail_msg("expected %d %s '%s', got %d %s", status, type, message ? message : "*", r.status,
+                 text);
     }
     json_decref(r.body);
 }
@@ -86,9 +86,10 @@ static char *s_create(struct cr_emu *emu, const char *body)
 static void test_emulator__create_and_describe_omit_empty_members(void **state)
 {
     struct cr_emu *emu = s_emu(0);
-    struct s_res r = s_call(emu, "CreateIdentityPool",
-                            "{\"IdentityPoolName\":\"Mobile App\",\"AllowUnauthenticatedIdentities\""
-                            ":false,\"SupportedLoginProviders\":{},\"SamlProviderARNs\":[]}");
+    struct s_res r =
+        s_call(emu, "CreateIdentityPool",
+               "{\"IdentityPoolName\":\"Mobile App\",\"AllowUnauthenticatedIdentities\""
+               ":false,\"SupportedLoginProviders\":{},\"SamlProviderARNs\":[]}");
     assert_int_equal(r.status, 200);
     const char *id = s_str(r.body, "IdentityPoolId");
     /* REGION:GUID, lowercase hex */
@@ -154,7 +155,8 @@ static void test_emulator__update_replaces_configuration(void **state)
 static void test_emulator__classic_flow_tri_state(void **state)
 {
     struct cr_emu *emu = s_emu(0);
-    char *id = s_create(emu, "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
+    char *id =
+        s_create(emu, "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
     char body[512];
     snprintf(body, sizeof(body),
              "{\"IdentityPoolId\":\"%s\",\"IdentityPoolName\":\"a\","
@@ -181,11 +183,13 @@ static void test_emulator__classic_flow_tri_state(void **state)
 static void test_emulator__unknown_pool_and_delete(void **state)
 {
     struct cr_emu *emu = s_emu(0);
-    s_expect_error(s_call(emu, "DescribeIdentityPool",
-                          "{\"IdentityPoolId\":\"us-east-1:aaaaaaaa-0000-0000-0000-000000000000\"}"),
-                   400, "ResourceNotFoundException",
-                   "IdentityPool 'us-east-1:aaaaaaaa-0000-0000-0000-000000000000' not found.");
-    char *id = s_create(emu, "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
+    s_expect_error(
+        s_call(emu, "DescribeIdentityPool",
+               "{\"IdentityPoolId\":\"us-east-1:aaaaaaaa-0000-0000-0000-000000000000\"}"),
+        400, "ResourceNotFoundException",
+        "IdentityPool 'us-east-1:aaaaaaaa-0000-0000-0000-000000000000' not found.");
+    char *id =
+        s_create(emu, "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
     char body[256];
     snprintf(body, sizeof(body), "{\"IdentityPoolId\":\"%s\"}", id);
     struct s_res r = s_call(emu, "DeleteIdentityPool", body);
@@ -193,8 +197,7 @@ static void test_emulator__unknown_pool_and_delete(void **state)
     json_decref(r.body);
     s_expect_error(s_call(emu, "DescribeIdentityPool", body), 400, "ResourceNotFoundException",
                    NULL);
-    s_expect_error(s_call(emu, "DeleteIdentityPool", body), 400, "ResourceNotFoundException",
-                   NULL);
+    s_expect_error(s_call(emu, "DeleteIdentityPool", body), 400, "ResourceNotFoundException", NULL);
     free(id);
     cr_emu_free(emu);
 }
@@ -319,8 +322,8 @@ static void test_emulator__roles(void **state)
     snprintf(body, sizeof(body), "{\"IdentityPoolId\":\"%s\"}", id);
     r = s_call(emu, "GetIdentityPoolRoles", body);
     assert_true(json_equal(json_object_get(r.body, "Roles"), json_object_get(sent, "Roles")));
-    assert_true(json_equal(json_object_get(r.body, "RoleMappings"),
-                           json_object_get(sent, "RoleMappings")));
+    assert_true(
+        json_equal(json_object_get(r.body, "RoleMappings"), json_object_get(sent, "RoleMappings")));
     json_decref(r.body);
     json_decref(sent);
 
@@ -418,8 +421,7 @@ static void test_emulator__tags_by_arn(void **state)
         cr_buf_printf(&many, "%s\"k%d\":\"v\"", i ? "," : "", i);
     cr_buf_puts(&many, "}}");
     /* 2 existing + 49 = 51 */
-    s_expect_error(s_call(emu, "TagResource", cr_buf_cstr(&many)), 400,
-                   "InvalidParameterException",
+    s_expect_error(s_call(emu, "TagResource", cr_buf_cstr(&many)), 400, "InvalidParameterException",
                    "An identity pool can have at most 50 tags (51 given).");
     cr_buf_dispose(&many);
     snprintf(body, sizeof(body), "{\"ResourceArn\":\"%s\",\"Tags\":{\"aws:x\":\"1\"}}", arn);
@@ -454,8 +456,7 @@ static void test_emulator__region_from_scope_and_cn_arns(void **state)
     assert_memory_equal(id, "cn-north-1:", 11);
     char q[512];
     snprintf(q, sizeof(q), "{\"IdentityPoolId\":\"%s\"}", id);
-    s_expect_error(s_call(emu, "DescribeIdentityPool", q), 400, "ResourceNotFoundException",
-                   NULL);
+    s_expect_error(s_call(emu, "DescribeIdentityPool", q), 400, "ResourceNotFoundException", NULL);
     snprintf(q, sizeof(q),
              "{\"ResourceArn\":\"arn:aws-cn:cognito-identity:cn-north-1:123456789012:"
              "identitypool/%s\"}",

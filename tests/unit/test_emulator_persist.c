@@ -41,8 +41,12 @@ static int s_call(struct cr_emu *emu, const char *op, const char *body, json_t *
     struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
                                          {"X-Amz-Target", target}};
     snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op);
-    struct cr_emu_request req = {.method = "POST", .path = "/", .headers = headers,
-                                 .n_headers = 2, .body = body, .body_len = strlen(body)};
+    struct cr_emu_request req = {.method = "POST",
+                                 .path = "/",
+                                 .headers = headers,
+                                 .n_headers = 2,
+                                 .body = body,
+                                 .body_len = strlen(body)};
     struct cr_emu_response resp;
     cr_emu_response_init(&resp);
     assert_ok(cr_emu_handle(emu, &resp, &req));
@@ -92,10 +96,10 @@ static void test_emulator__state_round_trip(void **state)
                             NULL),
                      200);
     assert_int_equal(s_call(emu, "ListIdentityPools", "{\"MaxResults\":1}", &described), 200);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_array_get(json_object_get(described, "IdentityPools"), 0),
-                            "IdentityPoolId")),
-                        id);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(described, "IdentityPools"), 0), "IdentityPoolId")),
+        id);
     json_decref(described);
     json_decref(created);
     cr_emu_free(emu);
@@ -201,8 +205,7 @@ static void test_emulator__kill9_never_corrupts_state(void **state)
         /* the file always parses and passes the state check */
         assert_ok(cr__emu_persist_load(&doc, path));
         json_t *pools = json_object_get(
-            json_object_get(json_object_get(doc, "partitions"), "123456789012/us-east-1"),
-            "pools");
+            json_object_get(json_object_get(doc, "partitions"), "123456789012/us-east-1"), "pools");
         long n = (long)json_object_size(pools);
         /* every acknowledged create is durable; at most one unacknowledged extra */
         durable += w.acknowledged;

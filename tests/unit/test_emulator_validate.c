@@ -31,8 +31,12 @@ static char *s_raw(const char *op, const char *body, size_t len)
     struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
                                          {"X-Amz-Target", target}};
     snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op);
-    struct cr_emu_request req = {.method = "POST", .path = "/", .headers = headers,
-                                 .n_headers = 2, .body = body, .body_len = len};
+    struct cr_emu_request req = {.method = "POST",
+                                 .path = "/",
+                                 .headers = headers,
+                                 .n_headers = 2,
+                                 .body = body,
+                                 .body_len = len};
     struct cr_emu_response resp;
     struct cr_buf out = CR_BUF_INIT;
     cr_emu_response_init(&resp);
@@ -200,13 +204,14 @@ static void test_emulator__validation_nested_paths(void **state)
              "\"Rules\":[]}}}}",
              VE1 "Value '[]' at 'roleMappings.p.member.rulesConfiguration.rules' failed to "
                  "satisfy constraint: Member must have length greater than or equal to 1");
-    s_expect("CreateIdentityPool",
-             "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true,"
-             "\"SupportedLoginProviders\":{\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\","
-             "\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\",\"i\":\"1\",\"j\":\"1\",\"k\":\"1\"}}",
-             VE1 "Value '{a=1, b=1, c=1, d=1, e=1, f=1, g=1, h=1, i=1, j=1, k=1}' at "
-                 "'supportedLoginProviders' failed to satisfy constraint: Member must have length "
-                 "less than or equal to 10");
+    s_expect(
+        "CreateIdentityPool",
+        "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true,"
+        "\"SupportedLoginProviders\":{\"a\":\"1\",\"b\":\"1\",\"c\":\"1\",\"d\":\"1\","
+        "\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\",\"i\":\"1\",\"j\":\"1\",\"k\":\"1\"}}",
+        VE1 "Value '{a=1, b=1, c=1, d=1, e=1, f=1, g=1, h=1, i=1, j=1, k=1}' at "
+            "'supportedLoginProviders' failed to satisfy constraint: Member must have length "
+            "less than or equal to 10");
 }
 
 static void test_emulator__serialization_errors(void **state)
