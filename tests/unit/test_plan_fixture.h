@@ -12,14 +12,15 @@
 #include "reconcile/plan.h"
 #include "tests/support/cr_test.h"
 
-#define FX_REGION  "us-east-1"
-#define FX_ACCOUNT "123456789012"
-#define FX_ID      "us-east-1:11111111-2222-3333-4444-555555555555"
-#define FX_UP      "cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34"
-#define FX_CLIENT  "6lhlkkfbfb4q5kpp90urffae"
-#define FX_UPKEY   FX_UP ":" FX_CLIENT
-#define FX_OIDC    "arn:aws:iam::123456789012:oidc-provider/auth.example.com"
-#define FX_ROLE(x) "arn:aws:iam::123456789012:role/" x
+#define FX_REGION    "us-east-1"
+#define FX_ACCOUNT   "123456789012"
+#define FX_ID        "us-east-1:11111111-2222-3333-4444-555555555555"
+#define FX_UP        "cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34"
+#define FX_CLIENT    "6lhlkkfbfb4q5kpp90urffae"
+#define FX_UPKEY     FX_UP ":" FX_CLIENT
+#define FX_OIDC      "arn:aws:iam::123456789012:oidc-provider/auth.example.com"
+#define FX_OIDC_HOST "auth.example.com"
+#define FX_ROLE(x)   "arn:aws:iam::123456789012:role/" x
 
 static inline void fx_set(struct cr_strmap *m, const char *k, const char *v)
 {
@@ -164,7 +165,7 @@ static inline void fx_live_init(struct fx_live *l, const char *id, const char *s
      * maps of the login and OIDC providers */
     fx_ptag(&l->ptags, &l->n_ptags, FX_UP, 0, "department", "custom:department");
     fx_ptag(&l->ptags, &l->n_ptags, "graph.facebook.com", -1, NULL, NULL);
-    fx_ptag(&l->ptags, &l->n_ptags, FX_OIDC, 0, NULL, NULL);
+    fx_ptag(&l->ptags, &l->n_ptags, FX_OIDC_HOST, 0, NULL, NULL);
 }
 
 static inline void fx_live_dispose(struct fx_live *l)
