@@ -9,14 +9,11 @@
 #include <string.h>
 
 #include "cmd/cognito-reconcile/cmd.h"
+#include "cmd/cognito-reconcile/sources.h"
 #include "schema/constraints.h"
 #include "schema/manifest.h"
-#include "source/source.h"
 #include "util/buf.h"
 #include "util/log.h"
-
-int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
-                          unsigned reserved_tags);
 
 static const char s_synopsis[] = "[options] [PATH...]";
 static const char s_description[] =
@@ -28,42 +25,15 @@ static const char s_description[] =
     "are valid, 1 otherwise.";
 
 /**
- * Reads opts->paths through source/ and loads them into a manifest set (design.md §2:
- * source -> schema). Returns 0; CR_EINVALID with *out set (its diagnostics say why); or
+ * Loads the manifests named by opts (files and folders, or the same paths at --git-ref) into
+ * a validated set: a thin wrapper of cr_cmd_load_sources() (sources.c) kept for callers of
+ * the earlier name. Returns 0; CR_EINVALID with *out set (its diagnostics say why); or
  * another code with the last error set (*out NULL), e.g. CR_ENOTFOUND for a missing path.
  */
 int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
                           unsigned reserved_tags)
 {
-    int result = CR_ENOMEM;
-    struct cr_source_list files;
-    struct cr_manifest_input *inputs = NULL;
-    struct cr_manifest_options mopts;
-    *out = NULL;
-    cr_source_list_init(&files);
-    result = cr_source_collect(&files, (const char *const *)opts->paths.items, opts->paths.len,
-                               0);
-    if (result != 0)
-        goto done;
-    inputs = calloc(files.len + 1, sizeof(*inputs));
-    if (inputs == NULL) {
-        result = CR_ENOMEM;
-        cr_error_set("out of memory loading manifests");
-        goto done;
-    }
-    for (size_t i = 0; i < files.len; i++) {
-        inputs[i].display_path = files.items[i].display_path;
-        inputs[i].bytes = cr_buf_cstr(&files.items[i].bytes);
-        inputs[i].len = files.items[i].bytes.len;
-    }
-    cr_manifest_options_init(&mopts);
-    mopts.default_region = opts->region;
-    mopts.reserved_tags = reserved_tags;
-    result = cr_manifest_load_buffers(out, inputs, files.len, &mopts);
-done:
-    free(inputs);
-    cr_source_list_dispose(&files);
-    return result;
+    return cr_cmd_load_sources(out, NULL, opts, reserved_tags);
 }
 
 static bool s_stack_ok(const char *stack)
