@@ -12,6 +12,7 @@ static const struct cr_command s_commands[] = {
     {"apply", "make the live state match the manifests (or apply a saved plan)", cr_cmd_apply},
     {"drift", "check the live state against the manifests (exit 2 on drift)", cr_cmd_drift},
     {"export", "write manifests for existing pools", cr_cmd_export},
+    {"diff", "compare the manifests of two git revisions (offline, no credentials)", cr_cmd_diff},
 };
 
 static void s_usage(FILE *out)
