@@ -17,15 +17,15 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-#define S_DEFAULT_PARALLELISM 8
-#define S_DEFAULT_MAX_RETRY_MS 20000
+#define S_DEFAULT_PARALLELISM        8
+#define S_DEFAULT_MAX_RETRY_MS       20000
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define S_DEFAULT_TIMEOUT_MS 30000
-#define S_DEFAULT_MAX_RESPONSE (8u * 1024 * 1024)
-#define S_LIST_PAGE_SIZE 60
-#define S_LIST_MAX_PAGES 10000
-#define S_SERVICE "cognito-identity"
-#define S_TARGET_PREFIX "AWSCognitoIdentityService."
+#define S_DEFAULT_TIMEOUT_MS         30000
+#define S_DEFAULT_MAX_RESPONSE       (8u * 1024 * 1024)
+#define S_LIST_PAGE_SIZE             60
+#define S_LIST_MAX_PAGES             10000
+#define S_SERVICE                    "cognito-identity"
+#define S_TARGET_PREFIX              "AWSCognitoIdentityService."
 
 struct cr_aws_client {
     struct cr_aws_env env;
@@ -155,8 +155,8 @@ done:
 static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options *o)
 {
     c->parallelism = o->parallelism ? o->parallelism : S_DEFAULT_PARALLELISM;
-    c->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms
-                                                  : S_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->connect_timeout_ms =
+        o->connect_timeout_ms ? o->connect_timeout_ms : S_DEFAULT_CONNECT_TIMEOUT_MS;
     c->timeout_ms = o->timeout_ms ? o->timeout_ms : S_DEFAULT_TIMEOUT_MS;
     cr_retry_policy_default(&c->policy);
     if (o->max_attempts)
@@ -205,9 +205,8 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     result = cr_aws_config_region(&c->region, &c->cfg, s_env(c), opts->region);
     if (result < 0)
         goto done;
-    result = cr_aws_config_endpoint(&c->endpoint, &c->cfg, s_env(c), S_SERVICE,
-                                    "COGNITO_IDENTITY", cr_buf_cstr(&c->region),
-                                    opts->endpoint_url);
+    result = cr_aws_config_endpoint(&c->endpoint, &c->cfg, s_env(c), S_SERVICE, "COGNITO_IDENTITY",
+                                    cr_buf_cstr(&c->region), opts->endpoint_url);
     if (result < 0)
         goto done;
     result = s_parse_endpoint(c);
@@ -232,8 +231,8 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
         .max_connections = c->parallelism,
         .connect_timeout_ms = c->connect_timeout_ms,
         .timeout_ms = c->timeout_ms,
-        .max_response_bytes = opts->max_response_bytes ? opts->max_response_bytes
-                                                        : S_DEFAULT_MAX_RESPONSE,
+        .max_response_bytes =
+            opts->max_response_bytes ? opts->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
     };
     result = cr_http_new(&c->http, &hopts);
     if (result < 0)
@@ -273,8 +272,7 @@ const char *cr_aws_client_endpoint(const struct cr_aws_client *client)
     return cr_buf_cstr(&client->endpoint);
 }
 
-unsigned long cr_aws_client_request_count(const struct cr_aws_client *client,
-                                          enum cr_cognito_op op)
+unsigned long cr_aws_client_request_count(const struct cr_aws_client *client, enum cr_cognito_op op)
 {
     if ((int)op < 0 || op >= CR_OP_COUNT)
         return 0;
@@ -417,8 +415,8 @@ static int s_sign(struct cr_aws_client *c, struct s_slot *slot, size_t *n_header
     h[0] = (struct cr_http_header){"Host", cr_buf_cstr(&c->host)};
     h[1] = (struct cr_http_header){"Content-Type", "application/x-amz-json-1.1"};
     h[2] = (struct cr_http_header){"X-Amz-Target", slot->target};
-    struct cr_sigv4_header sh[3] = {{h[0].name, h[0].value}, {h[1].name, h[1].value},
-                                    {h[2].name, h[2].value}};
+    struct cr_sigv4_header sh[3] = {
+        {h[0].name, h[0].value}, {h[1].name, h[1].value}, {h[2].name, h[2].value}};
     struct cr_sigv4_request req = {
         .method = "POST",
         .path = cr_buf_cstr(&c->path),
@@ -507,8 +505,8 @@ static void s_debug_attempt(struct cr_aws_client *c, const struct s_slot *slot,
         n += snprintf(line + n, sizeof(line) - (size_t)n, " error=%s", call->error.type);
     if (n > 0 && (size_t)n < sizeof(line) && r->error[0])
         n += snprintf(line + n, sizeof(line) - (size_t)n, " transport=\"%s\"", r->error);
-    if (n > 0 && (size_t)n < sizeof(line) &&
-        (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) && backoff_ms != UINT32_MAX)
+    if (n > 0 && (size_t)n < sizeof(line) && (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) &&
+        backoff_ms != UINT32_MAX)
         snprintf(line + n, sizeof(line) - (size_t)n, " retry_in_ms=%u", backoff_ms);
     s_debug_line(c, line);
 }
@@ -518,10 +516,14 @@ static int s_final_code(const struct cr_aws_call *call, const struct cr_http_req
                         enum cr_retry_decision d)
 {
     switch (d) {
-    case CR_RETRY_SUCCESS: return 0;
-    case CR_RETRY_AMBIGUOUS: return CR_EAMBIGUOUS;
-    case CR_RETRY_THROTTLED: return CR_ETHROTTLED;
-    default: break;
+    case CR_RETRY_SUCCESS:
+        return 0;
+    case CR_RETRY_AMBIGUOUS:
+        return CR_EAMBIGUOUS;
+    case CR_RETRY_THROTTLED:
+        return CR_ETHROTTLED;
+    default:
+        break;
     }
     if (r->result < 0)
         return r->result; /* CR_EIO, CR_ETIMEOUT, CR_ELIMIT */
@@ -776,7 +778,8 @@ int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *
     for (unsigned pages = 0;; pages++) {
         if (pages == S_LIST_MAX_PAGES) {
             cr_error_set("ListIdentityPools: more than %d pages; stopping (the service keeps "
-                         "returning NextToken)", S_LIST_MAX_PAGES);
+                         "returning NextToken)",
+                         S_LIST_MAX_PAGES);
             result = CR_ELIMIT;
             goto done;
         }
@@ -786,9 +789,9 @@ int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *
         if (result == 0)
             result = s_one(c, &call);
         if (result == 0)
-            result = s_decoded(cr_cognito_decode_pool_page(&page, call.response.ptr,
-                                                           call.response.len),
-                               CR_OP_LIST_IDENTITY_POOLS);
+            result =
+                s_decoded(cr_cognito_decode_pool_page(&page, call.response.ptr, call.response.len),
+                          CR_OP_LIST_IDENTITY_POOLS);
         cr_aws_call_dispose(&call);
         if (result < 0)
             goto done;
@@ -813,8 +816,7 @@ done:
     return result;
 }
 
-int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out,
-                         const char *pool_id)
+int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out, const char *pool_id)
 {
     struct cr_aws_call call;
     cr_aws_call_init(&call, CR_OP_GET_IDENTITY_POOL_ROLES);
@@ -822,8 +824,8 @@ int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out,
     if (result == 0)
         result = s_one(c, &call);
     if (result == 0)
-        result = s_decoded(cr_cognito_decode_roles(out, call.response.ptr, call.response.len),
-                           call.op);
+        result =
+            s_decoded(cr_cognito_decode_roles(out, call.response.ptr, call.response.len), call.op);
     cr_aws_call_dispose(&call);
     return result;
 }
@@ -896,8 +898,8 @@ int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const c
     if (result == 0)
         result = s_one(c, &call);
     if (result == 0)
-        result = s_decoded(cr_cognito_decode_tags(out, call.response.ptr, call.response.len),
-                           call.op);
+        result =
+            s_decoded(cr_cognito_decode_tags(out, call.response.ptr, call.response.len), call.op);
     cr_aws_call_dispose(&call);
     return result;
 }

@@ -20,23 +20,23 @@ struct cr_aws_client;
 
 /** What the command line (and tests) decide; NULL/0 members mean "resolve the default". */
 struct cr_aws_options {
-    const char *region;       /* --region */
-    const char *profile;      /* --profile */
-    const char *endpoint_url; /* --endpoint-url */
-    unsigned parallelism;     /* --parallelism; 0 = 8 */
-    unsigned max_attempts;    /* 0 = 5 */
-    uint32_t max_retry_ms;    /* total time spent waiting between retries; 0 = 20000 */
-    uint32_t connect_timeout_ms; /* 0 = 5000 */
-    uint32_t timeout_ms;         /* per attempt; 0 = 30000 */
-    size_t max_response_bytes;   /* 0 = 8 MiB */
+    const char *region;                  /* --region */
+    const char *profile;                 /* --profile */
+    const char *endpoint_url;            /* --endpoint-url */
+    unsigned parallelism;                /* --parallelism; 0 = 8 */
+    unsigned max_attempts;               /* 0 = 5 */
+    uint32_t max_retry_ms;               /* total time spent waiting between retries; 0 = 20000 */
+    uint32_t connect_timeout_ms;         /* 0 = 5000 */
+    uint32_t timeout_ms;                 /* per attempt; 0 = 30000 */
+    size_t max_response_bytes;           /* 0 = 8 MiB */
     double rate_per_second[CR_OP_COUNT]; /* 0 = the default for that operation; <0 = unlimited */
-    bool debug;                  /* log each call (redacted) to stderr */
+    bool debug;                          /* log each call (redacted) to stderr */
     /* additions (0/NULL = default) */
-    bool debug_headers;          /* with debug: also log the request headers, redacted */
-    uint32_t retry_base_ms;      /* first backoff ceiling; 0 = 100 */
-    uint32_t retry_cap_ms;       /* largest backoff ceiling; 0 = 5000 */
+    bool debug_headers;             /* with debug: also log the request headers, redacted */
+    uint32_t retry_base_ms;         /* first backoff ceiling; 0 = 100 */
+    uint32_t retry_cap_ms;          /* largest backoff ceiling; 0 = 5000 */
     double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 1 (even spacing) */
-    const struct cr_aws_env *env; /* environment and clock; NULL = the process's (tests) */
+    const struct cr_aws_env *env;   /* environment and clock; NULL = the process's (tests) */
 };
 
 /**
@@ -68,12 +68,12 @@ struct cr_aws_call {
      * sent), CR_ENOMEM */
     int result;
     long http_status;
-    struct cr_buf response; /* response body (capped) */
+    struct cr_buf response;        /* response body (capped) */
     struct cr_cognito_error error; /* service error (type, message, status); for transport
                                       failures type is "" and message the transport's text */
     unsigned attempts;
     char request_id[128]; /* of the last attempt */
-    void *user; /* caller's */
+    void *user;           /* caller's */
 };
 
 void cr_aws_call_init(struct cr_aws_call *call, enum cr_cognito_op op);
@@ -86,7 +86,8 @@ void cr_aws_call_dispose(struct cr_aws_call *call);
  * service error type and message). CreateIdentityPool is never retried after an ambiguous
  * failure (timeout, reset, 5xx): its result is CR_EAMBIGUOUS.
  */
-int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls, size_t n) CR_WARN_UNUSED;
+int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls,
+                   size_t n) CR_WARN_UNUSED;
 
 /* ---- one-call helpers. On CR_ESERVICE the message is "Op target: Type: message". ---- */
 
@@ -101,14 +102,18 @@ int cr_cognito_delete_pool(struct cr_aws_client *c, const char *pool_id) CR_WARN
 int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *out) CR_WARN_UNUSED;
 int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out,
                          const char *pool_id) CR_WARN_UNUSED;
-int cr_cognito_set_roles(struct cr_aws_client *c, const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
+int cr_cognito_set_roles(struct cr_aws_client *c,
+                         const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
 int cr_cognito_get_principal_tags(struct cr_aws_client *c, struct cr_cognito_principal_tags *out,
                                   const char *pool_id, const char *provider) CR_WARN_UNUSED;
 int cr_cognito_set_principal_tags(struct cr_aws_client *c,
                                   const struct cr_cognito_principal_tags *pt) CR_WARN_UNUSED;
-int cr_cognito_tag(struct cr_aws_client *c, const char *arn, const struct cr_strmap *tags) CR_WARN_UNUSED;
-int cr_cognito_untag(struct cr_aws_client *c, const char *arn, const struct cr_strlist *keys) CR_WARN_UNUSED;
-int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const char *arn) CR_WARN_UNUSED;
+int cr_cognito_tag(struct cr_aws_client *c, const char *arn,
+                   const struct cr_strmap *tags) CR_WARN_UNUSED;
+int cr_cognito_untag(struct cr_aws_client *c, const char *arn,
+                     const struct cr_strlist *keys) CR_WARN_UNUSED;
+int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out,
+                         const char *arn) CR_WARN_UNUSED;
 
 /**
  * The one-line message for a failed call: "Op target: Type: message" (target is the pool id,

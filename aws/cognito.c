@@ -195,7 +195,8 @@ done:
     return result;
 }
 
-static int s_mapping_copy(struct cr_cognito_role_mapping *q, const struct cr_cognito_role_mapping *m)
+static int s_mapping_copy(struct cr_cognito_role_mapping *q,
+                          const struct cr_cognito_role_mapping *m)
 {
     bool oom = false;
     q->provider = s_dup(m->provider, &oom);
@@ -536,15 +537,22 @@ done:
 static const char *s_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
     case JSON_INTEGER:
-    case JSON_REAL: return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    default: return "something else";
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    default:
+        return "something else";
     }
 }
 
@@ -623,7 +631,8 @@ static int s_get_strmap(struct cr_strmap *out, bool *present, json_t *obj, const
         return 0;
     if (!json_is_object(v))
         return s_wrong(ctx, key, "an object", v);
-    json_object_foreach (v, k, item) {
+    json_object_foreach(v, k, item)
+    {
         if (json_is_null(item))
             continue;
         if (!json_is_string(item)) {
@@ -648,7 +657,8 @@ static int s_get_strlist(struct cr_strlist *out, json_t *obj, const char *ctx, c
         return 0;
     if (!json_is_array(v))
         return s_wrong(ctx, key, "an array", v);
-    json_array_foreach (v, i, item) {
+    json_array_foreach(v, i, item)
+    {
         if (json_is_null(item))
             continue;
         if (!json_is_string(item)) {
@@ -676,17 +686,20 @@ static int s_decode_providers(struct cr_cognito_pool *out, json_t *obj)
         return s_wrong(ctx, "CognitoIdentityProviders", "an array", v);
     if (json_array_size(v) == 0)
         return 0;
-    out->cognito_identity_providers = calloc(json_array_size(v), sizeof(struct cr_cognito_provider));
+    out->cognito_identity_providers =
+        calloc(json_array_size(v), sizeof(struct cr_cognito_provider));
     if (!out->cognito_identity_providers) {
         cr_error_set("out of memory decoding IdentityPool.CognitoIdentityProviders");
         return CR_ENOMEM;
     }
-    json_array_foreach (v, i, item) {
+    json_array_foreach(v, i, item)
+    {
         if (json_is_null(item))
             continue;
         if (!json_is_object(item))
             return s_wrong(ctx, "CognitoIdentityProviders[]", "an object", item);
-        struct cr_cognito_provider *p = &out->cognito_identity_providers[out->n_cognito_identity_providers++];
+        struct cr_cognito_provider *p =
+            &out->cognito_identity_providers[out->n_cognito_identity_providers++];
         p->server_side_token_check = -1;
         const char *sub = "IdentityPool.CognitoIdentityProviders[]";
         if (s_get_str(&p->provider_name, item, sub, "ProviderName", false) < 0 ||
@@ -757,7 +770,8 @@ int cr_cognito_decode_pool_page(struct cr_cognito_pool_page *out, const char *bo
             goto done;
         }
     }
-    json_array_foreach (pools, i, item) {
+    json_array_foreach(pools, i, item)
+    {
         if (json_is_null(item))
             continue;
         if (!json_is_object(item)) {
@@ -803,7 +817,8 @@ static int s_decode_rules(struct cr_cognito_role_mapping *m, json_t *conf, const
         cr_error_set("out of memory decoding %s", ctx);
         return CR_ENOMEM;
     }
-    json_array_foreach (rules, i, item) {
+    json_array_foreach(rules, i, item)
+    {
         if (json_is_null(item))
             continue;
         if (!json_is_object(item))
@@ -829,7 +844,8 @@ static int s_decode_mapping(struct cr_cognito_role_mapping *m, const char *key, 
     }
     if (!json_is_object(v)) {
         cr_error_set("response member GetIdentityPoolRoles.RoleMappings{%s}: expected an object, "
-                     "got %s", key, s_type_name(v));
+                     "got %s",
+                     key, s_type_name(v));
         return CR_EINVALID;
     }
     if (s_get_str(&m->type, v, ctx, "Type", false) < 0 ||
@@ -874,7 +890,8 @@ int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body, size
             goto done;
         }
     }
-    json_object_foreach (maps, key, item) {
+    json_object_foreach(maps, key, item)
+    {
         if (json_is_null(item))
             continue;
         if (s_decode_mapping(&out->mappings[out->n_mappings++], key, item) < 0)

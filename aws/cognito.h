@@ -70,8 +70,8 @@ struct cr_cognito_rule {
 };
 
 struct cr_cognito_role_mapping {
-    char *provider; /* the RoleMappings key */
-    char *type;     /* Token | Rules */
+    char *provider;                  /* the RoleMappings key */
+    char *type;                      /* Token | Rules */
     char *ambiguous_role_resolution; /* AuthenticatedRole | Deny | NULL */
     bool has_rules_configuration;
     struct cr_cognito_rule *rules;
@@ -119,8 +119,10 @@ void cr_cognito_role_mapping_dispose(struct cr_cognito_role_mapping *m);
 void cr_cognito_principal_tags_dispose(struct cr_cognito_principal_tags *pt);
 void cr_cognito_pool_page_dispose(struct cr_cognito_pool_page *page);
 /** Deep copies (out must be zeroed). */
-int cr_cognito_pool_copy(struct cr_cognito_pool *out, const struct cr_cognito_pool *src) CR_WARN_UNUSED;
-int cr_cognito_roles_copy(struct cr_cognito_roles *out, const struct cr_cognito_roles *src) CR_WARN_UNUSED;
+int cr_cognito_pool_copy(struct cr_cognito_pool *out,
+                         const struct cr_cognito_pool *src) CR_WARN_UNUSED;
+int cr_cognito_roles_copy(struct cr_cognito_roles *out,
+                          const struct cr_cognito_roles *src) CR_WARN_UNUSED;
 
 /* ---- encoders: request bodies (JSON 1.1). Members that are absent are omitted. ---- */
 
@@ -130,23 +132,29 @@ int cr_cognito_encode_create(struct cr_buf *out, const struct cr_cognito_pool *p
 int cr_cognito_encode_update(struct cr_buf *out, const struct cr_cognito_pool *pool) CR_WARN_UNUSED;
 /** {"IdentityPoolId": id} for Describe/Delete/GetIdentityPoolRoles. */
 int cr_cognito_encode_pool_id(struct cr_buf *out, const char *pool_id) CR_WARN_UNUSED;
-int cr_cognito_encode_list(struct cr_buf *out, int max_results, const char *next_token) CR_WARN_UNUSED;
-int cr_cognito_encode_set_roles(struct cr_buf *out, const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
+int cr_cognito_encode_list(struct cr_buf *out, int max_results,
+                           const char *next_token) CR_WARN_UNUSED;
+int cr_cognito_encode_set_roles(struct cr_buf *out,
+                                const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
 int cr_cognito_encode_get_principal_tags(struct cr_buf *out, const char *pool_id,
                                          const char *provider) CR_WARN_UNUSED;
 int cr_cognito_encode_set_principal_tags(struct cr_buf *out,
                                          const struct cr_cognito_principal_tags *pt) CR_WARN_UNUSED;
-int cr_cognito_encode_tag(struct cr_buf *out, const char *arn, const struct cr_strmap *tags) CR_WARN_UNUSED;
-int cr_cognito_encode_untag(struct cr_buf *out, const char *arn, const struct cr_strlist *keys) CR_WARN_UNUSED;
+int cr_cognito_encode_tag(struct cr_buf *out, const char *arn,
+                          const struct cr_strmap *tags) CR_WARN_UNUSED;
+int cr_cognito_encode_untag(struct cr_buf *out, const char *arn,
+                            const struct cr_strlist *keys) CR_WARN_UNUSED;
 int cr_cognito_encode_list_tags(struct cr_buf *out, const char *arn) CR_WARN_UNUSED;
 
 /* ---- decoders: tolerant (unknown members ignored, JSON null = absent). CR_EINVALID with a
  * message naming the member on a body that is not the expected shape. ---- */
 
-int cr_cognito_decode_pool(struct cr_cognito_pool *out, const char *body, size_t len) CR_WARN_UNUSED;
+int cr_cognito_decode_pool(struct cr_cognito_pool *out, const char *body,
+                           size_t len) CR_WARN_UNUSED;
 int cr_cognito_decode_pool_page(struct cr_cognito_pool_page *out, const char *body,
                                 size_t len) CR_WARN_UNUSED;
-int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body, size_t len) CR_WARN_UNUSED;
+int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body,
+                            size_t len) CR_WARN_UNUSED;
 int cr_cognito_decode_principal_tags(struct cr_cognito_principal_tags *out, const char *body,
                                      size_t len) CR_WARN_UNUSED;
 int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len) CR_WARN_UNUSED;

@@ -9,10 +9,10 @@
 
 #include "util/strutil.h"
 
-#define S_DEFAULT_CONNECTIONS 8
+#define S_DEFAULT_CONNECTIONS        8
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define S_DEFAULT_TIMEOUT_MS 30000
-#define S_DEFAULT_MAX_RESPONSE (8u * 1024 * 1024)
+#define S_DEFAULT_TIMEOUT_MS         30000
+#define S_DEFAULT_MAX_RESPONSE       (8u * 1024 * 1024)
 
 struct cr_http {
     CURLM *multi;
@@ -78,7 +78,8 @@ int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
         goto done;
     /* At most max_connections at once, and keep that many open between calls so the next
      * batch reuses them instead of paying TCP+TLS again. */
-    curl_multi_setopt(http->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)http->opts.max_connections);
+    curl_multi_setopt(http->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      (long)http->opts.max_connections);
     curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long)http->opts.max_connections);
     *out = http;
     http = NULL; /* now owned by the caller */
@@ -204,8 +205,7 @@ static int s_build_headers(struct curl_slist **out, const struct cr_http_request
     for (size_t i = 0; i < req->header_count; i++) {
         const struct cr_http_header *h = &req->headers[i];
         if (strpbrk(h->name, "\r\n:") || strpbrk(h->value, "\r\n")) {
-            cr_error_set("HTTP header '%s': name or value contains a line break or colon",
-                         h->name);
+            cr_error_set("HTTP header '%s': name or value contains a line break or colon", h->name);
             result = CR_EINVALID;
             goto done;
         }
@@ -252,8 +252,7 @@ static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *re
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)http->opts.connect_timeout_ms);
     rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)http->opts.timeout_ms);
-    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                           (curl_off_t)http->opts.max_response_bytes);
+    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)http->opts.max_response_bytes);
     rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
     rc |= curl_easy_setopt(e, CURLOPT_POST, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");

@@ -50,15 +50,15 @@ struct cr_http_request {
     void *user; /* caller's */
 
     /* out, valid once the request came back from cr_http_next_done() */
-    int result;                          /* 0 (an HTTP response arrived, any status),
-                                            CR_EIO, CR_ETIMEOUT, CR_ELIMIT (response cap) */
-    enum cr_retry_transport transport;   /* how it ended, for aws/retry */
-    bool sent;                           /* the request may have reached the server */
-    long status;                         /* HTTP status, 0 when none */
-    struct cr_buf response;              /* the body, at most max_response_bytes */
-    char request_id[128];                /* x-amzn-RequestId (or x-amz-request-id) */
+    int result;                        /* 0 (an HTTP response arrived, any status),
+                                          CR_EIO, CR_ETIMEOUT, CR_ELIMIT (response cap) */
+    enum cr_retry_transport transport; /* how it ended, for aws/retry */
+    bool sent;                         /* the request may have reached the server */
+    long status;                       /* HTTP status, 0 when none */
+    struct cr_buf response;            /* the body, at most max_response_bytes */
+    char request_id[128];              /* x-amzn-RequestId (or x-amz-request-id) */
     uint64_t duration_ms;
-    char error[256];                     /* transport failure text, "" when none */
+    char error[256]; /* transport failure text, "" when none */
 
     /* private */
     void *easy;

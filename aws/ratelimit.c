@@ -1,6 +1,5 @@
 #include "aws/ratelimit.h"
 
-
 double cr_ratelimit_default_rate(enum cr_cognito_op op)
 {
     /* published quotas (service-behaviour.md "Quotas"); other rates are unpublished */

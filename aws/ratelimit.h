@@ -13,8 +13,8 @@
 /** One bucket. rate <= 0 means unlimited. */
 struct cr_ratelimit {
     double rate_per_second;
-    double burst;   /* bucket size in tokens (>= 1) */
-    double tokens;  /* tokens available at last_ms */
+    double burst;  /* bucket size in tokens (>= 1) */
+    double tokens; /* tokens available at last_ms */
     uint64_t last_ms;
 };
 

@@ -33,11 +33,21 @@ bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type)
 bool cr_retry_is_auth_error(const char *error_type)
 {
     static const char *const types[] = {
-        "NotAuthorizedException",   "UnrecognizedClientException", "InvalidSignatureException",
-        "IncompleteSignature",      "IncompleteSignatureException", "MissingAuthenticationToken",
-        "MissingAuthenticationTokenException", "ExpiredTokenException", "ExpiredToken",
-        "InvalidClientTokenId",     "SignatureDoesNotMatch",       "AccessDeniedException",
-        "AccessDenied",             "AuthFailure",                 "RequestExpired",
+        "NotAuthorizedException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "IncompleteSignature",
+        "IncompleteSignatureException",
+        "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException",
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "AccessDeniedException",
+        "AccessDenied",
+        "AuthFailure",
+        "RequestExpired",
     };
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
         if (s_is(error_type, types[i]))
@@ -52,7 +62,8 @@ static bool s_is_transient_type(const char *error_type)
      * rewrite the status. */
     return s_is(error_type, "ConcurrentModificationException") ||
            s_is(error_type, "InternalErrorException") || s_is(error_type, "InternalFailure") ||
-           s_is(error_type, "ServiceUnavailable") || s_is(error_type, "ServiceUnavailableException");
+           s_is(error_type, "ServiceUnavailable") ||
+           s_is(error_type, "ServiceUnavailableException");
 }
 
 static enum cr_retry_decision s_classify_response(enum cr_cognito_op op,

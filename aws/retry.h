@@ -13,20 +13,20 @@
 
 /** How the transport ended one attempt (before any service error is looked at). */
 enum cr_retry_transport {
-    CR_RETRY_TRANSPORT_OK,          /* a complete HTTP response arrived (any status) */
-    CR_RETRY_TRANSPORT_CONNECT,     /* failed before the request was sent (DNS, connect, TLS) */
-    CR_RETRY_TRANSPORT_SEND_RECV,   /* failed after the request may have been sent (reset) */
-    CR_RETRY_TRANSPORT_TIMEOUT,     /* the attempt's deadline passed */
-    CR_RETRY_TRANSPORT_TOO_LARGE,   /* the response exceeded the size cap */
-    CR_RETRY_TRANSPORT_FATAL,       /* anything else that retrying cannot fix */
+    CR_RETRY_TRANSPORT_OK,        /* a complete HTTP response arrived (any status) */
+    CR_RETRY_TRANSPORT_CONNECT,   /* failed before the request was sent (DNS, connect, TLS) */
+    CR_RETRY_TRANSPORT_SEND_RECV, /* failed after the request may have been sent (reset) */
+    CR_RETRY_TRANSPORT_TIMEOUT,   /* the attempt's deadline passed */
+    CR_RETRY_TRANSPORT_TOO_LARGE, /* the response exceeded the size cap */
+    CR_RETRY_TRANSPORT_FATAL,     /* anything else that retrying cannot fix */
 };
 
 /** The outcome of one attempt. */
 struct cr_retry_outcome {
     enum cr_retry_transport transport;
-    bool sent;               /* the request may have reached the server (timeout, reset) */
-    long http_status;        /* when transport == OK */
-    const char *error_type;  /* decoded __type (prefix stripped) or NULL/"" */
+    bool sent;              /* the request may have reached the server (timeout, reset) */
+    long http_status;       /* when transport == OK */
+    const char *error_type; /* decoded __type (prefix stripped) or NULL/"" */
 };
 
 enum cr_retry_decision {
@@ -39,10 +39,10 @@ enum cr_retry_decision {
 
 /** Bounds for one call's retries. */
 struct cr_retry_policy {
-    unsigned max_attempts;  /* attempts in all, >= 1 */
-    uint32_t base_ms;       /* first backoff ceiling */
-    uint32_t cap_ms;        /* largest backoff ceiling */
-    uint32_t max_total_ms;  /* total time spent waiting between attempts */
+    unsigned max_attempts; /* attempts in all, >= 1 */
+    uint32_t base_ms;      /* first backoff ceiling */
+    uint32_t cap_ms;       /* largest backoff ceiling */
+    uint32_t max_total_ms; /* total time spent waiting between attempts */
 };
 
 /** The defaults: 5 attempts, base 100 ms, cap 5000 ms, 20000 ms waiting in all. */

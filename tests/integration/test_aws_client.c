@@ -13,8 +13,8 @@
 #include "tests/support/emulator_proc.h"
 #include "util/strutil.h"
 
-#define S_KEY "AKIDINTEGRATION00001"
-#define S_SECRET "integrationSecretKey0000000000000000000"
+#define S_KEY     "AKIDINTEGRATION00001"
+#define S_SECRET  "integrationSecretKey0000000000000000000"
 #define S_ACCOUNT "111122223333"
 
 static struct cr_emu_proc s_emu;

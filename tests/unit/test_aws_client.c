@@ -12,11 +12,11 @@
 #include "aws/client.h"
 #include "util/strutil.h"
 
-#define S_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define S_TOKEN "IQoJb3JpZ2luX2VjSESSIONTOKENSECRET0123456789"
+#define S_SECRET  "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define S_TOKEN   "IQoJb3JpZ2luX2VjSESSIONTOKENSECRET0123456789"
 #define S_POOL_ID "us-east-1:0b6f0000-1111-2222-3333-444455556666"
-#define S_POOL_JSON                                                                               \
-    "{\"IdentityPoolId\":\"" S_POOL_ID "\",\"IdentityPoolName\":\"p\","                          \
+#define S_POOL_JSON                                                                                \
+    "{\"IdentityPoolId\":\"" S_POOL_ID "\",\"IdentityPoolName\":\"p\","                            \
     "\"AllowUnauthenticatedIdentities\":false,\"IdentityPoolTags\":{}}"
 #define S_THROTTLE "{\"__type\":\"TooManyRequestsException\",\"message\":\"Rate exceeded\"}"
 
@@ -120,6 +120,22 @@ static void test_aws_client__create_is_not_retried_after_a_dropped_connection(vo
     cr_aws_client_free(c);
 }
 
+static void test_aws_client__reads_are_retried_after_drops_and_timeouts(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.timeout_ms = 300};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_script(0, NULL, 0, true);              /* connection closed without an answer */
+    s_script(200, S_POOL_JSON, 1000, false); /* too slow: the attempt times out */
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    assert_string_equal(pool.id, S_POOL_ID);
+    assert_int_equal(cr_aws_client_request_count(c, CR_OP_DESCRIBE_IDENTITY_POOL), 3);
+    cr_cognito_pool_dispose(&pool);
+    cr_aws_client_free(c);
+}
+
 static void test_aws_client__create_quota_is_final_but_throttle_retried(void **state)
 {
     (void)state;
@@ -151,9 +167,9 @@ static void test_aws_client__errors_map_to_codes_and_messages(void **state)
              "' not found.\"}",
              0, false);
     assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_ENOTFOUND);
-    assert_string_equal(cr_error_last(), "DescribeIdentityPool " S_POOL_ID
-                                         ": ResourceNotFoundException: IdentityPool '" S_POOL_ID
-                                         "' not found.");
+    assert_string_equal(cr_error_last(),
+                        "DescribeIdentityPool " S_POOL_ID
+                        ": ResourceNotFoundException: IdentityPool '" S_POOL_ID "' not found.");
     s_script(400, "{\"__type\":\"UnrecognizedClientException\",\"message\":\"bad token\"}", 0,
              false);
     assert_int_equal(cr_cognito_delete_pool(c, S_POOL_ID), CR_EAUTH);
@@ -212,8 +228,10 @@ static uint64_t s_time_tags(struct cr_aws_options *o, int n)
     assert_ok(cr_strmap_set(&tags, "k", "v"));
     for (int i = 0; i < n; i++) {
         cr_aws_call_init(&calls[i], CR_OP_TAG_RESOURCE);
-        assert_ok(cr_cognito_encode_tag(&calls[i].body, "arn:aws:cognito-identity:us-east-1:1:"
-                                                        "identitypool/x", &tags));
+        assert_ok(cr_cognito_encode_tag(&calls[i].body,
+                                        "arn:aws:cognito-identity:us-east-1:1:"
+                                        "identitypool/x",
+                                        &tags));
     }
     uint64_t start = cr_now_ms();
     assert_ok(cr_aws_perform(c, calls, (size_t)n));
@@ -258,10 +276,11 @@ static void test_aws_client__list_pools_follows_next_token(void **state)
     struct cr_aws_options o = {0};
     struct cr_aws_client *c = s_client(&o);
     struct cr_cognito_pool_page all;
-    s_script(200,
-             "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:1\",\"IdentityPoolName\":\"a\"},"
-             "{\"IdentityPoolId\":\"us-east-1:2\",\"IdentityPoolName\":\"b\"}],\"NextToken\":\"t1\"}",
-             0, false);
+    s_script(
+        200,
+        "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:1\",\"IdentityPoolName\":\"a\"},"
+        "{\"IdentityPoolId\":\"us-east-1:2\",\"IdentityPoolName\":\"b\"}],\"NextToken\":\"t1\"}",
+        0, false);
     s_script(200, "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:3\"}]}", 0, false);
     assert_ok(cr_cognito_list_pools(c, &all));
     assert_int_equal(all.len, 3);
@@ -338,6 +357,7 @@ int main(void)
         S_TEST(test_aws_client__throttling_is_retried_and_resigned),
         S_TEST(test_aws_client__create_is_not_retried_after_5xx),
         S_TEST(test_aws_client__create_is_not_retried_after_a_dropped_connection),
+        S_TEST(test_aws_client__reads_are_retried_after_drops_and_timeouts),
         S_TEST(test_aws_client__create_quota_is_final_but_throttle_retried),
         S_TEST(test_aws_client__errors_map_to_codes_and_messages),
         S_TEST(test_aws_client__backoff_does_not_block_other_calls),

@@ -37,7 +37,8 @@ static void s_full_pool(struct cr_cognito_pool *p)
     p->name = strdup("MobileApp Prod");
     p->allow_unauthenticated = false;
     p->allow_classic_flow = 1;
-    assert_ok(cr_strmap_set(&p->supported_login_providers, "graph.facebook.com", "7346241598935552"));
+    assert_ok(
+        cr_strmap_set(&p->supported_login_providers, "graph.facebook.com", "7346241598935552"));
     p->developer_provider_name = strdup("login.example.mobile");
     assert_ok(cr_strlist_push(&p->open_id_connect_provider_arns,
                               "arn:aws:iam::123456789012:oidc-provider/auth.example.com"));
@@ -167,7 +168,8 @@ static void test_cognito__encode_small_requests(void **state)
 
     struct cr_strmap tags = {0};
     assert_ok(cr_strmap_set(&tags, "env", "prod"));
-    assert_ok(cr_cognito_encode_tag(&b, "arn:aws:cognito-identity:us-east-1:1:identitypool/x", &tags));
+    assert_ok(
+        cr_cognito_encode_tag(&b, "arn:aws:cognito-identity:us-east-1:1:identitypool/x", &tags));
     s_assert_json_equal(&b, "{\"ResourceArn\":\"arn:aws:cognito-identity:us-east-1:1:"
                             "identitypool/x\",\"Tags\":{\"env\":\"prod\"}}");
     cr_buf_dispose(&b);
@@ -326,14 +328,16 @@ static void test_cognito__decode_pool_rejects_wrong_shapes(void **state)
         const char *body;
         const char *needle;
     } cases[] = {
-        {"{\"IdentityPoolId\":\"a:1\",\"AllowClassicFlow\":\"yes\"}", "IdentityPool.AllowClassicFlow"},
+        {"{\"IdentityPoolId\":\"a:1\",\"AllowClassicFlow\":\"yes\"}",
+         "IdentityPool.AllowClassicFlow"},
         {"{\"IdentityPoolId\":\"a:1\",\"SupportedLoginProviders\":[]}", "SupportedLoginProviders"},
         {"{\"IdentityPoolId\":\"a:1\",\"SupportedLoginProviders\":{\"k\":1}}", "{k}"},
         {"{\"IdentityPoolId\":\"a:1\",\"SamlProviderARNs\":[1]}", "SamlProviderARNs[0]"},
-        {"{\"IdentityPoolId\":\"a:1\",\"CognitoIdentityProviders\":[\"x\"]}", "CognitoIdentityProviders"},
+        {"{\"IdentityPoolId\":\"a:1\",\"CognitoIdentityProviders\":[\"x\"]}",
+         "CognitoIdentityProviders"},
         {"{\"IdentityPoolName\":\"no id\"}", "IdentityPoolId: required"},
         {"{\"IdentityPoolId\":7}", "IdentityPoolId: expected a string"},
-        {"{\"IdentityPoolId\":\"a:1\",", "not valid JSON"},       /* truncated */
+        {"{\"IdentityPoolId\":\"a:1\",", "not valid JSON"}, /* truncated */
         {"<html><body>500 Internal Server Error</body></html>", "not valid JSON"},
         {"[1,2]", "expected a JSON object"},
         {"", "not valid JSON"},
@@ -501,11 +505,12 @@ static void test_cognito__pool_arn_and_partition(void **state)
     (void)state;
     struct cr_buf b = CR_BUF_INIT;
     assert_ok(cr_cognito_pool_arn(&b, "us-east-1", "123456789012", "us-east-1:abc"));
-    assert_string_equal(b.ptr,
-                        "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/us-east-1:abc");
+    assert_string_equal(
+        b.ptr, "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/us-east-1:abc");
     cr_buf_dispose(&b);
     assert_ok(cr_cognito_pool_arn(&b, "cn-north-1", "1", "cn-north-1:x"));
-    assert_string_equal(b.ptr, "arn:aws-cn:cognito-identity:cn-north-1:1:identitypool/cn-north-1:x");
+    assert_string_equal(b.ptr,
+                        "arn:aws-cn:cognito-identity:cn-north-1:1:identitypool/cn-north-1:x");
     cr_buf_dispose(&b);
     assert_int_equal(cr_cognito_pool_arn(&b, "us-east-1", NULL, "x"), CR_EINVALID);
     assert_string_equal(cr_aws_partition("us-gov-west-1"), "aws-us-gov");

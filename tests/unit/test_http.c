@@ -253,7 +253,8 @@ static int s_free_port(void)
 static bool s_can_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
                             .sin_port = htons((uint16_t)port)};
     bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
     close(fd);

@@ -125,11 +125,11 @@ static void test_retry__backoff_full_jitter_bounds(void **state)
 static void test_retry__attempts_and_total_time_bounded(void **state)
 {
     (void)state;
-    struct cr_retry_policy p = {.max_attempts = 3, .base_ms = 10, .cap_ms = 100,
-                                .max_total_ms = 50};
+    struct cr_retry_policy p = {
+        .max_attempts = 3, .base_ms = 10, .cap_ms = 100, .max_total_ms = 50};
     assert_true(cr_retry_allowed(&p, 1, 0, 10));
     assert_true(cr_retry_allowed(&p, 2, 40, 10));
-    assert_false(cr_retry_allowed(&p, 3, 0, 0)); /* attempts used up */
+    assert_false(cr_retry_allowed(&p, 3, 0, 0));   /* attempts used up */
     assert_false(cr_retry_allowed(&p, 2, 45, 10)); /* would pass the time budget */
 }
 
