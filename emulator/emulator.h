@@ -49,6 +49,7 @@ struct cr_emu_response {
     int status;
     bool drop;
     const char *content_type; /* static string */
+    const char *allow;        /* Allow header of a 405 (static); NULL = "POST" */
     char request_id[40];
     struct cr_buf body;
 };

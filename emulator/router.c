@@ -256,8 +256,12 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
     if (strcmp(p, "reset") == 0 && post)
         return s_local_reset(emu, out);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
-        strcmp(p, "reset") == 0)
+        strcmp(p, "reset") == 0) {
+        out->allow = strcmp(p, "faults") == 0  ? "GET, POST"
+                     : strcmp(p, "reset") == 0 ? "POST"
+                                               : "GET";
         return s_error(out, 405, "MethodNotAllowedException", "method not allowed");
+    }
     return s_error(out, 404, "NotFoundException", "no such control endpoint");
 }
 

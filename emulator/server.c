@@ -175,7 +175,7 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_respons
     MHD_add_response_header(r, "Content-Type", resp->content_type);
     MHD_add_response_header(r, "x-amzn-RequestId", resp->request_id);
     if (resp->status == 405)
-        MHD_add_response_header(r, "Allow", "POST");
+        MHD_add_response_header(r, "Allow", resp->allow ? resp->allow : "POST");
     ret = MHD_queue_response(conn, (unsigned)resp->status, r);
     MHD_destroy_response(r);
     return ret;

@@ -359,11 +359,28 @@ static int s_caller_identity(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+/* The error code of an error response (XML <Code> or JSON "Code"), for the request log. */
+static void s_error_code(char *out, size_t cap, const struct cr_emu_response *resp)
+{
+    const char *body = cr_buf_cstr(&resp->body);
+    const char *p = strstr(body, "<Code>");
+    size_t skip = 6;
+    out[0] = '\0';
+    if (resp->status == 200)
+        return;
+    if (!p) {
+        p = strstr(body, "\"Code\":\"");
+        skip = 8;
+    }
+    if (p)
+        snprintf(out, cap, "%.*s", (int)strcspn(p + skip, "<\""), p + skip);
+}
+
 int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
                        const struct cr_emu_request *req)
 {
     int rc;
-    char msg[256];
+    char msg[256], code[64];
     json_t *params = s_parse_form(req->body ? req->body : "", req->body_len);
     const char *action = json_string_value(json_object_get(params, "Action"));
     if (!params) {
@@ -377,8 +394,8 @@ int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
                  action ? action : "(none)");
         rc = s_error(out, req, 400, "InvalidAction", msg);
     }
-    cr__emu_log_add(emu, action ? action : "sts:-", out->status,
-                    out->status == 200 ? NULL : "sts-error", NULL, NULL);
+    s_error_code(code, sizeof(code), out);
+    cr__emu_log_add(emu, action ? action : "sts:-", out->status, code, NULL, NULL);
     json_decref(params);
     return rc;
 }

@@ -459,6 +459,10 @@ static void test_emulator__http_sts(void **state)
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>InvalidAction</Code>"));
     s_resp_dispose(&r);
+    /* the request log names the STS error code */
+    json_t *last = s.emu->log[(s.emu->log_head + s.emu->log_len - 1) % CR_EMU_LOG_CAP];
+    assert_string_equal(json_string_value(json_object_get(last, "error")), "InvalidAction");
+    assert_string_equal(json_string_value(json_object_get(last, "operation")), "Nope");
     free(key), free(secret), free(token), free(exp);
     s_stop(&s);
     cr_test_rmtree(dir);
