@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# plan at scale: BENCH_POOLS (1000) managed pools in cognito-identity-local, every call delayed
+# BENCH_LATENCY_MS (20 ms). Times `cognito-reconcile plan --parallelism BENCH_PARALLELISM (16)`
+# against the bound read_calls x latency / parallelism (it must finish within 1.3x), prints the
+# API calls made next to the minimum the plan needs, then times the sequential AWS CLI loop a CI
+# script would use (list-identity-pools + describe-identity-pool per pool) on a sample of
+# BENCH_CLI_SAMPLE (20) pools, extrapolates it to every pool, and prints the ratio.
+# Usage: bench/plan_scale/run.sh BUILD_DIR     Exit 1 when plan misses the 1.3x bound.
+set -euo pipefail
+
+BUILD=${1:?usage: bench/plan_scale/run.sh BUILD_DIR}
+BUILD=$(cd "$BUILD" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+N=${BENCH_POOLS:-1000}
+LAT=${BENCH_LATENCY_MS:-20}
+PAR=${BENCH_PARALLELISM:-16}
+SAMPLE=${BENCH_CLI_SAMPLE:-20}
+AWS=${AWS_CLI:-/usr/bin/aws}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+CR="$BUILD/cmd/cognito-reconcile"
+
+export CR_BIN_DIR="$BUILD/cmd"
+. "$HERE/../../tests/support/emulator.sh"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cr-bench-plan.XXXXXX")
+cleanup() { emu_stop; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+# Fake credentials and an empty AWS config: nothing here may reach real AWS.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ENDPOINT_URL \
+  AWS_ENDPOINT_URL_COGNITO_IDENTITY AWS_ENDPOINT_URL_STS
+export AWS_ACCESS_KEY_ID=AKIDBENCHPLAN0000001 AWS_SECRET_ACCESS_KEY=bench/plan/scale/secret/key/0000000000
+export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
+: >"$TMP/config"
+: >"$TMP/credentials"
+export AWS_CONFIG_FILE="$TMP/config" AWS_SHARED_CREDENTIALS_FILE="$TMP/credentials" NO_COLOR=1
+
+ms_now() { date +%s%3N; }
+
+emu_start --max-pools $((N + 10)) --threads 8 || exit 1
+
+# N manifests in one folder (10 files of N/10 documents: the loader handles both).
+"$PY" - "$TMP/m" "$N" <<'PYEOF'
+import os, sys
+out, n = sys.argv[1], int(sys.argv[2])
+os.makedirs(out)
+per = max(1, n // 10)
+for f in range(0, n, per):
+    with open(os.path.join(out, f"pools-{f // per:02d}.yaml"), "w") as fp:
+        for i in range(f, min(n, f + per)):
+            fp.write(f"""---
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: pool-{i:04d}
+spec:
+  identityPoolName: Bench Pool {i:04d}
+  allowUnauthenticatedIdentities: false
+  tags: {{bench: plan-scale}}
+""")
+PYEOF
+
+echo "bench/plan_scale: creating $N managed pools (no injected latency)..." >&2
+"$CR" apply "$TMP/m" --endpoint-url "$EMU_URL" --auto-approve --parallelism 32 \
+  >"$TMP/apply.out" 2>"$TMP/apply.err" || { cat "$TMP/apply.err" >&2; exit 1; }
+
+emu_faults "[{\"operation\":\"*\",\"latency_ms\":$LAT}]"
+mark=$(emu_requests | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')
+
+t0=$(ms_now)
+rc=0
+"$CR" plan "$TMP/m" --endpoint-url "$EMU_URL" --parallelism "$PAR" --detailed-exitcode \
+  >"$TMP/plan.out" 2>"$TMP/plan.err" || rc=$?
+t1=$(ms_now)
+[ "$rc" -eq 0 ] || { echo "bench/plan_scale: plan exited $rc (expected 0: no changes)" >&2;
+  cat "$TMP/plan.err" >&2; exit 1; }
+plan_ms=$((t1 - t0))
+
+read -r list_calls describe_calls other_calls < <(emu_requests "$mark" | "$PY" -c '
+import json, sys
+reqs = json.load(sys.stdin)["requests"]
+lst = sum(1 for e in reqs if e["operation"] == "ListIdentityPools")
+dsc = sum(1 for e in reqs if e["operation"] == "DescribeIdentityPool")
+print(lst, dsc, len(reqs) - lst - dsc)')
+calls=$((list_calls + describe_calls + other_calls))
+min_pages=$(( (N + 59) / 60 ))
+min_calls=$((min_pages + N))
+
+# The sequential AWS CLI loop, same emulator, same latency, on a sample.
+ids=$("$AWS" --endpoint-url "$EMU_URL" cognito-identity list-identity-pools --max-results 60 \
+  --query 'IdentityPools[].IdentityPoolId' --output text 2>/dev/null | tr '\t' '\n' | head -n "$SAMPLE") || true
+c0=$(ms_now)
+"$AWS" --endpoint-url "$EMU_URL" cognito-identity list-identity-pools --max-results 60 \
+  --output json >/dev/null
+c1=$(ms_now)
+n_sample=0
+for id in $ids; do
+  "$AWS" --endpoint-url "$EMU_URL" cognito-identity describe-identity-pool --identity-pool-id "$id" \
+    --output json >/dev/null
+  n_sample=$((n_sample + 1))
+done
+c2=$(ms_now)
+[ "$n_sample" -gt 0 ] || { echo "bench/plan_scale: the AWS CLI listed no pool" >&2; exit 1; }
+
+echo "  plan's own report: $(grep -m1 '^read ' "$TMP/plan.err" || true)"
+"$PY" - "$N" "$LAT" "$PAR" "$plan_ms" "$calls" "$list_calls" "$describe_calls" "$other_calls" \
+  "$min_calls" "$min_pages" "$((c1 - c0))" "$((c2 - c1))" "$n_sample" <<'PYEOF'
+import sys
+(n, lat, par, plan_ms, calls, lst, dsc, other, min_calls, min_pages, cli_list_ms, cli_desc_ms,
+ sample) = map(int, sys.argv[1:])
+bound_ms = calls * lat / par
+limit_ms = 1.3 * bound_ms
+floor_ms = min_pages * lat + n * lat / par   # pages are sequential (NextToken)
+cli_est_ms = cli_list_ms + cli_desc_ms / sample * n
+ok = plan_ms <= limit_ms
+print(f"bench/plan_scale: {n} managed pools, {lat} ms injected latency per call, "
+      f"--parallelism {par}")
+print(f"  plan:                    {plan_ms / 1000:8.2f} s")
+print(f"  API calls made:          {calls:8d} (ListIdentityPools {lst}, DescribeIdentityPool {dsc}"
+      f", other {other})")
+print(f"  minimum the plan needs:  {min_calls:8d} (ListIdentityPools {min_pages} pages of 60, "
+      f"DescribeIdentityPool {n}: ownership is in each pool's tags)")
+print(f"  bound calls x {lat} ms / {par}: {bound_ms / 1000:5.2f} s; 1.3x = {limit_ms / 1000:.2f} s "
+      f"-> {'within' if ok else 'OVER'} ({plan_ms / bound_ms:.2f}x the bound)")
+print(f"  (sequential paging alone costs {min_pages} x {lat} ms; floor with it: "
+      f"{floor_ms / 1000:.2f} s)")
+print(f"  AWS CLI loop (list-identity-pools + describe-identity-pool per pool, sequential):")
+print(f"    measured: list {cli_list_ms / 1000:.2f} s + {sample} describes {cli_desc_ms / 1000:.2f} s "
+      f"({cli_desc_ms / sample / 1000:.2f} s each)")
+print(f"    extrapolated to {n} pools: {cli_est_ms / 1000:.1f} s (sample of {sample}, not run in full)")
+print(f"  ratio AWS CLI loop / plan: {cli_est_ms / plan_ms:.0f}x")
+print(f"  result: {'PASS' if ok else 'FAIL'} (plan {plan_ms / 1000:.2f} s vs 1.3x bound "
+      f"{limit_ms / 1000:.2f} s)")
+sys.exit(0 if ok else 1)
+PYEOF
