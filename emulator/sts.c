@@ -263,65 +263,92 @@ static int s_missing(struct cr_emu_response *out, const struct cr_emu_request *r
     return s_error(out, req, 400, "ValidationError", msg);
 }
 
-static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
-                    const struct cr_emu_request *req, const json_t *params)
+/* Fresh temporary credentials for role/session, registered so that they verify. */
+struct s_session {
+    char key_id[21], secret[41], token[161], expiration[32], arn[512], role_id[256];
+    int64_t expires;
+};
+
+static int s_mint(struct s_session *out, struct cr_emu *emu, const char *account, const char *role,
+                  const char *session, long duration_s)
 {
     int rc;
-    char account[16], role[128], key_id[21], secret[41], token[161], expiration[32];
-    char arn[512], role_id[256], msg[256];
+    out->expires = cr_time_now() + duration_s;
+    memcpy(out->key_id, "ASIA", 4);
+    s_random_chars(out->key_id + 4, 16, S_UPPER);
+    s_random_chars(out->secret, 40, S_B64);
+    s_random_chars(out->token, 160, S_B64);
+    memcpy(out->role_id, "AROA", 4);
+    s_random_chars(out->role_id + 4, 17, S_UPPER);
+    snprintf(out->role_id + 21, sizeof(out->role_id) - 21, ":%s", session);
+    snprintf(out->arn, sizeof(out->arn), "arn:%s:sts::%s:assumed-role/%s/%s",
+             cr__emu_partition(emu->region), account, role, session);
+    s_iso8601(out->expiration, out->expires);
+    struct cr_emu_key key = {out->key_id, out->secret,  out->token,  (char *)account,
+                             out->arn,    out->role_id, out->expires};
+    pthread_mutex_lock(&emu->aux_lock);
+    rc = cr__emu_keys_add(&emu->keys, &key);
+    pthread_mutex_unlock(&emu->aux_lock);
+    return rc;
+}
+
+/* The parameter checks STS makes; true when the request is acceptable (else out is set). */
+static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_request *req,
+                               const json_t *params, char account[16], char role[128],
+                               long *duration_s)
+{
     const char *role_arn = json_string_value(json_object_get(params, "RoleArn"));
     const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
     const char *jwt = json_string_value(json_object_get(params, "WebIdentityToken"));
     const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
-    long duration = dur ? strtol(dur, NULL, 10) : 3600;
-    if (!role_arn || !session || !jwt)
-        return s_missing(out, req,
-                         !role_arn  ? "roleArn"
-                         : !session ? "roleSessionName"
-                                    : "webIdentityToken");
-    if (!s_role_arn(role_arn, account, role) || strlen(session) < 2 || strlen(session) > 64 ||
-        duration < 900 || duration > 43200) {
-        snprintf(msg, sizeof(msg), "%s",
-                 duration < 900 || duration > 43200
-                     ? "DurationSeconds must be between 900 and 43200."
-                 : strlen(session) < 2 || strlen(session) > 64
-                     ? "RoleSessionName must be 2 to 64 characters long."
-                     : "RoleArn is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME).");
-        return s_error(out, req, 400, "ValidationError", msg);
+    const char *msg = NULL;
+    *duration_s = dur ? strtol(dur, NULL, 10) : 3600;
+    if (!role_arn || !session || !jwt) {
+        s_missing(out, req,
+                  !role_arn  ? "roleArn"
+                  : !session ? "roleSessionName"
+                             : "webIdentityToken");
+        return false;
     }
-    json_t *claims = s_jwt_claims(jwt);
-    int64_t expires = cr_time_now() + duration;
-    s_random_chars(key_id + 4, 16, S_UPPER);
-    memcpy(key_id, "ASIA", 4);
-    s_random_chars(secret, 40, S_B64);
-    s_random_chars(token, 160, S_B64);
-    s_random_chars(role_id + 4, 17, S_UPPER);
-    memcpy(role_id, "AROA", 4);
-    snprintf(role_id + 21, sizeof(role_id) - 21, ":%s", session);
-    snprintf(arn, sizeof(arn), "arn:%s:sts::%s:assumed-role/%s/%s", cr__emu_partition(emu->region),
-             account, role, session);
-    s_iso8601(expiration, expires);
-    struct cr_emu_key key = {key_id, secret, token, account, arn, role_id, expires};
-    pthread_mutex_lock(&emu->aux_lock);
-    rc = cr__emu_keys_add(&emu->keys, &key);
-    pthread_mutex_unlock(&emu->aux_lock);
+    if (*duration_s < 900 || *duration_s > 43200)
+        msg = "DurationSeconds must be between 900 and 43200.";
+    else if (strlen(session) < 2 || strlen(session) > 64)
+        msg = "RoleSessionName must be 2 to 64 characters long.";
+    else if (!s_role_arn(role_arn, account, role))
+        msg = "RoleArn is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME).";
+    if (msg)
+        s_error(out, req, 400, "ValidationError", msg);
+    return msg == NULL;
+}
+
+static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
+                    const struct cr_emu_request *req, const json_t *params)
+{
+    int rc;
+    char account[16], role[128];
+    long duration_s;
+    struct s_session ses;
+    if (!s_assume_params_ok(out, req, params, account, role, &duration_s))
+        return 0;
+    const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
+    json_t *claims = s_jwt_claims(json_string_value(json_object_get(params, "WebIdentityToken")));
+    rc = s_mint(&ses, emu, account, role, session, duration_s);
     json_t *result = json_pack(
         "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s}", "SubjectFromWebIdentityToken",
         s_claim(claims, "sub", session), "Audience", s_claim(claims, "aud", "sts.amazonaws.com"),
-        "AssumedRoleUser", "AssumedRoleId", role_id, "Arn", arn, "Credentials", "AccessKeyId",
-        key_id, "SecretAccessKey", secret, "SessionToken", token, "Expiration", expiration,
-        "Provider", s_claim(claims, "iss", "cognito-identity-local"));
+        "AssumedRoleUser", "AssumedRoleId", ses.role_id, "Arn", ses.arn, "Credentials",
+        "AccessKeyId", ses.key_id, "SecretAccessKey", ses.secret, "SessionToken", ses.token,
+        "Expiration", ses.expiration, "Provider", s_claim(claims, "iss", "cognito-identity-local"));
     if (rc == 0 && result && s_wants_json(req))
         json_object_set_new(json_object_get(result, "Credentials"), "Expiration",
-                            json_integer(expires)); /* JSON protocol: epoch seconds */
+                            json_integer(ses.expires)); /* JSON protocol: epoch seconds */
     if (rc == 0 && result)
         rc = s_respond(out, req, "AssumeRoleWithWebIdentity", result);
     else
         rc = s_error(out, req, 500, "InternalFailure", "out of memory");
     json_decref(result);
     json_decref(claims);
-    memset(secret, 0, sizeof(secret));
-    memset(token, 0, sizeof(token));
+    memset(&ses, 0, sizeof(ses)); /* secrets */
     return rc;
 }
 
