@@ -162,12 +162,10 @@ int cr_desired_principal_tag_providers(struct cr_strlist *out, const struct cr_d
         rc = s_push_unique(out, c->cognito_identity_providers[i].provider_name);
     for (size_t i = 0; rc == 0 && i < c->supported_login_providers.len; i++)
         rc = s_push_unique(out, c->supported_login_providers.items[i].key);
-    /* OIDC providers by issuer host, as role mappings, logins and schema validation name them
-     * (an ARN without the oidc-provider/ part is kept whole) */
-    for (size_t i = 0; rc == 0 && i < c->open_id_connect_provider_arns.len; i++) {
-        const char *arn = c->open_id_connect_provider_arns.items[i];
-        rc = s_push_unique(out, s_oidc_host(arn) ? s_oidc_host(arn) : arn);
-    }
+    /* OIDC providers by ARN here (role mappings use the issuer host): the form schema/
+     * validation accepts for principalTagAttributeMaps keys */
+    for (size_t i = 0; rc == 0 && i < c->open_id_connect_provider_arns.len; i++)
+        rc = s_push_unique(out, c->open_id_connect_provider_arns.items[i]);
     for (size_t i = 0; rc == 0 && i < c->saml_provider_arns.len; i++)
         rc = s_push_unique(out, c->saml_provider_arns.items[i]);
     for (size_t i = 0; rc == 0 && i < pool->n_principal_tags; i++)

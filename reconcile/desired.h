@@ -90,9 +90,9 @@ int cr_desired_provider_keys(struct cr_strlist *out,
 
 /**
  * The providers whose principal-tag maps a pool's manifest manages: each cognito provider's
- * providerName, each supportedLoginProviders key, each OIDC provider's issuer host
- * ("arn:...:oidc-provider/HOST" -> HOST), each SAML ARN, plus any declared map's provider.
- * Appends to out (sorted, no duplicates). Returns 0 or CR_ENOMEM.
+ * providerName, each supportedLoginProviders key, each OIDC provider's ARN (role
+ * mappings name it by issuer host; principal-tag maps by ARN, as schema/ validates), each SAML ARN,
+ * plus any declared map's provider. Appends to out (sorted, no duplicates). Returns 0 or CR_ENOMEM.
  */
 int cr_desired_principal_tag_providers(struct cr_strlist *out,
                                        const struct cr_desired_pool *pool) CR_WARN_UNUSED;

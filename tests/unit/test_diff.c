@@ -95,10 +95,10 @@ static void test_diff__missing_pool_is_created_with_every_tag_inside_create(void
     assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_SET_ROLES);
     assert_null(fx_op(&w->plan, 1)->params_roles.pool_id); /* known after create */
     assert_int_equal(fx_op(&w->plan, 2)->kind, CR_PLAN_OP_SET_PRINCIPAL_TAGS);
-    /* providers in sorted order: the OIDC issuer host, the user pool, graph.facebook.com */
-    assert_string_equal(fx_op(&w->plan, 2)->params_ptags.provider, FX_OIDC_HOST);
+    /* providers in sorted order: the OIDC provider ARN, the user pool, graph.facebook.com */
+    assert_string_equal(fx_op(&w->plan, 2)->params_ptags.provider, FX_OIDC);
     assert_int_equal(fx_op(&w->plan, 2)->params_ptags.use_defaults, 0);
-    fx_assert_change(fx_op(&w->plan, 2), "principalTagAttributeMaps[\"" FX_OIDC_HOST "\"].useDefaults",
+    fx_assert_change(fx_op(&w->plan, 2), "principalTagAttributeMaps[\"" FX_OIDC "\"].useDefaults",
                      "true", "false");
     assert_string_equal(fx_op(&w->plan, 3)->params_ptags.provider, FX_UP);
     assert_string_equal(cr_strmap_get(&fx_op(&w->plan, 3)->params_ptags.tags, "department"),

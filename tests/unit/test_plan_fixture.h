@@ -165,7 +165,7 @@ static inline void fx_live_init(struct fx_live *l, const char *id, const char *s
      * maps of the login and OIDC providers */
     fx_ptag(&l->ptags, &l->n_ptags, FX_UP, 0, "department", "custom:department");
     fx_ptag(&l->ptags, &l->n_ptags, "graph.facebook.com", -1, NULL, NULL);
-    fx_ptag(&l->ptags, &l->n_ptags, FX_OIDC_HOST, 0, NULL, NULL);
+    fx_ptag(&l->ptags, &l->n_ptags, FX_OIDC, 0, NULL, NULL);
 }
 
 static inline void fx_live_dispose(struct fx_live *l)
