@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "schema/manifest_internal.h"
 #include "schema/yaml.h"
@@ -746,8 +748,19 @@ done:
     return result;
 }
 
+/* Adds one file whose order in the set is file_index (the parallel loader gives each worker
+ * a shard set but keeps the files' global order). */
+static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const char *display_path,
+                         const char *bytes, size_t len);
+
 int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, const char *bytes,
                         size_t len)
+{
+    return s_add_indexed(set, set->n_files, display_path, bytes, len);
+}
+
+static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const char *display_path,
+                         const char *bytes, size_t len)
 {
     int result = CR_ENOMEM;
     struct cr_arena scratch; /* the YAML tree: freed once the pools are converted */
@@ -756,7 +769,8 @@ int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, c
     if (ctx == NULL)
         goto done;
     ctx->set = set;
-    ctx->file_index = set->n_files++;
+    ctx->file_index = file_index;
+    set->n_files++;
     ctx->file = cr_arena_strdup(&set->arena, display_path);
     if (ctx->file == NULL)
         goto done;
@@ -813,6 +827,11 @@ int cr_manifest_set_finish(struct cr_manifest_set *set)
         }
         set->diagnostics[j] = t;
     }
+    /* Workers each keep max_diagnostics; the set keeps the first ones in file order. */
+    if (n > set->opts.max_diagnostics) {
+        n = set->n_diagnostics = set->opts.max_diagnostics;
+        set->truncated = true;
+    }
     if (n == 0)
         return 0;
     const struct cr_diagnostic *d = &set->diagnostics[0];
@@ -824,6 +843,129 @@ int cr_manifest_set_finish(struct cr_manifest_set *set)
     return CR_EINVALID;
 }
 
+/* ---- loading many files on several threads ---- */
+
+#define S_PARALLEL_MIN_BYTES (256 * 1024) /* below this a thread costs more than it saves */
+#define S_MAX_THREADS        8
+
+struct s_shard_job {
+    struct cr_manifest_set *set; /* the worker's own set */
+    const struct cr_manifest_input *inputs;
+    size_t n;
+    size_t first;
+    size_t step;
+    int rc;
+    char error[512];
+};
+
+static void *s_shard_run(void *arg)
+{
+    struct s_shard_job *job = arg;
+    /* Static partitioning (every step-th file) keeps the result independent of timing. */
+    for (size_t i = job->first; i < job->n && job->rc == 0; i += job->step) {
+        const struct cr_manifest_input *in = &job->inputs[i];
+        job->rc = s_add_indexed(job->set, i, in->display_path, in->bytes, in->len);
+        if (job->rc != 0)
+            snprintf(job->error, sizeof(job->error), "%s", cr_error_last());
+    }
+    return NULL;
+}
+
+/* Moves a worker's pools, diagnostics and arena into the main set. */
+static int s_merge(struct cr_manifest_set *set, struct cr_manifest_set *shard)
+{
+    struct cr_arena *arenas =
+        realloc(set->extra_arenas, (set->n_extra_arenas + 1) * sizeof(*arenas));
+    if (arenas == NULL)
+        return CR_ENOMEM;
+    set->extra_arenas = arenas;
+    set->extra_arenas[set->n_extra_arenas++] = shard->arena;
+    cr_arena_init(&shard->arena); /* now owned by set */
+    for (size_t i = 0; i < shard->n_pools; i++)
+        if (s_push_pool(set, shard->pools[i]) != 0)
+            return CR_ENOMEM;
+    for (size_t i = 0; i < shard->n_diagnostics; i++) {
+        if (set->n_diagnostics == set->cap_diagnostics) {
+            size_t cap = set->cap_diagnostics ? set->cap_diagnostics * 2 : 16;
+            struct cr_diagnostic *d = realloc(set->diagnostics, cap * sizeof(*d));
+            if (d == NULL)
+                return CR_ENOMEM;
+            set->diagnostics = d;
+            set->cap_diagnostics = cap;
+        }
+        set->diagnostics[set->n_diagnostics++] = shard->diagnostics[i];
+    }
+    set->truncated = set->truncated || shard->truncated;
+    set->n_files += shard->n_files;
+    return 0;
+}
+
+static int s_pool_order(const void *x, const void *y)
+{
+    const struct cr_model_pool *a = *(const struct cr_model_pool *const *)x;
+    const struct cr_model_pool *b = *(const struct cr_model_pool *const *)y;
+    if (a->file_index != b->file_index)
+        return a->file_index < b->file_index ? -1 : 1;
+    return (a->document > b->document) - (a->document < b->document);
+}
+
+static unsigned s_thread_count(const struct cr_manifest_options *opts,
+                               const struct cr_manifest_input *inputs, size_t n)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += inputs[i].len;
+    if (n < 2 || bytes < S_PARALLEL_MIN_BYTES)
+        return 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned t = opts != NULL && opts->threads > 0 ? opts->threads
+                                                   : (cpus > 0 ? (unsigned)cpus : 1);
+    if (t > S_MAX_THREADS)
+        t = S_MAX_THREADS;
+    return t > n ? (unsigned)n : t;
+}
+
+static int s_load_parallel(struct cr_manifest_set *set, const struct cr_manifest_input *inputs,
+                           size_t n, unsigned threads)
+{
+    int result = CR_ENOMEM;
+    struct s_shard_job jobs[S_MAX_THREADS];
+    pthread_t ids[S_MAX_THREADS];
+    unsigned started = 0;
+    memset(jobs, 0, sizeof(jobs));
+    for (unsigned t = 0; t < threads; t++) {
+        jobs[t] = (struct s_shard_job){.inputs = inputs, .n = n, .first = t, .step = threads};
+        if (cr_manifest_set_new(&jobs[t].set, &set->opts) != 0)
+            goto done;
+    }
+    for (; started < threads; started++)
+        if (pthread_create(&ids[started], NULL, s_shard_run, &jobs[started]) != 0)
+            break;
+    /* A thread that could not start is done here, in order, by the caller's thread. */
+    for (unsigned t = started; t < threads; t++)
+        s_shard_run(&jobs[t]);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(ids[t], NULL);
+    for (unsigned t = 0; t < threads; t++) {
+        if (jobs[t].rc != 0) {
+            cr_error_set("%s", jobs[t].error);
+            result = jobs[t].rc;
+            goto done;
+        }
+    }
+    for (unsigned t = 0; t < threads; t++)
+        if (s_merge(set, jobs[t].set) != 0)
+            goto done;
+    qsort(set->pools, set->n_pools, sizeof(*set->pools), s_pool_order);
+    result = 0;
+done:
+    if (result == CR_ENOMEM)
+        cr_error_set("out of memory loading manifests");
+    for (unsigned t = 0; t < threads; t++)
+        cr_manifest_set_free(jobs[t].set);
+    return result;
+}
+
 int cr_manifest_load_buffers(struct cr_manifest_set **out, const struct cr_manifest_input *inputs,
                              size_t n, const struct cr_manifest_options *opts)
 {
@@ -833,10 +975,18 @@ int cr_manifest_load_buffers(struct cr_manifest_set **out, const struct cr_manif
     result = cr_manifest_set_new(&set, opts);
     if (result != 0)
         goto done;
-    for (size_t i = 0; i < n; i++) {
-        result = cr_manifest_set_add(set, inputs[i].display_path, inputs[i].bytes, inputs[i].len);
+    unsigned threads = s_thread_count(opts, inputs, n);
+    if (threads > 1) {
+        result = s_load_parallel(set, inputs, n, threads);
         if (result != 0)
             goto done;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            result =
+                cr_manifest_set_add(set, inputs[i].display_path, inputs[i].bytes, inputs[i].len);
+            if (result != 0)
+                goto done;
+        }
     }
     result = cr_manifest_set_finish(set);
     if (result == 0 || result == CR_EINVALID) {
@@ -853,6 +1003,9 @@ void cr_manifest_set_free(struct cr_manifest_set *set)
     if (set == NULL)
         return;
     cr_arena_dispose(&set->arena);
+    for (size_t i = 0; i < set->n_extra_arenas; i++)
+        cr_arena_dispose(&set->extra_arenas[i]);
+    free(set->extra_arenas);
     free(set->pools);
     free(set->diagnostics);
     free(set);

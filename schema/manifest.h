@@ -46,6 +46,10 @@ struct cr_manifest_options {
     unsigned reserved_tags;
     size_t max_file_bytes;   /* CR_MANIFEST_MAX_FILE_BYTES */
     size_t max_diagnostics;  /* CR_MANIFEST_MAX_DIAGNOSTICS */
+    /** Threads for cr_manifest_load_buffers (files are parsed in parallel when there are
+     * several and they are large enough): 0 = one per online CPU (at most 8), 1 = none.
+     * The result does not depend on it. */
+    unsigned threads;
 };
 
 /** One problem in the manifests. All strings live in the set's arena. */
@@ -79,6 +83,8 @@ struct cr_manifest_set {
     size_t n_files;
     bool truncated; /* more diagnostics than opts.max_diagnostics */
     bool finished;
+    struct cr_arena *extra_arenas; /* the parallel loader's worker arenas, owned */
+    size_t n_extra_arenas;
 };
 
 /** Fills opts with the defaults (no default region, 2 reserved tags, 1 MiB, 1000). */

@@ -1,5 +1,5 @@
 /* Runs a command and prints its wall time and peak RSS to stderr as
- * "wall_ms=N peak_rss_kb=N" (for machines without GNU time). usage: bench_peak_rss CMD... */
+ * "wall_ms=N cpu_ms=N peak_rss_kb=N" (for machines without GNU time). usage: bench_peak_rss CMD... */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -33,6 +33,8 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    fprintf(stderr, "wall_ms=%ld peak_rss_kb=%ld\n", ms, ru.ru_maxrss);
+    long cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+    fprintf(stderr, "wall_ms=%ld cpu_ms=%ld peak_rss_kb=%ld\n", ms, cpu_ms, ru.ru_maxrss);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -20,41 +20,50 @@ python3 "$here/gen.py" "$tmp/manifests" "$pools" "$files" >/dev/null
 bytes=$(cat "$tmp"/manifests/*.yaml | wc -c)
 cat "$tmp"/manifests/*.yaml >/dev/null # warm the page cache for both runs
 
-# measure NAME CMD... -> sets ms and kb (best wall time of 3 runs, its peak RSS)
+# measure NAME CMD... -> sets ms, kb and cpu_ms (best wall time of 3 runs, its peak RSS and
+# user+system CPU time; CPU time shows what the run costs when other work shares the cores)
 measure() {
-    local name=$1 best_ms= best_kb= i out
+    local name=$1 best_ms= best_kb= best_cpu= i out
     shift
     for i in 1 2 3; do
         if [ -x /usr/bin/time ]; then
-            out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$tmp/err"; } 2>&1 ) || {
-                echo "bench/validate: $name failed:" >&2; cat "$tmp/err" >&2; exit 1; }
-            out=$(printf '%s\n' "$out" | tail -1)
-            ms=$(awk -v s="${out% *}" 'BEGIN { printf "%d", s * 1000 }')
-            kb=${out#* }
+            if ! /usr/bin/time -o "$tmp/time" -f "%U %S %e %M" "$@" >/dev/null 2>"$tmp/err"; then
+                echo "bench/validate: $name failed:" >&2
+                cat "$tmp/err" >&2
+                exit 1
+            fi
+            read -r u sy e kb < <(tail -1 "$tmp/time")
+            ms=$(awk -v s="$e" 'BEGIN { printf "%d", s * 1000 }')
+            cpu=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%d", (u + s) * 1000 }')
         else
             out=$("$wrapper" "$@" 2>&1 >/dev/null | tail -1) || {
                 echo "bench/validate: $name failed: $out" >&2; exit 1; }
             ms=$(printf '%s' "$out" | sed 's/.*wall_ms=\([0-9]*\).*/\1/')
             kb=$(printf '%s' "$out" | sed 's/.*peak_rss_kb=\([0-9]*\).*/\1/')
+            cpu=$(printf '%s' "$out" | sed 's/.*cpu_ms=\([0-9]*\).*/\1/')
         fi
-        if [ -z "$best_ms" ] || [ "$ms" -lt "$best_ms" ]; then best_ms=$ms; best_kb=$kb; fi
+        if [ -z "$best_ms" ] || [ "$ms" -lt "$best_ms" ]; then
+            best_ms=$ms best_kb=$kb best_cpu=$cpu
+        fi
     done
-    ms=$best_ms
-    kb=$best_kb
+    ms=$best_ms kb=$best_kb cpu_ms=$best_cpu
 }
 
 measure validate "$cli" validate "$tmp/manifests"
-v_ms=$ms v_kb=$kb
+v_ms=$ms v_kb=$kb v_cpu=$cpu_ms
 measure baseline "$baseline" "$tmp"/manifests/*.yaml
-b_ms=$ms b_kb=$kb
+b_ms=$ms b_kb=$kb b_cpu=$cpu_ms
 "$cli" validate "$tmp/manifests" # prints "N pools in M files are valid"
 
 ratio=$(awk -v a="$v_ms" -v b="$b_ms" 'BEGIN { if (b < 1) b = 1; printf "%.1f", a / b }')
 printf 'input:     %d pools in %d files, %d bytes\n' "$pools" "$files" "$bytes"
-printf 'validate:  %5d ms  peak RSS %6.1f MiB\n' "$v_ms" "$(awk -v k="$v_kb" 'BEGIN{print k/1024}')"
-printf 'baseline:  %5d ms  peak RSS %6.1f MiB  (libyaml events only, no checks)\n' "$b_ms" \
-    "$(awk -v k="$b_kb" 'BEGIN{print k/1024}')"
-printf 'ratio:     validate / baseline = %sx\n' "$ratio"
+printf 'validate:  %5d ms wall  %5d ms CPU  peak RSS %6.1f MiB\n' "$v_ms" "$v_cpu" \
+    "$(awk -v k="$v_kb" 'BEGIN{print k/1024}')"
+printf 'baseline:  %5d ms wall  %5d ms CPU  peak RSS %6.1f MiB  (libyaml events only)\n' \
+    "$b_ms" "$b_cpu" "$(awk -v k="$b_kb" 'BEGIN{print k/1024}')"
+printf 'ratio:     validate / baseline = %sx wall, %sx CPU\n' "$ratio" \
+    "$(awk -v a="$v_cpu" -v b="$b_cpu" 'BEGIN { if (b < 1) b = 1; printf "%.1f", a / b }')"
+printf 'machine:   %s cores, load average %s\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
 [ "$v_ms" -lt 1000 ] || { echo "bench/validate: over the 1 s target" >&2; status=1; }
 [ "$v_kb" -lt $((100 * 1024)) ] || { echo "bench/validate: over the 100 MiB target" >&2; status=1; }

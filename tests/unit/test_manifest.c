@@ -517,6 +517,62 @@ static void test_manifest__add_then_finish(void **state)
     cr_manifest_set_free(NULL);
 }
 
+static void test_manifest__parallel_load_matches_sequential(void **state)
+{
+    /* 8 files of about 60 KB (past the parallel threshold), with errors in some pools and a
+     * name used in two files: 1 thread and 4 threads must give the same set. */
+    enum { FILES = 8, POOLS = 150 };
+    struct cr_buf files[FILES];
+    char names[FILES][32];
+    struct cr_manifest_input in[FILES];
+    for (int f = 0; f < FILES; f++) {
+        cr_buf_init(&files[f]);
+        for (int p = 0; p < POOLS; p++) {
+            int id = f * POOLS + p;
+            char name[32];
+            snprintf(name, sizeof(name), "p-%d", id == 1000 ? 5 : id);
+            assert_ok(cr_buf_printf(&files[f],
+                                    "%s" S_HEAD "metadata: {name: %s}\nspec:\n"
+                                    "  identityPoolName: %s\n"
+                                    "  allowUnauthenticatedIdentities: false\n"
+                                    "  tags: {team: t%d, owner: someone-with-a-long-name}\n",
+                                    p ? "---\n" : "", name, id % 97 == 0 ? "bad/name" : "Pool",
+                                    id));
+        }
+        snprintf(names[f], sizeof(names[f]), "f%d.yaml", f);
+        in[f] = (struct cr_manifest_input){names[f], files[f].ptr, files[f].len};
+    }
+    struct cr_manifest_options one, four;
+    cr_manifest_options_init(&one);
+    one.threads = 1;
+    cr_manifest_options_init(&four);
+    four.threads = 4;
+    struct cr_manifest_set *a = NULL, *b = NULL;
+    int ra = cr_manifest_load_buffers(&a, in, FILES, &one);
+    int rb = cr_manifest_load_buffers(&b, in, FILES, &four);
+    assert_int_equal(ra, CR_EINVALID);
+    assert_int_equal(rb, ra);
+    assert_int_equal(a->n_pools, (size_t)FILES * POOLS);
+    assert_int_equal(b->n_pools, a->n_pools);
+    assert_int_equal(b->n_files, (size_t)FILES);
+    for (size_t i = 0; i < a->n_pools; i++) {
+        assert_string_equal(a->pools[i]->file, b->pools[i]->file);
+        assert_int_equal(a->pools[i]->document, b->pools[i]->document);
+    }
+    char *da = s_render(a), *db = s_render(b);
+    assert_string_equal(da, db);
+    /* 13 bad names (every 97th pool) and the duplicate name in f6.yaml */
+    assert_int_equal(a->n_diagnostics, 14);
+    assert_non_null(strstr(da, "f6.yaml:"));
+    assert_non_null(strstr(da, "duplicate pool name 'p-5' (also defined at f0.yaml:"));
+    free(da);
+    free(db);
+    cr_manifest_set_free(a);
+    cr_manifest_set_free(b);
+    for (int f = 0; f < FILES; f++)
+        cr_buf_dispose(&files[f]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_manifest__all_errors_reported_in_order),
         cmocka_unit_test(test_manifest__diagnostic_cap),
         cmocka_unit_test(test_manifest__add_then_finish),
+        cmocka_unit_test(test_manifest__parallel_load_matches_sequential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
