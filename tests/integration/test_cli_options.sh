@@ -50,6 +50,8 @@ expect_in "$T/err" "does not apply to drift"
 run_cr 1 plan "$T/m" --output yaml
 expect_in "$T/err" "unknown format 'yaml'"
 run_cr 1 plan "$T/m" --output
+run_cr 1 plan "$T/m" --output junit
+expect_in "$T/err" "only for drift"
 run_cr 1 plan "$T/m" --parallelism 0
 expect_in "$T/err" "--parallelism"
 run_cr 1 plan "$T/m" --parallelism 9x
@@ -88,6 +90,19 @@ if command -v script >/dev/null 2>&1; then
         /dev/null >"$T/tty.out" 2>&1 || fail "'yes' apply failed: $(cat "$T/tty.out")"
     expect_writes "$mark" "CreateIdentityPool"
     run_cr 0 plan "$T/m" --detailed-exitcode
+
+    step "text is coloured on a terminal, unless NO_COLOR or --no-color"
+    sed -i 's/team: web/team: web2/' "$T/m/app.yaml"
+    env -u NO_COLOR script -qec "'$CR' plan '$T/m' --endpoint-url '$EMU_URL'" /dev/null \
+        </dev/null >"$T/tty.out" 2>&1 || fail "plan on a terminal failed: $(cat "$T/tty.out")"
+    grep -q $'\033\[' "$T/tty.out" || fail "no colour on a terminal: $(cat "$T/tty.out")"
+    env -u NO_COLOR script -qec "'$CR' plan '$T/m' --endpoint-url '$EMU_URL' --no-color" \
+        /dev/null </dev/null >"$T/tty.out" 2>&1 || fail "plan --no-color failed"
+    if grep -q $'\033\[' "$T/tty.out"; then fail "colour despite --no-color"; fi
+    NO_COLOR=1 script -qec "'$CR' plan '$T/m' --endpoint-url '$EMU_URL'" /dev/null \
+        </dev/null >"$T/tty.out" 2>&1 || fail "plan with NO_COLOR failed"
+    if grep -q $'\033\[' "$T/tty.out"; then fail "colour despite NO_COLOR"; fi
+    sed -i 's/team: web2/team: web/' "$T/m/app.yaml"
 fi
 
 step "output formats: text (no colour off a terminal), json, markdown"

@@ -52,11 +52,18 @@ assert d["format_version"] == "1"
 ops = sorted(o["operation"] for o in d["operations"])
 assert ops == ["TagResource", "UpdateIdentityPool"], ops' "$T/out" || fail "drift JSON: $(cat "$T/out")"
 run_cr 2 drift "$T/m"
+run_cr 2 drift "$T/m" --output junit
+expect_in "$T/out" "<testsuite"
+expect_in "$T/out" "<failure"
+expect_in "$T/out" "orders"
 
 step "apply repairs it; drift is clean"
 run_cr 0 apply "$T/m" --auto-approve
 expect_writes "$mark" "UpdateIdentityPool TagResource"
 run_cr 0 drift "$T/m" --output markdown
+run_cr 0 drift "$T/m" --output junit
+expect_in "$T/out" "<testsuite"
+expect_not_in "$T/out" "<failure"
 aws_cli cognito-identity describe-identity-pool --identity-pool-id "$ID" >"$T/pool.json"
 [ "$(json_get "$T/pool.json" 'd["IdentityPoolName"]')" = Orders ] || fail "name not repaired"
 [ "$(json_get "$T/pool.json" 'd["AllowUnauthenticatedIdentities"]')" = false ] ||
