@@ -78,8 +78,7 @@ const char *cr_shape_kind_name(enum cr_shape_kind kind)
 
 static bool s_is_word(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 static bool s_is_space(unsigned char c)
@@ -220,8 +219,7 @@ size_t cr_constraint_check_string_all(const char **out, size_t cap, const struct
     if (shape->n_enum > 0) {
         bool ok = false;
         for (size_t i = 0; i < shape->n_enum && !ok; i++)
-            ok = strlen(shape->enum_values[i]) == len &&
-                 memcmp(shape->enum_values[i], s, len) == 0;
+            ok = strlen(shape->enum_values[i]) == len && memcmp(shape->enum_values[i], s, len) == 0;
         if (!ok)
             found[n++] = shape->msg_enum;
     }

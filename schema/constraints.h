@@ -24,12 +24,12 @@
 #include <stddef.h>
 
 /* Limits the documentation states but the model does not encode. */
-#define CR_LIMIT_RULES_PER_MAPPING 25   /* "You can specify up to 25 rules per identity provider" */
-#define CR_LIMIT_TAGS              50   /* "An identity pool can have as many as 50 tags" */
-#define CR_LIMIT_POOLS_PER_REGION  1000 /* service quota per account and region */
-#define CR_LIMIT_ROLE_MAPPINGS     10   /* RoleMappingMap max (also in the model) */
-#define CR_LIMIT_LOGIN_PROVIDERS   10   /* IdentityProviders max (also in the model) */
-#define CR_LIMIT_USER_POOL_PROVIDERS 50 /* quota: Cognito user-pool providers per pool */
+#define CR_LIMIT_RULES_PER_MAPPING   25 /* "You can specify up to 25 rules per identity provider" */
+#define CR_LIMIT_TAGS                50 /* "An identity pool can have as many as 50 tags" */
+#define CR_LIMIT_POOLS_PER_REGION    1000 /* service quota per account and region */
+#define CR_LIMIT_ROLE_MAPPINGS       10   /* RoleMappingMap max (also in the model) */
+#define CR_LIMIT_LOGIN_PROVIDERS     10   /* IdentityProviders max (also in the model) */
+#define CR_LIMIT_USER_POOL_PROVIDERS 50   /* quota: Cognito user-pool providers per pool */
 
 /* The service's sentence for a missing required member. */
 #define CR_CONSTRAINT_NOT_NULL "Member must not be null"
@@ -46,55 +46,55 @@ enum cr_shape_kind {
 /* The distinct patterns of the model; each has a hand-written whole-value predicate. */
 enum cr_pattern {
     CR_PATTERN_NONE = 0,
-    CR_PATTERN_POOL_NAME,         /* [\w\s+=,.@-]+ */
-    CR_PATTERN_PROVIDER_ID,       /* [\w.;_/-]+ */
-    CR_PATTERN_DEVELOPER_NAME,    /* [\w._-]+ */
-    CR_PATTERN_USER_POOL_NAME,    /* [\w._:/-]+ */
-    CR_PATTERN_CLIENT_ID,         /* [\w_]+ */
-    CR_PATTERN_POOL_ID,           /* [\w-]+:[0-9a-f-]+ */
-    CR_PATTERN_ROLE_TYPE,         /* (un)?authenticated */
-    CR_PATTERN_NON_SPACE,         /* [\S]+ */
-    CR_PATTERN_CLAIM_NAME,        /* [\p{L}\p{M}\p{S}\p{N}\p{P}]+ */
+    CR_PATTERN_POOL_NAME,      /* [\w\s+=,.@-]+ */
+    CR_PATTERN_PROVIDER_ID,    /* [\w.;_/-]+ */
+    CR_PATTERN_DEVELOPER_NAME, /* [\w._-]+ */
+    CR_PATTERN_USER_POOL_NAME, /* [\w._:/-]+ */
+    CR_PATTERN_CLIENT_ID,      /* [\w_]+ */
+    CR_PATTERN_POOL_ID,        /* [\w-]+:[0-9a-f-]+ */
+    CR_PATTERN_ROLE_TYPE,      /* (un)?authenticated */
+    CR_PATTERN_NON_SPACE,      /* [\S]+ */
+    CR_PATTERN_CLAIM_NAME,     /* [\p{L}\p{M}\p{S}\p{N}\p{P}]+ */
 };
 
 struct cr_shape;
 
 /** A member of a structure shape. */
 struct cr_member {
-    const char *name;            /* API member name, e.g. "IdentityPoolName" */
+    const char *name; /* API member name, e.g. "IdentityPoolName" */
     const struct cr_shape *shape;
-    bool required;               /* listed in the structure's "required" */
-    bool boxed;                  /* "box": true (nullable boolean) */
+    bool required; /* listed in the structure's "required" */
+    bool boxed;    /* "box": true (nullable boolean) */
 };
 
 /** One shape of the model. Borrowed from a static table; lives forever. */
 struct cr_shape {
-    const char *name;            /* "IdentityPoolName" */
+    const char *name; /* "IdentityPoolName" */
     enum cr_shape_kind kind;
     bool has_min, has_max;
-    long long min, max;          /* characters / items / entries / value, per kind */
-    const char *pattern;         /* the model's regex verbatim, or NULL */
+    long long min, max;  /* characters / items / entries / value, per kind */
+    const char *pattern; /* the model's regex verbatim, or NULL */
     enum cr_pattern pattern_id;
     const char *const *enum_values; /* model order, or NULL */
     size_t n_enum;
-    const struct cr_shape *member; /* list element */
-    const struct cr_shape *key;    /* map key */
-    const struct cr_shape *value;  /* map value */
+    const struct cr_shape *member;   /* list element */
+    const struct cr_shape *key;      /* map key */
+    const struct cr_shape *value;    /* map value */
     const struct cr_member *members; /* structure members, model order */
     size_t n_members;
     /* Precomputed service sentences (NULL where the constraint does not exist). */
-    const char *msg_min;         /* "Member must have length greater than or equal to 1" */
-    const char *msg_max;         /* "Member must have length less than or equal to 128" */
-    const char *msg_pattern;     /* "Member must satisfy regular expression pattern: ..." */
-    const char *msg_enum;        /* "Member must satisfy enum value set: [Token, Rules]" */
+    const char *msg_min;     /* "Member must have length greater than or equal to 1" */
+    const char *msg_max;     /* "Member must have length less than or equal to 128" */
+    const char *msg_pattern; /* "Member must satisfy regular expression pattern: ..." */
+    const char *msg_enum;    /* "Member must satisfy enum value set: [Token, Rules]" */
 };
 
 /** One of the 12 pool-management operations. */
 struct cr_operation {
-    const char *name;            /* "CreateIdentityPool" */
+    const char *name; /* "CreateIdentityPool" */
     const struct cr_shape *input;
     const struct cr_shape *output; /* NULL: the response body is {} */
-    const char *const *errors;   /* error shape names, model order */
+    const char *const *errors;     /* error shape names, model order */
     size_t n_errors;
 };
 

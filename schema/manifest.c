@@ -153,9 +153,11 @@ static const char *s_describe(const struct cr_ynode *node, char *buf, size_t cap
     if (cr_yaml__bool_value(node) >= 0)
         snprintf(buf, cap, "the boolean %s", node->value);
     else if (cr_yaml__is_number(node))
-        snprintf(buf, cap, "the number %s", cr_manifest__quote(q, sizeof(q), node->value, node->len));
+        snprintf(buf, cap, "the number %s",
+                 cr_manifest__quote(q, sizeof(q), node->value, node->len));
     else
-        snprintf(buf, cap, "the string \"%s\"", cr_manifest__quote(q, sizeof(q), node->value, node->len));
+        snprintf(buf, cap, "the string \"%s\"",
+                 cr_manifest__quote(q, sizeof(q), node->value, node->len));
     return buf;
 }
 
@@ -241,8 +243,8 @@ static bool s_expect(struct cr_mctx *ctx, const struct cr_ynode *val, enum cr_yn
 {
     char d[160];
     if (val->kind == kind)
-        return s_tag_ok(ctx, val, kind == CR_YNODE_MAP ? "tag:yaml.org,2002:map"
-                                                       : "tag:yaml.org,2002:seq");
+        return s_tag_ok(ctx, val,
+                        kind == CR_YNODE_MAP ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq");
     const char *want = kind == CR_YNODE_MAP ? "a mapping" : "a list";
     const char *hint = "";
     if (cr_yaml__is_null(val))
@@ -271,8 +273,8 @@ static bool s_key(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr
     return true;
 }
 
-static void s_map_of_str(struct cr_mctx *ctx, struct cr_model_map *out,
-                         const struct cr_ynode *key, const struct cr_ynode *val)
+static void s_map_of_str(struct cr_mctx *ctx, struct cr_model_map *out, const struct cr_ynode *key,
+                         const struct cr_ynode *val)
 {
     if (!s_expect(ctx, val, CR_YNODE_MAP))
         return;
@@ -357,8 +359,7 @@ static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
             if (hint != NULL)
                 cr_manifest__diag(ctx, k->loc, "unknown key '%s' (did you mean '%s'?)", q, hint);
             else if (mark > 0)
-                cr_manifest__diag(ctx, k->loc, "unknown key '%s' in %.*s", q, (int)mark,
-                                  ctx->path);
+                cr_manifest__diag(ctx, k->loc, "unknown key '%s' in %.*s", q, (int)mark, ctx->path);
             else
                 cr_manifest__diag(ctx, k->loc, "unknown key '%s'", q);
             cr_manifest__path_pop(ctx, mark);
@@ -394,9 +395,14 @@ static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
     return true;
 }
 
-#define S_FIELD(name, kind, type, member, req)                                                 \
-    {name, kind, offsetof(type, member), req, NULL, NULL}
-#define S_CUSTOM_FIELD(name, fn, req) {name, S_CUSTOM, 0, req, fn, NULL}
+#define S_FIELD(name, kind, type, member, req)                                                     \
+    {                                                                                              \
+        name, kind, offsetof(type, member), req, NULL, NULL                                        \
+    }
+#define S_CUSTOM_FIELD(name, fn, req)                                                              \
+    {                                                                                              \
+        name, S_CUSTOM, 0, req, fn, NULL                                                           \
+    }
 
 /* ---- cognitoIdentityProviders ---- */
 
@@ -495,7 +501,8 @@ static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynod
         return;
     pool->has_role_mappings = true;
     pool->role_mappings_loc = val->loc;
-    pool->role_mappings = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->role_mappings));
+    pool->role_mappings =
+        cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->role_mappings));
     if (pool->role_mappings == NULL) {
         ctx->rc = CR_ENOMEM;
         return;
@@ -561,8 +568,7 @@ static const struct s_field s_spec_fields[] = {
     S_FIELD("allowUnauthenticatedIdentities", S_BOOL, struct cr_model_pool,
             allow_unauthenticated_identities, true),
     S_FIELD("allowClassicFlow", S_BOOL, struct cr_model_pool, allow_classic_flow, false),
-    S_FIELD("developerProviderName", S_STR, struct cr_model_pool, developer_provider_name,
-            false),
+    S_FIELD("developerProviderName", S_STR, struct cr_model_pool, developer_provider_name, false),
     S_FIELD("supportedLoginProviders", S_MAP, struct cr_model_pool, supported_login_providers,
             false),
     S_CUSTOM_FIELD("cognitoIdentityProviders", s_providers, false),
@@ -783,7 +789,8 @@ static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const c
         goto done;
     if (set->n_diagnostics == before && set->n_pools == pools_before) {
         struct cr_loc first = {1, 1};
-        cr_manifest__diag(ctx, first, "no YAML documents in file (expected IdentityPool manifests)");
+        cr_manifest__diag(ctx, first,
+                          "no YAML documents in file (expected IdentityPool manifests)");
         if (ctx->rc != 0)
             goto done;
     }
@@ -838,8 +845,7 @@ int cr_manifest_set_finish(struct cr_manifest_set *set)
     if (n == 1)
         cr_error_set("%s:%u:%u: %s", d->file, d->line, d->column, d->message);
     else
-        cr_error_set("%s:%u:%u: %s (and %zu more)", d->file, d->line, d->column, d->message,
-                     n - 1);
+        cr_error_set("%s:%u:%u: %s (and %zu more)", d->file, d->line, d->column, d->message, n - 1);
     return CR_EINVALID;
 }
 
@@ -918,8 +924,8 @@ static unsigned s_thread_count(const struct cr_manifest_options *opts,
     if (n < 2 || bytes < S_PARALLEL_MIN_BYTES)
         return 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned t = opts != NULL && opts->threads > 0 ? opts->threads
-                                                   : (cpus > 0 ? (unsigned)cpus : 1);
+    unsigned t =
+        opts != NULL && opts->threads > 0 ? opts->threads : (cpus > 0 ? (unsigned)cpus : 1);
     if (t > S_MAX_THREADS)
         t = S_MAX_THREADS;
     return t > n ? (unsigned)n : t;
@@ -1027,8 +1033,7 @@ int cr_diagnostic_format(struct cr_buf *out, const struct cr_diagnostic *diag)
 {
     if (diag->line == 0)
         return cr_buf_printf(out, "%s: %s", diag->file, diag->message);
-    return cr_buf_printf(out, "%s:%u:%u: %s", diag->file, diag->line, diag->column,
-                         diag->message);
+    return cr_buf_printf(out, "%s:%u:%u: %s", diag->file, diag->line, diag->column, diag->message);
 }
 
 const struct cr_model_pool *cr_manifest_set_find(const struct cr_manifest_set *set,
@@ -1039,7 +1044,8 @@ const struct cr_model_pool *cr_manifest_set_find(const struct cr_manifest_set *s
         const char *r = cr_model_pool_region(p, set->opts.default_region);
         if (p->name.value == NULL || strcmp(p->name.value, name) != 0)
             continue;
-        if ((r == NULL && region == NULL) || (r != NULL && region != NULL && strcmp(r, region) == 0))
+        if ((r == NULL && region == NULL) ||
+            (r != NULL && region != NULL && strcmp(r, region) == 0))
             return p;
     }
     return NULL;

@@ -26,15 +26,15 @@
 #include "util/buf.h"
 #include "util/error.h"
 
-#define CR_MANIFEST_API_VERSION        "cognito-reconcile/v1"
-#define CR_MANIFEST_KIND               "IdentityPool"
-#define CR_MANIFEST_MAX_FILE_BYTES     (1024 * 1024) /* larger files are refused */
-#define CR_MANIFEST_MAX_DEPTH          64            /* YAML nesting */
-#define CR_MANIFEST_MAX_ALIASES        100           /* alias uses per document */
-#define CR_MANIFEST_MAX_DIAGNOSTICS    1000          /* per set; then "too many errors" */
-#define CR_MANIFEST_OWNERSHIP_PREFIX   "cognito-reconcile:"
-#define CR_MANIFEST_RESERVED_TAGS      2 /* cognito-reconcile:stack and :name */
-#define CR_MANIFEST_RESERVED_TAGS_GIT  3 /* ... and :revision when applied from git */
+#define CR_MANIFEST_API_VERSION       "cognito-reconcile/v1"
+#define CR_MANIFEST_KIND              "IdentityPool"
+#define CR_MANIFEST_MAX_FILE_BYTES    (1024 * 1024) /* larger files are refused */
+#define CR_MANIFEST_MAX_DEPTH         64            /* YAML nesting */
+#define CR_MANIFEST_MAX_ALIASES       100           /* alias uses per document */
+#define CR_MANIFEST_MAX_DIAGNOSTICS   1000          /* per set; then "too many errors" */
+#define CR_MANIFEST_OWNERSHIP_PREFIX  "cognito-reconcile:"
+#define CR_MANIFEST_RESERVED_TAGS     2 /* cognito-reconcile:stack and :name */
+#define CR_MANIFEST_RESERVED_TAGS_GIT 3 /* ... and :revision when applied from git */
 
 /** Knobs for loading and validation. Initialise with cr_manifest_options_init(). */
 struct cr_manifest_options {
@@ -44,8 +44,8 @@ struct cr_manifest_options {
     /** Ownership tags the tool adds to every pool, counted against the 50-tag limit:
      * CR_MANIFEST_RESERVED_TAGS, or CR_MANIFEST_RESERVED_TAGS_GIT with a git revision. */
     unsigned reserved_tags;
-    size_t max_file_bytes;   /* CR_MANIFEST_MAX_FILE_BYTES */
-    size_t max_diagnostics;  /* CR_MANIFEST_MAX_DIAGNOSTICS */
+    size_t max_file_bytes;  /* CR_MANIFEST_MAX_FILE_BYTES */
+    size_t max_diagnostics; /* CR_MANIFEST_MAX_DIAGNOSTICS */
     /** Threads for cr_manifest_load_buffers (files are parsed in parallel when there are
      * several and they are large enough): 0 = one per online CPU (at most 8), 1 = none.
      * The result does not depend on it. */
@@ -102,8 +102,8 @@ int cr_manifest_set_new(struct cr_manifest_set **out,
  * its own (types, unknown keys, API constraints, limits, provider cross-references).
  * Problems become diagnostics, not return codes. Returns 0, or CR_ENOMEM.
  */
-int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path,
-                        const char *bytes, size_t len) CR_WARN_UNUSED;
+int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, const char *bytes,
+                        size_t len) CR_WARN_UNUSED;
 
 /**
  * Runs the checks across documents (metadata.name unique per region) and sorts the

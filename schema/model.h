@@ -87,7 +87,7 @@ struct cr_model_rule {
     struct cr_model_str claim;
     struct cr_model_str match_type; /* Equals | Contains | StartsWith | NotEqual */
     struct cr_model_str value;
-    struct cr_model_str role_arn;   /* written roleARN */
+    struct cr_model_str role_arn; /* written roleARN */
     struct cr_loc loc;
 };
 
@@ -98,16 +98,16 @@ struct cr_model_role_mapping {
     struct cr_model_str ambiguous_role_resolution; /* AuthenticatedRole | Deny */
     bool has_rules_configuration;
     struct cr_loc rules_configuration_loc;
-    bool has_rules;                                /* rulesConfiguration.rules written */
+    bool has_rules; /* rulesConfiguration.rules written */
     struct cr_loc rules_loc;
-    struct cr_model_rule *rules;                   /* evaluation order: first match wins */
+    struct cr_model_rule *rules; /* evaluation order: first match wins */
     size_t n_rules;
     struct cr_loc loc;
 };
 
 /** One entry of spec.principalTagAttributeMaps (Get/SetPrincipalTagAttributeMap). */
 struct cr_model_principal_tags {
-    struct cr_model_str provider;       /* the map key: IdentityProviderName */
+    struct cr_model_str provider; /* the map key: IdentityProviderName */
     struct cr_model_bool use_defaults;
     struct cr_model_map principal_tags; /* tag key -> token claim */
     struct cr_loc loc;
@@ -115,10 +115,10 @@ struct cr_model_principal_tags {
 
 /** One IdentityPool document. */
 struct cr_model_pool {
-    const char *file;   /* display path */
-    size_t file_index;  /* order in which the file was added to the set */
-    size_t document;    /* 0-based index of the YAML document in the file */
-    struct cr_loc loc;  /* the document's root mapping */
+    const char *file;  /* display path */
+    size_t file_index; /* order in which the file was added to the set */
+    size_t document;   /* 0-based index of the YAML document in the file */
+    struct cr_loc loc; /* the document's root mapping */
 
     struct cr_model_str api_version; /* cognito-reconcile/v1 */
     struct cr_model_str kind;        /* IdentityPool */

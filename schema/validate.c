@@ -128,12 +128,13 @@ static void s_check_provider_arns(struct cr_mctx *ctx, const struct cr_model_lis
             cr_manifest__field_diag(ctx, v->loc,
                                     "'%s' is not an IAM %s provider ARN (expected "
                                     "arn:aws:iam::<12-digit account id>:%s/<%s>)",
-                                    cr_manifest__quote(q, sizeof(q), v->value, v->len), what,
-                                    type, s_eq(type, "oidc-provider") ? "host" : "name");
+                                    cr_manifest__quote(q, sizeof(q), v->value, v->len), what, type,
+                                    s_eq(type, "oidc-provider") ? "host" : "name");
         for (size_t j = 0; j < i; j++) {
             if (!s_eq(list->items[j].value, v->value))
                 continue;
-            cr_manifest__field_diag(ctx, v->loc, "duplicate provider '%s' (also at line %u, "
+            cr_manifest__field_diag(ctx, v->loc,
+                                    "duplicate provider '%s' (also at line %u, "
                                     "column %u)",
                                     cr_manifest__quote(q, sizeof(q), v->value, v->len),
                                     list->items[j].loc.line, list->items[j].loc.column);
@@ -241,10 +242,9 @@ static void s_validate_metadata(struct cr_mctx *ctx, const struct cr_model_pool 
     cr_manifest__path_pop(ctx, m2);
     m2 = cr_manifest__path_field(ctx, "region");
     if (pool->region.value != NULL && !s_region_ok(pool->region.value))
-        cr_manifest__field_diag(ctx, pool->region.loc,
-                                "'%s' is not an AWS region name (like us-east-1)",
-                                cr_manifest__quote(q, sizeof(q), pool->region.value,
-                                                   pool->region.len));
+        cr_manifest__field_diag(
+            ctx, pool->region.loc, "'%s' is not an AWS region name (like us-east-1)",
+            cr_manifest__quote(q, sizeof(q), pool->region.value, pool->region.len));
     cr_manifest__path_pop(ctx, m2);
     m2 = cr_manifest__path_field(ctx, "id");
     s_validate_id(ctx, pool);
@@ -300,11 +300,11 @@ static void s_validate_user_pools(struct cr_mctx *ctx, const struct cr_model_poo
         size_t m2 = cr_manifest__path_field(ctx, "providerName");
         if (s_check_str(ctx, &p->provider_name, "CognitoIdentityProviderName") &&
             !s_user_pool_provider_ok(p->provider_name.value))
-            cr_manifest__field_diag(ctx, p->provider_name.loc,
-                                    "'%s' is not a Cognito user pool provider name (expected "
-                                    "cognito-idp.<region>.amazonaws.com/<user pool id>)",
-                                    cr_manifest__quote(q, sizeof(q), p->provider_name.value,
-                                                       p->provider_name.len));
+            cr_manifest__field_diag(
+                ctx, p->provider_name.loc,
+                "'%s' is not a Cognito user pool provider name (expected "
+                "cognito-idp.<region>.amazonaws.com/<user pool id>)",
+                cr_manifest__quote(q, sizeof(q), p->provider_name.value, p->provider_name.len));
         cr_manifest__path_pop(ctx, m2);
         m2 = cr_manifest__path_field(ctx, "clientId");
         s_check_str(ctx, &p->client_id, "CognitoIdentityProviderClientId");
@@ -314,14 +314,13 @@ static void s_validate_user_pools(struct cr_mctx *ctx, const struct cr_model_poo
             if (!s_eq(o->provider_name.value, p->provider_name.value) ||
                 !s_eq(o->client_id.value, p->client_id.value))
                 continue;
-            cr_manifest__field_diag(ctx, p->loc,
-                                    "duplicate provider '%s' with client '%s' (also at line %u, "
-                                    "column %u)",
-                                    cr_manifest__quote(q, sizeof(q), p->provider_name.value,
-                                                       p->provider_name.len),
-                                    cr_manifest__quote(q2, sizeof(q2), p->client_id.value,
-                                                       p->client_id.len),
-                                    o->loc.line, o->loc.column);
+            cr_manifest__field_diag(
+                ctx, p->loc,
+                "duplicate provider '%s' with client '%s' (also at line %u, "
+                "column %u)",
+                cr_manifest__quote(q, sizeof(q), p->provider_name.value, p->provider_name.len),
+                cr_manifest__quote(q2, sizeof(q2), p->client_id.value, p->client_id.len),
+                o->loc.line, o->loc.column);
             break;
         }
         cr_manifest__path_pop(ctx, m1);
@@ -422,9 +421,8 @@ static void s_not_configured(struct cr_mctx *ctx, const struct s_candidates *c,
         w += (size_t)snprintf(list + w, sizeof(list) - w, "%s'%s'", i ? ", " : "", c->items[i]);
     if (w >= sizeof(list))
         memcpy(list + sizeof(list) - 4, "...", 4);
-    cr_manifest__field_diag(ctx, key->loc,
-                            "'%s' is not a provider configured on this pool (configured: %s)", q,
-                            list);
+    cr_manifest__field_diag(
+        ctx, key->loc, "'%s' is not a provider configured on this pool (configured: %s)", q, list);
 }
 
 /* ---- roles and role mappings ---- */
@@ -691,8 +689,8 @@ static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
     if (s_sort_by_id) {
         s_ctx_for(ctx, set, p, "id");
         cr_manifest__field_diag(ctx, p->id.loc, "pool id '%s' is adopted twice (also at %s:%u:%u)",
-                                cr_manifest__quote(q, sizeof(q), p->id.value, p->id.len),
-                                o->file, o->id.loc.line, o->id.loc.column);
+                                cr_manifest__quote(q, sizeof(q), p->id.value, p->id.len), o->file,
+                                o->id.loc.line, o->id.loc.column);
         return;
     }
     const char *region = cr_model_pool_region(p, set->opts.default_region);

@@ -233,10 +233,10 @@ static void s_scalar(struct s_builder *b, const yaml_event_t *ev)
 
 static void s_open(struct s_builder *b, const yaml_event_t *ev, enum cr_ynode_kind kind)
 {
-    const yaml_char_t *tag = kind == CR_YNODE_MAP ? ev->data.mapping_start.tag
-                                                  : ev->data.sequence_start.tag;
-    const yaml_char_t *anchor = kind == CR_YNODE_MAP ? ev->data.mapping_start.anchor
-                                                     : ev->data.sequence_start.anchor;
+    const yaml_char_t *tag =
+        kind == CR_YNODE_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+    const yaml_char_t *anchor =
+        kind == CR_YNODE_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     if (b->depth >= b->limits->max_depth) {
         char msg[96];
         snprintf(msg, sizeof(msg), "nesting deeper than %u levels", b->limits->max_depth);
@@ -285,9 +285,9 @@ static void s_dedupe_small(struct s_builder *b, struct cr_ynode *map)
     size_t w = 0;
     for (size_t i = 0; i < map->n; i++) {
         size_t j = 0;
-        while (j < w && (map->items[j]->len != map->items[i]->len ||
-                         memcmp(map->items[j]->value, map->items[i]->value,
-                                map->items[i]->len) != 0))
+        while (j < w &&
+               (map->items[j]->len != map->items[i]->len ||
+                memcmp(map->items[j]->value, map->items[i]->value, map->items[i]->len) != 0))
             j++;
         if (j < w) {
             s_report_duplicate(b, map->items[i], map->items[j]);
@@ -459,8 +459,12 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
     int result = CR_ENOMEM;
     yaml_parser_t parser;
     bool parser_ready = false;
-    struct s_builder b = {.arena = arena, .limits = limits, .bytes = bytes, .len = len,
-                          .on_error = on_error, .ctx = ctx};
+    struct s_builder b = {.arena = arena,
+                          .limits = limits,
+                          .bytes = bytes,
+                          .len = len,
+                          .on_error = on_error,
+                          .ctx = ctx};
     size_t doc_index = 0;
     struct cr_loc doc_loc = {1, 1};
     int doc_rc = 0;

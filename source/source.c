@@ -152,7 +152,8 @@ static int s_entry(struct s_walk *w, const char *fs_path, const char *display, c
             if (s_is_manifest_name(name)) {
                 w->out->skipped++;
                 cr_log_debug("%s: symbolic link not followed (points outside the folder or "
-                             "to a folder)", display);
+                             "to a folder)",
+                             display);
             }
             return 0;
         }
@@ -179,8 +180,7 @@ static char *s_join(const char *dir, const char *name)
     return p;
 }
 
-static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_dir,
-                      unsigned depth)
+static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_dir, unsigned depth)
 {
     int result = CR_ENOMEM;
     struct cr_strlist names = {0};
@@ -209,8 +209,8 @@ static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_
         /* "." as the folder argument shows paths relative to it ("pool.yaml"). */
         char *display = strcmp(display_dir, ".") == 0 ? strdup(names.items[i])
                                                       : s_join(display_dir, names.items[i]);
-        int rc = (fs_path && display) ? s_entry(w, fs_path, display, names.items[i], depth)
-                                      : CR_ENOMEM;
+        int rc =
+            (fs_path && display) ? s_entry(w, fs_path, display, names.items[i], depth) : CR_ENOMEM;
         if (rc == CR_ENOMEM && (!fs_path || !display))
             cr_error_set("%s: out of memory", display_dir);
         free(fs_path);

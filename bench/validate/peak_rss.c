@@ -1,5 +1,6 @@
 /* Runs a command and prints its wall time and peak RSS to stderr as
- * "wall_ms=N cpu_ms=N peak_rss_kb=N" (for machines without GNU time). usage: bench_peak_rss CMD... */
+ * "wall_ms=N cpu_ms=N peak_rss_kb=N" (for machines without GNU time). usage: bench_peak_rss CMD...
+ */
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/time.h>

@@ -68,8 +68,8 @@ static int s_print_text(const struct cr_manifest_set *set)
 static json_t *s_diag_json(const char *file, unsigned line, unsigned column, const char *path,
                            const char *message)
 {
-    return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", (json_int_t)line,
-                     "column", (json_int_t)column, "path", path, "message", message);
+    return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", (json_int_t)line, "column",
+                     (json_int_t)column, "path", path, "message", message);
 }
 
 /* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...]} on stdout.
@@ -86,8 +86,7 @@ static int s_print_json(const struct cr_manifest_set *set, const char *error_fil
         json_array_append_new(diags, s_diag_json(error_file, 0, 0, "", error));
     for (size_t i = 0; set != NULL && i < set->n_diagnostics; i++) {
         const struct cr_diagnostic *d = &set->diagnostics[i];
-        json_array_append_new(diags, s_diag_json(d->file, d->line, d->column, d->path,
-                                                 d->message));
+        json_array_append_new(diags, s_diag_json(d->file, d->line, d->column, d->path, d->message));
     }
     bool valid = error == NULL && set != NULL && set->n_diagnostics == 0;
     doc = json_pack("{s:s, s:b, s:i, s:i, s:b, s:O}", "format_version", "1", "valid", valid,
@@ -125,8 +124,8 @@ int cr_cmd_validate(int argc, char **argv)
         goto done;
     }
     if (opts.output == CR_CLI_OUTPUT_MARKDOWN) {
-        status = cr_cli_failf("validate writes text or json, not %s",
-                              cr_cli_output_name(opts.output));
+        status =
+            cr_cli_failf("validate writes text or json, not %s", cr_cli_output_name(opts.output));
         goto done;
     }
     cr_log_set_debug(opts.debug);
@@ -134,8 +133,8 @@ int cr_cmd_validate(int argc, char **argv)
         status = cr_cli_failf("--stack must be 1 to 256 characters (it becomes a tag value)");
         goto done;
     }
-    unsigned reserved = opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT
-                                             : CR_MANIFEST_RESERVED_TAGS;
+    unsigned reserved =
+        opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
     rc = cr_cmd_load_manifests(&set, &opts, reserved);
     if (rc != 0 && rc != CR_EINVALID) {
         if (opts.output == CR_CLI_OUTPUT_JSON) {

@@ -11,8 +11,8 @@ static json_t *s_model;
 static int s_setup(void **state)
 {
     json_error_t err;
-    s_model = json_load_file(cr_test_shared_path("aws-models/cognito-identity-2014-06-30.json"),
-                             0, &err);
+    s_model =
+        json_load_file(cr_test_shared_path("aws-models/cognito-identity-2014-06-30.json"), 0, &err);
     if (s_model == NULL) {
         print_error("cannot read the API model: %s (line %d)\n", err.text, err.line);
         return -1;
@@ -130,9 +130,9 @@ static void test_constraints__operations_match_model(void **state)
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object_get(mops, ops[i].name);
         assert_non_null(o);
-        assert_string_equal(json_string_value(json_object_get(json_object_get(o, "input"),
-                                                              "shape")),
-                            ops[i].input->name);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(o, "input"), "shape")),
+            ops[i].input->name);
         json_t *out = json_object_get(o, "output");
         if (out == NULL)
             assert_null(ops[i].output);
@@ -142,9 +142,8 @@ static void test_constraints__operations_match_model(void **state)
         json_t *errs = json_object_get(o, "errors");
         assert_int_equal(json_array_size(errs), ops[i].n_errors);
         for (size_t k = 0; k < ops[i].n_errors; k++)
-            assert_string_equal(ops[i].errors[k],
-                                json_string_value(json_object_get(json_array_get(errs, k),
-                                                                  "shape")));
+            assert_string_equal(ops[i].errors[k], json_string_value(json_object_get(
+                                                      json_array_get(errs, k), "shape")));
         assert_ptr_equal(cr_operation_find(ops[i].name), &ops[i]);
     }
     assert_null(cr_operation_find("GetId"));
@@ -296,7 +295,10 @@ static void test_constraints__patterns_match_whole_value(void **state)
         {CR_PATTERN_CLAIM_NAME, "custom:tier", true},
         {CR_PATTERN_CLAIM_NAME, "\xe6\x97\xa5\xe6\x9c\xac", true},
         {CR_PATTERN_CLAIM_NAME, "a b", false},
-        {CR_PATTERN_CLAIM_NAME, "a\xc2\xa0" "b", false},
+        {CR_PATTERN_CLAIM_NAME,
+         "a\xc2\xa0"
+         "b",
+         false},
         {CR_PATTERN_CLAIM_NAME, "a\x01", false},
         {CR_PATTERN_CLAIM_NAME, "\xff", false},
         {CR_PATTERN_CLAIM_NAME, "", false},

@@ -88,7 +88,9 @@ static void s_expect_one(const char *yaml, const char *expected_line)
 }
 
 #define S_HEAD "apiVersion: cognito-reconcile/v1\nkind: IdentityPool\n"
-#define S_POOL S_HEAD "metadata:\n  name: p\nspec:\n  identityPoolName: P\n  allowUnauthenticatedIdentities: false\n"
+#define S_POOL                                                                                     \
+    S_HEAD "metadata:\n  name: p\nspec:\n  identityPoolName: P\n  "                                \
+           "allowUnauthenticatedIdentities: false\n"
 
 /* ---- the fixture corpus ---- */
 
@@ -170,8 +172,8 @@ static void test_manifest__examples_load(void **state)
 
 /* ---- the model ---- */
 
-static const char s_full[] =
-    S_HEAD "metadata:\n"
+static const char s_full[] = S_HEAD
+    "metadata:\n"
     "  name: mobile-prod\n"
     "  region: us-east-1\n"
     "  id: us-east-1:0b6f1d2e-aaaa-4bbb-8ccc-0123456789ab\n"
@@ -221,8 +223,7 @@ static void test_manifest__model_fields_and_positions(void **state)
                         "7346241598935552");
     assert_int_equal(p->n_cognito_identity_providers, 2);
     assert_int_equal(p->cognito_identity_providers[0].server_side_token_check.value, CR_TRI_TRUE);
-    assert_int_equal(p->cognito_identity_providers[1].server_side_token_check.value,
-                     CR_TRI_ABSENT);
+    assert_int_equal(p->cognito_identity_providers[1].server_side_token_check.value, CR_TRI_ABSENT);
     assert_string_equal(p->cognito_identity_providers[1].client_id.value, "def");
     assert_true(cr_model_list_contains(&p->open_id_connect_provider_arns,
                                        "arn:aws:iam::123456789012:oidc-provider/auth.example.com"));
@@ -441,8 +442,7 @@ static void test_manifest__booleans_are_strict(void **state)
     s_expect_one(S_POOL "  developerProviderName: 1.5e3\n", "got the number 1.5e3");
     int rc = 0;
     /* Typed explicitly as a string, a number-looking value is a string. */
-    struct cr_manifest_set *set =
-        s_load_str(S_POOL "  developerProviderName: !!str 12345\n", &rc);
+    struct cr_manifest_set *set = s_load_str(S_POOL "  developerProviderName: !!str 12345\n", &rc);
     assert_ok(rc);
     assert_string_equal(set->pools[0]->developer_provider_name.value, "12345");
     cr_manifest_set_free(set);

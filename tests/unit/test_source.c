@@ -20,8 +20,8 @@ static int s_setup(void **state)
     if (f->root == NULL || f->outside == NULL)
         return -1;
     static const char *const files[] = {
-        "b.yaml",     "a.yml",       "a/z.yaml", "a/b/deep.yaml", "notes.txt",
-        ".hidden/x.yaml", "a.yaml", "c/readme.md",
+        "b.yaml",    "a.yml",          "a/z.yaml", "a/b/deep.yaml",
+        "notes.txt", ".hidden/x.yaml", "a.yaml",   "c/readme.md",
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", f->root, files[i]);
@@ -66,8 +66,7 @@ static void test_source__folder_recursive_sorted(void **state)
     cr_source_list_init(&list);
     const char *paths[] = {f->root};
     assert_ok(cr_source_collect(&list, paths, 1, 0));
-    static const char *const want[] = {"a.yaml", "a.yml", "a/b/deep.yaml", "a/z.yaml",
-                                       "b.yaml"};
+    static const char *const want[] = {"a.yaml", "a.yml", "a/b/deep.yaml", "a/z.yaml", "b.yaml"};
     assert_int_equal(list.len, 5);
     for (size_t i = 0; i < list.len; i++) {
         char expect[4200];
