@@ -170,6 +170,34 @@ run 2 diff --git-dir "$T/bare.git" --from v1 --to v2 stacks
 golden diff_v1_v2.txt "$T/out"
 cd "$R"
 
+step "validate --git-ref: links outside the folder and the submodule are not read"
+run 0 validate --git-ref v1 stacks
+expect_in "$T/out" "4 pools in 4 files are valid"
+run 0 validate --git-ref v1 --debug stacks
+expect_in "$T/err" "v1:stacks/outside.yaml: symbolic link not followed (points outside the folder)"
+expect_in "$T/err" "v1:stacks/abs.yaml: symbolic link not followed"
+expect_in "$T/err" "v1:stacks/vendor: submodule skipped"
+run 0 validate --git-ref v1 stacks/outside.yaml
+expect_in "$T/out" "1 pool in 1 file is valid"   # named explicitly: inside the repository
+
+step "validate --git-ref reserves a third ownership tag (revision): 48 user tags no longer fit"
+git -C "$R" checkout -q -b many v2
+{
+    pool many us-east-1 <<'EOF'
+  identityPoolName: Many
+  allowUnauthenticatedIdentities: false
+  tags:
+EOF
+    for i in $(seq 1 48); do printf '    k%02d: v\n' "$i"; done
+} >"$R/stacks/many.yaml"
+git -C "$R" add -A
+commit "many tags"
+git -C "$R" checkout -q main
+git -C "$R" show many:stacks/many.yaml >"$T/many.yaml"
+run 0 validate "$T/many.yaml"
+run 1 validate --git-ref many stacks/many.yaml
+expect_in "$T/err" "many:stacks/many.yaml:8:5: spec.tags: 48 tags plus the 3 ownership tags"
+
 step "errors name the revision and the place"
 run 1 diff --from v1 --to broken stacks
 expect_in "$T/err" "broken:stacks/web-app.yaml:8:35: spec.allowUnauthenticatedIdentities: expected true or false"
