@@ -196,7 +196,7 @@ git -C "$R" checkout -q main
 git -C "$R" show many:stacks/many.yaml >"$T/many.yaml"
 run 0 validate "$T/many.yaml"
 run 1 validate --git-ref many stacks/many.yaml
-expect_in "$T/err" "many:stacks/many.yaml:8:5: spec.tags: 48 tags plus the 3 ownership tags"
+expect_in "$T/err" "many:stacks/many.yaml:10:5: spec.tags: 48 tags plus the 3 ownership tags"
 
 step "errors name the revision and the place"
 run 1 diff --from v1 --to broken stacks
