@@ -962,7 +962,8 @@ static int s_load_parallel(struct cr_manifest_set *set, const struct cr_manifest
     for (unsigned t = 0; t < threads; t++)
         if (s_merge(set, jobs[t].set) != 0)
             goto done;
-    qsort(set->pools, set->n_pools, sizeof(*set->pools), s_pool_order);
+    if (set->n_pools > 1)
+        qsort(set->pools, set->n_pools, sizeof(*set->pools), s_pool_order);
     result = 0;
 done:
     if (result == CR_ENOMEM)

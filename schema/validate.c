@@ -722,7 +722,8 @@ int cr_manifest__validate_set(struct cr_manifest_set *set)
         s_sort_pools = set->pools;
         s_sort_region = set->opts.default_region;
         s_sort_by_id = pass == 1;
-        qsort(order, n, sizeof(*order), s_pool_cmp);
+        if (n > 1)
+            qsort(order, n, sizeof(*order), s_pool_cmp);
         size_t first = 0;
         for (size_t i = 1; i < n && ctx->rc == 0; i++) {
             const struct cr_model_pool *p = set->pools[order[i]];

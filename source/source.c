@@ -203,7 +203,8 @@ static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_
             goto done;
         }
     }
-    qsort(names.items, names.len, sizeof(*names.items), s_cmp_name);
+    if (names.len > 1) /* qsort must not see NULL, which an empty folder gives */
+        qsort(names.items, names.len, sizeof(*names.items), s_cmp_name);
     for (size_t i = 0; i < names.len; i++) {
         char *fs_path = s_join(fs_dir, names.items[i]);
         /* "." as the folder argument shows paths relative to it ("pool.yaml"). */
@@ -255,7 +256,9 @@ static int s_collect_one(struct s_walk *w, const char *path)
     if (rc != 0)
         return rc;
     /* Byte order of the display paths across the whole folder ("a.yaml" before "a/b.yaml"). */
-    qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items), s_cmp_display);
+    if (w->out->len - first > 1)
+        qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items),
+              s_cmp_display);
     return 0;
 }
 

@@ -515,6 +515,11 @@ static void test_manifest__add_then_finish(void **state)
                         "no YAML documents in file (expected IdentityPool manifests)");
     cr_manifest_set_free(set);
     cr_manifest_set_free(NULL);
+    /* No files at all (an empty folder): a valid, empty set. */
+    assert_ok(cr_manifest_load_buffers(&set, NULL, 0, NULL));
+    assert_int_equal(set->n_pools, 0);
+    assert_int_equal(set->n_diagnostics, 0);
+    cr_manifest_set_free(set);
 }
 
 static void test_manifest__parallel_load_matches_sequential(void **state)

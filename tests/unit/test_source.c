@@ -137,6 +137,21 @@ static void test_source__size_cap(void **state)
     cr_source_list_dispose(&list);
 }
 
+static void test_source__empty_folder(void **state)
+{
+    char *empty = cr_test_tmpdir();
+    assert_non_null(empty);
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {empty};
+    /* An empty manifest folder is how a stack is torn down (apply --prune): not an error. */
+    assert_ok(cr_source_collect(&list, paths, 1, 0));
+    assert_int_equal(list.len, 0);
+    cr_source_list_dispose(&list);
+    cr_test_rmtree(empty);
+    free(empty);
+}
+
 static void test_source__in_memory_files(void **state)
 {
     struct cr_source_list list;
@@ -157,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_source__current_folder_relative_paths),
         cmocka_unit_test(test_source__missing_path_is_clear),
         cmocka_unit_test(test_source__size_cap),
+        cmocka_unit_test(test_source__empty_folder),
         cmocka_unit_test(test_source__in_memory_files),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
