@@ -480,6 +480,8 @@ static int s_start(struct cr_aws_client *c, struct s_slot *slot)
     slot->req.body = slot->call->body.ptr ? slot->call->body.ptr : "";
     slot->req.body_len = slot->call->body.len;
     slot->req.user = slot;
+    /* CreateIdentityPool has no idempotency token: never let libcurl re-send it */
+    slot->req.fresh_connection = slot->call->op == CR_OP_CREATE_IDENTITY_POOL;
     s_debug_headers(c, slot, n);
     rc = cr_http_start(c->http, &slot->req);
     if (rc < 0) {

@@ -263,6 +263,10 @@ static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *re
     rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, s_on_header);
     rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
     rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, req);
+    /* libcurl retries a request once on a reused connection that died before answering
+     * (lib/transfer.c Curl_retry_request); only reused connections, so a fresh one is never
+     * re-sent behind our back */
+    rc |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, req->fresh_connection ? 1L : 0L);
     if (rc != CURLE_OK) {
         cr_error_set("libcurl refused the options for %s", req->url);
         return CR_ERROR;

@@ -47,6 +47,10 @@ struct cr_http_request {
     size_t header_count;
     const char *body;
     size_t body_len;
+    /* Open a new connection instead of reusing one. For non-idempotent requests: libcurl
+     * silently re-sends a request whose reused keep-alive connection died before any answer
+     * arrived, and the server may already have acted on the first copy. */
+    bool fresh_connection;
     void *user; /* caller's */
 
     /* out, valid once the request came back from cr_http_next_done() */

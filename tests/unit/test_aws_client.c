@@ -136,6 +136,26 @@ static void test_aws_client__reads_are_retried_after_drops_and_timeouts(void **s
     cr_aws_client_free(c);
 }
 
+/* libcurl silently re-sends a request whose reused keep-alive connection died before any
+ * answer; for CreateIdentityPool that would make a twin, so Create never reuses one. */
+static void test_aws_client__create_on_a_warm_connection_is_not_resent(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired = {0}, out;
+    desired.name = "Mobile";
+    desired.allow_classic_flow = -1;
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_cognito_describe_pool(c, &out, S_POOL_ID)); /* warms a connection */
+    cr_cognito_pool_dispose(&out);
+    s_script(0, NULL, 0, true);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 2);
+    cr_aws_client_free(c);
+}
+
 static void test_aws_client__create_quota_is_final_but_throttle_retried(void **state)
 {
     (void)state;
@@ -358,6 +378,7 @@ int main(void)
         S_TEST(test_aws_client__create_is_not_retried_after_5xx),
         S_TEST(test_aws_client__create_is_not_retried_after_a_dropped_connection),
         S_TEST(test_aws_client__reads_are_retried_after_drops_and_timeouts),
+        S_TEST(test_aws_client__create_on_a_warm_connection_is_not_resent),
         S_TEST(test_aws_client__create_quota_is_final_but_throttle_retried),
         S_TEST(test_aws_client__errors_map_to_codes_and_messages),
         S_TEST(test_aws_client__backoff_does_not_block_other_calls),

@@ -83,6 +83,22 @@ static void test_http__connections_are_reused(void **state)
     cr_http_free(http);
 }
 
+static void test_http__fresh_connection_is_not_reused(void **state)
+{
+    (void)state;
+    struct cr_http *http = NULL;
+    struct cr_http_request req;
+    assert_ok(cr_http_new(&http, NULL));
+    s_prepare(&req, s_server_url());
+    s_run(http, &req, 1);
+    req.fresh_connection = true;
+    s_run(http, &req, 1);
+    assert_int_equal(req.status, 200);
+    assert_int_equal(cr_http_connections_opened(http), 2);
+    cr_http_request_dispose(&req);
+    cr_http_free(http);
+}
+
 static void test_http__requests_run_concurrently_within_the_bound(void **state)
 {
     (void)state;
@@ -335,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         S_TEST(test_http__post_reads_status_body_and_request_id),
         S_TEST(test_http__connections_are_reused),
+        S_TEST(test_http__fresh_connection_is_not_reused),
         S_TEST(test_http__requests_run_concurrently_within_the_bound),
         S_TEST(test_http__response_cap_is_enforced),
         S_TEST(test_http__timeout_after_sending),
