@@ -123,7 +123,11 @@ int cr_cmd_validate(int argc, char **argv)
         status = CR_EXIT_OK;
         goto done;
     }
-    if (opts.output == CR_CLI_OUTPUT_MARKDOWN) {
+    if (opts.output == CR_CLI_OUTPUT_JUNIT) {
+        status = cr_cli_failf("--output junit is only for drift");
+        goto done;
+    }
+    if (opts.output != CR_CLI_OUTPUT_TEXT && opts.output != CR_CLI_OUTPUT_JSON) {
         status =
             cr_cli_failf("validate writes text or json, not %s", cr_cli_output_name(opts.output));
         goto done;
