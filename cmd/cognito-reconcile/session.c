@@ -214,7 +214,12 @@ static size_t s_pools_in(const struct cr_live_state *live, const char *region)
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover)
 {
-    struct cr_live_read_options ro = {.stack = s->opts->stack, .discover = discover};
+    const char *fallback = cr_buf_cstr(&s->default_region);
+    struct cr_live_read_options ro = {
+        .stack = s->opts->stack,
+        .discover = discover,
+        .default_region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
+    };
     for (size_t i = 0; i < s->n_clients; i++) {
         struct cr_aws_client *client = s->clients[i];
         const char *region = cr_aws_client_region(client);

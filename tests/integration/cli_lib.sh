@@ -107,19 +107,21 @@ aws_cli() {
     "$AWS_CLI" --endpoint-url "$EMU_URL" --region us-east-1 --output json "$@"
 }
 
-# log_mark: the current last sequence number of the emulator's request log.
+# log_mark: the current last sequence number of the emulator's request log. (sed/grep, not
+# Python: these run several times per step, and the log's JSON is flat and compact.)
 log_mark() {
-    emu_requests | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])'
+    emu_requests 999999999 | sed -n 's/.*"last_seq":\([0-9]*\).*/\1/p'
 }
 
 # ops_since MARK [all|writes]: "Operation" per line, in log order, since MARK.
 ops_since() {
-    emu_requests "$1" | "$PY" -c '
-import json, sys
-writes = set(sys.argv[2].split())
-for e in json.load(sys.stdin)["requests"]:
-    if sys.argv[1] == "all" or e["operation"] in writes:
-        print(e["operation"])' "${2:-writes}" "$WRITE_OPS"
+    local ops
+    ops=$(emu_requests "$1" | grep -o '"operation":"[A-Za-z]*"' | cut -d'"' -f4) || true
+    if [ "${2:-writes}" = all ]; then
+        [ -z "$ops" ] || printf '%s\n' "$ops"
+        return 0
+    fi
+    printf '%s\n' "$ops" | grep -xE "$(echo $WRITE_OPS | tr ' ' '|')" || true
 }
 
 # writes_since MARK: number of write calls since MARK.
