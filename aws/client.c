@@ -51,7 +51,8 @@ struct cr_aws_client {
     struct cr_buf account_id;
     cr_aws_random_fn *random;
     void *random_ctx;
-    uint64_t rng; /* xorshift64* state for the default jitter source */
+    uint64_t rng;           /* xorshift64* state for the default jitter source */
+    int64_t clock_offset_s; /* server time - our time, learnt from a skew error */
 };
 
 /* ---- small helpers ---- */
@@ -387,8 +388,8 @@ struct s_slot {
     struct cr_sigv4_signed sig;
     struct cr_http_header headers[8];
     char target[96];
-    char date_header[CR_SIGV4_DATE_LEN + 1];
-    bool pending; /* waiting to (re)start */
+    bool skew_retried; /* one immediate re-sign after a clock-skew correction */
+    bool pending;      /* waiting to (re)start */
     bool done;
     uint64_t not_before_ms;
     uint64_t waited_ms;
@@ -430,7 +431,7 @@ static int s_sign(struct cr_aws_client *c, struct s_slot *slot, size_t *n_header
         .session_token = creds->session_token.len ? cr_buf_cstr(&creds->session_token) : NULL,
         .region = cr_buf_cstr(&c->region),
         .service = S_SERVICE,
-        .time_s = cr_aws_env_now(s_env(c)),
+        .time_s = cr_aws_env_now(s_env(c)) + c->clock_offset_s,
         .normalize_path = true,
     };
     cr_sigv4_signed_dispose(&slot->sig);
@@ -543,6 +544,32 @@ static void s_take_response(struct cr_aws_call *call, struct cr_http_request *r)
     cr_buf_clear(&r->response);
 }
 
+/*
+ * A request signed with a clock too far from the server's is refused ("Signature expired").
+ * Like the AWS SDKs, learn the offset from the answer's Date header and sign again at once;
+ * once per call, so a server with a wrong clock cannot make us loop. Returns true when the
+ * call should be re-sent now.
+ */
+static bool s_correct_skew(struct cr_aws_client *c, struct s_slot *slot)
+{
+    const struct cr_http_request *r = &slot->req;
+    if (slot->skew_retried || !r->date[0] ||
+        !cr_retry_is_clock_skew(slot->call->error.type, slot->call->error.message) ||
+        slot->call->attempts >= c->policy.max_attempts)
+        return false;
+    time_t server = curl_getdate(r->date, NULL);
+    if (server < 0)
+        return false;
+    int64_t offset = (int64_t)server - cr_aws_env_now(s_env(c));
+    char line[256];
+    snprintf(line, sizeof(line), "%s: clock skew: server time is %+lld s from ours; signing again",
+             cr_cognito_op_name(slot->call->op), (long long)offset);
+    s_debug_line(c, line);
+    c->clock_offset_s = offset;
+    slot->skew_retried = true;
+    return true;
+}
+
 /* Decides what happens after an attempt: done, or pending again with a "not before" time so
  * the backoff never blocks the other calls in flight. */
 static void s_after_attempt(struct cr_aws_client *c, struct s_slot *slot, uint64_t now_ms)
@@ -576,6 +603,11 @@ static void s_after_attempt(struct cr_aws_client *c, struct s_slot *slot, uint64
         }
     }
     s_debug_attempt(c, slot, d, UINT32_MAX);
+    if (d == CR_RETRY_FAIL && s_correct_skew(c, slot)) {
+        slot->not_before_ms = now_ms;
+        slot->pending = true;
+        return;
+    }
     call->result = s_final_code(call, r, d);
     s_take_response(call, r);
     slot->done = true;

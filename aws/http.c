@@ -172,6 +172,8 @@ static size_t s_on_header(char *data, size_t size, size_t nmemb, void *ctx)
         if (n > k && strncasecmp(data, names[i], k) == 0 && !req->request_id[0])
             s_trim_copy(req->request_id, sizeof(req->request_id), data + k, n - k);
     }
+    if (n > 5 && strncasecmp(data, "date:", 5) == 0)
+        s_trim_copy(req->date, sizeof(req->date), data + 5, n - 5);
     return n;
 }
 
@@ -289,6 +291,7 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
     req->sent = false;
     req->status = 0;
     req->request_id[0] = '\0';
+    req->date[0] = '\0';
     req->error[0] = '\0';
     req->duration_ms = 0;
     req->too_large = false;

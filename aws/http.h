@@ -61,6 +61,7 @@ struct cr_http_request {
     long status;                       /* HTTP status, 0 when none */
     struct cr_buf response;            /* the body, at most max_response_bytes */
     char request_id[128];              /* x-amzn-RequestId (or x-amz-request-id) */
+    char date[64];                     /* the response's Date header, "" when none */
     uint64_t duration_ms;
     char error[256]; /* transport failure text, "" when none */
 

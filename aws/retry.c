@@ -55,6 +55,18 @@ bool cr_retry_is_auth_error(const char *error_type)
     return false;
 }
 
+bool cr_retry_is_clock_skew(const char *error_type, const char *message)
+{
+    if (s_is(error_type, "RequestTimeTooSkewed") || s_is(error_type, "RequestExpired") ||
+        s_is(error_type, "RequestInTheFuture"))
+        return true;
+    if (!message || !(s_is(error_type, "InvalidSignatureException") ||
+                      s_is(error_type, "AuthFailure") || s_is(error_type, "SignatureDoesNotMatch")))
+        return false;
+    /* the wording of the service's skew check (also what cognito-identity-local says) */
+    return strstr(message, "Signature expired") || strstr(message, "Signature not yet current");
+}
+
 static bool s_is_transient_type(const char *error_type)
 {
     /* ConcurrentModificationException: another writer raced us; design.md section 7 retries

@@ -55,6 +55,15 @@ bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type);
 bool cr_retry_is_auth_error(const char *error_type);
 
 /**
+ * True for an error that says the request's signing time is too far from the server's clock
+ * (RequestTimeTooSkewed, RequestExpired, RequestInTheFuture, or an InvalidSignatureException /
+ * AuthFailure / SignatureDoesNotMatch whose message says "Signature expired" or "Signature not
+ * yet current"). The client then corrects its clock from the response's Date header and
+ * signs again.
+ */
+bool cr_retry_is_clock_skew(const char *error_type, const char *message);
+
+/**
  * Classifies one attempt. CreateIdentityPool has no idempotency token, so a failure after
  * which the pool may exist (timeout or reset after sending, 5xx) is CR_RETRY_AMBIGUOUS rather
  * than retried; throttling and connect-phase failures are still retried because the service

@@ -38,6 +38,15 @@ static const char *s_getenv(void *ctx, const char *name)
 
 static const struct cr_aws_env s_env = {s_getenv, NULL, NULL, NULL};
 
+/* A machine clock one hour slow. */
+static int64_t s_slow_clock(void *ctx)
+{
+    (void)ctx;
+    return cr_time_now() - 3600;
+}
+
+static const struct cr_aws_env s_slow_env = {s_getenv, NULL, s_slow_clock, NULL};
+
 static int s_group_setup(void **state)
 {
     (void)state;
@@ -76,7 +85,8 @@ static struct cr_aws_client *s_client(struct cr_aws_options *o)
 {
     struct cr_aws_client *c = NULL;
     o->endpoint_url = s_emu.url;
-    o->env = &s_env;
+    if (!o->env)
+        o->env = &s_env;
     if (!o->retry_base_ms)
         o->retry_base_ms = 10;
     assert_ok(cr_aws_client_new(&c, o));
@@ -325,6 +335,23 @@ static void test_aws_client__wrong_secret_is_an_auth_error(void **state)
     cr_aws_client_free(c);
 }
 
+static void test_aws_client__clock_skew_is_corrected_from_the_date_header(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.env = &s_slow_env};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool_page all;
+    /* the first call is refused ("Signature expired"), signed again with the server's time */
+    assert_ok(cr_cognito_list_pools(c, &all));
+    cr_cognito_pool_page_dispose(&all);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools"), 2);
+    /* the offset is kept: the next call is right the first time */
+    assert_ok(cr_cognito_list_pools(c, &all));
+    cr_cognito_pool_page_dispose(&all);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools"), 3);
+    cr_aws_client_free(c);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup(fn, s_reset)
 
 int main(void)
@@ -336,6 +363,7 @@ int main(void)
         S_TEST(test_aws_client__create_with_5xx_is_ambiguous_and_not_retried),
         S_TEST(test_aws_client__calls_run_concurrently),
         S_TEST(test_aws_client__wrong_secret_is_an_auth_error),
+        S_TEST(test_aws_client__clock_skew_is_corrected_from_the_date_header),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

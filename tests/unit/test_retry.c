@@ -93,6 +93,22 @@ static void test_retry__throttle_and_auth_predicates(void **state)
     assert_false(cr_retry_is_auth_error(NULL));
 }
 
+static void test_retry__clock_skew_errors(void **state)
+{
+    (void)state;
+    assert_true(cr_retry_is_clock_skew("RequestTimeTooSkewed", NULL));
+    assert_true(cr_retry_is_clock_skew("InvalidSignatureException",
+                                       "Signature expired: 20150830T123600Z is now earlier than "
+                                       "20150830T124500Z (20150830T125000Z - 5 min.)"));
+    assert_true(cr_retry_is_clock_skew("InvalidSignatureException",
+                                       "Signature not yet current: 20150830T133600Z is still "
+                                       "later than 20150830T125500Z (20150830T125000Z + 5 min.)"));
+    assert_false(cr_retry_is_clock_skew("InvalidSignatureException",
+                                        "The request signature we calculated does not match"));
+    assert_false(cr_retry_is_clock_skew("ResourceNotFoundException", "Signature expired"));
+    assert_false(cr_retry_is_clock_skew(NULL, NULL));
+}
+
 static void test_retry__backoff_full_jitter_bounds(void **state)
 {
     (void)state;
@@ -138,6 +154,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry__classification_table),
         cmocka_unit_test(test_retry__throttle_and_auth_predicates),
+        cmocka_unit_test(test_retry__clock_skew_errors),
         cmocka_unit_test(test_retry__backoff_full_jitter_bounds),
         cmocka_unit_test(test_retry__attempts_and_total_time_bounded),
     };
