@@ -40,9 +40,11 @@ static int s_oom(const char *what)
 /* git_dir NULL: the repository containing the current folder (searching upwards). */
 static int s_open(git_repository **out, const char *git_dir)
 {
+    /* Discovery honours git's environment (GIT_DIR, GIT_WORK_TREE, GIT_CEILING_DIRECTORIES)
+     * and searches upwards from the current folder, exactly as the git CLI does. */
     int rc = git_dir != NULL
                  ? git_repository_open_ext(out, git_dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)
-                 : git_repository_open_ext(out, ".", 0, NULL);
+                 : git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
     if (rc == 0)
         return 0;
     if (rc == GIT_ENOTFOUND && git_dir != NULL) {
@@ -460,7 +462,6 @@ static int s_collect_paths(struct s_walk *w, const char *const *paths, size_t n)
     }
     for (size_t i = 0; i < n && result == 0; i++) {
         cr_buf_clear(&repo_path);
-        cr_buf_puts(&repo_path, "");
         result = s_repo_path(&repo_path, w->repo, cr_buf_cstr(&prefix), paths[i]);
         if (result == 0)
             result = s_collect_one(w, paths[i], cr_buf_cstr(&repo_path));

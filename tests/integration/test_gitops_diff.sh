@@ -212,7 +212,7 @@ run 1 diff --from v1 --output junit
 expect_in "$T/err" "--output junit is only for drift"
 mkdir -p "$T/plain"
 cd "$T/plain"
-GIT_CEILING_DIRECTORIES="$T" run 1 diff --from v1
+GIT_CEILING_DIRECTORIES="$T" run 1 diff --from v1   # discovery honours git's environment
 expect_in "$T/err" "not a git repository"
 run 1 diff --git-dir "$T/plain" --from v1
 expect_in "$T/err" "--git-dir '$T/plain': not a git repository"

@@ -228,16 +228,31 @@ static void test_source_git__errors_are_clear(void **state)
     assert_non_null(strstr(cr_error_last(), "not a git repository"));
     assert_non_null(strstr(cr_error_last(), plain));
     cr_source_list_dispose(&list);
+    /* Discovery stops at GIT_CEILING_DIRECTORIES, as git's does. */
+    assert_int_equal(setenv("GIT_CEILING_DIRECTORIES", env->dir, 1), 0);
     assert_int_equal(chdir(plain), 0);
     int rc = t_collect(&list, NULL, "HEAD", NULL, NULL);
     cr_source_list_dispose(&list);
+    assert_int_equal(rc, CR_ENOTFOUND);
+    assert_non_null(strstr(cr_error_last(), "not a git repository (or any of the parent"));
+    snprintf(plain, sizeof(plain), "%s/work/stacks", env->dir);
+    mkdir(plain, 0700); /* the work tree is not checked out: commits were written directly */
+    assert_int_equal(chdir(plain), 0); /* work/.git is above the ceiling "work" */
+    snprintf(plain, sizeof(plain), "%s/work", env->dir);
+    assert_int_equal(setenv("GIT_CEILING_DIRECTORIES", plain, 1), 0);
+    assert_int_equal(t_collect(&list, NULL, "HEAD", NULL, NULL), CR_ENOTFOUND);
+    cr_source_list_dispose(&list);
+    assert_int_equal(unsetenv("GIT_CEILING_DIRECTORIES"), 0);
+    /* GIT_DIR names the repository wherever the current folder is. */
+    snprintf(plain, sizeof(plain), "%s/work/.git", env->dir);
+    assert_int_equal(setenv("GIT_DIR", plain, 1), 0);
+    assert_int_equal(chdir(env->dir), 0);
+    assert_ok(t_collect(&list, NULL, "v1", "other", NULL));
+    assert_string_equal(t_names(&list), "v1:other/o.yaml");
+    cr_source_list_dispose(&list);
+    assert_int_equal(unsetenv("GIT_DIR"), 0);
     snprintf(plain, sizeof(plain), "%s/work", env->dir);
     assert_int_equal(chdir(plain), 0);
-    /* TMPDIR could itself sit in a repository; outside one, discovery fails clearly. */
-    if (rc != 0) {
-        assert_int_equal(rc, CR_ENOTFOUND);
-        assert_non_null(strstr(cr_error_last(), "not a git repository (or any of the parent"));
-    }
 }
 
 static void test_source_git__cwd_inside_the_work_tree_and_dirty_files(void **state)
