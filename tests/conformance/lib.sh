@@ -29,6 +29,7 @@ LAST_RC=0
 EMU_URL=""
 EMU_PID=""
 EMU_PIDS=()
+EMU_ERRS=()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cr-conformance.XXXXXX")
 OUT=$TMP/last.out
 ERR=$TMP/last.err
@@ -107,7 +108,32 @@ die() {
   exit 1
 }
 
+# emu_stop_checked PID ERRFILE: SIGTERM, bounded wait; a clean exit is status 0 with no
+# sanitizer report on stderr (the suite also runs against an ASan+UBSan build).
+emu_stop_checked() {
+  local pid=$1 errfile=$2 i rc
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rc=$?
+  LAST_CMD="kill -TERM $pid (cognito-identity-local)"
+  LAST_RC=$rc
+  : >"$OUT"
+  tail -c 4000 "$errfile" >"$ERR" 2>/dev/null
+  if [ "$rc" -ne 0 ] || grep -qE 'Sanitizer|runtime error:' "$errfile" 2>/dev/null; then
+    fail "emulator pid $pid stops cleanly on SIGTERM" "exit status $rc or a sanitizer report"
+  else
+    pass "emulator pid $pid stops cleanly on SIGTERM"
+  fi
+}
+
 finish() {
+  local i
+  for i in "${!EMU_PIDS[@]}"; do
+    emu_stop_checked "${EMU_PIDS[$i]}" "${EMU_ERRS[$i]}"
+  done
   echo "$T_PASS passed, $T_FAIL failed"
   [ "$T_FAIL" -eq 0 ]
   exit $?
@@ -215,6 +241,7 @@ emu_start() {
   "$EMU_BIN" --port 0 "$@" >"$out" 2>"$err" &
   EMU_PID=$!
   EMU_PIDS+=("$EMU_PID")
+  EMU_ERRS+=("$err")
   LAST_CMD="$EMU_BIN --port 0 $*"
   local i line=""
   for i in $(seq 1 $((EMU_START_TIMEOUT * 20))); do

@@ -136,9 +136,7 @@ aws_bg tag "tag-resource" cognito-identity tag-resource --resource-arn "$MIN_ARN
   --tags owner=conformance,cost-center=42,empty=
 aws_wait getroles
 expect_rc 0
-expect_json d.IdentityPoolId "\"$ROLES\""
-expect_true '(d.Roles === undefined || Object.keys(d.Roles).length === 0) && d.RoleMappings === undefined' \
-  "no roles and no RoleMappings"
+expect_json d "{\"IdentityPoolId\":\"$ROLES\",\"Roles\":{}}" "Roles {} and no RoleMappings"
 aws_wait setpt
 expect_rc 0
 PT_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\"IdentityProviderName\":\"$UP1\",\"UseDefaults\":false,\
@@ -214,8 +212,25 @@ expect_rc 0
 aws_run "get-identity-pool-roles (cleared)" cognito-identity get-identity-pool-roles \
   --identity-pool-id "$ROLES"
 expect_rc 0
-expect_true '(d.Roles === undefined || Object.keys(d.Roles).length === 0) && d.RoleMappings === undefined' \
-  "roles and mappings cleared"
+expect_json d "{\"IdentityPoolId\":\"$ROLES\",\"Roles\":{}}" "roles and mappings cleared"
+
+# ---------------------------------------------------------------- retries
+# A throttled answer (fault injection, docs/emulator.md) is retried by the CLI's standard
+# retry mode: the command succeeds and the emulator logged two calls.
+run "POST /_local/faults" curl -sS --max-time 10 -X POST \
+  --data '[{"operation":"DescribeIdentityPool","throttle":1,"count":1}]' "$EMU_URL/_local/faults"
+[ "$LAST_RC" -eq 0 ] || die "could not set a fault rule"
+run "GET /_local/requests" curl -sS --max-time 10 "$EMU_URL/_local/requests"
+SEQ=$(jget d.last_seq) || die "no last_seq in the request log"
+aws_run "describe-identity-pool (first answer throttled)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$ROLES"
+expect_rc 0
+expect_json d.IdentityPoolId "\"$ROLES\""
+run "GET /_local/requests (after the retry)" curl -sS --max-time 10 \
+  "$EMU_URL/_local/requests?since=$SEQ"
+expect_json "d.requests.filter((r) => r.seq > $SEQ).map((r) => [r.operation, r.status, r.error])" \
+  '[["DescribeIdentityPool",400,"TooManyRequestsException"],["DescribeIdentityPool",200,null]]' \
+  "TooManyRequestsException, then the CLI's retry succeeded"
 
 # ---------------------------------------------------------------- errors (side by side)
 NOPOOL=us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
@@ -265,8 +280,6 @@ expect_stderr "(ResourceNotFoundException) when calling the TagResource operatio
 # Parameter and parse errors never reach the service: exit 252.
 aws_bg p1 "create-identity-pool (required member missing)" cognito-identity \
   create-identity-pool --no-allow-unauthenticated-identities
-aws_bg p2 "create-identity-pool (empty name)" cognito-identity create-identity-pool \
-  --identity-pool-name '' --no-allow-unauthenticated-identities
 aws_bg p3 "set-identity-pool-roles (malformed JSON)" cognito-identity set-identity-pool-roles \
   --identity-pool-id "$ROLES" --roles '{'
 aws_bg p4 "list-identity-pools (--max-items)" cognito-identity list-identity-pools \
@@ -274,9 +287,6 @@ aws_bg p4 "list-identity-pools (--max-items)" cognito-identity list-identity-poo
 aws_wait p1
 expect_rc 252 "argument parsing"
 expect_stderr "the following arguments are required: --identity-pool-name"
-aws_wait p2
-expect_rc 252 "botocore checks min lengths client-side"
-expect_stderr "Invalid length for parameter IdentityPoolName, value: 0, valid min length: 1"
 aws_wait p3
 expect_rc 252 "parse error"
 expect_stderr "Error parsing parameter '--roles'"

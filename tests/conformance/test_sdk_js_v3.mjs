@@ -4,6 +4,11 @@
 // EMU_ACCOUNT and EMU_REGION.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
@@ -280,4 +285,48 @@ test('signature verification: the right secret works, a wrong one does not', asy
   err = await failure(unknown, new DescribeIdentityPoolCommand({ IdentityPoolId: pool.IdentityPoolId }));
   assert.equal(err.name, 'UnrecognizedClientException');
   assert.ok([400, 403].includes(err.$metadata.httpStatusCode), `status ${err.$metadata.httpStatusCode}`);
+});
+
+test('default credential chain with AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (CI OIDC) via AWS_ENDPOINT_URL_STS', async () => {
+  // A fresh process with only these variables: the SDK's own web-identity provider calls the
+  // emulator's STS (unsigned AssumeRoleWithWebIdentity), then signs cognito-identity calls
+  // with the temporary credentials and their session token, verified by the emulator.
+  const dir = mkdtempSync(join(tmpdir(), 'cr-conformance-oidc-'));
+  try {
+    const claims = Buffer.from(JSON.stringify({ sub: 'repo:example/infra:environment:prod' }))
+      .toString('base64url');
+    writeFileSync(join(dir, 'token'), `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`);
+    const clientPath = createRequire(import.meta.url).resolve('@aws-sdk/client-cognito-identity');
+    const script = `
+      const { CognitoIdentityClient, CreateIdentityPoolCommand, ListTagsForResourceCommand } =
+        require(${JSON.stringify(clientPath)});
+      (async () => {
+        const c = new CognitoIdentityClient({ endpoint: process.env.EMU_URL_SIGNED, region: 'us-east-1', maxAttempts: 1 });
+        const pool = await c.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'oidc', AllowUnauthenticatedIdentities: false }));
+        const arn = 'arn:aws:cognito-identity:us-east-1:135792468024:identitypool/' + pool.IdentityPoolId;
+        const tags = await c.send(new ListTagsForResourceCommand({ ResourceArn: arn }));
+        const creds = await c.config.credentials();
+        console.log(JSON.stringify({ id: pool.IdentityPoolId, tags: tags.Tags, key: creds.accessKeyId,
+          session: Boolean(creds.sessionToken) }));
+      })().catch((e) => { console.error(e.name + ': ' + e.message); process.exit(1); });`;
+    const childEnv = {
+      PATH: env.PATH, HOME: dir, AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true', NO_PROXY: '127.0.0.1,localhost',
+      AWS_ROLE_ARN: 'arn:aws:iam::135792468024:role/GitHubDeploy', AWS_ROLE_SESSION_NAME: 'gha-run',
+      AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, 'token'), AWS_ENDPOINT_URL_STS: env.EMU_URL_SIGNED,
+      EMU_URL_SIGNED: env.EMU_URL_SIGNED, NODE_NO_WARNINGS: '1',
+    };
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(process.execPath, ['-e', script], { env: childEnv, timeout: 30000 }, (err, out, errOut) => {
+        if (err) reject(new Error(`child failed: ${errOut || err.message}`)); else resolve(out);
+      });
+    });
+    const got = JSON.parse(stdout);
+    assert.match(got.id, ID_RE);
+    assert.deepEqual(got.tags, {});
+    assert.match(got.key, /^ASIA/);
+    assert.equal(got.session, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
