@@ -781,7 +781,7 @@ static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const c
     if (ctx->file == NULL)
         goto done;
     struct cr_yaml_limits limits = {set->opts.max_file_bytes, CR_MANIFEST_MAX_DEPTH,
-                                    CR_MANIFEST_MAX_ALIASES};
+                                    CR_MANIFEST_MAX_ALIASES, CR_MANIFEST_MAX_NODES};
     size_t before = set->n_diagnostics;
     size_t pools_before = set->n_pools;
     int rc = cr_yaml__parse(&scratch, bytes, len, &limits, s_on_document, s_on_error, ctx);

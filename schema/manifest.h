@@ -31,6 +31,7 @@
 #define CR_MANIFEST_MAX_FILE_BYTES    (1024 * 1024) /* larger files are refused */
 #define CR_MANIFEST_MAX_DEPTH         64            /* YAML nesting */
 #define CR_MANIFEST_MAX_ALIASES       100           /* alias uses per document */
+#define CR_MANIFEST_MAX_NODES         1000000       /* per document, aliases expanded */
 #define CR_MANIFEST_MAX_DIAGNOSTICS   1000          /* per set; then "too many errors" */
 #define CR_MANIFEST_OWNERSHIP_PREFIX  "cognito-reconcile:"
 #define CR_MANIFEST_RESERVED_TAGS     2 /* cognito-reconcile:stack and :name */

@@ -215,6 +215,7 @@ static void s_scalar(struct s_builder *b, const yaml_event_t *ev)
         return;
     }
     node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    node->weight = 1;
     /* "\0" escapes in double-quoted scalars decode to NUL: no API string can hold one. */
     if (memchr(node->value, '\0', node->len) != NULL) {
         s_fail(b, node->loc, "NUL character in a string");
@@ -343,6 +344,22 @@ done:
     return result;
 }
 
+/* 1 + the children's weights (an alias counts its whole target), saturating: what walking
+ * the tree would cost, so a small file cannot make the converter do unbounded work. */
+static size_t s_weight(const struct cr_ynode *node)
+{
+    const size_t cap = (size_t)-1 / 4;
+    size_t w = 1;
+    for (size_t i = 0; i < node->n; i++) {
+        w += node->items[i]->weight;
+        if (node->kind == CR_YNODE_MAP)
+            w += node->values[i]->weight;
+        if (w > cap)
+            return cap;
+    }
+    return w;
+}
+
 static void s_close(struct s_builder *b)
 {
     struct s_frame *f = &b->frames[--b->depth];
@@ -373,6 +390,7 @@ static void s_close(struct s_builder *b)
         if (f->n > 0)
             memcpy(node->items, f->tmp, f->n * sizeof(*node->items));
     }
+    node->weight = s_weight(node);
     if (s_remember_anchor(b, f->anchor, node) != 0) {
         b->rc = CR_ENOMEM;
         goto done;
@@ -423,6 +441,14 @@ static bool s_event(struct s_builder *b, const yaml_event_t *ev, size_t *doc_ind
         *doc_loc = s_loc(ev->start_mark);
         break;
     case YAML_DOCUMENT_END_EVENT:
+        if (b->root != NULL && b->limits->max_weight > 0 &&
+            b->root->weight > b->limits->max_weight) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "document expands to more than %zu nodes through aliases",
+                     b->limits->max_weight);
+            s_fail(b, b->root->loc, msg);
+            return false;
+        }
         *doc_rc = on_doc(b->ctx, (*doc_index)++, *doc_loc, b->root);
         s_reset_document(b);
         if (*doc_rc != 0)

@@ -31,6 +31,7 @@ struct cr_ynode {
     struct cr_ynode **items;
     struct cr_ynode **values;
     size_t n;
+    size_t weight; /* nodes in the subtree with aliases expanded (saturating) */
 };
 
 /** Limits for one parse (the manifest options supply them). */
@@ -38,6 +39,7 @@ struct cr_yaml_limits {
     size_t max_bytes;
     unsigned max_depth;
     unsigned max_aliases; /* per document */
+    size_t max_weight;    /* nodes per document with aliases expanded (0: no limit) */
 };
 
 /** Receives problems; msg is one line. */

@@ -1,4 +1,5 @@
 /* schema/yaml.c: the node tree, positions, limits and YAML 1.2 core-schema typing. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "schema/yaml.h"
@@ -31,7 +32,7 @@ static int s_on_doc(void *ctx, size_t index, struct cr_loc loc, const struct cr_
     return 0;
 }
 
-static const struct cr_yaml_limits s_limits = {1 << 20, 64, 100};
+static const struct cr_yaml_limits s_limits = {1 << 20, 64, 100, 1000000};
 
 static void s_parse(struct cr_arena *arena, struct s_capture *c, const char *text)
 {
@@ -149,6 +150,29 @@ static void test_schema_yaml__multibyte_columns(void **state)
     cr_arena_dispose(&arena);
 }
 
+static void test_schema_yaml__alias_expansion_is_bounded(void **state)
+{
+    /* 100 aliases of a 20,001-node list: 2 million nodes if walked, from a small text. */
+    struct cr_arena arena;
+    struct s_capture c;
+    char *text = malloc(200000);
+    size_t w = 0;
+    cr_arena_init(&arena);
+    w += (size_t)sprintf(text + w, "big: &big [");
+    for (int i = 0; i < 20000; i++)
+        w += (size_t)sprintf(text + w, "%sx", i ? "," : "");
+    w += (size_t)sprintf(text + w, "]\nuse: [");
+    for (int i = 0; i < 99; i++)
+        w += (size_t)sprintf(text + w, "%s*big", i ? ", " : "");
+    w += (size_t)sprintf(text + w, "]\n");
+    s_parse(&arena, &c, text);
+    assert_int_equal(c.n_errors, 1);
+    assert_string_equal(c.errors[0], "document expands to more than 1000000 nodes through aliases");
+    assert_int_equal(c.n_docs, 0);
+    cr_arena_dispose(&arena);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_schema_yaml__core_schema_typing),
         cmocka_unit_test(test_schema_yaml__syntax_error_after_good_document),
         cmocka_unit_test(test_schema_yaml__multibyte_columns),
+        cmocka_unit_test(test_schema_yaml__alias_expansion_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
