@@ -439,7 +439,7 @@ static int s_collect_one(struct s_walk *w, const char *user_path, const char *re
 sort:
     /* Byte order of the display paths across the whole folder, as source.c does (git's own
      * tree order sorts a folder "a" as "a/", which differs). */
-    if (result == 0)
+    if (result == 0 && w->out->len - first > 1) /* items is NULL when nothing was read */
         qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items), s_cmp_display);
 done:
     git_tree_free(tree);

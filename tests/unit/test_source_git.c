@@ -188,6 +188,18 @@ static void test_source_git__renamed_and_deleted_files(void **state)
     cr_source_list_dispose(&list);
 }
 
+static void test_source_git__folder_without_manifests_is_empty(void **state)
+{
+    struct cr_source_list list;
+    /* A folder with no manifest at all reads as nothing (not an error), like on disk. */
+    const struct t_file none[] = {{"docs/README.md", "# docs", 0}, {"docs/a.json", "{}", 0}};
+    t_commit(((struct t_env *)*state)->repo, "refs/heads/docs-only", none, 2, "docs", NULL);
+    assert_ok(t_collect(&list, NULL, "docs-only", "docs", NULL));
+    assert_int_equal(list.len, 0);
+    assert_null(list.items);
+    cr_source_list_dispose(&list);
+}
+
 static void test_source_git__explicit_file_any_extension_and_once(void **state)
 {
     (void)state;
@@ -430,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_source_git__no_path_reads_the_current_folder),
         cmocka_unit_test(test_source_git__revisions_of_every_kind),
         cmocka_unit_test(test_source_git__renamed_and_deleted_files),
+        cmocka_unit_test(test_source_git__folder_without_manifests_is_empty),
         cmocka_unit_test(test_source_git__explicit_file_any_extension_and_once),
         cmocka_unit_test(test_source_git__errors_are_clear),
         cmocka_unit_test(test_source_git__cwd_inside_the_work_tree_and_dirty_files),
