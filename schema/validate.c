@@ -437,10 +437,17 @@ static void s_validate_roles(struct cr_mctx *ctx, const struct cr_model_pool *po
     for (size_t i = 0; i < roles->len; i++) {
         const struct cr_model_entry *e = &roles->items[i];
         if (!s_eq(e->key.value, "authenticated") && !s_eq(e->key.value, "unauthenticated")) {
-            cr_manifest__field_diag(ctx, e->key.loc,
-                                    "'%s' is not a role type (expected 'authenticated' or "
-                                    "'unauthenticated')",
-                                    cr_manifest__quote(q, sizeof(q), e->key.value, e->key.len));
+            static const char *const types[] = {"authenticated", "unauthenticated"};
+            const char *hint = cr_str_suggest(e->key.value, types, 2);
+            cr_manifest__quote(q, sizeof(q), e->key.value, e->key.len);
+            if (hint != NULL)
+                cr_manifest__field_diag(ctx, e->key.loc,
+                                        "'%s' is not a role type (did you mean '%s'?)", q, hint);
+            else
+                cr_manifest__field_diag(ctx, e->key.loc,
+                                        "'%s' is not a role type (expected 'authenticated' or "
+                                        "'unauthenticated')",
+                                        q);
             continue;
         }
         size_t m2 = cr_manifest__path_key(ctx, e->key.value, e->key.len);
