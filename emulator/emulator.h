@@ -44,10 +44,14 @@ struct cr_emu_request {
     bool loopback;       /* the peer is 127.0.0.0/8 or ::1 */
 };
 
-/** What to send back. drop = close the connection without any response (fault injection). */
+/**
+ * What to send back. drop = close the connection without any response (fault injection),
+ * after holding it hang_ms when that is set.
+ */
 struct cr_emu_response {
     int status;
     bool drop;
+    uint32_t hang_ms;
     const char *content_type; /* static string */
     const char *allow;        /* Allow header of a 405 (static); NULL = "POST" */
     char request_id[40];
@@ -67,7 +71,8 @@ void cr_emu_free(struct cr_emu *emu);
 /**
  * Adds fault rules: either a JSON document (an array of rules or {"faults": [...]}) or a
  * flag spec `Op:key=value,key=value` (Op may be "*"). Keys: latency_ms, jitter_ms, throttle,
- * error, drop (rates 0..1), count, after, type, status, message. Returns 0 or CR_EINVALID.
+ * error, drop, hang (rates 0..1), hang_ms, count, after, type, status, message. Returns 0 or
+ * CR_EINVALID.
  */
 int cr_emu_add_faults(struct cr_emu *emu, const char *spec) CR_WARN_UNUSED;
 

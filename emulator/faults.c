@@ -3,7 +3,10 @@
  *
  * A rule matches one operation (or "*"). Each request of that operation is delayed by
  * latency_ms plus a uniform jitter in [0, jitter_ms], then fails with the first effect whose
- * rate roll succeeds, in the order drop, throttle, error. A rule with a count fires that many
+ * rate roll succeeds, in the order drop, hang, throttle, error. A hang holds the answer for
+ * hang_ms and then closes the connection without one: what a client sees when the service
+ * times out (unlike a plain drop, which HTTP clients may silently retry on a reused
+ * connection). A rule with a count fires that many
  * more times (a request it delays or fails counts once) and then disappears, so tests can
  * say "the next 2 DescribeIdentityPool calls throttle". Rules for the exact operation are
  * consulted before "*" rules; the first rule that fires decides.
@@ -20,6 +23,7 @@ static void s_fault_defaults(struct cr_emu_fault *f)
     memset(f, 0, sizeof(*f));
     f->count = -1;
     f->status = 500;
+    f->hang_ms = 30000;
     snprintf(f->type, sizeof(f->type), "InternalErrorException");
 }
 
@@ -72,6 +76,13 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
         return s_rate(&f->error, key, num);
     if (strcmp(key, "drop") == 0)
         return s_rate(&f->drop, key, num);
+    if (strcmp(key, "hang") == 0)
+        return s_rate(&f->hang, key, num);
+    if (strcmp(key, "hang_ms") == 0) {
+        if (f->hang == 0.0)
+            f->hang = 1.0; /* giving a duration asks for the hang */
+        return s_ms(&f->hang_ms, key, num);
+    }
     if (strcmp(key, "after") == 0) {
         f->after = num != 0.0;
         return 0;
@@ -100,8 +111,8 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
         snprintf(f->message, sizeof(f->message), "%s", str);
         return 0;
     }
-    cr_error_set("fault: unknown key '%s' (latency_ms, jitter_ms, throttle, error, drop, count, "
-                 "after, type, status, message)",
+    cr_error_set("fault: unknown key '%s' (latency_ms, jitter_ms, throttle, error, drop, hang, "
+                 "hang_ms, count, after, type, status, message)",
                  key);
     return CR_EINVALID;
 }
@@ -109,7 +120,7 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
 /* With a count and no rate given, the rule fires every time until the count runs out. */
 static void s_finish(struct cr_emu_fault *f)
 {
-    if (f->count > 0 && f->throttle == 0.0 && f->error == 0.0 && f->drop == 0.0 &&
+    if (f->count > 0 && f->throttle == 0.0 && f->error == 0.0 && f->drop == 0.0 && f->hang == 0.0 &&
         f->latency_ms == 0 && f->jitter_ms == 0)
         f->error = 1.0;
 }
@@ -245,6 +256,8 @@ static bool s_apply(struct cr_emu_fault_action *out, const struct cr_emu_fault *
     }
     if (s_roll(f->drop, rnd01))
         out->kind = CR_EMU_FAULT_DROP;
+    else if (s_roll(f->hang, rnd01))
+        out->kind = CR_EMU_FAULT_HANG;
     else if (s_roll(f->throttle, rnd01))
         out->kind = CR_EMU_FAULT_THROTTLE;
     else if (s_roll(f->error, rnd01))
@@ -252,6 +265,7 @@ static bool s_apply(struct cr_emu_fault_action *out, const struct cr_emu_fault *
     if (out->kind == CR_EMU_FAULT_NONE)
         return fired;
     out->after = f->after;
+    out->hang_ms = f->hang_ms;
     out->status = out->kind == CR_EMU_FAULT_THROTTLE ? 400 : f->status;
     snprintf(out->type, sizeof(out->type), "%s",
              out->kind == CR_EMU_FAULT_THROTTLE ? "TooManyRequestsException" : f->type);

@@ -25,13 +25,15 @@ struct cr_emu_fault {
     char operation[64]; /* "*" or an operation name */
     uint32_t latency_ms;
     uint32_t jitter_ms;
-    double throttle; /* TooManyRequestsException rate */
-    double error;    /* InternalErrorException (or type) rate */
-    double drop;     /* close without response rate */
-    long count;      /* fires this many more times; -1 = forever */
-    bool after;      /* apply the operation, then fail */
-    char type[64];   /* error type for `error` (default InternalErrorException) */
-    int status;      /* HTTP status for `error` (default 500) */
+    double throttle;  /* TooManyRequestsException rate */
+    double error;     /* InternalErrorException (or type) rate */
+    double drop;      /* close without response rate */
+    double hang;      /* hold the answer hang_ms, then close without a response: rate */
+    uint32_t hang_ms; /* default 30000 */
+    long count;       /* fires this many more times; -1 = forever */
+    bool after;       /* apply the operation, then fail */
+    char type[64];    /* error type for `error` (default InternalErrorException) */
+    int status;       /* HTTP status for `error` (default 500) */
     char message[256];
 };
 
@@ -44,7 +46,14 @@ struct cr_emu_faults {
 /** What the faults decided for one request. */
 struct cr_emu_fault_action {
     uint32_t delay_ms;
-    enum { CR_EMU_FAULT_NONE, CR_EMU_FAULT_THROTTLE, CR_EMU_FAULT_ERROR, CR_EMU_FAULT_DROP } kind;
+    enum {
+        CR_EMU_FAULT_NONE,
+        CR_EMU_FAULT_THROTTLE,
+        CR_EMU_FAULT_ERROR,
+        CR_EMU_FAULT_DROP,
+        CR_EMU_FAULT_HANG
+    } kind;
+    uint32_t hang_ms;
     bool after;
     char type[64];
     int status;

@@ -329,10 +329,21 @@ static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
     pthread_mutex_unlock(&emu->state_lock);
 }
 
+/* How the request log names a fault's outcome. */
+static const char *s_fault_name(const struct cr_emu_fault_action *a)
+{
+    if (a->kind == CR_EMU_FAULT_DROP)
+        return "drop";
+    if (a->kind == CR_EMU_FAULT_HANG)
+        return "hang";
+    return a->type;
+}
+
 static int s_fault_response(struct cr_emu_response *out, const struct cr_emu_fault_action *a)
 {
-    if (a->kind == CR_EMU_FAULT_DROP) {
+    if (a->kind == CR_EMU_FAULT_DROP || a->kind == CR_EMU_FAULT_HANG) {
         out->drop = true;
+        out->hang_ms = a->kind == CR_EMU_FAULT_HANG ? a->hang_ms : 0;
         out->status = 0;
         return 0;
     }
@@ -422,9 +433,7 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     }
     if (fault->kind != CR_EMU_FAULT_NONE && !fault->after) {
         rc = s_fault_response(out, fault);
-        cr__emu_log_add(emu, op->name, out->status,
-                        fault->kind == CR_EMU_FAULT_DROP ? "drop" : fault->type, NULL,
-                        p->caller.region);
+        cr__emu_log_add(emu, op->name, out->status, s_fault_name(fault), NULL, p->caller.region);
         return rc;
     }
     call.input = s_parse_body(&call, req);
@@ -435,9 +444,7 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     else
         rc = s_finish_call(out, &call);
     cr__emu_log_add(emu, op->name, out->status,
-                    fault->kind == CR_EMU_FAULT_DROP   ? "drop"
-                    : fault->kind != CR_EMU_FAULT_NONE ? fault->type
-                                                       : call.error_type,
+                    fault->kind != CR_EMU_FAULT_NONE ? s_fault_name(fault) : call.error_type,
                     call.pool_id, p->caller.region);
     json_decref(call.input);
     json_decref(call.output);
@@ -481,6 +488,8 @@ int cr_emu_handle(struct cr_emu *emu, struct cr_emu_response *out, const struct 
     if (pending->fault.delay_ms)
         s_sleep_ms(pending->fault.delay_ms);
     rc = cr_emu_finish(emu, out, req, pending);
+    if (out->hang_ms)
+        s_sleep_ms(out->hang_ms);
     cr_emu_pending_free(pending);
     return rc;
 }

@@ -49,6 +49,7 @@ struct s_req {
     struct cr_buf body;
     bool too_large;
     struct cr_emu_pending *pending; /* set once prepared (before any delay) */
+    bool drop_on_resume;            /* a "hang" fault: close once the hold is over */
 };
 
 static uint64_t s_mono_ms(void)
@@ -215,6 +216,10 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
     cr_emu_response_init(&resp);
     if (cr_emu_finish(srv->emu, &resp, &req, rq->pending) == 0 && !resp.drop)
         ret = s_send(conn, &resp);
+    if (resp.drop && resp.hang_ms && s_delay(srv, conn, resp.hang_ms)) {
+        rq->drop_on_resume = true; /* hold the connection, answer nothing, then close */
+        ret = MHD_YES;
+    }
     /* resp.drop: MHD_NO closes the connection without a response (fault injection). */
     cr_emu_response_dispose(&resp);
     cr_buf_dispose(&query);
@@ -247,6 +252,8 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (rq->drop_on_resume)
+        return MHD_NO;
     return s_dispatch(srv, conn, url, method, rq);
 }
 

@@ -218,6 +218,36 @@ static void test_emulator__http_latency_overlaps(void **state)
     s_stop(&s);
 }
 
+static void test_emulator__http_hang_looks_like_a_timeout(void **state)
+{
+    struct s_server s;
+    struct s_resp r;
+    char url[128];
+    s_start(&s, NULL, 1);
+    assert_ok(cr_emu_add_faults(s.emu, "CreateIdentityPool:hang_ms=400,after=1,count=1"));
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s.srv));
+    const char *body = "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}";
+    struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
+    hl = curl_slist_append(hl, "X-Amz-Target: AWSCognitoIdentityService.CreateIdentityPool");
+    memset(&r, 0, sizeof(r));
+    CURL *c = s_easy(url, "POST", body, strlen(body), hl, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 150L);
+    uint64_t t0 = cr_now_ms();
+    assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
+    assert_in_range(cr_now_ms() - t0, 140, 390);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+    s_resp_dispose(&r);
+    /* the single worker thread is free during the hold; the pool was created once */
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loads(cr_buf_cstr(&r.body), 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(doc, "IdentityPools")), 1);
+    json_decref(doc);
+    s_resp_dispose(&r);
+    s_stop(&s);
+}
+
 static void test_emulator__http_many_connections(void **state)
 {
     struct s_server s;
@@ -477,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_emulator__http_keep_alive_and_headers),
         cmocka_unit_test(test_emulator__http_robustness),
         cmocka_unit_test(test_emulator__http_latency_overlaps),
+        cmocka_unit_test(test_emulator__http_hang_looks_like_a_timeout),
         cmocka_unit_test(test_emulator__http_many_connections),
         cmocka_unit_test(test_emulator__http_sigv4_verification),
         cmocka_unit_test(test_emulator__http_sts),
