@@ -71,6 +71,8 @@ pool web us-east-1 >"$R/stacks/web.yaml" <<'EOF'
   identityPoolName: Web
   allowUnauthenticatedIdentities: false
   supportedLoginProviders: {accounts.google.com: "123-abc.apps.googleusercontent.com"}
+  principalTagAttributeMaps:
+    accounts.google.com: {useDefaults: false, principalTags: {team: "custom:team"}}
   tags: {team: web}
 EOF
 pool old eu-west-1 >"$R/stacks/team/old.yaml" <<'EOF'
@@ -108,6 +110,8 @@ pool web us-east-1 >"$R/stacks/web-app.yaml" <<'EOF'
   allowUnauthenticatedIdentities: true
   supportedLoginProviders: {accounts.google.com: "123-abc.apps.googleusercontent.com"}
   roles: {authenticated: "arn:aws:iam::123456789012:role/WebAuth"}
+  principalTagAttributeMaps:
+    accounts.google.com: {useDefaults: false, principalTags: {team: "custom:group", tier: "custom:tier"}}
   tags: {team: web, env: "prod <&> \"quoted\""}
 EOF
 sed -i 's/login.dev$/login.dev2/' "$R/stacks/dev.yml"
