@@ -76,12 +76,12 @@ t1=$(ms_now)
   cat "$TMP/plan.err" >&2; exit 1; }
 plan_ms=$((t1 - t0))
 
-read -r list_calls describe_calls other_calls < <(emu_requests "$mark" | "$PY" -c '
-import json, sys
+read -r list_calls describe_calls other_calls other_names < <(emu_requests "$mark" | "$PY" -c '
+import collections, json, sys
 reqs = json.load(sys.stdin)["requests"]
-lst = sum(1 for e in reqs if e["operation"] == "ListIdentityPools")
-dsc = sum(1 for e in reqs if e["operation"] == "DescribeIdentityPool")
-print(lst, dsc, len(reqs) - lst - dsc)')
+n = collections.Counter(e["operation"] for e in reqs)
+lst, dsc = n.pop("ListIdentityPools", 0), n.pop("DescribeIdentityPool", 0)
+print(lst, dsc, sum(n.values()), ",".join(f"{k}:{v}" for k, v in sorted(n.items())) or "-")')
 calls=$((list_calls + describe_calls + other_calls))
 min_pages=$(( (N + 59) / 60 ))
 min_calls=$((min_pages + N))
@@ -104,10 +104,11 @@ c2=$(ms_now)
 
 echo "  plan's own report: $(grep -m1 '^read ' "$TMP/plan.err" || true)"
 "$PY" - "$N" "$LAT" "$PAR" "$plan_ms" "$calls" "$list_calls" "$describe_calls" "$other_calls" \
-  "$min_calls" "$min_pages" "$((c1 - c0))" "$((c2 - c1))" "$n_sample" <<'PYEOF'
+  "$min_calls" "$min_pages" "$((c1 - c0))" "$((c2 - c1))" "$n_sample" "$other_names" <<'PYEOF'
 import sys
 (n, lat, par, plan_ms, calls, lst, dsc, other, min_calls, min_pages, cli_list_ms, cli_desc_ms,
- sample) = map(int, sys.argv[1:])
+ sample) = map(int, sys.argv[1:14])
+other_names = sys.argv[14]
 bound_ms = calls * lat / par
 limit_ms = 1.3 * bound_ms
 floor_ms = min_pages * lat + n * lat / par   # pages are sequential (NextToken)
@@ -117,7 +118,7 @@ print(f"bench/plan_scale: {n} managed pools, {lat} ms injected latency per call,
       f"--parallelism {par}")
 print(f"  plan:                    {plan_ms / 1000:8.2f} s")
 print(f"  API calls made:          {calls:8d} (ListIdentityPools {lst}, DescribeIdentityPool {dsc}"
-      f", other {other})")
+      f", other {other}: {other_names})")
 print(f"  minimum the plan needs:  {min_calls:8d} (ListIdentityPools {min_pages} pages of 60, "
       f"DescribeIdentityPool {n}: ownership is in each pool's tags)")
 print(f"  bound calls x {lat} ms / {par}: {bound_ms / 1000:5.2f} s; 1.3x = {limit_ms / 1000:.2f} s "
