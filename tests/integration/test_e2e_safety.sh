@@ -94,6 +94,43 @@ run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
 run_cr 0 apply "$T/plan.json"
 run_cr 0 plan "$T/m" --detailed-exitcode
 
+step "a saved plan that creates a pool is refused once someone else created it"
+pool_manifest "$T/m/fresh.yaml" fresh "Fresh"
+run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
+emu_json CreateIdentityPool '{"IdentityPoolName":"Fresh","AllowUnauthenticatedIdentities":false,
+  "IdentityPoolTags":{"cognito-reconcile:stack":"default","cognito-reconcile:name":"fresh"}}' \
+    "$T/fresh.json"
+mark=$(log_mark)
+run_cr 1 apply "$T/plan.json"
+expect_in "$T/err" "fresh"
+expect_writes "$mark" ""
+[ "$(pool_id_of fresh | wc -l)" -eq 1 ] || fail "the stale create made a twin"
+rm -f "$T/m/fresh.yaml"
+emu_json DeleteIdentityPool "{\"IdentityPoolId\":\"$(json_get "$T/fresh.json" 'd["IdentityPoolId"]')\"}" \
+    "$T/del.json"
+
+step "manifests in two regions: one client per region, each pool in its region"
+cat >"$T/m/euro.yaml" <<'EOF2'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: euro
+  region: eu-west-1
+spec:
+  identityPoolName: Euro
+  allowUnauthenticatedIdentities: false
+EOF2
+run_cr 0 apply "$T/m" --auto-approve
+expect_in "$T/err" "reading live state in eu-west-1"
+expect_in "$T/err" "reading live state in us-east-1"
+run_cr 0 plan "$T/m" --detailed-exitcode --output json
+[ "$(json_get "$T/out" '[p["pool_id"].split(":")[0] for p in d["pools"] if p["name"] == "euro"][0]')" = eu-west-1 ] ||
+    fail "the euro pool is not in eu-west-1: $(cat "$T/out")"
+[ -z "$(pool_id_of euro)" ] || fail "the euro pool leaked into us-east-1"
+rm -f "$T/m/euro.yaml"
+run_cr 0 apply "$T/m" --auto-approve --prune --region eu-west-1
+run_cr 0 plan "$T/m" --detailed-exitcode --prune --region eu-west-1
+
 step "a failure in the middle of apply: clear report, then a re-run converges"
 pool_manifest "$T/m/app.yaml" app "App Two" true
 pool_manifest "$T/m/zeta.yaml" zeta "Zeta"
