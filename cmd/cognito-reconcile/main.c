@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd/cognito-reconcile/cmd.h"
+#include "util/strutil.h"
 
 #define CR_VERSION "0.1.0"
 
@@ -24,6 +25,20 @@ static void s_usage(FILE *out)
                  "exit status: 0 success and no changes, 1 error, 2 changes present.\n");
 }
 
+static int s_unknown_command(const char *name)
+{
+    const char *names[sizeof(s_commands) / sizeof(s_commands[0])];
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
+        names[i] = s_commands[i].name;
+    const char *best = cr_str_suggest(name, names, sizeof(names) / sizeof(names[0]));
+    if (best != NULL)
+        fprintf(stderr, "error: unknown command '%s' (did you mean '%s'?)\n\n", name, best);
+    else
+        fprintf(stderr, "error: unknown command '%s'\n\n", name);
+    s_usage(stderr);
+    return CR_EXIT_ERROR;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -42,7 +57,5 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
         if (strcmp(argv[1], s_commands[i].name) == 0)
             return s_commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "cognito-reconcile: unknown command '%s'\n", argv[1]);
-    s_usage(stderr);
-    return CR_EXIT_ERROR;
+    return s_unknown_command(argv[1]);
 }

@@ -23,7 +23,7 @@ run_cr_raw 0 --version
 expect_in "$T/out" "cognito-reconcile"
 run_cr_raw 1
 run_cr_raw 1 plna
-expect_in "$T/err" "unknown command 'plna'"
+expect_in "$T/err" "unknown command 'plna' (did you mean 'plan'?)"
 
 step "every verb has --help (exit 0) listing its options"
 for verb in plan apply drift export; do
