@@ -66,6 +66,19 @@ static void s_key_dispose(struct cr_emu_key *k)
         free(k->arn), free(k->user_id);
 }
 
+void cr__emu_keys_prune(struct cr_emu_keys *keys, int64_t now)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < keys->len; i++) {
+        if (keys->items[i].expires && keys->items[i].expires <= now) {
+            s_key_dispose(&keys->items[i]);
+            continue;
+        }
+        keys->items[kept++] = keys->items[i];
+    }
+    keys->len = kept;
+}
+
 void cr__emu_keys_dispose(struct cr_emu_keys *keys)
 {
     for (size_t i = 0; i < keys->len; i++)

@@ -92,6 +92,8 @@ int cr__emu_keys_load(struct cr_emu_keys *keys, const char *path,
                       const char *default_account) CR_WARN_UNUSED;
 /** Appends a key (strings copied). */
 int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key) CR_WARN_UNUSED;
+/** Forgets temporary keys that expired before now (epoch seconds). */
+void cr__emu_keys_prune(struct cr_emu_keys *keys, int64_t now);
 void cr__emu_keys_dispose(struct cr_emu_keys *keys);
 
 /* ---- the emulator ---- */

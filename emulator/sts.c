@@ -287,6 +287,7 @@ static int s_mint(struct s_session *out, struct cr_emu *emu, const char *account
     struct cr_emu_key key = {out->key_id, out->secret,  out->token,  (char *)account,
                              out->arn,    out->role_id, out->expires};
     pthread_mutex_lock(&emu->aux_lock);
+    cr__emu_keys_prune(&emu->keys, cr_time_now()); /* sessions do not pile up */
     rc = cr__emu_keys_add(&emu->keys, &key);
     pthread_mutex_unlock(&emu->aux_lock);
     return rc;

@@ -468,6 +468,22 @@ static void test_emulator__region_from_scope_and_cn_arns(void **state)
     cr_emu_free(emu);
 }
 
+static void test_emulator__expired_sessions_pruned(void **state)
+{
+    struct cr_emu_keys keys = {0};
+    struct cr_emu_key a = {"AKIDLONG", "s", NULL, "123456789012", "arn:a", "AIDA", 0};
+    struct cr_emu_key b = {"ASIAOLD", "s", "t", "123456789012", "arn:b", "AROA", 100};
+    struct cr_emu_key c = {"ASIANEW", "s", "t", "123456789012", "arn:c", "AROA", 300};
+    assert_ok(cr__emu_keys_add(&keys, &a));
+    assert_ok(cr__emu_keys_add(&keys, &b));
+    assert_ok(cr__emu_keys_add(&keys, &c));
+    cr__emu_keys_prune(&keys, 200);
+    assert_int_equal(keys.len, 2);
+    assert_string_equal(keys.items[0].access_key_id, "AKIDLONG"); /* long-term keys stay */
+    assert_string_equal(keys.items[1].access_key_id, "ASIANEW");
+    cr__emu_keys_dispose(&keys);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_emulator__tags_by_arn),
         cmocka_unit_test(test_emulator__pool_limit),
         cmocka_unit_test(test_emulator__region_from_scope_and_cn_arns),
+        cmocka_unit_test(test_emulator__expired_sessions_pruned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
