@@ -65,12 +65,15 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
     const struct cr_plan_pool *p = &run->plan->pools[op->pool];
     struct cr_buf msg = CR_BUF_INIT;
     const char *api = cr_cognito_op_name(cr_plan_op_api(op->kind));
-    if (call && (code == CR_ESERVICE || code == CR_ETHROTTLED))
-        cr_buf_printf(&msg, "pool '%s': %s %s: %s: %s", p->name, api, target, call->error.type,
-                      call->error.message);
+    struct cr_buf what = CR_BUF_INIT;
+    /* aws/ describes a call from its own result (transport failures included); without a
+     * call (a safe-create lookup failed) the last error names what went wrong */
+    if (call && cr_aws_call_describe(&what, call) == 0 && what.len)
+        cr_buf_printf(&msg, "pool '%s': %s", p->name, what.ptr);
     else
         cr_buf_printf(&msg, "pool '%s': %s %s: %s (%s)", p->name, api, target, cr_error_name(code),
                       cr_error_last());
+    cr_buf_dispose(&what);
     struct cr_apply_result *r = &run->report->results[i];
     r->status = CR_APPLY_FAILED;
     r->code = code;

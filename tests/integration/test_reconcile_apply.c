@@ -244,6 +244,23 @@ static void test_reconcile__ambiguous_create_never_makes_a_twin(void **state)
     s_converged(w);
 }
 
+static void test_reconcile__dropped_create_never_makes_a_twin(void **state)
+{
+    struct world *w = *state;
+    /* the pool is created, then the connection drops before the answer (as a timeout would) */
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"count\":1,"
+                                         "\"drop\":1,\"after\":true}]"));
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    assert_true(w->report.results[0].recovered);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+    struct cr_cognito_pool_page page = {0};
+    assert_ok(cr_cognito_list_pools(w->client, &page));
+    assert_int_equal(page.len, 1);
+    cr_cognito_pool_page_dispose(&page);
+    s_converged(w);
+}
+
 static void test_reconcile__saved_plan_is_refused_after_a_hand_change(void **state)
 {
     struct world *w = *state;
@@ -384,6 +401,42 @@ static void test_reconcile__exported_manifests_plan_no_changes(void **state)
     cr_cognito_pool_dispose(&made);
 }
 
+static void test_reconcile__discovery_reads_every_page_once(void **state)
+{
+    struct world *w = *state;
+    enum { N = 125 }; /* three ListIdentityPools pages of 60 */
+    struct cr_aws_call calls[N];
+    for (int i = 0; i < N; i++) {
+        struct cr_cognito_pool p = {0};
+        char name[32];
+        snprintf(name, sizeof(name), "orphan-%03d", i);
+        p.name = strdup(name);
+        p.allow_classic_flow = 0;
+        p.has_tags = true;
+        fx_set(&p.tags, CR_TAG_STACK, "default");
+        fx_set(&p.tags, CR_TAG_NAME, name);
+        cr_aws_call_init(&calls[i], CR_OP_CREATE_IDENTITY_POOL);
+        assert_ok(cr_cognito_encode_create(&calls[i].body, &p));
+        cr_cognito_pool_dispose(&p);
+    }
+    assert_ok(cr_aws_perform(w->client, calls, N));
+    for (int i = 0; i < N; i++)
+        cr_aws_call_dispose(&calls[i]);
+    long lists = cr_emu_proc_count(&s_emu, "ListIdentityPools");
+    long describes = cr_emu_proc_count(&s_emu, "DescribeIdentityPool");
+
+    /* no manifests, --prune: every owned pool on every page is found and deleted */
+    w->n = 0;
+    w->opts.prune = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_delete, N);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "ListIdentityPools") - lists, 3);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "DescribeIdentityPool") - describes, N);
+    assert_ok(s_apply(w));
+    assert_int_equal(w->report.n_done, N);
+    s_converged(w);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -393,10 +446,12 @@ int main(void)
         T(test_reconcile__updates_happen_in_place_and_converge),
         T(test_reconcile__failed_call_stops_the_run_and_a_rerun_converges),
         T(test_reconcile__ambiguous_create_never_makes_a_twin),
+        T(test_reconcile__dropped_create_never_makes_a_twin),
         T(test_reconcile__saved_plan_is_refused_after_a_hand_change),
         T(test_reconcile__prune_deletes_owned_pools_without_manifests),
         T(test_reconcile__reader_makes_only_the_calls_the_plan_needs),
         T(test_reconcile__exported_manifests_plan_no_changes),
+        T(test_reconcile__discovery_reads_every_page_once),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
