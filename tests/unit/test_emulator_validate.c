@@ -254,6 +254,58 @@ static void test_emulator__unknown_members_ignored(void **state)
              "service.");
 }
 
+/* Mutated bodies for every operation: never a crash, always a JSON answer of a known kind. */
+static void test_emulator__mutated_bodies_never_break_the_router(void **state)
+{
+    static const char *const ops[] = {"CreateIdentityPool",
+                                      "UpdateIdentityPool",
+                                      "DescribeIdentityPool",
+                                      "DeleteIdentityPool",
+                                      "ListIdentityPools",
+                                      "GetIdentityPoolRoles",
+                                      "SetIdentityPoolRoles",
+                                      "GetPrincipalTagAttributeMap",
+                                      "SetPrincipalTagAttributeMap",
+                                      "TagResource",
+                                      "UntagResource",
+                                      "ListTagsForResource"};
+    static const char *const seeds[] = {
+        "{\"IdentityPoolName\":\"a b\",\"AllowUnauthenticatedIdentities\":true,"
+        "\"SupportedLoginProviders\":{\"graph.facebook.com\":\"1\"},\"CognitoIdentityProviders\":"
+        "[{\"ProviderName\":\"p\",\"ClientId\":\"c\",\"ServerSideTokenCheck\":false}]}",
+        "{\"IdentityPoolId\":\"us-east-1:0a\",\"Roles\":{\"authenticated\":\"arn:aws:iam::1:role/"
+        "Rolename\"},\"RoleMappings\":{\"p:c\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":"
+        "\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Equals\","
+        "\"Value\":\"v\",\"RoleARN\":\"arn:aws:iam::1:role/Rolename\"}]}}}}",
+        "{\"ResourceArn\":\"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/x\","
+        "\"Tags\":{\"k\":\"v\"},\"TagKeys\":[\"k\"],\"MaxResults\":3,\"NextToken\":\"v1.1\"}"};
+    static const char junk[] = "{}[]\":,0a\\\xff\x00 -1e999nulltrue";
+    unsigned seed = 12345;
+    for (int i = 0; i < 3000; i++) {
+        char body[1024];
+        const char *src = seeds[i % 3];
+        size_t len = strlen(src);
+        memcpy(body, src, len);
+        for (int k = 0; k < 1 + i % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % len;
+            body[at] = junk[(seed >> 20) % (sizeof(junk) - 1)];
+            if ((seed >> 4) % 7 == 0)
+                len = at + 1; /* truncate */
+        }
+        char *got = s_raw(ops[i % 12], body, len);
+        bool known = strncmp(got, "200 ", 4) == 0 ||
+                     strncmp(got, "400 ValidationException", 23) == 0 ||
+                     strncmp(got, "400 SerializationException", 26) == 0 ||
+                     strncmp(got, "400 ResourceNotFoundException", 29) == 0 ||
+                     strncmp(got, "400 InvalidParameterException", 29) == 0 ||
+                     strncmp(got, "400 LimitExceededException", 26) == 0;
+        if (!known)
+            fail_msg("%s %.*s -> %s", ops[i % 12], (int)len, body, got);
+        free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_emulator__validation_nested_paths),
         cmocka_unit_test(test_emulator__serialization_errors),
         cmocka_unit_test(test_emulator__unknown_members_ignored),
+        cmocka_unit_test(test_emulator__mutated_bodies_never_break_the_router),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
