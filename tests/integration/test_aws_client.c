@@ -288,6 +288,34 @@ static void test_aws_client__create_with_5xx_is_ambiguous_and_not_retried(void *
     cr_aws_client_free(c);
 }
 
+/* The service applies the Create but the answer never comes (timeout) or the connection
+ * drops after the request, on a warm keep-alive connection: never a second Create. */
+static void test_aws_client__create_timeout_or_drop_is_ambiguous(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {.timeout_ms = 300};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool desired, out;
+    struct cr_cognito_pool_page all;
+    s_pool(&desired, "Slow Create");
+    assert_ok(cr_cognito_list_pools(c, &all)); /* warm a connection */
+    cr_cognito_pool_page_dispose(&all);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"hang\":1,"
+                                         "\"hang_ms\":1000,\"after\":true,\"count\":1}]"));
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"drop\":1,"
+                                         "\"after\":true,\"count\":1}]"));
+    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 2);
+    /* both were applied ("after"): the caller finds them by looking */
+    assert_ok(cr_cognito_list_pools(c, &all));
+    assert_int_equal(all.len, 2);
+    cr_cognito_pool_page_dispose(&all);
+    cr_cognito_pool_dispose(&desired);
+    cr_aws_client_free(c);
+}
+
 static void test_aws_client__calls_run_concurrently(void **state)
 {
     (void)state;
@@ -361,6 +389,7 @@ int main(void)
         S_TEST(test_aws_client__list_pools_paginates),
         S_TEST(test_aws_client__injected_throttling_and_5xx_are_retried),
         S_TEST(test_aws_client__create_with_5xx_is_ambiguous_and_not_retried),
+        S_TEST(test_aws_client__create_timeout_or_drop_is_ambiguous),
         S_TEST(test_aws_client__calls_run_concurrently),
         S_TEST(test_aws_client__wrong_secret_is_an_auth_error),
         S_TEST(test_aws_client__clock_skew_is_corrected_from_the_date_header),
