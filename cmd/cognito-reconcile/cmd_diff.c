@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/config.h"
 #include "cmd/cognito-reconcile/cmd.h"
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/desired.h"
@@ -683,18 +684,24 @@ static void s_diff_dispose(struct s_diff *d)
     cr_plan_dispose(&d->reverse);
 }
 
-/* --region, else the environment's; no AWS config file is read (no profile needed). */
-static const char *s_default_region(const struct cr_cli_options *opts)
+/*
+ * The default region for pools without metadata.region: --region, AWS_REGION,
+ * AWS_DEFAULT_REGION, then the profile's (files only: no network). Only a name for matching
+ * here, so a missing or unreadable AWS config is not an error: the label S_DEFAULT_REGION.
+ */
+static void s_default_region(struct cr_buf *out, const struct cr_cli_options *opts)
 {
-    const char *env[] = {"AWS_REGION", "AWS_DEFAULT_REGION"};
-    if (opts->region != NULL)
-        return opts->region;
-    for (size_t i = 0; i < 2; i++) {
-        const char *v = getenv(env[i]);
-        if (v != NULL && v[0] != '\0')
-            return v;
+    struct cr_aws_config cfg;
+    cr_aws_config_init(&cfg);
+    int rc = cr_aws_config_load(&cfg, NULL, NULL);
+    if (rc != 0)
+        cr_log_debug("diff: AWS config not read (%s)", cr_error_last());
+    if (cr_aws_config_region(out, rc == 0 ? &cfg : NULL, NULL, opts->region) != 0) {
+        cr_buf_clear(out);
+        cr_buf_puts(out, S_DEFAULT_REGION);
     }
-    return S_DEFAULT_REGION;
+    cr_error_clear();
+    cr_aws_config_dispose(&cfg);
 }
 
 static int s_render(struct cr_buf *out, const struct s_diff *d, const struct cr_cli_options *opts)
@@ -721,12 +728,13 @@ static int s_run(const struct cr_cli_options *opts)
 {
     int status = CR_EXIT_ERROR;
     struct s_diff d;
-    struct cr_buf out = CR_BUF_INIT;
+    struct cr_buf out = CR_BUF_INIT, region = CR_BUF_INIT;
     memset(&d, 0, sizeof(d));
     d.from.rev = opts->diff_from;
     d.to.rev = opts->diff_to != NULL ? opts->diff_to : "HEAD";
     d.stack = opts->stack != NULL ? opts->stack : CR_CLI_DEFAULT_STACK;
-    d.region = s_default_region(opts);
+    s_default_region(&region, opts);
+    d.region = cr_buf_oom(&region) ? S_DEFAULT_REGION : cr_buf_cstr(&region);
     int rc = s_load_side(&d.from, opts);
     if (rc == 0)
         rc = s_load_side(&d.to, opts);
@@ -744,6 +752,7 @@ static int s_run(const struct cr_cli_options *opts)
 done:
     cr_buf_dispose(&out);
     s_diff_dispose(&d);
+    cr_buf_dispose(&region);
     return status;
 }
 
