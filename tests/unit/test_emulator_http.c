@@ -1,8 +1,12 @@
 /* The emulator over real HTTP (in-process server on a free loopback port, libcurl client):
  * keep-alive, robustness, injected latency that overlaps, SigV4 verification, STS. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "emulator/internal.h"
 #include "tests/support/cr_test.h"
@@ -244,6 +248,36 @@ static void test_emulator__http_hang_looks_like_a_timeout(void **state)
     json_t *doc = json_loads(cr_buf_cstr(&r.body), 0, NULL);
     assert_int_equal(json_array_size(json_object_get(doc, "IdentityPools")), 1);
     json_decref(doc);
+    s_resp_dispose(&r);
+    s_stop(&s);
+}
+
+/* A client that sends half a request and stalls does not hold up others (1 worker thread). */
+static void test_emulator__http_slow_client_does_not_block(void **state)
+{
+    struct s_server s;
+    struct s_resp r;
+    s_start(&s, NULL, 1);
+    int fds[8];
+    for (int i = 0; i < 8; i++) {
+        struct sockaddr_in sa = {.sin_family = AF_INET,
+                                 .sin_port = htons(cr_emu_server_port(s.srv))};
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+        const char *partial = i % 2 ? "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+                                    : "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar";
+        assert_true(write(fds[i], partial, strlen(partial)) > 0);
+    }
+    uint64_t t0 = cr_now_ms();
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    assert_int_equal(r.status, 200);
+    assert_true(cr_now_ms() - t0 < 2000);
+    s_resp_dispose(&r);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]); /* truncated requests: the server just forgets them */
+    s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
+    assert_int_equal(r.status, 200);
     s_resp_dispose(&r);
     s_stop(&s);
 }
@@ -508,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_emulator__http_robustness),
         cmocka_unit_test(test_emulator__http_latency_overlaps),
         cmocka_unit_test(test_emulator__http_hang_looks_like_a_timeout),
+        cmocka_unit_test(test_emulator__http_slow_client_does_not_block),
         cmocka_unit_test(test_emulator__http_many_connections),
         cmocka_unit_test(test_emulator__http_sigv4_verification),
         cmocka_unit_test(test_emulator__http_sts),
