@@ -202,6 +202,19 @@ run 0 validate "$T/many.yaml"
 run 1 validate --git-ref many stacks/many.yaml
 expect_in "$T/err" "many:stacks/many.yaml:10:5: spec.tags: 48 tags plus the 3 ownership tags"
 
+step "a pool without metadata.region: --region, the environment, or a label (no config needed)"
+git -C "$R" checkout -q -b noregion v2
+printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata: {name: nr}\nspec:\n  identityPoolName: NR\n  allowUnauthenticatedIdentities: false\n' >"$R/stacks/nr.yaml"
+git -C "$R" add -A
+commit "no region"
+git -C "$R" checkout -q main
+run 2 diff --from v2 --to noregion stacks
+expect_in "$T/out" '+ added identity pool "nr" in (default region) (noregion:stacks/nr.yaml:1:1)'
+AWS_REGION=eu-west-2 run 2 diff --from v2 --to noregion stacks
+expect_in "$T/out" '+ added identity pool "nr" in eu-west-2'
+run 2 diff --from v2 --to noregion --region us-west-1 stacks
+expect_in "$T/out" '+ added identity pool "nr" in us-west-1'
+
 step "errors name the revision and the place"
 run 1 diff --from v1 --to broken stacks
 expect_in "$T/err" "broken:stacks/web-app.yaml:8:35: spec.allowUnauthenticatedIdentities: expected true or false"
