@@ -225,6 +225,10 @@ run 1 diff --from v1 --to v2 stacks/team/old.yaml
 expect_in "$T/err" "path 'stacks/team/old.yaml' does not exist at git revision 'v2'"
 run 1 diff --to v2 stacks
 expect_in "$T/err" "--from REV is required"
+run 1 validate --git-dir "$R" stacks
+expect_in "$T/err" "--git-dir needs --git-ref"
+run 1 validate --git-ref 'HEAD^{tree}' stacks
+expect_in "$T/err" "git revision 'HEAD^{tree}' names a tree, not a commit"
 run 1 diff --from v1 --output junit
 expect_in "$T/err" "--output junit is only for drift"
 mkdir -p "$T/plain"
