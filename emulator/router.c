@@ -249,6 +249,12 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
         out->status = 200;
         return 0;
     }
+    if (strcmp(p, "state") == 0 && get) {
+        pthread_mutex_lock(&emu->state_lock);
+        int rc = s_set_json(out, 200, emu->state);
+        pthread_mutex_unlock(&emu->state_lock);
+        return rc;
+    }
     if (strcmp(p, "requests") == 0 && get)
         return s_local_requests(emu, out, req->query);
     if (strcmp(p, "faults") == 0 && (get || post))
@@ -256,7 +262,7 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
     if (strcmp(p, "reset") == 0 && post)
         return s_local_reset(emu, out);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
-        strcmp(p, "reset") == 0) {
+        strcmp(p, "reset") == 0 || strcmp(p, "state") == 0) {
         out->allow = strcmp(p, "faults") == 0  ? "GET, POST"
                      : strcmp(p, "reset") == 0 ? "POST"
                                                : "GET";

@@ -52,7 +52,8 @@ static void s_usage(FILE *f)
           "  --help               this text\n"
           "\n"
           "Control endpoints (loopback clients only): GET /_local/health,\n"
-          "GET|POST /_local/faults, GET /_local/requests[?since=N], POST /_local/reset.\n"
+          "GET|POST /_local/faults, GET /_local/requests[?since=N], GET /_local/state,\n"
+          "POST /_local/reset.\n"
           "See docs/emulator.md.\n",
           f);
 }

@@ -240,6 +240,15 @@ static void test_emulator__request_log_and_reset(void **state)
     e = json_array_get(json_object_get(r.body, "requests"), 0);
     assert_string_equal(json_string_value(json_object_get(e, "pool_id")), id);
     json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/state", NULL, NULL, NULL, true);
+    assert_int_equal(r.status, 200);
+    json_t *pools = json_object_get(
+        json_object_get(json_object_get(r.body, "partitions"), "123456789012/us-east-1"), "pools");
+    assert_non_null(json_object_get(pools, id));
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/state", NULL, NULL, NULL, false);
+    assert_int_equal(r.status, 403);
+    json_decref(r.body);
 
     assert_ok(cr_emu_add_faults(emu, "*:throttle=1"));
     r = s_req(emu, "POST", "/_local/reset", NULL, NULL, "", true);
