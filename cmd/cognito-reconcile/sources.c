@@ -36,6 +36,8 @@ int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *re
     *out = NULL;
     cr_source_list_init(&files);
     result = cr_cmd_collect_sources(&files, rev_out, opts);
+    if (result == CR_EINVALID)
+        result = CR_ERROR; /* to callers CR_EINVALID means "*out holds diagnostics" */
     if (result != 0)
         goto done;
     inputs = calloc(files.len + 1, sizeof(*inputs));

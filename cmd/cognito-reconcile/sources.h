@@ -28,7 +28,8 @@ int cr_cmd_collect_sources(struct cr_source_list *out, struct cr_git_revision *r
  * opts->region as the default region and reserved_tags ownership tags counted against the
  * tag limit (CR_MANIFEST_RESERVED_TAGS_GIT with a revision). Returns 0; CR_EINVALID with
  * *out set (its diagnostics say why; the caller prints them and frees *out); another code
- * with the last error set and *out NULL. Makes no network call.
+ * with the last error set and *out NULL (a bad --git-ref/--git-dir or path that
+ * cr_cmd_collect_sources() calls invalid comes back as CR_ERROR). Makes no network call.
  */
 int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
                         const struct cr_cli_options *opts, unsigned reserved_tags) CR_WARN_UNUSED;
