@@ -271,6 +271,30 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
     return 0;
 }
 
+/* "  --name VALUE           help text" with the help wrapped to 100 columns. */
+static void s_print_wrapped(FILE *fp, const char *left, const char *help)
+{
+    enum { INDENT = 25, WIDTH = 100 };
+    fprintf(fp, "  %-22s ", left);
+    size_t col = INDENT;
+    const char *p = help;
+    while (*p != '\0') {
+        size_t word = strcspn(p, " ");
+        if (col > INDENT && col + 1 + word > WIDTH) {
+            fprintf(fp, "\n%*s", INDENT, "");
+            col = INDENT;
+        } else if (col > INDENT) {
+            fputc(' ', fp);
+            col++;
+        }
+        fprintf(fp, "%.*s", (int)word, p);
+        col += word;
+        p += word;
+        p += strspn(p, " ");
+    }
+    fputc('\n', fp);
+}
+
 void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
                           const char *description)
 {
@@ -283,7 +307,7 @@ void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
         char left[64];
         snprintf(left, sizeof(left), "%s%s%s", opt->name, opt->metavar ? " " : "",
                  opt->metavar ? opt->metavar : "");
-        fprintf(fp, "  %-22s %s\n", left, opt->help);
+        s_print_wrapped(fp, left, opt->help);
     }
     fprintf(fp, "\nexit status: 0 success and no changes, 1 error, 2 changes present\n"
                 "(plan --detailed-exitcode, drift).\n");
