@@ -113,18 +113,25 @@ struct cr_cognito_error {
     long http_status;
 };
 
+/** Frees every member and resets the struct (allow_classic_flow back to -1). NULL is fine. */
 void cr_cognito_pool_dispose(struct cr_cognito_pool *pool);
+/** Frees every member, mappings included, and zeroes the struct. NULL is fine. */
 void cr_cognito_roles_dispose(struct cr_cognito_roles *roles);
+/** Frees one mapping's members (not m itself). NULL is fine. */
 void cr_cognito_role_mapping_dispose(struct cr_cognito_role_mapping *m);
+/** Frees every member (use_defaults back to -1). NULL is fine. */
 void cr_cognito_principal_tags_dispose(struct cr_cognito_principal_tags *pt);
+/** Frees the items and the token. NULL is fine. */
 void cr_cognito_pool_page_dispose(struct cr_cognito_pool_page *page);
-/** Deep copies (out must be zeroed). */
+/** Deep copies into out (which must be zeroed). 0 or CR_ENOMEM (out is then disposed). */
 int cr_cognito_pool_copy(struct cr_cognito_pool *out,
                          const struct cr_cognito_pool *src) CR_WARN_UNUSED;
 int cr_cognito_roles_copy(struct cr_cognito_roles *out,
                           const struct cr_cognito_roles *src) CR_WARN_UNUSED;
 
-/* ---- encoders: request bodies (JSON 1.1). Members that are absent are omitted. ---- */
+/* ---- encoders: request bodies (JSON 1.1), appended to out. Members that are absent are
+ * omitted. Each returns 0, CR_EINVALID (a string that is not UTF-8, a missing required
+ * member; the message names it) or CR_ENOMEM. ---- */
 
 /** CreateIdentityPool body (no IdentityPoolId; tags as IdentityPoolTags when has_tags). */
 int cr_cognito_encode_create(struct cr_buf *out, const struct cr_cognito_pool *pool) CR_WARN_UNUSED;
@@ -132,37 +139,53 @@ int cr_cognito_encode_create(struct cr_buf *out, const struct cr_cognito_pool *p
 int cr_cognito_encode_update(struct cr_buf *out, const struct cr_cognito_pool *pool) CR_WARN_UNUSED;
 /** {"IdentityPoolId": id} for Describe/Delete/GetIdentityPoolRoles. */
 int cr_cognito_encode_pool_id(struct cr_buf *out, const char *pool_id) CR_WARN_UNUSED;
+/** ListIdentityPools: {"MaxResults": n, "NextToken": token} (no token on the first page). */
 int cr_cognito_encode_list(struct cr_buf *out, int max_results,
                            const char *next_token) CR_WARN_UNUSED;
+/** SetIdentityPoolRoles: Roles (required, {} clears) and RoleMappings (always sent). */
 int cr_cognito_encode_set_roles(struct cr_buf *out,
                                 const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
+/** GetPrincipalTagAttributeMap: IdentityPoolId and IdentityProviderName. */
 int cr_cognito_encode_get_principal_tags(struct cr_buf *out, const char *pool_id,
                                          const char *provider) CR_WARN_UNUSED;
+/** SetPrincipalTagAttributeMap: UseDefaults when not -1, PrincipalTags always. */
 int cr_cognito_encode_set_principal_tags(struct cr_buf *out,
                                          const struct cr_cognito_principal_tags *pt) CR_WARN_UNUSED;
+/** TagResource: ResourceArn and Tags. */
 int cr_cognito_encode_tag(struct cr_buf *out, const char *arn,
                           const struct cr_strmap *tags) CR_WARN_UNUSED;
+/** UntagResource: ResourceArn and TagKeys. */
 int cr_cognito_encode_untag(struct cr_buf *out, const char *arn,
                             const struct cr_strlist *keys) CR_WARN_UNUSED;
+/** ListTagsForResource: ResourceArn. */
 int cr_cognito_encode_list_tags(struct cr_buf *out, const char *arn) CR_WARN_UNUSED;
 
-/* ---- decoders: tolerant (unknown members ignored, JSON null = absent). CR_EINVALID with a
- * message naming the member on a body that is not the expected shape. ---- */
+/* ---- decoders: tolerant (unknown members ignored, JSON null = absent, absent booleans
+ * -1). Each fills out (overwritten, no need to zero it) and returns 0, or CR_EINVALID with a
+ * message naming the member ("response member IdentityPool.AllowClassicFlow: expected a
+ * boolean, got a string") on a body that is not the expected shape, not JSON or truncated;
+ * out is then empty. CR_ENOMEM. ---- */
 
+/** The IdentityPool shape (Create/Update/Describe answers); IdentityPoolId is required. */
 int cr_cognito_decode_pool(struct cr_cognito_pool *out, const char *body,
                            size_t len) CR_WARN_UNUSED;
+/** A ListIdentityPools page; an empty NextToken counts as the last page. */
 int cr_cognito_decode_pool_page(struct cr_cognito_pool_page *out, const char *body,
                                 size_t len) CR_WARN_UNUSED;
+/** GetIdentityPoolRoles; mappings sorted by provider. */
 int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body,
                             size_t len) CR_WARN_UNUSED;
+/** Get/SetPrincipalTagAttributeMap answers. */
 int cr_cognito_decode_principal_tags(struct cr_cognito_principal_tags *out, const char *body,
                                      size_t len) CR_WARN_UNUSED;
+/** ListTagsForResource: the Tags map (empty when absent). */
 int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len) CR_WARN_UNUSED;
 /** Decodes an error body (JSON or not: HTML 500 pages become type "" with the status). */
 void cr_cognito_decode_error(struct cr_cognito_error *out, long http_status, const char *body,
                              size_t len);
 
-/** arn:{partition}:cognito-identity:{region}:{account}:identitypool/{id} */
+/** Appends arn:{partition}:cognito-identity:{region}:{account}:identitypool/{id}.
+ * CR_EINVALID when a part is missing, CR_ENOMEM. */
 int cr_cognito_pool_arn(struct cr_buf *out, const char *region, const char *account_id,
                         const char *pool_id) CR_WARN_UNUSED;
 /** The partition of a region ("aws", "aws-cn", "aws-us-gov", "aws-iso", ...: the table of
