@@ -36,3 +36,51 @@ valid=("$root"/examples/*/*.yaml "$root"/tests/data/manifests/valid/*.yaml)
 [ ${#invalid[@]} -ge 50 ] || { echo "test_json_schema: only ${#invalid[@]} invalid fixtures" >&2; exit 1; }
 node "$root/tests/conformance/json_schema/validate.js" "$root/schema/identity-pool.schema.json" \
     --valid "${valid[@]}" --invalid "${invalid[@]}"
+
+# The command agrees with the schema and with the fixtures: every valid file exits 0, every
+# invalid fixture exits 1 printing exactly its .expected lines (then the summary), and the
+# JSON output carries the same diagnostics.
+cli=${CR_BIN_DIR:-$root/build/cmd}/cognito-reconcile
+if [ ! -x "$cli" ]; then
+    echo "test_json_schema: $cli is not built" >&2
+    exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$root"
+failures=0
+for f in examples/*/*.yaml tests/data/manifests/valid/*.yaml; do
+    if ! "$cli" validate "$f" >"$tmp/out" 2>"$tmp/err"; then
+        echo "FAIL validate $f: exit $?" >&2
+        cat "$tmp/err" >&2
+        failures=$((failures + 1))
+    fi
+done
+for f in tests/data/manifests/invalid/*.yaml; do
+    status=0
+    "$cli" validate "$f" >"$tmp/out" 2>"$tmp/err" || status=$?
+    n=$(wc -l <"${f%.yaml}.expected")
+    if [ "$status" -ne 1 ] || ! head -n "$n" "$tmp/err" | cmp -s - "${f%.yaml}.expected" ||
+        ! tail -n 1 "$tmp/err" | grep -Eq '^[0-9]+ errors? in 1 file$'; then
+        echo "FAIL validate $f (exit $status):" >&2
+        diff "${f%.yaml}.expected" "$tmp/err" >&2 || true
+        failures=$((failures + 1))
+        continue
+    fi
+    status=0
+    "$cli" validate --output json "$f" >"$tmp/json" 2>/dev/null || status=$?
+    if [ "$status" -ne 1 ] || ! node -e '
+        const fs = require("fs");
+        const doc = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+        const want = fs.readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean);
+        const got = doc.diagnostics.map(d => `${d.file}:${d.line}:${d.column}: ${d.message}`);
+        const ok = doc.format_version === "1" && doc.valid === false &&
+                   JSON.stringify(got) === JSON.stringify(want) &&
+                   doc.diagnostics.every(d => typeof d.path === "string");
+        process.exit(ok ? 0 : 1);' "$tmp/json" "${f%.yaml}.expected"; then
+        echo "FAIL validate --output json $f" >&2
+        failures=$((failures + 1))
+    fi
+done
+echo "validate command: $failures failures over the examples and fixtures"
+[ "$failures" -eq 0 ]
