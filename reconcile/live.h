@@ -75,6 +75,9 @@ struct cr_live_read_options {
                                    pool described */
     const char *default_region; /* the region of wants whose region is NULL; NULL = such
                                    wants apply to every region read (more reads, same plan) */
+    unsigned parallelism;       /* the client's --parallelism: while pages are listed, a round sends
+                                   about this many calls so the page chain advances every wave;
+                                   0 = 16 */
 };
 
 /** Zeroes a state (no allocation). */

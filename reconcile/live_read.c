@@ -182,7 +182,6 @@ static int s_store_ptags(struct s_detail *d, struct cr_aws_call *call, const cha
 static int s_detail_calls(struct cr_aws_call *calls, size_t *k, struct s_detail *d)
 {
     int rc = 0;
-    d->pool->has_principal_tags |= d->ptags;
     if (d->roles) {
         cr_aws_call_init(&calls[*k], CR_OP_GET_IDENTITY_POOL_ROLES);
         rc = cr_cognito_encode_pool_id(&calls[(*k)++].body, d->pool->config.id);
@@ -235,9 +234,16 @@ static int s_account(struct cr_live_state *state, struct cr_aws_client *client, 
     return 0;
 }
 
-#define S_MAX_PAGES 10000 /* ListIdentityPools pages (60 pools each) before giving up */
+#define S_MAX_PAGES     10000 /* ListIdentityPools pages (60 pools each) before giving up */
+#define S_DEFAULT_BATCH 16    /* calls per round while listing when opts->parallelism is 0 */
 
-/* The pipeline's state between rounds. */
+/*
+ * The pipeline's state between rounds: a queue of ids to describe and a queue of described
+ * pools whose details are due. While pages are still being listed, a round holds the next
+ * ListIdentityPools call plus queued work up to one batch (about --parallelism calls, one
+ * "wave"), so the page chain advances every wave; once listing is done, a round takes the
+ * whole queue.
+ */
 struct s_reader {
     struct cr_live_state *state;
     struct cr_aws_client *client;
@@ -245,13 +251,15 @@ struct s_reader {
     size_t n_wants;
     struct s_where at;
     const struct cr_live_read_options *opts;
+    size_t batch;
     bool listing; /* another ListIdentityPools page is due */
     char *token;  /* its NextToken (NULL for the first page) */
     unsigned pages;
-    struct cr_strmap seen;      /* ids described or queued (id -> "") */
-    struct cr_strlist describe; /* ids to describe this round */
-    struct s_detail *details;   /* pools whose details are read this round */
-    size_t n_details;
+    struct cr_strmap seen; /* ids described or queued (id -> "") */
+    struct cr_strlist ids; /* describe queue: ids[ids_head..] are due */
+    size_t ids_head;
+    struct s_detail *details; /* detail queue: details[details_head..n_details) are due */
+    size_t details_head, n_details, cap_details;
     bool matched; /* a want named a pool that was found */
 };
 
@@ -262,42 +270,56 @@ static void s_details_free(struct s_detail *details, size_t n)
     free(details);
 }
 
-static int s_queue(struct s_reader *r, struct cr_strlist *next, const char *id)
+static int s_queue(struct s_reader *r, const char *id)
 {
     if (cr_strmap_get(&r->seen, id))
         return 0;
-    if (cr_strmap_set(&r->seen, id, "") < 0 || cr_strlist_push(next, id) < 0)
+    if (cr_strmap_set(&r->seen, id, "") < 0 || cr_strlist_push(&r->ids, id) < 0)
         return CR_ENOMEM;
     return 0;
 }
 
 /* A ListIdentityPools answer: queue its new ids, remember the next token. */
-static int s_take_page(struct s_reader *r, struct cr_aws_call *call, struct cr_strlist *next)
+static int s_take_page(struct s_reader *r, struct cr_aws_call *call)
 {
     struct cr_cognito_pool_page page = {0};
     if (call->result < 0)
-        return s_call_failed(call, cr_aws_client_region(r->client));
+        return s_call_failed(call, r->at.region);
     int rc = cr_cognito_decode_pool_page(&page, call->response.ptr, call->response.len);
     for (size_t i = 0; rc == 0 && i < page.len; i++)
-        rc = s_queue(r, next, page.items[i].id);
+        rc = s_queue(r, page.items[i].id);
     free(r->token);
     r->token = page.next_token;
     page.next_token = NULL; /* now owned by the reader */
     r->listing = r->token != NULL;
     cr_cognito_pool_page_dispose(&page);
     if (rc == 0 && r->listing && ++r->pages >= S_MAX_PAGES) {
-        cr_error_set("ListIdentityPools %s: more than %d pages; stopping",
-                     cr_aws_client_region(r->client), S_MAX_PAGES);
+        cr_error_set("ListIdentityPools %s: more than %d pages; stopping", r->at.region,
+                     S_MAX_PAGES);
         rc = CR_ELIMIT;
     }
     return rc;
 }
 
-/* A DescribeIdentityPool answer: store the pool and decide its detail reads. A pool gone
+static struct s_detail *s_detail_push(struct s_reader *r)
+{
+    if (r->n_details == r->cap_details) {
+        size_t cap = r->cap_details ? r->cap_details * 2 : 64;
+        struct s_detail *grown = realloc(r->details, cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        r->details = grown;
+        r->cap_details = cap;
+    }
+    struct s_detail *d = &r->details[r->n_details++];
+    memset(d, 0, sizeof(*d));
+    return d;
+}
+
+/* A DescribeIdentityPool answer: store the pool and queue its detail reads. A pool gone
  * meanwhile (or an adopted id that does not exist) is simply absent: the plan reports it with
  * its manifest. */
-static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char *id,
-                       struct s_detail *next, size_t *n_next)
+static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char *id)
 {
     struct cr_cognito_pool pool = {0};
     struct cr_live_pool *added = NULL;
@@ -313,68 +335,78 @@ static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char 
         cr_error_prefix("DescribeIdentityPool %s", id);
         return rc;
     }
-    struct s_detail *d = &next[(*n_next)++];
-    d->pool = added;
-    if (s_plan_detail(d, &r->matched, r->wants, r->n_wants, &r->at, r->opts) < 0) {
-        cr_error_set("out of memory planning reads");
+    struct s_detail *d = s_detail_push(r);
+    if (!d)
         return CR_ENOMEM;
-    }
+    d->pool = added;
+    if (s_plan_detail(d, &r->matched, r->wants, r->n_wants, &r->at, r->opts) < 0)
+        return CR_ENOMEM;
+    /* read even when no provider needs a call: the plan then knows the maps are unset */
+    added->has_principal_tags = d->ptags;
     return 0;
 }
 
-/* One round: send everything that is due, then turn the answers into the next round. */
+/* What one round sends: how many queued details and ids it takes. */
+struct s_take {
+    size_t details_end; /* details[details_head .. details_end) */
+    size_t ids_end;     /* ids[ids_head .. ids_end) */
+    size_t n_calls;
+};
+
+static struct s_take s_plan_round(const struct s_reader *r)
+{
+    struct s_take t = {r->details_head, r->ids_head, r->listing ? 1 : 0};
+    size_t budget = r->listing ? r->batch : (size_t)-1;
+    while (t.details_end < r->n_details) {
+        size_t c = s_count_calls(&r->details[t.details_end], 1);
+        if (t.n_calls > 0 && t.n_calls + c > budget)
+            return t;
+        t.n_calls += c;
+        t.details_end++;
+    }
+    while (t.ids_end < r->ids.len && t.n_calls < budget) {
+        t.n_calls++;
+        t.ids_end++;
+    }
+    return t;
+}
+
+/* One round: send what is due, then queue what the answers bring. */
 static int s_round(struct s_reader *r, bool *more)
 {
-    size_t n_detail_calls = s_count_calls(r->details, r->n_details);
-    size_t n = (r->listing ? 1 : 0) + r->describe.len + n_detail_calls, k = 0;
+    struct s_take t = s_plan_round(r);
     struct cr_aws_call *calls = NULL;
-    struct cr_strlist next_ids = {0};
-    struct s_detail *next = NULL;
-    size_t n_next = 0;
-    int result = 0;
+    size_t k = 0, n = t.n_calls;
     *more = n > 0;
     if (n == 0)
         return 0;
-    result = s_calls_new(&calls, n);
-    next = calloc(r->describe.len ? r->describe.len : 1, sizeof(*next));
-    if (result == 0 && !next)
-        result = CR_ENOMEM;
+    int result = s_calls_new(&calls, n);
     if (result == 0 && r->listing) {
         cr_aws_call_init(&calls[k], CR_OP_LIST_IDENTITY_POOLS);
         result = cr_cognito_encode_list(&calls[k++].body, 60, r->token);
     }
-    for (size_t i = 0; result == 0 && i < r->describe.len; i++) {
-        cr_aws_call_init(&calls[k], CR_OP_DESCRIBE_IDENTITY_POOL);
-        result = cr_cognito_encode_pool_id(&calls[k++].body, r->describe.items[i]);
-    }
-    for (size_t i = 0; result == 0 && i < r->n_details; i++)
+    for (size_t i = r->details_head; result == 0 && i < t.details_end; i++)
         result = s_detail_calls(calls, &k, &r->details[i]);
+    for (size_t i = r->ids_head; result == 0 && i < t.ids_end; i++) {
+        cr_aws_call_init(&calls[k], CR_OP_DESCRIBE_IDENTITY_POOL);
+        result = cr_cognito_encode_pool_id(&calls[k++].body, r->ids.items[i]);
+    }
     if (result < 0)
         goto done;
     (void)!cr_aws_perform(r->client, calls, n); /* each call's result is checked below */
     k = 0;
     if (r->listing)
-        result = s_take_page(r, &calls[k++], &next_ids);
-    for (size_t i = 0; result == 0 && i < r->describe.len; i++)
-        result = s_take_pool(r, &calls[k++], r->describe.items[i], next, &n_next);
-    for (size_t i = 0; result == 0 && i < r->n_details; i++)
+        result = s_take_page(r, &calls[k++]);
+    for (size_t i = r->details_head; result == 0 && i < t.details_end; i++)
         result = s_detail_store(calls, &k, &r->details[i]);
-    if (result < 0)
-        goto done;
-    /* the answers become the next round's work */
-    cr_strlist_dispose(&r->describe);
-    r->describe = next_ids;
-    memset(&next_ids, 0, sizeof(next_ids)); /* now owned by the reader */
-    s_details_free(r->details, r->n_details);
-    r->details = next;
-    r->n_details = n_next;
-    next = NULL; /* now owned by the reader */
+    r->details_head = t.details_end;
+    for (size_t i = r->ids_head; result == 0 && i < t.ids_end; i++)
+        result = s_take_pool(r, &calls[k++], r->ids.items[i]);
+    r->ids_head = t.ids_end;
 done:
     if (result == CR_ENOMEM)
         cr_error_set("out of memory reading live state");
     s_calls_free(calls, n);
-    cr_strlist_dispose(&next_ids);
-    s_details_free(next, n_next);
     return result;
 }
 
@@ -389,17 +421,19 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
     struct s_reader r = {
         .state = state, .client = client, .wants = wants, .n_wants = n_wants, .opts = &o};
     r.at = (struct s_where){cr_aws_client_region(client), o.default_region};
+    r.batch = o.parallelism ? o.parallelism : S_DEFAULT_BATCH;
     bool discover = s_needs_discovery(wants, n_wants, &r.at, &o);
     int result = 0;
     r.listing = discover;
     /* adopted ids are described in the first round, next to the first page */
     for (size_t i = 0; result == 0 && i < n_wants; i++)
         if (s_want_here(&wants[i], &r.at) && wants[i].pool_id)
-            result = s_queue(&r, &r.describe, wants[i].pool_id);
+            result = s_queue(&r, wants[i].pool_id);
     if (result < 0) {
         cr_error_set("out of memory reading live state");
         goto done;
     }
+    /* bounded: every round consumes queued work or a page, and pages are capped */
     for (bool more = true; more && result == 0;)
         result = s_round(&r, &more);
     if (result < 0)
@@ -411,7 +445,7 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
 done:
     free(r.token);
     cr_strmap_dispose(&r.seen);
-    cr_strlist_dispose(&r.describe);
+    cr_strlist_dispose(&r.ids);
     s_details_free(r.details, r.n_details);
     return result;
 }
