@@ -261,6 +261,26 @@ static void test_reconcile__dropped_create_never_makes_a_twin(void **state)
     s_converged(w);
 }
 
+static void test_reconcile__timed_out_create_never_makes_a_twin(void **state)
+{
+    struct world *w = *state;
+    /* a client that gives up after 300 ms; the emulator creates the pool and answers never */
+    struct cr_aws_options o = {0};
+    cr_aws_client_free(w->client);
+    o.endpoint_url = s_emu.url;
+    o.env = &s_env;
+    o.retry_base_ms = 5;
+    o.timeout_ms = 300;
+    assert_ok(cr_aws_client_new(&w->client, &o));
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"count\":1,"
+                                         "\"hang_ms\":1000,\"after\":true}]"));
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    assert_true(w->report.results[0].recovered);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), 1);
+    s_converged(w);
+}
+
 static void test_reconcile__saved_plan_is_refused_after_a_hand_change(void **state)
 {
     struct world *w = *state;
@@ -447,6 +467,7 @@ int main(void)
         T(test_reconcile__failed_call_stops_the_run_and_a_rerun_converges),
         T(test_reconcile__ambiguous_create_never_makes_a_twin),
         T(test_reconcile__dropped_create_never_makes_a_twin),
+        T(test_reconcile__timed_out_create_never_makes_a_twin),
         T(test_reconcile__saved_plan_is_refused_after_a_hand_change),
         T(test_reconcile__prune_deletes_owned_pools_without_manifests),
         T(test_reconcile__reader_makes_only_the_calls_the_plan_needs),
