@@ -47,6 +47,7 @@ if [ ! -x "$cli" ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/json"
 cd "$root"
 failures=0
 for f in examples/*/*.yaml tests/data/manifests/valid/*.yaml; do
@@ -68,19 +69,32 @@ for f in tests/data/manifests/invalid/*.yaml; do
         continue
     fi
     status=0
-    "$cli" validate --output json "$f" >"$tmp/json" 2>/dev/null || status=$?
-    if [ "$status" -ne 1 ] || ! node -e '
-        const fs = require("fs");
-        const doc = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-        const want = fs.readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean);
+    "$cli" validate --output json "$f" >"$tmp/json/$(basename "$f" .yaml).json" 2>/dev/null ||
+        status=$?
+    if [ "$status" -ne 1 ]; then
+        echo "FAIL validate --output json $f: exit $status" >&2
+        failures=$((failures + 1))
+    fi
+done
+# One node process compares every JSON document with its .expected lines.
+node -e '
+    const fs = require("fs");
+    const path = require("path");
+    const [jsonDir, fixtureDir] = process.argv.slice(1);
+    let bad = 0;
+    for (const name of fs.readdirSync(jsonDir)) {
+        const doc = JSON.parse(fs.readFileSync(path.join(jsonDir, name), "utf8"));
+        const expected = path.join(fixtureDir, name.replace(/\.json$/, ".expected"));
+        const want = fs.readFileSync(expected, "utf8").split("\n").filter(Boolean);
         const got = doc.diagnostics.map(d => `${d.file}:${d.line}:${d.column}: ${d.message}`);
         const ok = doc.format_version === "1" && doc.valid === false &&
                    JSON.stringify(got) === JSON.stringify(want) &&
                    doc.diagnostics.every(d => typeof d.path === "string");
-        process.exit(ok ? 0 : 1);' "$tmp/json" "${f%.yaml}.expected"; then
-        echo "FAIL validate --output json $f" >&2
-        failures=$((failures + 1))
-    fi
-done
+        if (!ok) {
+            console.error(`FAIL validate --output json ${name}: ${JSON.stringify(got)}`);
+            bad++;
+        }
+    }
+    process.exit(bad ? 1 : 0);' "$tmp/json" tests/data/manifests/invalid || failures=$((failures + 1))
 echo "validate command: $failures failures over the examples and fixtures"
 [ "$failures" -eq 0 ]
