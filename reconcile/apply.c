@@ -111,8 +111,11 @@ static int s_find_created(char **out, struct cr_aws_client *client, const struct
         const char *stack = cr_strmap_get(&pool.tags, CR_TAG_STACK);
         const char *tag_name = cr_strmap_get(&pool.tags, CR_TAG_NAME);
         if (rc == 0 && stack && tag_name && strcmp(stack, plan->stack) == 0 &&
-            strcmp(tag_name, name) == 0 && !(*out = strdup(pool.id)))
-            rc = CR_ENOMEM;
+            strcmp(tag_name, name) == 0) {
+            *out = strdup(pool.id);
+            if (!*out)
+                rc = CR_ENOMEM;
+        }
         if (rc == CR_ENOTFOUND || (rc == CR_ESERVICE && !*out))
             rc = 0; /* deleted meanwhile: not ours anyway */
         cr_cognito_pool_dispose(&pool);
@@ -133,7 +136,8 @@ static int s_recover_create(char **out_id, bool *recovered, struct s_run *run, s
         run->opts && run->opts->max_create_attempts ? run->opts->max_create_attempts : 3;
     int rc = CR_EAMBIGUOUS;
     for (unsigned a = 1; a < attempts; a++) {
-        if ((rc = s_find_created(out_id, client, run->plan, op)) < 0)
+        rc = s_find_created(out_id, client, run->plan, op);
+        if (rc < 0)
             return rc;
         if (*out_id) {
             *recovered = true;
@@ -224,7 +228,8 @@ static int s_round_client(struct s_run *run, struct cr_aws_client *client, bool 
             continue;
         size_t i = plan->pools[p].first_op + c->next;
         cr_aws_call_init(&calls[n], cr_plan_op_api(plan->ops[i].kind));
-        if ((result = cr_plan_op_body(&calls[n].body, plan, &plan->ops[i], c->pool_id)) < 0)
+        result = cr_plan_op_body(&calls[n].body, plan, &plan->ops[i], c->pool_id);
+        if (result < 0)
             goto done;
         index[n++] = i;
         s_progress(run, i);
@@ -278,7 +283,10 @@ static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, si
                          plan->pools[p].region);
             return CR_EINVALID;
         }
-        if (plan->pools[p].pool_id && !(c->pool_id = strdup(plan->pools[p].pool_id))) {
+        if (!plan->pools[p].pool_id)
+            continue; /* created by the plan: the create's answer gives the id */
+        c->pool_id = strdup(plan->pools[p].pool_id);
+        if (!c->pool_id) {
             cr_error_set("out of memory applying the plan");
             return CR_ENOMEM;
         }
@@ -300,7 +308,8 @@ int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
         cr_error_set("out of memory applying the plan");
         goto done;
     }
-    if ((result = s_cursors(&run, clients, n_clients)) < 0)
+    result = s_cursors(&run, clients, n_clients);
+    if (result < 0)
         goto done;
     /* Rounds until every pool is done or a round failed; each round makes progress, so at
      * most max(n_ops per pool) rounds run. */

@@ -155,7 +155,8 @@ int cr_desired_from_manifest(struct cr_desired_set *out, const struct cr_manifes
     }
     for (size_t i = 0; i < set->n_pools; i++) {
         out->len = i + 1;
-        if ((result = s_pool(&out->pools[i], set->pools[i])) < 0)
+        result = s_pool(&out->pools[i], set->pools[i]);
+        if (result < 0)
             goto done;
     }
     result = 0;

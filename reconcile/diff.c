@@ -478,7 +478,10 @@ static int s_plan_ptags(struct s_ctx *ctx, size_t pi, const struct cr_desired_po
         if (!op || s_copy_ptags(&op->params_ptags, want, p) < 0)
             goto done;
         op->replace = replace;
-        if (l && !(op->params_ptags.pool_id = strdup(l->config.id)))
+        if (!l)
+            continue; /* a created pool: the id comes from CreateIdentityPool */
+        op->params_ptags.pool_id = strdup(l->config.id);
+        if (!op->params_ptags.pool_id)
             goto done;
     }
     result = ch.oom ? CR_ENOMEM : 0;
@@ -532,8 +535,11 @@ static int s_plan_create(struct s_ctx *ctx, size_t pi, const struct cr_desired_p
     }
     /* A new pool's maps are all unset (the service default): every provider of a managed
      * section whose desired map differs from that gets a call. */
-    if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, NULL, NULL, replace)) < 0)
-        goto done;
+    if (d->manage_principal_tags) {
+        result = s_plan_ptags(ctx, pi, d, NULL, NULL, replace);
+        if (result < 0)
+            goto done;
+    }
     result = 0;
 done:
     if (result == CR_ENOMEM)
@@ -648,7 +654,8 @@ static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_poo
             goto done;
         op->params_tags = add;
         memset(&add, 0, sizeof(add)); /* now owned by op */
-        if ((result = s_arn(&op->arn, ctx, l->region, l->config.id)) < 0)
+        result = s_arn(&op->arn, ctx, l->region, l->config.id);
+        if (result < 0)
             goto done;
     }
     if (remove.len) {
@@ -661,7 +668,8 @@ static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_poo
             goto done;
         op->params_untag = remove;
         memset(&remove, 0, sizeof(remove)); /* now owned by op */
-        if ((result = s_arn(&op->arn, ctx, l->region, l->config.id)) < 0)
+        result = s_arn(&op->arn, ctx, l->region, l->config.id);
+        if (result < 0)
             goto done;
     }
     result = 0;
@@ -695,8 +703,9 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
         goto done;
     s_diff_config(&ch, &l->config, &d->config);
     bool updating = ch.len > 0;
-    if ((result = s_plan_roles_before(ctx, pi, d, l, updating, &desired_keys, &live_keys, &pre,
-                                      &pre_done, &roles_after)) < 0)
+    result = s_plan_roles_before(ctx, pi, d, l, updating, &desired_keys, &live_keys, &pre,
+                                 &pre_done, &roles_after);
+    if (result < 0)
         goto done;
     result = CR_ENOMEM;
     if (updating) {
@@ -710,11 +719,16 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
         if (!op->params_pool.id)
             goto done;
     }
-    if (roles_after && (result = s_set_roles_op(ctx, pi, pre_done ? &pre : &l->roles, &d->roles,
-                                                l->config.id)) < 0)
-        goto done;
-    if (d->manage_principal_tags && (result = s_plan_ptags(ctx, pi, d, l, &live_keys, false)) < 0)
-        goto done;
+    if (roles_after) {
+        result = s_set_roles_op(ctx, pi, pre_done ? &pre : &l->roles, &d->roles, l->config.id);
+        if (result < 0)
+            goto done;
+    }
+    if (d->manage_principal_tags) {
+        result = s_plan_ptags(ctx, pi, d, l, &live_keys, false);
+        if (result < 0)
+            goto done;
+    }
     result = s_plan_tags(ctx, pi, d, l, adopted);
 done:
     if (result == CR_ENOMEM)
@@ -972,7 +986,8 @@ static int s_plan_desired(struct s_ctx *ctx, const struct cr_desired_pool *d, co
         claimed[index] = true;
     size_t pi = ctx->plan->n_pools++;
     struct cr_plan_pool *p = &ctx->plan->pools[pi];
-    if ((rc = s_pool_fill(p, d, region, l)) < 0)
+    rc = s_pool_fill(p, d, region, l);
+    if (rc < 0)
         return rc;
     p->first_op = ctx->plan->n_ops;
     p->adopted = adopted;
@@ -1054,14 +1069,21 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
             goto done;
         }
     }
-    if ((result = s_check_unique(desired, n_desired, regions)) < 0 ||
-        (result = s_index_owned(&ctx)) < 0)
+    result = s_check_unique(desired, n_desired, regions);
+    if (result == 0)
+        result = s_index_owned(&ctx);
+    if (result < 0)
         goto done;
-    for (size_t i = 0; i < n_desired; i++)
-        if ((result = s_plan_desired(&ctx, &desired[i], regions[i], claimed)) < 0)
+    for (size_t i = 0; i < n_desired; i++) {
+        result = s_plan_desired(&ctx, &desired[i], regions[i], claimed);
+        if (result < 0)
             goto done;
-    if (opts->prune && (result = s_plan_prune(&ctx, claimed)) < 0)
-        goto done;
+    }
+    if (opts->prune) {
+        result = s_plan_prune(&ctx, claimed);
+        if (result < 0)
+            goto done;
+    }
     result = CR_ENOMEM;
     for (size_t i = 0; i < out->n_pools; i++)
         if (!cr_strlist_contains(&out->regions, out->pools[i].region) &&

@@ -33,7 +33,8 @@ int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
         wants[i].name = opts->ids[i];
         wants[i].pool_id = opts->ids[i];
     }
-    if ((result = cr_live_read(state, client, wants, opts->n_ids, &ro)) < 0)
+    result = cr_live_read(state, client, wants, opts->n_ids, &ro);
+    if (result < 0)
         goto done;
     for (size_t i = 0; i < opts->n_ids; i++) {
         const struct cr_live_pool *p = cr_live_find_id(state, opts->ids[i]);

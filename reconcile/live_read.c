@@ -161,8 +161,11 @@ static int s_store_ptags(struct s_detail *d, struct cr_aws_call *call, const cha
     if (call->result < 0)
         return s_call_failed(call, p->config.id);
     int rc = cr_cognito_decode_principal_tags(&pt, call->response.ptr, call->response.len);
-    if (rc == 0 && !pt.provider && !(pt.provider = strdup(provider)))
-        rc = CR_ENOMEM;
+    if (rc == 0 && !pt.provider) {
+        pt.provider = strdup(provider);
+        if (!pt.provider)
+            rc = CR_ENOMEM;
+    }
     struct cr_cognito_principal_tags *grown =
         rc == 0 ? realloc(p->principal_tags, (p->n_principal_tags + 1) * sizeof(*grown)) : NULL;
     if (!grown) {
@@ -438,7 +441,8 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
         result = s_round(&r, &more);
     if (result < 0)
         goto done;
-    if ((result = s_account(state, client, r.at.region, NULL, 0, r.matched)) < 0)
+    result = s_account(state, client, r.at.region, NULL, 0, r.matched);
+    if (result < 0)
         goto done;
     if (discover)
         result = cr_live_state_add_region(state, r.at.region, NULL);

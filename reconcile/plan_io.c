@@ -122,16 +122,18 @@ static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *
     snprintf(where, sizeof(where), "pools[%zu]", i);
     if (!json_is_object(o))
         return s_bad(ld, where, "must be an object");
-    if ((rc = s_str(&p->name, ld, o, "name", where, false)) < 0 ||
-        (rc = s_str(&p->region, ld, o, "region", where, false)) < 0 ||
-        (rc = s_str(&p->pool_id, ld, o, "pool_id", where, true)) < 0 ||
-        (rc = s_str(&p->identity_pool_name, ld, o, "identity_pool_name", where, true)) < 0 ||
-        (rc = s_str(&p->source, ld, o, "source", where, true)) < 0 ||
-        (rc = s_str(&p->note, ld, o, "note", where, true)) < 0 ||
-        (rc = s_str(&p->live_revision, ld, o, "live_revision", where, true)) < 0 ||
-        (rc = s_bool(&p->adopted, ld, o, "adopted", where)) < 0 ||
-        (rc = s_str(&action, ld, o, "action", where, false)) < 0 ||
-        (rc = s_str(&fp, ld, o, "fingerprint", where, false)) < 0)
+    /* each step runs only while the previous ones succeeded */
+    rc = s_str(&p->name, ld, o, "name", where, false);
+    rc = rc < 0 ? rc : s_str(&p->region, ld, o, "region", where, false);
+    rc = rc < 0 ? rc : s_str(&p->pool_id, ld, o, "pool_id", where, true);
+    rc = rc < 0 ? rc : s_str(&p->identity_pool_name, ld, o, "identity_pool_name", where, true);
+    rc = rc < 0 ? rc : s_str(&p->source, ld, o, "source", where, true);
+    rc = rc < 0 ? rc : s_str(&p->note, ld, o, "note", where, true);
+    rc = rc < 0 ? rc : s_str(&p->live_revision, ld, o, "live_revision", where, true);
+    rc = rc < 0 ? rc : s_bool(&p->adopted, ld, o, "adopted", where);
+    rc = rc < 0 ? rc : s_str(&action, ld, o, "action", where, false);
+    rc = rc < 0 ? rc : s_str(&fp, ld, o, "fingerprint", where, false);
+    if (rc < 0)
         goto done;
     rc = CR_EINVALID;
     if (s_action(&p->action, action) < 0) {
@@ -149,9 +151,10 @@ static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *
         s_bad(ld, where, "must be an object");
         goto done;
     }
-    if ((rc = s_str(&p->adopt_id, ld, reads, "adopt_id", where, true)) < 0 ||
-        (rc = s_bool(&p->read_roles, ld, reads, "roles", where)) < 0 ||
-        (rc = s_bool(&p->read_principal_tags, ld, reads, "principal_tags", where)) < 0)
+    rc = s_str(&p->adopt_id, ld, reads, "adopt_id", where, true);
+    rc = rc < 0 ? rc : s_bool(&p->read_roles, ld, reads, "roles", where);
+    rc = rc < 0 ? rc : s_bool(&p->read_principal_tags, ld, reads, "principal_tags", where);
+    if (rc < 0)
         goto done;
     rc = CR_EINVALID;
     json_t *providers = json_object_get(reads, "providers");
@@ -276,8 +279,9 @@ static int s_load_op(struct cr_plan_op *op, const struct s_load *ld, json_t *o, 
         (size_t)json_integer_value(pool_index) >= ld->plan->n_pools)
         return s_bad(ld, where, "must be an object with a valid pool_index");
     op->pool = (size_t)json_integer_value(pool_index);
-    if ((rc = s_str(&kind, ld, o, "action", where, false)) < 0 ||
-        (rc = s_bool(&replace, ld, o, "replace", where)) < 0)
+    rc = s_str(&kind, ld, o, "action", where, false);
+    rc = rc < 0 ? rc : s_bool(&replace, ld, o, "replace", where);
+    if (rc < 0)
         goto done;
     op->replace = replace;
     if (s_kind(&op->kind, kind) < 0) {
@@ -289,7 +293,8 @@ static int s_load_op(struct cr_plan_op *op, const struct s_load *ld, json_t *o, 
         rc = s_bad(ld, where, "parameters must be an object");
         goto done;
     }
-    if ((rc = s_load_params(op, ld, params, where)) < 0)
+    rc = s_load_params(op, ld, params, where);
+    if (rc < 0)
         goto done;
     rc = s_load_changes(op, ld, json_object_get(o, "changes"), where);
 done:
@@ -330,8 +335,9 @@ static int s_load_doc(struct cr_plan *plan, const struct s_load *ld, json_t *roo
     json_t *version = json_object_get(root, "format_version");
     if (!json_is_string(version) || strcmp(json_string_value(version), "1") != 0)
         return s_bad(ld, "format_version", "must be \"1\" (a plan from another version?)");
-    if ((rc = s_str(&plan->stack, ld, root, "stack", "plan", false)) < 0 ||
-        (rc = s_str(&plan->revision, ld, root, "revision", "plan", true)) < 0)
+    rc = s_str(&plan->stack, ld, root, "stack", "plan", false);
+    rc = rc < 0 ? rc : s_str(&plan->revision, ld, root, "revision", "plan", true);
+    if (rc < 0)
         return rc;
     json_t *regions = json_object_get(root, "regions");
     json_t *pools = json_object_get(root, "pools");
@@ -351,15 +357,18 @@ static int s_load_doc(struct cr_plan *plan, const struct s_load *ld, json_t *roo
         return CR_ENOMEM;
     for (size_t i = 0; i < json_array_size(pools); i++) {
         plan->n_pools = i + 1;
-        if ((rc = s_load_pool(&plan->pools[i], ld, json_array_get(pools, i), i)) < 0)
+        rc = s_load_pool(&plan->pools[i], ld, json_array_get(pools, i), i);
+        if (rc < 0)
             return rc;
     }
     for (size_t i = 0; i < json_array_size(ops); i++) {
         plan->n_ops = i + 1;
-        if ((rc = s_load_op(&plan->ops[i], ld, json_array_get(ops, i), i)) < 0)
+        rc = s_load_op(&plan->ops[i], ld, json_array_get(ops, i), i);
+        if (rc < 0)
             return rc;
     }
-    if ((rc = s_link_ops(plan, ld)) < 0)
+    rc = s_link_ops(plan, ld);
+    if (rc < 0)
         return rc;
     return s_load_counts(plan, ld, json_object_get(root, "summary"));
 }
