@@ -330,3 +330,25 @@ test('default credential chain with AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the region comes from the client: pools, ids and ARNs per region; request ids', async () => {
+  const eu = new CognitoIdentityClient({
+    endpoint: env.EMU_URL, region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDSDKV3ANYKEY00001', secretAccessKey: 'any' }, maxAttempts: 1,
+  });
+  const out = await eu.send(new CreateIdentityPoolCommand({
+    IdentityPoolName: 'SdkV3 Ireland', AllowUnauthenticatedIdentities: false,
+  }));
+  assert.match(out.$metadata.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const id = out.IdentityPoolId;
+  assert.match(id, /^eu-west-1:[0-9a-f-]{36}$/);
+  const tags = await send(eu, new ListTagsForResourceCommand({
+    ResourceArn: `arn:aws:cognito-identity:eu-west-1:${ACCOUNT}:identitypool/${id}`,
+  }));
+  assert.deepEqual(tags, { Tags: {} });
+  const err = await failure(cognito, new DescribeIdentityPoolCommand({ IdentityPoolId: id }));
+  assert.equal(err.name, 'ResourceNotFoundException', 'an eu-west-1 pool is unknown in us-east-1');
+  assert.ok(err.$metadata.requestId, 'errors carry a request id too');
+  const page = await send(eu, new ListIdentityPoolsCommand({ MaxResults: 60 }));
+  assert.deepEqual(page.IdentityPools, [{ IdentityPoolId: id, IdentityPoolName: 'SdkV3 Ireland' }]);
+});
