@@ -233,9 +233,9 @@ static const char *s_claim(const json_t *claims, const char *name, const char *f
 
 static bool s_role_arn(const char *arn, char account[16], char name[128])
 {
-    const char *p;
-    if (strncmp(arn, "arn:", 4) != 0 || !(p = strstr(arn, ":iam::")) || strlen(p + 6) < 13 ||
-        p[18] != ':' || strncmp(p + 19, "role/", 5) != 0)
+    const char *p = strstr(arn, ":iam::");
+    if (strncmp(arn, "arn:", 4) != 0 || !p || strlen(p + 6) < 13 || p[18] != ':' ||
+        strncmp(p + 19, "role/", 5) != 0)
         return false;
     memcpy(account, p + 6, 12);
     account[12] = '\0';

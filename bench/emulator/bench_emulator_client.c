@@ -75,9 +75,9 @@ int main(int argc, char **argv)
     int running = 0;
     while (s_now() < end) {
         curl_multi_perform(m, &running);
-        CURLMsg *msg;
         int left;
-        while ((msg = curl_multi_info_read(m, &left))) {
+        for (CURLMsg *msg = curl_multi_info_read(m, &left); msg;
+             msg = curl_multi_info_read(m, &left)) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
             long status = 0;
