@@ -769,6 +769,11 @@ static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const c
                          const char *bytes, size_t len)
 {
     int result = CR_ENOMEM;
+    if (set->finished) {
+        /* The checks across documents already ran; running them again would repeat them. */
+        cr_error_set("%s: added to a manifest set after cr_manifest_set_finish()", display_path);
+        return CR_ERROR;
+    }
     struct cr_arena scratch; /* the YAML tree: freed once the pools are converted */
     struct cr_mctx *ctx = calloc(1, sizeof(*ctx));
     cr_arena_init(&scratch);
@@ -794,7 +799,6 @@ static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const c
         if (ctx->rc != 0)
             goto done;
     }
-    set->finished = false;
     result = 0;
 done:
     if (result != 0)

@@ -101,7 +101,8 @@ int cr_manifest_set_new(struct cr_manifest_set **out,
 /**
  * Parses one file (one or more YAML documents) into the set and validates each document on
  * its own (types, unknown keys, API constraints, limits, provider cross-references).
- * Problems become diagnostics, not return codes. Returns 0, or CR_ENOMEM.
+ * Problems become diagnostics, not return codes. Returns 0, CR_ENOMEM, or CR_ERROR when
+ * the set is already finished (add every file first, then call cr_manifest_set_finish once).
  */
 int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, const char *bytes,
                         size_t len) CR_WARN_UNUSED;

@@ -513,6 +513,8 @@ static void test_manifest__add_then_finish(void **state)
     assert_string_equal(set->diagnostics[0].file, "empty.yaml");
     assert_string_equal(set->diagnostics[0].message,
                         "no YAML documents in file (expected IdentityPool manifests)");
+    assert_int_equal(cr_manifest_set_add(set, "late.yaml", S_POOL, strlen(S_POOL)), CR_ERROR);
+    assert_int_equal(set->n_files, 2);
     cr_manifest_set_free(set);
     cr_manifest_set_free(NULL);
     /* No files at all (an empty folder): a valid, empty set. */
