@@ -123,8 +123,9 @@ print(f"  minimum the plan needs:  {min_calls:8d} (ListIdentityPools {min_pages}
       f"DescribeIdentityPool {n}: ownership is in each pool's tags)")
 print(f"  bound calls x {lat} ms / {par}: {bound_ms / 1000:5.2f} s; 1.3x = {limit_ms / 1000:.2f} s "
       f"-> {'within' if ok else 'OVER'} ({plan_ms / bound_ms:.2f}x the bound)")
-print(f"  (sequential paging alone costs {min_pages} x {lat} ms; floor with it: "
-      f"{floor_ms / 1000:.2f} s)")
+print(f"  (ListIdentityPools pages are sequential (NextToken): {min_pages} x {lat} ms = "
+      f"{min_pages * lat / 1000:.2f} s, overlapped with the describes; listing first and then "
+      f"describing would take at least {floor_ms / 1000:.2f} s)")
 print(f"  AWS CLI loop (list-identity-pools + describe-identity-pool per pool, sequential):")
 print(f"    measured: list {cli_list_ms / 1000:.2f} s + {sample} describes {cli_desc_ms / 1000:.2f} s "
       f"({cli_desc_ms / sample / 1000:.2f} s each)")

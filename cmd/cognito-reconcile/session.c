@@ -219,6 +219,7 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
         .stack = s->opts->stack,
         .discover = discover,
         .default_region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
+        .parallelism = s->opts->parallelism,
     };
     for (size_t i = 0; i < s->n_clients; i++) {
         struct cr_aws_client *client = s->clients[i];
