@@ -22,8 +22,12 @@ int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
 {
     const char *region = cr_aws_client_region(client);
     struct cr_live_want *wants = calloc(opts->n_ids ? opts->n_ids : 1, sizeof(*wants));
-    struct cr_live_read_options ro = {
-        .stack = opts->stack, .discover = opts->all || opts->by_stack, .all_details = true};
+    /* export --stack reads roles and maps of the stack's pools only */
+    struct cr_live_read_options ro = {.stack = opts->stack,
+                                      .discover = opts->all || opts->by_stack,
+                                      .all_details = true,
+                                      .details_owned_only =
+                                          opts->by_stack && !opts->all && opts->n_ids == 0};
     int result = CR_ENOMEM;
     if (!wants) {
         cr_error_set("out of memory preparing the export");

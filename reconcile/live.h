@@ -73,6 +73,7 @@ struct cr_live_read_options {
                                    (--prune, saved-plan verification of creates) */
     bool all_details;           /* export: read roles and every configured provider's map for every
                                    pool described */
+    bool details_owned_only;    /* with all_details: only for pools of `stack` (export --stack) */
     const char *default_region; /* the region of wants whose region is NULL; NULL = such
                                    wants apply to every region read (more reads, same plan) */
     unsigned parallelism;       /* the client's --parallelism: while pages are listed, a round sends

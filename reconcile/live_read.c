@@ -106,6 +106,9 @@ static int s_plan_detail(struct s_detail *d, bool *matched, const struct cr_live
                          const struct cr_live_read_options *opts)
 {
     if (opts->all_details) {
+        if (opts->details_owned_only &&
+            !(d->pool->stack && strcmp(d->pool->stack, opts->stack) == 0))
+            return 0;
         d->roles = d->ptags = true;
         return s_detail_providers(d, NULL) < 0 ? CR_ENOMEM : 0;
     }

@@ -457,6 +457,33 @@ static void test_reconcile__discovery_reads_every_page_once(void **state)
     s_converged(w);
 }
 
+static void test_reconcile__export_of_a_stack_reads_only_its_pools(void **state)
+{
+    struct world *w = *state;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    struct cr_cognito_pool hand = {0}, made = {0};
+    hand.name = strdup("Console Pool");
+    hand.allow_classic_flow = -1;
+    assert_ok(cr_cognito_create_pool(w->client, &made, &hand));
+    long roles_before = cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles");
+
+    struct cr_live_state live;
+    struct cr_buf yaml = CR_BUF_INIT;
+    struct cr_export_options eo = {.stack = "default", .by_stack = true};
+    cr_live_state_init(&live);
+    assert_ok(cr_export_read(&live, w->client, &eo));
+    assert_ok(cr_export_write(&yaml, &live, &eo));
+    /* the console pool is described (ownership is in its tags) but nothing more is read */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles") - roles_before, 1);
+    assert_non_null(strstr(yaml.ptr, "name: mobile\n"));
+    assert_null(strstr(yaml.ptr, "Console Pool"));
+    cr_buf_dispose(&yaml);
+    cr_live_state_dispose(&live);
+    cr_cognito_pool_dispose(&hand);
+    cr_cognito_pool_dispose(&made);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -473,6 +500,7 @@ int main(void)
         T(test_reconcile__reader_makes_only_the_calls_the_plan_needs),
         T(test_reconcile__exported_manifests_plan_no_changes),
         T(test_reconcile__discovery_reads_every_page_once),
+        T(test_reconcile__export_of_a_stack_reads_only_its_pools),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
