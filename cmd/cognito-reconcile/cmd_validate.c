@@ -140,7 +140,10 @@ int cr_cmd_validate(int argc, char **argv)
     unsigned reserved =
         opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
     rc = cr_cmd_load_manifests(&set, &opts, reserved);
-    if (rc != 0 && rc != CR_EINVALID) {
+    /* CR_EINVALID means the set holds diagnostics; without a set it is a plain failure. */
+    if ((rc != 0 && rc != CR_EINVALID) || set == NULL) {
+        if (rc == 0)
+            rc = CR_ERROR;
         if (opts.output == CR_CLI_OUTPUT_JSON) {
             const char *file = opts.paths.len > 0 ? opts.paths.items[0] : ".";
             s_print_json(NULL, file, cr_error_last());
