@@ -387,3 +387,22 @@ test('STS on the same port: AssumeRoleWithWebIdentity credentials sign cognito c
   assert.equal(stsErr.code, 'SignatureDoesNotMatch');
   assert.equal(stsErr.statusCode, 403);
 });
+
+test('correctClockSkew: a client 15 minutes slow corrects itself from the Date header', async () => {
+  const skewed = new AWS.CognitoIdentity({
+    endpoint: URL_SIGNED, region: REGION, maxRetries: 1, correctClockSkew: true,
+    systemClockOffset: -15 * 60e3,
+    credentials: new AWS.Credentials({ accessKeyId: AKID, secretAccessKey: SECRET }),
+  });
+  const page = await skewed.listIdentityPools({ MaxResults: 5 }).promise();
+  assert.ok(Array.isArray(page.IdentityPools));
+  assert.ok(Math.abs(skewed.config.systemClockOffset) < 60e3, `offset ${skewed.config.systemClockOffset}`);
+
+  const strict = new AWS.CognitoIdentity({
+    endpoint: URL_SIGNED, region: REGION, maxRetries: 0, systemClockOffset: -15 * 60e3,
+    credentials: new AWS.Credentials({ accessKeyId: AKID, secretAccessKey: SECRET }),
+  });
+  const err = await failure(strict.listIdentityPools({ MaxResults: 5 }));
+  assert.equal(err.code, 'InvalidSignatureException');
+  assert.match(err.message, /^Signature expired: /);
+});

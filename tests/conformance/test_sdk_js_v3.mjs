@@ -352,3 +352,36 @@ test('the region comes from the client: pools, ids and ARNs per region; request 
   const page = await send(eu, new ListIdentityPoolsCommand({ MaxResults: 60 }));
   assert.deepEqual(page.IdentityPools, [{ IdentityPoolId: id, IdentityPoolName: 'SdkV3 Ireland' }]);
 });
+
+test('signed retries and clock-skew correction work as against AWS', async () => {
+  // Retried requests are signed again (new amz-sdk-request attempt header): inject one 500 on
+  // the verifying emulator (faults apply after authentication).
+  const res = await fetch(`${env.EMU_URL_SIGNED}/_local/faults`, {
+    method: 'POST', body: JSON.stringify([{ operation: 'ListIdentityPools', error: 1, count: 1 }]),
+  });
+  assert.equal(res.status, 200, await res.text());
+  const signed = new CognitoIdentityClient({
+    endpoint: env.EMU_URL_SIGNED, region: REGION, maxAttempts: 2,
+    credentials: { accessKeyId: env.EMU_AKID, secretAccessKey: env.EMU_SECRET },
+  });
+  const page = await signed.send(new ListIdentityPoolsCommand({ MaxResults: 5 }));
+  assert.equal(page.$metadata.attempts, 2);
+
+  // A client whose clock is 15 minutes slow is refused (Signature expired), takes the
+  // server's Date header, corrects its offset and succeeds on the second attempt.
+  const skewed = new CognitoIdentityClient({
+    endpoint: env.EMU_URL_SIGNED, region: REGION, maxAttempts: 2, systemClockOffset: -15 * 60e3,
+    credentials: { accessKeyId: env.EMU_AKID, secretAccessKey: env.EMU_SECRET },
+  });
+  const again = await skewed.send(new ListIdentityPoolsCommand({ MaxResults: 5 }));
+  assert.equal(again.$metadata.attempts, 2);
+  assert.ok(Math.abs(skewed.config.systemClockOffset) < 60e3, `offset ${skewed.config.systemClockOffset}`);
+
+  const once = new CognitoIdentityClient({
+    endpoint: env.EMU_URL_SIGNED, region: REGION, maxAttempts: 1, systemClockOffset: 15 * 60e3,
+    credentials: { accessKeyId: env.EMU_AKID, secretAccessKey: env.EMU_SECRET },
+  });
+  const err = await failure(once, new ListIdentityPoolsCommand({ MaxResults: 5 }));
+  assert.equal(err.name, 'InvalidSignatureException');
+  assert.match(err.message, /^Signature not yet current: /);
+});
