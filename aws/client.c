@@ -167,13 +167,6 @@ static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options
         c->policy.base_ms = o->retry_base_ms;
     if (o->retry_cap_ms)
         c->policy.cap_ms = o->retry_cap_ms;
-    uint64_t now = cr_now_ms();
-    for (int op = 0; op < CR_OP_COUNT; op++) {
-        double rate = o->rate_per_second[op];
-        if (rate == 0)
-            rate = cr_ratelimit_default_rate((enum cr_cognito_op)op);
-        cr_ratelimit_init(&c->buckets[op], rate > 0 ? rate : 0, o->rate_burst[op], now);
-    }
     c->debug = o->debug;
     c->debug_headers = o->debug_headers;
     if (o->env) {
@@ -181,6 +174,45 @@ static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options
         c->has_env = true;
     }
     c->custom_endpoint = o->endpoint_url && *o->endpoint_url;
+}
+
+/* Logs the operations that are rate limited, so --debug shows what a specification did. */
+static void s_debug_rates(const struct cr_aws_client *c)
+{
+    struct cr_buf line = CR_BUF_INIT;
+    cr_buf_puts(&line, "rate limits:");
+    for (int op = 0; op < CR_OP_COUNT; op++) {
+        const struct cr_ratelimit *rl = &c->buckets[op];
+        if (cr_ratelimit_is_limited(rl))
+            cr_buf_printf(&line, " %s=%g:%g", cr_cognito_op_name((enum cr_cognito_op)op),
+                          rl->rate_per_second, rl->burst);
+    }
+    if (!cr_buf_oom(&line))
+        s_debug_line(c, line.ptr);
+    cr_buf_dispose(&line);
+}
+
+/* Token buckets: defaults < COGNITO_RECONCILE_RATE_LIMITS < opts->rate_limits < the arrays. */
+static int s_init_buckets(struct cr_aws_client *c, const struct cr_aws_options *o)
+{
+    double rates[CR_OP_COUNT] = {0}, bursts[CR_OP_COUNT] = {0};
+    int rc = cr_ratelimit_parse_spec(rates, bursts, cr_aws_env_get(s_env(c), CR_RATELIMIT_ENV),
+                                     CR_RATELIMIT_ENV);
+    if (rc < 0)
+        return rc;
+    rc = cr_ratelimit_parse_spec(rates, bursts, o->rate_limits, "--rate-limit");
+    if (rc < 0)
+        return rc;
+    uint64_t now = cr_now_ms();
+    for (int op = 0; op < CR_OP_COUNT; op++) {
+        double rate = o->rate_per_second[op] != 0 ? o->rate_per_second[op] : rates[op];
+        double burst = o->rate_burst[op] != 0 ? o->rate_burst[op] : bursts[op];
+        if (rate == 0)
+            rate = cr_ratelimit_default_rate((enum cr_cognito_op)op);
+        cr_ratelimit_init(&c->buckets[op], rate > 0 ? rate : 0, burst, now);
+    }
+    s_debug_rates(c);
+    return 0;
 }
 
 int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts)
@@ -198,6 +230,9 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     cr_aws_config_init(&c->cfg);
     cr_sigv4_key_cache_init(&c->key_cache);
     s_apply_options(c, opts);
+    result = s_init_buckets(c, opts);
+    if (result < 0)
+        goto done;
     s_seed(c);
     cr_aws__client_set_random(c, NULL, NULL);
     result = cr_aws_config_load(&c->cfg, s_env(c), opts->profile);

@@ -37,12 +37,17 @@ struct cr_aws_options {
     uint32_t retry_cap_ms;          /* largest backoff ceiling; 0 = 5000 */
     double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 1 (even spacing) */
     const struct cr_aws_env *env;   /* environment and clock; NULL = the process's (tests) */
+    /* --rate-limit: a cr_ratelimit_parse_spec() specification ("TagResource=2,*=50:10"),
+     * applied over COGNITO_RECONCILE_RATE_LIMITS, which is applied over the defaults; a
+     * non-zero rate_per_second/rate_burst member still wins for its operation */
+    const char *rate_limits;
 };
 
 /**
  * Creates a client: resolves region, endpoint and credentials (aws/config.h,
- * aws/credentials.h). Returns 0, CR_EAUTH (no credentials; the message names every source
- * tried), CR_EINVALID (no region, bad endpoint) or CR_ENOMEM.
+ * aws/credentials.h) and the per-operation rate limits. Returns 0, CR_EAUTH (no credentials;
+ * the message names every source tried), CR_EINVALID (no region, bad endpoint, a bad rate-limit
+ * specification in opts->rate_limits or COGNITO_RECONCILE_RATE_LIMITS) or CR_ENOMEM.
  */
 int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts) CR_WARN_UNUSED;
 /** Frees the client, wiping credentials. Accepts NULL. */

@@ -38,4 +38,25 @@ uint64_t cr_ratelimit_try_acquire(struct cr_ratelimit *rl, uint64_t now_ms);
 /** True if the bucket limits anything. */
 bool cr_ratelimit_is_limited(const struct cr_ratelimit *rl);
 
+/** The environment variable holding a rate-limit specification (cr_ratelimit_parse_spec). */
+#define CR_RATELIMIT_ENV "COGNITO_RECONCILE_RATE_LIMITS"
+
+/**
+ * Parses a rate-limit specification, the user-facing way to configure the buckets:
+ * comma-separated `Operation=RATE[:BURST]` entries, e.g. `TagResource=2,ListTagsForResource=20:5`.
+ * Operation is a cognito-identity operation name or `*` (every operation); RATE is calls per
+ * second (a number in (0, 10000]) or `unlimited`; BURST is the bucket size (1..10000, default
+ * 1). Later entries win. Only the operations named are written: rates[op] > 0 for a rate, -1
+ * for unlimited (the convention of cr_aws_options.rate_per_second), bursts[op] the burst or 0.
+ *
+ * @param rates  per-operation rates, indexed by enum cr_cognito_op (updated in place)
+ * @param bursts per-operation bursts, indexed likewise (updated in place)
+ * @param spec   the specification; NULL or "" changes nothing
+ * @param what   where spec came from, for messages (e.g. "--rate-limit")
+ * @return 0; CR_EINVALID (message names `what`, the entry and, for a misspelt operation, the
+ *         closest name) leaving rates and bursts unchanged; CR_ENOMEM.
+ */
+int cr_ratelimit_parse_spec(double rates[CR_OP_COUNT], double bursts[CR_OP_COUNT], const char *spec,
+                            const char *what) CR_WARN_UNUSED;
+
 #endif

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 
 #include "aws/client.h"
+#include "aws/ratelimit.h"
 #include "util/strutil.h"
 
 #define S_SECRET  "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -21,6 +22,7 @@
 #define S_THROTTLE "{\"__type\":\"TooManyRequestsException\",\"message\":\"Rate exceeded\"}"
 
 static int64_t s_clock_s;
+static const char *s_rate_env; /* COGNITO_RECONCILE_RATE_LIMITS */
 
 static const char *s_getenv(void *ctx, const char *name)
 {
@@ -34,6 +36,8 @@ static const char *s_getenv(void *ctx, const char *name)
         {"AWS_CONFIG_FILE", "/nonexistent-cr-test-home/config"},
         {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent-cr-test-home/credentials"},
     };
+    if (strcmp(name, CR_RATELIMIT_ENV) == 0)
+        return s_rate_env;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         if (strcmp(name, vars[i][0]) == 0)
             return vars[i][1];
@@ -278,6 +282,46 @@ static void test_aws_client__tag_calls_respect_the_token_bucket(void **state)
     assert_true(took < 500);
 }
 
+static void test_aws_client__rate_limits_from_environment_and_option(void **state)
+{
+    (void)state;
+    /* the environment lifts the default 5/s limit of TagResource */
+    s_rate_env = "TagResource=unlimited";
+    struct cr_aws_options from_env = {0};
+    uint64_t took = s_time_tags(&from_env, 6);
+    print_message("6 TagResource, " CR_RATELIMIT_ENV "=%s: %llu ms\n", s_rate_env,
+                  (unsigned long long)took);
+    assert_true(took < 500);
+    /* --rate-limit wins over the environment: 2/s spaces three calls 500 ms apart */
+    struct cr_aws_options from_option = {.rate_limits = "TagResource=2"};
+    took = s_time_tags(&from_option, 3);
+    print_message("3 TagResource, --rate-limit TagResource=2: %llu ms\n", (unsigned long long)took);
+    assert_true(took >= 950);
+    assert_true(took < 3000);
+    /* a wildcard then a burst: four calls at once, none waiting */
+    struct cr_aws_options burst = {.rate_limits = "*=1,TagResource=1:4"};
+    took = s_time_tags(&burst, 4);
+    assert_true(took < 500);
+    s_rate_env = NULL;
+}
+
+static void test_aws_client__bad_rate_limits_are_refused(void **state)
+{
+    (void)state;
+    struct cr_aws_client *c = NULL;
+    struct cr_aws_options o = {.env = &s_env, .endpoint_url = s_server_url()};
+    s_rate_env = "TagResourse=3";
+    assert_int_equal(cr_aws_client_new(&c, &o), CR_EINVALID);
+    assert_null(c);
+    assert_string_equal(cr_error_last(), CR_RATELIMIT_ENV ": unknown operation 'TagResourse' "
+                                                          "(did you mean 'TagResource'?)");
+    s_rate_env = NULL;
+    o.rate_limits = "ListTagsForResource=0";
+    assert_int_equal(cr_aws_client_new(&c, &o), CR_EINVALID);
+    assert_null(c);
+    assert_non_null(strstr(cr_error_last(), "--rate-limit: ListTagsForResource: rate '0'"));
+}
+
 static void test_aws_client__response_cap(void **state)
 {
     (void)state;
@@ -383,6 +427,8 @@ int main(void)
         S_TEST(test_aws_client__errors_map_to_codes_and_messages),
         S_TEST(test_aws_client__backoff_does_not_block_other_calls),
         S_TEST(test_aws_client__tag_calls_respect_the_token_bucket),
+        S_TEST(test_aws_client__rate_limits_from_environment_and_option),
+        S_TEST(test_aws_client__bad_rate_limits_are_refused),
         S_TEST(test_aws_client__response_cap),
         S_TEST(test_aws_client__list_pools_follows_next_token),
         S_TEST(test_aws_client__debug_lines_are_redacted),

@@ -3,6 +3,8 @@
 
 #include "aws/ratelimit.h"
 
+#include <string.h>
+
 static void test_ratelimit__defaults_follow_published_quotas(void **state)
 {
     (void)state;
@@ -81,6 +83,65 @@ static void test_ratelimit__fractional_rate(void **state)
     assert_int_equal(cr_ratelimit_try_acquire(&rl, 2000), 0);
 }
 
+static void test_ratelimit__spec_sets_named_operations(void **state)
+{
+    (void)state;
+    double rates[CR_OP_COUNT] = {0}, bursts[CR_OP_COUNT] = {0};
+    assert_ok(cr_ratelimit_parse_spec(rates, bursts,
+                                      " TagResource=2 , ListTagsForResource=20:5,"
+                                      "DescribeIdentityPool=unlimited",
+                                      "test"));
+    assert_true(rates[CR_OP_TAG_RESOURCE] == 2.0);
+    assert_true(bursts[CR_OP_TAG_RESOURCE] == 0.0);
+    assert_true(rates[CR_OP_LIST_TAGS_FOR_RESOURCE] == 20.0);
+    assert_true(bursts[CR_OP_LIST_TAGS_FOR_RESOURCE] == 5.0);
+    assert_true(rates[CR_OP_DESCRIBE_IDENTITY_POOL] == -1.0);
+    assert_true(rates[CR_OP_UNTAG_RESOURCE] == 0.0); /* not named: left alone */
+    /* a wildcard covers all; later entries win */
+    assert_ok(cr_ratelimit_parse_spec(rates, bursts, "*=50:10,UntagResource=0.5", "test"));
+    for (int op = 0; op < CR_OP_COUNT; op++)
+        assert_true(rates[op] == (op == CR_OP_UNTAG_RESOURCE ? 0.5 : 50.0));
+    assert_true(bursts[CR_OP_CREATE_IDENTITY_POOL] == 10.0);
+    assert_true(bursts[CR_OP_UNTAG_RESOURCE] == 0.0);
+    /* empty or NULL: nothing changes */
+    assert_ok(cr_ratelimit_parse_spec(rates, bursts, "", "test"));
+    assert_ok(cr_ratelimit_parse_spec(rates, bursts, NULL, "test"));
+    assert_true(rates[CR_OP_TAG_RESOURCE] == 50.0);
+}
+
+static void test_ratelimit__bad_spec_is_refused_and_changes_nothing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *message;
+    } cases[] = {
+        {"TagResource", "--rate-limit: 'TagResource': expected Operation=RATE[:BURST]"},
+        {"TagResourse=3",
+         "--rate-limit: unknown operation 'TagResourse' (did you mean 'TagResource'?)"},
+        {"Nope=3", "--rate-limit: unknown operation 'Nope'"},
+        {"TagResource=0", "--rate-limit: TagResource: rate '0' is not a number of calls per "
+                          "second in (0, 10000] or 'unlimited'"},
+        {"TagResource=-1", "--rate-limit: TagResource: rate '-1'"},
+        {"TagResource=5x", "--rate-limit: TagResource: rate '5x'"},
+        {"TagResource=", "--rate-limit: TagResource: rate ''"},
+        {"TagResource=nan", "--rate-limit: TagResource: rate 'nan'"},
+        {"TagResource=1e9", "--rate-limit: TagResource: rate '1e9'"},
+        {"TagResource=5:0.5", "--rate-limit: TagResource: burst '0.5' is not a number in "
+                              "[1, 10000]"},
+        {"TagResource=5:", "--rate-limit: TagResource: burst ''"},
+        {"ListTagsForResource=3,UntagResource=x", "--rate-limit: UntagResource: rate 'x'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        double rates[CR_OP_COUNT] = {0}, bursts[CR_OP_COUNT] = {0};
+        int rc = cr_ratelimit_parse_spec(rates, bursts, cases[i].spec, "--rate-limit");
+        print_message("%s -> %s\n", cases[i].spec, cr_error_last());
+        assert_int_equal(rc, CR_EINVALID);
+        assert_ptr_equal(strstr(cr_error_last(), cases[i].message), cr_error_last());
+        for (int op = 0; op < CR_OP_COUNT; op++)
+            assert_true(rates[op] == 0.0 && bursts[op] == 0.0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -89,6 +150,8 @@ int main(void)
         cmocka_unit_test(test_ratelimit__burst_and_refill_cap),
         cmocka_unit_test(test_ratelimit__unlimited_never_waits),
         cmocka_unit_test(test_ratelimit__fractional_rate),
+        cmocka_unit_test(test_ratelimit__spec_sets_named_operations),
+        cmocka_unit_test(test_ratelimit__bad_spec_is_refused_and_changes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
