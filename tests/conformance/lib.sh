@@ -299,7 +299,7 @@ conf_run_node_tests() {
   need_node_modules "$@"
   conf_clean_aws_env
   export AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1
-  export EMU_ACCOUNT=210987654321 EMU_REGION=us-east-1
+  export EMU_ACCOUNT=210987654321 EMU_REGION=us-east-1 EMU_BIN
   export EMU_AKID=AKIDCONFORMANCENODE1
   export EMU_SECRET='node/Secret+Key/0123456789abcdefghijklm'
   emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT"

@@ -4,7 +4,7 @@
 // EMU_ACCOUNT and EMU_REGION.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -384,4 +384,67 @@ test('signed retries and clock-skew correction work as against AWS', async () =>
   const err = await failure(once, new ListIdentityPoolsCommand({ MaxResults: 5 }));
   assert.equal(err.name, 'InvalidSignatureException');
   assert.match(err.message, /^Signature not yet current: /);
+});
+
+// Starts `cognito-identity-local --port 0 ARGS` and resolves to { proc, url } once the URL
+// line is out (bounded: 10 s).
+function startEmulator(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(env.EMU_BIN, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errOut = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`no URL in 10 s: ${errOut}`)); }, 10000);
+    proc.stderr.on('data', (b) => { errOut += b; });
+    proc.stdout.on('data', (b) => {
+      out += b;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) { clearTimeout(timer); resolve({ proc, url: out.slice(0, nl) }); }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code}: ${errOut}`)); });
+  });
+}
+function stopEmulator(proc) {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) { resolve(proc.exitCode); return; }
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    proc.removeAllListeners('exit');
+    proc.on('exit', (code) => { clearTimeout(timer); resolve(code); });
+    proc.kill('SIGTERM');
+  });
+}
+
+test('--state: what a client wrote is there after a restart', async () => {
+  assert.ok(env.EMU_BIN, 'EMU_BIN is set by test_sdk_js_v3.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'cr-conformance-state-'));
+  const state = join(dir, 'state.json');
+  let emu = await startEmulator(['--state', state, '--account-id', ACCOUNT]);
+  try {
+    let c = client(emu.url);
+    const pool = await send(c, new CreateIdentityPoolCommand({ ...full, IdentityPoolName: 'Persisted' }));
+    const id = pool.IdentityPoolId;
+    const roles = {
+      IdentityPoolId: id,
+      Roles: { authenticated: ROLE_AUTH },
+      RoleMappings: { [`${UP1}:${UP1_CLIENT}`]: { Type: 'Token', AmbiguousRoleResolution: 'Deny' } },
+    };
+    await send(c, new SetIdentityPoolRolesCommand(roles));
+    const pt = { IdentityPoolId: id, IdentityProviderName: UP1, UseDefaults: false, PrincipalTags: { a: 'b' } };
+    await send(c, new SetPrincipalTagAttributeMapCommand(pt));
+    assert.equal(await stopEmulator(emu.proc), 0, 'clean stop');
+
+    emu = await startEmulator(['--state', state, '--account-id', ACCOUNT]);
+    c = client(emu.url);
+    assert.deepEqual(await send(c, new DescribeIdentityPoolCommand({ IdentityPoolId: id })), pool);
+    assert.deepEqual(await send(c, new GetIdentityPoolRolesCommand({ IdentityPoolId: id })), roles);
+    assert.deepEqual(await send(c, new GetPrincipalTagAttributeMapCommand({
+      IdentityPoolId: id, IdentityProviderName: UP1,
+    })), pt);
+    assert.deepEqual(await send(c, new ListTagsForResourceCommand({ ResourceArn: poolArn(id) })),
+      { Tags: full.IdentityPoolTags });
+    assert.deepEqual((await send(c, new ListIdentityPoolsCommand({ MaxResults: 60 }))).IdentityPools,
+      [{ IdentityPoolId: id, IdentityPoolName: 'Persisted' }]);
+  } finally {
+    assert.equal(await stopEmulator(emu.proc), 0, 'clean stop');
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
