@@ -605,9 +605,9 @@ static void s_api_version(struct cr_mctx *ctx, void *obj, const struct cr_ynode 
     if (!s_str(ctx, &pool->api_version, key, val))
         return;
     if (strcmp(pool->api_version.value, CR_MANIFEST_API_VERSION) != 0)
-        cr_manifest__field_diag(ctx, val->loc, "unsupported apiVersion '%s' (expected '%s')",
-                                cr_manifest__quote(q, sizeof(q), val->value, val->len),
-                                CR_MANIFEST_API_VERSION);
+        cr_manifest__diag(ctx, val->loc, "unsupported apiVersion '%s' (expected '%s')",
+                          cr_manifest__quote(q, sizeof(q), val->value, val->len),
+                          CR_MANIFEST_API_VERSION);
 }
 
 static void s_kind(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -618,9 +618,8 @@ static void s_kind(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
     if (!s_str(ctx, &pool->kind, key, val))
         return;
     if (strcmp(pool->kind.value, CR_MANIFEST_KIND) != 0)
-        cr_manifest__field_diag(ctx, val->loc, "unsupported kind '%s' (expected '%s')",
-                                cr_manifest__quote(q, sizeof(q), val->value, val->len),
-                                CR_MANIFEST_KIND);
+        cr_manifest__diag(ctx, val->loc, "unsupported kind '%s' (expected '%s')",
+                          cr_manifest__quote(q, sizeof(q), val->value, val->len), CR_MANIFEST_KIND);
 }
 
 static const struct s_field s_root_fields[] = {
@@ -678,10 +677,15 @@ static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const stru
      * when they are not ours. */
     size_t before = ctx->set->n_diagnostics;
     for (size_t i = 0; i < root->n; i++) {
-        if (strcmp(root->items[i]->value, "apiVersion") == 0)
+        const char *key = root->items[i]->value;
+        if (strcmp(key, "apiVersion") != 0 && strcmp(key, "kind") != 0)
+            continue;
+        size_t mark = cr_manifest__path_field(ctx, key);
+        if (key[0] == 'a')
             s_api_version(ctx, pool, root->items[i], root->values[i]);
-        else if (strcmp(root->items[i]->value, "kind") == 0)
+        else
             s_kind(ctx, pool, root->items[i], root->values[i]);
+        cr_manifest__path_pop(ctx, mark);
     }
     if (ctx->set->n_diagnostics > before || !s_supported(pool)) {
         if (pool->api_version.value == NULL)
