@@ -619,64 +619,81 @@ static int s_plan_roles_before(struct s_ctx *ctx, size_t pi, const struct cr_des
  * manages tags, and are never removed; the revision tag is written only when the pool changes
  * for another reason, so a new commit alone does not make every pool "changed".
  */
-static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
-                       const struct cr_live_pool *l, bool adopted)
+/* The tags TagResource must set: ownership tags that differ, and (when managed) user tags
+ * that are missing or differ. */
+static int s_tags_to_set(struct cr_strmap *add, struct s_ctx *ctx, const struct cr_desired_pool *d,
+                         const struct cr_strmap *have)
 {
-    const struct cr_strmap *have = &l->config.tags;
-    struct cr_strmap add = {0};
-    struct cr_strlist remove = {0};
-    struct s_changes ch = {0};
-    int result = CR_ENOMEM;
     const char *own[][2] = {{CR_TAG_STACK, ctx->stack}, {CR_TAG_NAME, d->name}};
     for (size_t i = 0; i < 2; i++)
         if (!s_str_eq(cr_strmap_get(have, own[i][0]), own[i][1]) &&
-            cr_strmap_set(&add, own[i][0], own[i][1]) < 0)
-            goto done;
+            cr_strmap_set(add, own[i][0], own[i][1]) < 0)
+            return CR_ENOMEM;
     for (size_t i = 0; d->manage_tags && i < d->tags.len; i++)
         if (!s_str_eq(cr_strmap_get(have, d->tags.items[i].key), d->tags.items[i].value) &&
-            cr_strmap_set(&add, d->tags.items[i].key, d->tags.items[i].value) < 0)
-            goto done;
+            cr_strmap_set(add, d->tags.items[i].key, d->tags.items[i].value) < 0)
+            return CR_ENOMEM;
+    return 0;
+}
+
+/* The user tags UntagResource removes (never an ownership tag), sorted. */
+static int s_tags_to_remove(struct cr_strlist *remove, const struct cr_desired_pool *d,
+                            const struct cr_strmap *have)
+{
     for (size_t i = 0; d->manage_tags && i < have->len; i++)
         if (!s_is_ownership_key(have->items[i].key) &&
             !cr_strmap_get(&d->tags, have->items[i].key) &&
-            cr_strlist_push(&remove, have->items[i].key) < 0)
-            goto done;
+            cr_strlist_push(remove, have->items[i].key) < 0)
+            return CR_ENOMEM;
+    cr_strlist_sort(remove);
+    return 0;
+}
+
+/* Appends a TagResource (add != NULL) or UntagResource op; takes over *add or *remove. */
+static int s_tag_op(struct s_ctx *ctx, size_t pi, const struct cr_live_pool *l,
+                    struct cr_strmap *add, struct cr_strlist *remove)
+{
+    const struct cr_strmap *have = &l->config.tags;
+    struct s_changes ch = {0};
+    size_t n = add ? add->len : remove->len;
+    for (size_t i = 0; i < n; i++) {
+        const char *key = add ? add->items[i].key : remove->items[i];
+        s_change(&ch, s_jstr(cr_strmap_get(have, key)), add ? s_jstr(add->items[i].value) : NULL,
+                 "tags%s", s_key(key).text);
+    }
+    struct cr_plan_op *op = s_op(ctx, add ? CR_PLAN_OP_TAG : CR_PLAN_OP_UNTAG, pi, &ch);
+    s_changes_dispose(&ch);
+    if (!op)
+        return s_oom();
+    if (add) {
+        op->params_tags = *add;
+        memset(add, 0, sizeof(*add)); /* now owned by op */
+    } else {
+        op->params_untag = *remove;
+        memset(remove, 0, sizeof(*remove)); /* now owned by op */
+    }
+    return s_arn(&op->arn, ctx, l->region, l->config.id);
+}
+
+static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
+                       const struct cr_live_pool *l, bool adopted)
+{
+    struct cr_strmap add = {0};
+    struct cr_strlist remove = {0};
+    int result = CR_ENOMEM;
+    if (s_tags_to_set(&add, ctx, d, &l->config.tags) < 0 ||
+        s_tags_to_remove(&remove, d, &l->config.tags) < 0)
+        goto done;
     bool changed = ctx->plan->pools[pi].n_ops > 0 || add.len || remove.len || adopted;
     if (changed && ctx->opts->revision && !s_str_eq(l->revision, ctx->opts->revision) &&
         cr_strmap_set(&add, CR_TAG_REVISION, ctx->opts->revision) < 0)
         goto done;
-    if (add.len) {
-        for (size_t i = 0; i < add.len; i++)
-            s_change(&ch, s_jstr(cr_strmap_get(have, add.items[i].key)), s_jstr(add.items[i].value),
-                     "tags%s", s_key(add.items[i].key).text);
-        struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_TAG, pi, &ch);
-        if (!op)
-            goto done;
-        op->params_tags = add;
-        memset(&add, 0, sizeof(add)); /* now owned by op */
-        result = s_arn(&op->arn, ctx, l->region, l->config.id);
-        if (result < 0)
-            goto done;
-    }
-    if (remove.len) {
-        cr_strlist_sort(&remove);
-        for (size_t i = 0; i < remove.len; i++)
-            s_change(&ch, s_jstr(cr_strmap_get(have, remove.items[i])), NULL, "tags%s",
-                     s_key(remove.items[i]).text);
-        struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_UNTAG, pi, &ch);
-        if (!op)
-            goto done;
-        op->params_untag = remove;
-        memset(&remove, 0, sizeof(remove)); /* now owned by op */
-        result = s_arn(&op->arn, ctx, l->region, l->config.id);
-        if (result < 0)
-            goto done;
-    }
-    result = 0;
+    result = add.len ? s_tag_op(ctx, pi, l, &add, NULL) : 0;
+    if (result == 0 && remove.len)
+        result = s_tag_op(ctx, pi, l, NULL, &remove);
 done:
     if (result == CR_ENOMEM)
         s_oom();
-    s_changes_dispose(&ch);
     cr_strmap_dispose(&add);
     cr_strlist_dispose(&remove);
     return result;
@@ -1044,6 +1061,36 @@ static int s_check_unique(const struct cr_desired_pool *desired, size_t n,
     return 0;
 }
 
+/* Each desired pool's region: metadata.region, else the default. */
+static int s_resolve_regions(const char **regions, const struct cr_desired_pool *desired, size_t n,
+                             const char *default_region)
+{
+    for (size_t i = 0; i < n; i++) {
+        regions[i] = desired[i].region ? desired[i].region : default_region;
+        if (!regions[i] || !desired[i].name) {
+            cr_error_set("%s: pool '%s': no region (set metadata.region or --region)",
+                         s_where(&desired[i]), desired[i].name ? desired[i].name : "?");
+            return CR_EINVALID;
+        }
+    }
+    return 0;
+}
+
+/* The regions the plan covers: its pools' and those whose pools were listed. */
+static int s_plan_regions(struct cr_plan *plan, const struct cr_live_state *live)
+{
+    for (size_t i = 0; i < plan->n_pools; i++)
+        if (!cr_strlist_contains(&plan->regions, plan->pools[i].region) &&
+            cr_strlist_push(&plan->regions, plan->pools[i].region) < 0)
+            return s_oom();
+    for (size_t i = 0; i < live->regions.len; i++)
+        if (!cr_strlist_contains(&plan->regions, live->regions.items[i]) &&
+            cr_strlist_push(&plan->regions, live->regions.items[i]) < 0)
+            return s_oom();
+    cr_strlist_sort(&plan->regions);
+    return 0;
+}
+
 int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,
                   const struct cr_live_state *live, const struct cr_plan_options *opts)
 {
@@ -1060,45 +1107,20 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
         s_oom();
         goto done;
     }
-    for (size_t i = 0; i < n_desired; i++) {
-        regions[i] = desired[i].region ? desired[i].region : opts->region;
-        if (!regions[i] || !desired[i].name) {
-            cr_error_set("%s: pool '%s': no region (set metadata.region or --region)",
-                         s_where(&desired[i]), desired[i].name ? desired[i].name : "?");
-            result = CR_EINVALID;
-            goto done;
-        }
-    }
-    result = s_check_unique(desired, n_desired, regions);
+    result = s_resolve_regions(regions, desired, n_desired, opts->region);
+    if (result == 0)
+        result = s_check_unique(desired, n_desired, regions);
     if (result == 0)
         result = s_index_owned(&ctx);
-    if (result < 0)
-        goto done;
-    for (size_t i = 0; i < n_desired; i++) {
+    for (size_t i = 0; result == 0 && i < n_desired; i++)
         result = s_plan_desired(&ctx, &desired[i], regions[i], claimed);
-        if (result < 0)
-            goto done;
-    }
-    if (opts->prune) {
+    if (result == 0 && opts->prune)
         result = s_plan_prune(&ctx, claimed);
-        if (result < 0)
-            goto done;
-    }
-    result = CR_ENOMEM;
-    for (size_t i = 0; i < out->n_pools; i++)
-        if (!cr_strlist_contains(&out->regions, out->pools[i].region) &&
-            cr_strlist_push(&out->regions, out->pools[i].region) < 0)
-            goto done;
-    for (size_t i = 0; i < live->regions.len; i++)
-        if (!cr_strlist_contains(&out->regions, live->regions.items[i]) &&
-            cr_strlist_push(&out->regions, live->regions.items[i]) < 0)
-            goto done;
-    cr_strlist_sort(&out->regions);
-    s_count(out);
-    result = 0;
+    if (result == 0)
+        result = s_plan_regions(out, live);
+    if (result == 0)
+        s_count(out);
 done:
-    if (result == CR_ENOMEM)
-        s_oom();
     if (result < 0)
         cr_plan_dispose(out);
     free(regions);

@@ -114,12 +114,37 @@ static int s_kind(enum cr_plan_op_kind *out, const char *name)
     return CR_EINVALID;
 }
 
+/* pools[i].reads: what to read again to verify the fingerprint. */
+static int s_load_reads(struct cr_plan_pool *p, const struct s_load *ld, json_t *reads,
+                        const char *where)
+{
+    if (!json_is_object(reads))
+        return s_bad(ld, where, "must be an object");
+    int rc = s_str(&p->adopt_id, ld, reads, "adopt_id", where, true);
+    rc = rc < 0 ? rc : s_bool(&p->read_roles, ld, reads, "roles", where);
+    rc = rc < 0 ? rc : s_bool(&p->read_principal_tags, ld, reads, "principal_tags", where);
+    if (rc < 0)
+        return rc;
+    json_t *providers = json_object_get(reads, "providers");
+    if (!json_is_array(providers))
+        return s_bad(ld, where, "providers must be an array");
+    for (size_t k = 0; k < json_array_size(providers); k++) {
+        json_t *v = json_array_get(providers, k);
+        if (!json_is_string(v))
+            return s_bad(ld, where, "providers must hold strings");
+        if (cr_strlist_push(&p->providers, json_string_value(v)) < 0)
+            return CR_ENOMEM;
+    }
+    return 0;
+}
+
 static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *o, size_t i)
 {
-    char where[64];
+    char where[64], where_reads[80];
     char *action = NULL, *fp = NULL;
     int rc;
     snprintf(where, sizeof(where), "pools[%zu]", i);
+    snprintf(where_reads, sizeof(where_reads), "pools[%zu].reads", i);
     if (!json_is_object(o))
         return s_bad(ld, where, "must be an object");
     /* each step runs only while the previous ones succeeded */
@@ -135,45 +160,16 @@ static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *
     rc = rc < 0 ? rc : s_str(&fp, ld, o, "fingerprint", where, false);
     if (rc < 0)
         goto done;
-    rc = CR_EINVALID;
     if (s_action(&p->action, action) < 0) {
-        s_bad(ld, where, "unknown action");
+        rc = s_bad(ld, where, "unknown action");
         goto done;
     }
     if (strlen(fp) != 64 || strspn(fp, "0123456789abcdef") != 64) {
-        s_bad(ld, where, "fingerprint must be 64 lowercase hex digits");
+        rc = s_bad(ld, where, "fingerprint must be 64 lowercase hex digits");
         goto done;
     }
     memcpy(p->fingerprint, fp, 65);
-    json_t *reads = json_object_get(o, "reads");
-    strncat(where, ".reads", sizeof(where) - strlen(where) - 1);
-    if (!json_is_object(reads)) {
-        s_bad(ld, where, "must be an object");
-        goto done;
-    }
-    rc = s_str(&p->adopt_id, ld, reads, "adopt_id", where, true);
-    rc = rc < 0 ? rc : s_bool(&p->read_roles, ld, reads, "roles", where);
-    rc = rc < 0 ? rc : s_bool(&p->read_principal_tags, ld, reads, "principal_tags", where);
-    if (rc < 0)
-        goto done;
-    rc = CR_EINVALID;
-    json_t *providers = json_object_get(reads, "providers");
-    if (!json_is_array(providers)) {
-        s_bad(ld, where, "providers must be an array");
-        goto done;
-    }
-    for (size_t k = 0; k < json_array_size(providers); k++) {
-        json_t *v = json_array_get(providers, k);
-        if (!json_is_string(v)) {
-            s_bad(ld, where, "providers must hold strings");
-            goto done;
-        }
-        if (cr_strlist_push(&p->providers, json_string_value(v)) < 0) {
-            rc = CR_ENOMEM;
-            goto done;
-        }
-    }
-    rc = 0;
+    rc = s_load_reads(p, ld, json_object_get(o, "reads"), where_reads);
 done:
     free(action);
     free(fp);
