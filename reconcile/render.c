@@ -92,6 +92,14 @@ static bool s_other_revision(const struct cr_plan *plan, const struct cr_plan_po
     return plan->revision && p->live_revision && strcmp(plan->revision, p->live_revision) != 0;
 }
 
+/* A never-set AllowClassicFlow reads as null; say what that means (aws-cli #7652). */
+static const char *s_unset_note(const struct cr_plan_change *c)
+{
+    if (c->before && strcmp(c->path, "allowClassicFlow") == 0 && strcmp(c->before, "null") == 0)
+        return " (never set: allowed)";
+    return "";
+}
+
 /* "+ path: after", "- path: before", "~ path: before → after" */
 static void s_text_change(struct cr_buf *out, const struct s_style *st,
                           const struct cr_plan_change *c, const char *indent)
@@ -103,8 +111,8 @@ static void s_text_change(struct cr_buf *out, const struct s_style *st,
         cr_buf_printf(out, "%s%s-%s %s: %s\n", indent, s_c(st, C_RED), s_c(st, C_RESET), c->path,
                       c->before);
     else
-        cr_buf_printf(out, "%s%s~%s %s: %s \xe2\x86\x92 %s\n", indent, s_c(st, C_YELLOW),
-                      s_c(st, C_RESET), c->path, c->before, c->after);
+        cr_buf_printf(out, "%s%s~%s %s: %s%s \xe2\x86\x92 %s\n", indent, s_c(st, C_YELLOW),
+                      s_c(st, C_RESET), c->path, c->before, s_unset_note(c), c->after);
 }
 
 static void s_text_pool(struct cr_buf *out, const struct s_style *st, const struct cr_plan *plan,
@@ -306,7 +314,7 @@ static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const stru
         for (size_t i = 0; i < op->n_changes; i++) {
             const struct cr_plan_change *c = &op->changes[i];
             if (c->before)
-                cr_buf_printf(out, "- %s: %s\n", c->path, c->before);
+                cr_buf_printf(out, "- %s: %s%s\n", c->path, c->before, s_unset_note(c));
             if (c->after)
                 cr_buf_printf(out, "+ %s: %s\n", c->path, c->after);
         }

@@ -121,13 +121,53 @@ static void test_render__no_changes(void **state)
     cr_desired_pool_dispose(&d);
 }
 
+/* drift wording, and an adopted pool (console-made, no tags) with a pool-name change */
+static void test_render__drift_of_an_adopted_pool(void **state)
+{
+    struct cr_plan plan;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct fx_live l;
+    struct cr_plan_options opts = {.stack = "payments", .region = FX_REGION};
+    fx_desired(&d);
+    d.adopt_id = strdup(FX_ID);
+    d.manage_roles = false;
+    d.manage_principal_tags = false;
+    d.manage_tags = false;
+    fx_live_init(&l, FX_ID, NULL, NULL);
+    free(l.config.name);
+    l.config.name = strdup("Changed In Console");
+    l.config.allow_classic_flow = -1;
+    cr_live_state_init(&live);
+    fx_live_add(&live, &l);
+    assert_ok(cr_plan_build(&plan, &d, 1, &live, &opts));
+    struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT;
+    struct cr_render_options drift = {.drift = true};
+    assert_ok(cr_render_text(&text, &plan, &drift));
+    golden("drift-adopted.txt", &text);
+    assert_non_null(strstr(text.ptr, "Drift: 0 to create, 1 to update, 0 to delete."));
+    assert_non_null(strstr(text.ptr, "# adopted"));
+    assert_ok(cr_render_markdown(&md, &plan, &drift));
+    golden("drift-adopted.md", &md);
+    cr_buf_dispose(&text);
+    cr_buf_dispose(&md);
+    cr_plan_dispose(&plan);
+    cr_live_state_dispose(&live);
+    fx_live_dispose(&l);
+    cr_desired_pool_dispose(&d);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_render__text),     T(test_render__text_colour_only_when_asked), T(test_render__json),
-        T(test_render__markdown), cmocka_unit_test(test_render__no_changes),
+        T(test_render__text),
+        T(test_render__text_colour_only_when_asked),
+        T(test_render__json),
+        T(test_render__markdown),
+        cmocka_unit_test(test_render__no_changes),
+        cmocka_unit_test(test_render__drift_of_an_adopted_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
