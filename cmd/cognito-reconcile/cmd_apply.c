@@ -6,6 +6,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,12 +37,31 @@ static bool s_is_saved_plan(const struct cr_cli_options *opts)
     return n > 5 && strcmp(p + n - 5, ".json") == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Pool ids learnt while applying (what a CreateIdentityPool returned), by plan pool index, so
+ * the lines about a created pool's later calls name it. */
+struct s_ids {
+    char **by_pool;
+    size_t n;
+};
+
+static void s_ids_dispose(struct s_ids *ids)
+{
+    for (size_t i = 0; i < ids->n; i++)
+        free(ids->by_pool[i]);
+    free(ids->by_pool);
+    ids->by_pool = NULL;
+    ids->n = 0;
+}
+
 static const char *s_op_pool_id(const struct cr_plan *plan, size_t i,
-                                const struct cr_apply_result *r)
+                                const struct cr_apply_result *r, const struct s_ids *ids)
 {
     if (r != NULL && r->pool_id != NULL)
         return r->pool_id;
-    const char *id = plan->pools[plan->ops[i].pool].pool_id;
+    size_t p = plan->ops[i].pool;
+    if (ids != NULL && p < ids->n && ids->by_pool[p] != NULL)
+        return ids->by_pool[p];
+    const char *id = plan->pools[p].pool_id;
     return id != NULL ? id : CR_PLAN_ID_AFTER_CREATE;
 }
 
@@ -49,8 +69,10 @@ static const char *s_op_pool_id(const struct cr_plan *plan, size_t i,
 static void s_progress(void *user, const struct cr_plan *plan, size_t i,
                        const struct cr_apply_result *r)
 {
-    (void)user;
+    struct s_ids *ids = user;
     const struct cr_plan_op *op = &plan->ops[i];
+    if (r->pool_id != NULL && op->pool < ids->n && ids->by_pool[op->pool] == NULL)
+        ids->by_pool[op->pool] = strdup(r->pool_id); /* NULL on OOM: the line says "known after" */
     const struct cr_plan_pool *pool = &plan->pools[op->pool];
     const char *api = cr_cognito_op_name(cr_plan_op_api(op->kind));
     switch (r->status) {
@@ -59,20 +81,21 @@ static void s_progress(void *user, const struct cr_plan *plan, size_t i,
         break;
     case CR_APPLY_DONE:
         cr_log_info("[%zu/%zu] %s %s (%s): done%s", i + 1, plan->n_ops, api, pool->name,
-                    s_op_pool_id(plan, i, r),
+                    s_op_pool_id(plan, i, r, ids),
                     r->recovered ? " (found the pool after an ambiguous failure; no twin made)"
                                  : "");
         break;
     case CR_APPLY_FAILED:
     default:
         cr_log_info("[%zu/%zu] %s %s (%s): FAILED: %s", i + 1, plan->n_ops, api, pool->name,
-                    s_op_pool_id(plan, i, r), r->error ? r->error : cr_error_name(r->code));
+                    s_op_pool_id(plan, i, r, ids), r->error ? r->error : cr_error_name(r->code));
         break;
     }
 }
 
 /* After a failure: what succeeded, what failed, what was not attempted (stderr). */
-static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_report *rep)
+static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_report *rep,
+                            const struct s_ids *ids)
 {
     static const char *const titles[] = {"not attempted", "succeeded", "failed"};
     static const enum cr_apply_status order[] = {CR_APPLY_DONE, CR_APPLY_FAILED,
@@ -89,7 +112,7 @@ static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_re
             const struct cr_plan_pool *pool = &plan->pools[plan->ops[i].pool];
             fprintf(stderr, "    %s %s (%s, %s)%s%s\n",
                     cr_cognito_op_name(cr_plan_op_api(plan->ops[i].kind)), pool->name, pool->region,
-                    s_op_pool_id(plan, i, r), st == CR_APPLY_FAILED ? ": " : "",
+                    s_op_pool_id(plan, i, r, ids), st == CR_APPLY_FAILED ? ": " : "",
                     st == CR_APPLY_FAILED ? (r->error ? r->error : cr_error_name(r->code)) : "");
         }
     }
@@ -112,7 +135,7 @@ static const char *s_status_name(enum cr_apply_status st)
 
 /* --output json: one document holding the plan and the outcome of every operation. */
 static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *rep,
-                        const char *status)
+                        const struct s_ids *ids, const char *status)
 {
     int result = -1;
     struct cr_buf plan_json;
@@ -132,10 +155,11 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
-        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
-                              cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool",
-                              pool->name, "region", pool->region, "pool_id",
-                              s_op_pool_id(&s->plan, i, r), "status", s_status_name(r->status));
+        json_t *o =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
+                      cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool", pool->name,
+                      "region", pool->region, "pool_id", s_op_pool_id(&s->plan, i, r, ids),
+                      "status", s_status_name(r->status));
         if (o != NULL && r->error != NULL)
             json_object_set_new(o, "error", json_string(r->error));
         json_array_append_new(ops, o);
@@ -174,9 +198,18 @@ static int s_execute(struct cr_cli_session *s)
 {
     int result = -1;
     struct cr_apply_report rep = {0};
-    struct cr_apply_options ao = {.progress = s_progress};
+    struct s_ids ids = {.by_pool = calloc(s->plan.n_pools ? s->plan.n_pools : 1, sizeof(char *)),
+                        .n = s->plan.n_pools};
+    struct cr_apply_options ao = {.progress = s_progress, .progress_user = &ids};
+    int rc;
+    if (ids.by_pool == NULL) {
+        ids.n = 0;
+        cr_error_set("out of memory");
+        result = cr_cli_fail(CR_ENOMEM);
+        goto done;
+    }
     /* An old pipeline run must not overwrite what a newer commit applied (docs/gitops.md). */
-    int rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
+    rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
     if (rc != 0) {
         result = cr_cli_fail(rc);
         goto done;
@@ -184,17 +217,18 @@ static int s_execute(struct cr_cli_session *s)
     cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
     rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
     if (s->opts->output == CR_CLI_OUTPUT_JSON &&
-        s_print_json(s, &rep, rc == 0 ? "complete" : "failed") != 0)
+        s_print_json(s, &rep, &ids, rc == 0 ? "complete" : "failed") != 0)
         rc = rc != 0 ? rc : CR_EIO;
     if (rc != 0) {
         result = cr_cli_fail(rc);
-        s_print_failure(&s->plan, &rep);
+        s_print_failure(&s->plan, &rep, &ids);
         goto done;
     }
     if (s->opts->output != CR_CLI_OUTPUT_JSON)
         s_print_summary(s, &rep);
     result = CR_EXIT_OK;
 done:
+    s_ids_dispose(&ids);
     cr_apply_report_dispose(&rep);
     return result;
 }
@@ -233,7 +267,7 @@ static int s_apply_manifests(const struct cr_cli_options *opts)
     if (cr_plan_is_empty(&s.plan)) {
         if (opts->output == CR_CLI_OUTPUT_JSON) {
             struct cr_apply_report empty = {0};
-            rc = s_print_json(&s, &empty, "complete");
+            rc = s_print_json(&s, &empty, NULL, "complete");
         }
         result = rc == 0 ? CR_EXIT_OK : cr_cli_fail(rc);
         goto done;
