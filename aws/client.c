@@ -215,6 +215,18 @@ static int s_init_buckets(struct cr_aws_client *c, const struct cr_aws_options *
     return 0;
 }
 
+/* Where region, endpoint and credentials came from (names only, never a key), for --debug. */
+static void s_debug_setup(const struct cr_aws_client *c)
+{
+    struct cr_buf line = CR_BUF_INIT;
+    cr_buf_printf(&line, "client region=%s endpoint=%s profile=%s credentials=%s",
+                  cr_buf_cstr(&c->region), cr_buf_cstr(&c->url), cr_buf_cstr(&c->cfg.profile),
+                  cr_aws_credentials_provider_source(c->creds));
+    if (!cr_buf_oom(&line))
+        s_debug_line(c, line.ptr);
+    cr_buf_dispose(&line);
+}
+
 int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts)
 {
     static const struct cr_aws_options none;
@@ -258,6 +270,7 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     result = cr_aws_credentials_provider_new(&c->creds, &copts);
     if (result < 0)
         goto done;
+    s_debug_setup(c);
     /* AWS_CA_BUNDLE / ca_bundle, as the AWS CLI reads them: a private CA, still verified */
     const char *ca_bundle = cr_aws_env_get(s_env(c), "AWS_CA_BUNDLE");
     if (!ca_bundle)

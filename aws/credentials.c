@@ -86,12 +86,19 @@ static const struct cr_aws_env *s_env(const struct cr_aws_credentials_provider *
     return p->has_env ? &p->env : NULL;
 }
 
+/* An explicit --profile turns the credential variables off, as in the AWS CLI (botocore's
+ * create_credential_resolver: "an explicitly provided profile will negate an EnvProvider",
+ * and its web identity provider then gets disable_env_vars); AWS_PROFILE does not. */
+static const char *s_cred_env(const struct cr_aws_credentials_provider *p, const char *name)
+{
+    return p->profile ? NULL : cr_aws_env_get(s_env(p), name);
+}
+
 static int s_env_credentials(struct cr_aws_credentials_provider *p, bool *found)
 {
-    const struct cr_aws_env *env = s_env(p);
-    const char *akid = cr_aws_env_get(env, "AWS_ACCESS_KEY_ID");
-    const char *secret = cr_aws_env_get(env, "AWS_SECRET_ACCESS_KEY");
-    const char *token = cr_aws_env_get(env, "AWS_SESSION_TOKEN");
+    const char *akid = s_cred_env(p, "AWS_ACCESS_KEY_ID");
+    const char *secret = s_cred_env(p, "AWS_SECRET_ACCESS_KEY");
+    const char *token = s_cred_env(p, "AWS_SESSION_TOKEN");
     *found = false;
     if (!akid && !secret)
         return 0;
@@ -169,9 +176,9 @@ static int s_web_identity(struct cr_aws_credentials_provider *p, const struct cr
                           bool *found)
 {
     const struct cr_aws_env *env = s_env(p);
-    const char *file = cr_aws_env_get(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
-    const char *arn = cr_aws_env_get(env, "AWS_ROLE_ARN");
-    const char *name = cr_aws_env_get(env, "AWS_ROLE_SESSION_NAME");
+    const char *file = s_cred_env(p, "AWS_WEB_IDENTITY_TOKEN_FILE");
+    const char *arn = s_cred_env(p, "AWS_ROLE_ARN");
+    const char *name = s_cred_env(p, "AWS_ROLE_SESSION_NAME");
     char generated[64];
     *found = false;
     if (!file)
@@ -266,24 +273,29 @@ static int s_profile_credentials(struct cr_aws_credentials_provider *p,
     return cr_aws_credentials_set(&p->current, akid, secret, token, 0);
 }
 
-static void s_none_error(const struct cr_aws_config *cfg)
+static void s_none_error(const struct cr_aws_credentials_provider *p,
+                         const struct cr_aws_config *cfg)
 {
     const char *profile = cr_buf_cstr(&cfg->profile);
+    /* with --profile only the profile was consulted (s_cred_env) */
+    const char *tried = p->profile ? "no AWS credentials in"
+                                   : "no AWS credentials: tried "
+                                     "environment variables (AWS_ACCESS_KEY_ID), web identity "
+                                     "(AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE),";
+    const char *note = p->profile ? " (--profile given: credential environment variables are "
+                                    "not read, as in the AWS CLI)"
+                                  : "";
+    const char *creds = cr_buf_cstr(&cfg->credentials_path),
+               *config = cr_buf_cstr(&cfg->config_path);
+    const char *creds_nf = cfg->credentials_found ? "" : " (not found)";
+    const char *config_nf = cfg->config_found ? "" : " (not found)";
     if (cfg->profile_from_user && !cfg->profile_found) {
-        cr_error_set("no AWS credentials: tried environment variables (AWS_ACCESS_KEY_ID), web "
-                     "identity (AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE), and profile '%s', "
-                     "which is in neither %s%s nor %s%s",
-                     profile, cr_buf_cstr(&cfg->credentials_path),
-                     cfg->credentials_found ? "" : " (not found)", cr_buf_cstr(&cfg->config_path),
-                     cfg->config_found ? "" : " (not found)");
+        cr_error_set("%s%s profile '%s', which is in neither %s%s nor %s%s%s", tried,
+                     p->profile ? "" : " and", profile, creds, creds_nf, config, config_nf, note);
         return;
     }
-    cr_error_set("no AWS credentials: tried environment variables (AWS_ACCESS_KEY_ID), web "
-                 "identity (AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE), profile '%s' in %s%s and "
-                 "%s%s",
-                 profile, cr_buf_cstr(&cfg->credentials_path),
-                 cfg->credentials_found ? "" : " (not found)", cr_buf_cstr(&cfg->config_path),
-                 cfg->config_found ? "" : " (not found)");
+    cr_error_set("%s profile '%s' in %s%s and %s%s%s", tried, profile, creds, creds_nf, config,
+                 config_nf, note);
 }
 
 /* Walks the chain once; the first source that has credentials wins. */
@@ -312,7 +324,7 @@ static int s_resolve(struct cr_aws_credentials_provider *p)
     if (rc == 0 && !found)
         rc = s_profile_credentials(p, &cfg, &found);
     if (rc == 0 && !found) {
-        s_none_error(&cfg);
+        s_none_error(p, &cfg);
         rc = CR_EAUTH;
     }
     result = rc;

@@ -401,6 +401,67 @@ static void test_credentials__dispose_wipes_and_resets(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
+static void test_credentials__explicit_profile_ignores_environment_credentials(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    struct cr_buf cfg = CR_BUF_INIT;
+    assert_int_equal(cr_test_write_file(f->credentials, "[prod]\naws_access_key_id = AKIDPROD\n"
+                                                        "aws_secret_access_key = SPROD\n"),
+                     0);
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt-env"), 0);
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    /* AWS_PROFILE does not beat the variables (botocore: only --profile negates them) */
+    s_set(&f->vars, "AWS_PROFILE", "prod");
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDENV");
+    cr_aws_credentials_provider_free(p);
+    /* --profile does: its keys sign, not the environment's */
+    f->opts.profile = "prod";
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDPROD");
+    assert_string_equal(cr_aws_credentials_provider_source(p), "profile 'prod' (credentials file)");
+    cr_aws_credentials_provider_free(p);
+    /* nor do the web identity variables count with --profile (disable_env_vars) */
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/env-role");
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDPROD");
+    assert_int_equal(f->fetch.calls, 0);
+    cr_aws_credentials_provider_free(p);
+    /* a web identity profile reads its own role and token file, not the variables' */
+    assert_int_equal(cr_test_write_file(f->config, ""), 0);
+    cr_buf_printf(&cfg,
+                  "[profile oidc]\nweb_identity_token_file = %s\n"
+                  "role_arn = arn:aws:iam::123456789012:role/profile-role\n",
+                  f->token_file);
+    assert_int_equal(cr_test_write_file(f->config, cr_buf_cstr(&cfg)), 0);
+    f->opts.profile = "oidc";
+    assert_ok(s_new(f, &p));
+    assert_string_equal(f->fetch.role_arn, "arn:aws:iam::123456789012:role/profile-role");
+    cr_aws_credentials_provider_free(p);
+    cr_buf_dispose(&cfg);
+}
+
+static void test_credentials__explicit_profile_without_keys_says_why(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    struct cr_buf want = CR_BUF_INIT;
+    assert_int_equal(cr_test_write_file(f->config, "[profile empty]\nregion = eu-west-1\n"), 0);
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    f->opts.profile = "empty";
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    cr_buf_printf(&want,
+                  "no AWS credentials in profile 'empty' in %s (not found) and %s (--profile "
+                  "given: credential environment variables are not read, as in the AWS CLI)",
+                  f->credentials, f->config);
+    assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
+    cr_buf_dispose(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +478,8 @@ int main(void)
         T(test_credentials__refresh_before_expiry),
         T(test_credentials__failed_refresh_keeps_unexpired_credentials),
         T(test_credentials__static_credentials_never_refresh),
+        T(test_credentials__explicit_profile_ignores_environment_credentials),
+        T(test_credentials__explicit_profile_without_keys_says_why),
         T(test_credentials__dispose_wipes_and_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The aws layer through the cognito-reconcile binary (issue 3): web identity credentials from
+# the environment and from a --profile, static keys of a --profile, region from the profile,
+# user-set rate limits, and --debug never printing a secret key, a session token, the web
+# identity token or a signature. The emulator verifies every signature (--credentials) and
+# mints the temporary credentials (its STS), so a call only succeeds with the right keys.
+. "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+cli_setup --sigv4
+
+ROLE=arn:aws:iam::210987654321:role/ci-deploy
+# {"alg":"none"}.{"sub":"repo:org/app:ref:refs/heads/main","aud":"sts.amazonaws.com"}.sig
+JWT=eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOm9yZy9hcHA6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6InN0cy5hbWF6b25hd3MuY29tIn0.c2ln
+printf '%s\n' "$JWT" >"$T/token"
+# the emulator knows one static key pair (read at its start): the profile holds it
+PROFILE_KEY=$TEST_KEY
+PROFILE_SECRET=$TEST_SECRET
+cat >"$T/m/app.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: app
+spec:
+  identityPoolName: App
+  allowUnauthenticatedIdentities: false
+  tags: {team: web}
+EOF
+
+# no_secrets FILE: no key material of any kind in FILE. STS-minted secrets are 40 and
+# session tokens 160 base64 characters, signatures 64 hex digits, the JWT has long base64url
+# segments: no run of 40 such characters may appear (pool ids, ARNs and dates have none).
+no_secrets() {
+    expect_not_in "$1" "$TEST_SECRET"
+    expect_not_in "$1" "c2ln" # the JWT's signature segment
+    if grep -Eo '[A-Za-z0-9+/_]{40,}' "$1" | head -3 | grep -q .; then
+        fail "key material in $(basename "$1"): $(grep -Eo '[A-Za-z0-9+/_]{40,}' "$1" | head -3)"
+    fi
+}
+
+use_web_identity_env() {
+    unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+    export AWS_ROLE_ARN=$ROLE AWS_WEB_IDENTITY_TOKEN_FILE=$T/token AWS_ENDPOINT_URL_STS=$EMU_URL
+    export AWS_ROLE_SESSION_NAME=gha-integration
+}
+clear_web_identity_env() {
+    unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME
+}
+
+step "web identity from the environment: apply with temporary credentials, --debug redacted"
+use_web_identity_env
+sts_before=$(emu_count AssumeRoleWithWebIdentity)
+run_cr 0 apply "$T/m" --auto-approve --debug
+expect_in "$T/err" "credentials=web identity ($ROLE)"
+expect_in "$T/err" "debug: aws CreateIdentityPool attempt=1 status=200"
+no_secrets "$T/err"
+no_secrets "$T/out"
+[ "$(emu_count AssumeRoleWithWebIdentity)" -gt "$sts_before" ] || fail "STS was not asked"
+
+step "web identity through --profile (role_arn + web_identity_token_file), region from it"
+clear_web_identity_env
+unset AWS_REGION
+cat >"$T/aws-config" <<EOF
+[profile ci]
+region = us-east-1
+role_arn = $ROLE
+web_identity_token_file = $T/token
+role_session_name = from-profile
+EOF
+run_cr 0 plan "$T/m" --profile ci --debug
+expect_in "$T/err" "region=us-east-1"
+expect_in "$T/err" "profile=ci credentials=web identity ($ROLE)"
+no_secrets "$T/err"
+AWS_PROFILE=ci run_cr 0 plan "$T/m" --debug
+expect_in "$T/err" "credentials=web identity ($ROLE)"
+
+step "static keys of a --profile from the credentials file"
+cat >"$T/aws-credentials" <<EOF
+[static]
+aws_access_key_id = $PROFILE_KEY
+aws_secret_access_key = $PROFILE_SECRET
+EOF
+printf '[profile static]\nregion = us-east-1\n' >>"$T/aws-config"
+run_cr 0 plan "$T/m" --profile static --debug
+expect_in "$T/err" "profile=static credentials=profile 'static' (credentials file)"
+no_secrets "$T/err"
+# the profile's key signs: with the wrong secret the emulator refuses the signature
+sed -i "s#$PROFILE_SECRET#wrong/secret/Key/0123456789abcdef00000000#" "$T/aws-credentials"
+run_cr 1 plan "$T/m" --profile static
+no_secrets "$T/err"
+expect_not_in "$T/err" "wrong/secret"
+
+step "--profile beats credential variables, AWS_PROFILE does not (as the AWS CLI)"
+export AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET # valid keys
+run_cr 1 plan "$T/m" --profile static --debug # the profile's (wrong) secret signs
+expect_in "$T/err" "credentials=profile 'static' (credentials file)"
+AWS_PROFILE=static run_cr 0 plan "$T/m" --debug # the variables' keys sign
+expect_in "$T/err" "profile=static credentials=environment"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+
+step "a --profile that does not exist is named"
+run_cr 1 plan "$T/m" --profile nosuch
+expect_in "$T/err" "nosuch"
+export AWS_REGION=us-east-1
+
+step "rate limits set by the user: applied, shown by --debug; a bad one is refused"
+use_web_identity_env
+COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,DescribeIdentityPool=40:4' \
+    run_cr 0 plan "$T/m" --debug
+expect_in "$T/err" "rate limits: DescribeIdentityPool=40:4 TagResource=2:1 UntagResource=5:1"
+mark=$(log_mark)
+COGNITO_RECONCILE_RATE_LIMITS='TagResourse=2' run_cr 1 plan "$T/m"
+expect_in "$T/err" "COGNITO_RECONCILE_RATE_LIMITS: unknown operation 'TagResourse' (did you mean 'TagResource'?)"
+[ -z "$(ops_since "$mark" all)" ] || fail "a refused rate limit still made calls"
+
+echo "PASS: aws through the CLI"
