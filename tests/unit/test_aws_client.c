@@ -413,6 +413,83 @@ static void test_aws_client__debug_lines_are_redacted(void **state)
     free(out);
 }
 
+/* ---- web identity credentials renewed between requests ---- */
+
+static char s_wi_token_file[4096];
+static int64_t s_wi_now;
+
+static const char *s_wi_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    static const char *const vars[][2] = {
+        {"AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci"},
+        {"AWS_ROLE_SESSION_NAME", "unit"},
+        {"AWS_REGION", "us-east-1"},
+        {"HOME", "/nonexistent-cr-test-home"},
+        {"AWS_CONFIG_FILE", "/nonexistent-cr-test-home/config"},
+        {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent-cr-test-home/credentials"},
+    };
+    if (strcmp(name, "AWS_WEB_IDENTITY_TOKEN_FILE") == 0)
+        return s_wi_token_file;
+    if (strcmp(name, "AWS_ENDPOINT_URL_STS") == 0)
+        return s_server_url();
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        if (strcmp(name, vars[i][0]) == 0)
+            return vars[i][1];
+    return NULL;
+}
+
+static int64_t s_wi_clock(void *ctx)
+{
+    (void)ctx;
+    return s_wi_now;
+}
+
+#define S_STS_ANSWER(akid, exp)                                                                    \
+    "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"            \
+    "<AccessKeyId>" akid "</AccessKeyId><SecretAccessKey>secret-" akid "</SecretAccessKey>"        \
+    "<SessionToken>token-" akid "</SessionToken><Expiration>" exp "</Expiration>"                  \
+    "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+
+static void test_aws_client__refreshed_credentials_sign_the_next_request(void **state)
+{
+    (void)state;
+    char *dir = cr_test_tmpdir();
+    assert_non_null(dir);
+    snprintf(s_wi_token_file, sizeof(s_wi_token_file), "%s/token", dir);
+    assert_int_equal(cr_test_write_file(s_wi_token_file, "jwt"), 0);
+    const struct cr_aws_env env = {s_wi_getenv, NULL, s_wi_clock, NULL};
+    struct cr_aws_options o = {.env = &env, .endpoint_url = s_server_url()};
+    struct cr_aws_client *c = NULL;
+    struct cr_cognito_pool pool;
+    s_wi_now = 1440938160; /* 12:36:00; the first credentials expire at 12:51:00 */
+    s_script(200, S_STS_ANSWER("ASIAFIRST", "2015-08-30T12:51:00Z"), 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    s_script(200, S_STS_ANSWER("ASIASECOND", "2015-08-30T13:51:00Z"), 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_ok(cr_aws_client_new(&c, &o));
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    cr_cognito_pool_dispose(&pool);
+    /* 12:45: still more than the 5-minute margin left, the same credentials sign */
+    s_wi_now += 9 * 60;
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    cr_cognito_pool_dispose(&pool);
+    /* 12:47: inside the margin, so STS is asked again before the request is signed */
+    s_wi_now += 2 * 60;
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    cr_cognito_pool_dispose(&pool);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 5);
+    assert_string_equal(s_srv.targets[0], ""); /* STS: a form POST, no X-Amz-Target */
+    assert_non_null(strstr(s_srv.authorizations[1], "Credential=ASIAFIRST/20150830/"));
+    assert_non_null(strstr(s_srv.authorizations[2], "Credential=ASIAFIRST/20150830/"));
+    assert_string_equal(s_srv.targets[3], "");
+    assert_non_null(strstr(s_srv.authorizations[4], "Credential=ASIASECOND/20150830/"));
+    cr_aws_client_free(c);
+    cr_test_rmtree(dir);
+    free(dir);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
@@ -432,6 +509,7 @@ int main(void)
         S_TEST(test_aws_client__response_cap),
         S_TEST(test_aws_client__list_pools_follows_next_token),
         S_TEST(test_aws_client__debug_lines_are_redacted),
+        S_TEST(test_aws_client__refreshed_credentials_sign_the_next_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
