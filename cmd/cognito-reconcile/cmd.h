@@ -59,6 +59,7 @@ struct cr_cli_options {
     enum cr_cli_output output;
     bool output_given;
     unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */
+    char *rate_limits;    /* --rate-limit specs joined with ',' (later entries win); owned */
     bool prune;
     bool allow_replace;
     bool auto_approve;

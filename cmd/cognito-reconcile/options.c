@@ -8,10 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aws/ratelimit.h"
 #include "cmd/cognito-reconcile/cmd.h"
 #include "util/strutil.h"
 
-enum s_kind { S_FLAG, S_STRING, S_UINT, S_OUTPUT, S_LIST };
+enum s_kind { S_FLAG, S_STRING, S_UINT, S_OUTPUT, S_LIST, S_RATE };
 
 struct s_option {
     const char *name;    /* "--region" */
@@ -40,6 +41,9 @@ static const struct s_option s_options[] = {
      "text, json or markdown (default: text); drift also junit"},
     {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
      "API calls in flight at once, 1-256 (default: 8)"},
+    {"--rate-limit", "SPEC", S_AWS, S_RATE, S_OFF(rate_limits),
+     "per-operation call rate: Op=RATE[:BURST],... (e.g. TagResource=2,*=20); repeatable, later "
+     "entries win; also COGNITO_RECONCILE_RATE_LIMITS"},
     {"--prune", NULL, S_DIFF, S_FLAG, S_OFF(prune),
      "delete owned pools that are no longer in the manifests"},
     {"--allow-replace", NULL, S_DIFF, S_FLAG, S_OFF(allow_replace),
@@ -118,6 +122,8 @@ void cr_cli_options_init(struct cr_cli_options *opts, enum cr_cli_verb verb)
 
 void cr_cli_options_dispose(struct cr_cli_options *opts)
 {
+    free(opts->rate_limits);
+    opts->rate_limits = NULL;
     cr_strlist_dispose(&opts->ids);
     cr_strlist_dispose(&opts->paths);
 }
@@ -184,6 +190,24 @@ static int s_parse_output(enum cr_cli_output *out, const char *name, const char 
     return CR_EINVALID;
 }
 
+/* Checks one --rate-limit spec now (a usage error, before any work) and appends it. */
+static int s_add_rate_limit(char **joined, const char *name, const char *value)
+{
+    double rates[CR_OP_COUNT] = {0}, bursts[CR_OP_COUNT] = {0};
+    int rc = cr_ratelimit_parse_spec(rates, bursts, value, name);
+    if (rc < 0)
+        return rc;
+    size_t old = *joined != NULL ? strlen(*joined) : 0;
+    char *grown = realloc(*joined, old + strlen(value) + 2);
+    if (grown == NULL) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    snprintf(grown + old, strlen(value) + 2, "%s%s", old > 0 ? "," : "", value);
+    *joined = grown;
+    return 0;
+}
+
 static int s_store(struct cr_cli_options *opts, const struct s_option *opt, const char *value)
 {
     char *member = (char *)opts + opt->offset;
@@ -203,6 +227,8 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
     case S_OUTPUT:
         opts->output_given = true;
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
+    case S_RATE:
+        return s_add_rate_limit((char **)member, opt->name, value);
     case S_LIST:
         if (cr_strlist_push((struct cr_strlist *)member, value) != 0) {
             cr_error_set("out of memory");

@@ -57,6 +57,9 @@ expect_in "$T/err" "--parallelism"
 run_cr 1 plan "$T/m" --parallelism 9x
 run_cr 1 plan "$T/m" --prune=yes
 expect_in "$T/err" "takes no value"
+run_cr 1 plan "$T/m" --rate-limit TagResorce=2
+expect_in "$T/err" "--rate-limit"
+expect_in "$T/err" "TagResource"
 run_cr 1 export "$T/m"
 expect_in "$T/err" "export takes no PATH"
 run_cr 1 export --all --id us-east-1:00000000-0000-0000-0000-000000000000
@@ -65,7 +68,8 @@ expect_in "$T/err" "does-not-exist"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "option errors caused API calls"
 
 step "--opt=value and --opt value are the same; -- ends options"
-run_cr 2 plan --detailed-exitcode --output=json --parallelism=4 -- "$T/m"
+run_cr 2 plan --detailed-exitcode --output=json --parallelism=4 --rate-limit='*=50' \
+    --rate-limit DescribeIdentityPool=100:10 -- "$T/m"
 "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1", d' \
     "$T/out" || fail "plan --output json has no format_version"
 
