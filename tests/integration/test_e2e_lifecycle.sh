@@ -249,6 +249,14 @@ converge "SetIdentityPoolRoles"
 emu_json GetIdentityPoolRoles "{\"IdentityPoolId\":\"$ID\"}" "$T/roles.json"
 [ "$(json_get "$T/roles.json" 'd.get("Roles", {})')" = "{}" ] || fail "roles not cleared"
 [ "$(json_get "$T/roles.json" 'd.get("RoleMappings", {})')" = "{}" ] || fail "mappings not cleared"
+PTAGS_BLOCK="  principalTagAttributeMaps: {}"
+converge "SetPrincipalTagAttributeMap"
+emu_json GetPrincipalTagAttributeMap \
+    "{\"IdentityPoolId\":\"$ID\",\"IdentityProviderName\":\"$UP\"}" "$T/ptags.json"
+[ "$(json_get "$T/ptags.json" 'd.get("PrincipalTags", {})')" = "{}" ] ||
+    fail "principal tags not cleared: $(cat "$T/ptags.json")"
+[ "$(json_get "$T/ptags.json" 'd.get("UseDefaults")')" = false ] ||
+    fail "a cleared map must not fall back to the defaults: $(cat "$T/ptags.json")"
 
 step "developerProviderName change is refused without --allow-replace, with no write"
 DEV=login.example.other
