@@ -60,6 +60,7 @@ struct cr_cli_options {
     bool output_given;
     unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */
     char *rate_limits;    /* --rate-limit specs joined with ',' (later entries win); owned */
+    unsigned timeout_s;   /* --timeout: per-attempt HTTP timeout in seconds; 0 = the client's 30 */
     bool prune;
     bool allow_replace;
     bool auto_approve;

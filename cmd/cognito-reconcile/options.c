@@ -12,7 +12,7 @@
 #include "cmd/cognito-reconcile/cmd.h"
 #include "util/strutil.h"
 
-enum s_kind { S_FLAG, S_STRING, S_UINT, S_OUTPUT, S_LIST, S_RATE };
+enum s_kind { S_FLAG, S_STRING, S_UINT, S_SECONDS, S_OUTPUT, S_LIST, S_RATE };
 
 struct s_option {
     const char *name;    /* "--region" */
@@ -41,6 +41,8 @@ static const struct s_option s_options[] = {
      "text, json or markdown (default: text); drift also junit"},
     {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
      "API calls in flight at once, 1-256 (default: 8)"},
+    {"--timeout", "SECONDS", S_AWS, S_SECONDS, S_OFF(timeout_s),
+     "give up on one API call attempt after SECONDS, 1-3600 (default: 30); retried when safe"},
     {"--rate-limit", "SPEC", S_AWS, S_RATE, S_OFF(rate_limits),
      "per-operation call rate: Op=RATE[:BURST],... (e.g. TagResource=2,*=20); repeatable, later "
      "entries win; also COGNITO_RECONCILE_RATE_LIMITS"},
@@ -155,15 +157,13 @@ static int s_unknown(const char *arg, size_t name_len, enum cr_cli_verb verb)
     return CR_EINVALID;
 }
 
-static int s_parse_uint(unsigned *out, const char *name, const char *value)
+static int s_parse_uint(unsigned *out, const char *name, const char *value, unsigned max)
 {
     char *end = NULL;
     errno = 0;
     unsigned long v = strtoul(value, &end, 10);
-    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || v < 1 ||
-        v > CR_CLI_MAX_PARALLELISM) {
-        cr_error_set("%s: expected a whole number from 1 to %u, got '%s'", name,
-                     CR_CLI_MAX_PARALLELISM, value);
+    if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || v < 1 || v > max) {
+        cr_error_set("%s: expected a whole number from 1 to %u, got '%s'", name, max, value);
         return CR_EINVALID;
     }
     *out = (unsigned)v;
@@ -223,7 +223,9 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
         *(const char **)member = value;
         return 0;
     case S_UINT:
-        return s_parse_uint((unsigned *)member, opt->name, value);
+        return s_parse_uint((unsigned *)member, opt->name, value, CR_CLI_MAX_PARALLELISM);
+    case S_SECONDS:
+        return s_parse_uint((unsigned *)member, opt->name, value, 3600);
     case S_OUTPUT:
         opts->output_given = true;
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);

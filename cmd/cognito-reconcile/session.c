@@ -54,6 +54,7 @@ void cr_cli_aws_options(struct cr_aws_options *out, const struct cr_cli_options 
     out->parallelism = opts->parallelism;
     out->debug = opts->debug;
     out->rate_limits = opts->rate_limits;
+    out->timeout_ms = opts->timeout_s * 1000u;
 }
 
 int cr_cli_session_resolve_region(struct cr_cli_session *s)

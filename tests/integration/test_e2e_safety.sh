@@ -167,4 +167,15 @@ run_cr 0 apply "$T/m" --auto-approve
 emu_faults '[]'
 run_cr 0 plan "$T/m" --detailed-exitcode
 
+step "CreateIdentityPool applied but the answer never came (client timeout): no twin"
+pool_manifest "$T/m/twinhang.yaml" twinhang "Twin Hang"
+emu_faults '[{"operation":"CreateIdentityPool","hang_ms":4000,"after":true,"count":1}]'
+run_cr 0 apply "$T/m" --auto-approve --timeout 1
+expect_in "$T/err" "no twin made"
+[ "$(pool_id_of twinhang | wc -l)" -eq 1 ] || fail "a timed-out create made $(pool_id_of twinhang | wc -l) pools"
+emu_faults '[]'
+run_cr 0 plan "$T/m" --detailed-exitcode
+run_cr 1 plan "$T/m" --timeout 0
+expect_in "$T/err" "--timeout"
+
 echo "PASS: safety"
