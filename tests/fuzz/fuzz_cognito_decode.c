@@ -1,13 +1,19 @@
 /*
- * libFuzzer target: every cognito-identity response decoder on the same input. The decoders
- * read untrusted network bytes, so none may crash, leak or read out of bounds; a successful
- * decode must also survive a copy and re-encode.
+ * libFuzzer target: every response decoder of aws/ on the same input: the cognito-identity
+ * decoders, the STS answer readers (AssumeRoleWithWebIdentity, GetCallerIdentity, errors:
+ * XML or JSON, with a hand-written XML entity decoder) and the Authorization header and date
+ * parsers the emulator applies to client input. They read untrusted bytes, so none may crash,
+ * leak or read out of bounds; a successful decode must also survive a copy and re-encode.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "aws/credentials.h"
+#include "aws/sigv4.h"
+#include "aws/sts.h"
+#include "util/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,6 +48,36 @@ static void s_roles(const char *body, size_t len)
     cr_cognito_roles_dispose(&roles);
 }
 
+/* STS answers are not NUL-terminated on the wire: the readers get exactly len bytes. */
+static void s_sts(const char *body, size_t len)
+{
+    struct cr_aws_credentials creds;
+    cr_aws_credentials_init(&creds);
+    if (cr_sts_parse_credentials(&creds, body, len) == 0 && !creds.access_key_id.len)
+        __builtin_trap(); /* success promises non-empty credentials */
+    cr_aws_credentials_dispose(&creds);
+    struct cr_buf account = CR_BUF_INIT, code = CR_BUF_INIT, message = CR_BUF_INIT;
+    (void)cr_sts_parse_account(&account, body, len);
+    cr_sts_parse_error(&code, &message, body, len);
+    cr_buf_dispose(&account);
+    cr_buf_dispose(&code);
+    cr_buf_dispose(&message);
+}
+
+/* The text parsers take C strings: feed the input up to its first NUL. */
+static void s_text(const char *body, size_t len)
+{
+    struct cr_buf text = CR_BUF_INIT;
+    if (cr_buf_put(&text, body, strnlen(body, len)) < 0 || cr_buf_oom(&text))
+        goto done;
+    struct cr_sigv4_authorization auth;
+    (void)cr_sigv4_parse_authorization(&auth, cr_buf_cstr(&text));
+    int64_t t = 0;
+    (void)cr_sigv4_parse_date(&t, cr_buf_cstr(&text));
+done:
+    cr_buf_dispose(&text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *body = (const char *)data;
@@ -70,5 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strnlen(err.type, sizeof(err.type)) == sizeof(err.type) ||
         strnlen(err.message, sizeof(err.message)) == sizeof(err.message))
         __builtin_trap();
+
+    s_sts(body, size);
+    s_text(body, size);
     return 0;
 }
