@@ -15,6 +15,21 @@
 
 /* ---- diagnostics and paths ---- */
 
+/* A message cut by the buffer may end inside a UTF-8 sequence: drop the partial character,
+ * so the text stays valid UTF-8 (JSON output requires it). */
+static void s_trim_utf8(char *msg)
+{
+    size_t len = strlen(msg), start = len;
+    while (start > 0 && ((unsigned char)msg[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0)
+        return;
+    unsigned char lead = (unsigned char)msg[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (start - 1) < need)
+        msg[start - 1] = '\0';
+}
+
 static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const char *fmt,
                     va_list ap)
 {
@@ -25,6 +40,7 @@ static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const c
         off = (size_t)snprintf(msg, sizeof(msg), "%s: ", ctx->path);
     if (off < sizeof(msg))
         vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
+    s_trim_utf8(msg);
     if (set->n_diagnostics >= set->opts.max_diagnostics) {
         set->truncated = true;
         return;
@@ -116,27 +132,7 @@ void cr_manifest__path_pop(struct cr_mctx *ctx, size_t len)
 
 const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len)
 {
-    /* Shortened to 64 characters; quotes, backslashes and control bytes escaped so a
-     * message stays one line. */
-    size_t w = 0, chars = 0;
-    for (size_t i = 0; i < len && w + 8 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c & 0xC0) != 0x80 && ++chars > 64) {
-            memcpy(out + w, "...", 3);
-            w += 3;
-            break;
-        }
-        if (c == '"' || c == '\\' || c == '\'') {
-            out[w++] = '\\';
-            out[w++] = (char)c;
-        } else if (c < 0x20 || c == 0x7F) {
-            w += (size_t)snprintf(out + w, cap - w, "\\x%02X", c);
-        } else {
-            out[w++] = (char)c;
-        }
-    }
-    out[w] = '\0';
-    return out;
+    return cr_yaml__quote(out, cap, s, len);
 }
 
 /* ---- conversion helpers ---- */

@@ -7,6 +7,7 @@
 
 #include "schema/constraints.h"
 #include "schema/manifest_internal.h"
+#include "schema/yaml.h"
 #include "util/strutil.h"
 
 #define S_ANY_PROVIDER_CANDIDATES 64
@@ -397,14 +398,14 @@ static bool s_is_candidate(const struct s_candidates *c, const char *s)
 static void s_not_configured(struct cr_mctx *ctx, const struct s_candidates *c,
                              const struct cr_model_str *key)
 {
-    char q[100];
+    char q[100], h[100];
     cr_manifest__quote(q, sizeof(q), key->value, key->len);
     const char *hint = cr_str_suggest(key->value, c->items, c->n);
     if (hint != NULL) {
         cr_manifest__field_diag(ctx, key->loc,
                                 "'%s' is not a provider configured on this pool (did you mean "
                                 "'%s'?)",
-                                q, hint);
+                                q, cr_manifest__quote(h, sizeof(h), hint, strlen(hint)));
         return;
     }
     if (c->n == 0) {
@@ -414,13 +415,17 @@ static void s_not_configured(struct cr_mctx *ctx, const struct s_candidates *c,
                                 q);
         return;
     }
-    char list[512];
+    char list[512], item[300];
     size_t w = 0;
     list[0] = '\0';
-    for (size_t i = 0; i < c->n && w + 4 < sizeof(list); i++)
-        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s'%s'", i ? ", " : "", c->items[i]);
-    if (w >= sizeof(list))
-        memcpy(list + sizeof(list) - 4, "...", 4);
+    for (size_t i = 0; i < c->n; i++) {
+        cr_yaml__quote_n(item, sizeof(item), c->items[i], strlen(c->items[i]), 200);
+        if (w + strlen(item) + 8 >= sizeof(list)) { /* whole items only: valid UTF-8 */
+            memcpy(list + w, ", ...", 6);
+            break;
+        }
+        w += (size_t)snprintf(list + w, sizeof(list) - w, "%s'%s'", i ? ", " : "", item);
+    }
     cr_manifest__field_diag(
         ctx, key->loc, "'%s' is not a provider configured on this pool (configured: %s)", q, list);
 }
@@ -548,6 +553,7 @@ static const char *s_oidc_arn_of_host(const struct cr_model_pool *pool, const ch
 
 static void s_validate_principal_tags(struct cr_mctx *ctx, const struct cr_model_pool *pool)
 {
+    char q[100];
     struct s_candidates c;
     if (!pool->manage_principal_tags)
         return;
@@ -561,7 +567,7 @@ static void s_validate_principal_tags(struct cr_mctx *ctx, const struct cr_model
             cr_manifest__field_diag(ctx, pt->provider.loc,
                                     "OIDC providers are keyed by their ARN here, not the host: "
                                     "write '%s'",
-                                    arn);
+                                    cr_manifest__quote(q, sizeof(q), arn, strlen(arn)));
         else if (!s_is_candidate(&c, pt->provider.value) &&
                  cr_constraint_check_string(cr_shape_find("IdentityProviderName"),
                                             pt->provider.value, pt->provider.len) == NULL)
@@ -701,12 +707,14 @@ static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
         return;
     }
     const char *region = cr_model_pool_region(p, set->opts.default_region);
+    char r[100];
     s_ctx_for(ctx, set, p, "name");
     cr_manifest__quote(q, sizeof(q), p->name.value, p->name.len);
     if (region != NULL)
         cr_manifest__field_diag(ctx, p->name.loc,
                                 "duplicate pool name '%s' in region %s (also defined at %s:%u:%u)",
-                                q, region, o->file, o->name.loc.line, o->name.loc.column);
+                                q, cr_manifest__quote(r, sizeof(r), region, strlen(region)),
+                                o->file, o->name.loc.line, o->name.loc.column);
     else
         cr_manifest__field_diag(ctx, p->name.loc,
                                 "duplicate pool name '%s' (also defined at %s:%u:%u)", q, o->file,

@@ -274,9 +274,10 @@ static int s_key_cmp(const void *x, const void *y)
 static void s_report_duplicate(struct s_builder *b, const struct cr_ynode *key,
                                const struct cr_ynode *first)
 {
-    char msg[256];
-    snprintf(msg, sizeof(msg), "duplicate key '%.80s' (first defined at line %u, column %u)",
-             key->value, first->loc.line, first->loc.column);
+    char msg[400], q[300];
+    snprintf(msg, sizeof(msg), "duplicate key '%s' (first defined at line %u, column %u)",
+             cr_yaml__quote(q, sizeof(q), key->value, key->len), first->loc.line,
+             first->loc.column);
     b->on_error(b->ctx, key->loc, msg);
 }
 
@@ -544,6 +545,37 @@ done:
     if (parser_ready)
         yaml_parser_delete(&parser);
     return result;
+}
+
+const char *cr_yaml__quote(char *out, size_t cap, const char *s, size_t len)
+{
+    return cr_yaml__quote_n(out, cap, s, len, 64);
+}
+
+const char *cr_yaml__quote_n(char *out, size_t cap, const char *s, size_t len, size_t max_chars)
+{
+    size_t w = 0, chars = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool lead = (c & 0xC0) != 0x80;
+        /* At a character boundary: room for the widest character (4 bytes, or a 4-byte
+         * escape), "..." and the NUL, else stop here. */
+        if (lead && (++chars > max_chars || w + 8 >= cap)) {
+            memcpy(out + w, "...", 3);
+            w += 3;
+            break;
+        }
+        if (c == '"' || c == '\\' || c == '\'') {
+            out[w++] = '\\';
+            out[w++] = (char)c;
+        } else if (c < 0x20 || c == 0x7F) {
+            w += (size_t)snprintf(out + w, cap - w, "\\x%02X", c);
+        } else {
+            out[w++] = (char)c;
+        }
+    }
+    out[w] = '\0';
+    return out;
 }
 
 /* ---- YAML 1.2 core schema ---- */

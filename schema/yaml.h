@@ -59,6 +59,15 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
                    const struct cr_yaml_limits *limits, cr_yaml_document_fn *on_doc,
                    cr_yaml_error_fn *on_error, void *ctx) CR_WARN_UNUSED;
 
+/**
+ * Writes user text into out (cap >= 16) for a one-line message: at most 64 characters, then
+ * "..."; quotes, backslashes and control bytes escaped; cut only between characters, so
+ * valid UTF-8 in gives valid UTF-8 out. Returns out.
+ */
+const char *cr_yaml__quote(char *out, size_t cap, const char *s, size_t len);
+/** cr_yaml__quote with another limit than 64 characters. */
+const char *cr_yaml__quote_n(char *out, size_t cap, const char *s, size_t len, size_t max_chars);
+
 /* YAML 1.2 core-schema resolution of plain scalars. */
 /** True for null, Null, NULL, ~ and the empty plain scalar. */
 bool cr_yaml__is_null(const struct cr_ynode *node);

@@ -65,11 +65,29 @@ static int s_print_text(const struct cr_manifest_set *set)
     return CR_EXIT_ERROR;
 }
 
+/* A JSON string of text; bytes that are not UTF-8 (a file name can hold any) become '?'. */
+static json_t *s_json_text(const char *text)
+{
+    json_t *j = json_string(text);
+    if (j != NULL)
+        return j;
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return NULL;
+    for (size_t i = 0; copy[i] != '\0'; i++)
+        if ((unsigned char)copy[i] >= 0x80)
+            copy[i] = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 static json_t *s_diag_json(const char *file, unsigned line, unsigned column, const char *path,
                            const char *message)
 {
-    return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", (json_int_t)line, "column",
-                     (json_int_t)column, "path", path, "message", message);
+    return json_pack("{s:o, s:i, s:i, s:o, s:o}", "file", s_json_text(file), "line",
+                     (json_int_t)line, "column", (json_int_t)column, "path", s_json_text(path),
+                     "message", s_json_text(message));
 }
 
 /* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...]} on stdout.

@@ -7,6 +7,7 @@
 
 #include "schema/manifest.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (d->line == 0 || d->column == 0 || d->message[0] == '\0' ||
             strchr(d->message, '\n') != NULL)
             abort(); /* every problem has a position and is one line */
+        if (!cr_utf8_valid(d->message, strlen(d->message)) ||
+            !cr_utf8_valid(d->path, strlen(d->path)))
+            abort(); /* JSON output needs valid UTF-8 */
         cr_buf_clear(&line);
         if (cr_diagnostic_format(&line, d) != 0)
             abort();
