@@ -4,6 +4,7 @@
 
 #include "schema/yaml.h"
 #include "tests/support/cr_test.h"
+#include "util/strutil.h"
 
 struct s_capture {
     char errors[8][256];
@@ -173,6 +174,24 @@ static void test_schema_yaml__alias_expansion_is_bounded(void **state)
     free(text);
 }
 
+static void test_schema_yaml__quote_is_one_line_utf8(void **state)
+{
+    char out[40];
+    /* 30 three-byte characters do not fit in 40 bytes: cut between characters. */
+    char text[91];
+    for (int i = 0; i < 30; i++)
+        memcpy(text + 3 * i, "\xe6\x97\xa5", 3);
+    text[90] = '\0';
+    cr_yaml__quote(out, sizeof(out), text, 90);
+    assert_true(cr_utf8_valid(out, strlen(out)));
+    assert_non_null(strstr(out, "..."));
+    assert_string_equal(cr_yaml__quote(out, sizeof(out), "a\nb'c\\", 6), "a\\x0Ab\\'c\\\\");
+    char big[200];
+    memset(big, 'x', 100);
+    cr_yaml__quote(out, sizeof(out), big, 100);
+    assert_true(strlen(out) < sizeof(out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_schema_yaml__syntax_error_after_good_document),
         cmocka_unit_test(test_schema_yaml__multibyte_columns),
         cmocka_unit_test(test_schema_yaml__alias_expansion_is_bounded),
+        cmocka_unit_test(test_schema_yaml__quote_is_one_line_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
