@@ -34,6 +34,22 @@ static int s_write_output(const struct cr_cli_options *opts, const struct cr_buf
     return 0;
 }
 
+/* Pools written: one "kind: IdentityPool" line per document (the exporter's fixed layout). */
+static size_t s_count_documents(const struct cr_buf *yaml)
+{
+    static const char kind[] = "kind: IdentityPool\n";
+    size_t n = 0;
+    const char *line = yaml->ptr;
+    while (line != NULL && *line != '\0') {
+        if (strncmp(line, kind, sizeof(kind) - 1) == 0)
+            n++;
+        line = strchr(line, '\n');
+        if (line != NULL)
+            line++;
+    }
+    return n;
+}
+
 static int s_run(const struct cr_cli_options *opts)
 {
     int result = -1;
@@ -76,12 +92,7 @@ static int s_run(const struct cr_cli_options *opts)
         result = cr_cli_fail(rc);
         goto done;
     }
-    size_t n = 0;
-    for (const char *p = yaml.ptr; p != NULL && (p = strstr(p, "\nkind: IdentityPool")) != NULL;
-         p++)
-        n++;
-    if (yaml.len >= 18 && strncmp(yaml.ptr, "kind: IdentityPool", 18) == 0)
-        n++;
+    size_t n = s_count_documents(&yaml);
     cr_log_info("exported %zu pool%s", n, n == 1 ? "" : "s");
     result = CR_EXIT_OK;
 done:
