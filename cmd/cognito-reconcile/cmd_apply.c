@@ -299,12 +299,30 @@ static int s_check_saved_plan_options(const struct cr_cli_options *opts, const s
     return 0;
 }
 
+/* Reads the live state the saved plan in s->plan covers and checks its fingerprints. */
+static int s_verify_saved(struct cr_cli_session *s, const char *path)
+{
+    int result = -1;
+    struct cr_plan_wants wants = {0};
+    cr_log_info("verifying that the live state still matches %s...", path);
+    int rc = cr_cli_session_connect(s, &s->plan.regions);
+    if (rc == 0)
+        rc = cr_plan_wants_from_plan(&wants, &s->plan);
+    /* discover: a pool created meanwhile under a name the plan creates must be seen */
+    if (rc == 0)
+        rc = cr_cli_session_read(s, wants.items, wants.len, true);
+    if (rc == 0)
+        rc = cr_plan_verify(&s->plan, &s->live);
+    result = rc;
+    cr_plan_wants_dispose(&wants);
+    return result;
+}
+
 static int s_apply_saved(const struct cr_cli_options *cli)
 {
     int result = -1;
     const char *path = cli->paths.items[0];
     struct cr_plan loaded;
-    struct cr_plan_wants wants = {0};
     struct cr_cli_options opts = *cli; /* shallow: the stack comes from the plan */
     struct cr_cli_session s;
     cr_plan_init(&loaded);
@@ -319,14 +337,7 @@ static int s_apply_saved(const struct cr_cli_options *cli)
     opts.stack = loaded.stack ? loaded.stack : CR_CLI_DEFAULT_STACK;
     s.plan = loaded; /* now owned by the session */
     cr_plan_init(&loaded);
-    cr_log_info("verifying that the live state still matches %s...", path);
-    rc = cr_cli_session_connect(&s, &s.plan.regions);
-    if (rc == 0)
-        rc = cr_plan_wants_from_plan(&wants, &s.plan);
-    if (rc == 0)
-        rc = cr_cli_session_read(&s, wants.items, wants.len, true);
-    if (rc == 0)
-        rc = cr_plan_verify(&s.plan, &s.live);
+    rc = s_verify_saved(&s, path);
     if (rc == 0)
         rc = s_render_plan(&s);
     if (rc != 0) {
@@ -340,7 +351,6 @@ static int s_apply_saved(const struct cr_cli_options *cli)
     }
     result = s_execute(&s);
 done:
-    cr_plan_wants_dispose(&wants);
     cr_cli_session_dispose(&s);
     cr_plan_dispose(&loaded);
     return result;
