@@ -569,6 +569,20 @@ static bool s_has_header(const struct cr_sigv4_request *req, const char *name)
     return false;
 }
 
+/* What header and query signing both need: complete parameters and a Host header. */
+static int s_check_signable(const struct cr_sigv4_request *req,
+                            const struct cr_sigv4_params *params)
+{
+    int rc = s_check_params(params);
+    if (rc < 0)
+        return rc;
+    if (!s_has_header(req, "host")) {
+        cr_error_set("sigv4: the request has no Host header");
+        return CR_EINVALID;
+    }
+    return 0;
+}
+
 static bool s_has_token(const struct cr_sigv4_params *params)
 {
     return params->session_token && *params->session_token;
@@ -644,11 +658,7 @@ int cr_sigv4_sign_headers(struct cr_sigv4_signed *out, const struct cr_sigv4_req
     struct cr_sigv4_header *all = NULL;
     struct cr_sigv4_request ext = *req;
     size_t n = 0;
-    rc = s_check_params(params);
-    if (rc == 0 && !s_has_header(req, "host")) {
-        cr_error_set("sigv4: the request has no Host header");
-        rc = CR_EINVALID;
-    }
+    rc = s_check_signable(req, params);
     if (rc < 0) {
         result = rc;
         goto done;
@@ -722,11 +732,7 @@ int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
     struct cr_sigv4_request signreq = *req;
     char amz_date[CR_SIGV4_DATE_LEN + 1], hash[CR_SIGV4_HEX_LEN + 1], sig[CR_SIGV4_HEX_LEN + 1];
     char expires[16];
-    rc = s_check_params(params);
-    if (rc == 0 && !s_has_header(req, "host")) {
-        cr_error_set("sigv4: the request has no Host header");
-        rc = CR_EINVALID;
-    }
+    rc = s_check_signable(req, params);
     if (rc < 0) {
         result = rc;
         goto done;

@@ -490,6 +490,36 @@ static void test_sigv4__presign_contains_signature_and_expires(void **state)
     cr_buf_dispose(&q);
 }
 
+static void test_sigv4__unsignable_requests_are_refused_in_both_modes(void **state)
+{
+    static const struct cr_sigv4_header no_host[] = {{"Content-Type", "application/json"}};
+    struct cr_sigv4_request req = {"POST", "/", "", s_client_headers, 3, cr_span_from(BODY)};
+    struct cr_sigv4_params p = s_params(NULL);
+    struct cr_sigv4_signed sig;
+    struct cr_buf q = CR_BUF_INIT;
+    cr_sigv4_signed_init(&sig);
+    /* no Host header */
+    req.headers = no_host;
+    req.header_count = 1;
+    assert_int_equal(cr_sigv4_sign_headers(&sig, &req, &p, NULL), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "sigv4: the request has no Host header");
+    assert_int_equal(cr_sigv4_presign(&q, &req, &p, NULL), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "sigv4: the request has no Host header");
+    /* missing parameters are named (checked before the Host header) */
+    p.secret_access_key = "";
+    assert_int_equal(cr_sigv4_sign_headers(&sig, &req, &p, NULL), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "sigv4: cannot sign without a secret access key");
+    req.headers = s_client_headers;
+    req.header_count = 3;
+    p = s_params(NULL);
+    p.region = NULL;
+    assert_int_equal(cr_sigv4_presign(&q, &req, &p, NULL), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "sigv4: cannot sign without a region");
+    assert_int_equal(q.len, 0);
+    cr_sigv4_signed_dispose(&sig);
+    cr_buf_dispose(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_sigv4__canonical_headers_trim_and_join),
         cmocka_unit_test(test_sigv4__uri_encode),
         cmocka_unit_test(test_sigv4__presign_contains_signature_and_expires),
+        cmocka_unit_test(test_sigv4__unsignable_requests_are_refused_in_both_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
