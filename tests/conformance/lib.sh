@@ -268,15 +268,24 @@ emu_stop() {
   return 0
 }
 
-# emu_post_raw TARGET JSON: one cognito-identity call with curl (no SigV4: the emulator
-# started without --credentials accepts any signature). Prints the response body.
-emu_post_raw() {
-  curl -sS --max-time 10 -X POST "$EMU_URL/" \
+# api_run NAME OP JSON: one cognito-identity call straight to the emulator with curl (for
+# set-up and for reading state back where the CLI is not what is being tested). The body goes
+# to $OUT, the HTTP status to $API_STATUS (and $LAST_RC, so failures print it).
+api_run() {
+  T_NAME=$1
+  LAST_CMD="POST $EMU_URL/ X-Amz-Target: AWSCognitoIdentityService.$2 $3"
+  API_STATUS=$(curl -sS --max-time 10 -o "$OUT" -w '%{http_code}' -X POST "$EMU_URL/" \
     -H 'Content-Type: application/x-amz-json-1.1' \
-    -H "X-Amz-Target: AWSCognitoIdentityService.$1" \
-    -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDCONFORMANCEANY01/20260101/us-east-1/cognito-identity/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000' \
-    -H 'X-Amz-Date: 20260101T000000Z' \
-    --data-binary "$2"
+    -H "X-Amz-Target: AWSCognitoIdentityService.$2" \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDCONFORMANCEANY01/20260101/us-east-1/cognito-identity/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' \
+    -H 'X-Amz-Date: 20260101T000000Z' --data-binary "$3" 2>"$ERR")
+  LAST_RC=$API_STATUS
+}
+
+# expect_status CODE: the last api_run answered with HTTP CODE.
+expect_status() {
+  if [ "$API_STATUS" = "$1" ]; then pass "$T_NAME: HTTP $1"; else
+    fail "$T_NAME: HTTP $1" "got HTTP $API_STATUS"; fi
 }
 
 # need_node_modules: the SDK tests need tests/node_modules (scripts/npm-deps.sh installs it).

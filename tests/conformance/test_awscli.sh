@@ -55,6 +55,8 @@ EOF
 )
 expect_json d "$FULL_SHAPE" "the created pool, every member as sent"
 
+# Independent calls run side by side (each CLI start costs ~1 s of CPU): within a batch, each
+# pool is written by at most one call.
 aws_bg describe "describe-identity-pool (every member)" cognito-identity describe-identity-pool \
   --identity-pool-id "$FULL"
 aws_bg min "create-identity-pool (minimal)" cognito-identity create-identity-pool \
@@ -71,19 +73,40 @@ expect_rc 0
 MIN=$(jget d.IdentityPoolId) || die "create-identity-pool printed no IdentityPoolId"
 MIN_SHAPE="{\"IdentityPoolId\":\"$MIN\",\"IdentityPoolName\":\"Conformance Minimal\",\
 \"AllowUnauthenticatedIdentities\":false,\"IdentityPoolTags\":{}}"
-expect_json d "$MIN_SHAPE" "only set members, IdentityPoolTags {}"
+expect_json d "$MIN_SHAPE" \
+  "only set members: no AllowClassicFlow, no DeveloperProviderName, no empty lists, IdentityPoolTags {}"
 aws_wait roles
 expect_rc 0
 ROLES=$(jget d.IdentityPoolId) || die "create-identity-pool printed no IdentityPoolId"
 [ "$MIN" != "$FULL" ] && [ "$ROLES" != "$MIN" ] && pass "pools have different ids" ||
   fail "pools have different ids" "$FULL $MIN $ROLES"
+MIN_ARN=$ARN_PREFIX/$MIN
+cat >"$TMP/mappings.json" <<EOF
+{"$UP1:$UP1_CLIENT":{"Type":"Rules","AmbiguousRoleResolution":"Deny",
+   "RulesConfiguration":{"Rules":[
+     {"Claim":"custom:tier","MatchType":"Equals","Value":"paid","RoleARN":"$ROLE_PAID"},
+     {"Claim":"cognito:groups","MatchType":"Contains","Value":"admins","RoleARN":"$ROLE_AUTH"}]}},
+ "graph.facebook.com":{"Type":"Token","AmbiguousRoleResolution":"AuthenticatedRole"}}
+EOF
+ROLES_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\
+\"Roles\":{\"authenticated\":\"$ROLE_AUTH\",\"unauthenticated\":\"$ROLE_GUEST\"},\
+\"RoleMappings\":$(cat "$TMP/mappings.json")}"
+PT_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\"IdentityProviderName\":\"$UP1\",\"UseDefaults\":false,\
+\"PrincipalTags\":{\"department\":\"custom:department\",\"team\":\"custom:team\"}}"
 
-# ---------------------------------------------------------------- update
-aws_run "update-identity-pool (rename, omit lists)" cognito-identity update-identity-pool \
+# ---------------------------------------------------------------- writes
+aws_bg update "update-identity-pool (rename, omit lists)" cognito-identity update-identity-pool \
   --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
   --no-allow-unauthenticated-identities --allow-classic-flow \
   --developer-provider-name login.example.conformance \
   --cognito-identity-providers "ProviderName=$UP1,ClientId=$UP1_CLIENT,ServerSideTokenCheck=true"
+aws_bg setroles "set-identity-pool-roles (Rules + Token mappings)" cognito-identity \
+  set-identity-pool-roles --identity-pool-id "$ROLES" \
+  --roles "authenticated=$ROLE_AUTH,unauthenticated=$ROLE_GUEST" \
+  --role-mappings "file://$TMP/mappings.json"
+aws_bg tag "tag-resource" cognito-identity tag-resource --resource-arn "$MIN_ARN" \
+  --tags owner=conformance,cost-center=42,empty=
+aws_wait update
 expect_rc 0
 RENAMED_CORE=$(cat <<EOF
 {"IdentityPoolId":"$FULL","IdentityPoolName":"Conformance Renamed",
@@ -98,121 +121,138 @@ EOF
 STRIP_TAGS='Object.fromEntries(Object.entries(d).filter(([k]) => k !== "IdentityPoolTags"))'
 expect_json "$STRIP_TAGS" "$RENAMED_CORE" "renamed in place, omitted lists cleared"
 expect_true 'typeof d.IdentityPoolTags === "object"' "IdentityPoolTags present after update"
-
-aws_run "update-identity-pool (DeveloperProviderName omitted)" cognito-identity \
-  update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
-  --no-allow-unauthenticated-identities
+aws_wait setroles
 expect_rc 0
-expect_json d.DeveloperProviderName '"login.example.conformance"' "omitted name is kept"
-expect_true 'd.CognitoIdentityProviders === undefined && d.AllowClassicFlow !== true' \
-  "omitted CognitoIdentityProviders cleared, AllowClassicFlow back to its default"
-cp "$OUT" "$TMP/after-update.json"
-
-aws_run "update-identity-pool (change DeveloperProviderName)" cognito-identity \
-  update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
-  --no-allow-unauthenticated-identities --developer-provider-name login.example.other
-expect_rc 254 "a developer provider name cannot change once set"
-expect_stderr "when calling the UpdateIdentityPool operation"
-aws_run "describe-identity-pool (after updates)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$FULL"
-expect_rc 0
-expect_json d "$(cat "$TMP/after-update.json")" "the last accepted update persisted, the refused one did not"
-
-# ---------------------------------------------------------------- roles, principal tags, tags
-MIN_ARN=$ARN_PREFIX/$MIN
-cat >"$TMP/mappings.json" <<EOF
-{"$UP1:$UP1_CLIENT":{"Type":"Rules","AmbiguousRoleResolution":"Deny",
-   "RulesConfiguration":{"Rules":[
-     {"Claim":"custom:tier","MatchType":"Equals","Value":"paid","RoleARN":"$ROLE_PAID"},
-     {"Claim":"cognito:groups","MatchType":"Contains","Value":"admins","RoleARN":"$ROLE_AUTH"}]}},
- "graph.facebook.com":{"Type":"Token","AmbiguousRoleResolution":"AuthenticatedRole"}}
-EOF
-aws_bg getroles "get-identity-pool-roles (none set)" cognito-identity get-identity-pool-roles \
-  --identity-pool-id "$ROLES"
-aws_bg setpt "set-principal-tag-attribute-map" cognito-identity set-principal-tag-attribute-map \
-  --identity-pool-id "$ROLES" --identity-provider-name "$UP1" --no-use-defaults \
-  --principal-tags department=custom:department,team=custom:team
-aws_bg tag "tag-resource" cognito-identity tag-resource --resource-arn "$MIN_ARN" \
-  --tags owner=conformance,cost-center=42,empty=
-aws_wait getroles
-expect_rc 0
-expect_json d "{\"IdentityPoolId\":\"$ROLES\",\"Roles\":{}}" "Roles {} and no RoleMappings"
-aws_wait setpt
-expect_rc 0
-PT_SHAPE="{\"IdentityPoolId\":\"$ROLES\",\"IdentityProviderName\":\"$UP1\",\"UseDefaults\":false,\
-\"PrincipalTags\":{\"department\":\"custom:department\",\"team\":\"custom:team\"}}"
-expect_json d "$PT_SHAPE" "the map as set"
+expect_stdout_empty
 aws_wait tag
 expect_rc 0
 expect_true 'd === undefined || Object.keys(d).length === 0' "empty result"
 
-aws_bg setroles "set-identity-pool-roles (Rules + Token mappings)" cognito-identity \
-  set-identity-pool-roles --identity-pool-id "$ROLES" \
-  --roles "authenticated=$ROLE_AUTH,unauthenticated=$ROLE_GUEST" \
-  --role-mappings "file://$TMP/mappings.json"
-aws_bg getpt "get-principal-tag-attribute-map" cognito-identity get-principal-tag-attribute-map \
-  --identity-pool-id "$ROLES" --identity-provider-name "$UP1"
+# ---------------------------------------------------------------- read back, more writes
+aws_bg update2 "update-identity-pool (DeveloperProviderName omitted)" cognito-identity \
+  update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
+  --no-allow-unauthenticated-identities
+aws_bg getroles "get-identity-pool-roles" cognito-identity get-identity-pool-roles \
+  --identity-pool-id "$ROLES"
 aws_bg untag "untag-resource" cognito-identity untag-resource --resource-arn "$MIN_ARN" \
   --tag-keys empty not-there
-aws_wait setroles
+aws_wait update2
 expect_rc 0
-expect_stdout_empty
-aws_wait getpt
+expect_json d.DeveloperProviderName '"login.example.conformance"' "omitted name is kept"
+expect_true 'd.CognitoIdentityProviders === undefined && d.AllowClassicFlow === false' \
+  "omitted CognitoIdentityProviders cleared, AllowClassicFlow back to false"
+cp "$OUT" "$TMP/after-update.json"
+aws_wait getroles
 expect_rc 0
-expect_json d "$PT_SHAPE" "the map as stored"
+expect_json d "$ROLES_SHAPE" "roles and mappings as set, rules in order"
 aws_wait untag
 expect_rc 0
 
-aws_bg getroles2 "get-identity-pool-roles (mappings)" cognito-identity get-identity-pool-roles \
-  --identity-pool-id "$ROLES"
+aws_bg setpt "set-principal-tag-attribute-map" cognito-identity set-principal-tag-attribute-map \
+  --identity-pool-id "$ROLES" --identity-provider-name "$UP1" --no-use-defaults \
+  --principal-tags department=custom:department,team=custom:team
 aws_bg listtags "list-tags-for-resource" cognito-identity list-tags-for-resource \
   --resource-arn "$MIN_ARN"
-aws_bg descmin "describe-identity-pool (minimal, tagged)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$MIN"
-aws_wait getroles2
+aws_bg dpn "update-identity-pool (change DeveloperProviderName)" cognito-identity \
+  update-identity-pool --identity-pool-id "$FULL" --identity-pool-name "Conformance Renamed" \
+  --no-allow-unauthenticated-identities --developer-provider-name login.example.other
+aws_wait setpt
 expect_rc 0
-expect_json d "{\"IdentityPoolId\":\"$ROLES\",\
-\"Roles\":{\"authenticated\":\"$ROLE_AUTH\",\"unauthenticated\":\"$ROLE_GUEST\"},\
-\"RoleMappings\":$(cat "$TMP/mappings.json")}" "roles and mappings as set, rules in order"
+expect_json d "$PT_SHAPE" "the map as set"
 aws_wait listtags
 expect_rc 0
 expect_json d '{"Tags":{"owner":"conformance","cost-center":"42"}}' "tagged, then untagged"
-aws_wait descmin
-expect_rc 0
-expect_json d "{\"IdentityPoolId\":\"$MIN\",\"IdentityPoolName\":\"Conformance Minimal\",\
-\"AllowUnauthenticatedIdentities\":false,\
-\"IdentityPoolTags\":{\"owner\":\"conformance\",\"cost-center\":\"42\"}}" \
-  "no AllowClassicFlow, no DeveloperProviderName, no empty lists; tags from TagResource"
+aws_wait dpn
+expect_rc 254 "a developer provider name cannot change once set"
+expect_stderr "An error occurred (InvalidParameterException) when calling the UpdateIdentityPool operation:"
 
-# Refused role settings (checked below to have changed nothing), then Roles {} clears.
+# ---------------------------------------------------------------- service errors: exit 254
+NOPOOL=us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+aws_bg getpt "get-principal-tag-attribute-map" cognito-identity get-principal-tag-attribute-map \
+  --identity-pool-id "$ROLES" --identity-provider-name "$UP1"
 aws_bg badkey "set-identity-pool-roles (mapping key not a provider)" cognito-identity \
   set-identity-pool-roles --identity-pool-id "$ROLES" --roles '{}' \
   --role-mappings '{"accounts.example.org":{"Type":"Token","AmbiguousRoleResolution":"Deny"}}'
-aws_bg badrole "set-identity-pool-roles (bad role key)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles "administrator=$ROLE_AUTH"
-aws_bg badmatch "set-identity-pool-roles (bad MatchType)" cognito-identity \
-  set-identity-pool-roles --identity-pool-id "$ROLES" --roles '{}' --role-mappings \
-  "{\"graph.facebook.com\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Like\",\"Value\":\"v\",\"RoleARN\":\"$ROLE_PAID\"}]}}}"
+aws_bg e1 "describe-identity-pool (unknown id)" cognito-identity describe-identity-pool \
+  --identity-pool-id "$NOPOOL"
+aws_bg e2 "describe-identity-pool (id breaks the pattern)" cognito-identity \
+  describe-identity-pool --identity-pool-id us-east-2:mock
+aws_wait getpt
+expect_rc 0
+expect_json d "$PT_SHAPE" "the map as stored"
 aws_wait badkey
 expect_rc 254
 expect_stderr "An error occurred (InvalidParameterException) when calling the SetIdentityPoolRoles operation: (accounts.example.org) is not a valid RoleMapping ProviderName or is not a configured provider."
+aws_wait e1
+expect_rc 254
+expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool '$NOPOOL' not found."
+aws_wait e2
+expect_rc 254
+expect_stderr "An error occurred (ValidationException) when calling the DescribeIdentityPool operation: 1 validation error detected: Value 'us-east-2:mock' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
+# The refused calls changed nothing (read back without the CLI).
+api_run "after the refused update" DescribeIdentityPool "{\"IdentityPoolId\":\"$FULL\"}"
+expect_json d "$(cat "$TMP/after-update.json")" \
+  "the last accepted update persisted, the refused one did not"
+api_run "after the refused role mapping" GetIdentityPoolRoles "{\"IdentityPoolId\":\"$ROLES\"}"
+expect_json d "$ROLES_SHAPE" "roles unchanged"
+api_run "minimal pool after tagging" DescribeIdentityPool "{\"IdentityPoolId\":\"$MIN\"}"
+expect_json d.IdentityPoolTags '{"owner":"conformance","cost-center":"42"}' \
+  "IdentityPoolTags follows TagResource/UntagResource"
+
+aws_bg clear "set-identity-pool-roles (empty roles)" cognito-identity set-identity-pool-roles \
+  --identity-pool-id "$ROLES" --roles '{}'
+aws_bg e3 "create-identity-pool (name breaks the pattern)" cognito-identity \
+  create-identity-pool --identity-pool-name 'bad/name!' --no-allow-unauthenticated-identities
+aws_bg e5 "list-identity-pools (MaxResults 61)" cognito-identity list-identity-pools \
+  --max-results 61
+aws_bg badrole "set-identity-pool-roles (bad role key, unknown pool)" cognito-identity \
+  set-identity-pool-roles --identity-pool-id "$NOPOOL" --roles "administrator=$ROLE_AUTH"
+aws_wait clear
+expect_rc 0
+expect_stdout_empty
+aws_wait e3
+expect_rc 254
+expect_stderr "An error occurred (ValidationException) when calling the CreateIdentityPool operation: 1 validation error detected: Value 'bad/name!' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+"
+aws_wait e5
+expect_rc 254
+expect_stderr "(ValidationException) when calling the ListIdentityPools operation: 1 validation error detected: Value '61' at 'maxResults' failed to satisfy constraint"
 aws_wait badrole
 expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the SetIdentityPoolRoles operation:"
-aws_wait badmatch
-expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the SetIdentityPoolRoles operation:"
-aws_run "get-identity-pool-roles (unchanged after refused sets)" cognito-identity \
-  get-identity-pool-roles --identity-pool-id "$ROLES"
-expect_json d.RoleMappings "$(cat "$TMP/mappings.json")"
+expect_stderr "An error occurred (ValidationException) when calling the SetIdentityPoolRoles operation: 1 validation error detected: "
+api_run "get-identity-pool-roles (cleared)" GetIdentityPoolRoles "{\"IdentityPoolId\":\"$ROLES\"}"
+expect_json d "{\"IdentityPoolId\":\"$ROLES\",\"Roles\":{}}" "Roles {} and no RoleMappings"
 
-aws_run "set-identity-pool-roles (empty roles)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles '{}'
-expect_rc 0
-aws_run "get-identity-pool-roles (cleared)" cognito-identity get-identity-pool-roles \
-  --identity-pool-id "$ROLES"
-expect_rc 0
-expect_json d "{\"IdentityPoolId\":\"$ROLES\",\"Roles\":{}}" "roles and mappings cleared"
+# Parameter and parse errors never reach the service: exit 252.
+aws_bg p1 "create-identity-pool (required member missing)" cognito-identity \
+  create-identity-pool --no-allow-unauthenticated-identities
+aws_bg p4 "list-identity-pools (--max-items)" cognito-identity list-identity-pools \
+  --max-results 60 --max-items 10
+aws_wait p1
+expect_rc 252 "argument parsing"
+expect_stderr "the following arguments are required: --identity-pool-name"
+aws_wait p4
+expect_rc 252 "the CLI cannot auto-paginate this operation"
+expect_stderr "Cannot specify --no-paginate along with pagination arguments: --max-items"
+
+# More service errors, straight to the emulator (the CLI's part, exit 254 and the message
+# line, is shown above).
+api_run "SetIdentityPoolRoles (unknown pool)" SetIdentityPoolRoles \
+  "{\"IdentityPoolId\":\"$NOPOOL\",\"Roles\":{}}"
+expect_status 400
+expect_json d "{\"__type\":\"ResourceNotFoundException\",\"message\":\"IdentityPool '$NOPOOL' not found.\"}"
+api_run "CreateIdentityPool (two violations)" CreateIdentityPool \
+  '{"IdentityPoolName":"bad/name!","AllowUnauthenticatedIdentities":false,"DeveloperProviderName":"bad provider!"}'
+expect_status 400
+expect_true 'd.__type === "ValidationException" && d.message.startsWith("2 validation errors detected: ")' \
+  "ValidationException, 2 validation errors"
+api_run "ListIdentityPools (a NextToken we did not issue)" ListIdentityPools \
+  '{"MaxResults":60,"NextToken":"not-a-token-we-issued"}'
+expect_status 400
+expect_json d.__type '"InvalidParameterException"'
+api_run "TagResource (unknown pool)" TagResource \
+  "{\"ResourceArn\":\"$ARN_PREFIX/$NOPOOL\",\"Tags\":{\"a\":\"b\"}}"
+expect_status 400
+expect_json d.__type '"ResourceNotFoundException"'
 
 # ---------------------------------------------------------------- retries
 # A throttled answer (fault injection, docs/emulator.md) is retried by the CLI's standard
@@ -231,68 +271,6 @@ run "GET /_local/requests (after the retry)" curl -sS --max-time 10 \
 expect_json "d.requests.filter((r) => r.seq > $SEQ).map((r) => [r.operation, r.status, r.error])" \
   '[["DescribeIdentityPool",400,"TooManyRequestsException"],["DescribeIdentityPool",200,null]]' \
   "TooManyRequestsException, then the CLI's retry succeeded"
-
-# ---------------------------------------------------------------- errors (side by side)
-NOPOOL=us-east-1:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-aws_bg e1 "describe-identity-pool (unknown id)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$NOPOOL"
-aws_bg e2 "describe-identity-pool (id breaks the pattern)" cognito-identity \
-  describe-identity-pool --identity-pool-id us-east-2:mock
-aws_bg e3 "create-identity-pool (name breaks the pattern)" cognito-identity \
-  create-identity-pool --identity-pool-name 'bad/name!' --no-allow-unauthenticated-identities
-aws_bg e4 "create-identity-pool (two violations)" cognito-identity create-identity-pool \
-  --identity-pool-name 'bad/name!' --no-allow-unauthenticated-identities \
-  --developer-provider-name 'bad provider!'
-aws_wait e1
-expect_rc 254
-expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool '$NOPOOL' not found."
-aws_wait e2
-expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the DescribeIdentityPool operation: 1 validation error detected: Value 'us-east-2:mock' at 'identityPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+:[0-9a-f-]+"
-aws_wait e3
-expect_rc 254
-expect_stderr "An error occurred (ValidationException) when calling the CreateIdentityPool operation: 1 validation error detected: Value 'bad/name!' at 'identityPoolName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w\\s+=,.@-]+"
-aws_wait e4
-expect_rc 254
-expect_stderr "(ValidationException) when calling the CreateIdentityPool operation: 2 validation errors detected: "
-
-aws_bg e5 "list-identity-pools (MaxResults 61)" cognito-identity list-identity-pools \
-  --max-results 61
-aws_bg e6 "set-identity-pool-roles (unknown pool)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$NOPOOL" --roles '{}'
-aws_bg e7 "list-identity-pools (bad NextToken)" cognito-identity list-identity-pools \
-  --max-results 60 --next-token not-a-token-we-issued
-aws_bg e8 "tag-resource (unknown pool)" cognito-identity tag-resource \
-  --resource-arn "$ARN_PREFIX/$NOPOOL" --tags a=b
-aws_wait e5
-expect_rc 254
-expect_stderr "(ValidationException) when calling the ListIdentityPools operation: 1 validation error detected: Value '61' at 'maxResults' failed to satisfy constraint"
-aws_wait e6
-expect_rc 254
-expect_stderr "An error occurred (ResourceNotFoundException) when calling the SetIdentityPoolRoles operation: IdentityPool '$NOPOOL' not found."
-aws_wait e7
-expect_rc 254
-expect_stderr "when calling the ListIdentityPools operation"
-aws_wait e8
-expect_rc 254
-expect_stderr "(ResourceNotFoundException) when calling the TagResource operation"
-
-# Parameter and parse errors never reach the service: exit 252.
-aws_bg p1 "create-identity-pool (required member missing)" cognito-identity \
-  create-identity-pool --no-allow-unauthenticated-identities
-aws_bg p3 "set-identity-pool-roles (malformed JSON)" cognito-identity set-identity-pool-roles \
-  --identity-pool-id "$ROLES" --roles '{'
-aws_bg p4 "list-identity-pools (--max-items)" cognito-identity list-identity-pools \
-  --max-results 60 --max-items 10
-aws_wait p1
-expect_rc 252 "argument parsing"
-expect_stderr "the following arguments are required: --identity-pool-name"
-aws_wait p3
-expect_rc 252 "parse error"
-expect_stderr "Error parsing parameter '--roles'"
-aws_wait p4
-expect_rc 252 "the CLI cannot auto-paginate this operation"
-expect_stderr "Cannot specify --no-paginate along with pagination arguments: --max-items"
 
 # ---------------------------------------------------------------- pagination
 # 130 pools through a fast path (curl keeps one connection; SigV4 not verified here), then
@@ -370,19 +348,14 @@ expect_rc 0
 expect_stdout_empty
 aws_bg d1 "describe-identity-pool (deleted)" cognito-identity describe-identity-pool \
   --identity-pool-id "$MIN"
-aws_bg d2 "delete-identity-pool (again)" cognito-identity delete-identity-pool \
-  --identity-pool-id "$MIN"
-aws_bg d3 "list-tags-for-resource (deleted)" cognito-identity list-tags-for-resource \
-  --resource-arn "$MIN_ARN"
+api_run "DeleteIdentityPool (again)" DeleteIdentityPool "{\"IdentityPoolId\":\"$MIN\"}"
+expect_status 400
+expect_json d "{\"__type\":\"ResourceNotFoundException\",\"message\":\"IdentityPool '$MIN' not found.\"}"
+api_run "ListTagsForResource (deleted)" ListTagsForResource "{\"ResourceArn\":\"$MIN_ARN\"}"
+expect_json d.__type '"ResourceNotFoundException"'
 aws_wait d1
 expect_rc 254
 expect_stderr "An error occurred (ResourceNotFoundException) when calling the DescribeIdentityPool operation: IdentityPool '$MIN' not found."
-aws_wait d2
-expect_rc 254
-expect_stderr "An error occurred (ResourceNotFoundException) when calling the DeleteIdentityPool operation: IdentityPool '$MIN' not found."
-aws_wait d3
-expect_rc 254
-expect_stderr "(ResourceNotFoundException) when calling the ListTagsForResource operation"
 
 # ---------------------------------------------------------------- SigV4 verification
 GOOD_AKID=AKIDCONFORMANCE00001
@@ -391,28 +364,25 @@ emu_write_credentials "$TMP/emu-credentials" "$GOOD_AKID" "$GOOD_SECRET"
 emu_start --region "$REGION" --account-id "$ACCOUNT" --credentials "$TMP/emu-credentials"
 
 export AWS_ACCESS_KEY_ID=$GOOD_AKID AWS_SECRET_ACCESS_KEY=$GOOD_SECRET
-aws_run "signed: create-identity-pool (right secret)" cognito-identity create-identity-pool \
+aws_bg s1 "signed: create-identity-pool (right secret)" cognito-identity create-identity-pool \
   --identity-pool-name "Signed Pool" --no-allow-unauthenticated-identities \
   --identity-pool-tags "k=v with spaces,path=a/b?c=d&e"
-expect_rc 0
-SIGNED=$(jget d.IdentityPoolId) || die "signed create printed no IdentityPoolId"
-aws_bg s1 "signed: list-identity-pools (right secret)" cognito-identity list-identity-pools \
-  --max-results 60
 AWS_SECRET_ACCESS_KEY=wrong-secret-0123456789 aws_bg s2 \
   "signed: describe-identity-pool (wrong secret)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$SIGNED"
+  --identity-pool-id "$NOPOOL"
 AWS_ACCESS_KEY_ID=AKIDUNKNOWN000000000 aws_bg s3 \
   "signed: describe-identity-pool (unknown key)" cognito-identity describe-identity-pool \
-  --identity-pool-id "$SIGNED"
+  --identity-pool-id "$NOPOOL"
 aws_wait s1
 expect_rc 0
-expect_json 'd.IdentityPools' "[{\"IdentityPoolId\":\"$SIGNED\",\"IdentityPoolName\":\"Signed Pool\"}]"
+expect_true "/$ID_RE/.test(d.IdentityPoolId) && d.IdentityPoolTags.path === 'a/b?c=d&e'" \
+  "created with a verified signature"
 aws_wait s2
 expect_rc 254
-expect_stderr "An error occurred (InvalidSignatureException) when calling the DescribeIdentityPool operation"
+expect_stderr "An error occurred (InvalidSignatureException) when calling the DescribeIdentityPool operation: The request signature we calculated does not match the signature you provided."
 [ -s "$OUT" ] && fail "$T_NAME: nothing on stdout" || pass "$T_NAME: nothing on stdout"
 aws_wait s3
 expect_rc 254
-expect_stderr "An error occurred (UnrecognizedClientException) when calling the DescribeIdentityPool operation"
+expect_stderr "An error occurred (UnrecognizedClientException) when calling the DescribeIdentityPool operation: The security token included in the request is invalid."
 
 finish
