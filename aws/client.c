@@ -227,6 +227,37 @@ static void s_debug_setup(const struct cr_aws_client *c)
     cr_buf_dispose(&line);
 }
 
+/* The credentials chain, with the client's environment and timeouts for STS. */
+static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_options *opts)
+{
+    struct cr_aws_credentials_options copts = {
+        .profile = opts->profile,
+        .region = cr_buf_cstr(&c->region),
+        .env = s_env(c),
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .timeout_ms = c->timeout_ms,
+    };
+    return cr_aws_credentials_provider_new(&c->creds, &copts);
+}
+
+/* The libcurl multi transport. TLS verification is always on (aws/http.c has no switch). */
+static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options *opts)
+{
+    /* AWS_CA_BUNDLE / ca_bundle, as the AWS CLI reads them: a private CA, still verified */
+    const char *ca_bundle = cr_aws_env_get(s_env(c), "AWS_CA_BUNDLE");
+    if (!ca_bundle)
+        ca_bundle = cr_aws_config_get(&c->cfg, "ca_bundle");
+    struct cr_http_options hopts = {
+        .ca_bundle = ca_bundle,
+        .max_connections = c->parallelism,
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .timeout_ms = c->timeout_ms,
+        .max_response_bytes =
+            opts->max_response_bytes ? opts->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
+    };
+    return cr_http_new(&c->http, &hopts);
+}
+
 int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts)
 {
     static const struct cr_aws_options none;
@@ -260,30 +291,11 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     result = s_parse_endpoint(c);
     if (result < 0)
         goto done;
-    struct cr_aws_credentials_options copts = {
-        .profile = opts->profile,
-        .region = cr_buf_cstr(&c->region),
-        .env = s_env(c),
-        .connect_timeout_ms = c->connect_timeout_ms,
-        .timeout_ms = c->timeout_ms,
-    };
-    result = cr_aws_credentials_provider_new(&c->creds, &copts);
+    result = s_credentials_new(c, opts);
     if (result < 0)
         goto done;
     s_debug_setup(c);
-    /* AWS_CA_BUNDLE / ca_bundle, as the AWS CLI reads them: a private CA, still verified */
-    const char *ca_bundle = cr_aws_env_get(s_env(c), "AWS_CA_BUNDLE");
-    if (!ca_bundle)
-        ca_bundle = cr_aws_config_get(&c->cfg, "ca_bundle");
-    struct cr_http_options hopts = {
-        .ca_bundle = ca_bundle,
-        .max_connections = c->parallelism,
-        .connect_timeout_ms = c->connect_timeout_ms,
-        .timeout_ms = c->timeout_ms,
-        .max_response_bytes =
-            opts->max_response_bytes ? opts->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
-    };
-    result = cr_http_new(&c->http, &hopts);
+    result = s_transport_new(c, opts);
     if (result < 0)
         goto done;
     *out = c;
