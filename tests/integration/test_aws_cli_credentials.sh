@@ -106,6 +106,14 @@ use_web_identity_env
 COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,DescribeIdentityPool=40:4' \
     run_cr 0 plan "$T/m" --debug
 expect_in "$T/err" "rate limits: DescribeIdentityPool=40:4 TagResource=2:1 UntagResource=5:1"
+# --rate-limit (repeatable) wins over the variable, per operation
+COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,UntagResource=3' \
+    run_cr 0 plan "$T/m" --debug --rate-limit 'TagResource=unlimited' --rate-limit '*=50:2'
+expect_in "$T/err" "rate limits: CreateIdentityPool=50:2 UpdateIdentityPool=50:2"
+expect_in "$T/err" "TagResource=50:2 UntagResource=50:2"
+COGNITO_RECONCILE_RATE_LIMITS='UntagResource=3' \
+    run_cr 0 plan "$T/m" --debug --rate-limit 'TagResource=unlimited'
+expect_in "$T/err" "rate limits: UntagResource=3:1 ListTagsForResource=10:1"
 mark=$(log_mark)
 COGNITO_RECONCILE_RATE_LIMITS='TagResourse=2' run_cr 1 plan "$T/m"
 expect_in "$T/err" "COGNITO_RECONCILE_RATE_LIMITS: unknown operation 'TagResourse' (did you mean 'TagResource'?)"
