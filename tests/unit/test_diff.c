@@ -621,6 +621,65 @@ static void test_diff__a_thousand_pools_plan_quickly(void **state)
     free(d);
 }
 
+static void test_diff__pools_in_two_regions_are_matched_in_their_own_region(void **state)
+{
+    struct world *w = *state;
+    struct cr_desired_pool eu;
+    struct fx_live l_eu;
+    fx_desired(&eu);
+    eu.region = strdup("eu-west-1");
+    /* the same logical name lives in both regions; only the EU one changes */
+    fx_live_init(&l_eu, "eu-west-1:11111111-2222-3333-4444-555555555555", "default", "mobile");
+    free(l_eu.config.name);
+    l_eu.config.name = strdup("Old EU Name");
+    cr_live_state_dispose(&w->live);
+    cr_live_state_init(&w->live);
+    fx_live_add(&w->live, &w->l);
+    assert_ok(cr_live_state_add_region(&w->live, "eu-west-1", FX_ACCOUNT));
+    assert_ok(cr_live_state_add(NULL, &w->live, "eu-west-1", &l_eu.config, &l_eu.roles, l_eu.ptags,
+                                l_eu.n_ptags));
+    struct cr_desired_pool both[2] = {w->d, eu};
+    assert_ok(cr_plan_build(&w->plan, both, 2, &w->live, &w->opts));
+    assert_int_equal(w->plan.regions.len, 2);
+    assert_int_equal(w->plan.n_ops, 1);
+    const struct cr_plan_pool *p = &w->plan.pools[w->plan.ops[0].pool];
+    assert_string_equal(p->region, "eu-west-1");
+    assert_string_equal(p->pool_id, l_eu.config.id);
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_NOOP);
+    cr_desired_pool_dispose(&eu);
+    fx_live_dispose(&l_eu);
+}
+
+static void test_diff__a_region_that_was_not_read_is_an_error(void **state)
+{
+    struct world *w = *state;
+    cr_live_state_dispose(&w->live);
+    cr_live_state_init(&w->live); /* nothing listed anywhere */
+    assert_int_equal(cr_plan_build(&w->plan, &w->d, 1, &w->live, &w->opts), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "region us-east-1 was not read"));
+}
+
+static void test_diff__two_manifests_cannot_claim_one_pool(void **state)
+{
+    struct world *w = *state;
+    /* "mobile" finds the pool by its name tag; "other" adopts the same pool by id */
+    struct cr_desired_pool other;
+    fx_desired(&other);
+    free(other.name);
+    other.name = strdup("other");
+    free(other.source);
+    other.source = strdup("pools/other.yaml:1:1");
+    other.adopt_id = strdup(FX_ID);
+    cr_live_state_dispose(&w->live);
+    cr_live_state_init(&w->live);
+    fx_live_add(&w->live, &w->l);
+    struct cr_desired_pool both[2] = {w->d, other};
+    assert_int_equal(cr_plan_build(&w->plan, both, 2, &w->live, &w->opts), CR_ECONFLICT);
+    assert_non_null(strstr(cr_error_last(), "pools/other.yaml:1:1"));
+    assert_non_null(strstr(cr_error_last(), "already claimed"));
+    cr_desired_pool_dispose(&other);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -653,6 +712,9 @@ int main(void)
         T(test_diff__fingerprint_follows_the_live_state),
         T(test_diff__duplicate_manifest_names_are_invalid),
         T(test_diff__reserved_tag_keys_are_rejected),
+        T(test_diff__pools_in_two_regions_are_matched_in_their_own_region),
+        T(test_diff__a_region_that_was_not_read_is_an_error),
+        T(test_diff__two_manifests_cannot_claim_one_pool),
         cmocka_unit_test(test_diff__a_thousand_pools_plan_quickly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
