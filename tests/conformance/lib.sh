@@ -38,6 +38,8 @@ ERR=$TMP/last.err
 
 conf_cleanup() {
   local pid
+  # CLI calls still running after a fatal error (each is bounded by its own timeouts anyway).
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${EMU_PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null
