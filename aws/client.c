@@ -243,12 +243,8 @@ static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_option
 /* The libcurl multi transport. TLS verification is always on (aws/http.c has no switch). */
 static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options *opts)
 {
-    /* AWS_CA_BUNDLE / ca_bundle, as the AWS CLI reads them: a private CA, still verified */
-    const char *ca_bundle = cr_aws_env_get(s_env(c), "AWS_CA_BUNDLE");
-    if (!ca_bundle)
-        ca_bundle = cr_aws_config_get(&c->cfg, "ca_bundle");
     struct cr_http_options hopts = {
-        .ca_bundle = ca_bundle,
+        .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)), /* a private CA, still verified */
         .max_connections = c->parallelism,
         .connect_timeout_ms = c->connect_timeout_ms,
         .timeout_ms = c->timeout_ms,
@@ -377,6 +373,7 @@ int cr_aws_client_account_id(struct cr_aws_client *client, const char **out)
         .connect_timeout_ms = client->connect_timeout_ms,
         .timeout_ms = client->timeout_ms,
         .env = s_env(client),
+        .ca_bundle = cr_aws_config_ca_bundle(&client->cfg, s_env(client)),
     };
     result = cr_sts_get_caller_identity(&account, &sopts, creds);
     if (result < 0)

@@ -203,6 +203,12 @@ int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env, 
     return s_load_file(out, &out->config_path, true, &out->config_found);
 }
 
+const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struct cr_aws_env *env)
+{
+    const char *path = cr_aws_env_get(env, "AWS_CA_BUNDLE");
+    return path ? path : cr_aws_config_get(cfg, "ca_bundle");
+}
+
 const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key)
 {
     const char *v;

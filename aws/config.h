@@ -99,6 +99,13 @@ int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, cons
 const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key);
 
 /**
+ * The PEM file of extra trusted certificates, as the AWS CLI reads it: AWS_CA_BUNDLE, else
+ * `ca_bundle` in the profile; NULL = the system trust store only. TLS verification stays on
+ * either way. Borrowed (from env or cfg).
+ */
+const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struct cr_aws_env *env);
+
+/**
  * Resolves the region: cli_region > AWS_REGION > AWS_DEFAULT_REGION > profile "region".
  * cfg may be NULL (no files). The region must look like a region (letters, digits, '-').
  * Writes it to out. Returns 0, or CR_EINVALID with one sentence naming every source tried,

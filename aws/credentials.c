@@ -77,6 +77,7 @@ struct cr_aws_credentials_provider {
     int64_t next_refresh_s; /* no early refresh attempt before this time */
     /* web identity, kept for refreshes */
     char *role_arn, *token_file, *session_name;
+    char *ca_bundle; /* for STS: AWS_CA_BUNDLE / ca_bundle, as the client's transport */
     struct cr_buf sts_endpoint;
     char source[160];
 };
@@ -147,6 +148,7 @@ static int s_sts_fetch(void *ctx, struct cr_aws_credentials *out, const char *ro
         .connect_timeout_ms = p->connect_timeout_ms,
         .timeout_ms = p->timeout_ms,
         .env = s_env(p),
+        .ca_bundle = p->ca_bundle,
     };
     return cr_sts_assume_role_with_web_identity(out, &opts, role_arn, session_name, token);
 }
@@ -206,7 +208,9 @@ static int s_web_identity(struct cr_aws_credentials_provider *p, const struct cr
     p->role_arn = s_dup(arn);
     p->token_file = s_dup(file);
     p->session_name = s_dup(name);
-    if (!p->role_arn || !p->token_file || !p->session_name) {
+    const char *ca_bundle = cr_aws_config_ca_bundle(cfg, env);
+    p->ca_bundle = s_dup(ca_bundle);
+    if (!p->role_arn || !p->token_file || !p->session_name || (ca_bundle && !p->ca_bundle)) {
         cr_error_set("aws credentials: out of memory");
         return CR_ENOMEM;
     }
@@ -390,6 +394,7 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p)
     free(p->role_arn);
     free(p->token_file);
     free(p->session_name);
+    free(p->ca_bundle);
     cr_buf_dispose(&p->sts_endpoint);
     free(p);
 }

@@ -287,6 +287,7 @@ struct s_http {
     struct cr_buf path; /* the endpoint's path ("/" when none), as curl requests it */
     long status;
     struct cr_buf response;
+    bool final; /* the last failure cannot change by retrying (certificate, bad URL) */
 };
 
 static size_t s_write(char *ptr, size_t size, size_t n, void *user)
@@ -329,6 +330,26 @@ done:
     return result;
 }
 
+/* Transport failures worth another attempt, as aws/http.c classifies them: the network may
+ * recover; a certificate that fails verification or a malformed URL will not. */
+static bool s_curl_retryable(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int s_curl_result(CURLcode cc, const char *op, const char *endpoint, const char *errbuf)
 {
     const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
@@ -361,6 +382,8 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (opts->ca_bundle)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, opts->ca_bundle);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(
         curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -380,6 +403,7 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     }
     if (cc != CURLE_OK) {
         result = s_curl_result(cc, h->op, h->endpoint, errbuf);
+        h->final = !s_curl_retryable(cc);
         goto done;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h->status);
@@ -441,7 +465,7 @@ static int s_post(struct s_http *h, const struct cr_sts_options *opts, const cha
             return 0;
         if (rc == 0)
             rc = s_http_error(h);
-        if (rc != CR_EIO && rc != CR_ETHROTTLED && rc != CR_ETIMEOUT)
+        if ((rc != CR_EIO && rc != CR_ETHROTTLED && rc != CR_ETIMEOUT) || h->final)
             return rc;
         if (attempt < S_ATTEMPTS) {
             cr_log_debug("sts %s: attempt %u failed (%s), retrying", h->op, attempt,

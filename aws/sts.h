@@ -22,6 +22,8 @@ struct cr_sts_options {
     uint32_t connect_timeout_ms;  /* 0 = 5000 */
     uint32_t timeout_ms;          /* 0 = 15000 */
     const struct cr_aws_env *env; /* clock for signing; NULL = time() */
+    const char *ca_bundle;        /* extra trusted CAs (PEM; cr_aws_config_ca_bundle); NULL =
+                                     the system store. Verification is always on. */
 };
 
 /**

@@ -4,10 +4,13 @@
 #include "tests/support/cr_test.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aws/sigv4.h"
@@ -195,6 +198,70 @@ static void test_credentials__sts_unreachable_is_an_io_error(void **state)
     cr_buf_dispose(&account);
 }
 
+static bool s_can_connect(int port)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                             .sin_port = htons((uint16_t)port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* STS verifies TLS like the client does and trusts AWS_CA_BUNDLE / ca_bundle the same way
+ * (a private CA in front of STS). openssl s_server with a self-signed certificate plays the
+ * endpoint (skipped without the openssl tool); -rev echoes lines back, which is not HTTP, so
+ * a trusted attempt fails after the handshake, never with a certificate error. A certificate
+ * failure is final (not retried), as in aws/http.c. */
+static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **state)
+{
+    if (system("openssl version >/dev/null 2>&1") != 0)
+        skip();
+    char *dir = cr_test_tmpdir();
+    char cmd[4096], cert[1024], key[1024], url[64], accept[32];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 1 "
+             "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+             key, cert);
+    assert_int_equal(system(cmd), 0);
+    int port = s_closed_port();
+    snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key,
+               "-rev", "-quiet", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && !s_can_connect(port); i++)
+        usleep(20000);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+    struct cr_sts_options o = {.endpoint = url, .region = "us-east-1", .timeout_ms = 400};
+    struct cr_aws_credentials c;
+    cr_aws_credentials_init(&c);
+    int rc = cr_sts_assume_role_with_web_identity(&c, &o, "arn:aws:iam::1:role/r", "s", "jwt");
+    print_message("untrusted: %s\n", cr_error_last());
+    assert_int_equal(rc, CR_EIO);
+    assert_non_null(strstr(cr_error_last(), "certificate"));
+    o.ca_bundle = cert;
+    rc = cr_sts_assume_role_with_web_identity(&c, &o, "arn:aws:iam::1:role/r", "s", "jwt");
+    print_message("trusted: %s\n", cr_error_last());
+    assert_int_equal(rc, CR_EIO);
+    assert_null(strstr(cr_error_last(), "certificate"));
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    cr_aws_credentials_dispose(&c);
+    cr_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_credentials__sts_account),
         cmocka_unit_test(test_credentials__sts_errors),
         cmocka_unit_test(test_credentials__sts_unreachable_is_an_io_error),
+        cmocka_unit_test(test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
