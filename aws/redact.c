@@ -33,9 +33,10 @@ int cr_redact_header(struct cr_buf *out, const char *name, const char *value)
 /* Parameter names whose value is secret, lower case. Longer names first is not needed: each
  * position is tried against every name and the value ends at the same delimiter. */
 static const char *const s_keys[] = {
-    "signature",       "x-amz-credential",  "x-amz-security-token", "credential",
-    "secretaccesskey", "secret_access_key", "sessiontoken",         "session_token",
-    "\"token",         "secretkey",         "securitytoken",        "security_token",
+    "signature",        "x-amz-credential",  "x-amz-security-token", "credential",
+    "secretaccesskey",  "secret_access_key", "sessiontoken",         "session_token",
+    "\"token",          "secretkey",         "securitytoken",        "security_token",
+    "webidentitytoken", /* the OIDC token in an AssumeRoleWithWebIdentity form or JSON body */
 };
 
 static bool s_match_ci(const char *text, size_t len, size_t at, const char *key)

@@ -60,11 +60,29 @@ static void test_redact__secret_parameters_in_text(void **state)
     cr_buf_dispose(&b);
 }
 
+static void test_redact__web_identity_token(void **state)
+{
+    (void)state;
+    struct cr_buf b = CR_BUF_INIT;
+    /* the STS form body and its JSON flavour carry the OIDC token */
+    assert_string_equal(s_redact(&b, "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws&"
+                                     "WebIdentityToken=eyJhbGciOi.eyJzdWIi.c2ln&Version=2011"),
+                        "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws&"
+                        "WebIdentityToken=[redacted]&Version=2011");
+    assert_string_equal(s_redact(&b, "{\"RoleArn\":\"r\",\"WebIdentityToken\":\"eyJ.x.y\"}"),
+                        "{\"RoleArn\":\"r\",\"WebIdentityToken\":\"[redacted]\"}");
+    /* the file name setting is not the token */
+    assert_string_equal(s_redact(&b, "web_identity_token_file = /var/run/token"),
+                        "web_identity_token_file = /var/run/token");
+    cr_buf_dispose(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redact__secret_headers),
         cmocka_unit_test(test_redact__secret_parameters_in_text),
+        cmocka_unit_test(test_redact__web_identity_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
