@@ -490,6 +490,29 @@ static void test_aws_client__refreshed_credentials_sign_the_next_request(void **
     free(dir);
 }
 
+/* Proxies come from the standard variables, read by libcurl: a host that does not resolve is
+ * reached through the proxy (the canned server here), and the request still verifies as
+ * signed for the endpoint's own Host. */
+static void test_aws_client__proxy_from_the_environment(void **state)
+{
+    (void)state;
+    struct cr_aws_client *c = NULL;
+    struct cr_cognito_pool pool;
+    struct cr_aws_options o = {.env = &s_env, .endpoint_url = "http://cognito-identity.invalid"};
+    s_clock_s = 1440938160;
+    s_script(200, S_POOL_JSON, 0, false);
+    assert_int_equal(setenv("http_proxy", s_server_url(), 1), 0);
+    assert_int_equal(unsetenv("no_proxy") | unsetenv("NO_PROXY"), 0);
+    assert_ok(cr_aws_client_new(&c, &o));
+    int rc = cr_cognito_describe_pool(c, &pool, S_POOL_ID);
+    unsetenv("http_proxy");
+    assert_ok(rc);
+    assert_string_equal(pool.id, S_POOL_ID);
+    assert_string_equal(s_srv.targets[0], "AWSCognitoIdentityService.DescribeIdentityPool");
+    cr_cognito_pool_dispose(&pool);
+    cr_aws_client_free(c);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
@@ -510,6 +533,7 @@ int main(void)
         S_TEST(test_aws_client__list_pools_follows_next_token),
         S_TEST(test_aws_client__debug_lines_are_redacted),
         S_TEST(test_aws_client__refreshed_credentials_sign_the_next_request),
+        S_TEST(test_aws_client__proxy_from_the_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
