@@ -266,11 +266,19 @@ aws_run "describe-identity-pool (first answer throttled)" cognito-identity descr
   --identity-pool-id "$ROLES"
 expect_rc 0
 expect_json d.IdentityPoolId "\"$ROLES\""
+cp "$OUT" "$TMP/roles-pool.json"
 run "GET /_local/requests (after the retry)" curl -sS --max-time 10 \
   "$EMU_URL/_local/requests?since=$SEQ"
 expect_json "d.requests.filter((r) => r.seq > $SEQ).map((r) => [r.operation, r.status, r.error])" \
   '[["DescribeIdentityPool",400,"TooManyRequestsException"],["DescribeIdentityPool",200,null]]' \
   "TooManyRequestsException, then the CLI's retry succeeded"
+
+# The common edit loop: describe > file, edit, update --cli-input-json file://. Describe's
+# output is a valid UpdateIdentityPool input, and updating with it unchanged is a no-op.
+aws_run "update-identity-pool --cli-input-json (describe output as input)" cognito-identity \
+  update-identity-pool --cli-input-json "file://$TMP/roles-pool.json"
+expect_rc 0
+expect_json d "$(cat "$TMP/roles-pool.json")" "the same pool back"
 
 # ---------------------------------------------------------------- pagination
 # 130 pools through a fast path (curl keeps one connection; SigV4 not verified here), then
