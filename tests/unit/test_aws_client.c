@@ -292,12 +292,12 @@ static void test_aws_client__rate_limits_from_environment_and_option(void **stat
     print_message("6 TagResource, " CR_RATELIMIT_ENV "=%s: %llu ms\n", s_rate_env,
                   (unsigned long long)took);
     assert_true(took < 500);
-    /* --rate-limit wins over the environment: 2/s spaces three calls 500 ms apart */
-    struct cr_aws_options from_option = {.rate_limits = "TagResource=2"};
+    /* --rate-limit wins over the environment: 4/s spaces three calls 250 ms apart */
+    struct cr_aws_options from_option = {.rate_limits = "TagResource=4"};
     took = s_time_tags(&from_option, 3);
-    print_message("3 TagResource, --rate-limit TagResource=2: %llu ms\n", (unsigned long long)took);
-    assert_true(took >= 950);
-    assert_true(took < 3000);
+    print_message("3 TagResource, --rate-limit TagResource=4: %llu ms\n", (unsigned long long)took);
+    assert_true(took >= 450);
+    assert_true(took < 2000);
     /* a wildcard then a burst: four calls at once, none waiting */
     struct cr_aws_options burst = {.rate_limits = "*=1,TagResource=1:4"};
     took = s_time_tags(&burst, 4);
