@@ -484,6 +484,110 @@ static void test_reconcile__export_of_a_stack_reads_only_its_pools(void **state)
     cr_cognito_pool_dispose(&made);
 }
 
+static bool s_is_write(const char *op)
+{
+    return strncmp(op, "Describe", 8) != 0 && strncmp(op, "List", 4) != 0 &&
+           strncmp(op, "Get", 3) != 0;
+}
+
+static long s_last_seq(void)
+{
+    json_t *reqs = NULL;
+    assert_ok(cr_emu_proc_requests(&s_emu, 0, &reqs));
+    size_t n = json_array_size(reqs);
+    long seq = n ? (long)json_integer_value(json_object_get(json_array_get(reqs, n - 1), "seq"))
+                 : 0;
+    json_decref(reqs);
+    return seq;
+}
+
+/* "Honest plans": the write calls apply makes, as the emulator logged them, are exactly the
+ * operations of the plan's JSON, one for one, in plan order within each pool. */
+static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void **state)
+{
+    struct world *w = *state;
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("doomed");
+    w->n = 2;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+
+    /* every kind of change at once: rename, tags changed and removed, a provider and its
+     * mapping and principal-tag map removed, new roles, classic flow; one pool created, one
+     * pruned */
+    free(w->d[0].config.name);
+    w->d[0].config.name = strdup("Mobile Renamed");
+    fx_set(&w->d[0].tags, "env", "staging");
+    cr_strmap_remove(&w->d[0].tags, "team");
+    fx_remove_provider(&w->d[0].config, FX_UP);
+    cr_cognito_roles_dispose(&w->d[0].roles);
+    fx_set(&w->d[0].roles.roles, "authenticated", FX_ROLE("Other"));
+    for (size_t i = 0; i < w->d[0].n_principal_tags; i++)
+        cr_cognito_principal_tags_dispose(&w->d[0].principal_tags[i]);
+    w->d[0].n_principal_tags = 0;
+    fx_ptag(&w->d[0].principal_tags, &w->d[0].n_principal_tags, "graph.facebook.com", 0, "team",
+            "aud");
+    w->d[0].config.allow_classic_flow = 1;
+    assert_ok(cr_desired_normalise(&w->d[0]));
+    free(w->d[1].name);
+    w->d[1].name = strdup("fresh");
+    w->opts.prune = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_create, 1);
+    assert_int_equal(w->plan.n_delete, 1);
+    assert_true(w->plan.n_ops >= 8);
+
+    struct cr_buf js = CR_BUF_INIT;
+    assert_ok(cr_render_json(&js, &w->plan));
+    json_t *doc = json_loadb(js.ptr, js.len, 0, NULL);
+    assert_non_null(doc);
+    json_t *ops = json_object_get(doc, "operations");
+    assert_int_equal(json_array_size(ops), w->plan.n_ops);
+
+    long mark = s_last_seq();
+    assert_ok(s_apply(w));
+    assert_int_equal(w->report.n_done, w->plan.n_ops);
+    json_t *reqs = NULL;
+    assert_ok(cr_emu_proc_requests(&s_emu, mark, &reqs));
+
+    /* pair each logged write with the next unmatched plan operation of its pool */
+    bool *used = calloc(w->plan.n_ops, sizeof(*used));
+    assert_non_null(used);
+    size_t writes = 0, idx;
+    json_t *e;
+    json_array_foreach(reqs, idx, e) {
+        const char *op = json_string_value(json_object_get(e, "operation"));
+        const char *pid = json_string_value(json_object_get(e, "pool_id"));
+        if (!s_is_write(op))
+            continue;
+        writes++;
+        assert_int_equal(json_integer_value(json_object_get(e, "status")), 200);
+        assert_non_null(pid);
+        size_t i = 0;
+        while (i < w->plan.n_ops &&
+               (used[i] || strcmp(w->report.results[i].pool_id, pid) != 0))
+            i++;
+        if (i == w->plan.n_ops)
+            fail_msg("%s on %s: not an operation of the plan", op, pid);
+        /* the first pending operation of that pool, exactly as the JSON names it */
+        assert_string_equal(json_string_value(json_object_get(json_array_get(ops, i), "operation")),
+                            op);
+        json_t *planned_id = json_object_get(json_array_get(ops, i), "pool_id");
+        if (json_is_string(planned_id))
+            assert_string_equal(json_string_value(planned_id), pid);
+        used[i] = true;
+    }
+    assert_int_equal(writes, w->plan.n_ops);
+    for (size_t i = 0; i < w->plan.n_ops; i++)
+        assert_true(used[i]);
+    free(used);
+    json_decref(reqs);
+    json_decref(doc);
+    cr_buf_dispose(&js);
+    s_converged(w);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -501,6 +605,7 @@ int main(void)
         T(test_reconcile__exported_manifests_plan_no_changes),
         T(test_reconcile__discovery_reads_every_page_once),
         T(test_reconcile__export_of_a_stack_reads_only_its_pools),
+        T(test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
