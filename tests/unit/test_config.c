@@ -6,35 +6,8 @@
 #include <string.h>
 
 #include "aws/config.h"
+#include "tests/unit/test_aws_env.h"
 #include "util/buf.h"
-
-struct fake_env {
-    const char *vars[24][2];
-    size_t n;
-};
-
-static const char *s_getenv(void *ctx, const char *name)
-{
-    struct fake_env *e = ctx;
-    for (size_t i = 0; i < e->n; i++) {
-        if (strcmp(e->vars[i][0], name) == 0)
-            return e->vars[i][1];
-    }
-    return NULL;
-}
-
-static void s_set(struct fake_env *e, const char *name, const char *value)
-{
-    for (size_t i = 0; i < e->n; i++) {
-        if (strcmp(e->vars[i][0], name) == 0) {
-            e->vars[i][1] = value;
-            return;
-        }
-    }
-    e->vars[e->n][0] = name;
-    e->vars[e->n][1] = value;
-    e->n++;
-}
 
 struct fixture {
     char *dir;

@@ -10,28 +10,8 @@
 
 #include "aws/config.h"
 #include "aws/sts.h"
+#include "tests/unit/test_aws_env.h"
 #include "util/buf.h"
-
-struct fake_env {
-    const char *vars[16][2];
-    size_t n;
-};
-
-static const char *s_getenv(void *ctx, const char *name)
-{
-    struct fake_env *e = ctx;
-    for (size_t i = 0; i < e->n; i++) {
-        if (strcmp(e->vars[i][0], name) == 0)
-            return e->vars[i][1];
-    }
-    return NULL;
-}
-
-static struct cr_aws_env s_env(struct fake_env *e)
-{
-    struct cr_aws_env env = {s_getenv, e, NULL, NULL};
-    return env;
-}
 
 static void test_endpoint__rules_table(void **state)
 {
@@ -109,7 +89,7 @@ static void test_endpoint__rule_set_templates_match(void **state)
 static void s_expect(struct fake_env *vars, const struct cr_aws_config *cfg, const char *cli,
                      const char *want)
 {
-    struct cr_aws_env env = s_env(vars);
+    struct cr_aws_env env = s_fake_env(vars);
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_aws_config_endpoint(&out, cfg, &env, "cognito-identity", "COGNITO_IDENTITY",
                                      "eu-west-1", cli));
@@ -126,14 +106,14 @@ static void test_endpoint__override_precedence(void **state)
                                          "m", true));
     s_expect(&vars, NULL, NULL, "https://cognito-identity.eu-west-1.amazonaws.com");
     s_expect(&vars, &cfg, NULL, "http://profile.local:1");
-    vars = (struct fake_env){{{"AWS_ENDPOINT_URL", "http://global.local:2"}}, 1};
+    vars = (struct fake_env){.vars = {{"AWS_ENDPOINT_URL", "http://global.local:2"}}, .n = 1};
     s_expect(&vars, &cfg, NULL, "http://global.local:2");
     vars.vars[vars.n][0] = "AWS_ENDPOINT_URL_COGNITO_IDENTITY";
     vars.vars[vars.n++][1] = "http://127.0.0.1:3";
     s_expect(&vars, &cfg, NULL, "http://127.0.0.1:3");
     s_expect(&vars, &cfg, "https://cli.example:4/prefix", "https://cli.example:4/prefix");
     /* AWS_ENDPOINT_URL_STS does not affect cognito-identity */
-    struct fake_env sts = {{{"AWS_ENDPOINT_URL_STS", "http://sts.local:5"}}, 1};
+    struct fake_env sts = {.vars = {{"AWS_ENDPOINT_URL_STS", "http://sts.local:5"}}, .n = 1};
     s_expect(&sts, NULL, NULL, "https://cognito-identity.eu-west-1.amazonaws.com");
     /* ignoring configured endpoints keeps only --endpoint-url */
     vars.vars[vars.n][0] = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
@@ -145,8 +125,8 @@ static void test_endpoint__override_precedence(void **state)
 
 static void test_endpoint__fips_from_env_and_conflicts(void **state)
 {
-    struct fake_env vars = {{{"AWS_USE_FIPS_ENDPOINT", "true"}}, 1};
-    struct cr_aws_env env = s_env(&vars);
+    struct fake_env vars = {.vars = {{"AWS_USE_FIPS_ENDPOINT", "true"}}, .n = 1};
+    struct cr_aws_env env = s_fake_env(&vars);
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_aws_config_endpoint(&out, NULL, &env, "cognito-identity", "COGNITO_IDENTITY",
                                      "us-east-2", NULL));
@@ -156,12 +136,12 @@ static void test_endpoint__fips_from_env_and_conflicts(void **state)
                                             "COGNITO_IDENTITY", "us-east-2", "http://x:1"),
                      CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "FIPS and custom endpoint are not supported"));
-    vars = (struct fake_env){{{"AWS_USE_DUALSTACK_ENDPOINT", "true"}}, 1};
+    vars = (struct fake_env){.vars = {{"AWS_USE_DUALSTACK_ENDPOINT", "true"}}, .n = 1};
     assert_ok(cr_aws_config_endpoint(&out, NULL, &env, "cognito-identity", "COGNITO_IDENTITY",
                                      "us-east-2", NULL));
     assert_string_equal(cr_buf_cstr(&out), "https://cognito-identity.us-east-2.api.aws");
     cr_buf_clear(&out);
-    vars = (struct fake_env){{{"AWS_USE_DUALSTACK_ENDPOINT", "maybe"}}, 1};
+    vars = (struct fake_env){.vars = {{"AWS_USE_DUALSTACK_ENDPOINT", "maybe"}}, .n = 1};
     assert_int_equal(cr_aws_config_endpoint(&out, NULL, &env, "cognito-identity",
                                             "COGNITO_IDENTITY", "us-east-2", NULL),
                      CR_EINVALID);
@@ -189,8 +169,8 @@ static void test_endpoint__invalid_urls_have_clear_errors(void **state)
     }
     assert_ok(cr_aws_config_validate_endpoint("http://127.0.0.1:4566", "x"));
     assert_ok(cr_aws_config_validate_endpoint("HTTPS://Example.com/", "x"));
-    struct fake_env vars = {{{"AWS_ENDPOINT_URL", "gopher://x"}}, 1};
-    struct cr_aws_env env = s_env(&vars);
+    struct fake_env vars = {.vars = {{"AWS_ENDPOINT_URL", "gopher://x"}}, .n = 1};
+    struct cr_aws_env env = s_fake_env(&vars);
     struct cr_buf out = CR_BUF_INIT;
     assert_int_equal(cr_aws_config_endpoint(&out, NULL, &env, "cognito-identity",
                                             "COGNITO_IDENTITY", "us-east-1", NULL),
@@ -202,7 +182,7 @@ static void test_endpoint__invalid_urls_have_clear_errors(void **state)
 static void test_endpoint__sts(void **state)
 {
     struct fake_env vars = {0};
-    struct cr_aws_env env = s_env(&vars);
+    struct cr_aws_env env = s_fake_env(&vars);
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_sts_endpoint(&out, NULL, &env, "eu-north-1"));
     assert_string_equal(cr_buf_cstr(&out), "https://sts.eu-north-1.amazonaws.com");
@@ -213,8 +193,9 @@ static void test_endpoint__sts(void **state)
     assert_ok(cr_sts_endpoint(&out, NULL, &env, "cn-north-1"));
     assert_string_equal(cr_buf_cstr(&out), "https://sts.cn-north-1.amazonaws.com.cn");
     cr_buf_clear(&out);
-    vars = (struct fake_env){
-        {{"AWS_ENDPOINT_URL", "http://all:1"}, {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"}}, 2};
+    vars = (struct fake_env){.vars = {{"AWS_ENDPOINT_URL", "http://all:1"},
+                                      {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"}},
+                             .n = 2};
     assert_ok(cr_sts_endpoint(&out, NULL, &env, "eu-north-1"));
     assert_string_equal(cr_buf_cstr(&out), "http://127.0.0.1:9");
     cr_buf_dispose(&out);
