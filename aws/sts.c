@@ -18,6 +18,7 @@
 
 #include "aws/sigv4.h"
 #include "util/log.h"
+#include "util/strutil.h"
 
 #define S_VERSION            "2011-06-15"
 #define S_MAX_RESPONSE       (1u << 20)
@@ -394,6 +395,7 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &h->response);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cognito-reconcile");
+    uint64_t start_ms = cr_now_ms();
     CURLcode cc = curl_easy_perform(curl);
     if (cc == CURLE_WRITE_ERROR && cr_buf_oom(&h->response)) {
         cr_error_set("sts %s %s: the answer is larger than %u bytes", h->op, h->endpoint,
@@ -407,6 +409,9 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
         goto done;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h->status);
+    /* --debug: the call, never its body (the web identity token) nor the answer (keys) */
+    cr_log_debug("sts %s %s status=%ld duration_ms=%llu", h->op, h->endpoint, h->status,
+                 (unsigned long long)(cr_now_ms() - start_ms));
     result = 0;
 done:
     curl_easy_cleanup(curl);
