@@ -40,17 +40,25 @@ static void s_global_init(void)
     s_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+int cr_http_global_init(void)
+{
+    pthread_once(&s_global_once, s_global_init);
+    if (s_global_rc != CURLE_OK) {
+        cr_error_set("libcurl initialisation failed: %s", curl_easy_strerror(s_global_rc));
+        return CR_ERROR;
+    }
+    return 0;
+}
+
 int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
 {
     int result = CR_ENOMEM;
     struct cr_http *http = NULL;
     *out = NULL;
-    pthread_once(&s_global_once, s_global_init);
-    if (s_global_rc != CURLE_OK) {
-        cr_error_set("libcurl initialisation failed: %s", curl_easy_strerror(s_global_rc));
-        result = CR_ERROR;
+    result = cr_http_global_init();
+    if (result < 0)
         goto done;
-    }
+    result = CR_ENOMEM;
     http = calloc(1, sizeof(*http));
     if (!http)
         goto done;

@@ -73,6 +73,13 @@ struct cr_http_request {
     bool too_large;
 };
 
+/**
+ * Initialises libcurl once per process (curl_global_init is not thread-safe, so every libcurl
+ * user in aws/ goes through here rather than relying on curl_easy_init's implicit call).
+ * Returns 0 or CR_ERROR with a message.
+ */
+int cr_http_global_init(void) CR_WARN_UNUSED;
+
 /** Creates a transport. Returns 0, CR_ENOMEM or CR_ERROR (libcurl could not start). */
 int cr_http_new(struct cr_http **out, const struct cr_http_options *opts) CR_WARN_UNUSED;
 /** Frees the transport; requests still in flight are abandoned (their results unset). */

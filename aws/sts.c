@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "aws/http.h"
 #include "aws/sigv4.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -368,6 +369,8 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
 {
     int result = CR_EIO;
     char errbuf[CURL_ERROR_SIZE] = "";
+    if (cr_http_global_init() < 0)
+        return CR_ERROR;
     CURL *curl = curl_easy_init();
     if (!curl) {
         cr_error_set("sts %s: cannot create a curl handle", h->op);
