@@ -126,6 +126,8 @@ void cr_cognito_pool_page_dispose(struct cr_cognito_pool_page *page);
 /** Deep copies into out (which must be zeroed). 0 or CR_ENOMEM (out is then disposed). */
 int cr_cognito_pool_copy(struct cr_cognito_pool *out,
                          const struct cr_cognito_pool *src) CR_WARN_UNUSED;
+/** Deep copies roles and mappings into out (which must be zeroed). 0 or CR_ENOMEM (out is
+ * then disposed). */
 int cr_cognito_roles_copy(struct cr_cognito_roles *out,
                           const struct cr_cognito_roles *src) CR_WARN_UNUSED;
 
