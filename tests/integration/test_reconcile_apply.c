@@ -588,6 +588,71 @@ static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void 
     s_converged(w);
 }
 
+/* Creates a pool with just a name and the given ownership tags (stack NULL: untagged). */
+static char *s_make_pool(struct world *w, const char *pool_name, const char *stack,
+                         const char *name)
+{
+    struct cr_cognito_pool p = {0}, made = {0};
+    p.name = strdup(pool_name);
+    p.allow_classic_flow = -1;
+    if (stack) {
+        p.has_tags = true;
+        fx_set(&p.tags, CR_TAG_STACK, stack);
+        fx_set(&p.tags, CR_TAG_NAME, name);
+    }
+    assert_ok(cr_cognito_create_pool(w->client, &made, &p));
+    char *id = strdup(made.id);
+    cr_cognito_pool_dispose(&p);
+    cr_cognito_pool_dispose(&made);
+    return id;
+}
+
+/* The reader matches described pools to manifests by metadata.id or by this stack's tags only:
+ * another stack's pool of the same name gets no detail read and is not planned; reads per pool
+ * are one Describe, one GetIdentityPoolRoles, one map per declared-and-configured provider. */
+static void test_reconcile__reader_matches_by_id_or_own_stack_only(void **state)
+{
+    struct world *w = *state;
+    char *theirs = s_make_pool(w, "Their Mobile", "other", "mobile");
+    char *ours = s_make_pool(w, "Our Mobile", "default", "mobile");
+    char *console = s_make_pool(w, "Console Pool", NULL, NULL);
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("adopted");
+    w->d[1].adopt_id = strdup(console);
+    w->n = 2;
+    long describes = cr_emu_proc_count(&s_emu, "DescribeIdentityPool");
+    long roles = cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles");
+    long maps = cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap");
+    assert_ok(s_plan(w));
+    /* three pools listed and described (the adopted one once), details for ours and adopted */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "DescribeIdentityPool") - describes, 3);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles") - roles, 2);
+    /* the pools have no providers configured yet: no map can be set, none is read */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap") - maps, 0);
+    assert_string_equal(w->plan.pools[0].pool_id, ours);
+    assert_string_equal(w->plan.pools[1].pool_id, console);
+    assert_true(w->plan.pools[1].adopted);
+    for (size_t i = 0; i < w->plan.n_ops; i++)
+        assert_string_not_equal(w->plan.pools[w->plan.ops[i].pool].pool_id, theirs);
+    assert_ok(s_apply(w));
+
+    /* now the three declared providers are configured on both: three maps each */
+    maps = cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap");
+    roles = cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles");
+    s_converged(w);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap") - maps, 2 * 3);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles") - roles, 2);
+    struct cr_cognito_pool got = {0};
+    assert_ok(cr_cognito_describe_pool(w->client, &got, theirs));
+    assert_string_equal(got.name, "Their Mobile");
+    assert_string_equal(cr_strmap_get(&got.tags, CR_TAG_STACK), "other");
+    cr_cognito_pool_dispose(&got);
+    free(theirs);
+    free(ours);
+    free(console);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -606,6 +671,7 @@ int main(void)
         T(test_reconcile__discovery_reads_every_page_once),
         T(test_reconcile__export_of_a_stack_reads_only_its_pools),
         T(test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json),
+        T(test_reconcile__reader_matches_by_id_or_own_stack_only),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
