@@ -260,8 +260,11 @@ int cr_live_fingerprint(char out[65], const struct cr_live_pool *pool)
     unsigned int md_len = 0;
     if (!text || !EVP_Digest(text, strlen(text), md, &md_len, EVP_sha256(), NULL))
         goto done;
-    for (unsigned i = 0; i < md_len && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < md_len && i < 32; i++) { /* snprintf per byte was a fifth of it */
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
     out[64] = '\0';
     result = 0;
 done:
