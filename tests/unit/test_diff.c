@@ -573,6 +573,35 @@ static void test_diff__duplicate_manifest_names_are_invalid(void **state)
     cr_desired_pool_dispose(&two[1]);
 }
 
+static void test_diff__the_first_repeated_name_is_reported_per_region(void **state)
+{
+    struct world *w = *state;
+    enum { N = 5 };
+    /* mobile, mobile@us-west-2 (fine), other, other (reported: the earliest repeat), mobile */
+    static const char *const names[N] = {"mobile", "mobile", "other", "other", "mobile"};
+    struct cr_desired_pool d[N];
+    char src[64];
+    for (size_t i = 0; i < N; i++) {
+        fx_desired(&d[i]);
+        free(d[i].name);
+        d[i].name = strdup(names[i]);
+        free(d[i].source);
+        snprintf(src, sizeof(src), "pools/p%zu.yaml:1:1", i);
+        d[i].source = strdup(src);
+    }
+    d[1].region = strdup("us-west-2");
+    assert_ok(cr_live_state_add_region(&w->live, FX_REGION, FX_ACCOUNT));
+    assert_ok(cr_live_state_add_region(&w->live, "us-west-2", FX_ACCOUNT));
+    assert_int_equal(cr_plan_build(&w->plan, d, N, &w->live, &w->opts), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "pools/p3.yaml:1:1: pool 'other' is also defined at "
+                                            "pools/p2.yaml:1:1"));
+    /* without the repeats, the same names in two regions plan fine */
+    assert_ok(cr_plan_build(&w->plan, d, 3, &w->live, &w->opts));
+    assert_int_equal(w->plan.n_create, 3);
+    for (size_t i = 0; i < N; i++)
+        cr_desired_pool_dispose(&d[i]);
+}
+
 static void test_diff__reserved_tag_keys_are_rejected(void **state)
 {
     struct world *w = *state;
@@ -711,6 +740,7 @@ int main(void)
         T(test_diff__added_provider_is_mapped_after_the_update),
         T(test_diff__fingerprint_follows_the_live_state),
         T(test_diff__duplicate_manifest_names_are_invalid),
+        T(test_diff__the_first_repeated_name_is_reported_per_region),
         T(test_diff__reserved_tag_keys_are_rejected),
         T(test_diff__pools_in_two_regions_are_matched_in_their_own_region),
         T(test_diff__a_region_that_was_not_read_is_an_error),
