@@ -34,10 +34,11 @@ static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const c
                     va_list ap)
 {
     struct cr_manifest_set *set = ctx->set;
-    char msg[1024];
+    char msg[1024], path[CR_MANIFEST_PATH_MAX];
     size_t off = 0;
-    if (prefix && ctx->path_len > 0)
-        off = (size_t)snprintf(msg, sizeof(msg), "%s: ", ctx->path);
+    size_t path_len = cr_manifest__path_render(ctx, ctx->depth, path, sizeof(path));
+    if (prefix && path_len > 0)
+        off = (size_t)snprintf(msg, sizeof(msg), "%s: ", path);
     if (off < sizeof(msg))
         vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
     s_trim_utf8(msg);
@@ -60,7 +61,7 @@ static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const c
     d->line = loc.line;
     d->column = loc.column;
     d->file_index = ctx->file_index;
-    d->path = cr_arena_strndup(&set->arena, ctx->path, ctx->path_len);
+    d->path = cr_arena_strndup(&set->arena, path, path_len);
     d->message = cr_arena_strdup(&set->arena, msg);
     if (d->path == NULL || d->message == NULL) {
         ctx->rc = CR_ENOMEM;
@@ -85,49 +86,75 @@ void cr_manifest__field_diag(struct cr_mctx *ctx, struct cr_loc loc, const char 
     va_end(ap);
 }
 
-static size_t s_path_append(struct cr_mctx *ctx, const char *text)
+static size_t s_path_push(struct cr_mctx *ctx, int kind, const char *text, size_t n)
 {
-    size_t old = ctx->path_len;
-    size_t n = strlen(text);
-    if (ctx->path_len + n >= sizeof(ctx->path))
-        n = sizeof(ctx->path) - 1 - ctx->path_len;
-    memcpy(ctx->path + ctx->path_len, text, n);
-    ctx->path_len += n;
-    ctx->path[ctx->path_len] = '\0';
+    size_t old = ctx->depth;
+    if (ctx->depth < CR_MANIFEST_PATH_DEPTH) {
+        ctx->path[ctx->depth].kind = kind;
+        ctx->path[ctx->depth].text = text;
+        ctx->path[ctx->depth].n = n;
+    }
+    ctx->depth++;
     return old;
 }
 
 size_t cr_manifest__path_field(struct cr_mctx *ctx, const char *name)
 {
-    size_t old = ctx->path_len;
-    if (ctx->path_len > 0)
-        s_path_append(ctx, ".");
-    s_path_append(ctx, name);
-    return old;
+    return s_path_push(ctx, CR_MPATH_FIELD, name, 0);
 }
 
 size_t cr_manifest__path_index(struct cr_mctx *ctx, size_t i)
 {
-    char text[32];
-    snprintf(text, sizeof(text), "[%zu]", i);
-    return s_path_append(ctx, text);
+    return s_path_push(ctx, CR_MPATH_INDEX, NULL, i);
 }
 
 size_t cr_manifest__path_key(struct cr_mctx *ctx, const char *key, size_t len)
 {
-    char text[210];
-    text[0] = '[';
-    text[1] = '"';
-    cr_manifest__quote(text + 2, sizeof(text) - 4, key, len);
-    size_t n = strlen(text);
-    memcpy(text + n, "\"]", 3);
-    return s_path_append(ctx, text);
+    return s_path_push(ctx, CR_MPATH_KEY, key, len);
 }
 
-void cr_manifest__path_pop(struct cr_mctx *ctx, size_t len)
+void cr_manifest__path_pop(struct cr_mctx *ctx, size_t depth)
 {
-    ctx->path_len = len;
-    ctx->path[len] = '\0';
+    ctx->depth = depth;
+}
+
+/* Appends text to out[*len..cap), cutting it at the end of the buffer. */
+static void s_put(char *out, size_t cap, size_t *len, const char *text)
+{
+    size_t n = strlen(text);
+    if (*len + n >= cap)
+        n = cap - 1 - *len;
+    memcpy(out + *len, text, n);
+    *len += n;
+    out[*len] = '\0';
+}
+
+size_t cr_manifest__path_render(const struct cr_mctx *ctx, size_t depth, char *out, size_t cap)
+{
+    size_t len = 0;
+    char text[210];
+    out[0] = '\0';
+    if (depth > CR_MANIFEST_PATH_DEPTH)
+        depth = CR_MANIFEST_PATH_DEPTH;
+    for (size_t i = 0; i < depth; i++) {
+        const struct cr_mpath_seg *seg = &ctx->path[i];
+        switch (seg->kind) {
+        case CR_MPATH_INDEX:
+            snprintf(text, sizeof(text), "[%zu]", seg->n);
+            break;
+        case CR_MPATH_KEY:
+            memcpy(text, "[\"", 2);
+            cr_manifest__quote(text + 2, sizeof(text) - 4, seg->text, seg->n);
+            memcpy(text + strlen(text), "\"]", 3);
+            break;
+        case CR_MPATH_FIELD:
+        default:
+            snprintf(text, sizeof(text), "%s%s", i > 0 ? "." : "", seg->text);
+            break;
+        }
+        s_put(out, cap, &len, text);
+    }
+    return len;
 }
 
 const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len)
@@ -332,6 +359,14 @@ struct s_field {
 
 #define S_MAX_FIELDS 16
 
+/* "unknown key 'q' in <path>" for a key no field of this mapping has (no close name). */
+static void s_unknown_in(struct cr_mctx *ctx, struct cr_loc loc, const char *q, size_t depth)
+{
+    char where[CR_MANIFEST_PATH_MAX];
+    cr_manifest__path_render(ctx, depth, where, sizeof(where));
+    cr_manifest__diag(ctx, loc, "unknown key '%s' in %s", q, where);
+}
+
 /* Converts the mapping val into obj by the field table; reports unknown and missing keys. */
 static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
                      const struct s_field *fields, size_t n)
@@ -355,7 +390,7 @@ static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
             if (hint != NULL)
                 cr_manifest__diag(ctx, k->loc, "unknown key '%s' (did you mean '%s'?)", q, hint);
             else if (mark > 0)
-                cr_manifest__diag(ctx, k->loc, "unknown key '%s' in %.*s", q, (int)mark, ctx->path);
+                s_unknown_in(ctx, k->loc, q, mark);
             else
                 cr_manifest__diag(ctx, k->loc, "unknown key '%s'", q);
             cr_manifest__path_pop(ctx, mark);

@@ -6,15 +6,28 @@
 
 #include "schema/manifest.h"
 
-#define CR_MANIFEST_PATH_MAX 1024
+#define CR_MANIFEST_PATH_MAX 1024 /* bytes of a rendered field path */
+#define CR_MANIFEST_PATH_DEPTH 96 /* segments kept (YAML nesting stops at 64) */
 
+/** One step of a field path: .name, [index] or ["key"]. */
+struct cr_mpath_seg {
+    enum { CR_MPATH_FIELD, CR_MPATH_INDEX, CR_MPATH_KEY } kind;
+    const char *text; /* FIELD: the name; KEY: the key bytes (borrowed, live while pushed) */
+    size_t n;         /* INDEX: the index; KEY: the key length */
+};
+
+/*
+ * The field path is a stack of segments rendered to text only when a diagnostic is recorded:
+ * nearly every node of a valid manifest is entered and left without an error, so building
+ * (and quoting) the text eagerly cost more than the checks themselves (bench/validate).
+ */
 struct cr_mctx {
     struct cr_manifest_set *set;
     const char *file;  /* display path, in the set's arena */
     size_t file_index; /* order of the file in the set */
-    char path[CR_MANIFEST_PATH_MAX];
-    size_t path_len;
-    int rc; /* sticky CR_ENOMEM */
+    struct cr_mpath_seg path[CR_MANIFEST_PATH_DEPTH];
+    size_t depth; /* segments pushed; those past CR_MANIFEST_PATH_DEPTH are not rendered */
+    int rc;       /* sticky CR_ENOMEM */
 };
 
 /** Records a diagnostic at loc with the current field path; msg is used as is. */
@@ -25,14 +38,19 @@ void cr_manifest__diag(struct cr_mctx *ctx, struct cr_loc loc, const char *fmt, 
 void cr_manifest__field_diag(struct cr_mctx *ctx, struct cr_loc loc, const char *fmt, ...)
     CR_PRINTF(3, 4);
 
-/** Appends ".name" (or "name" at the root) to the path; returns the length to restore. */
+/** Appends ".name" (or "name" at the root) to the path; returns the depth to restore. name
+ * is borrowed: it must live until the matching cr_manifest__path_pop(). */
 size_t cr_manifest__path_field(struct cr_mctx *ctx, const char *name);
 /** Appends "[i]". */
 size_t cr_manifest__path_index(struct cr_mctx *ctx, size_t i);
-/** Appends ["key"] (escaped, long keys shortened). */
+/** Appends ["key"] (escaped and long keys shortened when rendered; key is borrowed). */
 size_t cr_manifest__path_key(struct cr_mctx *ctx, const char *key, size_t len);
-/** Restores the path to an earlier length. */
-void cr_manifest__path_pop(struct cr_mctx *ctx, size_t len);
+/** Restores the path to an earlier depth. */
+void cr_manifest__path_pop(struct cr_mctx *ctx, size_t depth);
+
+/** Renders the first depth segments of the path into out (NUL-terminated, cut to cap);
+ * returns the length written. */
+size_t cr_manifest__path_render(const struct cr_mctx *ctx, size_t depth, char *out, size_t cap);
 
 /** Writes a quotable, shortened form of user text into out (for messages). */
 const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len);

@@ -642,7 +642,7 @@ static void s_validate_spec(struct cr_mctx *ctx, const struct cr_model_pool *poo
 
 void cr_manifest__validate_pool(struct cr_mctx *ctx, const struct cr_model_pool *pool)
 {
-    size_t mark = ctx->path_len;
+    size_t mark = ctx->depth;
     cr_manifest__path_pop(ctx, 0);
     s_validate_metadata(ctx, pool);
     s_validate_spec(ctx, pool);
