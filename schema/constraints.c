@@ -20,12 +20,30 @@ static int s_shape_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, ((const struct cr_shape *)elem)->name);
 }
 
+/* Callers name shapes with string literals, a few dozen of them, once per field checked:
+ * a small cache keyed by the name's address turns the binary search (about seven strcmp)
+ * into one strcmp that confirms the hit. Per thread, as the loader runs shards in threads. */
+#define S_CACHE_SLOTS 64
+static _Thread_local struct {
+    const char *name;
+    const struct cr_shape *shape;
+} s_cache[S_CACHE_SLOTS];
+
 const struct cr_shape *cr_shape_find(const char *name)
 {
     if (name == NULL)
         return NULL;
+    size_t slot = ((uintptr_t)name >> 3) % S_CACHE_SLOTS;
+    if (s_cache[slot].name == name && strcmp(s_cache[slot].shape->name, name) == 0)
+        return s_cache[slot].shape;
     /* The generator emits the shapes sorted by name in byte order. */
-    return bsearch(name, s_shapes, SH_COUNT, sizeof(s_shapes[0]), s_shape_cmp);
+    const struct cr_shape *shape =
+        bsearch(name, s_shapes, SH_COUNT, sizeof(s_shapes[0]), s_shape_cmp);
+    if (shape != NULL) {
+        s_cache[slot].name = name;
+        s_cache[slot].shape = shape;
+    }
+    return shape;
 }
 
 const struct cr_member *cr_shape_member(const struct cr_shape *shape, const char *name)

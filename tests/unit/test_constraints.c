@@ -314,6 +314,27 @@ static void test_constraints__patterns_match_whole_value(void **state)
     assert_false(cr_pattern_matches(CR_PATTERN_CLIENT_ID, "ab\0c", 4));
 }
 
+/* cr_shape_find caches by the name's address: the same buffer holding another name, or a
+ * name that is no shape, must still give the right answer. */
+static void test_constraints__shape_find_cache_follows_content(void **state)
+{
+    char name[64];
+    strcpy(name, "IdentityPoolName");
+    const struct cr_shape *a = cr_shape_find(name);
+    assert_non_null(a);
+    assert_string_equal(a->name, "IdentityPoolName");
+    assert_ptr_equal(cr_shape_find(name), a);
+    strcpy(name, "TagKeysType");
+    const struct cr_shape *b = cr_shape_find(name);
+    assert_non_null(b);
+    assert_string_equal(b->name, "TagKeysType");
+    strcpy(name, "NoSuchShape");
+    assert_null(cr_shape_find(name));
+    strcpy(name, "IdentityPoolName");
+    assert_ptr_equal(cr_shape_find(name), a);
+    assert_ptr_equal(cr_shape_find("IdentityPoolName"), a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_constraints__length_counts_characters),
         cmocka_unit_test(test_constraints__counts_and_integers),
         cmocka_unit_test(test_constraints__patterns_match_whole_value),
+        cmocka_unit_test(test_constraints__shape_find_cache_follows_content),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
