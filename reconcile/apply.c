@@ -1,7 +1,8 @@
 /*
  * Apply: runs a plan's calls, pools in parallel (round k = the k-th call of every pool), calls
  * of one pool in order, and stops after the first round with a failure (docs/plan.md
- * "Apply"). CreateIdentityPool has no idempotency token, so an ambiguous failure is followed
+ * "Apply"). Pools pruned by the plan are deleted last, in a second phase that runs only when
+ * every other call succeeded (design §5's order: a failed run destroys nothing). CreateIdentityPool has no idempotency token, so an ambiguous failure is followed
  * by a lookup of the pool by its ownership tags before any second attempt.
  */
 #include "reconcile/apply.h"
@@ -25,6 +26,7 @@ struct s_run {
     struct cr_apply_report *report;
     const struct cr_apply_options *opts;
     struct s_cursor *cursors;
+    bool prune_phase; /* false: every pool but the pruned ones; true: the pruned ones */
     int first_error;
     char *first_message;
 };
@@ -224,7 +226,8 @@ static int s_round_client(struct s_run *run, struct cr_aws_client *client, bool 
         goto done;
     for (size_t p = 0; p < plan->n_pools; p++) {
         struct s_cursor *c = &run->cursors[p];
-        if (c->client != client || c->next >= plan->pools[p].n_ops)
+        if (c->client != client || c->next >= plan->pools[p].n_ops ||
+            (plan->pools[p].action == CR_PLAN_DELETE) != run->prune_phase)
             continue;
         size_t i = plan->pools[p].first_op + c->next;
         cr_aws_call_init(&calls[n], cr_plan_op_api(plan->ops[i].kind));
@@ -294,6 +297,19 @@ static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, si
     return 0;
 }
 
+/* Rounds until every pool of the phase is done or a round failed; each round makes progress,
+ * so at most max(n_ops per pool) rounds run. */
+static int s_phase(struct s_run *run, struct cr_aws_client *const *clients, size_t n_clients)
+{
+    int result = 0;
+    for (bool any = true; any && result == 0 && run->first_error == 0;) {
+        any = false;
+        for (size_t k = 0; k < n_clients && result == 0; k++)
+            result = s_round_client(run, clients[k], &any);
+    }
+    return result;
+}
+
 int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
              struct cr_aws_client *const *clients, size_t n_clients,
              const struct cr_apply_options *opts)
@@ -311,15 +327,13 @@ int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
     result = s_cursors(&run, clients, n_clients);
     if (result < 0)
         goto done;
-    /* Rounds until every pool is done or a round failed; each round makes progress, so at
-     * most max(n_ops per pool) rounds run. */
-    for (bool any = true; any && run.first_error == 0;) {
-        any = false;
-        for (size_t k = 0; k < n_clients && result == 0; k++)
-            result = s_round_client(&run, clients[k], &any);
-        if (result < 0)
-            goto done;
+    result = s_phase(&run, clients, n_clients);
+    if (result == 0 && run.first_error == 0) {
+        run.prune_phase = true;
+        result = s_phase(&run, clients, n_clients);
     }
+    if (result < 0)
+        goto done;
     result = run.first_error;
     if (result < 0)
         cr_error_set("%s", run.first_message ? run.first_message : "apply failed");

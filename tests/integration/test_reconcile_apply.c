@@ -653,6 +653,54 @@ static void test_reconcile__reader_matches_by_id_or_own_stack_only(void **state)
     free(console);
 }
 
+/* design §5: Delete (prune) comes last. A run whose create fails deletes nothing; the re-run
+ * creates, then prunes. */
+static void test_reconcile__prune_deletes_only_after_every_other_call_succeeded(void **state)
+{
+    struct world *w = *state;
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("doomed");
+    w->n = 2;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    /* "doomed" leaves the manifests, "fresh" arrives; its create fails once */
+    free(w->d[1].name);
+    w->d[1].name = strdup("fresh");
+    w->opts.prune = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_create, 1);
+    assert_int_equal(w->plan.n_delete, 1);
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\",\"count\":1,"
+                                         "\"status\":400,\"type\":\"LimitExceededException\","
+                                         "\"message\":\"injected\"}]"));
+    long deletes = cr_emu_proc_count(&s_emu, "DeleteIdentityPool");
+    assert_int_equal(s_apply(w), CR_ESERVICE);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "DeleteIdentityPool"), deletes);
+    size_t del = w->plan.pools[w->plan.ops[w->plan.n_ops - 1].pool].first_op;
+    assert_int_equal(w->plan.ops[del].kind, CR_PLAN_OP_DELETE);
+    assert_int_equal(w->report.results[del].status, CR_APPLY_NOT_ATTEMPTED);
+
+    /* the re-run: the delete is the last call made */
+    assert_ok(s_plan(w));
+    long mark = s_last_seq();
+    assert_ok(s_apply(w));
+    json_t *reqs = NULL;
+    assert_ok(cr_emu_proc_requests(&s_emu, mark, &reqs));
+    const char *last = NULL;
+    size_t idx;
+    json_t *e;
+    json_array_foreach(reqs, idx, e) {
+        const char *op = json_string_value(json_object_get(e, "operation"));
+        if (s_is_write(op))
+            last = op;
+    }
+    assert_non_null(last);
+    assert_string_equal(last, "DeleteIdentityPool");
+    json_decref(reqs);
+    s_converged(w);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -672,6 +720,7 @@ int main(void)
         T(test_reconcile__export_of_a_stack_reads_only_its_pools),
         T(test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json),
         T(test_reconcile__reader_matches_by_id_or_own_stack_only),
+        T(test_reconcile__prune_deletes_only_after_every_other_call_succeeded),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
