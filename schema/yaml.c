@@ -498,7 +498,9 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
 
     if (len > limits->max_bytes) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "file is %zu bytes, larger than the limit of %zu bytes", len,
+        /* No size in the message: a source may hand over only the first bytes of a file
+         * much larger than this (source.h, truncated). */
+        snprintf(msg, sizeof(msg), "file is larger than the limit of %zu bytes",
                  limits->max_bytes);
         on_error(ctx, doc_loc, msg);
         result = 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,6 +74,43 @@ struct s_walk {
     char root_real[PATH_MAX]; /* real path of the folder argument being walked */
 };
 
+/* Reads at most max + 1 bytes of fs_path into out: enough for the loader to see that the file
+ * is over the limit without holding all of a huge file. */
+static int s_read_capped(struct cr_buf *out, bool *out_truncated, const char *fs_path,
+                         const char *display, size_t max)
+{
+    int result = CR_EIO;
+    char chunk[65536];
+    FILE *f = fopen(fs_path, "rb");
+    if (f == NULL) {
+        cr_error_set("%s: %s", display, strerror(errno));
+        return CR_EIO;
+    }
+    *out_truncated = false;
+    while (!*out_truncated) {
+        size_t want = max + 1 - out->len < sizeof(chunk) ? max + 1 - out->len : sizeof(chunk);
+        size_t n = fread(chunk, 1, want, f);
+        if (n == 0)
+            break;
+        cr_buf_put(out, chunk, n);
+        *out_truncated = out->len > max;
+    }
+    if (ferror(f)) {
+        cr_error_set("%s: read error", display);
+        goto done;
+    }
+    cr_buf_put(out, "", 0);
+    if (cr_buf_oom(out)) {
+        cr_error_set("%s: out of memory", display);
+        result = CR_ENOMEM;
+        goto done;
+    }
+    result = 0;
+done:
+    fclose(f);
+    return result;
+}
+
 static int s_read(struct s_walk *w, const char *fs_path, const char *display)
 {
     char real[PATH_MAX];
@@ -96,12 +134,8 @@ static int s_read(struct s_walk *w, const char *fs_path, const char *display)
         cr_error_set("%s: out of memory", display);
         return CR_ENOMEM;
     }
-    int rc = cr_buf_read_file(&f->bytes, fs_path, w->max_bytes);
-    if (rc == 0 && cr_buf_oom(&f->bytes))
-        rc = CR_ENOMEM;
+    int rc = s_read_capped(&f->bytes, &f->truncated, fs_path, display, w->max_bytes);
     if (rc != 0) {
-        if (rc == CR_ELIMIT)
-            cr_error_set("%s: file is larger than the limit of %zu bytes", display, w->max_bytes);
         free(f->display_path);
         cr_buf_dispose(&f->bytes);
         return rc;

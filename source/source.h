@@ -13,6 +13,7 @@
  * come in byte order of their display paths. A file named explicitly is read whatever its
  * extension. The same file reached twice is listed once.
  */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/buf.h"
@@ -24,6 +25,7 @@
 struct cr_source_file {
     char *display_path; /* as the user wrote it, joined with '/' below folders; heap */
     struct cr_buf bytes;
+    bool truncated; /* over the cap: bytes hold only its first cap + 1 bytes */
 };
 
 /** The files of one run, in order. Caller-owned: cr_source_list_dispose(). */
@@ -43,9 +45,12 @@ void cr_source_list_dispose(struct cr_source_list *list);
 /**
  * Appends the files named by paths (files or folders) to out, in argument order and, inside
  * each folder, in byte order. n == 0 reads the current folder ".".
- * max_file_bytes caps each file (0 = CR_SOURCE_MAX_FILE_BYTES).
+ * max_file_bytes caps each file (0 = CR_SOURCE_MAX_FILE_BYTES): a file over the cap is still
+ * listed, with only its first max_file_bytes + 1 bytes and `truncated` set, so the loader
+ * reports it ("larger than the limit") along with every other problem of the run instead
+ * of the run stopping at it; memory stays bounded by the cap.
  * Returns 0; CR_ENOTFOUND when a path does not exist ("path 'x' does not exist");
- * CR_ELIMIT for a file over the cap; CR_EIO when a file or folder cannot be read;
+ * CR_ELIMIT for folders nested too deep; CR_EIO when a file or folder cannot be read;
  * CR_ENOMEM. On failure out keeps what was appended before (dispose it either way).
  */
 int cr_source_collect(struct cr_source_list *out, const char *const *paths, size_t n,
