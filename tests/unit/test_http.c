@@ -306,7 +306,8 @@ static void test_http__tls_is_verified_and_ca_bundle_trusts(void **state)
     char cmd[4096], cert[1024], url[64], err[256];
     snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
     snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s -days 1 "
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "
+             "%s/key.pem -out %s -days 1 "
              "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
              dir, cert);
     assert_int_equal(system(cmd), 0);
