@@ -61,6 +61,12 @@ static int s_bad(const struct s_load *ld, const char *member, const char *why)
     return CR_EINVALID;
 }
 
+static int s_oom_loading(void)
+{
+    cr_error_set("out of memory loading a saved plan");
+    return CR_ENOMEM;
+}
+
 /* A string member (NULL allowed when nullable); copies into *out. */
 static int s_str(char **out, const struct s_load *ld, json_t *obj, const char *key,
                  const char *where, bool nullable)
@@ -74,11 +80,7 @@ static int s_str(char **out, const struct s_load *ld, json_t *obj, const char *k
     if (!json_is_string(v))
         return s_bad(ld, member, nullable ? "must be a string or null" : "must be a string");
     *out = strdup(json_string_value(v));
-    if (!*out) {
-        cr_error_set("out of memory loading a saved plan");
-        return CR_ENOMEM;
-    }
-    return 0;
+    return *out ? 0 : s_oom_loading();
 }
 
 static int s_bool(bool *out, const struct s_load *ld, json_t *obj, const char *key,
@@ -176,24 +178,29 @@ done:
     return rc;
 }
 
-/* Decodes an op's request parameters with the aws/ decoders (the request shapes share the
- * member names of the responses they decode). */
-static int s_load_params(struct cr_plan_op *op, const struct s_load *ld, json_t *params,
-                         const char *where)
+/* UntagResource's parameters: ResourceArn and TagKeys (strings). Messages name the member. */
+static int s_load_untag(struct cr_plan_op *op, const struct s_load *ld, json_t *params,
+                        const char *where)
+{
+    json_t *keys = json_object_get(params, "TagKeys");
+    int rc = s_str(&op->arn, ld, params, "ResourceArn", where, false);
+    if (rc == 0 && !json_is_array(keys))
+        rc = s_bad(ld, where, "TagKeys must be an array");
+    for (size_t i = 0; rc == 0 && i < json_array_size(keys); i++) {
+        json_t *k = json_array_get(keys, i);
+        if (!json_is_string(k))
+            rc = s_bad(ld, where, "TagKeys must hold strings");
+        else if (cr_strlist_push(&op->params_untag, json_string_value(k)) < 0)
+            rc = s_oom_loading();
+    }
+    return rc;
+}
+
+/* The other kinds' parameters, with the aws/ decoders (the request shapes share the member
+ * names of the responses they decode). Their messages get the place prefixed here. */
+static int s_decode_params(struct cr_plan_op *op, const char *text, size_t len)
 {
     int rc = 0;
-    json_t *copy = json_deep_copy(params);
-    char *text = NULL;
-    if (!copy)
-        return CR_ENOMEM;
-    if (op->kind == CR_PLAN_OP_CREATE && !json_object_get(copy, "IdentityPoolId"))
-        json_object_set_new(copy, "IdentityPoolId", json_string(CR_PLAN_ID_AFTER_CREATE));
-    text = json_dumps(copy, JSON_COMPACT);
-    if (!text) {
-        rc = CR_ENOMEM;
-        goto done;
-    }
-    size_t len = strlen(text);
     switch (op->kind) {
     case CR_PLAN_OP_CREATE:
     case CR_PLAN_OP_UPDATE:
@@ -210,29 +217,44 @@ static int s_load_params(struct cr_plan_op *op, const struct s_load *ld, json_t 
         rc = cr_cognito_decode_principal_tags(&op->params_ptags, text, len);
         break;
     case CR_PLAN_OP_TAG:
-        rc = s_str(&op->arn, ld, copy, "ResourceArn", where, false);
-        if (rc == 0)
-            rc = cr_cognito_decode_tags(&op->params_tags, text, len);
+        rc = cr_cognito_decode_tags(&op->params_tags, text, len);
         break;
-    case CR_PLAN_OP_UNTAG: {
-        json_t *keys = json_object_get(copy, "TagKeys");
-        rc = s_str(&op->arn, ld, copy, "ResourceArn", where, false);
-        if (rc == 0 && !json_is_array(keys))
-            rc = s_bad(ld, where, "TagKeys must be an array");
-        for (size_t i = 0; rc == 0 && i < json_array_size(keys); i++) {
-            json_t *k = json_array_get(keys, i);
-            rc = json_is_string(k) ? cr_strlist_push(&op->params_untag, json_string_value(k))
-                                   : s_bad(ld, where, "TagKeys must hold strings");
-        }
-        break;
-    }
+    case CR_PLAN_OP_UNTAG:
     case CR_PLAN_OP_DELETE:
     default:
         break;
     }
+    return rc;
+}
+
+/* Decodes an op's request parameters. */
+static int s_load_params(struct cr_plan_op *op, const struct s_load *ld, json_t *params,
+                         const char *where)
+{
+    if (op->kind == CR_PLAN_OP_UNTAG)
+        return s_load_untag(op, ld, params, where);
+    int rc =
+        op->kind == CR_PLAN_OP_TAG ? s_str(&op->arn, ld, params, "ResourceArn", where, false) : 0;
+    if (rc < 0)
+        return rc;
+    rc = CR_ENOMEM;
+    char *text = NULL;
+    json_t *copy = json_deep_copy(params);
+    if (!copy)
+        goto done;
+    /* a created pool's id is not known yet: the decoder wants one */
+    if (op->kind == CR_PLAN_OP_CREATE && !json_object_get(copy, "IdentityPoolId") &&
+        json_object_set_new(copy, "IdentityPoolId", json_string(CR_PLAN_ID_AFTER_CREATE)) < 0)
+        goto done;
+    text = json_dumps(copy, JSON_COMPACT);
+    if (!text)
+        goto done;
+    rc = s_decode_params(op, text, strlen(text));
     if (rc < 0 && rc != CR_ENOMEM)
         cr_error_prefix("%s: saved plan: %s", ld->name, where);
 done:
+    if (rc == CR_ENOMEM)
+        s_oom_loading();
     free(text);
     json_decref(copy);
     return rc;

@@ -4,6 +4,8 @@
  */
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "reconcile/render.h"
 #include "tests/unit/test_plan_fixture.h"
 
@@ -166,6 +168,53 @@ static void test_plan__malformed_saved_plans_are_refused_by_member(void **state)
                    "not valid JSON"); /* duplicate keys */
 }
 
+/* Replaces op i's action and one parameter of a real saved plan, loads it, and returns the
+ * result; the message must name the place once. */
+static int s_load_altered(struct fx_world *w, const char *action, const char *param, json_t *value)
+{
+    struct cr_buf text = CR_BUF_INIT;
+    struct cr_plan plan;
+    assert_ok(cr_render_json(&text, &w->plan));
+    json_t *doc = json_loadb(text.ptr, text.len, 0, NULL);
+    assert_non_null(doc);
+    json_t *op = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "operations"), i, op)
+    {
+        if (strcmp(json_string_value(json_object_get(op, "action")), "tag") == 0)
+            break;
+    }
+    assert_non_null(op);
+    json_object_set_new(op, "action", json_string(action));
+    json_object_set_new(json_object_get(op, "parameters"), param, value);
+    char *altered = json_dumps(doc, 0);
+    int rc = cr_plan_load_text(&plan, altered, strlen(altered), "saved.json");
+    if (rc == 0)
+        cr_plan_dispose(&plan);
+    free(altered);
+    json_decref(doc);
+    cr_buf_dispose(&text);
+    return rc;
+}
+
+static void test_plan__bad_parameters_name_the_member_once(void **state)
+{
+    struct fx_world *w = *state;
+    assert_int_equal(s_load_altered(w, "untag", "TagKeys", json_string("team")), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "TagKeys must be an array"));
+    /* the place once: "saved.json: saved plan: operations[N]: ..." */
+    const char *first = strstr(cr_error_last(), "saved plan");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "saved plan"));
+    assert_int_equal(s_load_altered(w, "untag", "TagKeys", json_pack("[i]", 1)), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "TagKeys must hold strings"));
+    assert_int_equal(s_load_altered(w, "tag", "ResourceArn", json_integer(7)), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "ResourceArn: must be a string"));
+    /* a decoder's complaint gets the place prefixed */
+    assert_int_equal(s_load_altered(w, "tag", "Tags", json_string("x")), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "saved.json: saved plan: operations["));
+}
+
 static void test_plan__unwritable_and_missing_files_name_the_path(void **state)
 {
     struct fx_world *w = *state;
@@ -226,6 +275,7 @@ int main(void)
         T(test_plan__wants_of_a_saved_plan_read_what_the_plan_read),
         cmocka_unit_test(test_plan__malformed_saved_plans_are_refused_by_member),
         T(test_plan__unwritable_and_missing_files_name_the_path),
+        T(test_plan__bad_parameters_name_the_member_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
