@@ -2,8 +2,9 @@
  * Apply: runs a plan's calls, pools in parallel (round k = the k-th call of every pool), calls
  * of one pool in order, and stops after the first round with a failure (docs/plan.md
  * "Apply"). Pools pruned by the plan are deleted last, in a second phase that runs only when
- * every other call succeeded (design §5's order: a failed run destroys nothing). CreateIdentityPool has no idempotency token, so an ambiguous failure is followed
- * by a lookup of the pool by its ownership tags before any second attempt.
+ * every other call succeeded (design §5's order: a failed run destroys nothing). CreateIdentityPool
+ * has no idempotency token, so an ambiguous failure is followed by a lookup of the pool by its
+ * ownership tags before any second attempt.
  */
 #include "reconcile/apply.h"
 

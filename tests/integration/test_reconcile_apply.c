@@ -495,8 +495,8 @@ static long s_last_seq(void)
     json_t *reqs = NULL;
     assert_ok(cr_emu_proc_requests(&s_emu, 0, &reqs));
     size_t n = json_array_size(reqs);
-    long seq = n ? (long)json_integer_value(json_object_get(json_array_get(reqs, n - 1), "seq"))
-                 : 0;
+    long seq =
+        n ? (long)json_integer_value(json_object_get(json_array_get(reqs, n - 1), "seq")) : 0;
     json_decref(reqs);
     return seq;
 }
@@ -556,7 +556,8 @@ static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void 
     assert_non_null(used);
     size_t writes = 0, idx;
     json_t *e;
-    json_array_foreach(reqs, idx, e) {
+    json_array_foreach(reqs, idx, e)
+    {
         const char *op = json_string_value(json_object_get(e, "operation"));
         const char *pid = json_string_value(json_object_get(e, "pool_id"));
         if (!s_is_write(op))
@@ -565,8 +566,7 @@ static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void 
         assert_int_equal(json_integer_value(json_object_get(e, "status")), 200);
         assert_non_null(pid);
         size_t i = 0;
-        while (i < w->plan.n_ops &&
-               (used[i] || strcmp(w->report.results[i].pool_id, pid) != 0))
+        while (i < w->plan.n_ops && (used[i] || strcmp(w->report.results[i].pool_id, pid) != 0))
             i++;
         if (i == w->plan.n_ops)
             fail_msg("%s on %s: not an operation of the plan", op, pid);
@@ -690,7 +690,8 @@ static void test_reconcile__prune_deletes_only_after_every_other_call_succeeded(
     const char *last = NULL;
     size_t idx;
     json_t *e;
-    json_array_foreach(reqs, idx, e) {
+    json_array_foreach(reqs, idx, e)
+    {
         const char *op = json_string_value(json_object_get(e, "operation"));
         if (s_is_write(op))
             last = op;
