@@ -142,10 +142,16 @@ static void s_parser_error(struct s_builder *b, const yaml_parser_t *parser)
     s_fail(b, loc, msg);
 }
 
+/* A node with extra bytes after it (a scalar keeps its value there: one arena allocation per
+ * scalar instead of two, which the benchmark's million scalars notice). */
 static struct cr_ynode *s_node(struct s_builder *b, enum cr_ynode_kind kind, yaml_mark_t mark,
-                               const yaml_char_t *tag)
+                               const yaml_char_t *tag, size_t extra)
 {
-    struct cr_ynode *node = cr_arena_alloc(b->arena, sizeof(*node));
+    if (extra > SIZE_MAX - sizeof(struct cr_ynode)) {
+        b->rc = CR_ENOMEM;
+        return NULL;
+    }
+    struct cr_ynode *node = cr_arena_alloc(b->arena, sizeof(*node) + extra);
     if (node == NULL) {
         b->rc = CR_ENOMEM;
         return NULL;
@@ -205,15 +211,15 @@ static void s_attach(struct s_builder *b, struct cr_ynode *node)
 
 static void s_scalar(struct s_builder *b, const yaml_event_t *ev)
 {
-    struct cr_ynode *node = s_node(b, CR_YNODE_SCALAR, ev->start_mark, ev->data.scalar.tag);
+    size_t len = ev->data.scalar.length;
+    struct cr_ynode *node =
+        s_node(b, CR_YNODE_SCALAR, ev->start_mark, ev->data.scalar.tag, len + 1);
     if (node == NULL)
         return;
-    node->len = ev->data.scalar.length;
-    node->value = cr_arena_strndup(b->arena, (const char *)ev->data.scalar.value, node->len);
-    if (node->value == NULL) {
-        b->rc = CR_ENOMEM;
-        return;
-    }
+    char *value = (char *)(node + 1); /* zeroed by the arena: NUL-terminated */
+    memcpy(value, ev->data.scalar.value, len);
+    node->value = value;
+    node->len = len;
     node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     node->weight = 1;
     /* "\0" escapes in double-quoted scalars decode to NUL: no API string can hold one. */
@@ -244,7 +250,7 @@ static void s_open(struct s_builder *b, const yaml_event_t *ev, enum cr_ynode_ki
         s_fail(b, s_loc(ev->start_mark), msg);
         return;
     }
-    struct cr_ynode *node = s_node(b, kind, ev->start_mark, tag);
+    struct cr_ynode *node = s_node(b, kind, ev->start_mark, tag, 0);
     if (node == NULL)
         return;
     struct s_frame *f = &b->frames[b->depth++];
@@ -367,9 +373,10 @@ static void s_close(struct s_builder *b)
     struct cr_ynode *node = f->node;
     if (node->kind == CR_YNODE_MAP) {
         node->n = f->n / 2;
-        node->items = cr_arena_alloc(b->arena, (node->n + 1) * sizeof(*node->items));
-        node->values = cr_arena_alloc(b->arena, (node->n + 1) * sizeof(*node->values));
-        if (node->items == NULL || node->values == NULL) {
+        /* Keys and values in one allocation: [n + 1 keys][n + 1 values]. */
+        node->items = cr_arena_alloc(b->arena, 2 * (node->n + 1) * sizeof(*node->items));
+        node->values = node->items != NULL ? node->items + node->n + 1 : NULL;
+        if (node->items == NULL) {
             b->rc = CR_ENOMEM;
             goto done;
         }
