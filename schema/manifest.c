@@ -524,6 +524,52 @@ static const struct s_field s_role_mapping_fields[] = {
     S_CUSTOM_FIELD("rulesConfiguration", s_rules_configuration, false),
 };
 
+/* How one provider-keyed mapping of structs is stored (roleMappings,
+ * principalTagAttributeMaps): entry size, where the key and the value's position go. */
+struct s_keyed {
+    size_t size;
+    size_t provider_offset; /* struct cr_model_str: the map key */
+    size_t loc_offset;      /* struct cr_loc: where the entry's value starts */
+    const struct s_field *fields;
+    size_t n_fields;
+    void (*init)(void *entry); /* before conversion; NULL when zeroed is right */
+};
+
+/* Converts a mapping of provider -> struct into an arena array; keys that are not usable
+ * strings are reported and left out. Returns the array (NULL on CR_ENOMEM, set in ctx). */
+static void *s_keyed_entries(struct cr_mctx *ctx, const struct cr_ynode *val,
+                             const struct s_keyed *how, size_t *out_n)
+{
+    *out_n = 0;
+    char *items = cr_arena_alloc(&ctx->set->arena, (val->n + 1) * how->size);
+    if (items == NULL) {
+        ctx->rc = CR_ENOMEM;
+        return NULL;
+    }
+    for (size_t i = 0; i < val->n; i++) {
+        char *entry = items + *out_n * how->size;
+        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
+        if (s_key(ctx, (struct cr_model_str *)(entry + how->provider_offset), val->items[i])) {
+            if (how->init != NULL)
+                how->init(entry);
+            memcpy(entry + how->loc_offset, &val->values[i]->loc, sizeof(struct cr_loc));
+            s_struct(ctx, entry, val->values[i], how->fields, how->n_fields);
+            (*out_n)++;
+        }
+        cr_manifest__path_pop(ctx, mark);
+    }
+    return items;
+}
+
+static const struct s_keyed s_role_mappings_keyed = {
+    sizeof(struct cr_model_role_mapping),
+    offsetof(struct cr_model_role_mapping, provider),
+    offsetof(struct cr_model_role_mapping, loc),
+    s_role_mapping_fields,
+    sizeof(s_role_mapping_fields) / sizeof(s_role_mapping_fields[0]),
+    NULL,
+};
+
 static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
                             const struct cr_ynode *val)
 {
@@ -533,22 +579,7 @@ static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynod
     pool->has_role_mappings = true;
     pool->role_mappings_loc = val->loc;
     pool->role_mappings =
-        cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->role_mappings));
-    if (pool->role_mappings == NULL) {
-        ctx->rc = CR_ENOMEM;
-        return;
-    }
-    for (size_t i = 0; i < val->n; i++) {
-        struct cr_model_role_mapping *m = &pool->role_mappings[pool->n_role_mappings];
-        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
-        if (s_key(ctx, &m->provider, val->items[i])) {
-            m->loc = val->values[i]->loc;
-            s_struct(ctx, m, val->values[i], s_role_mapping_fields,
-                     sizeof(s_role_mapping_fields) / sizeof(s_role_mapping_fields[0]));
-            pool->n_role_mappings++;
-        }
-        cr_manifest__path_pop(ctx, mark);
-    }
+        s_keyed_entries(ctx, val, &s_role_mappings_keyed, &pool->n_role_mappings);
 }
 
 /* ---- principalTagAttributeMaps ---- */
@@ -556,6 +587,21 @@ static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynod
 static const struct s_field s_principal_tag_fields[] = {
     S_FIELD("useDefaults", S_BOOL, struct cr_model_principal_tags, use_defaults, false),
     S_FIELD("principalTags", S_MAP, struct cr_model_principal_tags, principal_tags, false),
+};
+
+static void s_principal_tags_init(void *entry)
+{
+    struct cr_model_principal_tags *pt = entry;
+    pt->use_defaults.value = CR_TRI_ABSENT;
+}
+
+static const struct s_keyed s_principal_tags_keyed = {
+    sizeof(struct cr_model_principal_tags),
+    offsetof(struct cr_model_principal_tags, provider),
+    offsetof(struct cr_model_principal_tags, loc),
+    s_principal_tag_fields,
+    sizeof(s_principal_tag_fields) / sizeof(s_principal_tag_fields[0]),
+    s_principal_tags_init,
 };
 
 static void s_principal_tags(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -567,23 +613,7 @@ static void s_principal_tags(struct cr_mctx *ctx, void *obj, const struct cr_yno
     pool->manage_principal_tags = true;
     pool->principal_tags_loc = val->loc;
     pool->principal_tag_maps =
-        cr_arena_alloc(&ctx->set->arena, (val->n + 1) * sizeof(*pool->principal_tag_maps));
-    if (pool->principal_tag_maps == NULL) {
-        ctx->rc = CR_ENOMEM;
-        return;
-    }
-    for (size_t i = 0; i < val->n; i++) {
-        struct cr_model_principal_tags *pt = &pool->principal_tag_maps[pool->n_principal_tag_maps];
-        size_t mark = cr_manifest__path_key(ctx, val->items[i]->value, val->items[i]->len);
-        if (s_key(ctx, &pt->provider, val->items[i])) {
-            pt->use_defaults.value = CR_TRI_ABSENT;
-            pt->loc = val->values[i]->loc;
-            s_struct(ctx, pt, val->values[i], s_principal_tag_fields,
-                     sizeof(s_principal_tag_fields) / sizeof(s_principal_tag_fields[0]));
-            pool->n_principal_tag_maps++;
-        }
-        cr_manifest__path_pop(ctx, mark);
-    }
+        s_keyed_entries(ctx, val, &s_principal_tags_keyed, &pool->n_principal_tag_maps);
 }
 
 /* ---- the document ---- */
