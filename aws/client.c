@@ -446,6 +446,7 @@ struct s_slot {
     struct cr_http_header headers[8];
     char target[96];
     bool skew_retried; /* one immediate re-sign after a clock-skew correction */
+    bool renewed;      /* one immediate re-send with renewed credentials after ExpiredToken */
     bool pending;      /* waiting to (re)start */
     bool done;
     uint64_t not_before_ms;
@@ -627,6 +628,27 @@ static bool s_correct_skew(struct cr_aws_client *c, struct s_slot *slot)
     return true;
 }
 
+/*
+ * Temporary credentials the service calls expired (ExpiredTokenException) although our clock
+ * said they had time left: renew them and send again at once, once per call. The request was
+ * refused before any work, so this is safe for CreateIdentityPool too. Environment or profile
+ * keys cannot be renewed: the error stands. Returns true when the call should be re-sent now.
+ */
+static bool s_renew_expired(struct cr_aws_client *c, struct s_slot *slot)
+{
+    const char *type = slot->call->error.type;
+    if (slot->renewed || slot->call->attempts >= c->policy.max_attempts ||
+        !(strcmp(type, "ExpiredTokenException") == 0 || strcmp(type, "ExpiredToken") == 0) ||
+        !cr_aws_credentials_provider_reject(c->creds))
+        return false;
+    char line[160];
+    snprintf(line, sizeof(line), "%s: credentials expired early; renewing them and sending again",
+             cr_cognito_op_name(slot->call->op));
+    s_debug_line(c, line);
+    slot->renewed = true;
+    return true;
+}
+
 /* Decides what happens after an attempt: done, or pending again with a "not before" time so
  * the backoff never blocks the other calls in flight. */
 static void s_after_attempt(struct cr_aws_client *c, struct s_slot *slot, uint64_t now_ms)
@@ -660,7 +682,7 @@ static void s_after_attempt(struct cr_aws_client *c, struct s_slot *slot, uint64
         }
     }
     s_debug_attempt(c, slot, d, UINT32_MAX);
-    if (d == CR_RETRY_FAIL && s_correct_skew(c, slot)) {
+    if (d == CR_RETRY_FAIL && (s_correct_skew(c, slot) || s_renew_expired(c, slot))) {
         slot->not_before_ms = now_ms;
         slot->pending = true;
         return;

@@ -75,6 +75,7 @@ struct cr_aws_credentials_provider {
     struct cr_aws_credentials current;
     unsigned fetches;
     int64_t next_refresh_s; /* no early refresh attempt before this time */
+    bool rejected;          /* the service called the current credentials expired */
     /* web identity, kept for refreshes */
     char *role_arn, *token_file, *session_name;
     char *ca_bundle; /* for STS: AWS_CA_BUNDLE / ca_bundle, as the client's transport */
@@ -408,11 +409,13 @@ int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
     *out = &p->current;
     /* Only web identity credentials can be renewed; refresh ahead of expiry so no request
      * is signed with credentials that lapse in flight. */
-    if (p->kind != S_WEB_IDENTITY || exp == 0 || now < exp - (int64_t)p->refresh_before_s)
+    if (p->kind != S_WEB_IDENTITY || exp == 0 ||
+        (!p->rejected && now < exp - (int64_t)p->refresh_before_s))
         return 0;
     /* Still valid after a failed refresh: do not ask STS again on every request. */
-    if (now < exp && now < p->next_refresh_s)
+    if (!p->rejected && now < exp && now < p->next_refresh_s)
         return 0;
+    p->rejected = false; /* one renewal per rejection, whatever STS answers */
     cr_aws_credentials_init(&fresh);
     int rc = s_web_identity_fetch(p, &fresh);
     if (rc < 0) {
@@ -431,6 +434,14 @@ int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
     p->current = fresh; /* now owned by the provider */
     p->current.source = p->source;
     return 0;
+}
+
+bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p)
+{
+    if (p->kind != S_WEB_IDENTITY)
+        return false;
+    p->rejected = true;
+    return true;
 }
 
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p)

@@ -84,6 +84,16 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
 int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
                                     const struct cr_aws_credentials **out) CR_WARN_UNUSED;
 
+/**
+ * Tells the provider that the service refused the current credentials as expired
+ * (ExpiredTokenException), e.g. because the local clock runs behind the service's and the
+ * early refresh came too late. Temporary credentials the provider can renew (web identity)
+ * are then fetched again by the next cr_aws_credentials_provider_get(), once per call of this
+ * function. Returns true when that will happen, false for credentials that cannot be renewed
+ * (environment, profile keys), which are left as they are.
+ */
+bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p);
+
 /** Which source supplied the credentials ("environment", "web identity (arn)", ...). Borrowed. */
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p);
 

@@ -490,6 +490,52 @@ static void test_aws_client__refreshed_credentials_sign_the_next_request(void **
     free(dir);
 }
 
+/* The service refuses credentials our clock still thought valid (a clock running behind):
+ * they are renewed through STS and the call sent again once; static keys are not retried. */
+static void test_aws_client__expired_token_renews_credentials_once(void **state)
+{
+    (void)state;
+    char *dir = cr_test_tmpdir();
+    assert_non_null(dir);
+    snprintf(s_wi_token_file, sizeof(s_wi_token_file), "%s/token", dir);
+    assert_int_equal(cr_test_write_file(s_wi_token_file, "jwt"), 0);
+    const struct cr_aws_env env = {s_wi_getenv, NULL, s_wi_clock, NULL};
+    struct cr_aws_options o = {.env = &env, .endpoint_url = s_server_url()};
+    struct cr_aws_client *c = NULL;
+    struct cr_cognito_pool pool;
+    static const char expired[] =
+        "{\"__type\":\"ExpiredTokenException\",\"message\":\"The security token included "
+        "in the request is expired\"}";
+    s_wi_now = 1440938160; /* 12:36; the credentials say 13:36 */
+    s_script(200, S_STS_ANSWER("ASIAFIRST", "2015-08-30T13:36:00Z"), 0, false);
+    s_script(400, expired, 0, false);
+    s_script(200, S_STS_ANSWER("ASIASECOND", "2015-08-30T14:36:00Z"), 0, false);
+    s_script(200, S_POOL_JSON, 0, false);
+    s_script(400, expired, 0, false);
+    s_script(200, S_STS_ANSWER("ASIATHIRD", "2015-08-30T14:36:00Z"), 0, false);
+    s_script(400, expired, 0, false);
+    assert_ok(cr_aws_client_new(&c, &o));
+    assert_ok(cr_cognito_describe_pool(c, &pool, S_POOL_ID));
+    cr_cognito_pool_dispose(&pool);
+    assert_non_null(strstr(s_srv.authorizations[1], "Credential=ASIAFIRST/"));
+    assert_non_null(strstr(s_srv.authorizations[3], "Credential=ASIASECOND/"));
+    /* renewed credentials refused again: one renewal per call, then the error stands */
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "ExpiredTokenException"));
+    assert_int_equal(atomic_load(&s_srv.n_requests), 7);
+    assert_non_null(strstr(s_srv.authorizations[6], "Credential=ASIATHIRD/"));
+    cr_aws_client_free(c);
+    /* environment keys cannot be renewed: one attempt, CR_EAUTH */
+    struct cr_aws_options keys = {0};
+    c = s_client(&keys);
+    s_script(400, expired, 0, false);
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_EAUTH);
+    assert_int_equal(atomic_load(&s_srv.n_requests), 8);
+    cr_aws_client_free(c);
+    cr_test_rmtree(dir);
+    free(dir);
+}
+
 /* Proxies come from the standard variables, read by libcurl: a host that does not resolve is
  * reached through the proxy (the canned server here), and the request still verifies as
  * signed for the endpoint's own Host. */
@@ -534,6 +580,7 @@ int main(void)
         S_TEST(test_aws_client__debug_lines_are_redacted),
         S_TEST(test_aws_client__refreshed_credentials_sign_the_next_request),
         S_TEST(test_aws_client__proxy_from_the_environment),
+        S_TEST(test_aws_client__expired_token_renews_credentials_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

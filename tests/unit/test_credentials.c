@@ -368,6 +368,38 @@ static void test_credentials__dispose_wipes_and_resets(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
+static void test_credentials__rejected_credentials_are_renewed_once(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    assert_ok(s_new(f, &p));
+    assert_int_equal(f->fetch.calls, 1);
+    /* an hour left by our clock, but the service said expired: fetched again, once */
+    assert_true(cr_aws_credentials_provider_reject(p));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_int_equal(f->fetch.calls, 2);
+    assert_string_equal(cr_buf_cstr(&c->access_key_id), "ASIA2");
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_int_equal(f->fetch.calls, 2);
+    /* a failed renewal is not repeated on every request */
+    assert_true(cr_aws_credentials_provider_reject(p));
+    f->fetch.fail = CR_EIO;
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_int_equal(f->fetch.calls, 3);
+    cr_aws_credentials_provider_free(p);
+    /* keys from the environment cannot be renewed */
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    assert_ok(s_new(f, &p));
+    assert_false(cr_aws_credentials_provider_reject(p));
+    cr_aws_credentials_provider_free(p);
+}
+
 static void test_credentials__explicit_profile_ignores_environment_credentials(void **state)
 {
     struct fixture *f = *state;
@@ -445,6 +477,7 @@ int main(void)
         T(test_credentials__refresh_before_expiry),
         T(test_credentials__failed_refresh_keeps_unexpired_credentials),
         T(test_credentials__static_credentials_never_refresh),
+        T(test_credentials__rejected_credentials_are_renewed_once),
         T(test_credentials__explicit_profile_ignores_environment_credentials),
         T(test_credentials__explicit_profile_without_keys_says_why),
         T(test_credentials__dispose_wipes_and_resets),
