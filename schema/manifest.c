@@ -578,8 +578,7 @@ static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynod
         return;
     pool->has_role_mappings = true;
     pool->role_mappings_loc = val->loc;
-    pool->role_mappings =
-        s_keyed_entries(ctx, val, &s_role_mappings_keyed, &pool->n_role_mappings);
+    pool->role_mappings = s_keyed_entries(ctx, val, &s_role_mappings_keyed, &pool->n_role_mappings);
 }
 
 /* ---- principalTagAttributeMaps ---- */

@@ -6,8 +6,8 @@
 
 #include "schema/manifest.h"
 
-#define CR_MANIFEST_PATH_MAX 1024 /* bytes of a rendered field path */
-#define CR_MANIFEST_PATH_DEPTH 96 /* segments kept (YAML nesting stops at 64) */
+#define CR_MANIFEST_PATH_MAX   1024 /* bytes of a rendered field path */
+#define CR_MANIFEST_PATH_DEPTH 96   /* segments kept (YAML nesting stops at 64) */
 
 /** One step of a field path: .name, [index] or ["key"]. */
 struct cr_mpath_seg {

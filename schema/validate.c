@@ -36,6 +36,15 @@ static bool s_check_str(struct cr_mctx *ctx, const struct cr_model_str *v, const
     return false;
 }
 
+/* s_check_str() of one field, with the field's name on the path of its message. */
+static void s_check_field(struct cr_mctx *ctx, const char *field, const struct cr_model_str *v,
+                          const char *shape)
+{
+    size_t mark = cr_manifest__path_field(ctx, field);
+    s_check_str(ctx, v, shape);
+    cr_manifest__path_pop(ctx, mark);
+}
+
 /* Checks a map key against a shape (position: the key). */
 static bool s_check_key(struct cr_mctx *ctx, const struct cr_model_str *k, const char *shape)
 {
@@ -307,9 +316,7 @@ static void s_validate_user_pools(struct cr_mctx *ctx, const struct cr_model_poo
                 "cognito-idp.<region>.amazonaws.com/<user pool id>)",
                 cr_manifest__quote(q, sizeof(q), p->provider_name.value, p->provider_name.len));
         cr_manifest__path_pop(ctx, m2);
-        m2 = cr_manifest__path_field(ctx, "clientId");
-        s_check_str(ctx, &p->client_id, "CognitoIdentityProviderClientId");
-        cr_manifest__path_pop(ctx, m2);
+        s_check_field(ctx, "clientId", &p->client_id, "CognitoIdentityProviderClientId");
         for (size_t j = 0; j < i && p->provider_name.value && p->client_id.value; j++) {
             const struct cr_model_provider *o = &pool->cognito_identity_providers[j];
             if (!s_eq(o->provider_name.value, p->provider_name.value) ||
@@ -464,16 +471,10 @@ static void s_validate_roles(struct cr_mctx *ctx, const struct cr_model_pool *po
 
 static void s_validate_rule(struct cr_mctx *ctx, const struct cr_model_rule *r)
 {
-    size_t mark = cr_manifest__path_field(ctx, "claim");
-    s_check_str(ctx, &r->claim, "ClaimName");
-    cr_manifest__path_pop(ctx, mark);
-    mark = cr_manifest__path_field(ctx, "matchType");
-    s_check_str(ctx, &r->match_type, "MappingRuleMatchType");
-    cr_manifest__path_pop(ctx, mark);
-    mark = cr_manifest__path_field(ctx, "value");
-    s_check_str(ctx, &r->value, "ClaimValue");
-    cr_manifest__path_pop(ctx, mark);
-    mark = cr_manifest__path_field(ctx, "roleARN");
+    s_check_field(ctx, "claim", &r->claim, "ClaimName");
+    s_check_field(ctx, "matchType", &r->match_type, "MappingRuleMatchType");
+    s_check_field(ctx, "value", &r->value, "ClaimValue");
+    size_t mark = cr_manifest__path_field(ctx, "roleARN");
     if (r->role_arn.value != NULL)
         s_check_role_arn(ctx, &r->role_arn);
     cr_manifest__path_pop(ctx, mark);
@@ -527,12 +528,9 @@ static void s_validate_role_mappings(struct cr_mctx *ctx, const struct cr_model_
             !s_is_candidate(&c, m->provider.value))
             s_not_configured(ctx, &c, &m->provider);
         size_t m1 = cr_manifest__path_key(ctx, m->provider.value, m->provider.len);
-        size_t m2 = cr_manifest__path_field(ctx, "type");
-        s_check_str(ctx, &m->type, "RoleMappingType");
-        cr_manifest__path_pop(ctx, m2);
-        m2 = cr_manifest__path_field(ctx, "ambiguousRoleResolution");
-        s_check_str(ctx, &m->ambiguous_role_resolution, "AmbiguousRoleResolutionType");
-        cr_manifest__path_pop(ctx, m2);
+        s_check_field(ctx, "type", &m->type, "RoleMappingType");
+        s_check_field(ctx, "ambiguousRoleResolution", &m->ambiguous_role_resolution,
+                      "AmbiguousRoleResolutionType");
         s_validate_mapping_rules(ctx, m);
         cr_manifest__path_pop(ctx, m1);
     }
@@ -617,13 +615,10 @@ static void s_validate_tags(struct cr_mctx *ctx, const struct cr_model_pool *poo
 static void s_validate_spec(struct cr_mctx *ctx, const struct cr_model_pool *pool)
 {
     size_t mark = cr_manifest__path_field(ctx, "spec");
-    size_t m2 = cr_manifest__path_field(ctx, "identityPoolName");
-    s_check_str(ctx, &pool->identity_pool_name, "IdentityPoolName");
-    cr_manifest__path_pop(ctx, m2);
-    m2 = cr_manifest__path_field(ctx, "developerProviderName");
-    s_check_str(ctx, &pool->developer_provider_name, "DeveloperProviderName");
-    cr_manifest__path_pop(ctx, m2);
-    m2 = cr_manifest__path_field(ctx, "supportedLoginProviders");
+    s_check_field(ctx, "identityPoolName", &pool->identity_pool_name, "IdentityPoolName");
+    s_check_field(ctx, "developerProviderName", &pool->developer_provider_name,
+                  "DeveloperProviderName");
+    size_t m2 = cr_manifest__path_field(ctx, "supportedLoginProviders");
     s_check_map(ctx, &pool->supported_login_providers, "IdentityProviders");
     cr_manifest__path_pop(ctx, m2);
     s_validate_user_pools(ctx, pool);

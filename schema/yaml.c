@@ -507,8 +507,7 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
         char msg[128];
         /* No size in the message: a source may hand over only the first bytes of a file
          * much larger than this (source.h, truncated). */
-        snprintf(msg, sizeof(msg), "file is larger than the limit of %zu bytes",
-                 limits->max_bytes);
+        snprintf(msg, sizeof(msg), "file is larger than the limit of %zu bytes", limits->max_bytes);
         on_error(ctx, doc_loc, msg);
         result = 0;
         goto done;
