@@ -699,6 +699,32 @@ done:
     return result;
 }
 
+/* UpdateIdentityPool replaces the whole configuration: send all of it, with
+ * DeveloperProviderName (kept by the service when omitted, but sent anyway). */
+static int s_update_op(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
+                       const struct cr_live_pool *l, struct s_changes *ch)
+{
+    struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_UPDATE, pi, ch);
+    if (!op || cr_cognito_pool_copy(&op->params_pool, &d->config) < 0)
+        return s_oom();
+    free(op->params_pool.id);
+    op->params_pool.id = strdup(l->config.id);
+    op->params_pool.has_tags = false;
+    return op->params_pool.id ? 0 : s_oom();
+}
+
+/* The section reads the plan relies on happened (a saved plan's wants, a reader bug). */
+static int s_check_read(const struct cr_desired_pool *d, const struct cr_live_pool *l)
+{
+    if ((d->manage_roles && !l->has_roles) ||
+        (d->manage_principal_tags && !l->has_principal_tags)) {
+        cr_error_set("%s: pool '%s' (%s): roles or principal-tag maps were not read", s_where(d),
+                     d->name, l->config.id);
+        return CR_EINVALID;
+    }
+    return 0;
+}
+
 /* An existing pool: Update, roles, principal tags, tags (each only when something differs). */
 static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired_pool *d,
                            const struct cr_live_pool *l, bool adopted)
@@ -707,14 +733,10 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
     struct cr_strlist desired_keys = {0}, live_keys = {0};
     struct cr_cognito_roles pre = {0};
     bool roles_after = false, pre_done = false;
-    int result = CR_ENOMEM;
-    if ((d->manage_roles && !l->has_roles) ||
-        (d->manage_principal_tags && !l->has_principal_tags)) {
-        cr_error_set("%s: pool '%s' (%s): roles or principal-tag maps were not read", s_where(d),
-                     d->name, l->config.id);
-        result = CR_EINVALID;
+    int result = s_check_read(d, l);
+    if (result < 0)
         goto done;
-    }
+    result = CR_ENOMEM;
     if (cr_desired_provider_keys(&desired_keys, &d->config) < 0 ||
         cr_desired_provider_keys(&live_keys, &l->config) < 0)
         goto done;
@@ -724,16 +746,9 @@ static int s_plan_existing(struct s_ctx *ctx, size_t pi, const struct cr_desired
                                  &pre_done, &roles_after);
     if (result < 0)
         goto done;
-    result = CR_ENOMEM;
     if (updating) {
-        struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_UPDATE, pi, &ch);
-        /* UpdateIdentityPool replaces the whole configuration: send all of it, with
-         * DeveloperProviderName (kept by the service when omitted, but sent anyway). */
-        if (!op || cr_cognito_pool_copy(&op->params_pool, &d->config) < 0)
-            goto done;
-        op->params_pool.id = strdup(l->config.id);
-        op->params_pool.has_tags = false;
-        if (!op->params_pool.id)
+        result = s_update_op(ctx, pi, d, l, &ch);
+        if (result < 0)
             goto done;
     }
     if (roles_after) {
