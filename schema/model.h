@@ -171,4 +171,17 @@ bool cr_model_list_contains(const struct cr_model_list *list, const char *s);
  * default_region (may be NULL). Borrowed. */
 const char *cr_model_pool_region(const struct cr_model_pool *pool, const char *default_region);
 
+/**
+ * True if arn is an IAM ARN of the given resource type in a known partition:
+ * arn:{aws,aws-cn,aws-us-gov}:iam::<12 digits>:<type>/<non-empty rest without whitespace>.
+ * On success *out_rest (if not NULL) points at the rest inside arn (borrowed). The one ARN
+ * parser of the manifest rules: validate, reconcile and the emulator should share it.
+ */
+bool cr_model_iam_arn(const char *arn, const char *type, const char **out_rest);
+
+/** The provider host of an OIDC provider ARN ("arn:aws:iam::123456789012:oidc-provider/
+ * auth.example.com" -> "auth.example.com", the key role mappings use), or NULL if arn is not
+ * one. Borrowed from arn. */
+const char *cr_model_oidc_host(const char *arn);
+
 #endif

@@ -82,49 +82,16 @@ static void s_check_map(struct cr_mctx *ctx, const struct cr_model_map *map, con
 
 /* ---- ARNs: arn:PARTITION:iam::ACCOUNT:TYPE/REST ---- */
 
-static bool s_iam_arn(const char *arn, const char *type, const char **out_rest)
-{
-    static const char *const partitions[] = {"arn:aws:", "arn:aws-cn:", "arn:aws-us-gov:"};
-    const char *p = NULL;
-    for (size_t i = 0; i < 3 && p == NULL; i++)
-        if (s_starts(arn, partitions[i]))
-            p = arn + strlen(partitions[i]);
-    if (p == NULL || !s_starts(p, "iam::"))
-        return false;
-    p += 5;
-    for (int i = 0; i < 12; i++, p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    if (*p++ != ':' || !s_starts(p, type))
-        return false;
-    p += strlen(type);
-    if (*p++ != '/' || *p == '\0')
-        return false;
-    for (const char *c = p; *c; c++)
-        if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
-            return false;
-    if (out_rest != NULL)
-        *out_rest = p;
-    return true;
-}
-
 static void s_check_role_arn(struct cr_mctx *ctx, const struct cr_model_str *v)
 {
     char q[100];
     if (!s_check_str(ctx, v, "ARNString"))
         return;
-    if (!s_iam_arn(v->value, "role", NULL))
+    if (!cr_model_iam_arn(v->value, "role", NULL))
         cr_manifest__field_diag(ctx, v->loc,
                                 "'%s' is not an IAM role ARN (expected "
                                 "arn:aws:iam::<12-digit account id>:role/<name>)",
                                 cr_manifest__quote(q, sizeof(q), v->value, v->len));
-}
-
-/* The OIDC provider host of an OIDC provider ARN (what role mappings are keyed by). */
-static const char *s_oidc_host(const char *arn)
-{
-    const char *rest = NULL;
-    return s_iam_arn(arn, "oidc-provider", &rest) ? rest : NULL;
 }
 
 static void s_check_provider_arns(struct cr_mctx *ctx, const struct cr_model_list *list,
@@ -134,7 +101,7 @@ static void s_check_provider_arns(struct cr_mctx *ctx, const struct cr_model_lis
     for (size_t i = 0; i < list->len; i++) {
         const struct cr_model_str *v = &list->items[i];
         size_t mark = cr_manifest__path_index(ctx, i);
-        if (s_check_str(ctx, v, "ARNString") && !s_iam_arn(v->value, type, NULL))
+        if (s_check_str(ctx, v, "ARNString") && !cr_model_iam_arn(v->value, type, NULL))
             cr_manifest__field_diag(ctx, v->loc,
                                     "'%s' is not an IAM %s provider ARN (expected "
                                     "arn:aws:iam::<12-digit account id>:%s/<%s>)",
@@ -364,7 +331,7 @@ static void s_candidates(struct s_candidates *c, const struct cr_model_pool *poo
      * broke on the colons of exactly that ARN (terraform-provider-aws #24834, #25964). */
     for (size_t i = 0; i < pool->open_id_connect_provider_arns.len; i++) {
         const char *arn = pool->open_id_connect_provider_arns.items[i].value;
-        s_add_candidate(c, for_roles ? s_oidc_host(arn) : arn);
+        s_add_candidate(c, for_roles ? cr_model_oidc_host(arn) : arn);
     }
     for (size_t i = 0; i < pool->saml_provider_arns.len; i++)
         s_add_candidate(c, pool->saml_provider_arns.items[i].value);
@@ -543,7 +510,7 @@ static const char *s_oidc_arn_of_host(const struct cr_model_pool *pool, const ch
 {
     for (size_t i = 0; i < pool->open_id_connect_provider_arns.len; i++) {
         const char *arn = pool->open_id_connect_provider_arns.items[i].value;
-        if (s_eq(s_oidc_host(arn), host))
+        if (s_eq(cr_model_oidc_host(arn), host))
             return arn;
     }
     return NULL;

@@ -580,12 +580,36 @@ static void test_manifest__parallel_load_matches_sequential(void **state)
         cr_buf_dispose(&files[f]);
 }
 
+/* The one IAM ARN parser (validate; reconcile and the emulator are asked to share it). */
+static void test_manifest__iam_arn_and_oidc_host(void **state)
+{
+    const char *rest = NULL;
+    assert_true(cr_model_iam_arn("arn:aws:iam::123456789012:role/App", "role", &rest));
+    assert_string_equal(rest, "App");
+    assert_true(cr_model_iam_arn("arn:aws-cn:iam::123456789012:role/a/b", "role", NULL));
+    assert_true(cr_model_iam_arn("arn:aws-us-gov:iam::123456789012:role/x", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:iam::12345678901:role/App", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:iam::123456789012:role/", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:iam::123456789012:user/App", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:s3:::bucket/role/App", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:iam::123456789012:role/A B", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:aws:iam::123456789012:roles/App", "role", NULL));
+    assert_false(cr_model_iam_arn("arn:other:iam::123456789012:role/App", "role", NULL));
+    assert_false(cr_model_iam_arn(NULL, "role", NULL));
+    assert_string_equal(
+        cr_model_oidc_host("arn:aws:iam::123456789012:oidc-provider/auth.example.com"),
+        "auth.example.com");
+    assert_null(cr_model_oidc_host("arn:aws:iam::123456789012:saml-provider/corp"));
+    assert_null(cr_model_oidc_host("auth.example.com"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest__invalid_fixtures_match_expected),
         cmocka_unit_test(test_manifest__valid_fixtures_load),
         cmocka_unit_test(test_manifest__examples_load),
+        cmocka_unit_test(test_manifest__iam_arn_and_oidc_host),
         cmocka_unit_test(test_manifest__model_fields_and_positions),
         cmocka_unit_test(test_manifest__absent_sections_are_unmanaged),
         cmocka_unit_test(test_manifest__empty_sections_are_managed),
