@@ -53,27 +53,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void golden(const char *name, const struct cr_buf *text)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
-    const char *path = cr_test_source_path(rel);
-    const char *update = getenv("CR_UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
-        return;
-    }
-    struct cr_buf want = CR_BUF_INIT;
-    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
-    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
-        print_error("%s differs from %s (CR_UPDATE_GOLDEN=1 rewrites it); got:\n%s\n", name, path,
-                    cr_buf_cstr(text));
-        cr_buf_dispose(&want);
-        fail();
-    }
-    cr_buf_dispose(&want);
-}
-
 /* Loads the exported YAML and plans it against the same live state. */
 static void plan_export(struct world *w, struct cr_plan *plan)
 {
@@ -99,7 +78,7 @@ static void test_export__all_pools_round_trip_through_a_plan(void **state)
     struct world *w = *state;
     struct cr_export_options opts = {.stack = "default", .all = true};
     assert_ok(cr_export_write(&w->yaml, &w->live, &opts));
-    golden("export.yaml", &w->yaml);
+    fx_golden("export.yaml", &w->yaml);
     /* the name tag is the logical name; others are derived from IdentityPoolName */
     assert_non_null(strstr(w->yaml.ptr, "name: mobile\n"));
     assert_non_null(strstr(w->yaml.ptr, "name: legacy-app-2\n"));

@@ -4,6 +4,7 @@
  * A small world shared by the diff, render and saved-plan tests: the manifest "mobile" and a
  * live pool that matches it exactly, so each test changes one thing and reads the plan.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,29 @@
 #define FX_OIDC      "arn:aws:iam::123456789012:oidc-provider/auth.example.com"
 #define FX_OIDC_HOST "auth.example.com"
 #define FX_ROLE(x)   "arn:aws:iam::123456789012:role/" x
+
+/* Compares text with tests/data/golden/<name> (or rewrites it with CR_UPDATE_GOLDEN=1). */
+static inline void fx_golden(const char *name, const struct cr_buf *text)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
+    const char *path = cr_test_source_path(rel);
+    const char *update = getenv("CR_UPDATE_GOLDEN");
+    if (update && strcmp(update, "1") == 0) {
+        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
+        return;
+    }
+    struct cr_buf want = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
+    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
+        print_error("%s differs from the golden file %s (CR_UPDATE_GOLDEN=1 rewrites it); "
+                    "got:\n%s\n",
+                    name, path, cr_buf_cstr(text));
+        cr_buf_dispose(&want);
+        fail();
+    }
+    cr_buf_dispose(&want);
+}
 
 static inline void fx_set(struct cr_strmap *m, const char *k, const char *v)
 {

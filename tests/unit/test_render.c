@@ -21,35 +21,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Compares text with tests/data/golden/<name> (or rewrites it with CR_UPDATE_GOLDEN=1). */
-static void golden(const char *name, const struct cr_buf *text)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
-    const char *path = cr_test_source_path(rel);
-    const char *update = getenv("CR_UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
-        return;
-    }
-    struct cr_buf want = CR_BUF_INIT;
-    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
-    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
-        print_error("%s differs from the golden file %s (CR_UPDATE_GOLDEN=1 rewrites it); "
-                    "got:\n%s\n",
-                    name, path, cr_buf_cstr(text));
-        cr_buf_dispose(&want);
-        fail();
-    }
-    cr_buf_dispose(&want);
-}
-
 static void test_render__text(void **state)
 {
     struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_text(&out, &w->plan, NULL));
-    golden("plan.txt", &out);
+    fx_golden("plan.txt", &out);
     /* no colour unless asked */
     assert_null(strchr(out.ptr, '\033'));
     assert_non_null(strstr(out.ptr, "Plan: 2 to create, 1 to update, 2 to delete (1 replaced).\n"));
@@ -64,7 +41,7 @@ static void test_render__text_colour_only_when_asked(void **state)
     assert_ok(cr_render_text(&out, &w->plan, &opts));
     assert_non_null(strstr(out.ptr, "\033[32m+ create"));
     assert_non_null(strstr(out.ptr, "\033[31m-/+ replace"));
-    golden("plan-color.txt", &out);
+    fx_golden("plan-color.txt", &out);
     cr_buf_dispose(&out);
 }
 
@@ -73,7 +50,7 @@ static void test_render__json(void **state)
     struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_json(&out, &w->plan));
-    golden("plan.json", &out);
+    fx_golden("plan.json", &out);
     assert_non_null(strstr(out.ptr, "\"format_version\": \"1\""));
     assert_non_null(strstr(out.ptr, "\"operation\": \"SetIdentityPoolRoles\""));
     cr_buf_dispose(&out);
@@ -84,7 +61,7 @@ static void test_render__markdown(void **state)
     struct fx_world *w = *state;
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_markdown(&out, &w->plan, NULL));
-    golden("plan.md", &out);
+    fx_golden("plan.md", &out);
     assert_non_null(strstr(out.ptr, "```diff\n"));
     cr_buf_dispose(&out);
 }
@@ -109,9 +86,9 @@ static void test_render__no_changes(void **state)
     assert_ok(cr_render_text(&text, &empty, &drift));
     assert_string_equal(text.ptr, "No drift. Live state matches the manifests.\n");
     assert_ok(cr_render_markdown(&md, &empty, NULL));
-    golden("no-changes.md", &md);
+    fx_golden("no-changes.md", &md);
     assert_ok(cr_render_json(&json, &empty));
-    golden("no-changes.json", &json);
+    fx_golden("no-changes.json", &json);
     cr_buf_dispose(&text);
     cr_buf_dispose(&md);
     cr_buf_dispose(&json);
@@ -144,11 +121,11 @@ static void test_render__drift_of_an_adopted_pool(void **state)
     struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT;
     struct cr_render_options drift = {.drift = true};
     assert_ok(cr_render_text(&text, &plan, &drift));
-    golden("drift-adopted.txt", &text);
+    fx_golden("drift-adopted.txt", &text);
     assert_non_null(strstr(text.ptr, "Drift: 0 to create, 1 to update, 0 to delete."));
     assert_non_null(strstr(text.ptr, "# adopted"));
     assert_ok(cr_render_markdown(&md, &plan, &drift));
-    golden("drift-adopted.md", &md);
+    fx_golden("drift-adopted.md", &md);
     cr_buf_dispose(&text);
     cr_buf_dispose(&md);
     cr_plan_dispose(&plan);
