@@ -14,8 +14,6 @@ static const char *s_hint(int code)
     case CR_EAUTH:
         return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, or the "
                "web identity variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)";
-    case CR_ECONFLICT:
-        return "the live state changed since the plan was made: run plan again";
     case CR_ETHROTTLED:
         return "the service kept throttling: retry later or lower --parallelism";
     case CR_ETIMEOUT:

@@ -76,6 +76,17 @@ describe "$OTHER" "$T/d.json"
 run_cr 0 plan "$T/empty" --stack other --detailed-exitcode
 run_cr 2 plan "$T/empty" --stack other --detailed-exitcode --prune
 expect_in "$T/out" "app"
+# Adopting the other stack's pool by metadata.id is refused with the reason, not with the
+# stale-saved-plan advice (both are conflicts; only the message tells them apart).
+cat >"$T/adopt.yaml" <<EOF
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata: {name: taken, region: us-east-1, id: "$OTHER"}
+spec: {identityPoolName: Taken, allowUnauthenticatedIdentities: false}
+EOF
+run_cr 1 plan "$T/adopt.yaml"
+expect_in "$T/err" "belongs to stack 'other'"
+expect_not_in "$T/err" "since the plan was made"
 
 step "a stale saved plan is refused, with no write"
 pool_manifest "$T/m/app.yaml" app "App"
@@ -88,6 +99,7 @@ emu_json UpdateIdentityPool "{\"IdentityPoolId\":\"$APP\",\"IdentityPoolName\":\
 mark=$(log_mark)
 run_cr 1 apply "$T/plan.json"
 expect_in "$T/err" "changed since the plan was made"
+expect_in "$T/err" "run plan again"
 expect_writes "$mark" ""
 # A fresh plan applies.
 run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
