@@ -100,6 +100,16 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv) CR_W
 void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
                           const char *description);
 
+/** What a verb does once its options are parsed (and valid); returns the exit status. */
+typedef int (*cr_cli_run_fn)(const struct cr_cli_options *opts);
+
+/**
+ * The entry every verb shares: parses argv for verb (a usage error exits 1 with the message),
+ * prints the usage for --help (exit 0), turns --debug on, then returns run(opts).
+ */
+int cr_cli_main(enum cr_cli_verb verb, int argc, char **argv, const char *synopsis,
+                const char *description, cr_cli_run_fn run);
+
 /** "text", "json", "markdown", "junit". Static string. */
 const char *cr_cli_output_name(enum cr_cli_output output);
 

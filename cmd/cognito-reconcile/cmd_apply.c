@@ -356,35 +356,19 @@ done:
     return result;
 }
 
+static int s_main(const struct cr_cli_options *opts)
+{
+    if (s_is_saved_plan(opts))
+        return s_apply_saved(opts);
+    /* Refuse before any API call: without a terminal nobody can answer the prompt. */
+    if (!opts->auto_approve && isatty(STDIN_FILENO) != 1)
+        return cr_cli_failf("apply needs confirmation but stdin is not a terminal; review the "
+                            "plan and pass --auto-approve, or apply a saved plan (plan --out "
+                            "FILE, then apply FILE)");
+    return s_apply_manifests(opts);
+}
+
 int cr_cmd_apply(int argc, char **argv)
 {
-    int result = CR_EXIT_ERROR;
-    struct cr_cli_options opts;
-    cr_cli_options_init(&opts, CR_CLI_APPLY);
-    int rc = cr_cli_options_parse(&opts, argc, argv);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    if (opts.help) {
-        cr_cli_options_usage(stdout, CR_CLI_APPLY, s_synopsis, s_description);
-        result = CR_EXIT_OK;
-        goto done;
-    }
-    cr_log_set_debug(opts.debug);
-    if (s_is_saved_plan(&opts)) {
-        result = s_apply_saved(&opts);
-        goto done;
-    }
-    /* Refuse before any API call: without a terminal nobody can answer the prompt. */
-    if (!opts.auto_approve && isatty(STDIN_FILENO) != 1) {
-        result = cr_cli_failf("apply needs confirmation but stdin is not a terminal; review the "
-                              "plan and pass --auto-approve, or apply a saved plan (plan --out "
-                              "FILE, then apply FILE)");
-        goto done;
-    }
-    result = s_apply_manifests(&opts);
-done:
-    cr_cli_options_dispose(&opts);
-    return result;
+    return cr_cli_main(CR_CLI_APPLY, argc, argv, s_synopsis, s_description, s_main);
 }

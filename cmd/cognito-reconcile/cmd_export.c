@@ -102,34 +102,19 @@ done:
     return result;
 }
 
+/* export reads no manifests: it refuses PATHs, and --all with --id. */
+static int s_main(const struct cr_cli_options *opts)
+{
+    if (opts->paths.len > 0)
+        return cr_cli_failf("export takes no PATH (got '%s'); it writes manifests to stdout "
+                            "or --out FILE",
+                            opts->paths.items[0]);
+    if (opts->all && opts->ids.len > 0)
+        return cr_cli_failf("export: --all and --id exclude each other");
+    return s_run(opts);
+}
+
 int cr_cmd_export(int argc, char **argv)
 {
-    int result = CR_EXIT_ERROR;
-    struct cr_cli_options opts;
-    cr_cli_options_init(&opts, CR_CLI_EXPORT);
-    int rc = cr_cli_options_parse(&opts, argc, argv);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    if (opts.help) {
-        cr_cli_options_usage(stdout, CR_CLI_EXPORT, s_synopsis, s_description);
-        result = CR_EXIT_OK;
-        goto done;
-    }
-    if (opts.paths.len > 0) {
-        result = cr_cli_failf("export takes no PATH (got '%s'); it writes manifests to stdout "
-                              "or --out FILE",
-                              opts.paths.items[0]);
-        goto done;
-    }
-    if (opts.all && opts.ids.len > 0) {
-        result = cr_cli_failf("export: --all and --id exclude each other");
-        goto done;
-    }
-    cr_log_set_debug(opts.debug);
-    result = s_run(&opts);
-done:
-    cr_cli_options_dispose(&opts);
-    return result;
+    return cr_cli_main(CR_CLI_EXPORT, argc, argv, s_synopsis, s_description, s_main);
 }

@@ -39,22 +39,5 @@ done:
 
 int cr_cmd_plan(int argc, char **argv)
 {
-    int result = CR_EXIT_ERROR;
-    struct cr_cli_options opts;
-    cr_cli_options_init(&opts, CR_CLI_PLAN);
-    int rc = cr_cli_options_parse(&opts, argc, argv);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    if (opts.help) {
-        cr_cli_options_usage(stdout, CR_CLI_PLAN, s_synopsis, s_description);
-        result = CR_EXIT_OK;
-        goto done;
-    }
-    cr_log_set_debug(opts.debug);
-    result = s_run(&opts);
-done:
-    cr_cli_options_dispose(&opts);
-    return result;
+    return cr_cli_main(CR_CLI_PLAN, argc, argv, s_synopsis, s_description, s_run);
 }

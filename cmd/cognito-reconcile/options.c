@@ -10,6 +10,7 @@
 
 #include "aws/ratelimit.h"
 #include "cmd/cognito-reconcile/cmd.h"
+#include "util/log.h"
 #include "util/strutil.h"
 
 enum s_kind { S_FLAG, S_STRING, S_UINT, S_SECONDS, S_OUTPUT, S_LIST, S_RATE };
@@ -352,4 +353,27 @@ bool cr_cli_use_color(const struct cr_cli_options *opts, FILE *fp)
     if (term != NULL && strcmp(term, "dumb") == 0)
         return false;
     return isatty(fileno(fp)) == 1;
+}
+
+int cr_cli_main(enum cr_cli_verb verb, int argc, char **argv, const char *synopsis,
+                const char *description, cr_cli_run_fn run)
+{
+    int result = CR_EXIT_ERROR;
+    struct cr_cli_options opts;
+    cr_cli_options_init(&opts, verb);
+    int rc = cr_cli_options_parse(&opts, argc, argv);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    if (opts.help) {
+        cr_cli_options_usage(stdout, verb, synopsis, description);
+        result = CR_EXIT_OK;
+        goto done;
+    }
+    cr_log_set_debug(opts.debug);
+    result = run(&opts);
+done:
+    cr_cli_options_dispose(&opts);
+    return result;
 }
