@@ -356,10 +356,29 @@ done:
     return result;
 }
 
+/* A mistyped path is reported as such, not as the missing terminal that comes next. (With
+ * --git-ref the paths are inside the revision: the loader checks them there.) */
+static int s_check_paths_exist(const struct cr_cli_options *opts)
+{
+    struct stat st;
+    for (size_t i = 0; opts->git_ref == NULL && i < opts->paths.len; i++) {
+        const char *p = opts->paths.items[i];
+        size_t n = strlen(p);
+        if (stat(p, &st) != 0)
+            return cr_cli_failf("path '%s' does not exist%s", p,
+                                n > 5 && strcmp(p + n - 5, ".json") == 0
+                                    ? " (a saved plan is the file written by plan --out FILE)"
+                                    : "");
+    }
+    return CR_EXIT_OK;
+}
+
 static int s_main(const struct cr_cli_options *opts)
 {
     if (s_is_saved_plan(opts))
         return s_apply_saved(opts);
+    if (s_check_paths_exist(opts) != CR_EXIT_OK)
+        return CR_EXIT_ERROR;
     /* Refuse before any API call: without a terminal nobody can answer the prompt. */
     if (!opts->auto_approve && isatty(STDIN_FILENO) != 1)
         return cr_cli_failf("apply needs confirmation but stdin is not a terminal; review the "

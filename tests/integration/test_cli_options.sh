@@ -79,6 +79,10 @@ run_cr 1 apply "$T/m"
 expect_in "$T/err" "--auto-approve"
 expect_in "$T/err" "not a terminal"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "the refused apply made API calls"
+# A mistyped saved plan (or manifest folder) is named as missing, not blamed on the terminal.
+run_cr 1 apply "$T/no-such-plan.json"
+expect_in "$T/err" "path '$T/no-such-plan.json' does not exist (a saved plan is the file"
+expect_not_in "$T/err" "not a terminal"
 
 if command -v script >/dev/null 2>&1; then
     step "apply on a terminal asks, and anything but 'yes' cancels with no write"
