@@ -83,10 +83,24 @@ static int s_byte_at(const char *bytes, size_t len, struct cr_loc loc)
 }
 
 /* NUL bytes and invalid UTF-8 are refused before libyaml sees the text, with a position. */
+/* True if none of the 8 bytes at p is NUL or has the high bit set (plain ASCII text). */
+static bool s_ascii8(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return (w & highs) == 0 && ((w - ones) & ~w & highs) == 0;
+}
+
 static bool s_precheck(struct s_builder *b)
 {
     size_t i = 0;
     while (i < b->len) {
+        /* Eight bytes at a time while the text is ASCII without NUL: nearly every manifest. */
+        while (i + 8 <= b->len && s_ascii8(b->bytes + i))
+            i += 8;
+        if (i >= b->len)
+            break;
         uint32_t cp = 0;
         unsigned char c = (unsigned char)b->bytes[i];
         if (c != 0 && c < 0x80) { /* the common case: printable ASCII, one byte */

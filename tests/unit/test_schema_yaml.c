@@ -192,6 +192,47 @@ static void test_schema_yaml__quote_is_one_line_utf8(void **state)
     assert_true(strlen(out) < sizeof(out));
 }
 
+/* The byte pre-check reads eight bytes at a time: a NUL or a bad UTF-8 byte at every offset
+ * (inside a word, at a word boundary, in the short tail) is still found, at its position. */
+static void test_schema_yaml__precheck_every_offset(void **state)
+{
+    static const char bad[][3] = {{'\0'}, {(char)0xFF}, {(char)0xC3}};
+    static const char *const want[] = {"NUL byte in file", "invalid UTF-8", "invalid UTF-8"};
+    char text[64];
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t at = 5; at < 30; at++) {
+            struct cr_arena arena;
+            struct s_capture c;
+            memset(text, 'x', sizeof(text));
+            memcpy(text, "a: ", 3);
+            text[3 + 20] = '\n'; /* line 2 starts at offset 24 */
+            text[at] = bad[k][0];
+            size_t len = 31;
+            cr_arena_init(&arena);
+            memset(&c, 0, sizeof(c));
+            assert_ok(cr_yaml__parse(&arena, text, len, &s_limits, s_on_doc, s_on_error, &c));
+            assert_int_equal(c.n_errors, 1);
+            assert_non_null(strstr(c.errors[0], want[k]));
+            assert_int_equal(c.error_locs[0].line, at < 24 ? 1 : 2);
+            assert_int_equal(c.error_locs[0].column, at < 24 ? at + 1 : at - 23);
+            cr_arena_dispose(&arena);
+        }
+    }
+    /* Valid multi-byte text passes, whatever its alignment. */
+    for (size_t at = 3; at < 20; at++) {
+        struct cr_arena arena;
+        struct s_capture c;
+        memset(text, 'x', sizeof(text));
+        memcpy(text, "a: ", 3);
+        memcpy(text + at, "\xC3\xA9", 2);
+        cr_arena_init(&arena);
+        memset(&c, 0, sizeof(c));
+        assert_ok(cr_yaml__parse(&arena, text, 25, &s_limits, s_on_doc, s_on_error, &c));
+        assert_int_equal(c.n_errors, 0);
+        cr_arena_dispose(&arena);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_schema_yaml__multibyte_columns),
         cmocka_unit_test(test_schema_yaml__alias_expansion_is_bounded),
         cmocka_unit_test(test_schema_yaml__quote_is_one_line_utf8),
+        cmocka_unit_test(test_schema_yaml__precheck_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
