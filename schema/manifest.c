@@ -368,56 +368,79 @@ static void s_unknown_in(struct cr_mctx *ctx, struct cr_loc loc, const char *q, 
 }
 
 /* Converts the mapping val into obj by the field table; reports unknown and missing keys. */
+/* Reports key k, which no field of fields[n] has, with a close field name when there is one;
+ * returns the index of that suggested field, or n. */
+static size_t s_unknown_key(struct cr_mctx *ctx, const struct cr_ynode *k,
+                            const struct s_field *fields, size_t n)
+{
+    const char *names[S_MAX_FIELDS];
+    char q[100];
+    for (size_t f = 0; f < n; f++)
+        names[f] = fields[f].key;
+    const char *hint = cr_str_suggest(k->value, names, n);
+    cr_manifest__quote(q, sizeof(q), k->value, k->len);
+    size_t mark = cr_manifest__path_field(ctx, q);
+    if (hint != NULL)
+        cr_manifest__diag(ctx, k->loc, "unknown key '%s' (did you mean '%s'?)", q, hint);
+    else if (mark > 0)
+        s_unknown_in(ctx, k->loc, q, mark);
+    else
+        cr_manifest__diag(ctx, k->loc, "unknown key '%s'", q);
+    cr_manifest__path_pop(ctx, mark);
+    size_t f = 0;
+    while (hint != NULL && f < n && names[f] != hint)
+        f++;
+    return hint != NULL ? f : n;
+}
+
+/* Converts the value of one known field into its slot of obj. */
+static void s_field_value(struct cr_mctx *ctx, void *obj, const struct s_field *field,
+                          const struct cr_ynode *k, const struct cr_ynode *v)
+{
+    void *slot = (char *)obj + field->offset;
+    size_t mark = cr_manifest__path_field(ctx, field->key);
+    switch (field->kind) {
+    case S_STR:
+        s_str(ctx, slot, k, v);
+        break;
+    case S_BOOL:
+        s_bool(ctx, slot, k, v);
+        break;
+    case S_MAP:
+        s_map_of_str(ctx, slot, k, v);
+        break;
+    case S_LIST:
+        s_list_of_str(ctx, slot, k, v);
+        break;
+    case S_CUSTOM:
+    default:
+        field->custom(ctx, obj, k, v);
+        break;
+    }
+    cr_manifest__path_pop(ctx, mark);
+}
+
 static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
                      const struct s_field *fields, size_t n)
 {
+    /* seen: written, or misspelt with a "did you mean" naming it (one mistake, one message:
+     * no "missing required key" for the field the typo was meant to be). */
     bool seen[S_MAX_FIELDS] = {false};
-    const char *names[S_MAX_FIELDS];
     if (!s_expect(ctx, val, CR_YNODE_MAP))
         return false;
-    for (size_t f = 0; f < n; f++)
-        names[f] = fields[f].key;
     for (size_t i = 0; i < val->n; i++) {
         const struct cr_ynode *k = val->items[i], *v = val->values[i];
         size_t f = 0;
         while (f < n && strcmp(fields[f].key, k->value) != 0)
             f++;
         if (f == n) {
-            char q[100];
-            const char *hint = cr_str_suggest(k->value, names, n);
-            cr_manifest__quote(q, sizeof(q), k->value, k->len);
-            size_t mark = cr_manifest__path_field(ctx, q);
-            if (hint != NULL)
-                cr_manifest__diag(ctx, k->loc, "unknown key '%s' (did you mean '%s'?)", q, hint);
-            else if (mark > 0)
-                s_unknown_in(ctx, k->loc, q, mark);
-            else
-                cr_manifest__diag(ctx, k->loc, "unknown key '%s'", q);
-            cr_manifest__path_pop(ctx, mark);
+            size_t meant = s_unknown_key(ctx, k, fields, n);
+            if (meant < n)
+                seen[meant] = true;
             continue;
         }
         seen[f] = true;
-        void *slot = (char *)obj + fields[f].offset;
-        size_t mark = cr_manifest__path_field(ctx, fields[f].key);
-        switch (fields[f].kind) {
-        case S_STR:
-            s_str(ctx, slot, k, v);
-            break;
-        case S_BOOL:
-            s_bool(ctx, slot, k, v);
-            break;
-        case S_MAP:
-            s_map_of_str(ctx, slot, k, v);
-            break;
-        case S_LIST:
-            s_list_of_str(ctx, slot, k, v);
-            break;
-        case S_CUSTOM:
-        default:
-            fields[f].custom(ctx, obj, k, v);
-            break;
-        }
-        cr_manifest__path_pop(ctx, mark);
+        s_field_value(ctx, obj, &fields[f], k, v);
     }
     for (size_t f = 0; f < n; f++)
         if (fields[f].required && !seen[f])
