@@ -125,6 +125,25 @@ done:
     return status;
 }
 
+/* The options validate refuses; false with *out_status set (the message printed). */
+static bool s_options_ok(const struct cr_cli_options *opts, int *out_status)
+{
+    if (opts->output == CR_CLI_OUTPUT_JUNIT) {
+        *out_status = cr_cli_failf("--output junit is only for drift");
+        return false;
+    }
+    if (opts->output != CR_CLI_OUTPUT_TEXT && opts->output != CR_CLI_OUTPUT_JSON) {
+        *out_status =
+            cr_cli_failf("validate writes text or json, not %s", cr_cli_output_name(opts->output));
+        return false;
+    }
+    if (opts->stack == NULL || !s_stack_ok(opts->stack)) {
+        *out_status = cr_cli_failf("--stack must be 1 to 256 characters (it becomes a tag value)");
+        return false;
+    }
+    return true;
+}
+
 int cr_cmd_validate(int argc, char **argv)
 {
     int status = CR_EXIT_ERROR;
@@ -141,20 +160,9 @@ int cr_cmd_validate(int argc, char **argv)
         status = CR_EXIT_OK;
         goto done;
     }
-    if (opts.output == CR_CLI_OUTPUT_JUNIT) {
-        status = cr_cli_failf("--output junit is only for drift");
+    if (!s_options_ok(&opts, &status))
         goto done;
-    }
-    if (opts.output != CR_CLI_OUTPUT_TEXT && opts.output != CR_CLI_OUTPUT_JSON) {
-        status =
-            cr_cli_failf("validate writes text or json, not %s", cr_cli_output_name(opts.output));
-        goto done;
-    }
     cr_log_set_debug(opts.debug);
-    if (opts.stack == NULL || !s_stack_ok(opts.stack)) {
-        status = cr_cli_failf("--stack must be 1 to 256 characters (it becomes a tag value)");
-        goto done;
-    }
     unsigned reserved =
         opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
     rc = cr_cmd_load_manifests(&set, &opts, reserved);
