@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "emulator/internal.h"
+#include "schema/constraints.h"
 
 static char *s_dup_or(const char *s, const char *fallback)
 {
@@ -44,7 +45,7 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
     emu->region = s_dup_or(opts->region, CR_EMU_DEFAULT_REGION);
     emu->account_id = s_dup_or(opts->account_id, CR_EMU_DEFAULT_ACCOUNT);
     emu->state_path = opts->state_path ? strdup(opts->state_path) : NULL;
-    emu->max_pools = opts->max_pools ? opts->max_pools : 1000;
+    emu->max_pools = opts->max_pools ? opts->max_pools : CR_LIMIT_POOLS_PER_REGION;
     emu->max_body_bytes = opts->max_body_bytes ? opts->max_body_bytes : 1024 * 1024;
     emu->debug = opts->debug;
     emu->log = calloc(CR_EMU_LOG_CAP, sizeof(*emu->log));

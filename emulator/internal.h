@@ -12,12 +12,9 @@
 #include "emulator/emulator.h"
 #include "util/buf.h"
 
-#define CR_EMU_DEFAULT_REGION          "us-east-1"
-#define CR_EMU_DEFAULT_ACCOUNT         "123456789012"
-#define CR_EMU_MAX_TAGS                50
-#define CR_EMU_MAX_RULES               25
-#define CR_EMU_MAX_USER_POOL_PROVIDERS 50
-#define CR_EMU_LOG_CAP                 100000
+#define CR_EMU_DEFAULT_REGION  "us-east-1"
+#define CR_EMU_DEFAULT_ACCOUNT "123456789012"
+#define CR_EMU_LOG_CAP         100000
 
 /* ---- faults (faults.c) ---- */
 

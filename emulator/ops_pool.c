@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "emulator/internal.h"
+#include "schema/constraints.h"
+#include "schema/model.h"
 
 /* Members of the IdentityPool shape kept in a record's "pool", in the service's order. */
 static const char *const s_list_members[] = {"SupportedLoginProviders", "OpenIdConnectProviderARNs",
@@ -42,10 +44,11 @@ json_t *cr__emu_find_pool(struct cr_emu_call *call, const char *pool_id)
     return rec;
 }
 
+/* An OIDC provider is named by its ARN or by its host (the key role mappings use). */
 static bool s_oidc_matches(const char *arn, const char *name)
 {
-    const char *p = strstr(arn, ":oidc-provider/");
-    return strcmp(arn, name) == 0 || (p && strcmp(p + strlen(":oidc-provider/"), name) == 0);
+    const char *host = cr_model_oidc_host(arn);
+    return strcmp(arn, name) == 0 || (host && strcmp(host, name) == 0);
 }
 
 /*
@@ -91,10 +94,10 @@ int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags)
 {
     const char *k;
     json_t *v;
-    if (json_object_size(tags) > CR_EMU_MAX_TAGS)
+    if (json_object_size(tags) > CR_LIMIT_TAGS)
         return cr__emu_fail(call, 400, "InvalidParameterException",
-                            "An identity pool can have at most %d tags (%zu given).",
-                            CR_EMU_MAX_TAGS, json_object_size(tags));
+                            "An identity pool can have at most %d tags (%zu given).", CR_LIMIT_TAGS,
+                            json_object_size(tags));
     json_object_foreach((json_t *)tags, k, v)
     {
         if (strncasecmp(k, "aws:", 4) == 0)
@@ -167,11 +170,11 @@ fail:
 static int s_check_config(struct cr_emu_call *call)
 {
     json_t *providers = s_get(call->input, "CognitoIdentityProviders");
-    if (json_array_size(providers) > CR_EMU_MAX_USER_POOL_PROVIDERS)
+    if (json_array_size(providers) > CR_LIMIT_USER_POOL_PROVIDERS)
         return cr__emu_fail(call, 400, "LimitExceededException",
                             "An identity pool can have at most %d Cognito user pool providers "
                             "(%zu given).",
-                            CR_EMU_MAX_USER_POOL_PROVIDERS, json_array_size(providers));
+                            CR_LIMIT_USER_POOL_PROVIDERS, json_array_size(providers));
     return 0;
 }
 

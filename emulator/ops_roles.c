@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "emulator/internal.h"
+#include "schema/constraints.h"
 
 static json_t *s_get(const json_t *obj, const char *name)
 {
@@ -40,11 +41,11 @@ static int s_check_mapping(struct cr_emu_call *call, const json_t *pool, const c
                             "RulesConfiguration must be specified for the Rules role mapping of "
                             "(%s).",
                             key);
-    if (json_array_size(rules) > CR_EMU_MAX_RULES)
+    if (json_array_size(rules) > CR_LIMIT_RULES_PER_MAPPING)
         return cr__emu_fail(call, 400, "InvalidParameterException",
                             "At most %d rules can be specified per identity provider; (%s) has "
                             "%zu.",
-                            CR_EMU_MAX_RULES, key, json_array_size(rules));
+                            CR_LIMIT_RULES_PER_MAPPING, key, json_array_size(rules));
     return 0;
 }
 
