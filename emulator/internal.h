@@ -196,8 +196,6 @@ json_t *cr__emu_find_pool(struct cr_emu_call *call, const char *pool_id);
 bool cr__emu_provider_configured(const json_t *pool, const char *name, bool role_mapping);
 /** Tag rules beyond the constraint table: at most 50, no "aws:" prefix. */
 int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags);
-/** "aws", "aws-cn" or "aws-us-gov". */
-const char *cr__emu_partition(const char *region);
 
 /* ---- STS (sts.c) ---- */
 

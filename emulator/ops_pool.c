@@ -18,15 +18,6 @@
 static const char *const s_list_members[] = {"SupportedLoginProviders", "OpenIdConnectProviderARNs",
                                              "CognitoIdentityProviders", "SamlProviderARNs"};
 
-const char *cr__emu_partition(const char *region)
-{
-    if (strncmp(region, "cn-", 3) == 0)
-        return "aws-cn";
-    if (strncmp(region, "us-gov-", 7) == 0)
-        return "aws-us-gov";
-    return "aws";
-}
-
 /* A member, with JSON null read as absent (SDKs never send null; Coral treats it so). */
 static json_t *s_get(const json_t *obj, const char *name)
 {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/cognito.h"
 #include "emulator/internal.h"
 
 static json_t *s_get(const json_t *obj, const char *name)
@@ -22,7 +23,7 @@ static json_t *s_find_by_arn(struct cr_emu_call *call)
     size_t plen;
     json_t *rec;
     snprintf(prefix, sizeof(prefix), "arn:%s:cognito-identity:%s:%s:identitypool/",
-             cr__emu_partition(c->region), c->region, c->account_id);
+             cr_aws_partition(c->region), c->region, c->account_id);
     plen = strlen(prefix);
     rec = strncmp(arn, prefix, plen) == 0 ? cr__emu_state_pool(call->emu, c, arn + plen) : NULL;
     if (!rec) {

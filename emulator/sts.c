@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "aws/cognito.h"
 #include "emulator/internal.h"
 #include "util/strutil.h"
 
@@ -282,7 +283,7 @@ static int s_mint(struct s_session *out, struct cr_emu *emu, const char *account
     s_random_chars(out->role_id + 4, 17, S_UPPER);
     snprintf(out->role_id + 21, sizeof(out->role_id) - 21, ":%s", session);
     snprintf(out->arn, sizeof(out->arn), "arn:%s:sts::%s:assumed-role/%s/%s",
-             cr__emu_partition(emu->region), account, role, session);
+             cr_aws_partition(emu->region), account, role, session);
     s_iso8601(out->expiration, out->expires);
     struct cr_emu_key key = {out->key_id, out->secret,  out->token,  (char *)account,
                              out->arn,    out->role_id, out->expires};
