@@ -258,7 +258,9 @@ int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
             cr_error_set("no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION and "
                          "'region' of profile '%s' in %s%s",
                          cr_buf_cstr(&cfg->profile), cr_buf_cstr(&cfg->config_path),
-                         cfg->config_found ? "" : " (file not found)");
+                         !cfg->config_found                              ? " (file not found)"
+                         : cfg->profile_from_user && !cfg->profile_found ? " (no such profile)"
+                                                                         : "");
         else
             cr_error_set("no AWS region: tried --region, AWS_REGION and AWS_DEFAULT_REGION");
         return CR_EINVALID;

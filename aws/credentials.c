@@ -278,10 +278,19 @@ static int s_profile_credentials(struct cr_aws_credentials_provider *p,
     return cr_aws_credentials_set(&p->current, akid, secret, token, 0);
 }
 
+static int s_missing_profile(const struct cr_aws_credentials_provider *p,
+                             const struct cr_aws_config *cfg)
+{
+    cr_error_set("AWS profile '%s' (from %s) is in neither %s%s nor %s%s",
+                 cr_buf_cstr(&cfg->profile), p->profile ? "--profile" : "AWS_PROFILE",
+                 cr_buf_cstr(&cfg->credentials_path), cfg->credentials_found ? "" : " (not found)",
+                 cr_buf_cstr(&cfg->config_path), cfg->config_found ? "" : " (not found)");
+    return CR_EAUTH;
+}
+
 static void s_none_error(const struct cr_aws_credentials_provider *p,
                          const struct cr_aws_config *cfg)
 {
-    const char *profile = cr_buf_cstr(&cfg->profile);
     /* with --profile only the profile was consulted (s_cred_env) */
     const char *tried = p->profile ? "no AWS credentials in"
                                    : "no AWS credentials: tried "
@@ -290,17 +299,9 @@ static void s_none_error(const struct cr_aws_credentials_provider *p,
     const char *note = p->profile ? " (--profile given: credential environment variables are "
                                     "not read, as in the AWS CLI)"
                                   : "";
-    const char *creds = cr_buf_cstr(&cfg->credentials_path),
-               *config = cr_buf_cstr(&cfg->config_path);
-    const char *creds_nf = cfg->credentials_found ? "" : " (not found)";
-    const char *config_nf = cfg->config_found ? "" : " (not found)";
-    if (cfg->profile_from_user && !cfg->profile_found) {
-        cr_error_set("%s%s profile '%s', which is in neither %s%s nor %s%s%s", tried,
-                     p->profile ? "" : " and", profile, creds, creds_nf, config, config_nf, note);
-        return;
-    }
-    cr_error_set("%s profile '%s' in %s%s and %s%s%s", tried, profile, creds, creds_nf, config,
-                 config_nf, note);
+    cr_error_set("%s profile '%s' in %s%s and %s%s%s", tried, cr_buf_cstr(&cfg->profile),
+                 cr_buf_cstr(&cfg->credentials_path), cfg->credentials_found ? "" : " (not found)",
+                 cr_buf_cstr(&cfg->config_path), cfg->config_found ? "" : " (not found)", note);
 }
 
 /* Walks the chain once; the first source that has credentials wins. */
@@ -310,13 +311,19 @@ static int s_resolve(struct cr_aws_credentials_provider *p)
     struct cr_aws_config cfg;
     bool found = false;
     cr_aws_config_init(&cfg);
-    rc = s_env_credentials(p, &found);
+    /* The files first: a profile named by --profile or AWS_PROFILE that is in neither file is
+     * an error even when the environment holds keys, as the AWS CLI says "The config profile
+     * (x) could not be found": a misspelt profile must not fall back to other credentials. */
+    rc = cr_aws_config_load(&cfg, s_env(p), p->profile);
+    if (rc == 0 && cfg.profile_from_user && !cfg.profile_found)
+        rc = s_missing_profile(p, &cfg);
+    if (rc == 0)
+        rc = s_env_credentials(p, &found);
     if (rc < 0 || found) {
         result = rc;
         goto done;
     }
-    rc = cr_aws_config_load(&cfg, s_env(p), p->profile);
-    if (rc == 0 && !p->region) {
+    if (!p->region) {
         struct cr_buf region = CR_BUF_INIT;
         /* STS needs some region; the chain must not fail for lack of one. */
         if (cr_aws_config_region(&region, &cfg, s_env(p), NULL) == 0)
@@ -324,8 +331,7 @@ static int s_resolve(struct cr_aws_credentials_provider *p)
         cr_buf_dispose(&region);
         cr_error_clear();
     }
-    if (rc == 0)
-        rc = s_web_identity(p, &cfg, &found);
+    rc = s_web_identity(p, &cfg, &found);
     if (rc == 0 && !found)
         rc = s_profile_credentials(p, &cfg, &found);
     if (rc == 0 && !found) {

@@ -97,9 +97,16 @@ AWS_PROFILE=static run_cr 0 plan "$T/m" --debug # the variables' keys sign
 expect_in "$T/err" "profile=static credentials=environment"
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 
-step "a --profile that does not exist is named"
-run_cr 1 plan "$T/m" --profile nosuch
-expect_in "$T/err" "nosuch"
+step "a --profile or AWS_PROFILE that does not exist is an error, even with keys around"
+run_cr 1 plan "$T/m" --profile nosuch # no region anywhere: that is said first
+expect_in "$T/err" "'region' of profile 'nosuch' in $T/aws-config (no such profile)"
+run_cr 1 plan "$T/m" --profile nosuch --region us-east-1
+expect_in "$T/err" "AWS profile 'nosuch' (from --profile) is in neither"
+mark=$(log_mark)
+AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET AWS_PROFILE=nosuch \
+    AWS_REGION=us-east-1 run_cr 1 plan "$T/m"
+expect_in "$T/err" "AWS profile 'nosuch' (from AWS_PROFILE) is in neither"
+[ -z "$(ops_since "$mark" all)" ] || fail "a missing profile still made calls"
 export AWS_REGION=us-east-1
 
 step "rate limits set by the user: applied, shown by --debug; a bad one is refused"

@@ -227,6 +227,17 @@ static void test_config__missing_region_names_every_source(void **state)
     assert_int_equal(cr_aws_config_region(&r, NULL, &f->env, NULL), CR_EINVALID);
     assert_string_equal(cr_error_last(),
                         "no AWS region: tried --region, AWS_REGION and AWS_DEFAULT_REGION");
+    /* the config file exists but the named profile is not in it: said so */
+    assert_int_equal(cr_test_write_file(f->config, "[profile other]\nregion = eu-west-1\n"), 0);
+    cr_aws_config_dispose(&cfg);
+    assert_ok(cr_aws_config_load(&cfg, &f->env, "ci"));
+    assert_int_equal(cr_aws_config_region(&r, &cfg, &f->env, NULL), CR_EINVALID);
+    cr_buf_clear(&want);
+    cr_buf_printf(&want,
+                  "no AWS region: tried --region, AWS_REGION, AWS_DEFAULT_REGION and 'region' "
+                  "of profile 'ci' in %s (no such profile)",
+                  f->config);
+    assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
     cr_aws_config_dispose(&cfg);
     cr_buf_dispose(&r);
     cr_buf_dispose(&want);

@@ -136,7 +136,32 @@ static void test_credentials__nothing_found_names_every_source(void **state)
     assert_int_equal(cr_test_write_file(f->config, "[profile other]\nregion = us-east-1\n"), 0);
     f->opts.profile = "ci";
     assert_int_equal(s_new(f, &p), CR_EAUTH);
-    assert_non_null(strstr(cr_error_last(), "profile 'ci', which is in neither"));
+    assert_non_null(strstr(cr_error_last(), "AWS profile 'ci' (from --profile) is in neither"));
+}
+
+static void test_credentials__missing_named_profile_never_falls_back(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *p = NULL;
+    struct cr_buf want = CR_BUF_INIT;
+    assert_int_equal(cr_test_write_file(f->config, "[profile prod]\nregion = eu-west-1\n"), 0);
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
+    /* a misspelt AWS_PROFILE is an error although the environment has keys (AWS CLI: "The
+     * config profile (prdo) could not be found") */
+    s_set(&f->vars, "AWS_PROFILE", "prdo");
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_null(p);
+    cr_buf_printf(&want,
+                  "AWS profile 'prdo' (from AWS_PROFILE) is in neither %s (not found) nor %s",
+                  f->credentials, f->config);
+    assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
+    /* the profile that exists (no keys in it): the environment's keys are used */
+    s_set(&f->vars, "AWS_PROFILE", "prod");
+    assert_ok(s_new(f, &p));
+    s_expect_akid(p, "AKIDENV");
+    cr_aws_credentials_provider_free(p);
+    cr_buf_dispose(&want);
 }
 
 static void test_credentials__profile_files(void **state)
@@ -478,6 +503,7 @@ int main(void)
         T(test_credentials__failed_refresh_keeps_unexpired_credentials),
         T(test_credentials__static_credentials_never_refresh),
         T(test_credentials__rejected_credentials_are_renewed_once),
+        T(test_credentials__missing_named_profile_never_falls_back),
         T(test_credentials__explicit_profile_ignores_environment_credentials),
         T(test_credentials__explicit_profile_without_keys_says_why),
         T(test_credentials__dispose_wipes_and_resets),
