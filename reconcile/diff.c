@@ -323,6 +323,8 @@ struct s_ctx {
     size_t pools_cap;
     struct s_owned *owned; /* sorted by region, name, id */
     size_t n_owned;
+    struct s_owned *by_id; /* every live pool with an id, sorted by id (metadata.id lookups) */
+    size_t n_by_id;
 };
 
 /* Appends a zeroed op for pool; takes ownership of ch's items. NULL on out-of-memory. */
@@ -838,6 +840,42 @@ static int s_index_owned(struct s_ctx *ctx)
     return 0;
 }
 
+static int s_cmp_id(const void *a, const void *b)
+{
+    const struct s_owned *x = a, *y = b;
+    int c = strcmp(x->pool->config.id, y->pool->config.id);
+    return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* Every live pool by id, so adopting 1,000 pools by metadata.id is not 1,000 passes over the
+ * live state. */
+static int s_index_ids(struct s_ctx *ctx)
+{
+    const struct cr_live_state *live = ctx->live;
+    ctx->by_id = calloc(live->len ? live->len : 1, sizeof(*ctx->by_id));
+    if (!ctx->by_id)
+        return s_oom();
+    for (size_t i = 0; i < live->len; i++)
+        if (live->pools[i]->config.id)
+            ctx->by_id[ctx->n_by_id++] = (struct s_owned){live->pools[i], i};
+    qsort(ctx->by_id, ctx->n_by_id, sizeof(*ctx->by_id), s_cmp_id);
+    return 0;
+}
+
+/* The first live pool with this id in ctx->by_id, or n_by_id. */
+static size_t s_lower_bound_id(const struct s_ctx *ctx, const char *id)
+{
+    size_t lo = 0, hi = ctx->n_by_id;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ctx->by_id[mid].pool->config.id, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The first owned pool with this region and name tag, or n_owned. */
 static size_t s_lower_bound(const struct s_ctx *ctx, const char *region, const char *name)
 {
@@ -856,13 +894,12 @@ static size_t s_lower_bound(const struct s_ctx *ctx, const char *region, const c
 static int s_match_id(const struct cr_live_pool **out, size_t *index, bool *adopted,
                       struct s_ctx *ctx, const struct cr_desired_pool *d, const char *region)
 {
-    const struct cr_live_state *live = ctx->live;
-    for (size_t i = 0; i < live->len && !*out; i++) {
-        const struct cr_live_pool *l = live->pools[i];
-        if (l->config.id && strcmp(l->config.id, d->adopt_id) == 0 &&
-            strcmp(l->region, region) == 0) {
-            *out = l;
-            *index = i;
+    for (size_t k = s_lower_bound_id(ctx, d->adopt_id);
+         k < ctx->n_by_id && !*out && strcmp(ctx->by_id[k].pool->config.id, d->adopt_id) == 0;
+         k++) {
+        if (strcmp(ctx->by_id[k].pool->region, region) == 0) {
+            *out = ctx->by_id[k].pool;
+            *index = ctx->by_id[k].index;
         }
     }
     const struct cr_live_pool *l = *out;
@@ -1158,6 +1195,8 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
         result = s_check_unique(desired, n_desired, regions);
     if (result == 0)
         result = s_index_owned(&ctx);
+    if (result == 0)
+        result = s_index_ids(&ctx);
     for (size_t i = 0; result == 0 && i < n_desired; i++)
         result = s_plan_desired(&ctx, &desired[i], regions[i], claimed);
     if (result == 0 && opts->prune)
@@ -1172,5 +1211,6 @@ done:
     free(regions);
     free(claimed);
     free(ctx.owned);
+    free(ctx.by_id);
     return result;
 }

@@ -650,6 +650,55 @@ static void test_diff__a_thousand_pools_plan_quickly(void **state)
     free(d);
 }
 
+/* metadata.id lookups go through a sorted index: many adopted pools, listed in reverse, each
+ * get their own pool (and only the ownership TagResource), and an id of another region is not
+ * found. */
+static void test_diff__many_pools_adopted_by_id_each_find_their_pool(void **state)
+{
+    enum { N = 200 };
+    struct cr_desired_pool *d = calloc(N, sizeof(*d));
+    struct cr_live_state live;
+    struct cr_plan plan;
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION};
+    char name[32], id[64];
+    assert_non_null(d);
+    cr_live_state_init(&live);
+    assert_ok(cr_live_state_add_region(&live, FX_REGION, FX_ACCOUNT));
+    for (int i = N - 1; i >= 0; i--) {
+        snprintf(id, sizeof(id), "us-east-1:%08d-2222-3333-4444-555555555555", i * 7 % N);
+        struct fx_live l;
+        fx_live_init(&l, id, NULL, NULL); /* untagged: made by hand */
+        assert_ok(
+            cr_live_state_add(NULL, &live, FX_REGION, &l.config, &l.roles, l.ptags, l.n_ptags));
+        fx_live_dispose(&l);
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "pool-%04d", i);
+        snprintf(id, sizeof(id), "us-east-1:%08d-2222-3333-4444-555555555555", i);
+        fx_desired(&d[i]);
+        free(d[i].name);
+        d[i].name = strdup(name);
+        d[i].adopt_id = strdup(id);
+    }
+    assert_ok(cr_plan_build(&plan, d, N, &live, &opts));
+    assert_int_equal(plan.n_ops, N);
+    for (int i = 0; i < N; i++) {
+        assert_string_equal(plan.pools[i].pool_id, d[i].adopt_id);
+        assert_true(plan.pools[i].adopted);
+        assert_int_equal(plan.ops[plan.pools[i].first_op].kind, CR_PLAN_OP_TAG);
+    }
+    cr_plan_dispose(&plan);
+    free(d[0].region);
+    d[0].region = strdup("eu-west-1");
+    assert_ok(cr_live_state_add_region(&live, "eu-west-1", FX_ACCOUNT));
+    assert_int_equal(cr_plan_build(&plan, d, N, &live, &opts), CR_ENOTFOUND);
+    assert_non_null(strstr(cr_error_last(), "is not an identity pool in eu-west-1"));
+    cr_live_state_dispose(&live);
+    for (int i = 0; i < N; i++)
+        cr_desired_pool_dispose(&d[i]);
+    free(d);
+}
+
 static void test_diff__pools_in_two_regions_are_matched_in_their_own_region(void **state)
 {
     struct world *w = *state;
@@ -746,6 +795,7 @@ int main(void)
         T(test_diff__a_region_that_was_not_read_is_an_error),
         T(test_diff__two_manifests_cannot_claim_one_pool),
         cmocka_unit_test(test_diff__a_thousand_pools_plan_quickly),
+        cmocka_unit_test(test_diff__many_pools_adopted_by_id_each_find_their_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
