@@ -229,6 +229,17 @@ static void test_constraints__length_counts_characters(void **state)
                         "Member must have length less than or equal to 128");
     assert_int_equal(cr_constraint_string_length("\xe2\x82\xac", 3), 1);
     assert_int_equal(cr_constraint_string_length("\xff\xfe", 2), 2);
+    /* The ASCII fast path reads eight bytes at a time: a multi-byte character at any offset,
+     * and in the tail, still counts as one. */
+    char text[40];
+    for (size_t at = 0; at + 2 <= 20; at++) {
+        memset(text, 'a', sizeof(text));
+        memcpy(text + at, "\xc3\xa9", 2);
+        assert_int_equal(cr_constraint_string_length(text, 20), 19);
+    }
+    memset(text, 'a', sizeof(text));
+    assert_int_equal(cr_constraint_string_length(text, 40), 40);
+    assert_int_equal(cr_constraint_string_length(text, 0), 0);
 }
 
 static void test_constraints__counts_and_integers(void **state)
