@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reconcile/live.h"
+#include "schema/model.h"
 
 void cr_desired_pool_init(struct cr_desired_pool *pool)
 {
@@ -111,13 +112,6 @@ static int s_push_unique(struct cr_strlist *out, const char *s)
     return cr_strlist_push(out, s);
 }
 
-/* "arn:aws:iam::123456789012:oidc-provider/auth.example.com" -> "auth.example.com" */
-static const char *s_oidc_host(const char *arn)
-{
-    const char *p = strstr(arn, ":oidc-provider/");
-    return p ? p + strlen(":oidc-provider/") : NULL;
-}
-
 int cr_desired_provider_keys(struct cr_strlist *out, const struct cr_cognito_pool *config)
 {
     int rc = 0;
@@ -142,7 +136,7 @@ int cr_desired_provider_keys(struct cr_strlist *out, const struct cr_cognito_poo
         const char *arn = config->open_id_connect_provider_arns.items[i];
         rc = s_push_unique(out, arn);
         if (rc == 0)
-            rc = s_push_unique(out, s_oidc_host(arn));
+            rc = s_push_unique(out, cr_model_oidc_host(arn) /* validate's own parser */);
     }
     for (size_t i = 0; rc == 0 && i < config->saml_provider_arns.len; i++)
         rc = s_push_unique(out, config->saml_provider_arns.items[i]);

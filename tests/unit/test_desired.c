@@ -128,14 +128,15 @@ static void test_desired__provider_keys_cover_every_kind_of_provider(void **stat
     c.cognito_identity_providers[0].client_id = strdup("client");
     assert_ok(cr_strmap_set(&c.supported_login_providers, "graph.facebook.com", "1"));
     assert_ok(cr_strlist_push(&c.open_id_connect_provider_arns,
-                              "arn:aws:iam::1:oidc-provider/auth.example.com"));
+                              "arn:aws:iam::123456789012:oidc-provider/auth.example.com"));
     assert_ok(cr_strlist_push(&c.saml_provider_arns, "arn:aws:iam::1:saml-provider/corp"));
     assert_ok(cr_desired_provider_keys(&keys, &c));
     assert_true(cr_strlist_contains(&keys, "cognito-idp.x/pool"));
     assert_true(cr_strlist_contains(&keys, "cognito-idp.x/pool:client"));
     assert_true(cr_strlist_contains(&keys, "graph.facebook.com"));
     assert_true(cr_strlist_contains(&keys, "auth.example.com"));
-    assert_true(cr_strlist_contains(&keys, "arn:aws:iam::1:oidc-provider/auth.example.com"));
+    assert_true(
+        cr_strlist_contains(&keys, "arn:aws:iam::123456789012:oidc-provider/auth.example.com"));
     assert_true(cr_strlist_contains(&keys, "arn:aws:iam::1:saml-provider/corp"));
     assert_int_equal(keys.len, 6);
     cr_strlist_dispose(&keys);
