@@ -36,11 +36,13 @@ int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_opti
     return cr_cmd_load_sources(out, NULL, opts, reserved_tags);
 }
 
-static bool s_stack_ok(const char *stack)
+/* Why the stack name cannot be used, or NULL: it becomes the value of the
+ * cognito-reconcile:stack tag, so the TagValueType constraints of the table apply. */
+static const char *s_stack_problem(const char *stack)
 {
-    /* The stack name becomes the value of the cognito-reconcile:stack tag (TagValueType). */
-    const struct cr_shape *shape = cr_shape_find("TagValueType");
-    return stack[0] != '\0' && cr_constraint_check_string(shape, stack, strlen(stack)) == NULL;
+    if (stack == NULL || stack[0] == '\0')
+        return "Member must have length greater than or equal to 1";
+    return cr_constraint_check_string(cr_shape_find("TagValueType"), stack, strlen(stack));
 }
 
 static int s_print_text(const struct cr_manifest_set *set)
@@ -137,8 +139,9 @@ static bool s_options_ok(const struct cr_cli_options *opts, int *out_status)
             cr_cli_failf("validate writes text or json, not %s", cr_cli_output_name(opts->output));
         return false;
     }
-    if (opts->stack == NULL || !s_stack_ok(opts->stack)) {
-        *out_status = cr_cli_failf("--stack must be 1 to 256 characters (it becomes a tag value)");
+    const char *why = s_stack_problem(opts->stack);
+    if (why != NULL) {
+        *out_status = cr_cli_failf("--stack: %s (it becomes the value of a tag)", why);
         return false;
     }
     return true;
