@@ -9,28 +9,6 @@
 #include "tests/unit/test_plan_fixture.h"
 #include "util/buf.h"
 
-static void golden(const char *name, const struct cr_buf *text)
-{
-    char rel[256];
-    snprintf(rel, sizeof(rel), "tests/data/golden/%s", name);
-    const char *path = cr_test_source_path(rel);
-    const char *update = getenv("CR_UPDATE_GOLDEN");
-    if (update && strcmp(update, "1") == 0) {
-        assert_int_equal(cr_test_write_file(path, cr_buf_cstr(text)), 0);
-        return;
-    }
-    struct cr_buf want = CR_BUF_INIT;
-    assert_ok(cr_buf_read_file(&want, path, 1 << 20));
-    if (strcmp(cr_buf_cstr(&want), cr_buf_cstr(text)) != 0) {
-        print_error("%s differs from the golden file %s (CR_UPDATE_GOLDEN=1 rewrites it); "
-                    "got:\n%s\n",
-                    name, path, cr_buf_cstr(text));
-        cr_buf_dispose(&want);
-        fail();
-    }
-    cr_buf_dispose(&want);
-}
-
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
@@ -45,7 +23,7 @@ static void test_render_junit__drifted_world(void **state)
     struct cr_buf out = CR_BUF_INIT;
     struct cr_junit_options opts = {.suite = NULL, .time_ms = 1234};
     assert_ok(cr_render_junit(&out, &w->plan, &opts));
-    golden("junit_drift.xml", &out);
+    fx_golden("junit_drift.xml", &out);
     const char *x = cr_buf_cstr(&out);
     assert_int_equal(count(x, "<testcase "), 4);
     assert_int_equal(count(x, "<failure "), 4);
