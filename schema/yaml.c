@@ -124,6 +124,22 @@ static bool s_precheck(struct s_builder *b)
     return true;
 }
 
+/* True if the text just before offset on its line is a run of more than 1024 characters
+ * without ':': a key too long for libyaml's simple keys. */
+static bool s_long_key_before(const struct s_builder *b, size_t offset)
+{
+    size_t run = 0;
+    if (offset > b->len)
+        return false;
+    for (size_t i = offset; i > 0 && run <= 1024; i--) {
+        char c = b->bytes[i - 1];
+        if (c == '\n' || c == ':')
+            break;
+        run++;
+    }
+    return run > 1024;
+}
+
 static void s_parser_error(struct s_builder *b, const yaml_parser_t *parser)
 {
     char msg[512];
@@ -153,6 +169,13 @@ static void s_parser_error(struct s_builder *b, const yaml_parser_t *parser)
     else
         snprintf(msg, sizeof(msg), "invalid YAML: %s",
                  parser->problem ? parser->problem : "syntax error");
+    /* libyaml gives up on an implicit key after 1024 characters (YAML 1.2 §7.4.1.1) and says
+     * only that it found no ':': name the real cause. */
+    if (s_long_key_before(b, parser->problem_mark.index)) {
+        size_t n = strlen(msg);
+        snprintf(msg + n, sizeof(msg) - n,
+                 "; a key longer than 1024 characters must be written as '? key'");
+    }
     s_fail(b, loc, msg);
 }
 

@@ -233,6 +233,27 @@ static void test_schema_yaml__precheck_every_offset(void **state)
     }
 }
 
+/* A key over libyaml's 1024-character simple-key limit gets a message naming that limit. */
+static void test_schema_yaml__long_key_names_the_limit(void **state)
+{
+    struct cr_arena arena;
+    struct s_capture c;
+    char text[1200];
+    memset(text, 'k', sizeof(text));
+    memcpy(text + 1100, ": v\n", 5);
+    cr_arena_init(&arena);
+    s_parse(&arena, &c, text);
+    assert_int_equal(c.n_errors, 1);
+    assert_non_null(strstr(c.errors[0], "longer than 1024 characters"));
+    assert_int_equal(c.error_locs[0].line, 1);
+    cr_arena_dispose(&arena);
+    /* A short key that lacks its ':' is not told about the limit. */
+    s_parse(&arena, &c, "a: 1\nkey\nb: 2\n");
+    assert_int_equal(c.n_errors, 1);
+    assert_null(strstr(c.errors[0], "1024"));
+    cr_arena_dispose(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_schema_yaml__alias_expansion_is_bounded),
         cmocka_unit_test(test_schema_yaml__quote_is_one_line_utf8),
         cmocka_unit_test(test_schema_yaml__precheck_every_offset),
+        cmocka_unit_test(test_schema_yaml__long_key_names_the_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
