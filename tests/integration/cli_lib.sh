@@ -140,31 +140,32 @@ expect_writes() {
 
 # plan_ops FILE: the API operations of a saved or JSON-rendered plan, one per line.
 plan_ops() {
-    "$PY" -c '
+    "$PY" -S -c '
 import json, sys
 for op in json.load(open(sys.argv[1]))["operations"]:
     print(op["operation"])' "$1"
 }
 
-# The pool ids of the emulator whose cognito-reconcile:name tag is NAME (and optional stack).
+# The pool ids (us-east-1, oldest first) of the emulator whose cognito-reconcile:name tag is
+# NAME (and optional stack). One read of the emulator's state document (GET /_local/state)
+# instead of a list and a describe per pool; python -S skips site-packages (a third of its
+# start-up, and these helpers run dozens of times per test).
 pool_id_of() {
     local name=$1 stack=${2:-default}
-    emu_call ListIdentityPools '{"MaxResults":60}' >"$T/list.json" 2>/dev/null || true
-    "$PY" - "$EMU_URL" "$name" "$stack" "$T/list.json" <<'EOF'
-import json, sys, urllib.request
-url, name, stack, path = sys.argv[1:5]
-pools = json.load(open(path)).get("IdentityPools", [])
-for p in pools:
-    req = urllib.request.Request(url + "/", data=json.dumps({"IdentityPoolId": p["IdentityPoolId"]}).encode(),
-        headers={"Content-Type": "application/x-amz-json-1.1",
-                 "X-Amz-Target": "AWSCognitoIdentityService.DescribeIdentityPool"})
-    try:
-        d = json.load(urllib.request.urlopen(req, timeout=10))
-    except Exception:
+    curl -s --max-time 30 "$EMU_URL/_local/state" >"$T/state.json" || fail "GET /_local/state failed"
+    "$PY" -S - "$name" "$stack" "$T/state.json" <<'EOF'
+import json, sys
+name, stack, path = sys.argv[1:4]
+found = []
+for key, part in json.load(open(path)).get("partitions", {}).items():
+    if not key.endswith("/us-east-1"):
         continue
-    tags = d.get("IdentityPoolTags", {})
-    if tags.get("cognito-reconcile:name") == name and tags.get("cognito-reconcile:stack") == stack:
-        print(p["IdentityPoolId"])
+    for pid, p in part.get("pools", {}).items():
+        tags = p.get("tags", {})
+        if tags.get("cognito-reconcile:name") == name and tags.get("cognito-reconcile:stack") == stack:
+            found.append((p.get("seq", 0), pid))
+for _, pid in sorted(found):
+    print(pid)
 EOF
 }
 
@@ -180,7 +181,7 @@ describe() {
 
 # json_get FILE PYEXPR: evaluates PYEXPR with `d` bound to the JSON in FILE; prints the result.
 json_get() {
-    "$PY" -c '
+    "$PY" -S -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 v = eval(sys.argv[2])

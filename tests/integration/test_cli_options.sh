@@ -70,7 +70,7 @@ expect_in "$T/err" "does-not-exist"
 step "--opt=value and --opt value are the same; -- ends options"
 run_cr 2 plan --detailed-exitcode --output=json --parallelism=4 --rate-limit='*=50' \
     --rate-limit DescribeIdentityPool=100:10 -- "$T/m"
-"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1", d' \
+"$PY" -S -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1", d' \
     "$T/out" || fail "plan --output json has no format_version"
 
 step "apply without a terminal and without --auto-approve refuses before any call"
@@ -131,7 +131,7 @@ run_cr 2 plan "$T/m" --detailed-exitcode --output markdown
 expect_in "$T/out" "App Renamed"
 expect_in "$T/out" '```'
 run_cr 2 drift "$T/m" --output json
-"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1"' \
+"$PY" -S -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format_version"]=="1"' \
     "$T/out" || fail "drift --output json is not JSON with format_version"
 # progress goes to stderr, never stdout
 expect_in "$T/err" "reading live state"
@@ -139,7 +139,7 @@ expect_not_in "$T/out" "reading live state"
 
 step "apply --output json: one document with the plan and each call's outcome"
 run_cr 0 apply "$T/m" --auto-approve --output json
-"$PY" -c '
+"$PY" -S -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["format_version"] == "1"

@@ -46,7 +46,7 @@ expect_in "$T/out" "allowUnauthenticatedIdentities"
 expect_in "$T/out" "staging"
 expect_writes "$mark" ""
 run_cr 2 drift "$T/m" --output json
-"$PY" -c '
+"$PY" -S -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["format_version"] == "1"

@@ -60,7 +60,7 @@ mark=$(log_mark)
 run_cr 0 apply "$T/m" --auto-approve --prune
 APP=$(pool_id_of app)
 [ -n "$APP" ] && [ "$APP" != "$OTHER" ] || fail "the other stack's 'app' pool was taken over"
-emu_requests "$mark" | "$PY" -c '
+emu_requests "$mark" | "$PY" -S -c '
 import json, sys
 writes = set(sys.argv[1].split())
 bad = [e for e in json.load(sys.stdin)["requests"]
