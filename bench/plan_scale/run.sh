@@ -5,7 +5,9 @@
 # API calls made next to the minimum the plan needs, then times the sequential AWS CLI loop a CI
 # script would use (list-identity-pools + describe-identity-pool per pool) on a sample of
 # BENCH_CLI_SAMPLE (20) pools, extrapolates it to every pool, and prints the ratio.
-# Usage: bench/plan_scale/run.sh BUILD_DIR     Exit 1 when plan misses the 1.3x bound.
+# plan runs BENCH_RUNS (3) times; the verdict is on the best run (a shared machine's load only
+# ever slows a run down), and the output says how many runs were within the bound.
+# Usage: bench/plan_scale/run.sh BUILD_DIR     Exit 1 when even the best plan run misses 1.3x.
 set -euo pipefail
 
 BUILD=${1:?usage: bench/plan_scale/run.sh BUILD_DIR}
@@ -23,7 +25,9 @@ CR="$BUILD/cmd/cognito-reconcile"
 export CR_BIN_DIR="$BUILD/cmd"
 . "$HERE/../../tests/support/emulator.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cr-bench-plan.XXXXXX")
-cleanup() { emu_stop; rm -rf "$TMP"; }
+# (emu_stop's last `kill -KILL` fails when the emulator already left on SIGTERM: under set -e
+# that would turn every exit, a PASS included, into status 1.)
+cleanup() { emu_stop || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 # Fake credentials and an empty AWS config: nothing here may reach real AWS.
@@ -112,11 +116,13 @@ c2=$(ms_now)
 
 echo "  plan's own report: $(grep -m1 '^read ' "$TMP/plan.err" || true)"
 "$PY" - "$N" "$LAT" "$PAR" "$plan_ms" "$calls" "$list_calls" "$describe_calls" "$other_calls" \
-  "$min_calls" "$min_pages" "$((c1 - c0))" "$((c2 - c1))" "$n_sample" "$other_names" <<'PYEOF'
-import sys
+  "$min_calls" "$min_pages" "$((c1 - c0))" "$((c2 - c1))" "$n_sample" "$other_names" \
+  "${runs_ms[*]}" <<'PYEOF'
+import statistics, sys
 (n, lat, par, plan_ms, calls, lst, dsc, other, min_calls, min_pages, cli_list_ms, cli_desc_ms,
  sample) = map(int, sys.argv[1:14])
 other_names = sys.argv[14]
+runs = [int(r) for r in sys.argv[15].split()]
 bound_ms = calls * lat / par
 limit_ms = 1.3 * bound_ms
 floor_ms = min_pages * lat + n * lat / par   # pages are sequential (NextToken)
@@ -124,13 +130,18 @@ cli_est_ms = cli_list_ms + cli_desc_ms / sample * n
 ok = plan_ms <= limit_ms
 print(f"bench/plan_scale: {n} managed pools, {lat} ms injected latency per call, "
       f"--parallelism {par}")
-print(f"  plan (best run):         {plan_ms / 1000:8.2f} s")
+print(f"  plan (best of {len(runs)} runs):    {plan_ms / 1000:8.2f} s  (median "
+      f"{statistics.median(runs) / 1000:.2f} s, worst {max(runs) / 1000:.2f} s)")
 print(f"  API calls made:          {calls:8d} (ListIdentityPools {lst}, DescribeIdentityPool {dsc}"
       f", other {other}: {other_names})")
 print(f"  minimum the plan needs:  {min_calls:8d} (ListIdentityPools {min_pages} pages of 60, "
       f"DescribeIdentityPool {n}: ownership is in each pool's tags)")
 print(f"  bound calls x {lat} ms / {par}: {bound_ms / 1000:5.2f} s; 1.3x = {limit_ms / 1000:.2f} s "
       f"-> {'within' if ok else 'OVER'} ({plan_ms / bound_ms:.2f}x the bound)")
+within = sum(1 for r in runs if r <= limit_ms)
+print(f"  runs within 1.3x: {within} of {len(runs)} (ratios "
+      f"{', '.join(f'{r / bound_ms:.2f}x' for r in runs)}); on the minimum calls the bound is "
+      f"{min_calls * lat / par / 1000:.2f} s")
 print(f"  (ListIdentityPools pages are sequential (NextToken): {min_pages} x {lat} ms = "
       f"{min_pages * lat / 1000:.2f} s, overlapped with the describes; listing first and then "
       f"describing would take at least {floor_ms / 1000:.2f} s)")
@@ -138,8 +149,9 @@ print(f"  AWS CLI loop (list-identity-pools + describe-identity-pool per pool, s
 print(f"    measured: list {cli_list_ms / 1000:.2f} s + {sample} describes {cli_desc_ms / 1000:.2f} s "
       f"({cli_desc_ms / sample / 1000:.2f} s each)")
 print(f"    extrapolated to {n} pools: {cli_est_ms / 1000:.1f} s (sample of {sample}, not run in full)")
-print(f"  ratio AWS CLI loop / plan: {cli_est_ms / plan_ms:.0f}x")
-print(f"  result: {'PASS' if ok else 'FAIL'} (plan {plan_ms / 1000:.2f} s vs 1.3x bound "
-      f"{limit_ms / 1000:.2f} s)")
+print(f"  ratio AWS CLI loop / plan: {cli_est_ms / plan_ms:.0f}x (the loop extrapolated from "
+      f"{sample} describes; mostly the CLI's start-up per call, which load inflates)")
+print(f"  result: {'PASS' if ok else 'FAIL'} (best run {plan_ms / 1000:.2f} s vs 1.3x bound "
+      f"{limit_ms / 1000:.2f} s; {within} of {len(runs)} runs within)")
 sys.exit(0 if ok else 1)
 PYEOF
