@@ -15,6 +15,11 @@ AWS=${AWS_CLI:-/usr/bin/aws}
 EXAMPLES="$ROOT/examples"
 MANIFESTS=${DEMO_MANIFESTS:-$EXAMPLES/prod}
 [ -d "$MANIFESTS" ] || MANIFESTS=$EXAMPLES/minimal
+[ -d "$MANIFESTS" ] || { echo "demo: $MANIFESTS is not a folder" >&2; exit 1; }
+MANIFESTS=$(cd "$MANIFESTS" && pwd)
+# Run from the repository so commands and file:line locations read "examples/prod/...".
+cd "$ROOT"
+MANIFESTS=${MANIFESTS#$ROOT/}
 
 for bin in "$CR" "$EMU"; do
   [ -x "$bin" ] || { echo "demo: $bin not built (run 'make build' first)" >&2; exit 1; }
@@ -85,7 +90,7 @@ export AWS_PAGER=''
 EP=(--endpoint-url "$URL")
 
 say "${BOLD}cognito-reconcile demo${RESET}: the emulator listens on $URL"
-say "manifests: ${MANIFESTS#$ROOT/}"
+say "manifests: $MANIFESTS"
 
 heading "validate the manifests offline (pre-commit)"
 expect 0 "$CR" validate "$MANIFESTS"
@@ -100,9 +105,12 @@ heading "plan again: nothing to do"
 expect 0 "$CR" plan "$MANIFESTS" "${EP[@]}" --detailed-exitcode
 
 heading "someone edits a pool by hand with the AWS CLI"
-POOL_ID=$("$AWS" cognito-identity list-identity-pools --max-results 60 "${EP[@]}" \
-  --query 'IdentityPools[0].IdentityPoolId' --output text)
-[ -n "$POOL_ID" ] && [ "$POOL_ID" != None ] || die "the apply created no pool"
+# (The pool id from our own JSON plan: one AWS CLI start-up fewer than list-identity-pools.)
+POOL_ID=$("$CR" plan "$MANIFESTS" "${EP[@]}" --output json 2>/dev/null |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["pools"][0]["pool_id"] or "")')
+[ -n "$POOL_ID" ] || die "the apply created no pool"
+printf '%s$ aws cognito-identity describe-identity-pool --identity-pool-id %s --endpoint-url %s > pool.json%s\n' \
+  "$BOLD" "$POOL_ID" "$URL" "$RESET"
 "$AWS" cognito-identity describe-identity-pool --identity-pool-id "$POOL_ID" "${EP[@]}" \
   >"$TMP/pool.json"
 # Rename the pool and flip AllowUnauthenticatedIdentities; everything else stays as described.

@@ -14,4 +14,14 @@ if ! bash "$CR_SOURCE_DIR/scripts/demo.sh" "$CR_BUILD_DIR" >"$out" 2>&1; then
 fi
 grep -q "demo complete" "$out" || { cat "$out"; echo "FAIL: no completion line"; exit 1; }
 grep -c '^== ' "$out" | grep -qx 8 || { cat "$out"; echo "FAIL: expected 8 narrated steps"; exit 1; }
+grep -qF 'validate examples/prod' "$out" || { cat "$out"; echo "FAIL: paths not relative"; exit 1; }
+# A step that misbehaves stops the story with a non-zero status (here: invalid manifests).
+bad=$(mktemp -d "${TMPDIR:-/tmp}/cr-demo-bad.XXXXXX")
+trap 'rm -f "$out"; rm -rf "$bad"' EXIT
+printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata: {name: Bad Name}\n' >"$bad/p.yaml"
+rc=0
+DEMO_MANIFESTS=$bad bash "$CR_SOURCE_DIR/scripts/demo.sh" "$CR_BUILD_DIR" >"$out" 2>&1 || rc=$?
+[ "$rc" -ne 0 ] || { cat "$out"; echo "FAIL: the demo exited 0 with invalid manifests"; exit 1; }
+grep -qF "demo failed: 'cognito-reconcile validate" "$out" || { cat "$out"; echo "FAIL: no failure line"; exit 1; }
+grep -q "demo complete" "$out" && { cat "$out"; echo "FAIL: completion claimed"; exit 1; }
 echo "PASS: demo"
