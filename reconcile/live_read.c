@@ -233,25 +233,27 @@ static int s_store_ptags(struct s_detail *d, struct cr_aws_call *call, const cha
         return 0;
     if (call->result < 0)
         return s_call_failed(call, p->config.id);
-    int rc = cr_cognito_decode_principal_tags(&pt, call->response.ptr, call->response.len);
-    if (rc == 0 && !pt.provider) {
-        pt.provider = strdup(provider);
-        if (!pt.provider)
-            rc = CR_ENOMEM;
+    int result = cr_cognito_decode_principal_tags(&pt, call->response.ptr, call->response.len);
+    if (result < 0) {
+        cr_error_prefix("GetPrincipalTagAttributeMap %s %s", p->config.id, provider);
+        goto done;
     }
+    result = CR_ENOMEM;
+    if (!pt.provider)
+        pt.provider = strdup(provider);
     struct cr_cognito_principal_tags *grown =
-        rc == 0 ? realloc(p->principal_tags, (p->n_principal_tags + 1) * sizeof(*grown)) : NULL;
+        pt.provider ? realloc(p->principal_tags, (p->n_principal_tags + 1) * sizeof(*grown)) : NULL;
     if (!grown) {
-        cr_cognito_principal_tags_dispose(&pt);
-        if (rc == 0)
-            cr_error_set("out of memory storing principal tags");
-        else
-            cr_error_prefix("GetPrincipalTagAttributeMap %s %s", p->config.id, provider);
-        return rc < 0 ? rc : CR_ENOMEM;
+        cr_error_set("out of memory storing principal tags");
+        goto done;
     }
     p->principal_tags = grown;
-    p->principal_tags[p->n_principal_tags++] = pt; /* now owned by the pool */
-    return 0;
+    p->principal_tags[p->n_principal_tags++] = pt;
+    memset(&pt, 0, sizeof(pt)); /* now owned by the pool */
+    result = 0;
+done:
+    cr_cognito_principal_tags_dispose(&pt);
+    return result;
 }
 
 /* Appends the detail calls of d to calls at *k. */
