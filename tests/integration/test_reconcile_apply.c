@@ -496,43 +496,10 @@ static long s_last_seq(void)
     return seq;
 }
 
-/* "Honest plans": the write calls apply makes, as the emulator logged them, are exactly the
+/* Applies w->plan and checks "honest plans": the write calls the emulator logged are exactly the
  * operations of the plan's JSON, one for one, in plan order within each pool. */
-static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void **state)
+static void s_apply_matches_plan_json(struct world *w)
 {
-    struct world *w = *state;
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("doomed");
-    w->n = 2;
-    assert_ok(s_plan(w));
-    assert_ok(s_apply(w));
-
-    /* every kind of change at once: rename, tags changed and removed, a provider and its
-     * mapping and principal-tag map removed, new roles, classic flow; one pool created, one
-     * pruned */
-    free(w->d[0].config.name);
-    w->d[0].config.name = strdup("Mobile Renamed");
-    fx_set(&w->d[0].tags, "env", "staging");
-    cr_strmap_remove(&w->d[0].tags, "team");
-    fx_remove_provider(&w->d[0].config, FX_UP);
-    cr_cognito_roles_dispose(&w->d[0].roles);
-    fx_set(&w->d[0].roles.roles, "authenticated", FX_ROLE("Other"));
-    for (size_t i = 0; i < w->d[0].n_principal_tags; i++)
-        cr_cognito_principal_tags_dispose(&w->d[0].principal_tags[i]);
-    w->d[0].n_principal_tags = 0;
-    fx_ptag(&w->d[0].principal_tags, &w->d[0].n_principal_tags, "graph.facebook.com", 0, "team",
-            "aud");
-    w->d[0].config.allow_classic_flow = 1;
-    assert_ok(cr_desired_normalise(&w->d[0]));
-    free(w->d[1].name);
-    w->d[1].name = strdup("fresh");
-    w->opts.prune = true;
-    assert_ok(s_plan(w));
-    assert_int_equal(w->plan.n_create, 1);
-    assert_int_equal(w->plan.n_delete, 1);
-    assert_true(w->plan.n_ops >= 8);
-
     struct cr_buf js = CR_BUF_INIT;
     assert_ok(cr_render_json(&js, &w->plan));
     json_t *doc = json_loadb(js.ptr, js.len, 0, NULL);
@@ -580,7 +547,69 @@ static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void 
     json_decref(reqs);
     json_decref(doc);
     cr_buf_dispose(&js);
+}
+
+/* "Honest plans": the write calls apply makes, as the emulator logged them, are exactly the
+ * operations of the plan's JSON, one for one, in plan order within each pool. */
+static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void **state)
+{
+    struct world *w = *state;
+    fx_desired(&w->d[1]);
+    free(w->d[1].name);
+    w->d[1].name = strdup("doomed");
+    w->n = 2;
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+
+    /* every kind of change at once: rename, tags changed and removed, a provider and its
+     * mapping and principal-tag map removed, new roles, classic flow; one pool created, one
+     * pruned */
+    free(w->d[0].config.name);
+    w->d[0].config.name = strdup("Mobile Renamed");
+    fx_set(&w->d[0].tags, "env", "staging");
+    cr_strmap_remove(&w->d[0].tags, "team");
+    fx_remove_provider(&w->d[0].config, FX_UP);
+    cr_cognito_roles_dispose(&w->d[0].roles);
+    fx_set(&w->d[0].roles.roles, "authenticated", FX_ROLE("Other"));
+    for (size_t i = 0; i < w->d[0].n_principal_tags; i++)
+        cr_cognito_principal_tags_dispose(&w->d[0].principal_tags[i]);
+    w->d[0].n_principal_tags = 0;
+    fx_ptag(&w->d[0].principal_tags, &w->d[0].n_principal_tags, "graph.facebook.com", 0, "team",
+            "aud");
+    w->d[0].config.allow_classic_flow = 1;
+    assert_ok(cr_desired_normalise(&w->d[0]));
+    free(w->d[1].name);
+    w->d[1].name = strdup("fresh");
+    w->opts.prune = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.n_create, 1);
+    assert_int_equal(w->plan.n_delete, 1);
+    assert_true(w->plan.n_ops >= 8);
+
+    s_apply_matches_plan_json(w);
     s_converged(w);
+}
+
+/* The same for a replacement: Delete of the old pool, then Create and the new pool's calls. */
+static void test_reconcile__replacement_makes_exactly_the_calls_of_the_plan_json(void **state)
+{
+    struct world *w = *state;
+    w->d[0].config.developer_provider_name = strdup("login.example.old");
+    assert_ok(s_plan(w));
+    assert_ok(s_apply(w));
+    char *old = strdup(w->report.results[0].pool_id);
+    free(w->d[0].config.developer_provider_name);
+    w->d[0].config.developer_provider_name = strdup("login.example.new");
+    assert_int_equal(s_plan(w), CR_EREFUSED); /* identities would be destroyed */
+    w->opts.allow_replace = true;
+    assert_ok(s_plan(w));
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_REPLACE);
+    assert_int_equal(w->plan.ops[0].kind, CR_PLAN_OP_DELETE);
+    assert_int_equal(w->plan.ops[1].kind, CR_PLAN_OP_CREATE);
+    s_apply_matches_plan_json(w);
+    s_converged(w);
+    assert_string_not_equal(w->plan.pools[0].pool_id, old); /* a new pool */
+    free(old);
 }
 
 /* Creates a pool with just a name and the given ownership tags (stack NULL: untagged). */
@@ -715,6 +744,7 @@ int main(void)
         T(test_reconcile__discovery_reads_every_page_once),
         T(test_reconcile__export_of_a_stack_reads_only_its_pools),
         T(test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json),
+        T(test_reconcile__replacement_makes_exactly_the_calls_of_the_plan_json),
         T(test_reconcile__reader_matches_by_id_or_own_stack_only),
         T(test_reconcile__prune_deletes_only_after_every_other_call_succeeded),
     };
