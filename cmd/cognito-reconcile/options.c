@@ -297,6 +297,15 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
             return CR_ENOMEM;
         }
     }
+    /* No PATH reads the current folder: run from the wrong one (or with an empty $VAR for
+     * the path in a CI script) and --prune would delete every pool the stack owns. */
+    if (out->prune && out->paths.len == 0 && !out->help) {
+        cr_error_set("--prune needs an explicit PATH: without one the current folder is read, "
+                     "and from the wrong folder --prune deletes every pool of stack '%s' "
+                     "(write . for the current folder)",
+                     out->stack);
+        return CR_EINVALID;
+    }
     return 0;
 }
 

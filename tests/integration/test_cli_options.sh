@@ -79,6 +79,16 @@ run_cr 1 apply "$T/m"
 expect_in "$T/err" "--auto-approve"
 expect_in "$T/err" "not a terminal"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "the refused apply made API calls"
+step "--prune without a PATH is refused before any call (it would prune from the current folder)"
+mark=$(log_mark)
+run_cr 1 apply --auto-approve --prune
+expect_in "$T/err" "--prune needs an explicit PATH"
+run_cr 1 plan --prune
+expect_in "$T/err" "write . for the current folder"
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "the refused --prune made API calls"
+(cd "$T/m" && "$CR" plan . --prune --endpoint-url "$EMU_URL" >/dev/null 2>&1) ||
+    fail "plan . --prune (explicit current folder) failed"
+
 # A mistyped saved plan (or manifest folder) is named as missing, not blamed on the terminal.
 run_cr 1 apply "$T/no-such-plan.json"
 expect_in "$T/err" "path '$T/no-such-plan.json' does not exist (a saved plan is the file"
