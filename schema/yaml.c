@@ -523,6 +523,27 @@ static bool s_event(struct s_builder *b, const yaml_event_t *ev, size_t *doc_ind
     return !b->failed && b->rc == 0;
 }
 
+/* Feeds every event of the stream to the builder; returns CR_ENOMEM, the first non-zero
+ * return of on_doc, or 0 (syntax errors are reported through on_error, not returned). */
+static int s_run(struct s_builder *b, yaml_parser_t *parser, cr_yaml_document_fn *on_doc)
+{
+    size_t doc_index = 0;
+    struct cr_loc doc_loc = {1, 1};
+    int doc_rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(parser, &ev)) {
+            s_parser_error(b, parser);
+            break;
+        }
+        bool more = s_event(b, &ev, &doc_index, &doc_loc, on_doc, &doc_rc);
+        yaml_event_delete(&ev);
+        if (!more)
+            break;
+    }
+    return b->rc != 0 ? b->rc : doc_rc;
+}
+
 int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
                    const struct cr_yaml_limits *limits, cr_yaml_document_fn *on_doc,
                    cr_yaml_error_fn *on_error, void *ctx)
@@ -536,9 +557,7 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
                           .len = len,
                           .on_error = on_error,
                           .ctx = ctx};
-    size_t doc_index = 0;
     struct cr_loc doc_loc = {1, 1};
-    int doc_rc = 0;
 
     if (len > limits->max_bytes) {
         char msg[128];
@@ -566,22 +585,7 @@ int cr_yaml__parse(struct cr_arena *arena, const char *bytes, size_t len,
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)bytes, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-    for (;;) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            s_parser_error(&b, &parser);
-            break;
-        }
-        bool more = s_event(&b, &ev, &doc_index, &doc_loc, on_doc, &doc_rc);
-        yaml_event_delete(&ev);
-        if (!more)
-            break;
-    }
-    if (b.rc != 0) {
-        result = b.rc;
-        goto done;
-    }
-    result = doc_rc;
+    result = s_run(&b, &parser, on_doc);
 done:
     for (size_t i = 0; b.frames != NULL && i <= limits->max_depth; i++)
         free(b.frames[i].tmp);
