@@ -733,31 +733,28 @@ static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
     return 0;
 }
 
-static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const struct cr_ynode *root)
+/* A document must be a mapping; reports and returns false otherwise. */
+static bool s_document_is_map(struct cr_mctx *ctx, struct cr_loc loc, const struct cr_ynode *root)
 {
-    struct cr_mctx *ctx = vctx;
     char d[160];
     if (root == NULL || cr_yaml__is_null(root)) {
         cr_manifest__diag(ctx, loc, "empty YAML document (expected an IdentityPool manifest)");
-        return ctx->rc;
+        return false;
     }
     if (root->kind != CR_YNODE_MAP) {
         cr_manifest__diag(ctx, root->loc,
                           "expected a mapping with apiVersion, kind, metadata and spec, got %s",
                           s_describe(root, d, sizeof(d)));
-        return ctx->rc;
+        return false;
     }
-    struct cr_model_pool *pool = cr_arena_alloc(&ctx->set->arena, sizeof(*pool));
-    if (pool == NULL)
-        return CR_ENOMEM;
-    pool->file = ctx->file;
-    pool->file_index = ctx->file_index;
-    pool->document = index;
-    pool->loc = root->loc;
-    pool->allow_unauthenticated_identities.value = CR_TRI_ABSENT;
-    pool->allow_classic_flow.value = CR_TRI_ABSENT;
-    /* apiVersion and kind decide the schema of the rest: check them first and stop there
-     * when they are not ours. */
+    return true;
+}
+
+/* apiVersion and kind decide the schema of the rest: checks them first; false (reported)
+ * when they are missing or not ours, and the rest is then not read. */
+static bool s_header_ok(struct cr_mctx *ctx, struct cr_model_pool *pool,
+                        const struct cr_ynode *root)
+{
     size_t before = ctx->set->n_diagnostics;
     for (size_t i = 0; i < root->n; i++) {
         const char *key = root->items[i]->value;
@@ -770,16 +767,34 @@ static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const stru
             s_kind(ctx, pool, root->items[i], root->values[i]);
         cr_manifest__path_pop(ctx, mark);
     }
-    if (ctx->set->n_diagnostics > before || !s_supported(pool)) {
-        if (pool->api_version.value == NULL)
-            cr_manifest__diag(ctx, root->loc, "missing required key 'apiVersion'");
-        if (pool->kind.value == NULL)
-            cr_manifest__diag(ctx, root->loc, "missing required key 'kind'");
+    if (ctx->set->n_diagnostics == before && s_supported(pool))
+        return true;
+    if (pool->api_version.value == NULL)
+        cr_manifest__diag(ctx, root->loc, "missing required key 'apiVersion'");
+    if (pool->kind.value == NULL)
+        cr_manifest__diag(ctx, root->loc, "missing required key 'kind'");
+    return false;
+}
+
+static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const struct cr_ynode *root)
+{
+    struct cr_mctx *ctx = vctx;
+    if (!s_document_is_map(ctx, loc, root))
         return ctx->rc;
-    }
-    s_struct(ctx, pool, root, s_root_fields, sizeof(s_root_fields) / sizeof(s_root_fields[0]));
-    /* apiVersion and kind were reported once above; s_struct re-checked them silently
+    struct cr_model_pool *pool = cr_arena_alloc(&ctx->set->arena, sizeof(*pool));
+    if (pool == NULL)
+        return CR_ENOMEM;
+    pool->file = ctx->file;
+    pool->file_index = ctx->file_index;
+    pool->document = index;
+    pool->loc = root->loc;
+    pool->allow_unauthenticated_identities.value = CR_TRI_ABSENT;
+    pool->allow_classic_flow.value = CR_TRI_ABSENT;
+    if (!s_header_ok(ctx, pool, root))
+        return ctx->rc;
+    /* apiVersion and kind were reported once above; s_struct re-checks them silently
      * because they are valid here. */
+    s_struct(ctx, pool, root, s_root_fields, sizeof(s_root_fields) / sizeof(s_root_fields[0]));
     if (ctx->rc != 0)
         return ctx->rc;
     const char *colon = pool->id.value ? strchr(pool->id.value, ':') : NULL;
