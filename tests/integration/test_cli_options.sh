@@ -4,16 +4,19 @@
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
 cli_setup --sigv4
 
-cat >"$T/m/app.yaml" <<'EOF'
+app_manifest() { # app_manifest DISPLAY_NAME: the one pool these tests plan
+    cat >"$T/m/app.yaml" <<EOF
 apiVersion: cognito-reconcile/v1
 kind: IdentityPool
 metadata:
   name: app
 spec:
-  identityPoolName: App
+  identityPoolName: $1
   allowUnauthenticatedIdentities: false
   tags: {team: web}
 EOF
+}
+app_manifest App
 
 step "top-level usage, version, unknown command"
 run_cr_raw 0 --help
@@ -124,16 +127,7 @@ if command -v script >/dev/null 2>&1; then
 fi
 
 step "output formats: text (no colour off a terminal), json, markdown"
-cat >"$T/m/app.yaml" <<'EOF'
-apiVersion: cognito-reconcile/v1
-kind: IdentityPool
-metadata:
-  name: app
-spec:
-  identityPoolName: App Renamed
-  allowUnauthenticatedIdentities: false
-  tags: {team: web}
-EOF
+app_manifest "App Renamed"
 run_cr 0 plan "$T/m"
 expect_in "$T/out" "App Renamed"
 if grep -q $'\033\[' "$T/out"; then fail "colour codes written to a file"; fi
@@ -159,16 +153,7 @@ assert [o["operation"] for o in ops] == ["UpdateIdentityPool"], ops
 assert all(o["status"] == "done" for o in ops)' "$T/out" || fail "apply JSON report: $(cat "$T/out")"
 
 step "--debug logs the calls but never the secret key or the signature"
-cat >"$T/m/app.yaml" <<'EOF'
-apiVersion: cognito-reconcile/v1
-kind: IdentityPool
-metadata:
-  name: app
-spec:
-  identityPoolName: App Debug
-  allowUnauthenticatedIdentities: false
-  tags: {team: web}
-EOF
+app_manifest "App Debug"
 run_cr 0 apply "$T/m" --auto-approve --debug
 expect_in "$T/err" "UpdateIdentityPool"
 expect_not_in "$T/err" "$TEST_SECRET"
