@@ -2,6 +2,7 @@
  * export: YAML manifests for pools that already exist, so a team can adopt them. Reads only;
  * the YAML goes to stdout (or --out FILE), progress to stderr.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ static int s_write_output(const struct cr_cli_options *opts, const struct cr_buf
     if (opts->out_file != NULL) {
         fp = fopen(opts->out_file, "w");
         if (fp == NULL) {
-            cr_error_set("%s: cannot open for writing", opts->out_file);
+            cr_error_set("%s: cannot open for writing: %s", opts->out_file, strerror(errno));
             return CR_EIO;
         }
     }

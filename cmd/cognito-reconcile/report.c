@@ -4,11 +4,29 @@
  * for the failures a user can act on, one line saying what to do next.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "aws/cognito.h"
 #include "cmd/cognito-reconcile/cmd.h"
 
-static const char *s_hint(int code)
+/* True for the failure of an API call ("ListIdentityPools: ...", "sts ..."): CR_EIO is also a
+ * file the command could not write, where advice about the network would mislead. */
+static bool s_is_call_error(const char *msg)
+{
+    if (strncmp(msg, "sts", 3) == 0)
+        return true;
+    for (int op = 0; op < CR_OP_COUNT; op++) {
+        const char *name = cr_cognito_op_name((enum cr_cognito_op)op);
+        size_t n = strlen(name);
+        if (strncmp(msg, name, n) == 0 && (msg[n] == ':' || msg[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
+static const char *s_hint(int code, const char *msg)
 {
     switch (code) {
     case CR_EAUTH:
@@ -18,7 +36,9 @@ static const char *s_hint(int code)
         return "the service kept throttling: retry later or lower --parallelism";
     case CR_ETIMEOUT:
     case CR_EIO:
-        return "check the network and the endpoint (--endpoint-url, AWS_ENDPOINT_URL)";
+        return s_is_call_error(msg)
+                   ? "check the network and the endpoint (--endpoint-url, AWS_ENDPOINT_URL)"
+                   : NULL;
     default:
         return NULL;
     }
@@ -30,7 +50,7 @@ int cr_cli_fail(int code)
     if (msg == NULL || msg[0] == '\0')
         msg = cr_error_name(code);
     fprintf(stderr, "error: %s\n", msg);
-    const char *hint = s_hint(code);
+    const char *hint = s_hint(code, msg);
     if (hint != NULL)
         fprintf(stderr, "hint: %s\n", hint);
     return CR_EXIT_ERROR;

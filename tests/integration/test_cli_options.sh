@@ -82,6 +82,21 @@ run_cr 1 apply "$T/m"
 expect_in "$T/err" "--auto-approve"
 expect_in "$T/err" "not a terminal"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "the refused apply made API calls"
+step "a file that cannot be written is named, without advice about the network"
+run_cr 1 export --all --out "$T/no-such-dir/adopted.yaml"
+expect_in "$T/err" "$T/no-such-dir/adopted.yaml: cannot open for writing: No such file or directory"
+expect_not_in "$T/err" "check the network"
+run_cr 1 plan "$T/m" --out "$T/no-such-dir/plan.json"
+expect_in "$T/err" "$T/no-such-dir/plan.json"
+expect_not_in "$T/err" "check the network"
+
+step "an endpoint that refuses connections: the failed call, the network hint, in seconds"
+t0=$(date +%s)
+run_cr_raw 1 plan "$T/m" --endpoint-url http://127.0.0.1:1
+expect_in "$T/err" "error: ListIdentityPools: "
+expect_in "$T/err" "hint: check the network and the endpoint"
+[ $(($(date +%s) - t0)) -lt 20 ] || fail "a refused connection took $(($(date +%s) - t0)) s to report"
+
 step "--prune without a PATH is refused before any call (it would prune from the current folder)"
 mark=$(log_mark)
 run_cr 1 apply --auto-approve --prune
