@@ -38,7 +38,7 @@ demo: build
 
 fuzz: deps
 	@CC=clang $(CMAKE) -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DCR_SANITIZE=ON -DCR_FUZZ=ON >/dev/null
-	@$(CMAKE) --build $(FUZZ) -j $(JOBS)
+	@$(CMAKE) --build $(FUZZ) -j $(JOBS) --target fuzzers
 	@scripts/fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
 
 bench: build
