@@ -51,6 +51,62 @@ static size_t s_count_documents(const struct cr_buf *yaml)
     return n;
 }
 
+/* Adds region to out unless it is there. */
+static int s_add_region(struct cr_strlist *out, const char *region)
+{
+    if (cr_strlist_contains(out, region) || cr_strlist_push(out, region) == 0)
+        return 0;
+    cr_error_set("out of memory");
+    return CR_ENOMEM;
+}
+
+/* The regions to read: each --id's own (a pool id is REGION:GUID), else the default region
+ * (--region, AWS_REGION, ...), which only an id without a region or no --id needs. */
+static int s_export_regions(struct cr_strlist *out, const struct cr_cli_session *s)
+{
+    const struct cr_cli_options *opts = s->opts;
+    bool need_default = opts->ids.len == 0;
+    char region[64];
+    for (size_t i = 0; i < opts->ids.len; i++) {
+        const char *id = opts->ids.items[i];
+        size_t n = strcspn(id, ":");
+        if (id[n] != ':' || n == 0 || n >= sizeof(region)) {
+            need_default = true; /* the service says what is wrong with it */
+            continue;
+        }
+        memcpy(region, id, n);
+        region[n] = '\0';
+        int rc = s_add_region(out, region);
+        if (rc != 0)
+            return rc;
+    }
+    if (need_default && (cr_buf_cstr(&s->default_region) == NULL || s->default_region.len == 0)) {
+        cr_error_set("export: no region (%s)", cr_buf_cstr(&s->region_error)
+                                                   ? cr_buf_cstr(&s->region_error)
+                                                   : "give --region");
+        return CR_EINVALID;
+    }
+    int rc = need_default ? s_add_region(out, cr_buf_cstr(&s->default_region)) : 0;
+    cr_strlist_sort(out);
+    return rc;
+}
+
+/* Reads the selected pools of every region into s->live. */
+static int s_read(struct cr_cli_session *s, const struct cr_export_options *eo)
+{
+    const struct cr_cli_options *opts = s->opts;
+    for (size_t i = 0; i < s->n_clients; i++) {
+        cr_log_info("reading pools in %s (%s)...", cr_aws_client_region(s->clients[i]),
+                    opts->all       ? "all"
+                    : opts->ids.len ? "by id"
+                                    : "owned by the stack");
+        int rc = cr_export_read(&s->live, s->clients[i], eo);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int s_run(const struct cr_cli_options *opts)
 {
     int result = -1;
@@ -67,24 +123,12 @@ static int s_run(const struct cr_cli_options *opts)
         .by_stack = !opts->all && opts->ids.len == 0,
     };
     int rc = cr_cli_session_resolve_region(&s);
-    if (rc == 0 && (cr_buf_cstr(&s.default_region) == NULL || s.default_region.len == 0)) {
-        cr_error_set("export: no region (%s)",
-                     cr_buf_cstr(&s.region_error) ? cr_buf_cstr(&s.region_error) : "give --region");
-        rc = CR_EINVALID;
-    }
-    if (rc == 0 && cr_strlist_push(&regions, cr_buf_cstr(&s.default_region)) != 0) {
-        cr_error_set("out of memory");
-        rc = CR_ENOMEM;
-    }
+    if (rc == 0)
+        rc = s_export_regions(&regions, &s);
     if (rc == 0)
         rc = cr_cli_session_connect(&s, &regions);
-    if (rc == 0) {
-        cr_log_info("reading pools in %s (%s)...", regions.items[0],
-                    opts->all       ? "all"
-                    : opts->ids.len ? "by id"
-                                    : "owned by the stack");
-        rc = cr_export_read(&s.live, s.clients[0], &eo);
-    }
+    if (rc == 0)
+        rc = s_read(&s, &eo);
     if (rc == 0)
         rc = cr_export_write(&yaml, &s.live, &eo);
     if (rc == 0)

@@ -61,4 +61,24 @@ expect_not_in "$T/out" "Legacy Mobile"
 run_cr 1 export --id us-east-1:00000000-0000-0000-0000-000000000000
 expect_in "$T/err" "us-east-1:00000000-0000-0000-0000-000000000000"
 
+step "export --id of a pool in another region reads it there (the id names its region)"
+mkdir -p "$T/eu"
+cat >"$T/eu/euro.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata: {name: euro, region: eu-west-1}
+spec: {identityPoolName: Euro Pool, allowUnauthenticatedIdentities: false}
+EOF
+run_cr 0 apply "$T/eu" --auto-approve
+run_cr 0 plan "$T/eu" --output json
+EU=$(json_get "$T/out" 'd["pools"][0]["pool_id"]')
+case "$EU" in eu-west-1:*) ;; *) fail "expected a pool id in eu-west-1, got '$EU'" ;; esac
+run_cr 0 export --id "$EU" --id "$P2"   # AWS_REGION is us-east-1
+expect_in "$T/out" "Euro Pool"
+expect_in "$T/out" "region: eu-west-1"
+expect_in "$T/out" "Legacy Web"
+expect_in "$T/err" "reading pools in eu-west-1"
+run_cr 1 export --id eu-west-1:00000000-0000-0000-0000-000000000000
+expect_in "$T/err" "no such identity pool in eu-west-1"
+
 echo "PASS: export"
