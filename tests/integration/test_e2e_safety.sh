@@ -163,38 +163,36 @@ run_cr 0 apply "$T/m" --auto-approve
 run_cr 0 plan "$T/m" --detailed-exitcode
 [ "$(pool_id_of zeta | wc -l)" -eq 1 ] || fail "expected exactly one zeta pool"
 
+# no_twin NAME FAULT_JSON WHAT [apply options]: CreateIdentityPool of NAME is applied but its
+# answer is lost as FAULT_JSON says; apply still succeeds, sent the create once, made one pool.
+no_twin() {
+    local name=$1 fault=$2 what=$3
+    shift 3
+    pool_manifest "$T/m/$name.yaml" "$name" "Twin $name"
+    emu_faults "[$fault]"
+    local mark
+    mark=$(log_mark)
+    run_cr 0 apply "$T/m" --auto-approve "$@"
+    [ "$(ops_since "$mark" writes | grep -c CreateIdentityPool)" -eq 1 ] ||
+        fail "CreateIdentityPool was sent again after $what"
+    expect_in "$T/err" "no twin made"
+    local n
+    n=$(pool_id_of "$name" | wc -l)
+    [ "$n" -eq 1 ] || fail "$what after the create made $n pools"
+    emu_faults '[]'
+    run_cr 0 plan "$T/m" --detailed-exitcode
+}
+
 step "CreateIdentityPool applied but answered 500: no twin"
-pool_manifest "$T/m/twin500.yaml" twin500 "Twin Five Hundred"
-emu_faults '[{"operation":"CreateIdentityPool","error":1,"after":true,"count":1,"status":500}]'
-mark=$(log_mark)
-run_cr 0 apply "$T/m" --auto-approve
-[ "$(ops_since "$mark" writes | grep -c CreateIdentityPool)" -eq 1 ] ||
-    fail "CreateIdentityPool was sent again after the 500"
-[ "$(pool_id_of twin500 | wc -l)" -eq 1 ] || fail "a 500 after the create made $(pool_id_of twin500 | wc -l) pools"
-run_cr 0 plan "$T/m" --detailed-exitcode
+no_twin twin500 '{"operation":"CreateIdentityPool","error":1,"after":true,"count":1,"status":500}' \
+    "a 500"
 
 step "CreateIdentityPool applied but the connection dropped (as a timeout would): no twin"
-pool_manifest "$T/m/twindrop.yaml" twindrop "Twin Drop"
-emu_faults '[{"operation":"CreateIdentityPool","drop":1,"after":true,"count":1}]'
-mark=$(log_mark)
-run_cr 0 apply "$T/m" --auto-approve
-[ "$(ops_since "$mark" writes | grep -c CreateIdentityPool)" -eq 1 ] ||
-    fail "CreateIdentityPool was sent again after the drop"
-[ "$(pool_id_of twindrop | wc -l)" -eq 1 ] || fail "a dropped create made $(pool_id_of twindrop | wc -l) pools"
-emu_faults '[]'
-run_cr 0 plan "$T/m" --detailed-exitcode
+no_twin twindrop '{"operation":"CreateIdentityPool","drop":1,"after":true,"count":1}' "a drop"
 
 step "CreateIdentityPool applied but the answer never came (client timeout): no twin"
-pool_manifest "$T/m/twinhang.yaml" twinhang "Twin Hang"
-emu_faults '[{"operation":"CreateIdentityPool","hang_ms":4000,"after":true,"count":1}]'
-mark=$(log_mark)
-run_cr 0 apply "$T/m" --auto-approve --timeout 1
-[ "$(ops_since "$mark" writes | grep -c CreateIdentityPool)" -eq 1 ] ||
-    fail "CreateIdentityPool was sent again after the timeout"
-expect_in "$T/err" "no twin made"
-[ "$(pool_id_of twinhang | wc -l)" -eq 1 ] || fail "a timed-out create made $(pool_id_of twinhang | wc -l) pools"
-emu_faults '[]'
-run_cr 0 plan "$T/m" --detailed-exitcode
+no_twin twinhang '{"operation":"CreateIdentityPool","hang_ms":4000,"after":true,"count":1}' \
+    "a client timeout" --timeout 1
 run_cr 1 plan "$T/m" --timeout 0
 expect_in "$T/err" "--timeout"
 
