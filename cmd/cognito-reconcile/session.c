@@ -261,6 +261,19 @@ static int s_plan_regions(struct cr_cli_session *s)
     return 0;
 }
 
+/* A folder with no manifest is legal (with --prune it tears the stack down) but is more often
+ * a wrong path: say so on stderr. */
+static void s_warn_if_empty(const struct cr_cli_session *s)
+{
+    if (s->desired.len > 0)
+        return;
+    const struct cr_cli_options *o = s->opts;
+    cr_log_info("warning: no manifest found in %s%s: %s", o->paths.len ? o->paths.items[0] : ".",
+                o->paths.len > 1 ? " and the other paths" : "",
+                o->prune ? "--prune plans to delete every pool of the stack"
+                         : "nothing is managed");
+}
+
 int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
 {
     int result = -1;
@@ -268,6 +281,8 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
     int rc = cr_cli_session_resolve_region(s);
     if (rc == 0)
         rc = cr_cli_session_load(s);
+    if (rc == 0)
+        s_warn_if_empty(s);
     if (rc == 0)
         rc = s_plan_regions(s);
     if (rc == 0)

@@ -97,6 +97,13 @@ expect_in "$T/err" "error: ListIdentityPools: "
 expect_in "$T/err" "hint: check the network and the endpoint"
 [ $(($(date +%s) - t0)) -lt 20 ] || fail "a refused connection took $(($(date +%s) - t0)) s to report"
 
+step "a folder with no manifest is legal but warned about"
+mkdir -p "$T/nothing"
+run_cr 0 plan "$T/nothing" --detailed-exitcode
+expect_in "$T/err" "warning: no manifest found in $T/nothing: nothing is managed"
+run_cr 0 plan "$T/nothing" "$T/nothing" --prune
+expect_in "$T/err" "and the other paths: --prune plans to delete every pool of the stack"
+
 step "--prune without a PATH is refused before any call (it would prune from the current folder)"
 mark=$(log_mark)
 run_cr 1 apply --auto-approve --prune
