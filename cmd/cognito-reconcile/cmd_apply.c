@@ -379,6 +379,12 @@ static int s_main(const struct cr_cli_options *opts)
         return s_apply_saved(opts);
     if (s_check_paths_exist(opts) != CR_EXIT_OK)
         return CR_EXIT_ERROR;
+    /* The JSON plan is only printed with the outcome: a prompt would ask about a plan never
+     * shown (Terraform refuses -json without -auto-approve too). */
+    if (!opts->auto_approve && opts->output == CR_CLI_OUTPUT_JSON)
+        return cr_cli_failf(
+            "apply --output json needs --auto-approve (or a saved plan): the "
+            "plan is printed with the outcome, so it cannot be reviewed at a prompt");
     /* Refuse before any API call: without a terminal nobody can answer the prompt. */
     if (!opts->auto_approve && isatty(STDIN_FILENO) != 1)
         return cr_cli_failf("apply needs confirmation but stdin is not a terminal; review the "

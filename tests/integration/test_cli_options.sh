@@ -114,6 +114,9 @@ expect_in "$T/err" "write . for the current folder"
 (cd "$T/m" && "$CR" plan . --prune --endpoint-url "$EMU_URL" >/dev/null 2>&1) ||
     fail "plan . --prune (explicit current folder) failed"
 
+# --output json shows the plan only with the outcome: no blind prompt.
+run_cr 1 apply "$T/m" --output json
+expect_in "$T/err" "apply --output json needs --auto-approve"
 # A mistyped saved plan (or manifest folder) is named as missing, not blamed on the terminal.
 run_cr 1 apply "$T/no-such-plan.json"
 expect_in "$T/err" "path '$T/no-such-plan.json' does not exist (a saved plan is the file"
