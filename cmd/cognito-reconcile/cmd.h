@@ -145,4 +145,10 @@ int cr_cli_fail(int code);
 /** Prints "error: <formatted message>" to stderr and returns CR_EXIT_ERROR. */
 int cr_cli_failf(const char *fmt, ...) CR_PRINTF(1, 2);
 
+/**
+ * Prints every diagnostic of set to stderr, one "file:line:column: message" line each, and a
+ * last line when the set stopped collecting them. Returns 0, or CR_ENOMEM (error set).
+ */
+int cr_cli_print_diagnostics(const struct cr_manifest_set *set) CR_WARN_UNUSED;
+
 #endif

@@ -10,6 +10,8 @@
 
 #include "aws/cognito.h"
 #include "cmd/cognito-reconcile/cmd.h"
+#include "schema/manifest.h"
+#include "util/buf.h"
 
 /* True for the failure of an API call ("ListIdentityPools: ...", "sts ..."): CR_EIO is also a
  * file the command could not write, where advice about the network would mislead. */
@@ -65,4 +67,25 @@ int cr_cli_failf(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return CR_EXIT_ERROR;
+}
+
+int cr_cli_print_diagnostics(const struct cr_manifest_set *set)
+{
+    int result = 0;
+    struct cr_buf line;
+    cr_buf_init(&line);
+    for (size_t i = 0; i < set->n_diagnostics; i++) {
+        cr_buf_clear(&line);
+        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0 || cr_buf_oom(&line)) {
+            cr_error_set("out of memory formatting diagnostics");
+            result = CR_ENOMEM;
+            goto done;
+        }
+        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
+    }
+    if (set->truncated)
+        fprintf(stderr, "(more problems not shown)\n");
+done:
+    cr_buf_dispose(&line);
+    return result;
 }

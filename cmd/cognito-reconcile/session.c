@@ -86,30 +86,17 @@ done:
     return result;
 }
 
+/* Prints the diagnostics and sums them up as the error cr_cli_fail reports. */
 static int s_print_diagnostics(const struct cr_manifest_set *set)
 {
-    int result = -1;
-    struct cr_buf line;
-    cr_buf_init(&line);
-    for (size_t i = 0; i < set->n_diagnostics; i++) {
-        cr_buf_clear(&line);
-        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0 || cr_buf_oom(&line)) {
-            cr_error_set("out of memory formatting diagnostics");
-            result = CR_ENOMEM;
-            goto done;
-        }
-        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
-    }
-    if (set->truncated)
-        fprintf(stderr, "(more problems not shown)\n");
+    int rc = cr_cli_print_diagnostics(set);
+    if (rc != 0)
+        return rc;
     cr_error_set("%zu problem%s in %zu file%s; nothing was read from or sent to AWS",
                  set->n_diagnostics, set->n_diagnostics == 1 ? "" : "s",
                  cr_manifest_set_files_with_errors(set),
                  cr_manifest_set_files_with_errors(set) == 1 ? "" : "s");
-    result = CR_EINVALID;
-done:
-    cr_buf_dispose(&line);
-    return result;
+    return CR_EINVALID;
 }
 
 /* Gives every desired pool its region: metadata.region, else the default region. */
