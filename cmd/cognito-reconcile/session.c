@@ -296,6 +296,18 @@ done:
     return result;
 }
 
+/* drift --output junit: stamped now, timed since the session started. */
+static int s_render_junit(struct cr_buf *out, const struct cr_cli_session *s)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    struct cr_junit_options jo = {.timestamp = stamp,
+                                  .time_ms = (unsigned long)(cr_now_ms() - s->started_ms)};
+    return cr_render_junit(out, &s->plan, &jo);
+}
+
 int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift)
 {
     int result = -1;
@@ -311,16 +323,9 @@ int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift)
         ro.color = false;
         rc = cr_render_markdown(&out, &s->plan, &ro);
         break;
-    case CR_CLI_OUTPUT_JUNIT: {
-        char stamp[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-        struct cr_junit_options jo = {.timestamp = stamp,
-                                      .time_ms = (unsigned long)(cr_now_ms() - s->started_ms)};
-        rc = cr_render_junit(&out, &s->plan, &jo);
+    case CR_CLI_OUTPUT_JUNIT:
+        rc = s_render_junit(&out, s);
         break;
-    }
     case CR_CLI_OUTPUT_TEXT:
     default:
         rc = cr_render_text(&out, &s->plan, &ro);
