@@ -27,6 +27,13 @@ static void s_usage(FILE *out)
 
 static int s_unknown_command(const char *name)
 {
+    if (name[0] == '-') { /* `cognito-reconcile --region X plan`, as the AWS CLI would take it */
+        int rc = cr_cli_failf("'%s' before the command: options go after it, as in "
+                              "'cognito-reconcile plan %s ...'",
+                              name, name);
+        s_usage(stderr);
+        return rc;
+    }
     const char *names[sizeof(s_commands) / sizeof(s_commands[0])];
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
         names[i] = s_commands[i].name;

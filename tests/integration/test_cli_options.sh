@@ -27,6 +27,8 @@ expect_in "$T/out" "cognito-reconcile"
 run_cr_raw 1
 run_cr_raw 1 plna
 expect_in "$T/err" "unknown command 'plna' (did you mean 'plan'?)"
+run_cr_raw 1 --region us-east-1 plan "$T/m"
+expect_in "$T/err" "'--region' before the command: options go after it"
 
 step "every verb has --help (exit 0) listing its options"
 for verb in plan apply drift export; do
