@@ -32,6 +32,9 @@ static const char *s_hint(int code, const char *msg)
 {
     switch (code) {
     case CR_EAUTH:
+        if (s_is_call_error(msg)) /* found, sent, and refused by the service */
+            return "the service rejected the credentials: --debug shows where they came from "
+                   "(credentials=...); check the key id, the secret and the clock";
         return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, or the "
                "web identity variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)";
     case CR_ETHROTTLED:

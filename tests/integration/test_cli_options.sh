@@ -106,6 +106,12 @@ expect_in "$T/err" "warning: no manifest found in $T/nothing: nothing is managed
 run_cr 0 plan "$T/nothing" "$T/nothing" --prune
 expect_in "$T/err" "and the other paths: --prune plans to delete every pool of the stack"
 
+step "credentials the service rejects: its error, and advice that does not say 'set them'"
+AWS_SECRET_ACCESS_KEY=wrong/secret run_cr 1 plan "$T/m"
+expect_in "$T/err" "error: ListIdentityPools: InvalidSignatureException"
+expect_in "$T/err" "hint: the service rejected the credentials"
+expect_not_in "$T/err" "set AWS_ACCESS_KEY_ID"
+
 step "--prune without a PATH is refused before any call (it would prune from the current folder)"
 mark=$(log_mark)
 run_cr 1 apply --auto-approve --prune
