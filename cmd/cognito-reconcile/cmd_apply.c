@@ -252,32 +252,30 @@ static int s_render_plan(struct cr_cli_session *s)
     return cr_cli_session_render(s, stdout, false);
 }
 
+/* Once the plan is in s (rc: how getting it went): shows it, stops when it makes no call (the
+ * JSON document still says "complete"), asks when ask, then executes. Returns the exit status. */
+static int s_finish(struct cr_cli_session *s, int rc, bool ask)
+{
+    if (rc == 0)
+        rc = s_render_plan(s);
+    if (rc != 0)
+        return cr_cli_fail(rc);
+    if (cr_plan_is_empty(&s->plan)) {
+        struct cr_apply_report empty = {0};
+        if (s->opts->output == CR_CLI_OUTPUT_JSON)
+            rc = s_print_json(s, &empty, NULL, "complete");
+        return rc == 0 ? CR_EXIT_OK : cr_cli_fail(rc);
+    }
+    if (ask && !s_confirm())
+        return cr_cli_failf("apply cancelled: nothing was changed");
+    return s_execute(s);
+}
+
 static int s_apply_manifests(const struct cr_cli_options *opts)
 {
-    int result = -1;
     struct cr_cli_session s;
     cr_cli_session_init(&s, opts);
-    int rc = cr_cli_session_plan(&s, false);
-    if (rc == 0)
-        rc = s_render_plan(&s);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    if (cr_plan_is_empty(&s.plan)) {
-        if (opts->output == CR_CLI_OUTPUT_JSON) {
-            struct cr_apply_report empty = {0};
-            rc = s_print_json(&s, &empty, NULL, "complete");
-        }
-        result = rc == 0 ? CR_EXIT_OK : cr_cli_fail(rc);
-        goto done;
-    }
-    if (!opts->auto_approve && !s_confirm()) {
-        result = cr_cli_failf("apply cancelled: nothing was changed");
-        goto done;
-    }
-    result = s_execute(&s);
-done:
+    int result = s_finish(&s, cr_cli_session_plan(&s, false), !opts->auto_approve);
     cr_cli_session_dispose(&s);
     return result;
 }
@@ -337,19 +335,7 @@ static int s_apply_saved(const struct cr_cli_options *cli)
     opts.stack = loaded.stack ? loaded.stack : CR_CLI_DEFAULT_STACK;
     s.plan = loaded; /* now owned by the session */
     cr_plan_init(&loaded);
-    rc = s_verify_saved(&s, path);
-    if (rc == 0)
-        rc = s_render_plan(&s);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    if (cr_plan_is_empty(&s.plan)) {
-        cr_log_info("the saved plan makes no call: nothing to do");
-        result = CR_EXIT_OK;
-        goto done;
-    }
-    result = s_execute(&s);
+    result = s_finish(&s, s_verify_saved(&s, path), false); /* saving it was the review */
 done:
     cr_cli_session_dispose(&s);
     cr_plan_dispose(&loaded);

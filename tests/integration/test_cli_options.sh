@@ -185,6 +185,15 @@ ops = d["apply"]["operations"]
 assert [o["operation"] for o in ops] == ["UpdateIdentityPool"], ops
 assert all(o["status"] == "done" for o in ops)' "$T/out" || fail "apply JSON report: $(cat "$T/out")"
 
+# A saved plan with no call: the same "complete" document, nothing written.
+run_cr 0 plan "$T/m" --out "$T/empty-plan.json"
+run_cr 0 apply "$T/empty-plan.json" --output json
+"$PY" -S -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["apply"]["status"] == "complete" and d["apply"]["operations"] == [], d' "$T/out" ||
+    fail "apply of an empty saved plan, JSON: $(cat "$T/out")"
+
 step "--debug logs the calls but never the secret key or the signature"
 app_manifest "App Debug"
 run_cr 0 apply "$T/m" --auto-approve --debug
