@@ -49,11 +49,11 @@ emu_stop() {
             sleep 0.1
             i=$((i + 1))
         done
-        kill -KILL "$EMU_PID" 2>/dev/null
-        wait "$EMU_PID" 2>/dev/null
+        kill -KILL "$EMU_PID" 2>/dev/null || true
+        wait "$EMU_PID" 2>/dev/null || true
         EMU_PID=""
     fi
-    exec 9<&- 2>/dev/null
+    exec 9<&- 2>/dev/null || true
     if [ -n "$EMU_DIR" ]; then
         rm -rf "$EMU_DIR"
         EMU_DIR=""

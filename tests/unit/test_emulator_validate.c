@@ -269,16 +269,17 @@ static void test_emulator__mutated_bodies_never_break_the_router(void **state)
                                       "TagResource",
                                       "UntagResource",
                                       "ListTagsForResource"};
+    /* each seed parenthesised: clang's -Wstring-concatenation */
     static const char *const seeds[] = {
-        "{\"IdentityPoolName\":\"a b\",\"AllowUnauthenticatedIdentities\":true,"
-        "\"SupportedLoginProviders\":{\"graph.facebook.com\":\"1\"},\"CognitoIdentityProviders\":"
-        "[{\"ProviderName\":\"p\",\"ClientId\":\"c\",\"ServerSideTokenCheck\":false}]}",
-        "{\"IdentityPoolId\":\"us-east-1:0a\",\"Roles\":{\"authenticated\":\"arn:aws:iam::1:role/"
-        "Rolename\"},\"RoleMappings\":{\"p:c\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":"
-        "\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Equals\","
-        "\"Value\":\"v\",\"RoleARN\":\"arn:aws:iam::1:role/Rolename\"}]}}}}",
-        "{\"ResourceArn\":\"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/x\","
-        "\"Tags\":{\"k\":\"v\"},\"TagKeys\":[\"k\"],\"MaxResults\":3,\"NextToken\":\"v1.1\"}"};
+        ("{\"IdentityPoolName\":\"a b\",\"AllowUnauthenticatedIdentities\":true,"
+         "\"SupportedLoginProviders\":{\"graph.facebook.com\":\"1\"},\"CognitoIdentityProviders\":"
+         "[{\"ProviderName\":\"p\",\"ClientId\":\"c\",\"ServerSideTokenCheck\":false}]}"),
+        ("{\"IdentityPoolId\":\"us-east-1:0a\",\"Roles\":{\"authenticated\":\"arn:aws:iam::1:role/"
+         "Rolename\"},\"RoleMappings\":{\"p:c\":{\"Type\":\"Rules\",\"AmbiguousRoleResolution\":"
+         "\"Deny\",\"RulesConfiguration\":{\"Rules\":[{\"Claim\":\"c\",\"MatchType\":\"Equals\","
+         "\"Value\":\"v\",\"RoleARN\":\"arn:aws:iam::1:role/Rolename\"}]}}}}"),
+        ("{\"ResourceArn\":\"arn:aws:cognito-identity:us-east-1:123456789012:identitypool/x\","
+         "\"Tags\":{\"k\":\"v\"},\"TagKeys\":[\"k\"],\"MaxResults\":3,\"NextToken\":\"v1.1\"}")};
     static const char junk[] = "{}[]\":,0a\\\xff\x00 -1e999nulltrue";
     unsigned seed = 12345;
     for (int i = 0; i < 3000; i++) {
