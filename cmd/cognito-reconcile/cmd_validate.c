@@ -47,14 +47,8 @@ static const char *s_stack_problem(const char *stack)
 
 static int s_print_text(const struct cr_manifest_set *set)
 {
-    struct cr_buf line = CR_BUF_INIT;
-    for (size_t i = 0; i < set->n_diagnostics; i++) {
-        cr_buf_clear(&line);
-        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0)
-            break;
-        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
-    }
-    cr_buf_dispose(&line);
+    if (cr_cli_print_diagnostics(set) != 0)
+        return cr_cli_fail(CR_ENOMEM);
     if (set->n_diagnostics == 0) {
         printf("%zu pool%s in %zu file%s %s valid\n", set->n_pools, set->n_pools == 1 ? "" : "s",
                set->n_files, set->n_files == 1 ? "" : "s", set->n_pools == 1 ? "is" : "are");
@@ -147,45 +141,36 @@ static bool s_options_ok(const struct cr_cli_options *opts, int *out_status)
     return true;
 }
 
-int cr_cmd_validate(int argc, char **argv)
+static int s_run(const struct cr_cli_options *opts)
 {
     int status = CR_EXIT_ERROR;
-    struct cr_cli_options opts;
     struct cr_manifest_set *set = NULL;
-    cr_cli_options_init(&opts, CR_CLI_VALIDATE);
-    int rc = cr_cli_options_parse(&opts, argc, argv);
-    if (rc != 0) {
-        status = cr_cli_fail(rc);
-        goto done;
-    }
-    if (opts.help) {
-        cr_cli_options_usage(stdout, CR_CLI_VALIDATE, s_synopsis, s_description);
-        status = CR_EXIT_OK;
-        goto done;
-    }
-    if (!s_options_ok(&opts, &status))
-        goto done;
-    cr_log_set_debug(opts.debug);
+    if (!s_options_ok(opts, &status))
+        return status;
     unsigned reserved =
-        opts.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
-    rc = cr_cmd_load_manifests(&set, &opts, reserved);
+        opts->git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
+    int rc = cr_cmd_load_manifests(&set, opts, reserved);
     /* CR_EINVALID means the set holds diagnostics; without a set it is a plain failure. */
     if ((rc != 0 && rc != CR_EINVALID) || set == NULL) {
         if (rc == 0)
             rc = CR_ERROR;
-        if (opts.output == CR_CLI_OUTPUT_JSON) {
-            const char *file = opts.paths.len > 0 ? opts.paths.items[0] : ".";
+        if (opts->output == CR_CLI_OUTPUT_JSON) {
+            const char *file = opts->paths.len > 0 ? opts->paths.items[0] : ".";
             s_print_json(NULL, file, cr_error_last());
         }
         status = cr_cli_fail(rc);
         goto done;
     }
-    if (opts.output == CR_CLI_OUTPUT_JSON)
+    if (opts->output == CR_CLI_OUTPUT_JSON)
         status = s_print_json(set, NULL, NULL);
     else
         status = s_print_text(set);
 done:
     cr_manifest_set_free(set);
-    cr_cli_options_dispose(&opts);
     return status;
+}
+
+int cr_cmd_validate(int argc, char **argv)
+{
+    return cr_cli_main(CR_CLI_VALIDATE, argc, argv, s_synopsis, s_description, s_run);
 }
