@@ -98,20 +98,22 @@ int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags)
     return 0;
 }
 
-/* Copies the configuration members of input into pool, leaving out empty lists and maps. */
+/*
+ * Copies the configuration members of input into pool, leaving out empty lists and maps.
+ * Always deep copies: the state never shares a jansson value with a request or a response,
+ * whose last reference is dropped outside the state lock (jansson's free is not ordered
+ * against another thread's read).
+ */
 static int s_copy_config(json_t *pool, const json_t *input)
 {
+    static const char *const scalars[] = {"IdentityPoolName", "AllowUnauthenticatedIdentities",
+                                          "AllowClassicFlow", "DeveloperProviderName"};
     json_t *v;
-    if (json_object_set(pool, "IdentityPoolName", s_get(input, "IdentityPoolName")) != 0 ||
-        json_object_set(pool, "AllowUnauthenticatedIdentities",
-                        s_get(input, "AllowUnauthenticatedIdentities")) != 0)
-        return CR_ENOMEM;
-    v = s_get(input, "AllowClassicFlow");
-    if (v && json_object_set(pool, "AllowClassicFlow", v) != 0)
-        return CR_ENOMEM;
-    v = s_get(input, "DeveloperProviderName");
-    if (v && json_object_set(pool, "DeveloperProviderName", v) != 0)
-        return CR_ENOMEM;
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+        v = s_get(input, scalars[i]);
+        if (v && json_object_set_new(pool, scalars[i], json_deep_copy(v)) != 0)
+            return CR_ENOMEM;
+    }
     for (size_t i = 0; i < sizeof(s_list_members) / sizeof(s_list_members[0]); i++) {
         v = s_get(input, s_list_members[i]);
         if (json_object_size(v) == 0 && json_array_size(v) == 0)
@@ -238,8 +240,8 @@ int cr__emu_op_update_pool(struct cr_emu_call *call)
      * AllowClassicFlow goes back to its default, false, but stays absent if it was never
      * set (the tri-state the service reports). */
     if (!s_get(fresh, "DeveloperProviderName") && json_object_get(old, "DeveloperProviderName") &&
-        json_object_set(fresh, "DeveloperProviderName",
-                        json_object_get(old, "DeveloperProviderName")) != 0)
+        json_object_set_new(fresh, "DeveloperProviderName",
+                            json_deep_copy(json_object_get(old, "DeveloperProviderName"))) != 0)
         goto oom;
     if (!s_get(fresh, "AllowClassicFlow") && json_object_get(old, "AllowClassicFlow") &&
         json_object_set_new(fresh, "AllowClassicFlow", json_false()) != 0)
@@ -317,8 +319,9 @@ int cr__emu_op_list_pools(struct cr_emu_call *call)
             break;
         }
         json_array_append_new(
-            list, json_pack("{s:s, s:O}", "IdentityPoolId", id, "IdentityPoolName",
-                            json_object_get(json_object_get(rec, "pool"), "IdentityPoolName")));
+            list, json_pack("{s:s, s:s}", "IdentityPoolId", id, "IdentityPoolName",
+                            json_string_value(json_object_get(json_object_get(rec, "pool"),
+                                                              "IdentityPoolName"))));
         last = seq;
     }
     if (more) {

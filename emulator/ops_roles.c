@@ -78,9 +78,10 @@ int cr__emu_op_get_roles(struct cr_emu_call *call)
     json_t *mappings;
     if (!rec)
         return CR_ESERVICE;
-    call->output = json_pack("{s:O, s:o}", "IdentityPoolId",
-                             json_object_get(json_object_get(rec, "pool"), "IdentityPoolId"),
-                             "Roles", json_deep_copy(json_object_get(rec, "roles")));
+    call->output = json_pack(
+        "{s:s, s:o}", "IdentityPoolId",
+        json_string_value(json_object_get(json_object_get(rec, "pool"), "IdentityPoolId")), "Roles",
+        json_deep_copy(json_object_get(rec, "roles")));
     mappings = json_object_get(rec, "role_mappings");
     if (call->output && json_object_size(mappings) > 0 &&
         json_object_set_new(call->output, "RoleMappings", json_deep_copy(mappings)) != 0)
@@ -107,12 +108,12 @@ static json_t *s_principal_pool(struct cr_emu_call *call, const char **provider)
 static int s_principal_output(struct cr_emu_call *call, const json_t *rec, const char *provider,
                               const json_t *entry)
 {
-    call->output =
-        json_pack("{s:O, s:s, s:O, s:o}", "IdentityPoolId",
-                  json_object_get(json_object_get(rec, "pool"), "IdentityPoolId"),
-                  "IdentityProviderName", provider, "UseDefaults",
-                  entry ? json_object_get(entry, "UseDefaults") : json_true(), "PrincipalTags",
-                  entry ? json_deep_copy(json_object_get(entry, "PrincipalTags")) : json_object());
+    call->output = json_pack(
+        "{s:s, s:s, s:b, s:o}", "IdentityPoolId",
+        json_string_value(json_object_get(json_object_get(rec, "pool"), "IdentityPoolId")),
+        "IdentityProviderName", provider, "UseDefaults",
+        entry ? json_is_true(json_object_get(entry, "UseDefaults")) : 1, "PrincipalTags",
+        entry ? json_deep_copy(json_object_get(entry, "PrincipalTags")) : json_object());
     return call->output ? 0 : s_oom(call);
 }
 

@@ -45,7 +45,7 @@ int cr__emu_op_tag(struct cr_emu_call *call)
     merged = json_deep_copy(json_object_get(rec, "tags"));
     json_object_foreach(s_get(call->input, "Tags"), k, v)
     {
-        if (json_object_set(merged, k, v) != 0)
+        if (json_object_set_new(merged, k, json_deep_copy(v)) != 0) /* never share with input */
             goto oom;
     }
     if (cr__emu_check_tags(call, merged) != 0) {
