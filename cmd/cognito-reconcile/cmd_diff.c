@@ -76,25 +76,14 @@ struct s_diff {
 
 /* ---- loading one revision ---- */
 
-static void s_print_diagnostics(const struct cr_manifest_set *set)
-{
-    struct cr_buf line = CR_BUF_INIT;
-    for (size_t i = 0; i < set->n_diagnostics; i++) {
-        cr_buf_clear(&line);
-        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0)
-            break;
-        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
-    }
-    cr_buf_dispose(&line);
-}
-
 static int s_load_side(struct s_side *side, const struct cr_cli_options *opts)
 {
     struct cr_cli_options at = *opts; /* shallow: only git_ref differs */
     at.git_ref = side->rev;
     int rc = cr_cmd_load_sources(&side->set, &side->commit, &at, CR_MANIFEST_RESERVED_TAGS_GIT);
     if (rc == CR_EINVALID && side->set != NULL) {
-        s_print_diagnostics(side->set);
+        if (cr_cli_print_diagnostics(side->set) != 0)
+            return CR_ENOMEM;
         cr_error_set("the manifests at git revision '%s' are not valid (%zu error%s)", side->rev,
                      side->set->n_diagnostics, side->set->n_diagnostics == 1 ? "" : "s");
         return rc;
@@ -756,34 +745,19 @@ done:
     return status;
 }
 
+/* The options diff needs beyond parsing, then the comparison. */
+static int s_checked_run(const struct cr_cli_options *opts)
+{
+    if (opts->diff_from == NULL)
+        return cr_cli_failf("diff: --from REV is required (the old revision)");
+    if (opts->output != CR_CLI_OUTPUT_TEXT && opts->output != CR_CLI_OUTPUT_JSON &&
+        opts->output != CR_CLI_OUTPUT_MARKDOWN)
+        return cr_cli_failf("diff writes text, json or markdown, not %s",
+                            cr_cli_output_name(opts->output));
+    return s_run(opts);
+}
+
 int cr_cmd_diff(int argc, char **argv)
 {
-    int status = CR_EXIT_ERROR;
-    struct cr_cli_options opts;
-    cr_cli_options_init(&opts, CR_CLI_DIFF);
-    int rc = cr_cli_options_parse(&opts, argc, argv);
-    if (rc != 0) {
-        status = cr_cli_fail(rc);
-        goto done;
-    }
-    if (opts.help) {
-        cr_cli_options_usage(stdout, CR_CLI_DIFF, s_synopsis, s_description);
-        status = CR_EXIT_OK;
-        goto done;
-    }
-    cr_log_set_debug(opts.debug);
-    if (opts.diff_from == NULL) {
-        status = cr_cli_failf("diff: --from REV is required (the old revision)");
-        goto done;
-    }
-    if (opts.output != CR_CLI_OUTPUT_TEXT && opts.output != CR_CLI_OUTPUT_JSON &&
-        opts.output != CR_CLI_OUTPUT_MARKDOWN) {
-        status = cr_cli_failf("diff writes text, json or markdown, not %s",
-                              cr_cli_output_name(opts.output));
-        goto done;
-    }
-    status = s_run(&opts);
-done:
-    cr_cli_options_dispose(&opts);
-    return status;
+    return cr_cli_main(CR_CLI_DIFF, argc, argv, s_synopsis, s_description, s_checked_run);
 }
