@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "emulator/internal.h"
+#include "schema/constraints.h"
+#include "util/strutil.h"
 
 static void s_fault_defaults(struct cr_emu_fault *f)
 {
@@ -117,6 +119,23 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
     return CR_EINVALID;
 }
 
+/* A rule for an operation that does not exist would never fire: a test would pass for the
+ * wrong reason, so refuse it (with a suggestion for a typo). */
+static int s_check_operation(const char *name, const char *where)
+{
+    size_t n;
+    const struct cr_operation *ops = cr_operation_all(&n);
+    const char *names[32];
+    if (strcmp(name, "*") == 0 || cr_operation_find(name))
+        return 0;
+    for (size_t i = 0; i < n && i < 32; i++)
+        names[i] = ops[i].name;
+    const char *hint = cr_str_suggest(name, names, n < 32 ? n : 32);
+    cr_error_set("%s: unknown operation '%s'%s%s%s", where, name, hint ? " (did you mean '" : "",
+                 hint ? hint : "", hint ? "'?)" : "");
+    return CR_EINVALID;
+}
+
 /* With a count and no rate given, the rule fires every time until the count runs out. */
 static void s_finish(struct cr_emu_fault *f)
 {
@@ -154,6 +173,10 @@ static int s_parse_json_rule(struct cr_emu_fault *f, json_t *rule, size_t index)
         cr_error_set("faults[%zu]: 'operation' (a name or \"*\") is required", index);
         return CR_EINVALID;
     }
+    char where[64];
+    snprintf(where, sizeof(where), "faults[%zu].operation", index);
+    if (s_check_operation(f->operation, where) != 0)
+        return CR_EINVALID;
     s_finish(f);
     return 0;
 }
@@ -205,6 +228,10 @@ static int s_parse_flag(struct cr_emu_faults *faults, const char *spec)
     }
     memcpy(f.operation, spec, (size_t)(colon - spec));
     f.operation[colon - spec] = '\0';
+    if (s_check_operation(f.operation, "operation") != 0) {
+        cr_error_prefix("fault '%s'", spec);
+        return CR_EINVALID;
+    }
     snprintf(buf, sizeof(buf), "%s", colon + 1);
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');

@@ -79,7 +79,9 @@ int cr__emu_persist_save(const json_t *state, const char *path)
     int fd = -1;
     char *text = NULL;
     struct cr_buf tmp = CR_BUF_INIT;
-    if (cr_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) != 0) {
+    /* One fixed name: there is one writer (under the state lock), and a temp file left by a
+     * kill -9 is simply overwritten by the next write. */
+    if (cr_buf_printf(&tmp, "%s.tmp", path) != 0) {
         result = CR_ENOMEM;
         goto done;
     }

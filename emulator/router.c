@@ -167,9 +167,14 @@ void cr__emu_log_clear(struct cr_emu *emu)
 static int s_local_requests(struct cr_emu *emu, struct cr_emu_response *out, const char *query)
 {
     long since = 0;
+    char *end = NULL;
     const char *p = query ? strstr(query, "since=") : NULL;
-    if (p)
-        since = strtol(p + 6, NULL, 10);
+    if (p) {
+        since = strtol(p + 6, &end, 10);
+        if (end == p + 6 || (*end != '\0' && *end != '&') || since < 0)
+            return s_error(out, 400, "InvalidParameterException",
+                           "since: expected a non-negative request sequence number");
+    }
     json_t *list = json_array();
     pthread_mutex_lock(&emu->aux_lock);
     for (size_t i = 0; list && i < emu->log_len; i++) {
@@ -458,9 +463,14 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+/* STS: a form body. A request naming a cognito-identity target is JSON 1.1 whatever its
+ * content type (plain `curl -d` sends a form content type). */
 static bool s_is_form(const struct cr_emu_request *req)
 {
     const char *ct = cr__emu_header(req, "Content-Type");
+    const char *target = cr__emu_header(req, "X-Amz-Target");
+    if (target && strncmp(target, CR_EMU_TARGET_PREFIX, strlen(CR_EMU_TARGET_PREFIX)) == 0)
+        return false;
     return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 

@@ -58,14 +58,15 @@ static void s_usage(FILE *f)
           f);
 }
 
-static int s_number(unsigned long *out, const char *flag, const char *text, unsigned long max)
+static int s_number(unsigned long *out, const char *flag, const char *text, unsigned long min,
+                    unsigned long max)
 {
     char *end = NULL;
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v > max || text[0] == '-') {
-        fprintf(stderr, "cognito-identity-local: %s '%s': expected a number 0..%lu\n", flag, text,
-                max);
+    if (errno != 0 || end == text || *end != '\0' || v < min || v > max || text[0] == '-') {
+        fprintf(stderr, "cognito-identity-local: %s '%s': expected a number %lu..%lu\n", flag, text,
+                min, max);
         return -1;
     }
     *out = v;
@@ -96,7 +97,7 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             a->host = optarg;
             break;
         case 'p':
-            if (s_number(&a->port, "--port", optarg, 65535) != 0)
+            if (s_number(&a->port, "--port", optarg, 0, 65535) != 0)
                 return 1;
             break;
         case 's':
@@ -112,16 +113,16 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             a->opts.credentials_path = optarg;
             break;
         case 'm':
-            if (s_number(&n, "--max-pools", optarg, 1000000) != 0 || n == 0)
+            if (s_number(&n, "--max-pools", optarg, 1, 1000000) != 0)
                 return 1;
             a->opts.max_pools = (unsigned)n;
             break;
         case 't':
-            if (s_number(&a->threads, "--threads", optarg, 256) != 0 || a->threads == 0)
+            if (s_number(&a->threads, "--threads", optarg, 1, 256) != 0)
                 return 1;
             break;
         case 'b':
-            if (s_number(&n, "--max-body-bytes", optarg, 1UL << 30) != 0 || n == 0)
+            if (s_number(&n, "--max-body-bytes", optarg, 1, 1UL << 30) != 0)
                 return 1;
             a->opts.max_body_bytes = n;
             break;

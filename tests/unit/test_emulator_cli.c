@@ -75,6 +75,10 @@ static void test_emulator__cli_help_and_bad_flags(void **state)
     assert_non_null(strstr(text, "--port '70000'"));
     free(text);
     assert_int_equal(s_run("--max-pools 0", out), 1);
+    text = s_read(out);
+    assert_non_null(strstr(text, "--max-pools '0': expected a number 1..1000000"));
+    free(text);
+    assert_int_equal(s_run("--threads 0", out), 1);
     assert_int_equal(s_run("extra", out), 1);
 }
 
@@ -84,7 +88,7 @@ static void test_emulator__cli_start_failures(void **state)
     assert_int_equal(cr_test_write_file(creds, "AKID only-secret 12345\n"), 0);
     const char *a1[] = {"--credentials", creds, NULL};
     s_expect_start_failure(a1, "bad-keys:1: expected ACCESS_KEY_ID SECRET_ACCESS_KEY");
-    const char *a2[] = {"--fault", "Describe:throttle=7", NULL};
+    const char *a2[] = {"--fault", "DescribeIdentityPool:throttle=7", NULL};
     s_expect_start_failure(a2, "rate must be between 0 and 1");
     const char *a3[] = {"--host", "localhost-ish", NULL};
     s_expect_start_failure(a3, "not an IPv4 or IPv6 address");

@@ -106,13 +106,22 @@ static void test_emulator__fault_specs_rejected(void **state)
 {
     struct cr_emu *emu = s_new();
     assert_int_equal(cr_emu_add_faults(emu, "Describe"), CR_EINVALID);
-    assert_int_equal(cr_emu_add_faults(emu, "Op:throttle=2"), CR_EINVALID);
+    assert_int_equal(cr_emu_add_faults(emu, "TagResource:throttle=2"), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "between 0 and 1"));
-    assert_int_equal(cr_emu_add_faults(emu, "Op:bogus=1"), CR_EINVALID);
+    assert_int_equal(cr_emu_add_faults(emu, "TagResource:bogus=1"), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "unknown key 'bogus'"));
     assert_int_equal(cr_emu_add_faults(emu, "[{\"throttle\":1}]"), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "'operation'"));
-    assert_int_equal(cr_emu_add_faults(emu, "[{\"operation\":\"X\",\"count\":0}]"), CR_EINVALID);
+    assert_int_equal(cr_emu_add_faults(emu, "[{\"operation\":\"TagResource\",\"count\":0}]"),
+                     CR_EINVALID);
+    /* a typo would make a rule that never fires */
+    assert_int_equal(cr_emu_add_faults(emu, "ListIdentityPool:throttle=1"), CR_EINVALID);
+    assert_string_equal(cr_error_last(),
+                        "fault 'ListIdentityPool:throttle=1': operation: unknown operation "
+                        "'ListIdentityPool' (did you mean 'ListIdentityPools'?)");
+    assert_int_equal(cr_emu_add_faults(emu, "[{\"operation\":\"Bogus\",\"throttle\":1}]"),
+                     CR_EINVALID);
+    assert_string_equal(cr_error_last(), "faults[0].operation: unknown operation 'Bogus'");
     cr_emu_free(emu);
 }
 
@@ -130,16 +139,16 @@ static void test_emulator__fault_rates_use_the_random_source(void **state)
 {
     struct cr_emu_faults faults = {0};
     struct cr_emu_fault_action a;
-    assert_ok(cr__emu_faults_parse(&faults, "Op:throttle=0.5"));
-    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_low);
+    assert_ok(cr__emu_faults_parse(&faults, "TagResource:throttle=0.5"));
+    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_low);
     assert_int_equal(a.kind, CR_EMU_FAULT_THROTTLE);
-    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_high);
+    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_high);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
-    cr__emu_faults_decide(&a, &faults, "Other", s_rnd_low);
+    cr__emu_faults_decide(&a, &faults, "UntagResource", s_rnd_low);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
     cr__emu_faults_dispose(&faults);
-    assert_ok(cr__emu_faults_parse(&faults, "Op:latency_ms=40,jitter_ms=10"));
-    cr__emu_faults_decide(&a, &faults, "Op", s_rnd_high);
+    assert_ok(cr__emu_faults_parse(&faults, "TagResource:latency_ms=40,jitter_ms=10"));
+    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_high);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
     assert_in_range(a.delay_ms, 40, 50);
     cr__emu_faults_dispose(&faults);
@@ -280,6 +289,26 @@ static void test_emulator__routing_errors(void **state)
     r = s_req(emu, "GET", "/_local/health", NULL, NULL, NULL, true);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/requests", "since=abc", NULL, NULL, true);
+    assert_int_equal(r.status, 400);
+    json_decref(r.body);
+
+    /* a cognito-identity target wins over a form content type (plain `curl -d`) */
+    struct cr_sigv4_header form[2] = {
+        {"Content-Type", "application/x-www-form-urlencoded"},
+        {"X-Amz-Target", "AWSCognitoIdentityService.ListIdentityPools"}};
+    struct cr_emu_request freq = {.method = "POST",
+                                  .path = "/",
+                                  .headers = form,
+                                  .n_headers = 2,
+                                  .body = "{\"MaxResults\":1}",
+                                  .body_len = 16};
+    struct cr_emu_response fresp;
+    cr_emu_response_init(&fresp);
+    assert_ok(cr_emu_handle(emu, &fresp, &freq));
+    assert_int_equal(fresp.status, 200);
+    assert_string_equal(cr_buf_cstr(&fresp.body), "{\"IdentityPools\":[]}");
+    cr_emu_response_dispose(&fresp);
 
     struct cr_emu_request big = {.method = "POST", .path = "/", .body_too_large = true};
     struct cr_emu_response resp;
