@@ -8,6 +8,8 @@
  * The web identity token is not verified (there is no identity provider to ask); when it is
  * a JWT its sub/aud/iss claims are echoed as AWS does.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,17 +255,6 @@ static void s_iso8601(char out[32], int64_t t)
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int s_missing(struct cr_emu_response *out, const struct cr_emu_request *req,
-                     const char *member)
-{
-    char msg[256];
-    snprintf(msg, sizeof(msg),
-             "1 validation error detected: Value null at '%s' failed to satisfy constraint: "
-             "Member must not be null",
-             member);
-    return s_error(out, req, 400, "ValidationError", msg);
-}
-
 /* Fresh temporary credentials for role/session, registered so that they verify. */
 struct s_session {
     char key_id[21], secret[41], token[161], expiration[32], arn[512], role_id[256];
@@ -294,33 +285,88 @@ static int s_mint(struct s_session *out, struct cr_emu *emu, const char *account
     return rc;
 }
 
-/* The parameter checks STS makes; true when the request is acceptable (else out is set). */
+/* STS's RoleSessionName pattern [\w+=,.@-]* (ASCII \w). */
+static bool s_session_name_ok(const char *s)
+{
+    for (; *s; s++) {
+        if (!isalnum((unsigned char)*s) && !strchr("_+=,.@-", *s))
+            return false;
+    }
+    return true;
+}
+
+/* Adds "Value ... at 'member' failed to satisfy constraint: sentence" to the list. */
+static void s_violation(struct cr_buf *list, size_t *n, const char *value, const char *member,
+                        const char *sentence)
+{
+    cr_buf_puts(list, (*n)++ ? "; Value " : "Value ");
+    if (value)
+        cr_buf_printf(list, "'%s'", value);
+    else
+        cr_buf_puts(list, "null");
+    cr_buf_printf(list, " at '%s' failed to satisfy constraint: %s", member, sentence);
+}
+
+static void s_check_length(struct cr_buf *list, size_t *n, const char *v, const char *member,
+                           size_t min, size_t max)
+{
+    char sentence[96];
+    size_t len = v ? strlen(v) : 0;
+    if (!v) {
+        s_violation(list, n, NULL, member, "Member must not be null");
+        return;
+    }
+    if (len < min || len > max) {
+        snprintf(sentence, sizeof(sentence), "Member must have length %s than or equal to %zu",
+                 len < min ? "greater" : "less", len < min ? min : max);
+        s_violation(list, n, v, member, sentence);
+    }
+}
+
+/*
+ * The parameter checks STS makes (AssumeRoleWithWebIdentity's model constraints), reported
+ * together as ValidationError like the service; true when acceptable (else out is set).
+ */
 static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_request *req,
                                const json_t *params, char account[16], char role[128],
                                long *duration_s)
 {
+    struct cr_buf list = CR_BUF_INIT;
+    size_t n = 0;
+    char *end = NULL;
     const char *role_arn = json_string_value(json_object_get(params, "RoleArn"));
     const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
     const char *jwt = json_string_value(json_object_get(params, "WebIdentityToken"));
     const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
-    const char *msg = NULL;
-    *duration_s = dur ? strtol(dur, NULL, 10) : 3600;
-    if (!role_arn || !session || !jwt) {
-        s_missing(out, req,
-                  !role_arn  ? "roleArn"
-                  : !session ? "roleSessionName"
-                             : "webIdentityToken");
-        return false;
+    *duration_s = 3600;
+    s_check_length(&list, &n, role_arn, "roleArn", 20, 2048);
+    s_check_length(&list, &n, session, "roleSessionName", 2, 64);
+    if (session && !s_session_name_ok(session))
+        s_violation(&list, &n, session, "roleSessionName",
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+    s_check_length(&list, &n, jwt, "webIdentityToken", 4, 20000);
+    if (dur) {
+        errno = 0;
+        *duration_s = strtol(dur, &end, 10);
+        if (errno != 0 || end == dur || *end != '\0')
+            s_violation(&list, &n, dur, "durationSeconds", "Member must be an integer");
+        else if (*duration_s < 900 || *duration_s > 43200)
+            s_violation(&list, &n, dur, "durationSeconds",
+                        *duration_s < 900 ? "Member must have value greater than or equal to 900"
+                                          : "Member must have value less than or equal to 43200");
     }
-    if (*duration_s < 900 || *duration_s > 43200)
-        msg = "DurationSeconds must be between 900 and 43200.";
-    else if (strlen(session) < 2 || strlen(session) > 64)
-        msg = "RoleSessionName must be 2 to 64 characters long.";
+    struct cr_buf msg = CR_BUF_INIT;
+    if (n > 0)
+        cr_buf_printf(&msg, "%zu validation error%s detected: %s", n, n == 1 ? "" : "s",
+                      cr_buf_cstr(&list));
     else if (!s_role_arn(role_arn, account, role))
-        msg = "RoleArn is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME).";
-    if (msg)
-        s_error(out, req, 400, "ValidationError", msg);
-    return msg == NULL;
+        cr_buf_puts(&msg, "Request ARN is invalid");
+    if (msg.len > 0)
+        s_error(out, req, 400, "ValidationError", cr_buf_cstr(&msg));
+    bool ok = msg.len == 0;
+    cr_buf_dispose(&msg);
+    cr_buf_dispose(&list);
+    return ok;
 }
 
 static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,

@@ -519,6 +519,26 @@ static void test_emulator__http_sts(void **state)
     assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>ValidationError</Code>"));
     assert_non_null(strstr(cr_buf_cstr(&r.body), "Value null at 'roleArn'"));
     s_resp_dispose(&r);
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded",
+             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=5", NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(cr_buf_cstr(&r.body),
+                           "4 validation errors detected: Value null at 'roleArn' failed to "
+                           "satisfy constraint: Member must not be null; Value null at "
+                           "'roleSessionName'"));
+    assert_non_null(strstr(cr_buf_cstr(&r.body),
+                           "Value '5' at 'durationSeconds' failed to satisfy constraint: Member "
+                           "must have value greater than or equal to 900"));
+    s_resp_dispose(&r);
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded",
+             "Action=AssumeRoleWithWebIdentity&RoleArn=arn%3Aaws%3Aiam%3A%3A444455556666%3Arole%2FR"
+             "&RoleSessionName=bad+name%21&WebIdentityToken=abcd",
+             NULL);
+    assert_non_null(strstr(cr_buf_cstr(&r.body),
+                           "1 validation error detected: Value 'bad name!' at 'roleSessionName' "
+                           "failed to satisfy constraint: Member must satisfy regular expression "
+                           "pattern: [\\w+=,.@-]*"));
+    s_resp_dispose(&r);
     s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded", "Action=Nope", NULL);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>InvalidAction</Code>"));
