@@ -1,4 +1,5 @@
 /* Creating and freeing the emulator; loading its state and keys. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,30 @@
 static char *s_dup_or(const char *s, const char *fallback)
 {
     return strdup(s && s[0] ? s : fallback);
+}
+
+/* A region name as AWS spells them: two letters, words, a number (us-east-1, cn-north-1,
+ * us-gov-west-1), so pool ids and ARNs look like the service's. */
+static bool s_region_ok(const char *r)
+{
+    size_t i = 0, dashes = 0;
+    while (r[i] >= 'a' && r[i] <= 'z')
+        i++;
+    if (i != 2)
+        return false;
+    for (; r[i] == '-' || (r[i] >= 'a' && r[i] <= 'z'); i++)
+        dashes += r[i] == '-';
+    if (dashes < 2 || r[i - 1] != '-' || !isdigit((unsigned char)r[i]))
+        return false;
+    while (isdigit((unsigned char)r[i]))
+        i++;
+    return r[i] == '\0';
+}
+
+static bool s_account_ok(const char *a)
+{
+    size_t n = strspn(a, "0123456789");
+    return n == 12 && a[n] == '\0';
 }
 
 static int s_load_state(struct cr_emu *emu)
@@ -51,6 +76,13 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
     emu->log = calloc(CR_EMU_LOG_CAP, sizeof(*emu->log));
     if (!emu->region || !emu->account_id || (opts->state_path && !emu->state_path) || !emu->log)
         goto done;
+    if (!s_region_ok(emu->region) || !s_account_ok(emu->account_id)) {
+        cr_error_set(!s_region_ok(emu->region) ? "--region '%s': not a region name (like us-east-1)"
+                                               : "--account-id '%s': expected 12 digits",
+                     !s_region_ok(emu->region) ? emu->region : emu->account_id);
+        result = CR_EINVALID;
+        goto done;
+    }
     if (opts->credentials_path) {
         emu->verify = true;
         result = cr__emu_keys_load(&emu->keys, opts->credentials_path, emu->account_id);

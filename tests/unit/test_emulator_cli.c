@@ -92,6 +92,10 @@ static void test_emulator__cli_start_failures(void **state)
     s_expect_start_failure(a2, "rate must be between 0 and 1");
     const char *a3[] = {"--host", "localhost-ish", NULL};
     s_expect_start_failure(a3, "not an IPv4 or IPv6 address");
+    const char *a5[] = {"--region", "bad region!", NULL};
+    s_expect_start_failure(a5, "--region 'bad region!': not a region name");
+    const char *a6[] = {"--account-id", "12", NULL};
+    s_expect_start_failure(a6, "--account-id '12': expected 12 digits");
     const char *a4[] = {"--state", "/nonexistent-dir/x/state.json", NULL};
     s_expect_start_failure(a4, "/nonexistent-dir/x/state.json");
 
