@@ -22,7 +22,6 @@
 
 #define CR_EMU_CONNECTION_TIMEOUT_S 30
 #define CR_EMU_CONNECTION_LIMIT     1000
-#define CR_EMU_MAX_HEADERS          64
 
 struct s_timer_entry {
     uint64_t due_ms; /* CLOCK_MONOTONIC */
@@ -113,21 +112,37 @@ static bool s_delay(struct cr_emu_server *srv, struct MHD_Connection *conn, uint
     return ok;
 }
 
+/* Every header of the request: the array is sized by a first count, so none is dropped (a
+ * dropped signed header would fail SigV4; the total is bounded by MHD's memory limit, which
+ * answers 431 past it). */
 struct s_headers {
-    struct cr_sigv4_header items[CR_EMU_MAX_HEADERS];
+    struct cr_sigv4_header *items;
     size_t len;
+    size_t cap;
 };
 
 static enum MHD_Result s_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                         const char *value)
 {
     struct s_headers *h = cls;
-    if (h->len < CR_EMU_MAX_HEADERS) {
+    if (h->len < h->cap) {
         h->items[h->len].name = key;
         h->items[h->len].value = value ? value : "";
         h->len++;
     }
     return MHD_YES;
+}
+
+static int s_headers_read(struct s_headers *out, struct MHD_Connection *conn)
+{
+    int n = MHD_get_connection_values(conn, MHD_HEADER_KIND, NULL, NULL);
+    out->len = 0;
+    out->cap = n > 0 ? (size_t)n : 0;
+    out->items = calloc(out->cap ? out->cap : 1, sizeof(*out->items));
+    if (!out->items)
+        return CR_ENOMEM;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, s_collect_header, out);
+    return 0;
 }
 
 /* MHD hands out the query decoded; rebuild a canonical raw query (SigV4 re-canonicalises
@@ -185,11 +200,12 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_respons
 static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connection *conn,
                                   const char *url, const char *method, struct s_req *rq)
 {
-    struct s_headers headers = {.len = 0};
+    struct s_headers headers = {0};
     struct cr_buf query = CR_BUF_INIT;
     struct cr_emu_response resp;
     enum MHD_Result ret = MHD_NO;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, s_collect_header, &headers);
+    if (s_headers_read(&headers, conn) != 0)
+        return MHD_NO;
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, s_collect_arg, &query);
     struct cr_emu_request req = {
         .method = method,
@@ -204,13 +220,13 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
     };
     if (!rq->pending) {
         if (cr_emu_prepare(&rq->pending, srv->emu, &req) != 0) {
-            cr_buf_dispose(&query);
-            return MHD_NO;
+            ret = MHD_NO;
+            goto done;
         }
         uint32_t delay_ms = cr_emu_pending_delay_ms(rq->pending);
         if (delay_ms && s_delay(srv, conn, delay_ms)) {
-            cr_buf_dispose(&query);
-            return MHD_YES; /* the handler runs again once resumed */
+            ret = MHD_YES; /* the handler runs again once resumed */
+            goto done;
         }
     }
     cr_emu_response_init(&resp);
@@ -222,7 +238,9 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
     }
     /* resp.drop: MHD_NO closes the connection without a response (fault injection). */
     cr_emu_response_dispose(&resp);
+done:
     cr_buf_dispose(&query);
+    free(headers.items);
     return ret;
 }
 

@@ -125,6 +125,34 @@ static void test_emulator__http_keep_alive_and_headers(void **state)
     s_stop(&s);
 }
 
+/* Every header reaches the router, however many come before X-Amz-Target (a client or proxy
+ * may add dozens; a dropped signed header would also break SigV4). */
+static void test_emulator__http_many_headers_none_dropped(void **state)
+{
+    struct s_server s;
+    struct s_resp r = {0};
+    char url[128], line[64];
+    s_start(&s, NULL, 2);
+    snprintf(url, sizeof(url), "%s/", cr_emu_server_url(s.srv));
+    struct curl_slist *hl = NULL;
+    for (int i = 0; i < 200; i++) {
+        snprintf(line, sizeof(line), "X-Filler-%03d: %d", i, i);
+        hl = curl_slist_append(hl, line);
+    }
+    hl = curl_slist_append(hl, "Content-Type: application/x-amz-json-1.1");
+    hl = curl_slist_append(hl, "X-Amz-Target: AWSCognitoIdentityService.ListIdentityPools");
+    const char *body = "{\"MaxResults\":5}";
+    CURL *c = s_easy(url, "POST", body, strlen(body), hl, &r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(cr_buf_cstr(&r.body), "{\"IdentityPools\":[]}");
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+    s_resp_dispose(&r);
+    s_stop(&s);
+}
+
 static void test_emulator__http_robustness(void **state)
 {
     struct s_server s;
@@ -560,6 +588,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emulator__http_keep_alive_and_headers),
         cmocka_unit_test(test_emulator__http_robustness),
+        cmocka_unit_test(test_emulator__http_many_headers_none_dropped),
         cmocka_unit_test(test_emulator__http_latency_overlaps),
         cmocka_unit_test(test_emulator__http_hang_looks_like_a_timeout),
         cmocka_unit_test(test_emulator__http_slow_client_does_not_block),
