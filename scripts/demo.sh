@@ -12,14 +12,24 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CR="$BUILD/cmd/cognito-reconcile"
 EMU="$BUILD/cmd/cognito-identity-local"
 AWS=${AWS_CLI:-/usr/bin/aws}
-EXAMPLES="$ROOT/examples"
-MANIFESTS=${DEMO_MANIFESTS:-$EXAMPLES/prod}
-[ -d "$MANIFESTS" ] || MANIFESTS=$EXAMPLES/minimal
-[ -d "$MANIFESTS" ] || { echo "demo: $MANIFESTS is not a folder" >&2; exit 1; }
-MANIFESTS=$(cd "$MANIFESTS" && pwd)
-# Run from the repository so commands and file:line locations read "examples/prod/...".
+# The manifests: every stack folder of examples/ (examples/ci holds CI pipelines, not
+# manifests), or the folders named in DEMO_MANIFESTS (space-separated).
+MANIFESTS=()
+if [ -n "${DEMO_MANIFESTS:-}" ]; then
+  read -ra MANIFESTS <<<"$DEMO_MANIFESTS"
+else
+  for dir in "$ROOT"/examples/*/; do
+    [ "$(basename "$dir")" = ci ] || MANIFESTS+=("$dir")
+  done
+fi
+[ ${#MANIFESTS[@]} -gt 0 ] || { echo "demo: no manifest folders under examples/" >&2; exit 1; }
+for i in "${!MANIFESTS[@]}"; do
+  [ -d "${MANIFESTS[$i]}" ] || { echo "demo: ${MANIFESTS[$i]} is not a folder" >&2; exit 1; }
+  MANIFESTS[$i]=$(cd "${MANIFESTS[$i]}" && pwd)
+  # Relative to the repository so commands and file:line locations read "examples/prod/...".
+  MANIFESTS[$i]=${MANIFESTS[$i]#$ROOT/}
+done
 cd "$ROOT"
-MANIFESTS=${MANIFESTS#$ROOT/}
 
 for bin in "$CR" "$EMU"; do
   [ -x "$bin" ] || { echo "demo: $bin not built (run 'make build' first)" >&2; exit 1; }
@@ -90,23 +100,23 @@ export AWS_PAGER=''
 EP=(--endpoint-url "$URL")
 
 say "${BOLD}cognito-reconcile demo${RESET}: the emulator listens on $URL"
-say "manifests: $MANIFESTS"
+say "manifests: ${MANIFESTS[*]}"
 
 heading "validate the manifests offline (pre-commit)"
-expect 0 "$CR" validate "$MANIFESTS"
+expect 0 "$CR" validate "${MANIFESTS[@]}"
 
 heading "plan: what would change (pull request)"
-expect 2 "$CR" plan "$MANIFESTS" "${EP[@]}" --detailed-exitcode
+expect 2 "$CR" plan "${MANIFESTS[@]}" "${EP[@]}" --detailed-exitcode
 
 heading "apply the plan (merge)"
-expect 0 "$CR" apply "$MANIFESTS" "${EP[@]}" --auto-approve
+expect 0 "$CR" apply "${MANIFESTS[@]}" "${EP[@]}" --auto-approve
 
 heading "plan again: nothing to do"
-expect 0 "$CR" plan "$MANIFESTS" "${EP[@]}" --detailed-exitcode
+expect 0 "$CR" plan "${MANIFESTS[@]}" "${EP[@]}" --detailed-exitcode
 
 heading "someone edits a pool by hand with the AWS CLI"
 # (The pool id from our own JSON plan: one AWS CLI start-up fewer than list-identity-pools.)
-POOL_ID=$("$CR" plan "$MANIFESTS" "${EP[@]}" --output json 2>/dev/null |
+POOL_ID=$("$CR" plan "${MANIFESTS[@]}" "${EP[@]}" --output json 2>/dev/null |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["pools"][0]["pool_id"] or "")')
 [ -n "$POOL_ID" ] || die "the apply created no pool"
 printf '%s$ aws cognito-identity describe-identity-pool --identity-pool-id %s --endpoint-url %s > pool.json%s\n' \
@@ -129,12 +139,12 @@ printf '%s$ aws cognito-identity update-identity-pool --cli-input-json file://ed
 ok "pool $POOL_ID renamed and AllowUnauthenticatedIdentities flipped behind our back"
 
 heading "nightly drift check notices it (exit 2, Markdown for the CI summary)"
-expect 2 "$CR" drift "$MANIFESTS" "${EP[@]}" --output markdown
+expect 2 "$CR" drift "${MANIFESTS[@]}" "${EP[@]}" --output markdown
 
 heading "apply repairs the pool"
-expect 0 "$CR" apply "$MANIFESTS" "${EP[@]}" --auto-approve
+expect 0 "$CR" apply "${MANIFESTS[@]}" "${EP[@]}" --auto-approve
 
 heading "drift check is clean again"
-expect 0 "$CR" drift "$MANIFESTS" "${EP[@]}"
+expect 0 "$CR" drift "${MANIFESTS[@]}" "${EP[@]}"
 
 printf '\n%sdemo complete: every step behaved as expected.%s\n' "$GREEN" "$RESET"

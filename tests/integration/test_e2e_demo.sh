@@ -14,7 +14,10 @@ if ! bash "$CR_SOURCE_DIR/scripts/demo.sh" "$CR_BUILD_DIR" >"$out" 2>&1; then
 fi
 grep -q "demo complete" "$out" || { cat "$out"; echo "FAIL: no completion line"; exit 1; }
 grep -c '^== ' "$out" | grep -qx 8 || { cat "$out"; echo "FAIL: expected 8 narrated steps"; exit 1; }
-grep -qF 'validate examples/prod' "$out" || { cat "$out"; echo "FAIL: paths not relative"; exit 1; }
+# Every stack folder of examples/ (not examples/ci), with paths relative to the repository.
+grep -qF 'validate examples/dev examples/minimal examples/mobile examples/prod' "$out" ||
+    { cat "$out"; echo "FAIL: not every examples/ stack folder, or paths not relative"; exit 1; }
+grep -qF 'Plan: 6 to create' "$out" || { cat "$out"; echo "FAIL: the example pools were not all planned"; exit 1; }
 # A step that misbehaves stops the story with a non-zero status (here: invalid manifests).
 bad=$(mktemp -d "${TMPDIR:-/tmp}/cr-demo-bad.XXXXXX")
 trap 'rm -f "$out"; rm -rf "$bad"' EXIT
