@@ -215,6 +215,18 @@ static bool s_can_connect(int port)
  * endpoint (skipped without the openssl tool); -rev echoes lines back, which is not HTTP, so
  * a trusted attempt fails after the handshake, never with a certificate error. A certificate
  * failure is final (not retried), as in aws/http.c. */
+static pid_t s_tls_server_pid; /* stopped by the teardown even when an assertion fails */
+
+static int s_stop_tls_server(void **state)
+{
+    if (s_tls_server_pid > 0) {
+        kill(s_tls_server_pid, SIGTERM);
+        waitpid(s_tls_server_pid, NULL, 0);
+        s_tls_server_pid = 0;
+    }
+    return 0;
+}
+
 static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **state)
 {
     if (system("openssl version >/dev/null 2>&1") != 0)
@@ -241,6 +253,7 @@ static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **s
                "-rev", "-quiet", (char *)NULL);
         _exit(127);
     }
+    s_tls_server_pid = pid;
     for (int i = 0; i < 200 && !s_can_connect(port); i++)
         usleep(20000);
     snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
@@ -260,8 +273,7 @@ static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **s
     print_message("trusted: %s\n", cr_error_last());
     assert_int_equal(rc, CR_EIO);
     assert_null(strstr(cr_error_last(), "certificate"));
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
+    s_stop_tls_server(state);
     cr_aws_credentials_dispose(&c);
     cr_test_rmtree(dir);
     free(dir);
@@ -277,7 +289,8 @@ int main(void)
         cmocka_unit_test(test_credentials__sts_account),
         cmocka_unit_test(test_credentials__sts_errors),
         cmocka_unit_test(test_credentials__sts_unreachable_is_an_io_error),
-        cmocka_unit_test(test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle),
+        cmocka_unit_test_teardown(test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle,
+                                  s_stop_tls_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
