@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "util/strmap.h"
+#include "util/strutil.h"
 
 #define S_TERMINATOR         "aws4_request"
 #define S_DEFAULT_EXPIRES_S  900
@@ -115,17 +116,6 @@ int cr_sigv4__uri_encode(struct cr_buf *out, struct cr_span in, bool keep_slash)
     return cr_buf_oom(out) ? CR_ENOMEM : 0;
 }
 
-static int s_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes a query component. A '%' not followed by two hex digits is kept literally
  * (it is then encoded as %25), which is what a lenient server sees on the wire. '+' is not a
  * space here: SigV4 signs the query as URI components, not as form data. */
@@ -134,8 +124,8 @@ static int s_uri_decode(struct cr_buf *out, struct cr_span in)
     for (size_t i = 0; i < in.len; i++) {
         char c = in.ptr[i];
         if (c == '%' && i + 2 < in.len) {
-            int hi = s_hexval(in.ptr[i + 1]);
-            int lo = s_hexval(in.ptr[i + 2]);
+            int hi = cr_hex_value(in.ptr[i + 1]);
+            int lo = cr_hex_value(in.ptr[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 cr_buf_putc(out, (char)(hi * 16 + lo));
                 i += 2;

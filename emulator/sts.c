@@ -28,17 +28,6 @@ struct s_form {
     json_t *params; /* name -> value */
 };
 
-static int s_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* application/x-www-form-urlencoded: '+' is a space, %XX a byte. */
 static char *s_decode(const char *p, size_t len)
 {
@@ -47,8 +36,9 @@ static char *s_decode(const char *p, size_t len)
     for (size_t i = 0; out && i < len; i++) {
         if (p[i] == '+') {
             out[n++] = ' ';
-        } else if (p[i] == '%' && i + 2 < len && s_hex(p[i + 1]) >= 0 && s_hex(p[i + 2]) >= 0) {
-            out[n++] = (char)(s_hex(p[i + 1]) * 16 + s_hex(p[i + 2]));
+        } else if (p[i] == '%' && i + 2 < len && cr_hex_value(p[i + 1]) >= 0 &&
+                   cr_hex_value(p[i + 2]) >= 0) {
+            out[n++] = (char)(cr_hex_value(p[i + 1]) * 16 + cr_hex_value(p[i + 2]));
             i += 2;
         } else {
             out[n++] = p[i];

@@ -97,6 +97,17 @@ size_t cr_utf8_length(const char *s, size_t len)
     return count;
 }
 
+int cr_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 uint64_t cr_now_ms(void)
 {
     struct timespec ts;

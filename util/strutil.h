@@ -19,6 +19,9 @@ size_t cr_utf8_decode(const char *s, size_t len, uint32_t *out);
 /** Number of code points in valid UTF-8 text. */
 size_t cr_utf8_length(const char *s, size_t len);
 
+/** The value of the hex digit c (0-9, a-f, A-F), or -1 if c is not one. */
+int cr_hex_value(char c);
+
 /** Monotonic clock in milliseconds. */
 uint64_t cr_now_ms(void);
 

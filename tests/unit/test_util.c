@@ -87,6 +87,19 @@ static void test_util__utf8_validation(void **state)
     assert_int_equal(cr_utf8_length("h\xc3\xa9", 3), 2);
 }
 
+static void test_util__hex_value(void **state)
+{
+    (void)state;
+    assert_int_equal(cr_hex_value('0'), 0);
+    assert_int_equal(cr_hex_value('9'), 9);
+    assert_int_equal(cr_hex_value('a'), 10);
+    assert_int_equal(cr_hex_value('F'), 15);
+    assert_int_equal(cr_hex_value('g'), -1);
+    assert_int_equal(cr_hex_value('G'), -1);
+    assert_int_equal(cr_hex_value('/'), -1);
+    assert_int_equal(cr_hex_value('\0'), -1);
+}
+
 static void test_util__arena_allocates_zeroed_aligned(void **state)
 {
     (void)state;
@@ -122,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_util__strlist_set_equality_ignores_order),
         cmocka_unit_test(test_util__suggest_finds_near_miss),
         cmocka_unit_test(test_util__utf8_validation),
+        cmocka_unit_test(test_util__hex_value),
         cmocka_unit_test(test_util__arena_allocates_zeroed_aligned),
         cmocka_unit_test(test_util__error_prefix),
     };
