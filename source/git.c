@@ -12,8 +12,6 @@
 #include "util/log.h"
 #include "util/strmap.h"
 
-#define S_MAX_DEPTH 64
-
 /* State of one collect call. */
 struct s_walk {
     struct cr_source_list *out;
@@ -199,13 +197,6 @@ static int s_repo_path(struct cr_buf *out, git_repository *repo, const char *pre
     return rc;
 }
 
-static bool s_is_manifest_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
 /* Reads one blob as "REV:display_path"; blob_path (where the bytes live) lists it once. */
 static int s_read_blob(struct s_walk *w, const git_oid *oid, const char *blob_path,
                        const char *display_path)
@@ -325,9 +316,9 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
     }
     case GIT_FILEMODE_BLOB:
     case GIT_FILEMODE_BLOB_EXECUTABLE:
-        return s_is_manifest_name(name) ? s_read_blob(w, git_tree_entry_id(entry), path, path) : 0;
+        return cr_source_is_manifest_name(name) ? s_read_blob(w, git_tree_entry_id(entry), path, path) : 0;
     case GIT_FILEMODE_LINK:
-        if (!s_is_manifest_name(name))
+        if (!cr_source_is_manifest_name(name))
             return 0;
         rc = s_follow_link(w, entry, path, w->scope, &why);
         if (rc == 0) {
@@ -347,8 +338,8 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
 
 static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, unsigned depth)
 {
-    if (depth > S_MAX_DEPTH) {
-        cr_error_set("%s:%s: folders nested deeper than %d levels", w->rev, dir, S_MAX_DEPTH);
+    if (depth > CR_SOURCE_MAX_DEPTH) {
+        cr_error_set("%s:%s: folders nested deeper than %d levels", w->rev, dir, CR_SOURCE_MAX_DEPTH);
         return CR_ELIMIT;
     }
     struct cr_buf path = CR_BUF_INIT;
@@ -357,7 +348,7 @@ static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, 
     for (size_t i = 0; i < count && result == 0; i++) {
         const git_tree_entry *entry = git_tree_entry_byindex(tree, i);
         const char *name = git_tree_entry_name(entry);
-        if (name[0] == '.')
+        if (cr_source_is_hidden_name(name))
             continue;
         cr_buf_clear(&path);
         cr_buf_printf(&path, "%s%s%s", dir, dir[0] != '\0' ? "/" : "", name);
@@ -365,12 +356,6 @@ static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, 
     }
     cr_buf_dispose(&path);
     return result;
-}
-
-static int s_cmp_display(const void *a, const void *b)
-{
-    return strcmp(((const struct cr_source_file *)a)->display_path,
-                  ((const struct cr_source_file *)b)->display_path);
 }
 
 static int s_not_found(const struct s_walk *w, const char *user_path, const char *repo_path)
@@ -439,8 +424,8 @@ static int s_collect_one(struct s_walk *w, const char *user_path, const char *re
 sort:
     /* Byte order of the display paths across the whole folder, as source.c does (git's own
      * tree order sorts a folder "a" as "a/", which differs). */
-    if (result == 0 && w->out->len - first > 1) /* items is NULL when nothing was read */
-        qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items), s_cmp_display);
+    if (result == 0)
+        cr_source_list_sort(w->out, first);
 done:
     git_tree_free(tree);
     git_tree_entry_free(entry);

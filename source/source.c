@@ -13,8 +13,6 @@
 #include "util/log.h"
 #include "util/strmap.h"
 
-#define S_MAX_DEPTH 64
-
 void cr_source_list_init(struct cr_source_list *list)
 {
     memset(list, 0, sizeof(*list));
@@ -144,11 +142,16 @@ static int s_read(struct s_walk *w, const char *fs_path, const char *display)
     return 0;
 }
 
-static bool s_is_manifest_name(const char *name)
+bool cr_source_is_manifest_name(const char *name)
 {
     size_t n = strlen(name);
     return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+bool cr_source_is_hidden_name(const char *name)
+{
+    return name[0] == '.';
 }
 
 static bool s_inside_root(const struct s_walk *w, const char *real)
@@ -183,7 +186,7 @@ static int s_entry(struct s_walk *w, const char *fs_path, const char *display, c
          * links out of it are not followed, so a folder argument never reads elsewhere. */
         if (realpath(fs_path, real) == NULL || stat(real, &target) != 0 ||
             !S_ISREG(target.st_mode) || !s_inside_root(w, real)) {
-            if (s_is_manifest_name(name)) {
+            if (cr_source_is_manifest_name(name)) {
                 w->out->skipped++;
                 cr_log_debug("%s: symbolic link not followed (points outside the folder or "
                              "to a folder)",
@@ -191,11 +194,11 @@ static int s_entry(struct s_walk *w, const char *fs_path, const char *display, c
             }
             return 0;
         }
-        return s_is_manifest_name(name) ? s_read(w, fs_path, display) : 0;
+        return cr_source_is_manifest_name(name) ? s_read(w, fs_path, display) : 0;
     }
     if (S_ISDIR(st.st_mode))
         return s_walk_dir(w, fs_path, display, depth + 1);
-    if (S_ISREG(st.st_mode) && s_is_manifest_name(name))
+    if (S_ISREG(st.st_mode) && cr_source_is_manifest_name(name))
         return s_read(w, fs_path, display);
     return 0;
 }
@@ -219,8 +222,8 @@ static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_
     int result = CR_ENOMEM;
     struct cr_strlist names = {0};
     DIR *d = NULL;
-    if (depth > S_MAX_DEPTH) {
-        cr_error_set("%s: folders nested deeper than %d levels", display_dir, S_MAX_DEPTH);
+    if (depth > CR_SOURCE_MAX_DEPTH) {
+        cr_error_set("%s: folders nested deeper than %d levels", display_dir, CR_SOURCE_MAX_DEPTH);
         return CR_ELIMIT;
     }
     d = opendir(fs_dir);
@@ -230,7 +233,7 @@ static int s_walk_dir(struct s_walk *w, const char *fs_dir, const char *display_
     }
     struct dirent *e;
     for (e = readdir(d); e != NULL; e = readdir(d)) {
-        if (e->d_name[0] == '.')
+        if (cr_source_is_hidden_name(e->d_name))
             continue;
         if (cr_strlist_push(&names, e->d_name) != 0) {
             cr_error_set("%s: out of memory", display_dir);
@@ -268,6 +271,12 @@ static int s_cmp_display(const void *a, const void *b)
                   ((const struct cr_source_file *)b)->display_path);
 }
 
+void cr_source_list_sort(struct cr_source_list *list, size_t first)
+{
+    if (list->len - first > 1) /* qsort must not see NULL, which an empty list holds */
+        qsort(list->items + first, list->len - first, sizeof(*list->items), s_cmp_display);
+}
+
 static int s_collect_one(struct s_walk *w, const char *path)
 {
     struct stat st;
@@ -289,10 +298,7 @@ static int s_collect_one(struct s_walk *w, const char *path)
     int rc = s_walk_dir(w, path, path, 0);
     if (rc != 0)
         return rc;
-    /* Byte order of the display paths across the whole folder ("a.yaml" before "a/b.yaml"). */
-    if (w->out->len - first > 1)
-        qsort(w->out->items + first, w->out->len - first, sizeof(*w->out->items),
-              s_cmp_display);
+    cr_source_list_sort(w->out, first);
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "util/error.h"
 
 #define CR_SOURCE_MAX_FILE_BYTES (16 * 1024 * 1024) /* hard cap per file */
+#define CR_SOURCE_MAX_DEPTH      64                 /* folders nested deeper: CR_ELIMIT */
 
 /** One manifest file. */
 struct cr_source_file {
@@ -60,5 +61,17 @@ int cr_source_collect(struct cr_source_list *out, const char *const *paths, size
  * display path and bytes are copied. Returns 0 or CR_ENOMEM. */
 int cr_source_list_add(struct cr_source_list *out, const char *display_path, const char *bytes,
                        size_t len) CR_WARN_UNUSED;
+
+/** The folder rules shared by every source: whether an entry named name (no '/') found while
+ * walking a folder is read as a manifest (*.yaml or *.yml). */
+bool cr_source_is_manifest_name(const char *name);
+
+/** The folder rules shared by every source: whether an entry named name is skipped while
+ * walking a folder (names starting with '.', such as .git). */
+bool cr_source_is_hidden_name(const char *name);
+
+/** Sorts list->items[first..len) in byte order of their display paths (the files of one
+ * folder argument: "a.yaml" before "a/b.yaml"). */
+void cr_source_list_sort(struct cr_source_list *list, size_t first);
 
 #endif

@@ -175,6 +175,29 @@ static void test_source__in_memory_files(void **state)
     cr_source_list_dispose(&list); /* safe twice */
 }
 
+static void test_source__shared_folder_rules(void **state)
+{
+    assert_true(cr_source_is_manifest_name("pool.yaml"));
+    assert_true(cr_source_is_manifest_name("pool.yml"));
+    assert_false(cr_source_is_manifest_name(".yaml"));
+    assert_false(cr_source_is_manifest_name("pool.yaml.bak"));
+    assert_false(cr_source_is_manifest_name("readme.md"));
+    assert_true(cr_source_is_hidden_name(".git"));
+    assert_false(cr_source_is_hidden_name("a.yaml"));
+
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    cr_source_list_sort(&list, 0); /* empty: items is NULL */
+    assert_ok(cr_source_list_add(&list, "z.yaml", "", 0));
+    assert_ok(cr_source_list_add(&list, "a/b.yaml", "", 0));
+    assert_ok(cr_source_list_add(&list, "a.yaml", "", 0));
+    cr_source_list_sort(&list, 1); /* the first item stays */
+    assert_string_equal(list.items[0].display_path, "z.yaml");
+    assert_string_equal(list.items[1].display_path, "a.yaml");
+    assert_string_equal(list.items[2].display_path, "a/b.yaml");
+    cr_source_list_dispose(&list);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_source__size_cap),
         cmocka_unit_test(test_source__empty_folder),
         cmocka_unit_test(test_source__in_memory_files),
+        cmocka_unit_test(test_source__shared_folder_rules),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
