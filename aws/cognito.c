@@ -1,6 +1,7 @@
 #include "aws/cognito.h"
 
 #include "aws/config.h"
+#include "aws/json.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -534,31 +535,10 @@ done:
  * Tolerant reading: unknown members are ignored and JSON null means absent, so a newer service
  * adding members never breaks us; a member of the wrong type is an error naming its path. */
 
-static const char *s_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
-    default:
-        return "something else";
-    }
-}
-
 static int s_wrong(const char *ctx, const char *key, const char *want, const json_t *got)
 {
-    cr_error_set("response member %s.%s: expected %s, got %s", ctx, key, want, s_type_name(got));
+    cr_error_set("response member %s.%s: expected %s, got %s", ctx, key, want,
+                 cr_json_type_name(got));
     return CR_EINVALID;
 }
 
@@ -579,7 +559,7 @@ static int s_load(json_t **out, const char *ctx, const char *body, size_t len)
         return CR_EINVALID;
     }
     if (!json_is_object(root)) {
-        cr_error_set("%s response: expected a JSON object, got %s", ctx, s_type_name(root));
+        cr_error_set("%s response: expected a JSON object, got %s", ctx, cr_json_type_name(root));
         json_decref(root);
         return CR_EINVALID;
     }
@@ -637,7 +617,7 @@ static int s_get_strmap(struct cr_strmap *out, bool *present, json_t *obj, const
             continue;
         if (!json_is_string(item)) {
             cr_error_set("response member %s.%s{%s}: expected a string, got %s", ctx, key, k,
-                         s_type_name(item));
+                         cr_json_type_name(item));
             return CR_EINVALID;
         }
         if (cr_strmap_set(out, k, json_string_value(item)) < 0) {
@@ -663,7 +643,7 @@ static int s_get_strlist(struct cr_strlist *out, json_t *obj, const char *ctx, c
             continue;
         if (!json_is_string(item)) {
             cr_error_set("response member %s.%s[%zu]: expected a string, got %s", ctx, key, i,
-                         s_type_name(item));
+                         cr_json_type_name(item));
             return CR_EINVALID;
         }
         if (cr_strlist_push(out, json_string_value(item)) < 0) {
@@ -845,7 +825,7 @@ static int s_decode_mapping(struct cr_cognito_role_mapping *m, const char *key, 
     if (!json_is_object(v)) {
         cr_error_set("response member GetIdentityPoolRoles.RoleMappings{%s}: expected an object, "
                      "got %s",
-                     key, s_type_name(v));
+                     key, cr_json_type_name(v));
         return CR_EINVALID;
     }
     if (s_get_str(&m->type, v, ctx, "Type", false) < 0 ||

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws/json.h"
 #include "emulator/internal.h"
 #include "schema/constraints.h"
 
@@ -111,26 +112,6 @@ static bool s_type_ok(const struct cr_shape *shape, const json_t *v)
     }
 }
 
-static const char *s_json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL:
-        return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    default:
-        return "null";
-    }
-}
-
 static void s_walk(struct s_walk *w, const struct cr_shape *shape, const json_t *v,
                    const char *path);
 
@@ -205,7 +186,7 @@ static void s_walk(struct s_walk *w, const struct cr_shape *shape, const json_t 
         w->serialization = true;
         cr__emu_fail(w->call, 400, "SerializationException",
                      "Cannot deserialize the value at '%s': expected %s (%s), got %s.", path,
-                     cr_shape_kind_name(shape->kind), shape->name, s_json_kind(v));
+                     cr_shape_kind_name(shape->kind), shape->name, cr_json_type_name(v));
         return;
     }
     switch (shape->kind) {

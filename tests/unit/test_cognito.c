@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "aws/json.h"
 
 /* Parses encoder output so assertions do not depend on member order. */
 static json_t *s_parse(const struct cr_buf *b)
@@ -353,6 +354,25 @@ static void test_cognito__decode_pool_rejects_wrong_shapes(void **state)
     }
 }
 
+static void test_cognito__json_type_name(void **state)
+{
+    (void)state;
+    const char *text = "[{}, [], \"s\", 1, 1.5, true, false, null]";
+    const char *want[] = {"an object", "an array",  "a string",  "a number",
+                          "a number",  "a boolean", "a boolean", "null"};
+    json_t *v = json_loads(text, 0, NULL);
+    assert_non_null(v);
+    assert_int_equal(json_array_size(v), sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < json_array_size(v); i++)
+        assert_string_equal(cr_json_type_name(json_array_get(v, i)), want[i]);
+    json_decref(v);
+    /* the decoders name the type they found */
+    struct cr_cognito_pool d;
+    const char *body = "{\"IdentityPoolId\":[]}";
+    assert_int_equal(cr_cognito_decode_pool(&d, body, strlen(body)), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "IdentityPoolId: expected a string, got an array"));
+}
+
 static void test_cognito__decode_pool_page(void **state)
 {
     (void)state;
@@ -532,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_cognito__decode_pool_full_round_trip),
         cmocka_unit_test(test_cognito__decode_pool_absent_null_and_unknown),
         cmocka_unit_test(test_cognito__decode_pool_rejects_wrong_shapes),
+        cmocka_unit_test(test_cognito__json_type_name),
         cmocka_unit_test(test_cognito__decode_pool_page),
         cmocka_unit_test(test_cognito__decode_roles),
         cmocka_unit_test(test_cognito__decode_principal_tags_and_tags),
