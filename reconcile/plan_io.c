@@ -11,9 +11,8 @@
 #include <jansson.h>
 
 #include "reconcile/plan.h"
+#include "reconcile/render.h"
 #include "util/buf.h"
-
-json_t *cr__render_json_doc(const struct cr_plan *plan); /* render.c */
 
 #define MAX_PLAN_BYTES (64u * 1024u * 1024u)
 
@@ -21,7 +20,7 @@ int cr_plan_save(const struct cr_plan *plan, const char *path)
 {
     int result = CR_EIO;
     struct cr_buf tmp = CR_BUF_INIT;
-    json_t *doc = cr__render_json_doc(plan);
+    json_t *doc = cr_render_json_doc(plan);
     if (!doc) {
         cr_error_set("%s: out of memory rendering the plan", path);
         return CR_ENOMEM;

@@ -238,9 +238,7 @@ done:
     return o;
 }
 
-/* The JSON document (also the saved-plan format, see plan_io.c). */
-json_t *cr__render_json_doc(const struct cr_plan *plan);
-json_t *cr__render_json_doc(const struct cr_plan *plan)
+static json_t *s_json_doc(const struct cr_plan *plan)
 {
     json_t *regions = json_array(), *pools = json_array(), *ops = json_array();
     for (size_t i = 0; regions && i < plan->regions.len; i++)
@@ -268,9 +266,17 @@ fail:
     return NULL;
 }
 
+json_t *cr_render_json_doc(const struct cr_plan *plan)
+{
+    json_t *doc = s_json_doc(plan);
+    if (!doc)
+        cr_error_set("out of memory rendering the plan as JSON");
+    return doc;
+}
+
 int cr_render_json(struct cr_buf *out, const struct cr_plan *plan)
 {
-    json_t *doc = cr__render_json_doc(plan);
+    json_t *doc = cr_render_json_doc(plan);
     char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
     int result = CR_ENOMEM;
     if (text && cr_buf_puts(out, text) == 0 && cr_buf_putc(out, '\n') == 0)

@@ -8,6 +8,8 @@
  */
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "reconcile/plan.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -35,6 +37,12 @@ int cr_render_text(struct cr_buf *out, const struct cr_plan *plan,
  * followed by a newline. Returns 0 or CR_ENOMEM.
  */
 int cr_render_json(struct cr_buf *out, const struct cr_plan *plan) CR_WARN_UNUSED;
+
+/**
+ * The document cr_render_json() prints, as a jansson value (a new reference; also the saved-plan
+ * format, and the "plan" member of `apply --output json`). NULL on out-of-memory (error set).
+ */
+json_t *cr_render_json_doc(const struct cr_plan *plan) CR_WARN_UNUSED;
 
 /**
  * Markdown for a pull-request comment: a heading, a summary table (pool, region, action,

@@ -138,20 +138,14 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
                         const struct s_ids *ids, const char *status)
 {
     int result = -1;
-    struct cr_buf plan_json;
-    cr_buf_init(&plan_json);
     json_t *doc = NULL;
-    int rc = cr_render_json(&plan_json, &s->plan);
-    if (rc != 0) {
-        result = rc;
-        goto done;
-    }
-    json_error_t jerr;
-    json_t *plan = json_loadb(plan_json.ptr, plan_json.len, 0, &jerr);
+    json_t *plan = cr_render_json_doc(&s->plan); /* the document plan prints, not re-parsed */
+    if (plan == NULL)
+        return CR_ENOMEM;
     json_t *ops = json_array();
-    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan",
-                    plan ? plan : json_null(), "apply", "status", status, "operations",
-                    ops ? ops : json_null(), "write_calls", (json_int_t)rep->write_calls);
+    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan", plan,
+                    "apply", "status", status, "operations", ops ? ops : json_null(),
+                    "write_calls", (json_int_t)rep->write_calls);
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
@@ -173,7 +167,6 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     result = 0;
 done:
     json_decref(doc);
-    cr_buf_dispose(&plan_json);
     return result;
 }
 
