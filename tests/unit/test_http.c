@@ -45,14 +45,36 @@ static void s_run(struct cr_http *http, struct cr_http_request *reqs, size_t n)
     assert_int_equal(cr_http_in_flight(http), 0);
 }
 
+/* A free loopback port (bound and released; the small race is acceptable in a test). */
+static int s_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* One request to url on a transport of its own (opts may be NULL), run to completion; the
+ * transport is freed, the finished request (result, status, response) is left to the caller
+ * to check and dispose. */
+static void s_post_once(struct cr_http_request *req, const struct cr_http_options *opts,
+                        const char *url)
+{
+    struct cr_http *http = NULL;
+    assert_ok(cr_http_new(&http, opts));
+    s_prepare(req, url);
+    s_run(http, req, 1);
+    cr_http_free(http);
+}
+
 static void test_http__post_reads_status_body_and_request_id(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_request req;
-    assert_ok(cr_http_new(&http, NULL));
-    s_prepare(&req, s_server_url());
-    s_run(http, &req, 1);
+    s_post_once(&req, NULL, s_server_url());
     assert_int_equal(req.result, 0);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_OK);
     assert_int_equal(req.status, 200);
@@ -62,7 +84,6 @@ static void test_http__post_reads_status_body_and_request_id(void **state)
     assert_string_equal(s_srv.last_target, "AWSCognitoIdentityService.DescribeIdentityPool");
     assert_string_equal(s_srv.last_body, "{\"IdentityPoolId\":\"us-east-1:1\"}");
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__connections_are_reused(void **state)
@@ -129,94 +150,67 @@ static void test_http__requests_run_concurrently_within_the_bound(void **state)
 static void test_http__response_cap_is_enforced(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_options o = {.max_response_bytes = 1000};
     struct cr_http_request req;
     s_srv.body_len = 100000;
-    assert_ok(cr_http_new(&http, &o));
-    s_prepare(&req, s_server_url());
-    s_run(http, &req, 1);
+    s_post_once(&req, &o, s_server_url());
     assert_int_equal(req.result, CR_ELIMIT);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_TOO_LARGE);
     assert_non_null(strstr(req.error, "1000-byte cap"));
     assert_true(req.response.len <= 1000);
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__timeout_after_sending(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_options o = {.timeout_ms = 200};
     struct cr_http_request req;
     s_srv.delay_ms = 800; /* the teardown waits for the server to finish sleeping */
-    assert_ok(cr_http_new(&http, &o));
-    s_prepare(&req, s_server_url());
     uint64_t start = cr_now_ms();
-    s_run(http, &req, 1);
+    s_post_once(&req, &o, s_server_url());
     assert_true(cr_now_ms() - start < 700);
     assert_int_equal(req.result, CR_ETIMEOUT);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_TIMEOUT);
     assert_true(req.sent);
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__dropped_connection_after_sending(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_request req;
     s_srv.drop = true;
-    assert_ok(cr_http_new(&http, NULL));
-    s_prepare(&req, s_server_url());
-    s_run(http, &req, 1);
+    s_post_once(&req, NULL, s_server_url());
     assert_int_equal(req.result, CR_EIO);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_SEND_RECV);
     assert_true(req.sent);
     assert_true(req.error[0] != '\0');
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__refused_connection_is_connect_phase(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_request req;
-    /* a port we bound and closed: nothing listens there */
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(a.sin_port));
-    assert_ok(cr_http_new(&http, NULL));
-    s_prepare(&req, url);
-    s_run(http, &req, 1);
+    char url[64]; /* a port we bound and closed: nothing listens there */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", s_free_port());
+    s_post_once(&req, NULL, url);
     assert_int_equal(req.result, CR_EIO);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_CONNECT);
     assert_false(req.sent);
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__only_http_and_https(void **state)
 {
     (void)state;
-    struct cr_http *http = NULL;
     struct cr_http_request req;
-    assert_ok(cr_http_new(&http, NULL));
-    s_prepare(&req, "file:///etc/passwd");
-    s_run(http, &req, 1);
+    s_post_once(&req, NULL, "file:///etc/passwd");
     assert_int_equal(req.result, CR_EIO);
     assert_int_equal(req.transport, CR_RETRY_TRANSPORT_FATAL);
     assert_int_equal(req.response.len, 0);
     cr_http_request_dispose(&req);
-    cr_http_free(http);
 }
 
 static void test_http__header_injection_refused(void **state)
@@ -254,18 +248,6 @@ static void test_http__free_with_requests_in_flight(void **state)
     cr_http_request_dispose(&req);
 }
 
-/* A free loopback port (bound and released; the small race is acceptable in a test). */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 static bool s_can_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -281,16 +263,12 @@ static bool s_can_connect(int port)
 static enum cr_retry_transport s_tls_post(const char *url, const char *ca_bundle, char *err,
                                           size_t cap)
 {
-    struct cr_http *http = NULL;
     struct cr_http_options o = {.ca_bundle = ca_bundle, .timeout_ms = 800};
     struct cr_http_request req;
-    assert_ok(cr_http_new(&http, &o));
-    s_prepare(&req, url);
-    s_run(http, &req, 1);
+    s_post_once(&req, &o, url);
     enum cr_retry_transport t = req.transport;
     snprintf(err, cap, "%s", req.error);
     cr_http_request_dispose(&req);
-    cr_http_free(http);
     return t;
 }
 
