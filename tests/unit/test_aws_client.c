@@ -59,6 +59,9 @@ static double s_random_max(void *ctx)
     return 0.999999;
 }
 
+/* The pool the CreateIdentityPool cases ask for. */
+static const struct cr_cognito_pool s_mobile = {.name = "Mobile", .allow_classic_flow = -1};
+
 static struct cr_aws_client *s_client(struct cr_aws_options *o)
 {
     struct cr_aws_client *c = NULL;
@@ -98,12 +101,10 @@ static void test_aws_client__create_is_not_retried_after_5xx(void **state)
     (void)state;
     struct cr_aws_options o = {0};
     struct cr_aws_client *c = s_client(&o);
-    struct cr_cognito_pool desired = {0}, out;
-    desired.name = "Mobile";
-    desired.allow_classic_flow = -1;
+    struct cr_cognito_pool out;
     s_script(500, "{\"__type\":\"InternalErrorException\",\"message\":\"boom\"}", 0, false);
     s_script(200, S_POOL_JSON, 0, false);
-    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &s_mobile), CR_EAMBIGUOUS);
     assert_int_equal(atomic_load(&s_srv.n_requests), 1);
     assert_non_null(strstr(cr_error_last(), "CreateIdentityPool 'Mobile': outcome unknown"));
     assert_non_null(strstr(cr_error_last(), "InternalErrorException: boom"));
@@ -115,11 +116,9 @@ static void test_aws_client__create_is_not_retried_after_a_dropped_connection(vo
     (void)state;
     struct cr_aws_options o = {0};
     struct cr_aws_client *c = s_client(&o);
-    struct cr_cognito_pool desired = {0}, out;
-    desired.name = "Mobile";
-    desired.allow_classic_flow = -1;
+    struct cr_cognito_pool out;
     s_script(0, NULL, 0, true);
-    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &s_mobile), CR_EAMBIGUOUS);
     assert_int_equal(atomic_load(&s_srv.n_requests), 1);
     cr_aws_client_free(c);
 }
@@ -147,15 +146,13 @@ static void test_aws_client__create_on_a_warm_connection_is_not_resent(void **st
     (void)state;
     struct cr_aws_options o = {0};
     struct cr_aws_client *c = s_client(&o);
-    struct cr_cognito_pool desired = {0}, out;
-    desired.name = "Mobile";
-    desired.allow_classic_flow = -1;
+    struct cr_cognito_pool out;
     s_script(200, S_POOL_JSON, 0, false);
     assert_ok(cr_cognito_describe_pool(c, &out, S_POOL_ID)); /* warms a connection */
     cr_cognito_pool_dispose(&out);
     s_script(0, NULL, 0, true);
     s_script(200, S_POOL_JSON, 0, false);
-    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_EAMBIGUOUS);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &s_mobile), CR_EAMBIGUOUS);
     assert_int_equal(atomic_load(&s_srv.n_requests), 2);
     cr_aws_client_free(c);
 }
@@ -165,16 +162,14 @@ static void test_aws_client__create_quota_is_final_but_throttle_retried(void **s
     (void)state;
     struct cr_aws_options o = {0};
     struct cr_aws_client *c = s_client(&o);
-    struct cr_cognito_pool desired = {0}, out;
-    desired.name = "Mobile";
-    desired.allow_classic_flow = -1;
+    struct cr_cognito_pool out;
     s_script(400, "{\"__type\":\"LimitExceededException\",\"message\":\"quota\"}", 0, false);
-    assert_int_equal(cr_cognito_create_pool(c, &out, &desired), CR_ESERVICE);
+    assert_int_equal(cr_cognito_create_pool(c, &out, &s_mobile), CR_ESERVICE);
     assert_int_equal(atomic_load(&s_srv.n_requests), 1);
     assert_non_null(strstr(cr_error_last(), "LimitExceededException: quota"));
     s_script(400, S_THROTTLE, 0, false);
     s_script(200, S_POOL_JSON, 0, false);
-    assert_ok(cr_cognito_create_pool(c, &out, &desired));
+    assert_ok(cr_cognito_create_pool(c, &out, &s_mobile));
     assert_int_equal(atomic_load(&s_srv.n_requests), 3);
     cr_cognito_pool_dispose(&out);
     cr_aws_client_free(c);
