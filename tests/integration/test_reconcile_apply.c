@@ -102,6 +102,22 @@ static int s_teardown(void **state)
     return 0;
 }
 
+/* Renames manifest pool i (metadata.name). */
+static void s_rename(struct world *w, size_t i, const char *name)
+{
+    free(w->d[i].name);
+    w->d[i].name = strdup(name);
+    assert_non_null(w->d[i].name);
+}
+
+/* A second manifest pool, the fixture's under another name. */
+static void s_add_second(struct world *w, const char *name)
+{
+    fx_desired(&w->d[1]);
+    s_rename(w, 1, name);
+    w->n = 2;
+}
+
 /* Reads live state for the manifests and plans (into w->plan). */
 static int s_plan(struct world *w)
 {
@@ -197,10 +213,7 @@ static void test_reconcile__updates_happen_in_place_and_converge(void **state)
 static void test_reconcile__failed_call_stops_the_run_and_a_rerun_converges(void **state)
 {
     struct world *w = *state;
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("second");
-    w->n = 2;
+    s_add_second(w, "second");
     assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"SetIdentityPoolRoles\",\"count\":1,"
                                          "\"status\":400,\"type\":\"InvalidParameterException\","
                                          "\"message\":\"injected\"}]"));
@@ -329,10 +342,7 @@ static void test_reconcile__saved_plan_is_refused_after_a_hand_change(void **sta
 static void test_reconcile__prune_deletes_owned_pools_without_manifests(void **state)
 {
     struct world *w = *state;
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("doomed");
-    w->n = 2;
+    s_add_second(w, "doomed");
     assert_ok(s_plan(w));
     assert_ok(s_apply(w));
     w->n = 1;
@@ -554,10 +564,7 @@ static void s_apply_matches_plan_json(struct world *w)
 static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void **state)
 {
     struct world *w = *state;
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("doomed");
-    w->n = 2;
+    s_add_second(w, "doomed");
     assert_ok(s_plan(w));
     assert_ok(s_apply(w));
 
@@ -578,8 +585,7 @@ static void test_reconcile__apply_makes_exactly_the_calls_of_the_plan_json(void 
             "aud");
     w->d[0].config.allow_classic_flow = 1;
     assert_ok(cr_desired_normalise(&w->d[0]));
-    free(w->d[1].name);
-    w->d[1].name = strdup("fresh");
+    s_rename(w, 1, "fresh");
     w->opts.prune = true;
     assert_ok(s_plan(w));
     assert_int_equal(w->plan.n_create, 1);
@@ -640,11 +646,8 @@ static void test_reconcile__reader_matches_by_id_or_own_stack_only(void **state)
     char *theirs = s_make_pool(w, "Their Mobile", "other", "mobile");
     char *ours = s_make_pool(w, "Our Mobile", "default", "mobile");
     char *console = s_make_pool(w, "Console Pool", NULL, NULL);
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("adopted");
+    s_add_second(w, "adopted");
     w->d[1].adopt_id = strdup(console);
-    w->n = 2;
     long describes = cr_emu_proc_count(&s_emu, "DescribeIdentityPool");
     long roles = cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles");
     long maps = cr_emu_proc_count(&s_emu, "GetPrincipalTagAttributeMap");
@@ -682,15 +685,11 @@ static void test_reconcile__reader_matches_by_id_or_own_stack_only(void **state)
 static void test_reconcile__prune_deletes_only_after_every_other_call_succeeded(void **state)
 {
     struct world *w = *state;
-    fx_desired(&w->d[1]);
-    free(w->d[1].name);
-    w->d[1].name = strdup("doomed");
-    w->n = 2;
+    s_add_second(w, "doomed");
     assert_ok(s_plan(w));
     assert_ok(s_apply(w));
     /* "doomed" leaves the manifests, "fresh" arrives; its create fails once */
-    free(w->d[1].name);
-    w->d[1].name = strdup("fresh");
+    s_rename(w, 1, "fresh");
     w->opts.prune = true;
     assert_ok(s_plan(w));
     assert_int_equal(w->plan.n_create, 1);
