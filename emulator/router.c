@@ -324,6 +324,20 @@ static void s_sleep_ms(uint32_t ms)
     }
 }
 
+/* After a failed save, puts back the state the file still holds (the one from before the
+ * call), so a call answered 500 changed nothing. Runs under the state lock. */
+static void s_restore_saved(struct cr_emu *emu, const char *op)
+{
+    json_t *saved = NULL;
+    if (cr__emu_persist_load(&saved, emu->state_path) != 0) {
+        cr_log_info("cognito-identity-local: %s: the change stays in memory: %s", op,
+                    cr_error_last());
+        return;
+    }
+    json_decref(emu->state);
+    emu->state = saved;
+}
+
 /* Runs the operation under the state lock and persists a change. */
 static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
 {
@@ -331,7 +345,8 @@ static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
     pthread_mutex_lock(&emu->state_lock);
     if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write && emu->state_path) {
         if (cr__emu_persist_save(emu->state, emu->state_path) != 0) {
-            cr_log_info("cognito-identity-local: %s", cr_error_last());
+            cr_log_info("cognito-identity-local: %s: %s", op->name, cr_error_last());
+            s_restore_saved(emu, op->name);
             json_decref(call->output);
             call->output = NULL;
             cr__emu_fail(call, 500, "InternalErrorException", "The state could not be saved.");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +103,52 @@ static void test_emulator__state_round_trip(void **state)
         id);
     json_decref(described);
     json_decref(created);
+    cr_emu_free(emu);
+}
+
+/* A write whose save fails answers 500 and leaves neither memory nor file changed. */
+static void test_emulator__failed_save_changes_nothing(void **state)
+{
+    const char *path = s_path("failsave.json");
+    const char *tmp = s_path("failsave.json.tmp");
+    struct cr_emu_options opts = {.state_path = path};
+    struct cr_emu *emu = NULL;
+    json_t *doc = NULL;
+    assert_ok(cr_emu_new(&emu, &opts));
+    assert_int_equal(
+        s_call(emu, "CreateIdentityPool",
+               "{\"IdentityPoolName\":\"kept\",\"AllowUnauthenticatedIdentities\":true}", NULL),
+        200);
+    /* a folder under the temporary file's name: opening it for writing fails, even as root */
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    assert_int_equal(
+        s_call(emu, "CreateIdentityPool",
+               "{\"IdentityPoolName\":\"lost\",\"AllowUnauthenticatedIdentities\":true}", &doc),
+        500);
+    assert_string_equal(json_string_value(json_object_get(doc, "__type")),
+                        "InternalErrorException");
+    json_decref(doc);
+    assert_int_equal(s_call(emu, "ListIdentityPools", "{\"MaxResults\":60}", &doc), 200);
+    json_t *pools = json_object_get(doc, "IdentityPools");
+    assert_int_equal(json_array_size(pools), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(pools, 0), "IdentityPoolName")), "kept");
+    json_decref(doc);
+    assert_int_equal(rmdir(tmp), 0);
+    assert_int_equal(
+        s_call(emu, "CreateIdentityPool",
+               "{\"IdentityPoolName\":\"next\",\"AllowUnauthenticatedIdentities\":true}", NULL),
+        200);
+    cr_emu_free(emu);
+
+    emu = NULL;
+    assert_ok(cr_emu_new(&emu, &opts));
+    assert_int_equal(s_call(emu, "ListIdentityPools", "{\"MaxResults\":60}", &doc), 200);
+    pools = json_object_get(doc, "IdentityPools");
+    assert_int_equal(json_array_size(pools), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(pools, 1), "IdentityPoolName")), "next");
+    json_decref(doc);
     cr_emu_free(emu);
 }
 
@@ -222,6 +269,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emulator__state_round_trip),
+        cmocka_unit_test(test_emulator__failed_save_changes_nothing),
         cmocka_unit_test(test_emulator__corrupt_state_refused),
         cmocka_unit_test(test_emulator__binary_refuses_corrupt_state),
         cmocka_unit_test(test_emulator__kill9_never_corrupts_state),
