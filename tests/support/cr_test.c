@@ -10,22 +10,27 @@
 static _Thread_local char s_path[4][4096];
 static _Thread_local int s_next;
 
-static const char *s_join(const char *env, const char *fallback, const char *rel)
+static const char *s_join(const char *base, const char *rel)
 {
-    const char *base = getenv(env);
     char *out = s_path[s_next++ % 4];
-    snprintf(out, 4096, "%s/%s", base ? base : fallback, rel);
+    snprintf(out, 4096, "%s/%s", base, rel);
     return out;
+}
+
+static const char *s_env_or(const char *env, const char *fallback)
+{
+    const char *v = getenv(env);
+    return v ? v : fallback;
 }
 
 const char *cr_test_source_path(const char *rel)
 {
-    return s_join("CR_SOURCE_DIR", ".", rel);
+    return s_join(s_env_or("CR_SOURCE_DIR", "."), rel);
 }
 
 const char *cr_test_shared_path(const char *rel)
 {
-    return s_join("CR_SHARED_DIR", "../shared", rel);
+    return s_join(s_env_or("CR_SHARED_DIR", "../shared"), rel);
 }
 
 char *cr_test_tmpdir(void)
@@ -36,6 +41,29 @@ char *cr_test_tmpdir(void)
     if (!mkdtemp(tmpl))
         return NULL;
     return strdup(tmpl);
+}
+
+static char *s_tmpdir;
+
+int cr_test_tmpdir_setup(void **state)
+{
+    (void)state;
+    s_tmpdir = cr_test_tmpdir();
+    return s_tmpdir ? 0 : -1;
+}
+
+int cr_test_tmpdir_teardown(void **state)
+{
+    (void)state;
+    cr_test_rmtree(s_tmpdir);
+    free(s_tmpdir);
+    s_tmpdir = NULL;
+    return 0;
+}
+
+const char *cr_test_tmp_path(const char *name)
+{
+    return s_join(s_tmpdir, name);
 }
 
 static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

@@ -27,6 +27,12 @@ const char *cr_test_shared_path(const char *rel);
 char *cr_test_tmpdir(void);
 /** Removes a directory tree (rm -rf), for tmpdirs. */
 void cr_test_rmtree(const char *path);
+/** cmocka group setup: creates the fresh temporary folder cr_test_tmp_path() names files in. */
+int cr_test_tmpdir_setup(void **state);
+/** cmocka group teardown: removes the folder made by cr_test_tmpdir_setup(). */
+int cr_test_tmpdir_teardown(void **state);
+/** Path of name inside the cr_test_tmpdir_setup() folder; static buffer per call site use. */
+const char *cr_test_tmp_path(const char *name);
 /** Writes text to path (creating parent folders). Returns 0 or -1. */
 int cr_test_write_file(const char *path, const char *text);
 

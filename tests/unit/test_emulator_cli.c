@@ -7,30 +7,6 @@
 #include "tests/support/cr_test.h"
 #include "tests/support/emulator_proc.h"
 
-static char *s_dir;
-
-static int s_setup(void **state)
-{
-    s_dir = cr_test_tmpdir();
-    return s_dir ? 0 : -1;
-}
-
-static int s_teardown(void **state)
-{
-    cr_test_rmtree(s_dir);
-    free(s_dir);
-    return 0;
-}
-
-static const char *s_path(const char *name)
-{
-    static char buf[4][4096];
-    static int n;
-    char *out = buf[n++ % 4];
-    snprintf(out, 4096, "%s/%s", s_dir, name);
-    return out;
-}
-
 /* Runs the binary with args (shell words), returns its exit status; output to out_path. */
 static int s_run(const char *args, const char *out_path)
 {
@@ -52,7 +28,7 @@ static char *s_read(const char *path)
 static void s_expect_start_failure(const char *const *args, const char *fragment)
 {
     struct cr_emu_proc emu;
-    const char *log = s_path("fail.log");
+    const char *log = cr_test_tmp_path("fail.log");
     assert_int_not_equal(cr_emu_proc_start_logged(&emu, args, log), 0);
     assert_non_null(strstr(cr_error_last(), "exit status 1"));
     char *text = s_read(log);
@@ -63,7 +39,7 @@ static void s_expect_start_failure(const char *const *args, const char *fragment
 
 static void test_emulator__cli_help_and_bad_flags(void **state)
 {
-    const char *out = s_path("help.out");
+    const char *out = cr_test_tmp_path("help.out");
     assert_int_equal(s_run("--help", out), 0);
     char *text = s_read(out);
     assert_non_null(strstr(text, "usage: cognito-identity-local"));
@@ -84,7 +60,7 @@ static void test_emulator__cli_help_and_bad_flags(void **state)
 
 static void test_emulator__cli_start_failures(void **state)
 {
-    const char *creds = s_path("bad-keys");
+    const char *creds = cr_test_tmp_path("bad-keys");
     assert_int_equal(cr_test_write_file(creds, "AKID only-secret 12345\n"), 0);
     const char *a1[] = {"--credentials", creds, NULL};
     s_expect_start_failure(a1, "bad-keys:1: expected ACCESS_KEY_ID SECRET_ACCESS_KEY");
@@ -104,7 +80,7 @@ static void test_emulator__cli_start_failures(void **state)
     assert_ok(cr_emu_proc_start(&first, NULL));
     char port[16];
     snprintf(port, sizeof(port), "%u", first.port);
-    const char *out = s_path("busy.out");
+    const char *out = cr_test_tmp_path("busy.out");
     char args[64];
     snprintf(args, sizeof(args), "--port %s", port);
     assert_int_equal(s_run(args, out), 1);
@@ -117,7 +93,7 @@ static void test_emulator__cli_start_failures(void **state)
 static void test_emulator__cli_fault_flags_and_control(void **state)
 {
     struct cr_emu_proc emu;
-    const char *faults = s_path("faults.json");
+    const char *faults = cr_test_tmp_path("faults.json");
     assert_int_equal(cr_test_write_file(faults, "[{\"operation\":\"DescribeIdentityPool\","
                                                 "\"error\":1,\"count\":1}]"),
                      0);
@@ -168,7 +144,7 @@ int main(void)
         cmocka_unit_test(test_emulator__cli_start_failures),
         cmocka_unit_test(test_emulator__cli_fault_flags_and_control),
     };
-    int rc = cmocka_run_group_tests(tests, s_setup, s_teardown);
+    int rc = cmocka_run_group_tests(tests, cr_test_tmpdir_setup, cr_test_tmpdir_teardown);
     curl_global_cleanup();
     return rc;
 }

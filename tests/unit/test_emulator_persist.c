@@ -12,30 +12,6 @@
 #include "tests/support/cr_test.h"
 #include "tests/support/emulator_proc.h"
 
-static char *s_dir;
-
-static int s_setup(void **state)
-{
-    s_dir = cr_test_tmpdir();
-    return s_dir ? 0 : -1;
-}
-
-static int s_teardown(void **state)
-{
-    cr_test_rmtree(s_dir);
-    free(s_dir);
-    return 0;
-}
-
-static const char *s_path(const char *name)
-{
-    static char buf[4][4096];
-    static int n;
-    char *out = buf[n++ % 4];
-    snprintf(out, 4096, "%s/%s", s_dir, name);
-    return out;
-}
-
 static int s_call(struct cr_emu *emu, const char *op, const char *body, json_t **out)
 {
     char target[128];
@@ -60,7 +36,7 @@ static int s_call(struct cr_emu *emu, const char *op, const char *body, json_t *
 
 static void test_emulator__state_round_trip(void **state)
 {
-    const char *path = s_path("round.json");
+    const char *path = cr_test_tmp_path("round.json");
     struct cr_emu_options opts = {.state_path = path};
     struct cr_emu *emu = NULL;
     json_t *created = NULL, *described = NULL;
@@ -109,8 +85,8 @@ static void test_emulator__state_round_trip(void **state)
 /* A write whose save fails answers 500 and leaves neither memory nor file changed. */
 static void test_emulator__failed_save_changes_nothing(void **state)
 {
-    const char *path = s_path("failsave.json");
-    const char *tmp = s_path("failsave.json.tmp");
+    const char *path = cr_test_tmp_path("failsave.json");
+    const char *tmp = cr_test_tmp_path("failsave.json.tmp");
     struct cr_emu_options opts = {.state_path = path};
     struct cr_emu *emu = NULL;
     json_t *doc = NULL;
@@ -154,7 +130,7 @@ static void test_emulator__failed_save_changes_nothing(void **state)
 
 static void s_expect_refused(const char *name, const char *content, const char *fragment)
 {
-    const char *path = s_path(name);
+    const char *path = cr_test_tmp_path(name);
     struct cr_emu_options opts = {.state_path = path};
     struct cr_emu *emu = NULL;
     assert_int_equal(cr_test_write_file(path, content), 0);
@@ -187,8 +163,8 @@ static void test_emulator__corrupt_state_refused(void **state)
 
 static void test_emulator__binary_refuses_corrupt_state(void **state)
 {
-    const char *path = s_path("bad-bin.json");
-    const char *log = s_path("bad-bin.log");
+    const char *path = cr_test_tmp_path("bad-bin.json");
+    const char *log = cr_test_tmp_path("bad-bin.log");
     struct cr_buf err = CR_BUF_INIT;
     struct cr_emu_proc emu;
     const char *args[] = {"--state", path, NULL};
@@ -232,7 +208,7 @@ static void *s_writer_main(void *arg)
 
 static void test_emulator__kill9_never_corrupts_state(void **state)
 {
-    const char *path = s_path("crash.json");
+    const char *path = cr_test_tmp_path("crash.json");
     const char *args[] = {"--state", path, "--max-pools", "1000000", NULL};
     long durable = 0;
     for (int iter = 0; iter < 30; iter++) {
@@ -274,7 +250,7 @@ int main(void)
         cmocka_unit_test(test_emulator__binary_refuses_corrupt_state),
         cmocka_unit_test(test_emulator__kill9_never_corrupts_state),
     };
-    int rc = cmocka_run_group_tests(tests, s_setup, s_teardown);
+    int rc = cmocka_run_group_tests(tests, cr_test_tmpdir_setup, cr_test_tmpdir_teardown);
     curl_global_cleanup();
     return rc;
 }
