@@ -11,6 +11,7 @@
 
 #include "schema/manifest_internal.h"
 #include "schema/yaml.h"
+#include "util/array.h"
 #include "util/strutil.h"
 
 /* ---- diagnostics and paths ---- */
@@ -46,15 +47,10 @@ static void s_vdiag(struct cr_mctx *ctx, struct cr_loc loc, bool prefix, const c
         set->truncated = true;
         return;
     }
-    if (set->n_diagnostics == set->cap_diagnostics) {
-        size_t cap = set->cap_diagnostics ? set->cap_diagnostics * 2 : 16;
-        struct cr_diagnostic *d = realloc(set->diagnostics, cap * sizeof(*d));
-        if (d == NULL) {
-            ctx->rc = CR_ENOMEM;
-            return;
-        }
-        set->diagnostics = d;
-        set->cap_diagnostics = cap;
+    if (cr_array_reserve(&set->diagnostics, &set->cap_diagnostics, set->n_diagnostics,
+                         sizeof(*set->diagnostics), 16) != 0) {
+        ctx->rc = CR_ENOMEM;
+        return;
     }
     struct cr_diagnostic *d = &set->diagnostics[set->n_diagnostics];
     d->file = ctx->file;
@@ -721,16 +717,10 @@ static bool s_supported(const struct cr_model_pool *pool)
 
 static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
 {
-    if (set->n_pools == set->cap_pools) {
-        size_t cap = set->cap_pools ? set->cap_pools * 2 : 16;
-        struct cr_model_pool **p = realloc(set->pools, cap * sizeof(*p));
-        if (p == NULL)
-            return CR_ENOMEM;
-        set->pools = p;
-        set->cap_pools = cap;
-    }
-    set->pools[set->n_pools++] = pool;
-    return 0;
+    int rc = cr_array_reserve(&set->pools, &set->cap_pools, set->n_pools, sizeof(*set->pools), 16);
+    if (rc == 0)
+        set->pools[set->n_pools++] = pool;
+    return rc;
 }
 
 /* A document must be a mapping; reports and returns false otherwise. */
@@ -997,14 +987,9 @@ static int s_merge(struct cr_manifest_set *set, struct cr_manifest_set *shard)
         if (s_push_pool(set, shard->pools[i]) != 0)
             return CR_ENOMEM;
     for (size_t i = 0; i < shard->n_diagnostics; i++) {
-        if (set->n_diagnostics == set->cap_diagnostics) {
-            size_t cap = set->cap_diagnostics ? set->cap_diagnostics * 2 : 16;
-            struct cr_diagnostic *d = realloc(set->diagnostics, cap * sizeof(*d));
-            if (d == NULL)
-                return CR_ENOMEM;
-            set->diagnostics = d;
-            set->cap_diagnostics = cap;
-        }
+        if (cr_array_reserve(&set->diagnostics, &set->cap_diagnostics, set->n_diagnostics,
+                             sizeof(*set->diagnostics), 16) != 0)
+            return CR_ENOMEM;
         set->diagnostics[set->n_diagnostics++] = shard->diagnostics[i];
     }
     set->truncated = set->truncated || shard->truncated;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "util/array.h"
 #include "util/strutil.h"
 
 struct s_frame {
@@ -207,14 +208,8 @@ static int s_remember_anchor(struct s_builder *b, const char *name, struct cr_yn
 {
     if (name == NULL)
         return 0;
-    if (b->n_anchors == b->cap_anchors) {
-        size_t cap = b->cap_anchors ? b->cap_anchors * 2 : 8;
-        struct s_anchor *a = realloc(b->anchors, cap * sizeof(*a));
-        if (a == NULL)
-            return CR_ENOMEM;
-        b->anchors = a;
-        b->cap_anchors = cap;
-    }
+    if (cr_array_reserve(&b->anchors, &b->cap_anchors, b->n_anchors, sizeof(*b->anchors), 8) != 0)
+        return CR_ENOMEM;
     b->anchors[b->n_anchors].name = name;
     b->anchors[b->n_anchors].node = node;
     b->n_anchors++;
@@ -233,15 +228,9 @@ static void s_attach(struct s_builder *b, struct cr_ynode *node)
         s_fail(b, node->loc, "mapping keys must be plain strings, not lists or mappings");
         return;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        struct cr_ynode **tmp = realloc(f->tmp, cap * sizeof(*tmp));
-        if (tmp == NULL) {
-            b->rc = CR_ENOMEM;
-            return;
-        }
-        f->tmp = tmp;
-        f->cap = cap;
+    if (cr_array_reserve(&f->tmp, &f->cap, f->n, sizeof(*f->tmp), 8) != 0) {
+        b->rc = CR_ENOMEM;
+        return;
     }
     f->tmp[f->n++] = node;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/array.h"
 #include "util/log.h"
 #include "util/strmap.h"
 
@@ -30,14 +31,8 @@ void cr_source_list_dispose(struct cr_source_list *list)
 
 static struct cr_source_file *s_push(struct cr_source_list *list)
 {
-    if (list->len == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 16;
-        struct cr_source_file *items = realloc(list->items, cap * sizeof(*items));
-        if (items == NULL)
-            return NULL;
-        list->items = items;
-        list->cap = cap;
-    }
+    if (cr_array_reserve(&list->items, &list->cap, list->len, sizeof(*list->items), 16) != 0)
+        return NULL;
     struct cr_source_file *f = &list->items[list->len];
     memset(f, 0, sizeof(*f));
     return f;

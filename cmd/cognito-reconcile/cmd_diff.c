@@ -21,6 +21,7 @@
 #include "reconcile/live.h"
 #include "reconcile/plan.h"
 #include "schema/manifest.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -204,14 +205,8 @@ static int s_add_change(struct s_pool *p, const struct cr_plan_change *c, bool s
         p->changes[i].after = copy;
         return 0;
     }
-    if (p->n_changes == p->cap_changes) {
-        size_t cap = p->cap_changes ? p->cap_changes * 2 : 8;
-        struct s_change *grown = realloc(p->changes, cap * sizeof(*grown));
-        if (grown == NULL)
-            return CR_ENOMEM;
-        p->changes = grown;
-        p->cap_changes = cap;
-    }
+    if (cr_array_reserve(&p->changes, &p->cap_changes, p->n_changes, sizeof(*p->changes), 8) != 0)
+        return CR_ENOMEM;
     struct s_change *n = &p->changes[p->n_changes];
     n->path = strdup(c->path);
     n->before = s_dup(before);
