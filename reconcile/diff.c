@@ -320,7 +320,6 @@ struct s_ctx {
     const struct cr_live_state *live;
     const char *stack;
     size_t ops_cap;
-    size_t pools_cap;
     struct s_owned *owned; /* sorted by region, name, id */
     size_t n_owned;
     struct s_owned *by_id; /* every live pool with an id, sorted by id (metadata.id lookups) */
@@ -458,13 +457,12 @@ static int s_plan_ptags(struct s_ctx *ctx, size_t pi, const struct cr_desired_po
                         const struct cr_live_pool *l, const struct cr_strlist *live_keys,
                         bool replace)
 {
-    struct cr_strlist providers = {0};
+    /* the providers of d's managed section, listed once by s_pool_fill */
+    const struct cr_strlist *providers = &ctx->plan->pools[pi].providers;
     struct s_changes ch = {0};
     int result = CR_ENOMEM;
-    if (cr_desired_principal_tag_providers(&providers, d) < 0)
-        goto done;
-    for (size_t i = 0; i < providers.len; i++) {
-        const char *p = providers.items[i];
+    for (size_t i = 0; i < providers->len; i++) {
+        const char *p = providers->items[i];
         struct cr_cognito_principal_tags cleared = {.use_defaults = 0};
         const struct cr_cognito_principal_tags *want = s_declared(d, p);
         /* A provider's map not named in a managed section is cleared (docs/plan.md). */
@@ -491,7 +489,6 @@ done:
     if (result < 0)
         s_oom();
     s_changes_dispose(&ch);
-    cr_strlist_dispose(&providers);
     return result;
 }
 
