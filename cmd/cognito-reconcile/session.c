@@ -150,14 +150,6 @@ int cr_cli_session_load(struct cr_cli_session *s)
     return s_resolve_pool_regions(s);
 }
 
-struct cr_aws_client *cr_cli_session_client(const struct cr_cli_session *s, const char *region)
-{
-    for (size_t i = 0; i < s->n_clients; i++)
-        if (strcmp(cr_aws_client_region(s->clients[i]), region) == 0)
-            return s->clients[i];
-    return NULL;
-}
-
 int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *regions)
 {
     struct cr_aws_client **clients = calloc(regions->len ? regions->len : 1, sizeof(*clients));
@@ -222,9 +214,9 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
         unsigned long total = 0;
         cr_buf_init(&counts);
         s_call_counts(&counts, &total, client);
-        cr_log_info("read %zu pool%s in %s: %lu API call%s (%s) in %.2f s",
-                    s_pools_in(&s->live, region), s_pools_in(&s->live, region) == 1 ? "" : "s",
-                    region, total, total == 1 ? "" : "s",
+        size_t pools = s_pools_in(&s->live, region);
+        cr_log_info("read %zu pool%s in %s: %lu API call%s (%s) in %.2f s", pools,
+                    pools == 1 ? "" : "s", region, total, total == 1 ? "" : "s",
                     cr_buf_cstr(&counts) ? cr_buf_cstr(&counts) : "none",
                     (double)(cr_now_ms() - t0) / 1000.0);
         cr_buf_dispose(&counts);

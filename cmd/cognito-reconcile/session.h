@@ -60,9 +60,6 @@ int cr_cli_session_load(struct cr_cli_session *s) CR_WARN_UNUSED;
 int cr_cli_session_connect(struct cr_cli_session *s,
                            const struct cr_strlist *regions) CR_WARN_UNUSED;
 
-/** The client for region, or NULL. Borrowed. */
-struct cr_aws_client *cr_cli_session_client(const struct cr_cli_session *s, const char *region);
-
 /**
  * Reads the live state of every connected region for the given wants (discover: list and
  * describe every pool, for --prune and saved plans). Prints progress and the number of API
