@@ -3,15 +3,10 @@
  * emulator in tests/integration/test_aws_web_identity.sh. */
 #include "tests/support/cr_test.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
+#include "tests/unit/test_http_tls.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "aws/sigv4.h"
 #include "aws/sts.h"
@@ -163,25 +158,12 @@ static void test_credentials__sts_errors(void **state)
     cr_buf_dispose(&msg);
 }
 
-/* A loopback port nobody listens on: bind to port 0, read the port, close. */
-static int s_closed_port(void)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    close(fd);
-    return ntohs(sa.sin_port);
-}
-
 static void test_credentials__sts_unreachable_is_an_io_error(void **state)
 {
     char url[64];
     struct cr_aws_credentials c;
     struct cr_buf account = CR_BUF_INIT;
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", s_closed_port());
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", s_free_port()); /* nobody listens */
     struct cr_sts_options o = {.endpoint = url, .region = "us-east-1", .timeout_ms = 2000};
     cr_aws_credentials_init(&c);
     assert_int_equal(
@@ -198,65 +180,24 @@ static void test_credentials__sts_unreachable_is_an_io_error(void **state)
     cr_buf_dispose(&account);
 }
 
-static bool s_can_connect(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                             .sin_port = htons((uint16_t)port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
 /* STS verifies TLS like the client does and trusts AWS_CA_BUNDLE / ca_bundle the same way
  * (a private CA in front of STS). openssl s_server with a self-signed certificate plays the
  * endpoint (skipped without the openssl tool); -rev echoes lines back, which is not HTTP, so
  * a trusted attempt fails after the handshake, never with a certificate error. A certificate
  * failure is final (not retried), as in aws/http.c. */
-static pid_t s_tls_server_pid; /* stopped by the teardown even when an assertion fails */
+static struct s_tls_server s_tls; /* stopped by the teardown even when an assertion fails */
 
 static int s_stop_tls_server(void **state)
 {
-    if (s_tls_server_pid > 0) {
-        kill(s_tls_server_pid, SIGTERM);
-        waitpid(s_tls_server_pid, NULL, 0);
-        s_tls_server_pid = 0;
-    }
+    s_tls_server_stop(&s_tls);
     return 0;
 }
 
 static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **state)
 {
-    if (system("openssl version >/dev/null 2>&1") != 0)
-        skip();
-    char *dir = cr_test_tmpdir();
-    char cmd[4096], cert[1024], key[1024], url[64], accept[32];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-    snprintf(key, sizeof(key), "%s/key.pem", dir);
-    snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout %s "
-             "-out %s -days 1 "
-             "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-             key, cert);
-    assert_int_equal(system(cmd), 0);
-    int port = s_closed_port();
-    snprintf(accept, sizeof(accept), "127.0.0.1:%d", port);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        execlp("openssl", "openssl", "s_server", "-accept", accept, "-cert", cert, "-key", key,
-               "-rev", "-quiet", (char *)NULL);
-        _exit(127);
-    }
-    s_tls_server_pid = pid;
-    for (int i = 0; i < 200 && !s_can_connect(port); i++)
-        usleep(20000);
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+    char url[64];
+    s_tls_server_start(&s_tls, 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", s_tls.port);
     /* The untrusted attempt ends at the certificate check, so a generous timeout costs
      * nothing and keeps a loaded machine (sanitizer builds in CI) from turning a slow
      * handshake into a timeout. The trusted attempt is expected to time out: keep it short. */
@@ -268,15 +209,13 @@ static void test_credentials__sts_verifies_tls_and_trusts_the_ca_bundle(void **s
     assert_int_equal(rc, CR_EIO);
     assert_non_null(strstr(cr_error_last(), "certificate"));
     o.timeout_ms = 400;
-    o.ca_bundle = cert;
+    o.ca_bundle = s_tls.cert;
     rc = cr_sts_assume_role_with_web_identity(&c, &o, "arn:aws:iam::1:role/r", "s", "jwt");
     print_message("trusted: %s\n", cr_error_last());
     assert_int_equal(rc, CR_EIO);
     assert_null(strstr(cr_error_last(), "certificate"));
-    s_stop_tls_server(state);
+    s_tls_server_stop(&s_tls);
     cr_aws_credentials_dispose(&c);
-    cr_test_rmtree(dir);
-    free(dir);
 }
 
 int main(void)

@@ -6,10 +6,7 @@
 #include "tests/support/cr_test.h"
 
 #include "tests/unit/test_http_server.h"
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
+#include "tests/unit/test_http_tls.h"
 
 #include "aws/http.h"
 #include "util/strutil.h"
@@ -43,18 +40,6 @@ static void s_run(struct cr_http *http, struct cr_http_request *reqs, size_t n)
     }
     assert_int_equal(done, n);
     assert_int_equal(cr_http_in_flight(http), 0);
-}
-
-/* A free loopback port (bound and released; the small race is acceptable in a test). */
-static int s_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 /* One request to url on a transport of its own (opts may be NULL), run to completion; the
@@ -248,17 +233,6 @@ static void test_http__free_with_requests_in_flight(void **state)
     cr_http_request_dispose(&req);
 }
 
-static bool s_can_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                            .sin_port = htons((uint16_t)port)};
-    bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-    close(fd);
-    return ok;
-}
-
 /* One https POST to url; returns the finished request's transport class. */
 static enum cr_retry_transport s_tls_post(const char *url, const char *ca_bundle, char *err,
                                           size_t cap)
@@ -278,49 +252,22 @@ static enum cr_retry_transport s_tls_post(const char *url, const char *ca_bundle
 static void test_http__tls_is_verified_and_ca_bundle_trusts(void **state)
 {
     (void)state;
-    if (system("openssl version >/dev/null 2>&1") != 0)
-        skip();
-    char *dir = cr_test_tmpdir();
-    char cmd[4096], cert[1024], url[64], err[256];
-    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-    snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "
-             "%s/key.pem -out %s -days 1 "
-             "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
-             dir, cert);
-    assert_int_equal(system(cmd), 0);
-    int port = s_free_port();
-    char port_arg[32], key[1024];
-    snprintf(port_arg, sizeof(port_arg), "127.0.0.1:%d", port);
-    snprintf(key, sizeof(key), "%s/key.pem", dir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(devnull, STDERR_FILENO);
-        execlp("openssl", "openssl", "s_server", "-accept", port_arg, "-cert", cert, "-key", key,
-               "-rev", "-quiet", "-naccept", "4", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200 && !s_can_connect(port); i++)
-        usleep(20000);
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+    char url[64], err[256];
+    struct s_tls_server srv;
+    s_tls_server_start(&srv, 4);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", srv.port);
     /* default trust store: the self-signed certificate is refused, never retried */
     assert_int_equal(s_tls_post(url, NULL, err, sizeof(err)), CR_RETRY_TRANSPORT_FATAL);
     print_message("untrusted: %s\n", err);
     assert_non_null(strstr(err, "certificate"));
     /* with the bundle the handshake succeeds; s_server -rev echoes lines back, which is not
      * HTTP, so the attempt fails at once after the handshake, never with a TLS error */
-    enum cr_retry_transport t = s_tls_post(url, cert, err, sizeof(err));
+    enum cr_retry_transport t = s_tls_post(url, srv.cert, err, sizeof(err));
     print_message("trusted: %s\n", err[0] ? err : "(answered)");
     assert_true(t != CR_RETRY_TRANSPORT_CONNECT);
     assert_null(strstr(err, "SSL"));
     assert_null(strstr(err, "certificate"));
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    cr_test_rmtree(dir);
-    free(dir);
+    s_tls_server_stop(&srv);
 }
 
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
