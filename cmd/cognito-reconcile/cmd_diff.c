@@ -37,7 +37,7 @@ static const char s_description[] =
     "defaults to HEAD. The working tree is not read. Exit status: 0 no differences,\n"
     "2 differences, 1 error.";
 
-enum s_status { S_ADDED, S_CHANGED, S_REPLACED, S_REMOVED };
+enum s_status { S_ADDED, S_CHANGED, S_REPLACED, S_REMOVED, S_N_STATUS };
 
 struct s_change {
     char *path;
@@ -72,7 +72,7 @@ struct s_diff {
     struct cr_plan reverse; /* from planned against to (fields of removed pools) */
     struct s_pool *pools;
     size_t n_pools;
-    size_t n_added, n_changed, n_removed, n_replaced;
+    size_t counts[S_N_STATUS]; /* pools per status */
 };
 
 /* ---- loading one revision ---- */
@@ -342,25 +342,6 @@ static void s_pool_dispose(struct s_pool *p)
     free(p->changes);
 }
 
-static void s_count(struct s_diff *d, enum s_status status)
-{
-    switch (status) {
-    case S_ADDED:
-        d->n_added++;
-        break;
-    case S_REPLACED:
-        d->n_replaced++;
-        break;
-    case S_REMOVED:
-        d->n_removed++;
-        break;
-    case S_CHANGED:
-    default:
-        d->n_changed++;
-        break;
-    }
-}
-
 static int s_build(struct s_diff *d)
 {
     int rc = s_plan_between(&d->forward, d, &d->from.desired, &d->to.desired);
@@ -390,7 +371,7 @@ static int s_build(struct s_diff *d)
             memset(p, 0, sizeof(*p));
             continue;
         }
-        s_count(d, p->status);
+        d->counts[p->status]++;
         d->n_pools++;
     }
     return 0;
@@ -458,8 +439,9 @@ static bool s_differs(const struct s_diff *d)
 
 static void s_summary(struct cr_buf *out, const struct s_diff *d)
 {
-    cr_buf_printf(out, "Diff: %zu added, %zu changed, %zu replaced, %zu removed.\n", d->n_added,
-                  d->n_changed, d->n_replaced, d->n_removed);
+    cr_buf_printf(out, "Diff: %zu added, %zu changed, %zu replaced, %zu removed.\n",
+                  d->counts[S_ADDED], d->counts[S_CHANGED], d->counts[S_REPLACED],
+                  d->counts[S_REMOVED]);
 }
 
 /* "file:line:column" without the "REV:" prefix. */
@@ -563,9 +545,9 @@ static int s_render_json(struct cr_buf *out, const struct s_diff *d)
     json_t *doc = json_pack(
         "{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:{s:i, s:i, s:i, s:i, s:b}, s:o}", "format_version",
         "1", "from", "revision", d->from.rev, "commit", d->from.commit.id, "to", "revision",
-        d->to.rev, "commit", d->to.commit.id, "summary", "added", (json_int_t)d->n_added, "changed",
-        (json_int_t)d->n_changed, "replaced", (json_int_t)d->n_replaced, "removed",
-        (json_int_t)d->n_removed, "differences", s_differs(d), "pools", pools);
+        d->to.rev, "commit", d->to.commit.id, "summary", "added", (json_int_t)d->counts[S_ADDED],
+        "changed", (json_int_t)d->counts[S_CHANGED], "replaced", (json_int_t)d->counts[S_REPLACED],
+        "removed", (json_int_t)d->counts[S_REMOVED], "differences", s_differs(d), "pools", pools);
     char *text = doc != NULL ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (text != NULL) {
         cr_buf_printf(out, "%s\n", text);
