@@ -7,6 +7,7 @@
 #define CR_TEST_AWS_ENV_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "aws/config.h"
@@ -47,6 +48,19 @@ static inline void s_set(struct fake_env *e, const char *name, const char *value
     e->vars[e->n][0] = name;
     e->vars[e->n][1] = value;
     e->n++;
+}
+
+/* Points the shared files into dir (config at dir/config, credentials at dir/credentials: the
+ * paths are written to config and credentials, cap bytes each; the files themselves are left
+ * to the test) and HOME at a folder that does not exist, so ~/.aws is never read. */
+static inline void s_set_aws_files(struct fake_env *e, const char *dir, char *config,
+                                   char *credentials, size_t cap)
+{
+    snprintf(config, cap, "%s/config", dir);
+    snprintf(credentials, cap, "%s/credentials", dir);
+    s_set(e, "HOME", "/nonexistent-home");
+    s_set(e, "AWS_CONFIG_FILE", config);
+    s_set(e, "AWS_SHARED_CREDENTIALS_FILE", credentials);
 }
 
 /* The environment and clock of e, as the aws/ functions take them. */

@@ -20,11 +20,7 @@ static int s_setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     f->dir = cr_test_tmpdir();
-    snprintf(f->config, sizeof(f->config), "%s/config", f->dir);
-    snprintf(f->credentials, sizeof(f->credentials), "%s/credentials", f->dir);
-    s_set(&f->vars, "HOME", "/nonexistent-home");
-    s_set(&f->vars, "AWS_CONFIG_FILE", f->config);
-    s_set(&f->vars, "AWS_SHARED_CREDENTIALS_FILE", f->credentials);
+    s_set_aws_files(&f->vars, f->dir, f->config, f->credentials, sizeof(f->config));
     f->env = (struct cr_aws_env){s_getenv, &f->vars, NULL, NULL};
     *state = f;
     return 0;

@@ -50,14 +50,10 @@ static int s_setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     f->dir = cr_test_tmpdir();
-    snprintf(f->config, sizeof(f->config), "%s/config", f->dir);
-    snprintf(f->credentials, sizeof(f->credentials), "%s/credentials", f->dir);
     snprintf(f->token_file, sizeof(f->token_file), "%s/token", f->dir);
     f->vars.now = 1800000000;
-    s_set(&f->vars, "HOME", "/nonexistent-home");
-    s_set(&f->vars, "AWS_CONFIG_FILE", f->config);
-    s_set(&f->vars, "AWS_SHARED_CREDENTIALS_FILE", f->credentials);
-    f->env = (struct cr_aws_env){s_getenv, &f->vars, s_clock, &f->vars};
+    s_set_aws_files(&f->vars, f->dir, f->config, f->credentials, sizeof(f->config));
+    f->env = s_fake_env(&f->vars);
     f->fetch.env = &f->vars;
     f->fetch.lifetime_s = 3600;
     f->opts.env = &f->env;
