@@ -316,7 +316,9 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
     }
     case GIT_FILEMODE_BLOB:
     case GIT_FILEMODE_BLOB_EXECUTABLE:
-        return cr_source_is_manifest_name(name) ? s_read_blob(w, git_tree_entry_id(entry), path, path) : 0;
+        return cr_source_is_manifest_name(name)
+                   ? s_read_blob(w, git_tree_entry_id(entry), path, path)
+                   : 0;
     case GIT_FILEMODE_LINK:
         if (!cr_source_is_manifest_name(name))
             return 0;
@@ -339,7 +341,8 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
 static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, unsigned depth)
 {
     if (depth > CR_SOURCE_MAX_DEPTH) {
-        cr_error_set("%s:%s: folders nested deeper than %d levels", w->rev, dir, CR_SOURCE_MAX_DEPTH);
+        cr_error_set("%s:%s: folders nested deeper than %d levels", w->rev, dir,
+                     CR_SOURCE_MAX_DEPTH);
         return CR_ELIMIT;
     }
     struct cr_buf path = CR_BUF_INIT;
