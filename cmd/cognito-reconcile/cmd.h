@@ -57,7 +57,6 @@ struct cr_cli_options {
     const char *endpoint_url; /* --endpoint-url */
     const char *stack;        /* --stack; "default" unless given */
     enum cr_cli_output output;
-    bool output_given;
     unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */
     char *rate_limits;    /* --rate-limit specs joined with ',' (later entries win); owned */
     unsigned timeout_s;   /* --timeout: per-attempt HTTP timeout in seconds; 0 = the client's 30 */

@@ -228,7 +228,6 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
     case S_SECONDS:
         return s_parse_uint((unsigned *)member, opt->name, value, 3600);
     case S_OUTPUT:
-        opts->output_given = true;
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_RATE:
         return s_add_rate_limit((char **)member, opt->name, value);
