@@ -210,6 +210,9 @@ commit "no region"
 git -C "$R" checkout -q main
 run 2 diff --from v2 --to noregion stacks
 expect_in "$T/out" '+ added identity pool "nr" in (default region) (noregion:stacks/nr.yaml:1:1)'
+expect_in "$T/out" 'Diff: 1 added, 0 changed, 0 replaced, 0 removed.'
+run 2 diff --from noregion --to v2 stacks
+expect_in "$T/out" 'Diff: 0 added, 0 changed, 0 replaced, 1 removed.'
 AWS_REGION=eu-west-2 run 2 diff --from v2 --to noregion stacks
 expect_in "$T/out" '+ added identity pool "nr" in eu-west-2'
 run 2 diff --from v2 --to noregion --region us-west-1 stacks
