@@ -137,20 +137,6 @@ static int s_path_append(struct cr_buf *path, const char *rel)
     return cr_buf_oom(path) ? CR_ENOMEM : 0;
 }
 
-/* The rest of path below root ("" for root itself), else NULL. Both are written the same
- * way (both absolute, or both without the leading slash). */
-static const char *s_below(const char *real_path, const char *real_root)
-{
-    size_t n = strlen(real_root);
-    while (n > 0 && real_root[n - 1] == '/')
-        n--;
-    if (n == 0)
-        return real_path[0] == '/' ? real_path + 1 : real_path;
-    if (strncmp(real_path, real_root, n) != 0 || (real_path[n] != '/' && real_path[n] != '\0'))
-        return NULL;
-    return real_path[n] == '/' ? real_path + n + 1 : real_path + n;
-}
-
 /*
  * Where the current folder is inside the work tree ("sub/dir", "" at the top or when it is
  * outside, or for a bare repository): relative paths start there, like git's.
@@ -161,7 +147,7 @@ static int s_cwd_prefix(struct cr_buf *out, git_repository *repo)
     const char *workdir = git_repository_workdir(repo);
     if (workdir == NULL || getcwd(cwd, sizeof(cwd)) == NULL || realpath(workdir, root) == NULL)
         return 0;
-    const char *rest = s_below(cwd, root);
+    const char *rest = cr_source_path_below(cwd, root);
     return rest != NULL ? s_path_append(out, rest) : 0;
 }
 
@@ -181,7 +167,7 @@ static int s_repo_path(struct cr_buf *out, git_repository *repo, const char *pre
         rc = s_path_append(&norm, realpath(user_path, real) != NULL ? real : user_path);
         const char *rest = NULL;
         if (rc == 0 && workdir != NULL && realpath(workdir, root) != NULL)
-            rest = s_below(cr_buf_cstr(&norm), root + 1);
+            rest = cr_source_path_below(cr_buf_cstr(&norm), root + 1);
         if (rc == 0)
             rc = rest != NULL ? s_path_append(out, rest) : CR_EINVALID;
         cr_buf_dispose(&norm);
@@ -229,14 +215,6 @@ done:
     return result;
 }
 
-static bool s_in_scope(const char *path, const char *scope)
-{
-    size_t n = strlen(scope);
-    if (n == 0)
-        return true;
-    return strncmp(path, scope, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
 /*
  * A symbolic link at link_path: its target, resolved in the tree of the revision (never on
  * disk), is read when it is a regular file inside scope. Returns 1 when read, 0 when not
@@ -273,7 +251,7 @@ static int s_follow_link(struct s_walk *w, const git_tree_entry *entry, const ch
         result = s_oom(link_path);
         goto done;
     }
-    if (rc != 0 || resolved.len == 0 || !s_in_scope(resolved.ptr, scope))
+    if (rc != 0 || resolved.len == 0 || cr_source_path_below(resolved.ptr, scope) == NULL)
         goto done;
     if (git_tree_entry_bypath(&target, w->root, resolved.ptr) != 0) {
         *why = "points to a path missing at this revision";

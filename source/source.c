@@ -149,12 +149,16 @@ bool cr_source_is_hidden_name(const char *name)
     return name[0] == '.';
 }
 
-static bool s_inside_root(const struct s_walk *w, const char *real)
+const char *cr_source_path_below(const char *path, const char *root)
 {
-    size_t n = strlen(w->root_real);
-    if (strcmp(w->root_real, "/") == 0)
-        return true;
-    return strncmp(real, w->root_real, n) == 0 && (real[n] == '/' || real[n] == '\0');
+    size_t n = strlen(root);
+    while (n > 0 && root[n - 1] == '/')
+        n--;
+    if (n == 0)
+        return path[0] == '/' ? path + 1 : path;
+    if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        return NULL;
+    return path[n] == '/' ? path + n + 1 : path + n;
 }
 
 static int s_cmp_name(const void *a, const void *b)
@@ -180,7 +184,7 @@ static int s_entry(struct s_walk *w, const char *fs_path, const char *display, c
         /* Links into the tree are fine (files only: following folder links could loop);
          * links out of it are not followed, so a folder argument never reads elsewhere. */
         if (realpath(fs_path, real) == NULL || stat(real, &target) != 0 ||
-            !S_ISREG(target.st_mode) || !s_inside_root(w, real)) {
+            !S_ISREG(target.st_mode) || cr_source_path_below(real, w->root_real) == NULL) {
             if (cr_source_is_manifest_name(name)) {
                 w->out->skipped++;
                 cr_log_debug("%s: symbolic link not followed (points outside the folder or "

@@ -70,6 +70,12 @@ bool cr_source_is_manifest_name(const char *name);
  * walking a folder (names starting with '.', such as .git). */
 bool cr_source_is_hidden_name(const char *name);
 
+/** The folder rules shared by every source: the rest of path below root ("" for root itself),
+ * or NULL when path is outside root (a symbolic link there is not followed). Both are written
+ * the same way (both absolute, or both without the leading slash), already resolved; a root
+ * of "" or "/" holds every path. */
+const char *cr_source_path_below(const char *path, const char *root);
+
 /** Sorts list->items[first..len) in byte order of their display paths (the files of one
  * folder argument: "a.yaml" before "a/b.yaml"). */
 void cr_source_list_sort(struct cr_source_list *list, size_t first);

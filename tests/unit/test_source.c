@@ -184,6 +184,13 @@ static void test_source__shared_folder_rules(void **state)
     assert_false(cr_source_is_manifest_name("readme.md"));
     assert_true(cr_source_is_hidden_name(".git"));
     assert_false(cr_source_is_hidden_name("a.yaml"));
+    assert_string_equal(cr_source_path_below("/r/a/b.yaml", "/r"), "a/b.yaml");
+    assert_string_equal(cr_source_path_below("/r", "/r/"), "");
+    assert_null(cr_source_path_below("/rx/b.yaml", "/r"));
+    assert_null(cr_source_path_below("/b.yaml", "/r"));
+    assert_string_equal(cr_source_path_below("/b.yaml", "/"), "b.yaml");
+    assert_string_equal(cr_source_path_below("stacks/a.yaml", ""), "stacks/a.yaml");
+    assert_null(cr_source_path_below("other/a.yaml", "stacks"));
 
     struct cr_source_list list;
     cr_source_list_init(&list);
