@@ -223,6 +223,11 @@ void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *ca
 
 /** Header value by case-insensitive name, or NULL. */
 const char *cr__emu_header(const struct cr_emu_request *req, const char *name);
+/**
+ * Replaces out's content with doc as compact JSON (member order kept), written straight into
+ * the buffer. Returns 0, or CR_ENOMEM (also when doc is NULL: a failed json_pack).
+ */
+int cr__emu_body_json(struct cr_buf *out, const json_t *doc);
 /** A random UUID v4 in lowercase (37 bytes with NUL). */
 void cr__emu_uuid(char out[37]);
 /** Uniform random in [0, 1). */

@@ -86,18 +86,27 @@ void cr_emu_response_dispose(struct cr_emu_response *resp)
     cr_buf_dispose(&resp->body);
 }
 
-static int s_set_json(struct cr_emu_response *out, int status, json_t *doc)
+static int s_dump_to_buf(const char *chunk, size_t size, void *data)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    cr_buf_clear(&out->body);
-    out->status = status;
-    if (!text) {
+    return cr_buf_put(data, chunk, size) == 0 ? 0 : -1;
+}
+
+int cr__emu_body_json(struct cr_buf *out, const json_t *doc)
+{
+    cr_buf_clear(out);
+    if (!doc ||
+        json_dump_callback(doc, s_dump_to_buf, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+        cr_buf_oom(out)) {
         cr_error_set("out of memory");
         return CR_ENOMEM;
     }
-    cr_buf_puts(&out->body, text);
-    free(text);
-    return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
+    return 0;
+}
+
+static int s_set_json(struct cr_emu_response *out, int status, json_t *doc)
+{
+    out->status = status;
+    return cr__emu_body_json(&out->body, doc);
 }
 
 static int s_error(struct cr_emu_response *out, int status, const char *type, const char *msg)

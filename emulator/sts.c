@@ -127,20 +127,18 @@ static int s_respond(struct cr_emu_response *out, const struct cr_emu_request *r
     if (s_wants_json(req)) {
         json_t *doc = json_pack("{s:{s:O, s:{s:s}}}", name, res, result, "ResponseMetadata",
                                 "RequestId", out->request_id);
-        char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        int rc = cr__emu_body_json(&out->body, doc);
         out->content_type = "application/json";
-        cr_buf_puts(&out->body, text ? text : "");
-        free(text);
         json_decref(doc);
-    } else {
-        out->content_type = "text/xml";
-        cr_buf_printf(&out->body, "<%s xmlns=\"%s\">\n  <%s>", name, CR_STS_NS, res);
-        s_xml(&out->body, result);
-        cr_buf_printf(&out->body,
-                      "</%s>\n  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n"
-                      "  </ResponseMetadata>\n</%s>\n",
-                      res, out->request_id, name);
+        return rc;
     }
+    out->content_type = "text/xml";
+    cr_buf_printf(&out->body, "<%s xmlns=\"%s\">\n  <%s>", name, CR_STS_NS, res);
+    s_xml(&out->body, result);
+    cr_buf_printf(&out->body,
+                  "</%s>\n  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n"
+                  "  </ResponseMetadata>\n</%s>\n",
+                  res, out->request_id, name);
     return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
 }
 
@@ -153,23 +151,21 @@ static int s_error(struct cr_emu_response *out, const struct cr_emu_request *req
         json_t *doc = json_pack("{s:{s:s, s:s, s:s}, s:s}", "Error", "Type",
                                 status >= 500 ? "Receiver" : "Sender", "Code", code, "Message",
                                 message, "RequestId", out->request_id);
-        char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        int rc = cr__emu_body_json(&out->body, doc);
         out->content_type = "application/json";
-        cr_buf_puts(&out->body, text ? text : "");
-        free(text);
         json_decref(doc);
-    } else {
-        out->content_type = "text/xml";
-        cr_buf_printf(&out->body,
-                      "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    <Type>%s</Type>\n"
-                      "    <Code>%s</Code>\n    <Message>",
-                      CR_STS_NS, status >= 500 ? "Receiver" : "Sender", code);
-        s_xml_escape(&out->body, message);
-        cr_buf_printf(&out->body,
-                      "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
-                      "</ErrorResponse>\n",
-                      out->request_id);
+        return rc;
     }
+    out->content_type = "text/xml";
+    cr_buf_printf(&out->body,
+                  "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    <Type>%s</Type>\n"
+                  "    <Code>%s</Code>\n    <Message>",
+                  CR_STS_NS, status >= 500 ? "Receiver" : "Sender", code);
+    s_xml_escape(&out->body, message);
+    cr_buf_printf(&out->body,
+                  "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
+                  "</ErrorResponse>\n",
+                  out->request_id);
     return cr_buf_oom(&out->body) ? CR_ENOMEM : 0;
 }
 
