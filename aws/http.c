@@ -343,6 +343,33 @@ done:
     return result;
 }
 
+enum cr_retry_transport cr_http_curl_transport(int curl_code)
+{
+    switch ((CURLcode)curl_code) {
+    case CURLE_OK:
+        return CR_RETRY_TRANSPORT_OK;
+    case CURLE_FILESIZE_EXCEEDED:
+        return CR_RETRY_TRANSPORT_TOO_LARGE;
+    case CURLE_OPERATION_TIMEDOUT:
+        return CR_RETRY_TRANSPORT_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+        return CR_RETRY_TRANSPORT_CONNECT;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return CR_RETRY_TRANSPORT_SEND_RECV;
+    default:
+        /* certificate problems, unsupported protocol, bad URL: retrying cannot help */
+        return CR_RETRY_TRANSPORT_FATAL;
+    }
+}
+
 /* Maps a libcurl result to our codes and to what aws/retry needs to know. */
 static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
 {
@@ -352,52 +379,29 @@ static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
     curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &request_size);
     /* once libcurl reached the transfer phase the request bytes may be on the wire */
     req->sent = pretransfer > 0 || request_size > 0;
-    if (code == CURLE_OK) {
-        req->transport = CR_RETRY_TRANSPORT_OK;
+    /* our write callback aborts with CURLE_WRITE_ERROR when the answer passes the cap */
+    req->transport = code == CURLE_WRITE_ERROR && req->too_large ? CR_RETRY_TRANSPORT_TOO_LARGE
+                                                                 : cr_http_curl_transport(code);
+    req->result = CR_EIO;
+    if (code != CURLE_OK)
+        snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
+    switch (req->transport) {
+    case CR_RETRY_TRANSPORT_OK:
         req->result = 0;
-        return;
-    }
-    snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
-    switch (code) {
-    case CURLE_WRITE_ERROR:
-    case CURLE_FILESIZE_EXCEEDED:
-        if (code == CURLE_FILESIZE_EXCEEDED || req->too_large) {
-            snprintf(req->error, sizeof(req->error),
-                     "response larger than the %zu-byte cap (max_response_bytes)",
-                     req->response.limit);
-            req->transport = CR_RETRY_TRANSPORT_TOO_LARGE;
-            req->result = CR_ELIMIT;
-            return;
-        }
-        req->transport = CR_RETRY_TRANSPORT_FATAL;
-        req->result = CR_EIO;
-        return;
-    case CURLE_OPERATION_TIMEDOUT:
-        req->transport = CR_RETRY_TRANSPORT_TIMEOUT;
+        break;
+    case CR_RETRY_TRANSPORT_TOO_LARGE:
+        snprintf(req->error, sizeof(req->error),
+                 "response larger than the %zu-byte cap (max_response_bytes)", req->response.limit);
+        req->result = CR_ELIMIT;
+        break;
+    case CR_RETRY_TRANSPORT_TIMEOUT:
         req->result = CR_ETIMEOUT;
-        return;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-        req->transport = CR_RETRY_TRANSPORT_CONNECT;
+        break;
+    case CR_RETRY_TRANSPORT_CONNECT:
         req->sent = false;
-        req->result = CR_EIO;
-        return;
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        req->transport = CR_RETRY_TRANSPORT_SEND_RECV;
-        req->result = CR_EIO;
-        return;
+        break;
     default:
-        /* certificate problems, unsupported protocol, bad URL: retrying cannot help */
-        req->transport = CR_RETRY_TRANSPORT_FATAL;
-        req->result = CR_EIO;
-        return;
+        break;
     }
 }
 

@@ -79,6 +79,10 @@ struct cr_http_request {
  * Returns 0 or CR_ERROR with a message.
  */
 int cr_http_global_init(void) CR_WARN_UNUSED;
+/** What retrying can make of a libcurl result (a CURLcode): CONNECT (not sent), SEND_RECV,
+ * TIMEOUT, TOO_LARGE (CURLE_FILESIZE_EXCEEDED), FATAL (certificates, bad URL, ...) or OK.
+ * Shared by the transport and the STS calls so both retry the same failures. */
+enum cr_retry_transport cr_http_curl_transport(int curl_code);
 
 /** Creates a transport. Returns 0, CR_ENOMEM or CR_ERROR (libcurl could not start). */
 int cr_http_new(struct cr_http **out, const struct cr_http_options *opts) CR_WARN_UNUSED;

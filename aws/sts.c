@@ -334,24 +334,6 @@ done:
 
 /* Transport failures worth another attempt, as aws/http.c classifies them: the network may
  * recover; a certificate that fails verification or a malformed URL will not. */
-static bool s_curl_retryable(CURLcode cc)
-{
-    switch (cc) {
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static int s_curl_result(CURLcode cc, const char *op, const char *endpoint, const char *errbuf)
 {
     const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
@@ -408,7 +390,7 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     }
     if (cc != CURLE_OK) {
         result = s_curl_result(cc, h->op, h->endpoint, errbuf);
-        h->final = !s_curl_retryable(cc);
+        h->final = cr_http_curl_transport(cc) == CR_RETRY_TRANSPORT_FATAL;
         goto done;
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &h->status);

@@ -8,6 +8,8 @@
 #include "tests/unit/test_http_server.h"
 #include "tests/unit/test_http_tls.h"
 
+#include <curl/curl.h>
+
 #include "aws/http.h"
 #include "util/strutil.h"
 
@@ -198,6 +200,23 @@ static void test_http__only_http_and_https(void **state)
     cr_http_request_dispose(&req);
 }
 
+/* The one classification the transport and the STS calls share. */
+static void test_http__curl_codes_are_classified(void **state)
+{
+    (void)state;
+    assert_int_equal(cr_http_curl_transport(CURLE_OK), CR_RETRY_TRANSPORT_OK);
+    assert_int_equal(cr_http_curl_transport(CURLE_COULDNT_CONNECT), CR_RETRY_TRANSPORT_CONNECT);
+    assert_int_equal(cr_http_curl_transport(CURLE_SSL_CONNECT_ERROR), CR_RETRY_TRANSPORT_CONNECT);
+    assert_int_equal(cr_http_curl_transport(CURLE_RECV_ERROR), CR_RETRY_TRANSPORT_SEND_RECV);
+    assert_int_equal(cr_http_curl_transport(CURLE_GOT_NOTHING), CR_RETRY_TRANSPORT_SEND_RECV);
+    assert_int_equal(cr_http_curl_transport(CURLE_OPERATION_TIMEDOUT), CR_RETRY_TRANSPORT_TIMEOUT);
+    assert_int_equal(cr_http_curl_transport(CURLE_FILESIZE_EXCEEDED), CR_RETRY_TRANSPORT_TOO_LARGE);
+    assert_int_equal(cr_http_curl_transport(CURLE_PEER_FAILED_VERIFICATION),
+                     CR_RETRY_TRANSPORT_FATAL);
+    assert_int_equal(cr_http_curl_transport(CURLE_UNSUPPORTED_PROTOCOL), CR_RETRY_TRANSPORT_FATAL);
+    assert_int_equal(cr_http_curl_transport(CURLE_WRITE_ERROR), CR_RETRY_TRANSPORT_FATAL);
+}
+
 static void test_http__header_injection_refused(void **state)
 {
     (void)state;
@@ -284,6 +303,7 @@ int main(void)
         S_TEST(test_http__dropped_connection_after_sending),
         S_TEST(test_http__refused_connection_is_connect_phase),
         S_TEST(test_http__only_http_and_https),
+        cmocka_unit_test(test_http__curl_codes_are_classified),
         S_TEST(test_http__header_injection_refused),
         S_TEST(test_http__free_with_requests_in_flight),
         S_TEST(test_http__tls_is_verified_and_ca_bundle_trusts),
