@@ -17,6 +17,31 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
+/* One manifest pool d (already filled) planned against its live twin in stack. */
+struct one {
+    struct cr_desired_pool d;
+    struct fx_live l;
+    struct cr_live_state live;
+    struct cr_plan plan;
+};
+
+static void s_one_plan(struct one *o, const char *stack)
+{
+    fx_live_init(&o->l, FX_ID, stack, o->d.name);
+    cr_live_state_init(&o->live);
+    fx_live_add(&o->live, &o->l);
+    struct cr_plan_options popts = {.stack = stack, .region = FX_REGION};
+    assert_ok(cr_plan_build(&o->plan, &o->d, 1, &o->live, &popts));
+}
+
+static void s_one_dispose(struct one *o)
+{
+    cr_plan_dispose(&o->plan);
+    cr_live_state_dispose(&o->live);
+    fx_live_dispose(&o->l);
+    cr_desired_pool_dispose(&o->d);
+}
+
 static void test_render_junit__drifted_world(void **state)
 {
     struct fx_world *w = fx_world_new();
@@ -43,19 +68,13 @@ static void test_render_junit__drifted_world(void **state)
 
 static void test_render_junit__passing_pool_and_timestamp(void **state)
 {
-    struct cr_desired_pool d;
-    struct fx_live l;
-    struct cr_live_state live;
-    struct cr_plan plan;
+    struct one o;
     struct cr_buf out = CR_BUF_INIT;
-    fx_desired(&d);
-    fx_live_init(&l, FX_ID, "default", "mobile");
-    cr_live_state_init(&live);
-    fx_live_add(&live, &l);
-    struct cr_plan_options popts = {.stack = "default", .region = FX_REGION};
-    assert_ok(cr_plan_build(&plan, &d, 1, &live, &popts));
+    fx_desired(&o.d);
+    assert_string_equal(o.d.name, "mobile");
+    s_one_plan(&o, "default");
     struct cr_junit_options opts = {.suite = "nightly drift", .timestamp = "2026-11-27T01:00:00Z"};
-    assert_ok(cr_render_junit(&out, &plan, &opts));
+    assert_ok(cr_render_junit(&out, &o.plan, &opts));
     const char *x = cr_buf_cstr(&out);
     assert_non_null(strstr(x, "<testsuite name=\"nightly drift\" tests=\"1\" failures=\"0\" "
                               "errors=\"0\" skipped=\"0\" time=\"0.000\" "
@@ -64,32 +83,22 @@ static void test_render_junit__passing_pool_and_timestamp(void **state)
                               "name=\"mobile\" file=\"pools/mobile.yaml\" time=\"0.000\"/>\n"));
     assert_null(strstr(x, "<failure"));
     cr_buf_dispose(&out);
-    cr_plan_dispose(&plan);
-    cr_live_state_dispose(&live);
-    fx_live_dispose(&l);
-    cr_desired_pool_dispose(&d);
+    s_one_dispose(&o);
 }
 
 static void test_render_junit__escapes_everything(void **state)
 {
-    struct cr_desired_pool d;
-    struct fx_live l;
-    struct cr_live_state live;
-    struct cr_plan plan;
+    struct one o;
     struct cr_buf out = CR_BUF_INIT;
-    fx_desired(&d);
-    free(d.name);
-    d.name = strdup("a<b>&\"c'd");
-    free(d.source);
-    d.source = strdup("dir/<x>&\xff.yaml:3:7");
-    free(d.config.name);
-    d.config.name = strdup("]]> <!-- \x01\x1f tab\tnew\nline end");
-    fx_live_init(&l, FX_ID, "st&ck", "a<b>&\"c'd");
-    cr_live_state_init(&live);
-    fx_live_add(&live, &l);
-    struct cr_plan_options popts = {.stack = "st&ck", .region = FX_REGION};
-    assert_ok(cr_plan_build(&plan, &d, 1, &live, &popts));
-    assert_ok(cr_render_junit(&out, &plan, NULL));
+    fx_desired(&o.d);
+    free(o.d.name);
+    o.d.name = strdup("a<b>&\"c'd");
+    free(o.d.source);
+    o.d.source = strdup("dir/<x>&\xff.yaml:3:7");
+    free(o.d.config.name);
+    o.d.config.name = strdup("]]> <!-- \x01\x1f tab\tnew\nline end");
+    s_one_plan(&o, "st&ck");
+    assert_ok(cr_render_junit(&out, &o.plan, NULL));
     const char *x = cr_buf_cstr(&out);
     assert_non_null(strstr(x, "name=\"a&lt;b&gt;&amp;&quot;c&apos;d\""));
     assert_non_null(strstr(x, "classname=\"cognito-reconcile.st&amp;ck.us-east-1\""));
@@ -104,10 +113,7 @@ static void test_render_junit__escapes_everything(void **state)
     /* The change values are JSON text, so their own escapes stay as they are. */
     assert_non_null(strstr(x, "]]&gt; &lt;!-- \\u0001\\u001F tab\\tnew\\nline"));
     cr_buf_dispose(&out);
-    cr_plan_dispose(&plan);
-    cr_live_state_dispose(&live);
-    fx_live_dispose(&l);
-    cr_desired_pool_dispose(&d);
+    s_one_dispose(&o);
 }
 
 int main(void)
