@@ -396,19 +396,21 @@ static int s_finish_call(struct cr_emu_response *out, struct cr_emu_call *call)
 
 /* Everything decided before the (possibly delayed) operation runs. */
 struct cr_emu_pending {
-    bool json_op; /* a JSON 1.1 operation request; otherwise plain routing */
+    bool json_op; /* POST / without a form body: a JSON 1.1 operation (a form body is STS) */
     const struct s_op *op;
     struct cr_emu_caller caller;
     struct cr_emu_auth_result auth;
     struct cr_emu_fault_action fault;
 };
 
-static bool s_is_form(const struct cr_emu_request *req);
-
-static bool s_is_json_op(const struct cr_emu_request *req)
+/* STS: a form body. A request naming a cognito-identity target is JSON 1.1 whatever its
+ * content type (plain `curl -d` sends a form content type). */
+static bool s_is_form(const struct cr_emu_request *req, const char *target)
 {
-    return strcmp(req->path, "/") == 0 && strcmp(req->method, "POST") == 0 &&
-           !req->body_too_large && !s_is_form(req);
+    const char *ct = cr__emu_header(req, "Content-Type");
+    if (target && strncmp(target, CR_EMU_TARGET_PREFIX, strlen(CR_EMU_TARGET_PREFIX)) == 0)
+        return false;
+    return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
 int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
@@ -419,8 +421,10 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
         cr_error_set("out of memory");
         return CR_ENOMEM;
     }
-    p->json_op = s_is_json_op(req);
-    p->op = p->json_op ? s_find_op(cr__emu_header(req, "X-Amz-Target")) : NULL;
+    const char *target = cr__emu_header(req, "X-Amz-Target");
+    p->json_op = strcmp(req->path, "/") == 0 && strcmp(req->method, "POST") == 0 &&
+                 !req->body_too_large && !s_is_form(req, target);
+    p->op = p->json_op ? s_find_op(target) : NULL;
     if (p->op) {
         cr__emu_auth_check(&p->auth, &p->caller, emu, req, "cognito-identity");
         /* Faults apply to authenticated calls only, so a count is never used up by a
@@ -487,17 +491,6 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
-/* STS: a form body. A request naming a cognito-identity target is JSON 1.1 whatever its
- * content type (plain `curl -d` sends a form content type). */
-static bool s_is_form(const struct cr_emu_request *req)
-{
-    const char *ct = cr__emu_header(req, "Content-Type");
-    const char *target = cr__emu_header(req, "X-Amz-Target");
-    if (target && strncmp(target, CR_EMU_TARGET_PREFIX, strlen(CR_EMU_TARGET_PREFIX)) == 0)
-        return false;
-    return ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
-}
-
 int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct cr_emu_request *req,
                   const struct cr_emu_pending *pending)
 {
@@ -514,7 +507,7 @@ int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct 
         cr__emu_log_add(emu, "-", 413, "RequestEntityTooLargeException", NULL, NULL);
         return s_error(out, 413, "RequestEntityTooLargeException", msg);
     }
-    if (s_is_form(req))
+    if (!pending->json_op) /* POST / with a form body (decided by cr_emu_prepare) */
         return cr__emu_sts_handle(emu, out, req);
     return s_json_op(emu, out, req, pending);
 }
