@@ -10,6 +10,8 @@
 #include "tests/unit/test_aws_env.h"
 #include "util/buf.h"
 
+#define S_ROLE_ARN "arn:aws:iam::123456789012:role/ci"
+
 /* The STS stand-in: records its arguments, answers with numbered credentials. */
 struct fetcher {
     unsigned calls;
@@ -73,6 +75,14 @@ static int s_teardown(void **state)
 static int s_new(struct fixture *f, struct cr_aws_credentials_provider **out)
 {
     return cr_aws__credentials_provider_new_with(out, &f->opts, s_fetch, &f->fetch);
+}
+
+/* Web identity from the environment: the token file holds token, the role is S_ROLE_ARN. */
+static void s_web_identity_env(struct fixture *f, const char *token)
+{
+    assert_int_equal(cr_test_write_file(f->token_file, token), 0);
+    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
+    s_set(&f->vars, "AWS_ROLE_ARN", S_ROLE_ARN);
 }
 
 static void s_expect_akid(struct cr_aws_credentials_provider *p, const char *akid)
@@ -224,9 +234,7 @@ static void test_credentials__environment_beats_everything(void **state)
     assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = A\n"
                                                         "aws_secret_access_key = S\n"),
                      0);
-    assert_int_equal(cr_test_write_file(f->token_file, "jwt\n"), 0);
-    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
-    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_web_identity_env(f, "jwt\n");
     s_set(&f->vars, "AWS_ACCESS_KEY_ID", "AKIDENV");
     s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
     assert_ok(s_new(f, &p));
@@ -244,9 +252,7 @@ static void test_credentials__web_identity_from_environment(void **state)
     assert_int_equal(cr_test_write_file(f->credentials, "[default]\naws_access_key_id = A\n"
                                                         "aws_secret_access_key = S\n"),
                      0);
-    assert_int_equal(cr_test_write_file(f->token_file, "  eyJhbGciOi.jwt.sig \n"), 0);
-    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
-    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_web_identity_env(f, "  eyJhbGciOi.jwt.sig \n");
     s_set(&f->vars, "AWS_ROLE_SESSION_NAME", "gha-42");
     assert_ok(s_new(f, &p));
     assert_ok(cr_aws_credentials_provider_get(p, &c));
@@ -307,9 +313,7 @@ static void test_credentials__refresh_before_expiry(void **state)
     struct fixture *f = *state;
     struct cr_aws_credentials_provider *p = NULL;
     int64_t t0 = f->vars.now;
-    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
-    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
-    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_web_identity_env(f, "jwt");
     assert_ok(s_new(f, &p));
     s_expect_akid(p, "ASIA1");
     /* well before the 5-minute window: no call */
@@ -336,9 +340,7 @@ static void test_credentials__failed_refresh_keeps_unexpired_credentials(void **
     struct cr_aws_credentials_provider *p = NULL;
     const struct cr_aws_credentials *c = NULL;
     int64_t t0 = f->vars.now;
-    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
-    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
-    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_web_identity_env(f, "jwt");
     f->opts.refresh_before_s = 600;
     assert_ok(s_new(f, &p));
     f->fetch.fail = CR_EIO;
@@ -394,9 +396,7 @@ static void test_credentials__rejected_credentials_are_renewed_once(void **state
     struct fixture *f = *state;
     struct cr_aws_credentials_provider *p = NULL;
     const struct cr_aws_credentials *c = NULL;
-    assert_int_equal(cr_test_write_file(f->token_file, "jwt"), 0);
-    s_set(&f->vars, "AWS_WEB_IDENTITY_TOKEN_FILE", f->token_file);
-    s_set(&f->vars, "AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+    s_web_identity_env(f, "jwt");
     assert_ok(s_new(f, &p));
     assert_int_equal(f->fetch.calls, 1);
     /* an hour left by our clock, but the service said expired: fetched again, once */
