@@ -135,6 +135,8 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
+    if (!cr_utf8_valid(op, strlen(op)))
+        op = "-"; /* a raw X-Amz-Target: json_pack would refuse it and the entry be lost */
     pthread_mutex_lock(&emu->aux_lock);
     json_t *e = json_pack("{s:I, s:s, s:i, s:I}", "seq", (json_int_t)++emu->log_seq, "operation",
                           op, "status", status, "time_ms",

@@ -286,6 +286,17 @@ static void test_emulator__routing_errors(void **state)
     assert_int_equal(r.status, 400);
     assert_string_equal(s_type(&r), "UnknownOperationException");
     json_decref(r.body);
+    /* a target that is not UTF-8 is answered and still logged, as "-" */
+    r = s_req(emu, "POST", "/", NULL, "\xff\xfe", "{}", false);
+    assert_string_equal(s_type(&r), "UnknownOperationException");
+    json_decref(r.body);
+    r = s_req(emu, "GET", "/_local/requests", NULL, NULL, NULL, true);
+    json_t *log = json_object_get(r.body, "requests");
+    json_t *last = json_array_get(log, json_array_size(log) - 1);
+    assert_int_equal(json_integer_value(json_object_get(last, "seq")),
+                     json_integer_value(json_object_get(r.body, "last_seq")));
+    assert_string_equal(json_string_value(json_object_get(last, "operation")), "-");
+    json_decref(r.body);
     r = s_req(emu, "GET", "/_local/health", NULL, NULL, NULL, true);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
