@@ -80,42 +80,60 @@ static int s_push(struct cr_live_state *state, struct cr_live_pool *pool)
     return 0;
 }
 
+/* Stores pool (config, roles and maps already filled; freed on failure) in region, with the
+ * ownership read from the tags DescribeIdentityPool returns (design §4). */
+static int s_add(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
+                 struct cr_live_pool *pool)
+{
+    pool->region = cr_arena_strdup(&state->arena, region);
+    pool->stack = cr_strmap_get(&pool->config.tags, CR_TAG_STACK);
+    pool->name = cr_strmap_get(&pool->config.tags, CR_TAG_NAME);
+    pool->revision = cr_strmap_get(&pool->config.tags, CR_TAG_REVISION);
+    if (!pool->region || s_push(state, pool) < 0) {
+        cr_error_set("out of memory storing live pool %s", pool->config.id ? pool->config.id : "");
+        s_pool_free(pool);
+        return CR_ENOMEM;
+    }
+    if (out)
+        *out = pool;
+    return 0;
+}
+
 int cr_live_state_add(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
                       const struct cr_cognito_pool *config, const struct cr_cognito_roles *roles,
                       const struct cr_cognito_principal_tags *ptags, size_t n_ptags)
 {
-    int result = CR_ENOMEM;
     struct cr_live_pool *pool = calloc(1, sizeof(*pool));
-    if (!pool)
-        goto done;
-    pool->region = cr_arena_strdup(&state->arena, region);
-    if (!pool->region || cr_cognito_pool_copy(&pool->config, config) < 0)
-        goto done;
+    if (!pool || cr_cognito_pool_copy(&pool->config, config) < 0)
+        goto oom;
     if (roles) {
         pool->has_roles = true;
         if (cr_cognito_roles_copy(&pool->roles, roles) < 0)
-            goto done;
+            goto oom;
     }
     if (ptags) {
         pool->has_principal_tags = true;
         if (s_copy_ptags(pool, ptags, n_ptags) < 0)
-            goto done;
+            goto oom;
     }
-    /* Ownership is read from the tags DescribeIdentityPool returns (design §4). */
-    pool->stack = cr_strmap_get(&pool->config.tags, CR_TAG_STACK);
-    pool->name = cr_strmap_get(&pool->config.tags, CR_TAG_NAME);
-    pool->revision = cr_strmap_get(&pool->config.tags, CR_TAG_REVISION);
-    if (s_push(state, pool) < 0)
-        goto done;
-    if (out)
-        *out = pool;
-    pool = NULL; /* now owned by state */
-    result = 0;
-done:
-    if (result < 0)
-        cr_error_set("out of memory storing live pool");
+    return s_add(out, state, region, pool);
+oom:
+    cr_error_set("out of memory storing live pool");
     s_pool_free(pool);
-    return result;
+    return CR_ENOMEM;
+}
+
+int cr_live_state_take(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
+                       struct cr_cognito_pool *config)
+{
+    struct cr_live_pool *pool = calloc(1, sizeof(*pool));
+    if (!pool) {
+        cr_error_set("out of memory storing live pool");
+        return CR_ENOMEM;
+    }
+    pool->config = *config;
+    memset(config, 0, sizeof(*config)); /* now owned by the state */
+    return s_add(out, state, region, pool);
 }
 
 int cr_live_state_add_region(struct cr_live_state *state, const char *region,

@@ -107,6 +107,13 @@ int cr_live_state_add(struct cr_live_pool **out, struct cr_live_state *state, co
                       const struct cr_cognito_pool *config, const struct cr_cognito_roles *roles,
                       const struct cr_cognito_principal_tags *ptags, size_t n_ptags) CR_WARN_UNUSED;
 
+/**
+ * The reader's cr_live_state_add: moves *config into the state instead of copying it (*config
+ * is left zeroed, also on failure), no roles or maps yet. Returns 0 or CR_ENOMEM.
+ */
+int cr_live_state_take(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
+                       struct cr_cognito_pool *config) CR_WARN_UNUSED;
+
 /** Marks a region as fully listed (discovery complete) and records its account id (may be
  * NULL). Returns 0 or CR_ENOMEM. */
 int cr_live_state_add_region(struct cr_live_state *state, const char *region,

@@ -406,7 +406,7 @@ static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char 
         return s_call_failed(call, id);
     int rc = cr_cognito_decode_pool(&pool, call->response.ptr, call->response.len);
     if (rc == 0)
-        rc = cr_live_state_add(&added, r->state, r->at.region, &pool, NULL, NULL, 0);
+        rc = cr_live_state_take(&added, r->state, r->at.region, &pool); /* decoded once, moved */
     cr_cognito_pool_dispose(&pool);
     if (rc < 0) {
         cr_error_prefix("DescribeIdentityPool %s", id);

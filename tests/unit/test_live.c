@@ -28,6 +28,36 @@ static void test_live__ownership_comes_from_the_tags(void **state)
     cr_live_state_dispose(&live);
 }
 
+static void test_live__take_moves_the_config_and_matches_add(void **state)
+{
+    struct cr_live_state live;
+    struct fx_live l;
+    struct cr_cognito_pool moved = {0};
+    struct cr_live_pool *added = NULL, *taken = NULL;
+    char fp_added[65], fp_taken[65];
+    cr_live_state_init(&live);
+    fx_live_init(&l, FX_ID, "payments", "web");
+    assert_ok(cr_live_state_add(&added, &live, FX_REGION, &l.config, NULL, NULL, 0));
+    assert_ok(cr_cognito_pool_copy(&moved, &l.config));
+    char *id = moved.id;
+    assert_ok(cr_live_state_take(&taken, &live, FX_REGION, &moved));
+    /* moved, not copied: the caller's struct is emptied, the state holds its strings */
+    assert_null(moved.id);
+    assert_int_equal(moved.tags.len, 0);
+    assert_ptr_equal(taken->config.id, id);
+    assert_string_equal(taken->stack, "payments");
+    assert_string_equal(taken->name, "web");
+    assert_string_equal(taken->region, FX_REGION);
+    assert_false(taken->has_roles);
+    assert_int_equal(live.len, 2);
+    assert_ok(cr_live_fingerprint(fp_added, added));
+    assert_ok(cr_live_fingerprint(fp_taken, taken));
+    assert_string_equal(fp_taken, fp_added);
+    cr_cognito_pool_dispose(&moved); /* a no-op on the emptied struct */
+    fx_live_dispose(&l);
+    cr_live_state_dispose(&live);
+}
+
 static void test_live__principal_tags_are_found_by_provider(void **state)
 {
     struct cr_live_state live;
@@ -99,6 +129,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live__ownership_comes_from_the_tags),
+        cmocka_unit_test(test_live__take_moves_the_config_and_matches_add),
         cmocka_unit_test(test_live__principal_tags_are_found_by_provider),
         cmocka_unit_test(test_live__fingerprint_ignores_listing_order_but_not_content),
     };
