@@ -2,48 +2,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emulator/internal.h"
-#include "tests/support/cr_test.h"
-
-struct s_res {
-    int status;
-    json_t *body;
-};
+#include "tests/unit/test_emulator_call.h"
 
 /* One JSON 1.1 call; auth_region (optional) puts a SigV4 scope for that region on it. */
-static struct s_res s_call_in(struct cr_emu *emu, const char *region, const char *op,
-                              const char *body)
+static struct test_emu_res s_call_in(struct cr_emu *emu, const char *region, const char *op,
+                                     const char *body)
 {
-    char target[128], auth[256];
-    struct cr_sigv4_header headers[3] = {{"Content-Type", "application/x-amz-json-1.1"},
-                                         {"X-Amz-Target", target},
-                                         {"Authorization", auth}};
-    snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op);
+    char auth[256];
     snprintf(auth, sizeof(auth),
              "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/%s/cognito-identity/aws4_request, "
              "SignedHeaders=host;x-amz-date, Signature="
              "0000000000000000000000000000000000000000000000000000000000000000",
              region ? region : "");
-    struct cr_emu_request req = {.method = "POST",
-                                 .path = "/",
-                                 .headers = headers,
-                                 .n_headers = region ? 3 : 2,
-                                 .body = body,
-                                 .body_len = strlen(body),
-                                 .loopback = true};
-    struct cr_emu_response resp;
-    struct s_res r;
-    cr_emu_response_init(&resp);
-    assert_ok(cr_emu_handle(emu, &resp, &req));
-    r.status = resp.status;
-    r.body = json_loads(cr_buf_cstr(&resp.body), 0, NULL);
-    if (!r.body)
-        fail_msg("%s: response is not JSON: %s", op, cr_buf_cstr(&resp.body));
-    cr_emu_response_dispose(&resp);
-    return r;
+    return test_emu_call(emu, op, body, strlen(body), region ? auth : NULL);
 }
 
-static struct s_res s_call(struct cr_emu *emu, const char *op, const char *body)
+static struct test_emu_res s_call(struct cr_emu *emu, const char *op, const char *body)
 {
     return s_call_in(emu, NULL, op, body);
 }
@@ -54,7 +28,7 @@ static const char *s_str(const json_t *doc, const char *key)
     return s ? s : "";
 }
 
-static void s_expect_error(struct s_res r, int status, const char *type, const char *message)
+static void s_expect_error(struct test_emu_res r, int status, const char *type, const char *message)
 {
     if (r.status != status || strcmp(s_str(r.body, "__type"), type) != 0 ||
         (message && strcmp(s_str(r.body, "message"), message) != 0)) {
@@ -76,7 +50,7 @@ static struct cr_emu *s_emu(unsigned max_pools)
 /* Creates a pool from body; returns its id (heap). */
 static char *s_create(struct cr_emu *emu, const char *body)
 {
-    struct s_res r = s_call(emu, "CreateIdentityPool", body);
+    struct test_emu_res r = s_call(emu, "CreateIdentityPool", body);
     assert_int_equal(r.status, 200);
     char *id = strdup(s_str(r.body, "IdentityPoolId"));
     json_decref(r.body);
@@ -86,7 +60,7 @@ static char *s_create(struct cr_emu *emu, const char *body)
 static void test_emulator__create_and_describe_omit_empty_members(void **state)
 {
     struct cr_emu *emu = s_emu(0);
-    struct s_res r =
+    struct test_emu_res r =
         s_call(emu, "CreateIdentityPool",
                "{\"IdentityPoolName\":\"Mobile App\",\"AllowUnauthenticatedIdentities\""
                ":false,\"SupportedLoginProviders\":{},\"SamlProviderARNs\":[]}");
@@ -106,7 +80,7 @@ static void test_emulator__create_and_describe_omit_empty_members(void **state)
 
     char body[256];
     snprintf(body, sizeof(body), "{\"IdentityPoolId\":\"%s\"}", id);
-    struct s_res d = s_call(emu, "DescribeIdentityPool", body);
+    struct test_emu_res d = s_call(emu, "DescribeIdentityPool", body);
     assert_int_equal(d.status, 200);
     assert_true(json_equal(r.body, d.body));
     json_decref(r.body);
@@ -128,7 +102,7 @@ static void test_emulator__update_replaces_configuration(void **state)
              "{\"IdentityPoolId\":\"%s\",\"IdentityPoolName\":\"b\","
              "\"AllowUnauthenticatedIdentities\":false}",
              id);
-    struct s_res r = s_call(emu, "UpdateIdentityPool", body);
+    struct test_emu_res r = s_call(emu, "UpdateIdentityPool", body);
     assert_int_equal(r.status, 200);
     assert_string_equal(s_str(r.body, "IdentityPoolName"), "b");
     assert_string_equal(s_str(r.body, "IdentityPoolId"), id);
@@ -162,7 +136,7 @@ static void test_emulator__classic_flow_tri_state(void **state)
              "{\"IdentityPoolId\":\"%s\",\"IdentityPoolName\":\"a\","
              "\"AllowUnauthenticatedIdentities\":true}",
              id);
-    struct s_res r = s_call(emu, "UpdateIdentityPool", body);
+    struct test_emu_res r = s_call(emu, "UpdateIdentityPool", body);
     assert_null(json_object_get(r.body, "AllowClassicFlow")); /* never set: stays absent */
     json_decref(r.body);
     snprintf(body, sizeof(body),
@@ -192,7 +166,7 @@ static void test_emulator__unknown_pool_and_delete(void **state)
         s_create(emu, "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}");
     char body[256];
     snprintf(body, sizeof(body), "{\"IdentityPoolId\":\"%s\"}", id);
-    struct s_res r = s_call(emu, "DeleteIdentityPool", body);
+    struct test_emu_res r = s_call(emu, "DeleteIdentityPool", body);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
     s_expect_error(s_call(emu, "DescribeIdentityPool", body), 400, "ResourceNotFoundException",
@@ -220,7 +194,7 @@ static void test_emulator__list_pages_in_creation_order(void **state)
             snprintf(body, sizeof(body), "{\"MaxResults\":2,\"NextToken\":\"%s\"}", token);
         else
             snprintf(body, sizeof(body), "{\"MaxResults\":2}");
-        struct s_res r = s_call(emu, "ListIdentityPools", body);
+        struct test_emu_res r = s_call(emu, "ListIdentityPools", body);
         assert_int_equal(r.status, 200);
         size_t i;
         json_t *e;
@@ -238,7 +212,7 @@ static void test_emulator__list_pages_in_creation_order(void **state)
     s_expect_error(s_call(emu, "ListIdentityPools", "{\"MaxResults\":2,\"NextToken\":\"bogus\"}"),
                    400, "InvalidParameterException", "The pagination token 'bogus' is not valid.");
     /* an empty region still answers with an empty list */
-    struct s_res r = s_call_in(emu, "eu-west-1", "ListIdentityPools", "{\"MaxResults\":60}");
+    struct test_emu_res r = s_call_in(emu, "eu-west-1", "ListIdentityPools", "{\"MaxResults\":60}");
     assert_int_equal(json_array_size(json_object_get(r.body, "IdentityPools")), 0);
     assert_null(json_object_get(r.body, "NextToken"));
     json_decref(r.body);
@@ -260,7 +234,7 @@ static void test_emulator__roles(void **state)
     char *id = s_create(emu, s_pool_with_providers);
     char body[2048];
     snprintf(body, sizeof(body), "{\"IdentityPoolId\":\"%s\"}", id);
-    struct s_res r = s_call(emu, "GetIdentityPoolRoles", body);
+    struct test_emu_res r = s_call(emu, "GetIdentityPoolRoles", body);
     assert_int_equal(r.status, 200);
     assert_string_equal(s_str(r.body, "IdentityPoolId"), id);
     assert_int_equal(json_object_size(json_object_get(r.body, "Roles")), 0);
@@ -355,7 +329,7 @@ static void test_emulator__principal_tags(void **state)
              "{\"IdentityPoolId\":\"%s\",\"IdentityProviderName\":\"cognito-idp.us-east-1."
              "amazonaws.com/us-east-1_A\"}",
              id);
-    struct s_res r = s_call(emu, "GetPrincipalTagAttributeMap", body);
+    struct test_emu_res r = s_call(emu, "GetPrincipalTagAttributeMap", body);
     assert_int_equal(r.status, 200);
     assert_true(json_is_true(json_object_get(r.body, "UseDefaults")));
     assert_int_equal(json_object_size(json_object_get(r.body, "PrincipalTags")), 0);
@@ -395,7 +369,7 @@ static void test_emulator__tags_by_arn(void **state)
     snprintf(arn, sizeof(arn), "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/%s",
              id);
     snprintf(body, sizeof(body), "{\"ResourceArn\":\"%s\",\"Tags\":{\"b\":\"2\",\"c\":\"\"}}", arn);
-    struct s_res r = s_call(emu, "TagResource", body);
+    struct test_emu_res r = s_call(emu, "TagResource", body);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
     snprintf(body, sizeof(body), "{\"ResourceArn\":\"%s\",\"TagKeys\":[\"a\",\"zz\"]}", arn);
@@ -440,7 +414,7 @@ static void test_emulator__pool_limit(void **state)
     s_expect_error(s_call(emu, "CreateIdentityPool", body), 400, "LimitExceededException",
                    "You have reached the limit of 2 identity pools in us-east-1.");
     /* the limit is per region */
-    struct s_res r = s_call_in(emu, "eu-west-1", "CreateIdentityPool", body);
+    struct test_emu_res r = s_call_in(emu, "eu-west-1", "CreateIdentityPool", body);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
     cr_emu_free(emu);
@@ -450,7 +424,7 @@ static void test_emulator__region_from_scope_and_cn_arns(void **state)
 {
     struct cr_emu *emu = s_emu(0);
     const char *body = "{\"IdentityPoolName\":\"a\",\"AllowUnauthenticatedIdentities\":true}";
-    struct s_res r = s_call_in(emu, "cn-north-1", "CreateIdentityPool", body);
+    struct test_emu_res r = s_call_in(emu, "cn-north-1", "CreateIdentityPool", body);
     assert_int_equal(r.status, 200);
     const char *id = s_str(r.body, "IdentityPoolId");
     assert_memory_equal(id, "cn-north-1:", 11);
@@ -461,7 +435,7 @@ static void test_emulator__region_from_scope_and_cn_arns(void **state)
              "{\"ResourceArn\":\"arn:aws-cn:cognito-identity:cn-north-1:123456789012:"
              "identitypool/%s\"}",
              id);
-    struct s_res t = s_call_in(emu, "cn-north-1", "ListTagsForResource", q);
+    struct test_emu_res t = s_call_in(emu, "cn-north-1", "ListTagsForResource", q);
     assert_int_equal(t.status, 200);
     json_decref(t.body);
     json_decref(r.body);

@@ -8,30 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "emulator/internal.h"
-#include "tests/support/cr_test.h"
 #include "tests/support/emulator_proc.h"
+#include "tests/unit/test_emulator_call.h"
 
 static int s_call(struct cr_emu *emu, const char *op, const char *body, json_t **out)
 {
-    char target[128];
-    struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
-                                         {"X-Amz-Target", target}};
-    snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op);
-    struct cr_emu_request req = {.method = "POST",
-                                 .path = "/",
-                                 .headers = headers,
-                                 .n_headers = 2,
-                                 .body = body,
-                                 .body_len = strlen(body)};
-    struct cr_emu_response resp;
-    cr_emu_response_init(&resp);
-    assert_ok(cr_emu_handle(emu, &resp, &req));
-    int status = resp.status;
+    struct test_emu_res r = test_emu_call(emu, op, body, strlen(body), NULL);
     if (out)
-        *out = json_loads(cr_buf_cstr(&resp.body), 0, NULL);
-    cr_emu_response_dispose(&resp);
-    return status;
+        *out = r.body;
+    else
+        json_decref(r.body);
+    return r.status;
 }
 
 static void test_emulator__state_round_trip(void **state)

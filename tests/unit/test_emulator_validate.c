@@ -2,8 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emulator/internal.h"
-#include "tests/support/cr_test.h"
+#include "tests/unit/test_emulator_call.h"
 
 static struct cr_emu *s_emu;
 
@@ -27,27 +26,12 @@ static const char *s_or(const char *s)
 /* Calls op with a raw body (len bytes); returns "STATUS TYPE: message". */
 static char *s_raw(const char *op, const char *body, size_t len)
 {
-    char target[128];
-    struct cr_sigv4_header headers[2] = {{"Content-Type", "application/x-amz-json-1.1"},
-                                         {"X-Amz-Target", target}};
-    snprintf(target, sizeof(target), "AWSCognitoIdentityService.%s", op);
-    struct cr_emu_request req = {.method = "POST",
-                                 .path = "/",
-                                 .headers = headers,
-                                 .n_headers = 2,
-                                 .body = body,
-                                 .body_len = len};
-    struct cr_emu_response resp;
     struct cr_buf out = CR_BUF_INIT;
-    cr_emu_response_init(&resp);
-    assert_ok(cr_emu_handle(s_emu, &resp, &req));
-    json_t *doc = json_loads(cr_buf_cstr(&resp.body), 0, NULL);
-    assert_non_null(doc);
-    cr_buf_printf(&out, "%d %s: %s", resp.status,
-                  s_or(json_string_value(json_object_get(doc, "__type"))),
-                  s_or(json_string_value(json_object_get(doc, "message"))));
-    json_decref(doc);
-    cr_emu_response_dispose(&resp);
+    struct test_emu_res r = test_emu_call(s_emu, op, body, len, NULL);
+    cr_buf_printf(&out, "%d %s: %s", r.status,
+                  s_or(json_string_value(json_object_get(r.body, "__type"))),
+                  s_or(json_string_value(json_object_get(r.body, "message"))));
+    json_decref(r.body);
     return cr_buf_detach(&out);
 }
 
