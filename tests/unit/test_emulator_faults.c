@@ -38,6 +38,15 @@ static struct s_res s_req(struct cr_emu *emu, const char *method, const char *pa
     return r;
 }
 
+/* s_req for its status only. */
+static int s_req_status(struct cr_emu *emu, const char *method, const char *path, const char *query,
+                        const char *op, const char *body, bool loopback)
+{
+    struct s_res r = s_req(emu, method, path, query, op, body, loopback);
+    json_decref(r.body);
+    return r.status;
+}
+
 static struct s_res s_op(struct cr_emu *emu, const char *op, const char *body)
 {
     return s_req(emu, "POST", "/", NULL, op, body, true);
@@ -195,12 +204,8 @@ static void test_emulator__control_endpoints_loopback_only(void **state)
     struct s_res r = s_req(emu, "POST", "/_local/faults", NULL, NULL, rule, false);
     assert_int_equal(r.status, 403);
     json_decref(r.body);
-    r = s_req(emu, "GET", "/_local/requests", NULL, NULL, NULL, false);
-    assert_int_equal(r.status, 403);
-    json_decref(r.body);
-    r = s_req(emu, "POST", "/_local/reset", NULL, NULL, "", false);
-    assert_int_equal(r.status, 403);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "GET", "/_local/requests", NULL, NULL, NULL, false), 403);
+    assert_int_equal(s_req_status(emu, "POST", "/_local/reset", NULL, NULL, "", false), 403);
     /* nothing was installed by the refused call */
     r = s_op(emu, "DescribeIdentityPool", s_missing);
     assert_string_equal(s_type(&r), "ResourceNotFoundException");
@@ -210,18 +215,13 @@ static void test_emulator__control_endpoints_loopback_only(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(json_array_size(json_object_get(r.body, "faults")), 1);
     json_decref(r.body);
-    r = s_req(emu, "POST", "/_local/faults", NULL, NULL, "not json", true);
-    assert_int_equal(r.status, 400);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "POST", "/_local/faults", NULL, NULL, "not json", true),
+                     400);
     r = s_op(emu, "DescribeIdentityPool", s_missing);
     assert_string_equal(s_type(&r), "TooManyRequestsException");
     json_decref(r.body);
-    r = s_req(emu, "DELETE", "/_local/faults", NULL, NULL, NULL, true);
-    assert_int_equal(r.status, 405);
-    json_decref(r.body);
-    r = s_req(emu, "GET", "/_local/nothing", NULL, NULL, NULL, true);
-    assert_int_equal(r.status, 404);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "DELETE", "/_local/faults", NULL, NULL, NULL, true), 405);
+    assert_int_equal(s_req_status(emu, "GET", "/_local/nothing", NULL, NULL, NULL, true), 404);
     cr_emu_free(emu);
 }
 
@@ -255,14 +255,10 @@ static void test_emulator__request_log_and_reset(void **state)
         json_object_get(json_object_get(r.body, "partitions"), "123456789012/us-east-1"), "pools");
     assert_non_null(json_object_get(pools, id));
     json_decref(r.body);
-    r = s_req(emu, "GET", "/_local/state", NULL, NULL, NULL, false);
-    assert_int_equal(r.status, 403);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "GET", "/_local/state", NULL, NULL, NULL, false), 403);
 
     assert_ok(cr_emu_add_faults(emu, "*:throttle=1"));
-    r = s_req(emu, "POST", "/_local/reset", NULL, NULL, "", true);
-    assert_int_equal(r.status, 200);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "POST", "/_local/reset", NULL, NULL, "", true), 200);
     r = s_op(emu, "ListIdentityPools", "{\"MaxResults\":10}");
     assert_int_equal(r.status, 200); /* faults gone */
     assert_int_equal(json_array_size(json_object_get(r.body, "IdentityPools")), 0); /* state */
@@ -279,9 +275,8 @@ static void test_emulator__routing_errors(void **state)
     struct s_res r = s_req(emu, "GET", "/", NULL, "ListIdentityPools", NULL, false);
     assert_int_equal(r.status, 405);
     json_decref(r.body);
-    r = s_req(emu, "POST", "/nope", NULL, "ListIdentityPools", "{}", false);
-    assert_int_equal(r.status, 404);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "POST", "/nope", NULL, "ListIdentityPools", "{}", false),
+                     404);
     r = s_req(emu, "POST", "/", NULL, NULL, "{}", false);
     assert_int_equal(r.status, 400);
     assert_string_equal(s_type(&r), "UnknownOperationException");
@@ -297,12 +292,9 @@ static void test_emulator__routing_errors(void **state)
                      json_integer_value(json_object_get(r.body, "last_seq")));
     assert_string_equal(json_string_value(json_object_get(last, "operation")), "-");
     json_decref(r.body);
-    r = s_req(emu, "GET", "/_local/health", NULL, NULL, NULL, true);
-    assert_int_equal(r.status, 200);
-    json_decref(r.body);
-    r = s_req(emu, "GET", "/_local/requests", "since=abc", NULL, NULL, true);
-    assert_int_equal(r.status, 400);
-    json_decref(r.body);
+    assert_int_equal(s_req_status(emu, "GET", "/_local/health", NULL, NULL, NULL, true), 200);
+    assert_int_equal(s_req_status(emu, "GET", "/_local/requests", "since=abc", NULL, NULL, true),
+                     400);
 
     /* a cognito-identity target wins over a form content type (plain `curl -d`) */
     struct cr_sigv4_header form[2] = {
