@@ -414,10 +414,12 @@ static void s_document(struct s_emit *e, const struct s_entry *en,
     s_emit(e);
 }
 
-int cr_export_write(struct cr_buf *out, const struct cr_live_state *state,
+int cr_export_write(struct cr_buf *out, size_t *n_pools, const struct cr_live_state *state,
                     const struct cr_export_options *opts)
 {
     struct s_emit e = {0};
+    if (n_pools)
+        *n_pools = 0;
     struct s_entry *entries = calloc(state->len ? state->len : 1, sizeof(*entries));
     int result = CR_ENOMEM;
     if (!entries || !yaml_emitter_initialize(&e.emitter)) {
@@ -445,6 +447,8 @@ int cr_export_write(struct cr_buf *out, const struct cr_live_state *state,
         result = cr_buf_oom(out) ? CR_ENOMEM : CR_ERROR;
     } else {
         result = 0;
+        if (n_pools)
+            *n_pools = n;
     }
     yaml_emitter_delete(&e.emitter);
     free(entries);

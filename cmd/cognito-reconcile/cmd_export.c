@@ -35,22 +35,6 @@ static int s_write_output(const struct cr_cli_options *opts, const struct cr_buf
     return 0;
 }
 
-/* Pools written: one "kind: IdentityPool" line per document (the exporter's fixed layout). */
-static size_t s_count_documents(const struct cr_buf *yaml)
-{
-    static const char kind[] = "kind: IdentityPool\n";
-    size_t n = 0;
-    const char *line = yaml->ptr;
-    while (line != NULL && *line != '\0') {
-        if (strncmp(line, kind, sizeof(kind) - 1) == 0)
-            n++;
-        line = strchr(line, '\n');
-        if (line != NULL)
-            line++;
-    }
-    return n;
-}
-
 /* Adds region to out unless it is there. */
 static int s_add_region(struct cr_strlist *out, const char *region)
 {
@@ -113,6 +97,7 @@ static int s_run(const struct cr_cli_options *opts)
     struct cr_cli_session s;
     struct cr_strlist regions = {0};
     struct cr_buf yaml;
+    size_t n = 0;
     cr_buf_init(&yaml);
     cr_cli_session_init(&s, opts);
     struct cr_export_options eo = {
@@ -130,14 +115,13 @@ static int s_run(const struct cr_cli_options *opts)
     if (rc == 0)
         rc = s_read(&s, &eo);
     if (rc == 0)
-        rc = cr_export_write(&yaml, &s.live, &eo);
+        rc = cr_export_write(&yaml, &n, &s.live, &eo);
     if (rc == 0)
         rc = s_write_output(opts, &yaml);
     if (rc != 0) {
         result = cr_cli_fail(rc);
         goto done;
     }
-    size_t n = s_count_documents(&yaml);
     cr_log_info("exported %zu pool%s", n, n == 1 ? "" : "s");
     result = CR_EXIT_OK;
 done:

@@ -34,6 +34,7 @@ expect_writes "$mark" ""
 expect_in "$T/m/adopted.yaml" "$P1"
 expect_in "$T/m/adopted.yaml" "$P2"
 expect_in "$T/m/adopted.yaml" "Legacy Mobile"
+expect_in "$T/err" "exported 2 pools"
 run_cr 0 validate "$T/m"
 
 step "the first plan of the export only adopts (tags), then nothing is left to do"
@@ -58,6 +59,7 @@ step "export --id one pool"
 run_cr 0 export --id "$P2"
 expect_in "$T/out" "Legacy Web"
 expect_not_in "$T/out" "Legacy Mobile"
+expect_in "$T/err" "exported 1 pool"
 run_cr 1 export --id us-east-1:00000000-0000-0000-0000-000000000000
 expect_in "$T/err" "us-east-1:00000000-0000-0000-0000-000000000000"
 

@@ -397,7 +397,7 @@ static void test_reconcile__exported_manifests_plan_no_changes(void **state)
     struct cr_export_options eo = {.stack = "default", .all = true};
     cr_live_state_init(&live);
     assert_ok(cr_export_read(&live, w->client, &eo));
-    assert_ok(cr_export_write(&yaml, &live, &eo));
+    assert_ok(cr_export_write(&yaml, NULL, &live, &eo));
     cr_live_state_dispose(&live);
 
     struct cr_manifest_input in = {"export.yaml", yaml.ptr, yaml.len};
@@ -478,7 +478,7 @@ static void test_reconcile__export_of_a_stack_reads_only_its_pools(void **state)
     struct cr_export_options eo = {.stack = "default", .by_stack = true};
     cr_live_state_init(&live);
     assert_ok(cr_export_read(&live, w->client, &eo));
-    assert_ok(cr_export_write(&yaml, &live, &eo));
+    assert_ok(cr_export_write(&yaml, NULL, &live, &eo));
     /* the console pool is described (ownership is in its tags) but nothing more is read */
     assert_int_equal(cr_emu_proc_count(&s_emu, "GetIdentityPoolRoles") - roles_before, 1);
     assert_non_null(strstr(yaml.ptr, "name: mobile\n"));

@@ -77,7 +77,9 @@ static void test_export__all_pools_round_trip_through_a_plan(void **state)
 {
     struct world *w = *state;
     struct cr_export_options opts = {.stack = "default", .all = true};
-    assert_ok(cr_export_write(&w->yaml, &w->live, &opts));
+    size_t n = 0;
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &opts));
+    assert_int_equal(n, 3);
     fx_golden("export.yaml", &w->yaml);
     /* the name tag is the logical name; others are derived from IdentityPoolName */
     assert_non_null(strstr(w->yaml.ptr, "name: mobile\n"));
@@ -111,7 +113,9 @@ static void test_export__by_stack_and_by_id_select_pools(void **state)
 {
     struct world *w = *state;
     struct cr_export_options by_stack = {.stack = "default", .by_stack = true};
-    assert_ok(cr_export_write(&w->yaml, &w->live, &by_stack));
+    size_t n = 0;
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &by_stack));
+    assert_int_equal(n, 1);
     assert_non_null(strstr(w->yaml.ptr, "name: mobile\n"));
     assert_null(strstr(w->yaml.ptr, "legacy"));
     assert_null(strstr(w->yaml.ptr, "\n  id: ")); /* owned: no metadata.id needed */
@@ -119,7 +123,8 @@ static void test_export__by_stack_and_by_id_select_pools(void **state)
     cr_buf_clear(&w->yaml);
     const char *ids[] = {"us-east-1:33333333-2222-3333-4444-555555555555"};
     struct cr_export_options by_id = {.stack = "default", .ids = ids, .n_ids = 1};
-    assert_ok(cr_export_write(&w->yaml, &w->live, &by_id));
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &by_id));
+    assert_int_equal(n, 1);
     assert_null(strstr(w->yaml.ptr, "name: mobile\n"));
     assert_non_null(strstr(w->yaml.ptr, "id: us-east-1:33333333-2222-3333-4444-555555555555"));
     /* its login provider's map is at the service default: listed, so it plans equal */
