@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
+
 static int s_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -10,14 +12,8 @@ static int s_cmp_str(const void *a, const void *b)
 
 int cr_strlist_push(struct cr_strlist *list, const char *s)
 {
-    if (list->len == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 4;
-        char **items = realloc(list->items, cap * sizeof(*items));
-        if (!items)
-            return CR_ENOMEM;
-        list->items = items;
-        list->cap = cap;
-    }
+    if (cr_array_reserve(&list->items, &list->cap, list->len, sizeof(*list->items), 4) != 0)
+        return CR_ENOMEM;
     char *copy = strdup(s);
     if (!copy)
         return CR_ENOMEM;
@@ -98,15 +94,9 @@ int cr_strmap_set(struct cr_strmap *map, const char *key, const char *value)
         map->items[at].value = v;
         return 0;
     }
-    if (map->len == map->cap) {
-        size_t cap = map->cap ? map->cap * 2 : 4;
-        struct cr_strmap_entry *items = realloc(map->items, cap * sizeof(*items));
-        if (!items) {
-            free(v);
-            return CR_ENOMEM;
-        }
-        map->items = items;
-        map->cap = cap;
+    if (cr_array_reserve(&map->items, &map->cap, map->len, sizeof(*map->items), 4) != 0) {
+        free(v);
+        return CR_ENOMEM;
     }
     char *k = strdup(key);
     if (!k) {

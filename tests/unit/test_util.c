@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "util/strutil.h"
@@ -126,6 +127,26 @@ static void test_util__error_prefix(void **state)
     assert_string_equal(cr_error_last(), "");
 }
 
+static void test_util__array_reserve_doubles_and_refuses_overflow(void **state)
+{
+    (void)state;
+    int *items = NULL;
+    size_t cap = 0, len = 0;
+    for (int i = 0; i < 100; i++) {
+        assert_ok(cr_array_reserve(&items, &cap, len, sizeof(*items), 4));
+        assert_true(cap > len);
+        items[len++] = i;
+    }
+    assert_int_equal(cap, 128); /* 4, 8, ..., 128 */
+    assert_int_equal(items[99], 99);
+    /* full array whose doubled size would overflow: refused, array untouched */
+    size_t huge_cap = len;
+    assert_int_equal(cr_array_reserve(&items, &huge_cap, len, SIZE_MAX / 2, 4), CR_ENOMEM);
+    assert_int_equal(huge_cap, len);
+    assert_int_equal(items[0], 0);
+    free(items);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_util__hex_value),
         cmocka_unit_test(test_util__arena_allocates_zeroed_aligned),
         cmocka_unit_test(test_util__error_prefix),
+        cmocka_unit_test(test_util__array_reserve_doubles_and_refuses_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
