@@ -184,10 +184,14 @@ static bool s_is_loopback(struct MHD_Connection *conn)
 static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_response *resp)
 {
     enum MHD_Result ret;
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        resp->body.len, resp->body.ptr ? resp->body.ptr : (char *)"", MHD_RESPMEM_MUST_COPY);
-    if (!r)
+    size_t len = resp->body.len;
+    char *body = cr_buf_detach(&resp->body); /* handed to MHD, which frees it: no copy */
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(body);
         return MHD_NO;
+    }
     MHD_add_response_header(r, "Content-Type", resp->content_type);
     MHD_add_response_header(r, "x-amzn-RequestId", resp->request_id);
     if (resp->status == 405)
