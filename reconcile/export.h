@@ -32,8 +32,9 @@ int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
 
 /**
  * Writes one YAML document per selected pool of state (sorted by logical name) to out, and
- * their number to *n_pools (may be NULL). metadata.name is the cognito-reconcile:name tag, or a name derived from IdentityPoolName
- * (lowercase, runs of other characters as '-', made unique with -2, -3...).
+ * their number to *n_pools (may be NULL). metadata.name is the cognito-reconcile:name tag, or
+ * a name derived from IdentityPoolName (lowercase, runs of other characters as '-', made
+ * unique with -2, -3...).
  * Returns 0, CR_ENOMEM or CR_ERROR (emitter failure, with libyaml's message).
  */
 int cr_export_write(struct cr_buf *out, size_t *n_pools, const struct cr_live_state *state,

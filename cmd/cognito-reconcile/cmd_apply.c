@@ -143,9 +143,9 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     if (plan == NULL)
         return CR_ENOMEM;
     json_t *ops = json_array();
-    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan", plan,
-                    "apply", "status", status, "operations", ops ? ops : json_null(),
-                    "write_calls", (json_int_t)rep->write_calls);
+    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan", plan, "apply",
+                    "status", status, "operations", ops ? ops : json_null(), "write_calls",
+                    (json_int_t)rep->write_calls);
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
