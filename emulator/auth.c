@@ -161,6 +161,14 @@ static void s_deny(struct cr_emu_auth_result *out, const char *type, const char 
     va_end(ap);
 }
 
+/* The reason aws/sigv4 gave, without its "sigv4: " prefix: the client reads it as the
+ * service's message. */
+static const char *s_sigv4_reason(void)
+{
+    const char *m = cr_error_last();
+    return strncmp(m, "sigv4: ", 7) == 0 ? m + 7 : m;
+}
+
 /* AWS's own wording for a request outside the 5-minute window. */
 static bool s_check_skew(struct cr_emu_auth_result *out, const char *amz_date, int64_t now)
 {
@@ -245,7 +253,7 @@ static void s_verify(struct cr_emu_auth_result *out, struct cr_emu_caller *calle
         goto done;
     int rc = cr_sigv4_verify(&sreq, auth, cr_buf_cstr(&secret), &opts);
     if (rc == CR_EINVALID)
-        s_deny(out, "IncompleteSignatureException", "%s", cr_error_last());
+        s_deny(out, "IncompleteSignatureException", "%s", s_sigv4_reason());
     else if (rc != 0)
         s_deny(out, "InvalidSignatureException",
                "The request signature we calculated does not match the signature you provided. "
@@ -278,7 +286,7 @@ void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *ca
         return;
     }
     if (!parsed) {
-        s_deny(out, "IncompleteSignatureException", "%s", cr_error_last());
+        s_deny(out, "IncompleteSignatureException", "%s", s_sigv4_reason());
         return;
     }
     s_verify(out, caller, emu, req, &auth, service);

@@ -8,8 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "emulator/internal.h"
-#include "tests/support/cr_test.h"
+#include "tests/unit/test_emulator_call.h"
 #include "util/strutil.h"
 
 struct s_server {
@@ -462,6 +461,18 @@ static void test_emulator__http_sigv4_verification(void **state)
     s_cognito(&r, &s, &other);
     assert_string_equal(cr_buf_cstr(&r.body), "{\"IdentityPools\":[]}"); /* other account */
     s_resp_dispose(&r);
+
+    /* a malformed Authorization gets aws/sigv4's reason, without its module prefix */
+    struct test_emu_res incomplete = test_emu_call(
+        s.emu, "ListIdentityPools", "{}", 2,
+        "AWS4-HMAC-SHA256 Credential=AKIDLOCAL/20260101/eu-west-1/cognito-identity/aws4_request");
+    const char *message = json_string_value(json_object_get(incomplete.body, "message"));
+    assert_int_equal(incomplete.status, 400);
+    assert_string_equal(json_string_value(json_object_get(incomplete.body, "__type")),
+                        "IncompleteSignatureException");
+    if (!message || strncmp(message, "Authorization header has no ", 28) != 0)
+        fail_msg("message: %s", message ? message : "(none)");
+    json_decref(incomplete.body);
     s_stop(&s);
     cr_test_rmtree(dir);
     free(dir);
