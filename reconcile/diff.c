@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "util/array.h"
 #include "util/buf.h"
 
 /* ---- change lists ---- */
@@ -42,14 +43,8 @@ static void s_change(struct s_changes *ch, char *before, char *after, const char
     va_start(ap, fmt);
     cr_buf_vprintf(&path, fmt, ap);
     va_end(ap);
-    if (ch->len == ch->cap) {
-        size_t cap = ch->cap ? ch->cap * 2 : 8;
-        struct cr_plan_change *items = realloc(ch->items, cap * sizeof(*items));
-        if (!items)
-            goto oom;
-        ch->items = items;
-        ch->cap = cap;
-    }
+    if (cr_array_reserve(&ch->items, &ch->cap, ch->len, sizeof(*ch->items), 8) < 0)
+        goto oom;
     if (cr_buf_oom(&path) || (!before && !after))
         goto oom;
     ch->items[ch->len].path = cr_buf_detach(&path);
@@ -333,14 +328,8 @@ static struct cr_plan_op *s_op(struct s_ctx *ctx, enum cr_plan_op_kind kind, siz
     struct cr_plan *plan = ctx->plan;
     if (ch && ch->oom)
         return NULL;
-    if (plan->n_ops == ctx->ops_cap) {
-        size_t cap = ctx->ops_cap ? ctx->ops_cap * 2 : 16;
-        struct cr_plan_op *ops = realloc(plan->ops, cap * sizeof(*ops));
-        if (!ops)
-            return NULL;
-        plan->ops = ops;
-        ctx->ops_cap = cap;
-    }
+    if (cr_array_reserve(&plan->ops, &ctx->ops_cap, plan->n_ops, sizeof(*plan->ops), 16) < 0)
+        return NULL;
     struct cr_plan_op *op = &plan->ops[plan->n_ops++];
     memset(op, 0, sizeof(*op));
     op->kind = kind;

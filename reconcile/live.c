@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "util/array.h"
+
 void cr_live_state_init(struct cr_live_state *state)
 {
     memset(state, 0, sizeof(*state));
@@ -68,14 +70,8 @@ static int s_copy_ptags(struct cr_live_pool *pool, const struct cr_cognito_princ
 
 static int s_push(struct cr_live_state *state, struct cr_live_pool *pool)
 {
-    if (state->len == state->cap) {
-        size_t cap = state->cap ? state->cap * 2 : 16;
-        struct cr_live_pool **pools = realloc(state->pools, cap * sizeof(*pools));
-        if (!pools)
-            return CR_ENOMEM;
-        state->pools = pools;
-        state->cap = cap;
-    }
+    if (cr_array_reserve(&state->pools, &state->cap, state->len, sizeof(*state->pools), 16) < 0)
+        return CR_ENOMEM;
     state->pools[state->len++] = pool;
     return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "reconcile/desired.h"
 #include "reconcile/live.h"
+#include "util/array.h"
 
 static bool s_is_not_found(const struct cr_aws_call *call)
 {
@@ -380,14 +381,8 @@ static int s_take_page(struct s_reader *r, struct cr_aws_call *call)
 
 static struct s_detail *s_detail_push(struct s_reader *r)
 {
-    if (r->n_details == r->cap_details) {
-        size_t cap = r->cap_details ? r->cap_details * 2 : 64;
-        struct s_detail *grown = realloc(r->details, cap * sizeof(*grown));
-        if (!grown)
-            return NULL;
-        r->details = grown;
-        r->cap_details = cap;
-    }
+    if (cr_array_reserve(&r->details, &r->cap_details, r->n_details, sizeof(*r->details), 64) < 0)
+        return NULL;
     struct s_detail *d = &r->details[r->n_details++];
     memset(d, 0, sizeof(*d));
     return d;
