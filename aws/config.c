@@ -1,7 +1,7 @@
 /*
  * Region, profile and endpoint resolution, following the AWS CLI ("Configuration and
  * credential file settings" and "Service-specific endpoints" in the AWS CLI user guide) and
- * the cognito-identity / sts endpoint rule sets in shared/aws-models.
+ * the cognito-identity / sts endpoint rule sets in tests/data/aws-models.
  */
 #include "aws/config.h"
 

@@ -1,7 +1,7 @@
 /*
  * AWS Signature Version 4. The rules cited below are those of the AWS General Reference,
  * "Create a canonical request for Signature Version 4", and the official test suite in
- * shared/sigv4-test-suite/v4, which is the arbiter for every corner case.
+ * tests/data/sigv4-test-suite/v4, which is the arbiter for every corner case.
  */
 #include "aws/sigv4.h"
 

@@ -6,7 +6,7 @@
  *
  * The pipeline is canonical request -> string to sign -> signature -> Authorization header;
  * each stage is exposed with a double underscore so tests can check it against every case of
- * the official suite (shared/sigv4-test-suite/v4). The clock is always an input.
+ * the official suite (tests/data/sigv4-test-suite/v4). The clock is always an input.
  *
  * Secrets (secret access key, derived signing keys) are never logged; use
  * cr_sigv4_redact_authorization() before printing an Authorization header.

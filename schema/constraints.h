@@ -2,7 +2,7 @@
 #define CR_SCHEMA_CONSTRAINTS_H
 /*
  * The one API constraint table of cognito-identity (2014-06-30), generated from
- * ../shared/aws-models/cognito-identity-2014-06-30.json by schema/gen_constraints.py into
+ * tests/data/aws-models/cognito-identity-2014-06-30.json by schema/gen_constraints.py into
  * schema/constraints_table.c. Both manifest validation (schema/) and the emulator's request
  * validation use it, so a value the manifest accepts is a value the service accepts, and the
  * emulator answers with the service's own constraint sentences:

@@ -83,7 +83,7 @@ def sentences(s):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        here, "..", "..", "shared", "aws-models", "cognito-identity-2014-06-30.json")
+        here, "..", "tests", "data", "aws-models", "cognito-identity-2014-06-30.json")
     with open(path, encoding="utf-8") as f:
         model = json.load(f)
     shapes = model["shapes"]

@@ -28,9 +28,9 @@ const char *cr_test_source_path(const char *rel)
     return s_join(s_env_or("CR_SOURCE_DIR", "."), rel);
 }
 
-const char *cr_test_shared_path(const char *rel)
+const char *cr_test_data_path(const char *rel)
 {
-    return s_join(s_env_or("CR_SHARED_DIR", "../shared"), rel);
+    return s_join(s_env_or("CR_TEST_DATA_DIR", "tests/data"), rel);
 }
 
 char *cr_test_tmpdir(void)

@@ -21,8 +21,9 @@
 
 /** Path under the source tree ($CR_SOURCE_DIR/rel); static buffer per call site use. */
 const char *cr_test_source_path(const char *rel);
-/** Path under shared/ ($CR_SHARED_DIR/rel). */
-const char *cr_test_shared_path(const char *rel);
+/** Path under the vendored test data, tests/data/ ($CR_TEST_DATA_DIR/rel): the SigV4 suite
+ * and the AWS service models, kept in the repository with their licences. */
+const char *cr_test_data_path(const char *rel);
 /** Creates a fresh temporary directory; returns its path (heap; caller frees). */
 char *cr_test_tmpdir(void);
 /** Removes a directory tree (rm -rf), for tmpdirs. */

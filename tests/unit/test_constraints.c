@@ -12,7 +12,7 @@ static int s_setup(void **state)
 {
     json_error_t err;
     s_model =
-        json_load_file(cr_test_shared_path("aws-models/cognito-identity-2014-06-30.json"), 0, &err);
+        json_load_file(cr_test_data_path("aws-models/cognito-identity-2014-06-30.json"), 0, &err);
     if (s_model == NULL) {
         print_error("cannot read the API model: %s (line %d)\n", err.text, err.line);
         return -1;

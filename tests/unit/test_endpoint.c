@@ -60,13 +60,13 @@ static void test_endpoint__rules_table(void **state)
     assert_string_equal(cr_aws_config_partition(NULL)->name, "aws");
 }
 
-/* The rule set in shared/aws-models has the URL templates we implement: check they are
+/* The rule set in tests/data/aws-models has the URL templates we implement: check they are
  * still the ones we know (a model update would show here). */
 static void test_endpoint__rule_set_templates_match(void **state)
 {
     json_error_t err;
     json_t *root = json_load_file(
-        cr_test_shared_path("aws-models/cognito-identity-2014-06-30.endpoint-rule-set-1.json"), 0,
+        cr_test_data_path("aws-models/cognito-identity-2014-06-30.endpoint-rule-set-1.json"), 0,
         &err);
     assert_non_null(root);
     char *text = json_dumps(root, JSON_COMPACT);

@@ -1,5 +1,5 @@
 /*
- * Every case of the official SigV4 test suite (shared/sigv4-test-suite/v4), at every stage,
+ * Every case of the official SigV4 test suite (tests/data/sigv4-test-suite/v4), at every stage,
  * for header signing and for query (presigned) signing. The test array is built at run time
  * from the folders found, one cmocka test per case, mode and stage, named like
  * "get-vanilla/header/canonical-request".
@@ -142,7 +142,7 @@ static const char *s_case_file(const char *name, const char *file)
     static char path[4096];
     char rel[512];
     snprintf(rel, sizeof(rel), SUITE "/%s/%s", name, file);
-    snprintf(path, sizeof(path), "%s", cr_test_shared_path(rel));
+    snprintf(path, sizeof(path), "%s", cr_test_data_path(rel));
     return path;
 }
 
@@ -413,11 +413,11 @@ static int s_name_cmp(const void *a, const void *b)
 
 int main(void)
 {
-    DIR *dir = opendir(cr_test_shared_path(SUITE));
+    DIR *dir = opendir(cr_test_data_path(SUITE));
     char *names[256];
     size_t ncases = 0;
     if (!dir) {
-        fprintf(stderr, "cannot open %s\n", cr_test_shared_path(SUITE));
+        fprintf(stderr, "cannot open %s\n", cr_test_data_path(SUITE));
         return 1;
     }
     for (struct dirent *e = readdir(dir); e && ncases < 256; e = readdir(dir)) {
