@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # A thin wrapper around CMake. `make demo` and `make test` are the only set-up commands.
 BUILD    ?= build
 ASAN     ?= build-asan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Region, profile and endpoint resolution, following the AWS CLI ("Configuration and
  * credential file settings" and "Service-specific endpoints" in the AWS CLI user guide) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The credentials chain, in botocore's order for the sources we support: environment
  * variables, then web identity (AWS_WEB_IDENTITY_TOKEN_FILE / AWS_ROLE_ARN, each falling back

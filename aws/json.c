@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "aws/json.h"
 
 const char *cr_json_type_name(const json_t *v)

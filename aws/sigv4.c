@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AWS Signature Version 4. The rules cited below are those of the AWS General Reference,
  * "Create a canonical request for Signature Version 4", and the official test suite in

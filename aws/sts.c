@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * AWS STS over one libcurl easy handle per call. STS speaks the query protocol: a form-encoded
  * POST ("Action=...&Version=2011-06-15") answered with XML by default. No XML library is in

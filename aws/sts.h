@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_AWS_STS_H
 #define CR_AWS_STS_H
 /*

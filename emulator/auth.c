@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Who is calling, and (with --credentials) whether the SigV4 signature is right. The
  * signature itself is checked by aws/sigv4.h; this file maps outcomes to the errors AWS's

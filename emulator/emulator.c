@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Creating and freeing the emulator; loading its state and keys. */
 #include <ctype.h>
 #include <stdio.h>

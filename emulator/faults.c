@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fault injection rules (curl's test server takes per-test instructions the same way).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Create, Update, Describe, Delete and List identity pools. Inputs were already checked
  * against the constraint table (validate.c); what remains here are the semantic rules the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Get/SetIdentityPoolRoles and Get/SetPrincipalTagAttributeMap. The semantic rules here are
  * the ones the API documentation states but the model does not encode (AmbiguousRoleResolution

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * TagResource, UntagResource and ListTagsForResource, addressed by the pool's ARN
  * arn:PARTITION:cognito-identity:REGION:ACCOUNT:identitypool/ID. An ARN that does not name a

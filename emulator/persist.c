@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The state file. A write never leaves a half-written file under the real name: the new
  * content goes to a temporary file in the same folder, which is fsync'ed and renamed over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Routing: JSON 1.1 operations by X-Amz-Target, STS (query protocol) by form content type,
  * and the loopback-only /_local control endpoints. Also the request log and the pieces of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HTTP with libmicrohttpd: an internal polling thread per pool member
  * (MHD_OPTION_THREAD_POOL_SIZE), keep-alive (MHD's HTTP/1.1 default), a timeout for slow

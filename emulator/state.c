@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The emulator's state: one JSON document, so persistence is a dump and a load.
  *

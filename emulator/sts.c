@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The two STS actions CI credentials need, on the emulator's own port (query protocol,
  * Version 2011-06-15): AssumeRoleWithWebIdentity (unsigned, as in AWS) and

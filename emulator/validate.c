@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Request validation: walks the JSON input against the operation's input shape from the one
  * constraint table (schema/constraints.h), as the service's front end does.

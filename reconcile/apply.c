@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Apply: runs a plan's calls, pools in parallel (round k = the k-th call of every pool), calls
  * of one pool in order, and stops after the first round with a failure (docs/plan.md

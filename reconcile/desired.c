@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Desired state: normal form and the provider keys manifests may name. */
 #include "reconcile/desired.h"
 

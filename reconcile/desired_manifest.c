@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Manifest model (schema/) -> desired state. The model is validated; this only converts. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The diff: desired + live -> plan. Pure (no I/O). docs/plan.md describes the rules this
  * file follows; comments cite them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Export: live pools -> YAML manifests (format v1) through libyaml's emitter. The output is
  * written so that loading it and planning against the same live state shows no changes for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JUnit XML for drift (one testcase per pool). Deterministic: golden tests. */
 #include "reconcile/junit.h"
 

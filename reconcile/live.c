@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Live state snapshot: storage, lookups and fingerprints (no I/O; the reader is live_read.c). */
 #include "reconcile/live.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_RECONCILE_LIVE_H
 #define CR_RECONCILE_LIVE_H
 /*

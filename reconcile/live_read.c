@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The live-state reader: only the calls the plan needs (docs/plan.md "Reading live state").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Plan objects: lifetime, names, request bodies, wants and fingerprint verification. */
 #include "reconcile/plan.h"
 

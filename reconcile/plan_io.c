@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Saved plans: the JSON document of cr_render_json() (format_version "1") written to a file
  * and read back. The parameters are the exact request bodies; loading decodes them with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Plan renderers: text, JSON, Markdown. Deterministic output (golden tests). */
 #include "reconcile/render.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The API constraint table (generated) and the checks that apply it. */
 #include "schema/constraints.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_SCHEMA_CONSTRAINTS_H
 #define CR_SCHEMA_CONSTRAINTS_H
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Manifest sets, diagnostics, and the YAML tree -> struct cr_model_pool conversion (types,
  * unknown and missing keys). Value constraints live in validate.c. */
 #include "schema/manifest.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_SCHEMA_MANIFEST_INTERNAL_H
 #define CR_SCHEMA_MANIFEST_INTERNAL_H
 /* Internal to schema/: the state shared by the loader (manifest.c) and the validator

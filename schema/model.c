@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small read helpers over the manifest model. */
 #include "schema/model.h"
 

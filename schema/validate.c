@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Validation of converted pools: the API constraint table on every field, the limits the
  * documentation states, provider cross-references, ARN shapes, and the checks across
  * documents. Messages name the field path; positions are the offending key or value. */

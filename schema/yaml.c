@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libyaml events -> struct cr_ynode trees, with positions and hostile-input defences. */
 #include "schema/yaml.h"
 

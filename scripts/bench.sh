@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every benchmark (bench/*/run.sh BUILD_DIR) in turn; each prints its own ratio against
 # a baseline. Usage: scripts/bench.sh BUILD_DIR   (`make bench` runs it after building)
 set -euo pipefail

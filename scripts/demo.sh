@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The cognito-reconcile story, end to end, against the local emulator:
 #   validate -> plan -> apply -> plan (nothing to do) -> someone edits a pool by hand with the
 #   AWS CLI -> drift (exit 2, Markdown report) -> apply repairs it -> drift clean.

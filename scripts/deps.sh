@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages the build and the test suite need, when missing.
 # As root: apt-get installs them. Otherwise: prints the exact command and stops.
 set -euo pipefail

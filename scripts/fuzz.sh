@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target of a CR_FUZZ=ON build on its seed corpus for SECONDS each.
 #   scripts/fuzz.sh BUILD_DIR [SECONDS]
 # A target BUILD/tests/fuzz_<name> uses the seeds in tests/fuzz/corpus/<name>/ (read-only:

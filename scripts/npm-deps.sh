@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the test-only npm packages listed in tests/package.json (lock file pinned).
 set -euo pipefail
 cd "$(dirname "$0")/../tests"

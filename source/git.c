@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A git revision (libgit2) -> struct cr_source_list, with the folder rules of source.c. */
 #include "source/git.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files and folders on disk -> struct cr_source_list. */
 #include "source/source.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_UTIL_ARENA_H
 #define CR_UTIL_ARENA_H
 /*

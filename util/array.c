@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growing plain C arrays. */
 #include "util/array.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_UTIL_LOG_H
 #define CR_UTIL_LOG_H
 /* Logging to stderr. Debug lines only with --debug. Callers redact secrets before logging. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small keep-alive load generator (libcurl multi) for bench/emulator/run.sh when wrk is
  * not installed: N connections, each re-sending the same request as soon as its answer

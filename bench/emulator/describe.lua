@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- wrk script: DescribeIdentityPool on one keep-alive connection per wrk connection.
 -- Usage: wrk ... -s describe.lua URL -- POOL_ID
 local pool_id = "us-east-1:00000000-0000-0000-0000-000000000000"

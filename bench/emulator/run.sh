@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # DescribeIdentityPool requests/s against cognito-identity-local (loopback, keep-alive), and
 # the same server's GET /_local/health as the baseline (HTTP + routing only), as a ratio.
 # Usage: bench/emulator/run.sh BUILD_DIR     Env: BENCH_SECONDS (5), BENCH_CONNECTIONS (32),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # plan at scale: BENCH_POOLS (1000) managed pools in cognito-identity-local, every call delayed
 # BENCH_LATENCY_MS (20 ms). Times `cognito-reconcile plan --parallelism BENCH_PARALLELISM (16)`
 # against the bound read_calls x latency / parallelism (it must finish within 1.3x), prints the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes POOLS pools across FILES manifest files into DIR (bench/validate).
 
 usage: gen.py DIR [POOLS] [FILES]   (defaults 10000 and 100)

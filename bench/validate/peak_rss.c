@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a command and prints its wall time and peak RSS to stderr as
  * "wall_ms=N cpu_ms=N peak_rss_kb=N" (for machines without GNU time). usage: bench_peak_rss CMD...
  */

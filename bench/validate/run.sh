@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/validate: `cognito-reconcile validate` on 10,000 pools across 100 files, against a
 # baseline that only parses the same files with libyaml (events, no tree, no checks).
 # Prints wall time, CPU time and peak RSS of both and the ratios; fails if validate misses its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Baseline for bench/validate: read every file and run libyaml's parser over it, events
  * only, building nothing. `validate` does this plus the tree, the model and every check, so
  * the ratio of the two says what the checking costs. usage: bench_yaml_baseline FILE... */

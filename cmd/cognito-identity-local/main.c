@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cognito-identity-local: the emulator's entry point. Parses flags, starts the server,
  * prints the URL as the first stdout line (so scripts can start it with --port 0 and read

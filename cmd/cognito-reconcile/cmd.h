@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_CMD_H
 #define CR_CMD_H
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * apply: plan and execute (after a "yes" on a terminal, or --auto-approve), or execute a plan
  * saved by `plan --out FILE` once the live state is verified unchanged since then.

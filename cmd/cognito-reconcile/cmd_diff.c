@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * diff: compares the manifests of two git revisions, for code review. Offline: no
  * credentials, no network, no AWS configuration needed.

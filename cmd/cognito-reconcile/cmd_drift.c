@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * drift: the nightly check. Like plan, but the exit status always says whether the live
  * state matches the manifests: 0 in sync, 2 drift, 1 error. Replacements are shown, not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * export: YAML manifests for pools that already exist, so a team can adopt them. Reads only;
  * the YAML goes to stdout (or --out FILE), progress to stderr.

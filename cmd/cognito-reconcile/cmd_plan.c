@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plan: what apply would do. Exit 0 (or 2 with --detailed-exitcode when there are changes),
  * 1 on any error; invalid manifests stop before any API call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * validate: check manifests offline (pre-commit). Reads files and folders through source/,
  * loads and validates them with schema/, prints every problem as file:line:column: message.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cognito-reconcile: declarative manager for Amazon Cognito identity pools. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The option parser shared by every subcommand: one table says which options exist, what
  * they take and which verbs accept them, so `--help`, error messages and parsing agree.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Error codes to exit statuses and stderr text: the only place that does this (STYLE.md).
  * Modules set one message at the place of failure; here it gets an "error: " prefix and,

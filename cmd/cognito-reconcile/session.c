@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The read side shared by plan, apply and drift: manifests -> desired -> clients -> live ->
  * plan -> rendering. Validation happens before any client exists, so invalid manifests never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Manifest sources for every command (disk or a git revision) and apply's rewind check.
  * The git work itself is source/git.c (libgit2); this file only chooses and words errors.

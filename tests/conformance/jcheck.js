@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // JSON assertions for the conformance shell tests (node only, no npm packages needed).
 //   jcheck.js get FILE EXPR            print the value of EXPR (strings raw, others as JSON)
 //   jcheck.js eq FILE EXPR EXPECTED    exit 0 when EXPR deep-equals the JSON text EXPECTED

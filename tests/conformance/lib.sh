@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the conformance tests (sourced, not run). Each test script:
 #   . "$(dirname "$0")/lib.sh"
 #   emu_start [emulator flags...]      # sets EMU_URL, EMU_PID; stopped by PID on exit

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Conformance: Debian's AWS CLI v2 (/usr/bin/aws), unchanged, against cognito-identity-local.
 # Every pool-management operation, the shapes it prints, the CLI's exit codes for service
 # errors (254) and parameter errors (252), pagination, and SigV4 verification.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Conformance: STS on the emulator's port with Debian's AWS CLI v2 (/usr/bin/aws):
 # get-caller-identity (signed with a --credentials key), assume-role-with-web-identity
 # (unsigned, token from a file), and the temporary credentials it returns (with their session

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The editor JSON Schema (schema/identity-pool.schema.json, draft 2020-12) checked with Ajv:
 # every example and valid fixture validates; every invalid fixture is rejected, except the
 # few whose problem only `cognito-reconcile validate` can see (listed below with the reason).

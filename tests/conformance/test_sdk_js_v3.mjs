@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Conformance: the AWS SDK for JavaScript v3 (`@aws-sdk/client-cognito-identity`), unchanged,
 // against cognito-identity-local. Run by test_sdk_js_v3.sh, which starts two emulators and
 // sets EMU_URL (no signature check), EMU_URL_SIGNED (--credentials EMU_AKID/EMU_SECRET),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Conformance: the AWS SDK for JavaScript v3 (npm `@aws-sdk/client-cognito-identity`) against
 # cognito-identity-local. Starts one emulator without and one with SigV4 verification, then
 # runs test_sdk_js_v3.mjs with node's built-in test runner.

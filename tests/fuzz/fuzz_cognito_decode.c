@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: every response decoder of aws/ on the same input: the cognito-identity
  * decoders, the STS answer readers (AssumeRoleWithWebIdentity, GetCallerIdentity, errors:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: YAML bytes -> manifest loader + validator. Any input must give either a
  * valid set or diagnostics with positions, never a crash, leak or unbounded work. */
 #include <stddef.h>

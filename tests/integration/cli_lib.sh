@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by the CLI / end-to-end shell tests (tests/integration/test_cli*.sh, test_e2e*.sh).
 # Source it; it starts nothing by itself. Every test:
 #   . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The aws layer through the cognito-reconcile binary (issue 3): web identity credentials from
 # the environment and from a --profile, static keys of a --profile, region from the profile,
 # user-set rate limits, and --debug never printing a secret key, a session token, the web

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aws/client against cognito-identity-local (label integration): every operation round-trips
  * with SigV4 verified by the emulator; injected throttling and 5xx are retried; an injected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Web identity credentials end to end (label integration): the credentials chain reads
  * AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE, calls AssumeRoleWithWebIdentity on the

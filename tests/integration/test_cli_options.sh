@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The command line itself: options, help, exit codes, output formats, the confirmation rules
 # of apply, --debug redaction. Uses the emulator only to prove that refusals make no call.
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"

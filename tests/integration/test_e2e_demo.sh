@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make demo` keeps working: scripts/demo.sh runs the whole story (validate, plan, apply, plan
 # clean, a hand edit with the AWS CLI, drift exit 2, repair, drift clean) against its own
 # emulator and fails when any step does not behave as expected.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Drift made by hand with the real AWS CLI (/usr/bin/aws) is detected (exit 2, reported in
 # Markdown and JSON), apply repairs it, and drift is clean again (exit 0). The emulator
 # verifies SigV4, so both clients sign with the same test keys.

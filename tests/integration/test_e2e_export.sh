@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # export writes manifests that validate and round-trip: pools made outside the tool are
 # exported with metadata.id and adopted by tagging only; after that, exporting the stack and
 # planning the export against the same live state shows no changes.

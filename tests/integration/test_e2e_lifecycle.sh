@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The full lifecycle of every manifest field against the emulator, asserting on the
 # emulator's request log: create; no-op apply makes no write; each field changed alone makes
 # exactly the calls the plan showed (and the expected ones); rename in place keeps the id;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Safety rules, asserted on the emulator's request log: invalid manifests make no API call at
 # all; pools that are not ours (untagged, or another stack's) are never written, even with
 # --prune; a stale saved plan is refused; a failure in the middle of apply is reported

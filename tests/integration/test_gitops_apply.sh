@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # plan/apply/drift --git-ref against the emulator, with a real repository (several commits,
 # a diverged branch, tags, a bare clone): the cognito-reconcile:revision tag read back with
 # the AWS CLI, "last applied from revision" in plans, rewinds refused (older commit, diverged

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # examples/ci (issue 6): the GitHub Actions and GitLab CI files parse as YAML, have the jobs
 # the issue asks for (plan on review with a Markdown body, apply on the main branch with OIDC
 # credentials and --git-ref, a scheduled drift job with a JUnit report that fails on exit 2),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `diff --from A --to B`: the manifests of two git revisions compared offline (no credentials,
 # no AWS config, no network), against golden files; errors at a revision carry REV:path
 # positions; a bare repository, a dirty work tree, a sub-folder, symbolic links and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Plan and apply against cognito-identity-local (label integration): a pool is created with
  * every tag inside CreateIdentityPool, a second plan shows no changes and a second apply makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TESTS_SUPPORT_CR_TEST_H
 #define CR_TESTS_SUPPORT_CR_TEST_H
 /* Shared by every cmocka test: assert_ok() prints the last error message on failure. */

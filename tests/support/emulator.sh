@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shell helpers for tests that need cognito-identity-local. Source this file:
 #
 #   . "$CR_SOURCE_DIR/tests/support/emulator.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting, driving and stopping cognito-identity-local from C tests (see emulator_proc.h). */
 #include "tests/support/emulator_proc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TESTS_SUPPORT_EMULATOR_PROC_H
 #define CR_TESTS_SUPPORT_EMULATOR_PROC_H
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Apply without a server: what it refuses before sending anything. (Calls against the
  * emulator are in tests/integration/test_reconcile_apply.c.)

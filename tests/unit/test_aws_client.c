@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aws/client: the perform loop (retries, re-signing, ambiguity of CreateIdentityPool,
  * backoff that does not block other calls, token buckets, --debug redaction) against the

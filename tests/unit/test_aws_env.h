@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A fake process environment for the aws/ unit tests (config, credentials, endpoint): a few
  * variables and a clock behind struct cr_aws_env, so results never depend on the developer's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws/cognito: JSON 1.1 encoders and tolerant decoders for every request and response shape. */
 #include "tests/support/cr_test.h"
 

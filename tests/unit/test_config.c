@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared config/credentials files, profiles and region resolution, with an injected
  * environment (never the developer's variables or ~/.aws). */
 #include "tests/support/cr_test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The constraint table: cross-checked against the API model file at test time, and the
  * pattern predicates and sentences. */
 #include <jansson.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The credentials chain: precedence of every source, the one-sentence error, web identity
  * (with the STS call replaced by a recording fetch) and refresh before expiry with an
  * injected clock. */

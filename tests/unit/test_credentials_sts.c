@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STS answers (XML as STS sends by default, JSON when asked), errors, and the transport's
  * failure path against a closed loopback port. The live round trip runs against the
  * emulator in tests/integration/test_aws_web_identity.sh. */

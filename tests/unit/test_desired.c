@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Manifest -> desired state: the example of design §3 becomes a normalised desired pool. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The diff, told as a story: the manifest "mobile" and its live pool agree; each test changes
  * one thing on one side and reads the plan that results.

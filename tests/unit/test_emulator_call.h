@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TESTS_UNIT_TEST_EMULATOR_CALL_H
 #define CR_TESTS_UNIT_TEST_EMULATOR_CALL_H
 /* One in-process JSON 1.1 call through the router (no HTTP), for the emulator unit tests. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cognito-identity-local executable: flags, start-up failures, signals. */
 #include <curl/curl.h>
 #include <stdlib.h>

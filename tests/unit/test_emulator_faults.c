@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fault injection rules, the control endpoints and their loopback-only rule (no HTTP). */
 #include <stdlib.h>
 #include <string.h>

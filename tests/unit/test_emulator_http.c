@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The emulator over real HTTP (in-process server on a free loopback port, libcurl client):
  * keep-alive, robustness, injected latency that overlaps, SigV4 verification, STS. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Emulator operation semantics, through the router (no HTTP). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* State persistence: round trip, corrupt files refused, and kill -9 during writes. */
 #include <curl/curl.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Request validation against the constraint table: exact AWS messages, per operation. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Endpoint resolution: the cognito-identity / sts rule sets (partitions, FIPS, dual-stack) and
  * the override chain --endpoint-url > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL >
  * profile endpoint_url. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Export: live pools become manifests that plan as "no changes" against the same live state
  * (owned pools), or as the adoption's ownership tags only (pools not yet ours).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aws/http: the libcurl multi transport against a tiny canned-response HTTP/1.1 server run in
  * this process (loopback, free port, threads joined at the end): concurrency, connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TESTS_UNIT_TEST_HTTP_SERVER_H
 #define CR_TESTS_UNIT_TEST_HTTP_SERVER_H
 /*

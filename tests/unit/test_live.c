@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The live snapshot: ownership parsed from tags, lookups, and fingerprints that depend on
  * what the service holds, not on the order it lists it in. */
 #include "tests/unit/test_plan_fixture.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Manifest loading and validation: the fixture corpus (every invalid manifest with its exact
  * expected diagnostics; every valid manifest and example loads clean), the model the loader
  * builds, and hostile input. */

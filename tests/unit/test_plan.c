@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Saved plans: `plan --out FILE` writes the plan with the fingerprint of every pool's live
  * state; `apply FILE` loads it, reads live state again and refuses when anything changed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TEST_PLAN_FIXTURE_H
 #define CR_TEST_PLAN_FIXTURE_H
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws/ratelimit: token buckets with an injected clock. */
 #include "tests/support/cr_test.h"
 

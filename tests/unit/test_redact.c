@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws/redact: secrets never reach --debug output. */
 #include "tests/support/cr_test.h"
 

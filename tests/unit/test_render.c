@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Renderers against golden files (tests/data/golden/). The world: "mobile" is renamed and
  * retagged, "web" is new, "dev" changes its developer provider (replacement), "legacy" is

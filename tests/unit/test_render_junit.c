@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reconcile/junit.c: JUnit XML for drift. The world of test_plan_fixture.h ("mobile"
  * drifted, "web" missing, "dev" needs a replacement, "legacy" unmanaged) against a golden

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws/retry: the classification table and the full-jitter backoff bounds. */
 #include "tests/support/cr_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* schema/yaml.c: the node tree, positions, limits and YAML 1.2 core-schema typing. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SigV4 beyond the official suite: verification, Authorization parsing, redaction, the key
  * cache, dates and canonicalisation corner cases. */
 #include "tests/support/cr_test.h"

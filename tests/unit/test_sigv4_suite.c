@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Every case of the official SigV4 test suite (tests/data/sigv4-test-suite/v4), at every stage,
  * for header signing and for query (presigned) signing. The test array is built at run time

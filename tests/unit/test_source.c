@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* source/: files and folders -> (display path, bytes) in a stable order. */
 #include <stdlib.h>
 #include <string.h>

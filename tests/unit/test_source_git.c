@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* source/git.c: manifests read from a git revision (libgit2), against real repositories. */
 #include "tests/unit/test_source_git_fixture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef CR_TESTS_TEST_SOURCE_GIT_FIXTURE_H
 #define CR_TESTS_TEST_SOURCE_GIT_FIXTURE_H
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "tests/support/cr_test.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Validates YAML manifests against schema/identity-pool.schema.json with Ajv (draft 2020-12).
 // usage: node validate.js SCHEMA --valid FILE... --invalid FILE...
 // A "valid" file must parse and every document must validate; an "invalid" file must fail
