@@ -217,12 +217,12 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
      * AllowClassicFlow). */
     for (size_t i = 0; i < op->n_changes; i++) {
         const struct cr_plan_change *c = &op->changes[i];
-        json_t *o = json_pack("{s:s}", "path", c->path);
+        json_t *change = json_pack("{s:s}", "path", c->path);
         if (c->before)
-            json_object_set_new(o, "before", s_value(c->before));
+            json_object_set_new(change, "before", s_value(c->before));
         if (c->after)
-            json_object_set_new(o, "after", s_value(c->after));
-        json_array_append_new(changes, o);
+            json_object_set_new(change, "after", s_value(c->after));
+        json_array_append_new(changes, change);
     }
     o = json_pack(
         "{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
