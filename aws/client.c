@@ -876,8 +876,11 @@ static int s_append_page(struct cr_cognito_pool_page *out, struct cr_cognito_poo
 {
     if (!page->len)
         return 0;
-    struct cr_cognito_pool_summary *items =
-        realloc(out->items, (out->len + page->len) * sizeof(*items));
+    /* out->len + page->len items must not wrap size_t when multiplied by the item size */
+    size_t max = SIZE_MAX / sizeof(*out->items);
+    struct cr_cognito_pool_summary *items = NULL;
+    if (page->len <= max && out->len <= max - page->len)
+        items = realloc(out->items, (out->len + page->len) * sizeof(*items));
     if (!items) {
         cr_error_set("out of memory listing identity pools");
         return CR_ENOMEM;

@@ -19,32 +19,22 @@
 #include <string.h>
 
 #include "emulator/internal.h"
+#include "util/array.h"
 #include "util/strutil.h"
 
 #define CR_EMU_MAX_SKEW_S 300
 
-static char *s_dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key)
 {
-    struct cr_emu_key k = {s_dup(key->access_key_id),
-                           s_dup(key->secret),
-                           s_dup(key->session_token),
-                           s_dup(key->account_id),
-                           s_dup(key->arn),
-                           s_dup(key->user_id),
+    struct cr_emu_key k = {cr_strdup_null(key->access_key_id, NULL),
+                           cr_strdup_null(key->secret, NULL),
+                           cr_strdup_null(key->session_token, NULL),
+                           cr_strdup_null(key->account_id, NULL),
+                           cr_strdup_null(key->arn, NULL),
+                           cr_strdup_null(key->user_id, NULL),
                            key->expires};
-    if (keys->len == keys->cap) {
-        size_t cap = keys->cap ? keys->cap * 2 : 8;
-        struct cr_emu_key *items = realloc(keys->items, cap * sizeof(*items));
-        if (!items)
-            goto oom;
-        keys->items = items;
-        keys->cap = cap;
-    }
+    if (cr_array_reserve(&keys->items, &keys->cap, keys->len, sizeof(*keys->items), 8) != 0)
+        goto oom;
     if (!k.access_key_id || !k.secret || !k.account_id || !k.arn || !k.user_id ||
         (key->session_token && !k.session_token))
         goto oom;

@@ -19,6 +19,7 @@
 
 #include "emulator/internal.h"
 #include "schema/constraints.h"
+#include "util/array.h"
 #include "util/strutil.h"
 
 static void s_fault_defaults(struct cr_emu_fault *f)
@@ -32,15 +33,9 @@ static void s_fault_defaults(struct cr_emu_fault *f)
 
 static int s_push(struct cr_emu_faults *faults, const struct cr_emu_fault *f)
 {
-    if (faults->len == faults->cap) {
-        size_t cap = faults->cap ? faults->cap * 2 : 8;
-        struct cr_emu_fault *items = realloc(faults->items, cap * sizeof(*items));
-        if (!items) {
-            cr_error_set("out of memory");
-            return CR_ENOMEM;
-        }
-        faults->items = items;
-        faults->cap = cap;
+    if (cr_array_reserve(&faults->items, &faults->cap, faults->len, sizeof(*faults->items), 8)) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
     }
     faults->items[faults->len++] = *f;
     return 0;

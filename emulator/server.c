@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "emulator/internal.h"
+#include "util/array.h"
 
 #define CR_EMU_CONNECTION_TIMEOUT_S 30
 #define CR_EMU_CONNECTION_LIMIT     1000
@@ -95,15 +96,8 @@ static bool s_delay(struct cr_emu_server *srv, struct MHD_Connection *conn, uint
 {
     bool ok = false;
     pthread_mutex_lock(&srv->lock);
-    if (srv->len == srv->cap) {
-        size_t cap = srv->cap ? srv->cap * 2 : 64;
-        struct s_timer_entry *items = realloc(srv->items, cap * sizeof(*items));
-        if (items) {
-            srv->items = items;
-            srv->cap = cap;
-        }
-    }
-    if (srv->len < srv->cap && !srv->stopping) {
+    bool room = cr_array_reserve(&srv->items, &srv->cap, srv->len, sizeof(*srv->items), 64) == 0;
+    if (room && !srv->stopping) {
         MHD_suspend_connection(conn);
         srv->items[srv->len++] = (struct s_timer_entry){s_mono_ms() + delay_ms, conn};
         pthread_cond_signal(&srv->cond);

@@ -5,16 +5,7 @@
 
 #include "reconcile/desired.h"
 #include "util/buf.h"
-
-static char *s_dup(const char *s, bool *oom)
-{
-    if (!s)
-        return NULL;
-    char *c = strdup(s);
-    if (!c)
-        *oom = true;
-    return c;
-}
+#include "util/strutil.h"
 
 static int s_map(struct cr_strmap *out, const struct cr_model_map *m)
 {
@@ -36,11 +27,11 @@ static int s_list(struct cr_strlist *out, const struct cr_model_list *l)
 static int s_config(struct cr_cognito_pool *c, const struct cr_model_pool *m)
 {
     bool oom = false;
-    c->name = s_dup(m->identity_pool_name.value, &oom);
+    c->name = cr_strdup_null(m->identity_pool_name.value, &oom);
     c->allow_unauthenticated = m->allow_unauthenticated_identities.value == CR_TRI_TRUE;
     /* absent stays -1 here; cr_desired_normalise() turns it into false (docs/plan.md) */
     c->allow_classic_flow = m->allow_classic_flow.value;
-    c->developer_provider_name = s_dup(m->developer_provider_name.value, &oom);
+    c->developer_provider_name = cr_strdup_null(m->developer_provider_name.value, &oom);
     if (oom || s_map(&c->supported_login_providers, &m->supported_login_providers) < 0 ||
         s_list(&c->open_id_connect_provider_arns, &m->open_id_connect_provider_arns) < 0 ||
         s_list(&c->saml_provider_arns, &m->saml_provider_arns) < 0)
@@ -54,8 +45,8 @@ static int s_config(struct cr_cognito_pool *c, const struct cr_model_pool *m)
         for (size_t i = 0; i < m->n_cognito_identity_providers; i++) {
             const struct cr_model_provider *p = &m->cognito_identity_providers[i];
             struct cr_cognito_provider *q = &c->cognito_identity_providers[i];
-            q->provider_name = s_dup(p->provider_name.value, &oom);
-            q->client_id = s_dup(p->client_id.value, &oom);
+            q->provider_name = cr_strdup_null(p->provider_name.value, &oom);
+            q->client_id = cr_strdup_null(p->client_id.value, &oom);
             q->server_side_token_check = p->server_side_token_check.value;
         }
     }
@@ -76,9 +67,9 @@ static int s_roles(struct cr_cognito_roles *r, const struct cr_model_pool *m)
     for (size_t i = 0; i < m->n_role_mappings; i++) {
         const struct cr_model_role_mapping *mm = &m->role_mappings[i];
         struct cr_cognito_role_mapping *q = &r->mappings[i];
-        q->provider = s_dup(mm->provider.value, &oom);
-        q->type = s_dup(mm->type.value, &oom);
-        q->ambiguous_role_resolution = s_dup(mm->ambiguous_role_resolution.value, &oom);
+        q->provider = cr_strdup_null(mm->provider.value, &oom);
+        q->type = cr_strdup_null(mm->type.value, &oom);
+        q->ambiguous_role_resolution = cr_strdup_null(mm->ambiguous_role_resolution.value, &oom);
         q->has_rules_configuration = mm->has_rules_configuration || mm->n_rules > 0;
         if (!mm->n_rules)
             continue;
@@ -87,10 +78,10 @@ static int s_roles(struct cr_cognito_roles *r, const struct cr_model_pool *m)
             return CR_ENOMEM;
         q->n_rules = mm->n_rules;
         for (size_t k = 0; k < mm->n_rules; k++) {
-            q->rules[k].claim = s_dup(mm->rules[k].claim.value, &oom);
-            q->rules[k].match_type = s_dup(mm->rules[k].match_type.value, &oom);
-            q->rules[k].value = s_dup(mm->rules[k].value.value, &oom);
-            q->rules[k].role_arn = s_dup(mm->rules[k].role_arn.value, &oom);
+            q->rules[k].claim = cr_strdup_null(mm->rules[k].claim.value, &oom);
+            q->rules[k].match_type = cr_strdup_null(mm->rules[k].match_type.value, &oom);
+            q->rules[k].value = cr_strdup_null(mm->rules[k].value.value, &oom);
+            q->rules[k].role_arn = cr_strdup_null(mm->rules[k].role_arn.value, &oom);
         }
     }
     return oom ? CR_ENOMEM : 0;
@@ -108,7 +99,7 @@ static int s_ptags(struct cr_desired_pool *d, const struct cr_model_pool *m)
         const struct cr_model_principal_tags *p = &m->principal_tag_maps[i];
         struct cr_cognito_principal_tags *q = &d->principal_tags[i];
         bool oom = false;
-        q->provider = s_dup(p->provider.value, &oom);
+        q->provider = cr_strdup_null(p->provider.value, &oom);
         q->use_defaults = p->use_defaults.value;
         if (oom || s_map(&q->tags, &p->principal_tags) < 0)
             return CR_ENOMEM;
@@ -123,9 +114,9 @@ static int s_pool(struct cr_desired_pool *d, const struct cr_model_pool *m)
     cr_desired_pool_init(d);
     cr_buf_printf(&src, "%s:%u:%u", m->file ? m->file : "(manifest)", m->loc.line, m->loc.column);
     d->source = cr_buf_detach(&src);
-    d->name = s_dup(m->name.value, &oom);
-    d->region = s_dup(m->region.value ? m->region.value : m->id_region, &oom);
-    d->adopt_id = s_dup(m->id.value, &oom);
+    d->name = cr_strdup_null(m->name.value, &oom);
+    d->region = cr_strdup_null(m->region.value ? m->region.value : m->id_region, &oom);
+    d->adopt_id = cr_strdup_null(m->id.value, &oom);
     d->manage_roles = m->manage_roles;
     d->manage_principal_tags = m->manage_principal_tags;
     d->manage_tags = m->manage_tags;

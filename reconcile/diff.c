@@ -14,6 +14,7 @@
 
 #include "util/array.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 /* ---- change lists ---- */
 
@@ -945,27 +946,17 @@ static int s_match(const struct cr_live_pool **out, size_t *index, bool *adopted
     return 0;
 }
 
-static char *s_dup(const char *s, bool *oom)
-{
-    if (!s)
-        return NULL;
-    char *c = strdup(s);
-    if (!c)
-        *oom = true;
-    return c;
-}
-
 static int s_pool_fill(struct cr_plan_pool *p, const struct cr_desired_pool *d, const char *region,
                        const struct cr_live_pool *l)
 {
     bool oom = false;
-    p->name = s_dup(d->name, &oom);
-    p->region = s_dup(region, &oom);
-    p->source = s_dup(d->source, &oom);
-    p->adopt_id = s_dup(d->adopt_id, &oom);
-    p->pool_id = l ? s_dup(l->config.id, &oom) : NULL;
-    p->live_revision = l ? s_dup(l->revision, &oom) : NULL;
-    p->identity_pool_name = s_dup(d->config.name, &oom);
+    p->name = cr_strdup_null(d->name, &oom);
+    p->region = cr_strdup_null(region, &oom);
+    p->source = cr_strdup_null(d->source, &oom);
+    p->adopt_id = cr_strdup_null(d->adopt_id, &oom);
+    p->pool_id = l ? cr_strdup_null(l->config.id, &oom) : NULL;
+    p->live_revision = l ? cr_strdup_null(l->revision, &oom) : NULL;
+    p->identity_pool_name = cr_strdup_null(d->config.name, &oom);
     p->read_roles = d->manage_roles;
     p->read_principal_tags = d->manage_principal_tags;
     if (oom ||
@@ -1007,14 +998,14 @@ static int s_plan_prune(struct s_ctx *ctx, const bool *claimed)
         size_t pi = ctx->plan->n_pools++;
         struct cr_plan_pool *p = &ctx->plan->pools[pi];
         bool oom = false;
-        p->name = s_dup(l->name ? l->name : l->config.id, &oom);
-        p->region = s_dup(l->region, &oom);
-        p->pool_id = s_dup(l->config.id, &oom);
-        p->live_revision = s_dup(l->revision, &oom);
-        p->identity_pool_name = s_dup(l->config.name, &oom);
+        p->name = cr_strdup_null(l->name ? l->name : l->config.id, &oom);
+        p->region = cr_strdup_null(l->region, &oom);
+        p->pool_id = cr_strdup_null(l->config.id, &oom);
+        p->live_revision = cr_strdup_null(l->revision, &oom);
+        p->identity_pool_name = cr_strdup_null(l->config.name, &oom);
         p->action = CR_PLAN_DELETE;
         p->first_op = ctx->plan->n_ops;
-        p->note = s_dup("owned by the stack, named by no manifest (--prune)", &oom);
+        p->note = cr_strdup_null("owned by the stack, named by no manifest (--prune)", &oom);
         if (oom || !s_op(ctx, CR_PLAN_OP_DELETE, pi, NULL))
             result = s_oom();
         else

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "util/array.h"
+#include "util/strutil.h"
 
 void cr_live_state_init(struct cr_live_state *state)
 {
@@ -58,8 +59,8 @@ static int s_copy_ptags(struct cr_live_pool *pool, const struct cr_cognito_princ
         struct cr_cognito_principal_tags *q = &pool->principal_tags[i];
         pool->n_principal_tags = i + 1;
         q->use_defaults = src[i].use_defaults;
-        q->pool_id = src[i].pool_id ? strdup(src[i].pool_id) : NULL;
-        q->provider = src[i].provider ? strdup(src[i].provider) : NULL;
+        q->pool_id = cr_strdup_null(src[i].pool_id, NULL);
+        q->provider = cr_strdup_null(src[i].provider, NULL);
         if ((src[i].pool_id && !q->pool_id) || (src[i].provider && !q->provider) ||
             cr_strmap_copy(&q->tags, &src[i].tags) < 0)
             return CR_ENOMEM;

@@ -12,7 +12,10 @@
  * managed, for the providers the manifest manages that the live pool has configured. Calls of
  * one stage run concurrently through cr_aws_perform().
  *
- * A snapshot lives in one arena (struct cr_live_state) freed by cr_live_state_dispose().
+ * A snapshot (struct cr_live_state) owns every pool it holds: each struct cr_live_pool is its
+ * own heap allocation with the heap-owned cognito structs it carries (config, roles, maps), and
+ * only small scratch strings (the pools' region names) live in the state's arena. One
+ * cr_live_state_dispose() frees all of it.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -27,6 +27,7 @@ void cr_buf_dispose(struct cr_buf *buf)
     buf->ptr = NULL;
     buf->len = buf->cap = 0;
     buf->oom = false;
+    buf->too_large = false;
 }
 
 void cr_buf_dispose_secure(struct cr_buf *buf)
@@ -49,14 +50,22 @@ void cr_buf_clear(struct cr_buf *buf)
         buf->ptr[0] = '\0';
 }
 
+/* Marks the buffer failed; code is CR_ENOMEM or CR_ELIMIT. */
+static int s_fail(struct cr_buf *buf, int code)
+{
+    buf->oom = true;
+    buf->too_large = code == CR_ELIMIT;
+    return code;
+}
+
 static int s_grow(struct cr_buf *buf, size_t extra)
 {
     if (buf->oom)
-        return CR_ENOMEM;
-    if (extra > SIZE_MAX - buf->len - 1 || (buf->limit && buf->len + extra > buf->limit)) {
-        buf->oom = true;
-        return CR_ENOMEM;
-    }
+        return cr_buf_error(buf);
+    if (buf->limit && (extra > buf->limit || buf->len > buf->limit - extra))
+        return s_fail(buf, CR_ELIMIT);
+    if (extra > SIZE_MAX - buf->len - 1)
+        return s_fail(buf, CR_ENOMEM);
     size_t need = buf->len + extra + 1;
     if (need <= buf->cap)
         return 0;
@@ -64,10 +73,8 @@ static int s_grow(struct cr_buf *buf, size_t extra)
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(buf->ptr, cap);
-    if (!p) {
-        buf->oom = true;
-        return CR_ENOMEM;
-    }
+    if (!p)
+        return s_fail(buf, CR_ENOMEM);
     buf->ptr = p;
     buf->cap = cap;
     return 0;
@@ -75,8 +82,9 @@ static int s_grow(struct cr_buf *buf, size_t extra)
 
 int cr_buf_put(struct cr_buf *buf, const void *data, size_t len)
 {
-    if (s_grow(buf, len) < 0)
-        return CR_ENOMEM;
+    int rc = s_grow(buf, len);
+    if (rc < 0)
+        return rc;
     if (len)
         memcpy(buf->ptr + buf->len, data, len);
     buf->len += len;
@@ -105,10 +113,10 @@ int cr_buf_vprintf(struct cr_buf *buf, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0 || s_grow(buf, (size_t)n) < 0) {
-        buf->oom = true;
-        return CR_ENOMEM;
-    }
+    /* vsnprintf fails only for a length past INT_MAX: too much to hold */
+    int rc = n < 0 ? s_fail(buf, CR_ENOMEM) : s_grow(buf, (size_t)n);
+    if (rc < 0)
+        return rc;
     vsnprintf(buf->ptr + buf->len, (size_t)n + 1, fmt, ap);
     buf->len += (size_t)n;
     return 0;
@@ -126,6 +134,13 @@ int cr_buf_printf(struct cr_buf *buf, const char *fmt, ...)
 bool cr_buf_oom(const struct cr_buf *buf)
 {
     return buf->oom;
+}
+
+int cr_buf_error(const struct cr_buf *buf)
+{
+    if (!buf->oom)
+        return 0;
+    return buf->too_large ? CR_ELIMIT : CR_ENOMEM;
 }
 
 const char *cr_buf_cstr(const struct cr_buf *buf)

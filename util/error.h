@@ -22,7 +22,7 @@ enum cr_error_code {
     CR_EIO = -7,        /* file or network I/O */
     CR_ETIMEOUT = -8,   /* a deadline passed */
     CR_EAMBIGUOUS = -9, /* a non-idempotent call may or may not have happened */
-    CR_ESERVICE = -10,  /* the service answered with an error (see cr_error_service_type) */
+    CR_ESERVICE = -10,  /* the service answered with an error (the call's error.type) */
     CR_ECONFLICT = -11, /* state changed underneath us (stale plan, ownership) */
     CR_ELIMIT = -12,    /* a quota or size limit */
     CR_EREFUSED = -13,  /* a safety rule refused the action (replace, rewind, prompt) */

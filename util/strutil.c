@@ -5,6 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+char *cr_strdup_null(const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    char *copy = strdup(s);
+    if (!copy && oom)
+        *oom = true;
+    return copy;
+}
+
 size_t cr_str_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

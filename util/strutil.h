@@ -23,6 +23,13 @@ size_t cr_utf8_length(const char *s, size_t len);
 /** The value of the hex digit c (0-9, a-f, A-F), or -1 if c is not one. */
 int cr_hex_value(char c);
 
+/**
+ * strdup that keeps NULL: NULL for NULL, else a heap copy of s (the caller frees it). When
+ * the copy cannot be allocated it returns NULL and sets *oom to true (oom may be NULL when
+ * the caller checks `s && !copy` itself), so a run of copies is checked once.
+ */
+char *cr_strdup_null(const char *s, bool *oom);
+
 /** Monotonic clock in milliseconds. */
 uint64_t cr_now_ms(void);
 

@@ -25,6 +25,7 @@
 #include "util/array.h"
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/strutil.h"
 
 #define S_ACCOUNT        "000000000000" /* ARNs of the snapshot; never shown */
 #define S_DEFAULT_REGION "(default region)"
@@ -183,11 +184,6 @@ static bool s_same(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-static char *s_dup(const char *s)
-{
-    return s != NULL ? strdup(s) : NULL;
-}
-
 /* Records one change; a path seen before keeps its first "before" and takes the new
  * "after" (a roles call before and after an Update). swap: a removed pool's fields. */
 static int s_add_change(struct s_pool *p, const struct cr_plan_change *c, bool swap)
@@ -199,7 +195,7 @@ static int s_add_change(struct s_pool *p, const struct cr_plan_change *c, bool s
     for (size_t i = 0; i < p->n_changes; i++) {
         if (strcmp(p->changes[i].path, c->path) != 0)
             continue;
-        char *copy = s_dup(after);
+        char *copy = cr_strdup_null(after, NULL);
         if (after != NULL && copy == NULL)
             return CR_ENOMEM;
         free(p->changes[i].after);
@@ -210,8 +206,8 @@ static int s_add_change(struct s_pool *p, const struct cr_plan_change *c, bool s
         return CR_ENOMEM;
     struct s_change *n = &p->changes[p->n_changes];
     n->path = strdup(c->path);
-    n->before = s_dup(before);
-    n->after = s_dup(after);
+    n->before = cr_strdup_null(before, NULL);
+    n->after = cr_strdup_null(after, NULL);
     p->n_changes++;
     if (n->path == NULL || (before && !n->before) || (after && !n->after))
         return CR_ENOMEM;

@@ -22,16 +22,44 @@ static void test_util__buf_appends_and_terminates(void **state)
     assert_null(b.ptr);
 }
 
+/* Passing the limit is CR_ELIMIT, not out of memory (as curl's dynbuf has CURLE_TOO_LARGE
+ * besides CURLE_OUT_OF_MEMORY), and it is sticky like out of memory. */
 static void test_util__buf_limit_is_sticky(void **state)
 {
     (void)state;
     struct cr_buf b;
     cr_buf_init_limit(&b, 4);
     assert_ok(cr_buf_puts(&b, "abcd"));
-    assert_int_equal(cr_buf_puts(&b, "e"), CR_ENOMEM);
+    assert_int_equal(cr_buf_error(&b), 0);
+    assert_int_equal(cr_buf_puts(&b, "e"), CR_ELIMIT);
     assert_true(cr_buf_oom(&b));
-    assert_int_equal(cr_buf_puts(&b, ""), CR_ENOMEM);
+    assert_int_equal(cr_buf_error(&b), CR_ELIMIT);
+    assert_int_equal(cr_buf_puts(&b, ""), CR_ELIMIT);
+    assert_int_equal(cr_buf_printf(&b, "%d", 1), CR_ELIMIT);
+    assert_string_equal(cr_buf_cstr(&b), "abcd");
     cr_buf_dispose(&b);
+    /* a buffer without a limit: a size that cannot be represented is out of memory */
+    struct cr_buf u = CR_BUF_INIT;
+    assert_ok(cr_buf_puts(&u, "x"));
+    assert_int_equal(cr_buf_put(&u, "y", SIZE_MAX), CR_ENOMEM);
+    assert_int_equal(cr_buf_error(&u), CR_ENOMEM);
+    cr_buf_dispose(&u);
+}
+
+static void test_util__strdup_null_keeps_null(void **state)
+{
+    (void)state;
+    bool oom = false;
+    assert_null(cr_strdup_null(NULL, &oom));
+    assert_false(oom);
+    assert_null(cr_strdup_null(NULL, NULL));
+    char *copy = cr_strdup_null("abc", &oom);
+    assert_string_equal(copy, "abc");
+    assert_false(oom);
+    free(copy);
+    copy = cr_strdup_null("", NULL);
+    assert_string_equal(copy, "");
+    free(copy);
 }
 
 static void test_util__strmap_sorted_set_get_remove(void **state)
@@ -153,6 +181,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_util__buf_appends_and_terminates),
         cmocka_unit_test(test_util__buf_limit_is_sticky),
+        cmocka_unit_test(test_util__strdup_null_keeps_null),
         cmocka_unit_test(test_util__strmap_sorted_set_get_remove),
         cmocka_unit_test(test_util__strlist_set_equality_ignores_order),
         cmocka_unit_test(test_util__suggest_finds_near_miss),
