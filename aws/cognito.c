@@ -3,6 +3,7 @@
 
 #include "aws/config.h"
 #include "aws/json.h"
+#include "util/strutil.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -146,26 +147,15 @@ void cr_cognito_pool_page_dispose(struct cr_cognito_pool_page *page)
     memset(page, 0, sizeof(*page));
 }
 
-/* strdup that keeps NULL; sets *oom when a non-NULL copy fails. */
-static char *s_dup(const char *s, bool *oom)
-{
-    if (!s)
-        return NULL;
-    char *copy = strdup(s);
-    if (!copy)
-        *oom = true;
-    return copy;
-}
-
 int cr_cognito_pool_copy(struct cr_cognito_pool *out, const struct cr_cognito_pool *src)
 {
     int result = CR_ENOMEM;
     bool oom = false;
-    out->id = s_dup(src->id, &oom);
-    out->name = s_dup(src->name, &oom);
+    out->id = cr_strdup_null(src->id, &oom);
+    out->name = cr_strdup_null(src->name, &oom);
     out->allow_unauthenticated = src->allow_unauthenticated;
     out->allow_classic_flow = src->allow_classic_flow;
-    out->developer_provider_name = s_dup(src->developer_provider_name, &oom);
+    out->developer_provider_name = cr_strdup_null(src->developer_provider_name, &oom);
     out->has_tags = src->has_tags;
     if (oom || cr_strmap_copy(&out->supported_login_providers, &src->supported_login_providers) ||
         cr_strlist_copy(&out->open_id_connect_provider_arns, &src->open_id_connect_provider_arns) ||
@@ -181,8 +171,8 @@ int cr_cognito_pool_copy(struct cr_cognito_pool *out, const struct cr_cognito_po
         for (size_t i = 0; i < src->n_cognito_identity_providers; i++) {
             const struct cr_cognito_provider *p = &src->cognito_identity_providers[i];
             struct cr_cognito_provider *q = &out->cognito_identity_providers[i];
-            q->provider_name = s_dup(p->provider_name, &oom);
-            q->client_id = s_dup(p->client_id, &oom);
+            q->provider_name = cr_strdup_null(p->provider_name, &oom);
+            q->client_id = cr_strdup_null(p->client_id, &oom);
             q->server_side_token_check = p->server_side_token_check;
         }
         if (oom)
@@ -201,9 +191,9 @@ static int s_mapping_copy(struct cr_cognito_role_mapping *q,
                           const struct cr_cognito_role_mapping *m)
 {
     bool oom = false;
-    q->provider = s_dup(m->provider, &oom);
-    q->type = s_dup(m->type, &oom);
-    q->ambiguous_role_resolution = s_dup(m->ambiguous_role_resolution, &oom);
+    q->provider = cr_strdup_null(m->provider, &oom);
+    q->type = cr_strdup_null(m->type, &oom);
+    q->ambiguous_role_resolution = cr_strdup_null(m->ambiguous_role_resolution, &oom);
     q->has_rules_configuration = m->has_rules_configuration;
     if (m->n_rules) {
         q->rules = calloc(m->n_rules, sizeof(*q->rules));
@@ -211,10 +201,10 @@ static int s_mapping_copy(struct cr_cognito_role_mapping *q,
             return CR_ENOMEM;
         q->n_rules = m->n_rules;
         for (size_t i = 0; i < m->n_rules; i++) {
-            q->rules[i].claim = s_dup(m->rules[i].claim, &oom);
-            q->rules[i].match_type = s_dup(m->rules[i].match_type, &oom);
-            q->rules[i].value = s_dup(m->rules[i].value, &oom);
-            q->rules[i].role_arn = s_dup(m->rules[i].role_arn, &oom);
+            q->rules[i].claim = cr_strdup_null(m->rules[i].claim, &oom);
+            q->rules[i].match_type = cr_strdup_null(m->rules[i].match_type, &oom);
+            q->rules[i].value = cr_strdup_null(m->rules[i].value, &oom);
+            q->rules[i].role_arn = cr_strdup_null(m->rules[i].role_arn, &oom);
         }
     }
     return oom ? CR_ENOMEM : 0;
@@ -224,7 +214,7 @@ int cr_cognito_roles_copy(struct cr_cognito_roles *out, const struct cr_cognito_
 {
     int result = CR_ENOMEM;
     bool oom = false;
-    out->pool_id = s_dup(src->pool_id, &oom);
+    out->pool_id = cr_strdup_null(src->pool_id, &oom);
     if (oom || cr_strmap_copy(&out->roles, &src->roles))
         goto done;
     if (src->n_mappings) {
@@ -246,290 +236,369 @@ done:
 }
 
 /* ---- encoders ----
- * Each encoder builds a jansson tree and serialises it compactly. A string jansson refuses
- * (json_string() returns NULL for invalid UTF-8) is reported by member name. */
+ * Each encoder builds a jansson tree and serialises it compactly. Every failure keeps its
+ * cause: json_string() answers NULL both for text that is not UTF-8 and when it cannot
+ * allocate, so strings (and map keys) are checked with our own validator first and bad text
+ * is CR_EINVALID naming its member; anything jansson then cannot allocate is CR_ENOMEM. */
 
+static int s_nomem(const char *member)
+{
+    cr_error_set("request member %s: out of memory", member);
+    return CR_ENOMEM;
+}
+
+static int s_not_utf8(const char *member)
+{
+    cr_error_set("request member %s: not valid UTF-8", member);
+    return CR_EINVALID;
+}
+
+/* A new empty object or array for member. */
+static int s_new(json_t **out, const char *member, bool array)
+{
+    *out = array ? json_array() : json_object();
+    return *out ? 0 : s_nomem(member);
+}
+
+/* A JSON string holding value. */
+static int s_string(json_t **out, const char *member, const char *value)
+{
+    *out = NULL;
+    if (!cr_utf8_valid(value, strlen(value)))
+        return s_not_utf8(member);
+    *out = json_string(value);
+    return *out ? 0 : s_nomem(member);
+}
+
+/* obj[key] = value, taking the reference (json_object_set_new steals it even when it
+ * fails). key is valid UTF-8. */
 static int s_set(json_t *obj, const char *key, json_t *value)
 {
-    if (!value) {
-        cr_error_set("request member %s: not valid UTF-8 (or out of memory)", key);
-        return CR_EINVALID;
-    }
-    /* json_object_set_new steals the reference even when it fails */
-    if (json_object_set_new(obj, key, value) < 0) {
-        cr_error_set("request member %s: out of memory", key);
-        return CR_ENOMEM;
-    }
-    return 0;
+    return json_object_set_new(obj, key, value) == 0 ? 0 : s_nomem(key);
 }
 
+/* arr += value, taking the reference. */
+static int s_append(json_t *arr, const char *member, json_t *value)
+{
+    return json_array_append_new(arr, value) == 0 ? 0 : s_nomem(member);
+}
+
+/* obj[key] = value as a string; nothing when value is NULL (an absent member). */
 static int s_set_str(json_t *obj, const char *key, const char *value)
 {
+    json_t *v = NULL;
     if (!value)
         return 0;
-    return s_set(obj, key, json_string(value));
+    int rc = s_string(&v, key, value);
+    return rc == 0 ? s_set(obj, key, v) : rc;
 }
 
-static json_t *s_strmap_json(const struct cr_strmap *map)
+/* obj[key] = value as a JSON integer. */
+static int s_set_int(json_t *obj, const char *key, json_int_t value)
 {
-    json_t *obj = json_object();
-    for (size_t i = 0; obj && i < map->len; i++) {
-        json_t *v = json_string(map->items[i].value);
-        if (!v || json_object_set_new(obj, map->items[i].key, v) < 0) {
-            json_decref(obj);
-            return NULL;
-        }
+    json_t *v = json_integer(value);
+    return v ? s_set(obj, key, v) : s_nomem(key);
+}
+
+/* obj[key] = the map as an object of strings. */
+static int s_set_map(json_t *obj, const char *key, const struct cr_strmap *map)
+{
+    json_t *m = NULL, *v = NULL;
+    int rc = s_new(&m, key, false);
+    for (size_t i = 0; rc == 0 && i < map->len; i++) {
+        const char *k = map->items[i].key;
+        if (!cr_utf8_valid(k, strlen(k)))
+            rc = s_not_utf8(key);
+        if (rc == 0)
+            rc = s_string(&v, key, map->items[i].value);
+        if (rc == 0)
+            rc = s_set(m, k, v);
     }
-    return obj;
-}
-
-static json_t *s_strlist_json(const struct cr_strlist *list)
-{
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < list->len; i++) {
-        if (json_array_append_new(arr, json_string(list->items[i])) < 0) {
-            json_decref(arr);
-            return NULL;
-        }
+    if (rc < 0) {
+        json_decref(m);
+        return rc;
     }
-    return arr;
+    return s_set(obj, key, m);
 }
 
-static json_t *s_providers_json(const struct cr_cognito_pool *pool)
+/* obj[key] = the list as an array of strings. */
+static int s_set_list(json_t *obj, const char *key, const struct cr_strlist *list)
 {
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < pool->n_cognito_identity_providers; i++) {
+    json_t *arr = NULL, *v = NULL;
+    int rc = s_new(&arr, key, true);
+    for (size_t i = 0; rc == 0 && i < list->len; i++) {
+        rc = s_string(&v, key, list->items[i]);
+        if (rc == 0)
+            rc = s_append(arr, key, v);
+    }
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    return s_set(obj, key, arr);
+}
+
+/* arr += a new object, returned borrowed through out. */
+static int s_append_object(json_t **out, json_t *arr, const char *member)
+{
+    json_t *o = NULL;
+    int rc = s_new(&o, member, false);
+    if (rc == 0)
+        rc = s_append(arr, member, o);
+    *out = rc == 0 ? o : NULL;
+    return rc;
+}
+
+static int s_set_providers(json_t *obj, const struct cr_cognito_pool *pool)
+{
+    const char *key = "CognitoIdentityProviders";
+    json_t *arr = NULL, *o = NULL;
+    int rc = s_new(&arr, key, true);
+    for (size_t i = 0; rc == 0 && i < pool->n_cognito_identity_providers; i++) {
         const struct cr_cognito_provider *p = &pool->cognito_identity_providers[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(arr, o) < 0 ||
-            s_set_str(o, "ProviderName", p->provider_name) < 0 ||
-            s_set_str(o, "ClientId", p->client_id) < 0 ||
-            (p->server_side_token_check >= 0 &&
-             s_set(o, "ServerSideTokenCheck", json_boolean(p->server_side_token_check)) < 0)) {
-            json_decref(arr);
-            return NULL;
-        }
+        rc = s_append_object(&o, arr, key);
+        if (rc == 0)
+            rc = s_set_str(o, "ProviderName", p->provider_name);
+        if (rc == 0)
+            rc = s_set_str(o, "ClientId", p->client_id);
+        if (rc == 0 && p->server_side_token_check >= 0)
+            rc = s_set(o, "ServerSideTokenCheck", json_boolean(p->server_side_token_check));
     }
-    return arr;
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    return s_set(obj, key, arr);
 }
 
+static int s_dump_to_buf(const char *bytes, size_t size, void *ctx)
+{
+    return cr_buf_put(ctx, bytes, size) == 0 ? 0 : -1;
+}
+
+/* Serialises root into out and drops the tree (also on failure). Through a callback into a
+ * buffer whose failures are sticky rather than json_dumps(): jansson 2.14's dumper ignores
+ * a failed append of an object key and would return JSON with the key missing. */
 static int s_dump(struct cr_buf *out, json_t *root)
 {
-    char *text = json_dumps(root, JSON_COMPACT);
-    if (!text) {
+    struct cr_buf text = CR_BUF_INIT;
+    int rc = json_dump_callback(root, s_dump_to_buf, &text, JSON_COMPACT);
+    json_decref(root);
+    if (rc != 0 || cr_buf_oom(&text) || cr_buf_put(out, text.ptr, text.len) < 0) {
+        cr_buf_dispose(&text);
         cr_error_set("out of memory serialising request");
         return CR_ENOMEM;
     }
-    int rc = cr_buf_puts(out, text);
-    free(text);
-    if (rc < 0)
-        cr_error_set("out of memory serialising request");
-    return rc;
+    cr_buf_dispose(&text);
+    return 0;
 }
 
 /* Members shared by Create and Update. full: send empty collections too (Update replaces the
  * whole configuration, so an explicit empty list is the unambiguous way to clear one). */
 static int s_encode_pool_members(json_t *o, const struct cr_cognito_pool *pool, bool full)
 {
-    if (s_set_str(o, "IdentityPoolName", pool->name ? pool->name : "") < 0 ||
-        s_set(o, "AllowUnauthenticatedIdentities", json_boolean(pool->allow_unauthenticated)) < 0)
-        return CR_EINVALID;
-    if (pool->allow_classic_flow >= 0 &&
-        s_set(o, "AllowClassicFlow", json_boolean(pool->allow_classic_flow)) < 0)
-        return CR_EINVALID;
-    if ((full || pool->supported_login_providers.len) &&
-        s_set(o, "SupportedLoginProviders", s_strmap_json(&pool->supported_login_providers)) < 0)
-        return CR_EINVALID;
-    if (s_set_str(o, "DeveloperProviderName", pool->developer_provider_name) < 0)
-        return CR_EINVALID;
-    if ((full || pool->open_id_connect_provider_arns.len) &&
-        s_set(o, "OpenIdConnectProviderARNs",
-              s_strlist_json(&pool->open_id_connect_provider_arns)) < 0)
-        return CR_EINVALID;
-    if ((full || pool->n_cognito_identity_providers) &&
-        s_set(o, "CognitoIdentityProviders", s_providers_json(pool)) < 0)
-        return CR_EINVALID;
-    if ((full || pool->saml_provider_arns.len) &&
-        s_set(o, "SamlProviderARNs", s_strlist_json(&pool->saml_provider_arns)) < 0)
-        return CR_EINVALID;
-    return 0;
+    int rc = s_set_str(o, "IdentityPoolName", pool->name ? pool->name : "");
+    if (rc == 0)
+        rc = s_set(o, "AllowUnauthenticatedIdentities", json_boolean(pool->allow_unauthenticated));
+    if (rc == 0 && pool->allow_classic_flow >= 0)
+        rc = s_set(o, "AllowClassicFlow", json_boolean(pool->allow_classic_flow));
+    if (rc == 0 && (full || pool->supported_login_providers.len))
+        rc = s_set_map(o, "SupportedLoginProviders", &pool->supported_login_providers);
+    if (rc == 0)
+        rc = s_set_str(o, "DeveloperProviderName", pool->developer_provider_name);
+    if (rc == 0 && (full || pool->open_id_connect_provider_arns.len))
+        rc = s_set_list(o, "OpenIdConnectProviderARNs", &pool->open_id_connect_provider_arns);
+    if (rc == 0 && (full || pool->n_cognito_identity_providers))
+        rc = s_set_providers(o, pool);
+    if (rc == 0 && (full || pool->saml_provider_arns.len))
+        rc = s_set_list(o, "SamlProviderARNs", &pool->saml_provider_arns);
+    return rc;
+}
+
+/* Finishes an encoder: serialises o when every member went in (rc == 0), drops it. */
+static int s_finish(struct cr_buf *out, json_t *o, int rc)
+{
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    return s_dump(out, o);
 }
 
 int cr_cognito_encode_create(struct cr_buf *out, const struct cr_cognito_pool *pool)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_encode_pool_members(o, pool, false) < 0)
-        goto done;
-    if (pool->has_tags && s_set(o, "IdentityPoolTags", s_strmap_json(&pool->tags)) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_encode_pool_members(o, pool, false);
+    if (rc == 0 && pool->has_tags)
+        rc = s_set_map(o, "IdentityPoolTags", &pool->tags);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_update(struct cr_buf *out, const struct cr_cognito_pool *pool)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
+    json_t *o = NULL;
     if (!pool->id) {
         cr_error_set("UpdateIdentityPool: IdentityPoolId is required");
-        goto done;
+        return CR_EINVALID;
     }
-    if (!o || s_set_str(o, "IdentityPoolId", pool->id) < 0 ||
-        s_encode_pool_members(o, pool, true) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", pool->id);
+    if (rc == 0)
+        rc = s_encode_pool_members(o, pool, true);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_pool_id(struct cr_buf *out, const char *pool_id)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "IdentityPoolId", pool_id ? pool_id : "") < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", pool_id ? pool_id : "");
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_list(struct cr_buf *out, int max_results, const char *next_token)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set(o, "MaxResults", json_integer(max_results)) < 0 ||
-        s_set_str(o, "NextToken", next_token) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_int(o, "MaxResults", max_results);
+    if (rc == 0)
+        rc = s_set_str(o, "NextToken", next_token);
+    return s_finish(out, o, rc);
 }
 
-static json_t *s_rules_json(const struct cr_cognito_role_mapping *m)
+static int s_set_rules(json_t *mapping, const struct cr_cognito_role_mapping *m)
 {
-    json_t *conf = json_object();
-    json_t *rules = json_array();
-    if (!conf || !rules || json_object_set_new(conf, "Rules", rules) < 0)
-        goto fail;
-    for (size_t i = 0; i < m->n_rules; i++) {
+    const char *key = "RulesConfiguration";
+    json_t *conf = NULL, *rules = NULL, *o = NULL;
+    int rc = s_new(&conf, key, false);
+    if (rc == 0)
+        rc = s_new(&rules, "Rules", true);
+    if (rc == 0)
+        rc = s_set(conf, "Rules", rules);
+    for (size_t i = 0; rc == 0 && i < m->n_rules; i++) {
         const struct cr_cognito_rule *r = &m->rules[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(rules, o) < 0 || s_set_str(o, "Claim", r->claim) < 0 ||
-            s_set_str(o, "MatchType", r->match_type) < 0 || s_set_str(o, "Value", r->value) < 0 ||
-            s_set_str(o, "RoleARN", r->role_arn) < 0)
-            goto fail;
+        rc = s_append_object(&o, rules, "Rules");
+        if (rc == 0)
+            rc = s_set_str(o, "Claim", r->claim);
+        if (rc == 0)
+            rc = s_set_str(o, "MatchType", r->match_type);
+        if (rc == 0)
+            rc = s_set_str(o, "Value", r->value);
+        if (rc == 0)
+            rc = s_set_str(o, "RoleARN", r->role_arn);
     }
-    return conf;
-fail:
-    json_decref(conf);
-    return NULL;
+    if (rc < 0) {
+        json_decref(conf);
+        return rc;
+    }
+    return s_set(mapping, key, conf);
 }
 
-static json_t *s_mappings_json(const struct cr_cognito_roles *roles)
+static int s_set_mappings(json_t *obj, const struct cr_cognito_roles *roles)
 {
-    json_t *obj = json_object();
-    for (size_t i = 0; obj && i < roles->n_mappings; i++) {
+    const char *key = "RoleMappings";
+    json_t *all = NULL, *o = NULL;
+    int rc = s_new(&all, key, false);
+    for (size_t i = 0; rc == 0 && i < roles->n_mappings; i++) {
         const struct cr_cognito_role_mapping *m = &roles->mappings[i];
-        json_t *o = json_object();
-        if (!o || !m->provider || json_object_set_new(obj, m->provider, o) < 0 ||
-            s_set_str(o, "Type", m->type) < 0 ||
-            s_set_str(o, "AmbiguousRoleResolution", m->ambiguous_role_resolution) < 0 ||
-            (m->has_rules_configuration && s_set(o, "RulesConfiguration", s_rules_json(m)) < 0)) {
-            json_decref(obj);
-            return NULL;
-        }
+        const char *provider = m->provider ? m->provider : "";
+        if (!cr_utf8_valid(provider, strlen(provider)))
+            rc = s_not_utf8(key);
+        if (rc == 0)
+            rc = s_new(&o, key, false);
+        if (rc == 0)
+            rc = s_set(all, provider, o);
+        if (rc == 0)
+            rc = s_set_str(o, "Type", m->type);
+        if (rc == 0)
+            rc = s_set_str(o, "AmbiguousRoleResolution", m->ambiguous_role_resolution);
+        if (rc == 0 && m->has_rules_configuration)
+            rc = s_set_rules(o, m);
     }
-    return obj;
+    if (rc < 0) {
+        json_decref(all);
+        return rc;
+    }
+    return s_set(obj, key, all);
 }
 
 int cr_cognito_encode_set_roles(struct cr_buf *out, const struct cr_cognito_roles *roles)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
+    json_t *o = NULL;
     /* Roles is required (an empty map clears them); RoleMappings is always sent because
      * SetIdentityPoolRoles replaces the whole attachment. */
-    if (!o || s_set_str(o, "IdentityPoolId", roles->pool_id ? roles->pool_id : "") < 0 ||
-        s_set(o, "Roles", s_strmap_json(&roles->roles)) < 0 ||
-        s_set(o, "RoleMappings", s_mappings_json(roles)) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", roles->pool_id ? roles->pool_id : "");
+    if (rc == 0)
+        rc = s_set_map(o, "Roles", &roles->roles);
+    if (rc == 0)
+        rc = s_set_mappings(o, roles);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_get_principal_tags(struct cr_buf *out, const char *pool_id,
                                          const char *provider)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "IdentityPoolId", pool_id ? pool_id : "") < 0 ||
-        s_set_str(o, "IdentityProviderName", provider ? provider : "") < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", pool_id ? pool_id : "");
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityProviderName", provider ? provider : "");
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_set_principal_tags(struct cr_buf *out,
                                          const struct cr_cognito_principal_tags *pt)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "IdentityPoolId", pt->pool_id ? pt->pool_id : "") < 0 ||
-        s_set_str(o, "IdentityProviderName", pt->provider ? pt->provider : "") < 0 ||
-        (pt->use_defaults >= 0 && s_set(o, "UseDefaults", json_boolean(pt->use_defaults)) < 0) ||
-        s_set(o, "PrincipalTags", s_strmap_json(&pt->tags)) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", pt->pool_id ? pt->pool_id : "");
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityProviderName", pt->provider ? pt->provider : "");
+    if (rc == 0 && pt->use_defaults >= 0)
+        rc = s_set(o, "UseDefaults", json_boolean(pt->use_defaults));
+    if (rc == 0)
+        rc = s_set_map(o, "PrincipalTags", &pt->tags);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_tag(struct cr_buf *out, const char *arn, const struct cr_strmap *tags)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "ResourceArn", arn ? arn : "") < 0 ||
-        s_set(o, "Tags", s_strmap_json(tags)) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "ResourceArn", arn ? arn : "");
+    if (rc == 0)
+        rc = s_set_map(o, "Tags", tags);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_untag(struct cr_buf *out, const char *arn, const struct cr_strlist *keys)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "ResourceArn", arn ? arn : "") < 0 ||
-        s_set(o, "TagKeys", s_strlist_json(keys)) < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "ResourceArn", arn ? arn : "");
+    if (rc == 0)
+        rc = s_set_list(o, "TagKeys", keys);
+    return s_finish(out, o, rc);
 }
 
 int cr_cognito_encode_list_tags(struct cr_buf *out, const char *arn)
 {
-    int result = CR_EINVALID;
-    json_t *o = json_object();
-    if (!o || s_set_str(o, "ResourceArn", arn ? arn : "") < 0)
-        goto done;
-    result = s_dump(out, o);
-done:
-    json_decref(o);
-    return result;
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "ResourceArn", arn ? arn : "");
+    return s_finish(out, o, rc);
 }
 
 /* ---- decoders ----
@@ -554,7 +623,15 @@ static int s_load(json_t **out, const char *ctx, const char *body, size_t len)
 {
     json_error_t err;
     *out = NULL;
+    /* jansson may report its own out-of-memory as a syntax error, or drop characters without
+     * an error at all: what it allocated tells (aws/json.h) */
+    unsigned long failures = cr_json_alloc_failures();
     json_t *root = json_loadb(body ? body : "", body ? len : 0, 0, &err);
+    if (cr_json_alloc_failures() != failures) {
+        json_decref(root);
+        cr_error_set("out of memory decoding the %s response", ctx);
+        return CR_ENOMEM;
+    }
     if (!root) {
         cr_error_set("%s response: not valid JSON at byte %d: %s", ctx, err.position, err.text);
         return CR_EINVALID;
@@ -683,10 +760,13 @@ static int s_decode_providers(struct cr_cognito_pool *out, json_t *obj)
             &out->cognito_identity_providers[out->n_cognito_identity_providers++];
         p->server_side_token_check = -1;
         const char *sub = "IdentityPool.CognitoIdentityProviders[]";
-        if (s_get_str(&p->provider_name, item, sub, "ProviderName", false) < 0 ||
-            s_get_str(&p->client_id, item, sub, "ClientId", false) < 0 ||
-            s_get_tri(&p->server_side_token_check, item, sub, "ServerSideTokenCheck") < 0)
-            return CR_EINVALID;
+        int rc = s_get_str(&p->provider_name, item, sub, "ProviderName", false);
+        if (rc == 0)
+            rc = s_get_str(&p->client_id, item, sub, "ClientId", false);
+        if (rc == 0)
+            rc = s_get_tri(&p->server_side_token_check, item, sub, "ServerSideTokenCheck");
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -695,33 +775,38 @@ static int s_decode_pool_members(struct cr_cognito_pool *out, json_t *o)
 {
     const char *ctx = "IdentityPool";
     int unauth = -1;
-    if (s_get_str(&out->id, o, ctx, "IdentityPoolId", true) < 0 ||
-        s_get_str(&out->name, o, ctx, "IdentityPoolName", false) < 0 ||
-        s_get_tri(&unauth, o, ctx, "AllowUnauthenticatedIdentities") < 0 ||
-        s_get_tri(&out->allow_classic_flow, o, ctx, "AllowClassicFlow") < 0 ||
-        s_get_strmap(&out->supported_login_providers, NULL, o, ctx, "SupportedLoginProviders") <
-            0 ||
-        s_get_str(&out->developer_provider_name, o, ctx, "DeveloperProviderName", false) < 0 ||
-        s_get_strlist(&out->open_id_connect_provider_arns, o, ctx, "OpenIdConnectProviderARNs") <
-            0 ||
-        s_decode_providers(out, o) < 0 ||
-        s_get_strlist(&out->saml_provider_arns, o, ctx, "SamlProviderARNs") < 0 ||
-        s_get_strmap(&out->tags, &out->has_tags, o, ctx, "IdentityPoolTags") < 0)
-        return CR_EINVALID;
+    int rc = s_get_str(&out->id, o, ctx, "IdentityPoolId", true);
+    if (rc == 0)
+        rc = s_get_str(&out->name, o, ctx, "IdentityPoolName", false);
+    if (rc == 0)
+        rc = s_get_tri(&unauth, o, ctx, "AllowUnauthenticatedIdentities");
+    if (rc == 0)
+        rc = s_get_tri(&out->allow_classic_flow, o, ctx, "AllowClassicFlow");
+    if (rc == 0)
+        rc = s_get_strmap(&out->supported_login_providers, NULL, o, ctx, "SupportedLoginProviders");
+    if (rc == 0)
+        rc = s_get_str(&out->developer_provider_name, o, ctx, "DeveloperProviderName", false);
+    if (rc == 0)
+        rc =
+            s_get_strlist(&out->open_id_connect_provider_arns, o, ctx, "OpenIdConnectProviderARNs");
+    if (rc == 0)
+        rc = s_decode_providers(out, o);
+    if (rc == 0)
+        rc = s_get_strlist(&out->saml_provider_arns, o, ctx, "SamlProviderARNs");
+    if (rc == 0)
+        rc = s_get_strmap(&out->tags, &out->has_tags, o, ctx, "IdentityPoolTags");
     out->allow_unauthenticated = unauth == 1;
-    return 0;
+    return rc;
 }
 
 int cr_cognito_decode_pool(struct cr_cognito_pool *out, const char *body, size_t len)
 {
-    int result = CR_EINVALID;
     json_t *root = NULL;
     memset(out, 0, sizeof(*out));
     out->allow_classic_flow = -1;
-    if (s_load(&root, "IdentityPool", body, len) < 0)
-        goto done;
-    result = s_decode_pool_members(out, root);
-done:
+    int result = s_load(&root, "IdentityPool", body, len);
+    if (result == 0)
+        result = s_decode_pool_members(out, root);
     json_decref(root);
     if (result < 0)
         cr_cognito_pool_dispose(out);
@@ -731,16 +816,16 @@ done:
 int cr_cognito_decode_pool_page(struct cr_cognito_pool_page *out, const char *body, size_t len)
 {
     const char *ctx = "ListIdentityPools";
-    int result = CR_EINVALID;
     json_t *root = NULL;
     size_t i;
     json_t *item;
     memset(out, 0, sizeof(*out));
-    if (s_load(&root, ctx, body, len) < 0)
+    int result = s_load(&root, ctx, body, len);
+    if (result < 0)
         goto done;
     json_t *pools = s_member(root, "IdentityPools");
     if (pools && !json_is_array(pools)) {
-        s_wrong(ctx, "IdentityPools", "an array", pools);
+        result = s_wrong(ctx, "IdentityPools", "an array", pools);
         goto done;
     }
     if (pools && json_array_size(pools)) {
@@ -756,17 +841,19 @@ int cr_cognito_decode_pool_page(struct cr_cognito_pool_page *out, const char *bo
         if (json_is_null(item))
             continue;
         if (!json_is_object(item)) {
-            s_wrong(ctx, "IdentityPools[]", "an object", item);
+            result = s_wrong(ctx, "IdentityPools[]", "an object", item);
             goto done;
         }
         struct cr_cognito_pool_summary *s = &out->items[out->len++];
-        if (s_get_str(&s->id, item, "ListIdentityPools.IdentityPools[]", "IdentityPoolId", true) <
-                0 ||
-            s_get_str(&s->name, item, "ListIdentityPools.IdentityPools[]", "IdentityPoolName",
-                      false) < 0)
+        const char *sub = "ListIdentityPools.IdentityPools[]";
+        result = s_get_str(&s->id, item, sub, "IdentityPoolId", true);
+        if (result == 0)
+            result = s_get_str(&s->name, item, sub, "IdentityPoolName", false);
+        if (result < 0)
             goto done;
     }
-    if (s_get_str(&out->next_token, root, ctx, "NextToken", false) < 0)
+    result = s_get_str(&out->next_token, root, ctx, "NextToken", false);
+    if (result < 0)
         goto done;
     if (out->next_token && !out->next_token[0]) {
         /* an empty token would make the caller loop forever: treat it as the last page */
@@ -806,11 +893,15 @@ static int s_decode_rules(struct cr_cognito_role_mapping *m, json_t *conf, const
             return s_wrong(ctx, "RulesConfiguration.Rules[]", "an object", item);
         struct cr_cognito_rule *r = &m->rules[m->n_rules++];
         const char *sub = "RoleMappings.RulesConfiguration.Rules[]";
-        if (s_get_str(&r->claim, item, sub, "Claim", false) < 0 ||
-            s_get_str(&r->match_type, item, sub, "MatchType", false) < 0 ||
-            s_get_str(&r->value, item, sub, "Value", false) < 0 ||
-            s_get_str(&r->role_arn, item, sub, "RoleARN", false) < 0)
-            return CR_EINVALID;
+        int rc = s_get_str(&r->claim, item, sub, "Claim", false);
+        if (rc == 0)
+            rc = s_get_str(&r->match_type, item, sub, "MatchType", false);
+        if (rc == 0)
+            rc = s_get_str(&r->value, item, sub, "Value", false);
+        if (rc == 0)
+            rc = s_get_str(&r->role_arn, item, sub, "RoleARN", false);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -829,9 +920,11 @@ static int s_decode_mapping(struct cr_cognito_role_mapping *m, const char *key, 
                      key, cr_json_type_name(v));
         return CR_EINVALID;
     }
-    if (s_get_str(&m->type, v, ctx, "Type", false) < 0 ||
-        s_get_str(&m->ambiguous_role_resolution, v, ctx, "AmbiguousRoleResolution", false) < 0)
-        return CR_EINVALID;
+    int rc = s_get_str(&m->type, v, ctx, "Type", false);
+    if (rc == 0)
+        rc = s_get_str(&m->ambiguous_role_resolution, v, ctx, "AmbiguousRoleResolution", false);
+    if (rc < 0)
+        return rc;
     json_t *conf = s_member(v, "RulesConfiguration");
     if (!conf)
         return 0;
@@ -849,18 +942,20 @@ static int s_cmp_mapping(const void *a, const void *b)
 int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body, size_t len)
 {
     const char *ctx = "GetIdentityPoolRoles";
-    int result = CR_EINVALID;
     json_t *root = NULL;
     const char *key;
     json_t *item;
     memset(out, 0, sizeof(*out));
-    if (s_load(&root, ctx, body, len) < 0 ||
-        s_get_str(&out->pool_id, root, ctx, "IdentityPoolId", false) < 0 ||
-        s_get_strmap(&out->roles, NULL, root, ctx, "Roles") < 0)
+    int result = s_load(&root, ctx, body, len);
+    if (result == 0)
+        result = s_get_str(&out->pool_id, root, ctx, "IdentityPoolId", false);
+    if (result == 0)
+        result = s_get_strmap(&out->roles, NULL, root, ctx, "Roles");
+    if (result < 0)
         goto done;
     json_t *maps = s_member(root, "RoleMappings");
     if (maps && !json_is_object(maps)) {
-        s_wrong(ctx, "RoleMappings", "an object", maps);
+        result = s_wrong(ctx, "RoleMappings", "an object", maps);
         goto done;
     }
     if (maps && json_object_size(maps)) {
@@ -875,7 +970,8 @@ int cr_cognito_decode_roles(struct cr_cognito_roles *out, const char *body, size
     {
         if (json_is_null(item))
             continue;
-        if (s_decode_mapping(&out->mappings[out->n_mappings++], key, item) < 0)
+        result = s_decode_mapping(&out->mappings[out->n_mappings++], key, item);
+        if (result < 0)
             goto done;
     }
     /* sorted by provider so comparisons and output are deterministic */
@@ -893,18 +989,18 @@ int cr_cognito_decode_principal_tags(struct cr_cognito_principal_tags *out, cons
                                      size_t len)
 {
     const char *ctx = "PrincipalTagAttributeMap";
-    int result = CR_EINVALID;
     json_t *root = NULL;
     memset(out, 0, sizeof(*out));
     out->use_defaults = -1;
-    if (s_load(&root, ctx, body, len) < 0 ||
-        s_get_str(&out->pool_id, root, ctx, "IdentityPoolId", false) < 0 ||
-        s_get_str(&out->provider, root, ctx, "IdentityProviderName", false) < 0 ||
-        s_get_tri(&out->use_defaults, root, ctx, "UseDefaults") < 0 ||
-        s_get_strmap(&out->tags, NULL, root, ctx, "PrincipalTags") < 0)
-        goto done;
-    result = 0;
-done:
+    int result = s_load(&root, ctx, body, len);
+    if (result == 0)
+        result = s_get_str(&out->pool_id, root, ctx, "IdentityPoolId", false);
+    if (result == 0)
+        result = s_get_str(&out->provider, root, ctx, "IdentityProviderName", false);
+    if (result == 0)
+        result = s_get_tri(&out->use_defaults, root, ctx, "UseDefaults");
+    if (result == 0)
+        result = s_get_strmap(&out->tags, NULL, root, ctx, "PrincipalTags");
     json_decref(root);
     if (result < 0)
         cr_cognito_principal_tags_dispose(out);
@@ -914,13 +1010,11 @@ done:
 int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len)
 {
     const char *ctx = "ListTagsForResource";
-    int result = CR_EINVALID;
     json_t *root = NULL;
     memset(out, 0, sizeof(*out));
-    if (s_load(&root, ctx, body, len) < 0 || s_get_strmap(out, NULL, root, ctx, "Tags") < 0)
-        goto done;
-    result = 0;
-done:
+    int result = s_load(&root, ctx, body, len);
+    if (result == 0)
+        result = s_get_strmap(out, NULL, root, ctx, "Tags");
     json_decref(root);
     if (result < 0)
         cr_strmap_dispose(out);

@@ -21,6 +21,13 @@
 
 #define S_MAX_FILE_BYTES (1u << 20)
 
+/* Out of memory, reported where it is detected. */
+static int s_oom(void)
+{
+    cr_error_set("aws config: out of memory");
+    return CR_ENOMEM;
+}
+
 /* ---- environment ---- */
 
 const char *cr_aws_env_get(const struct cr_aws_env *env, const char *name)
@@ -128,7 +135,7 @@ int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, cons
 {
     struct s_parse p = {out, is_config, 0};
     if (!out->profile.len && cr_buf_puts(&out->profile, "default") < 0)
-        return CR_ENOMEM;
+        return s_oom();
     s_ini_setup();
     int line = ini_parse_string(text, s_ini_handler, &p);
     if (p.rc < 0) {
@@ -154,7 +161,7 @@ static int s_expand_path(struct cr_buf *out, const struct cr_aws_env *env, const
         cr_buf_printf(out, "%s%s", home, path + 1);
     else
         cr_buf_puts(out, path);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return cr_buf_oom(out) ? s_oom() : 0;
 }
 
 static int s_load_file(struct cr_aws_config *cfg, const struct cr_buf *path, bool is_config,
@@ -169,7 +176,8 @@ static int s_load_file(struct cr_aws_config *cfg, const struct cr_buf *path, boo
     int rc = cr_buf_read_file(&text, cr_buf_cstr(path), S_MAX_FILE_BYTES);
     if (rc < 0) {
         cr_error_prefix("%s", is_config ? "AWS config file" : "AWS credentials file");
-        result = rc == CR_ELIMIT ? CR_EINVALID : CR_EIO;
+        /* a file too large to be a config file is bad input; out of memory stays itself */
+        result = rc == CR_ELIMIT ? CR_EINVALID : rc == CR_ENOMEM ? rc : CR_EIO;
         goto done;
     }
     *found = true;
@@ -189,7 +197,7 @@ int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env, 
     out->profile_from_user = (profile && *profile) || env_profile;
     cr_buf_clear(&out->profile);
     if (cr_buf_puts(&out->profile, name) < 0)
-        return CR_ENOMEM;
+        return s_oom();
     rc = s_expand_path(&out->config_path, env, config_file ? config_file : "~/.aws/config");
     if (rc == 0)
         rc = s_expand_path(&out->credentials_path, env,
@@ -273,7 +281,7 @@ int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
         return CR_EINVALID;
     }
     cr_buf_clear(out);
-    return cr_buf_puts(out, region) < 0 ? CR_ENOMEM : 0;
+    return cr_buf_puts(out, region) < 0 ? s_oom() : 0;
 }
 
 int cr_aws_config_bool(bool *out, const struct cr_aws_config *cfg, const struct cr_aws_env *env,
@@ -359,7 +367,7 @@ int cr_aws_config_endpoint_rules(struct cr_buf *out, const char *prefix, const c
     }
     cr_buf_printf(out, "https://%s%s.%s.%s", prefix, use_fips ? "-fips" : "", region,
                   use_dual_stack ? p->dual_stack_dns_suffix : p->dns_suffix);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return cr_buf_oom(out) ? s_oom() : 0;
 }
 
 /* Reads one URL part; NULL when absent. Caller frees with curl_free. */
@@ -478,5 +486,5 @@ int cr_aws_config_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                      fips ? "AWS_USE_FIPS_ENDPOINT" : "AWS_USE_DUALSTACK_ENDPOINT");
         return CR_EINVALID;
     }
-    return cr_buf_puts(out, url) < 0 ? CR_ENOMEM : 0;
+    return cr_buf_puts(out, url) < 0 ? s_oom() : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "aws/sts.h"
 #include "util/log.h"
+#include "util/strutil.h"
 
 #define S_DEFAULT_REFRESH_S 300
 #define S_MAX_TOKEN_BYTES   (64u * 1024u)
@@ -169,11 +170,6 @@ static int s_web_identity_fetch(struct cr_aws_credentials_provider *p,
     return rc;
 }
 
-static char *s_dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 /* Web identity: each setting from its variable, else from the profile (botocore's
  * AssumeRoleWithWebIdentityProvider). */
 static int s_web_identity(struct cr_aws_credentials_provider *p, const struct cr_aws_config *cfg,
@@ -207,12 +203,12 @@ static int s_web_identity(struct cr_aws_credentials_provider *p, const struct cr
     *found = true;
     p->kind = S_WEB_IDENTITY;
     snprintf(p->source, sizeof(p->source), "web identity (%.120s)", arn);
-    p->role_arn = s_dup(arn);
-    p->token_file = s_dup(file);
-    p->session_name = s_dup(name);
-    const char *ca_bundle = cr_aws_config_ca_bundle(cfg, env);
-    p->ca_bundle = s_dup(ca_bundle);
-    if (!p->role_arn || !p->token_file || !p->session_name || (ca_bundle && !p->ca_bundle)) {
+    bool oom = false;
+    p->role_arn = cr_strdup_null(arn, &oom);
+    p->token_file = cr_strdup_null(file, &oom);
+    p->session_name = cr_strdup_null(name, &oom);
+    p->ca_bundle = cr_strdup_null(cr_aws_config_ca_bundle(cfg, env), &oom);
+    if (oom) {
         cr_error_set("aws credentials: out of memory");
         return CR_ENOMEM;
     }
@@ -356,19 +352,24 @@ int cr_aws__credentials_provider_new_with(struct cr_aws_credentials_provider **o
     int result = CR_ENOMEM;
     struct cr_aws_credentials_options none = {0};
     struct cr_aws_credentials_provider *p = calloc(1, sizeof(*p));
+    bool oom = false;
+    *out = NULL;
     if (!opts)
         opts = &none;
-    if (!p)
+    if (!p) {
+        cr_error_set("aws credentials: out of memory");
         goto done;
+    }
     if (opts->env) {
         p->env = *opts->env;
         p->has_env = true;
     }
-    p->profile = s_dup(opts->profile && *opts->profile ? opts->profile : NULL);
-    p->region = s_dup(opts->region && *opts->region ? opts->region : NULL);
-    if ((opts->profile && *opts->profile && !p->profile) ||
-        (opts->region && *opts->region && !p->region))
+    p->profile = cr_strdup_null(opts->profile && *opts->profile ? opts->profile : NULL, &oom);
+    p->region = cr_strdup_null(opts->region && *opts->region ? opts->region : NULL, &oom);
+    if (oom) {
+        cr_error_set("aws credentials: out of memory");
         goto done;
+    }
     p->refresh_before_s = opts->refresh_before_s ? opts->refresh_before_s : S_DEFAULT_REFRESH_S;
     p->connect_timeout_ms = opts->connect_timeout_ms;
     p->timeout_ms = opts->timeout_ms;
@@ -380,8 +381,6 @@ int cr_aws__credentials_provider_new_with(struct cr_aws_credentials_provider **o
     *out = p;
     p = NULL; /* now owned by the caller */
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("aws credentials: out of memory");
     cr_aws_credentials_provider_free(p);
     return result;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/array.h"
 #include "util/strutil.h"
 
 #define S_DEFAULT_CONNECTIONS        8
@@ -149,11 +150,10 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *ctx)
     struct cr_http_request *req = ctx;
     size_t n = size * nmemb;
     /* the cap protects us from a hostile or broken endpoint: refuse the bytes, which makes
-     * libcurl abort the transfer with CURLE_WRITE_ERROR */
-    if (cr_buf_put(&req->response, data, n) < 0) {
-        req->too_large = true;
+     * libcurl abort the transfer with CURLE_WRITE_ERROR; s_classify tells the cap (CR_ELIMIT)
+     * from memory running out (CR_ENOMEM) */
+    if (cr_buf_put(&req->response, data, n) < 0)
         return 0;
-    }
     return n;
 }
 
@@ -195,15 +195,10 @@ static CURL *s_take_easy(struct cr_http *http)
 
 static void s_give_easy(struct cr_http *http, CURL *easy)
 {
-    if (http->n_idle == http->cap_idle) {
-        size_t cap = http->cap_idle ? http->cap_idle * 2 : 8;
-        CURL **idle = realloc(http->idle, cap * sizeof(*idle));
-        if (!idle) {
-            curl_easy_cleanup(easy);
-            return;
-        }
-        http->idle = idle;
-        http->cap_idle = cap;
+    /* no room to keep it for reuse: a later request makes a new one */
+    if (cr_array_reserve(&http->idle, &http->cap_idle, http->n_idle, sizeof(*http->idle), 8) != 0) {
+        curl_easy_cleanup(easy);
+        return;
     }
     http->idle[http->n_idle++] = easy;
 }
@@ -303,7 +298,6 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
     req->date[0] = '\0';
     req->error[0] = '\0';
     req->duration_ms = 0;
-    req->too_large = false;
     req->next_done = NULL;
     req->owner = http;
     struct curl_slist *slist = NULL;
@@ -312,14 +306,9 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
         goto done;
     req->slist = slist;
     result = CR_ENOMEM;
-    if (http->in_flight == http->cap_active) {
-        size_t cap = http->cap_active ? http->cap_active * 2 : 16;
-        CURL **active = realloc(http->active, cap * sizeof(*active));
-        if (!active)
-            goto done;
-        http->active = active;
-        http->cap_active = cap;
-    }
+    if (cr_array_reserve(&http->active, &http->cap_active, http->in_flight, sizeof(*http->active),
+                         16) != 0)
+        goto done;
     easy = s_take_easy(http);
     if (!easy)
         goto done;
@@ -381,11 +370,18 @@ static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
     /* once libcurl reached the transfer phase the request bytes may be on the wire */
     req->sent = pretransfer > 0 || request_size > 0;
     /* our write callback aborts with CURLE_WRITE_ERROR when the answer passes the cap */
-    req->transport = code == CURLE_WRITE_ERROR && req->too_large ? CR_RETRY_TRANSPORT_TOO_LARGE
-                                                                 : cr_http_curl_transport(code);
+    int body_rc = cr_buf_error(&req->response);
+    req->transport = code == CURLE_WRITE_ERROR && body_rc == CR_ELIMIT
+                         ? CR_RETRY_TRANSPORT_TOO_LARGE
+                         : cr_http_curl_transport(code);
     req->result = CR_EIO;
     if (code != CURLE_OK)
         snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
+    if (code == CURLE_OUT_OF_MEMORY || (code == CURLE_WRITE_ERROR && body_rc == CR_ENOMEM)) {
+        snprintf(req->error, sizeof(req->error), "out of memory receiving the response");
+        req->result = CR_ENOMEM;
+        return;
+    }
     switch (req->transport) {
     case CR_RETRY_TRANSPORT_OK:
         req->result = 0;

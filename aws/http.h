@@ -56,7 +56,8 @@ struct cr_http_request {
 
     /* out, valid once the request came back from cr_http_next_done() */
     int result;                        /* 0 (an HTTP response arrived, any status),
-                                          CR_EIO, CR_ETIMEOUT, CR_ELIMIT (response cap) */
+                                          CR_EIO, CR_ETIMEOUT, CR_ELIMIT (response cap),
+                                          CR_ENOMEM */
     enum cr_retry_transport transport; /* how it ended, for aws/retry */
     bool sent;                         /* the request may have reached the server */
     long status;                       /* HTTP status, 0 when none */
@@ -71,7 +72,6 @@ struct cr_http_request {
     void *slist;
     struct cr_http *owner;
     struct cr_http_request *next_done;
-    bool too_large;
 };
 
 /**

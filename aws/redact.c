@@ -6,6 +6,13 @@
 #include <string.h>
 #include <strings.h>
 
+/* Out of memory, reported where it is detected. */
+static int s_oom(void)
+{
+    cr_error_set("redacting a log line: out of memory");
+    return CR_ENOMEM;
+}
+
 bool cr_redact_header_is_secret(const char *name)
 {
     static const char *const secret[] = {
@@ -27,8 +34,8 @@ int cr_redact_header(struct cr_buf *out, const char *name, const char *value)
     if (cr_redact_header_is_secret(name))
         cr_buf_puts(out, CR_REDACTED);
     else if (value && cr_redact_text(out, value, strlen(value)) < 0)
-        return CR_ENOMEM;
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+        return CR_ENOMEM; /* the message is set */
+    return cr_buf_oom(out) ? s_oom() : 0;
 }
 
 /* Parameter names whose value is secret, lower case. Longer names first is not needed: each
@@ -97,5 +104,5 @@ int cr_redact_text(struct cr_buf *out, const char *text, size_t len)
         while (i < len && !s_is_value_end(text[i]))
             i++;
     }
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return cr_buf_oom(out) ? s_oom() : 0;
 }

@@ -53,6 +53,19 @@ static bool s_span_ieq(struct cr_span a, const char *b)
     return a.len == n && strncasecmp(a.ptr, b, n) == 0;
 }
 
+/* Every out-of-memory in this file is reported where it is detected, through here. */
+static int s_oom(void)
+{
+    cr_error_set("sigv4: out of memory");
+    return CR_ENOMEM;
+}
+
+/* 0, or the failure of a run of appends to out (none of our buffers has a limit). */
+static int s_appended(const struct cr_buf *out)
+{
+    return cr_buf_oom(out) ? s_oom() : 0;
+}
+
 /* ---- hashing ---- */
 
 static void s_hex(char *out, const unsigned char *bytes, size_t n)
@@ -68,20 +81,23 @@ static void s_hex(char *out, const unsigned char *bytes, size_t n)
 static int s_sha256(unsigned char out[32], const void *data, size_t len)
 {
     unsigned int n = 0;
-    if (EVP_Digest(data ? data : "", len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
-        return -1;
+    if (EVP_Digest(data ? data : "", len, out, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+        cr_error_set("sigv4: SHA-256 failed in libcrypto");
+        return CR_ERROR;
+    }
     return 0;
 }
 
-void cr_sigv4_sha256_hex(char out[CR_SIGV4_HEX_LEN + 1], struct cr_span data)
+int cr_sigv4_sha256_hex(char out[CR_SIGV4_HEX_LEN + 1], struct cr_span data)
 {
     unsigned char md[32];
-    if (s_sha256(md, data.ptr, data.len) < 0) {
-        memset(out, '0', CR_SIGV4_HEX_LEN);
-        out[CR_SIGV4_HEX_LEN] = '\0';
-        return;
-    }
+    /* never a hash of zeros: a request signed over a made-up hash must not go out */
+    out[0] = '\0';
+    int rc = s_sha256(md, data.ptr, data.len);
+    if (rc < 0)
+        return rc;
     s_hex(out, md, sizeof(md));
+    return 0;
 }
 
 static int s_hmac(unsigned char out[32], const void *key, size_t key_len, const void *data,
@@ -114,7 +130,7 @@ int cr_sigv4__uri_encode(struct cr_buf *out, struct cr_span in, bool keep_slash)
         char esc[3] = {'%', digits[c >> 4], digits[c & 0x0f]};
         cr_buf_put(out, esc, sizeof(esc));
     }
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }
 
 /* Percent-decodes a query component. A '%' not followed by two hex digits is kept literally
@@ -135,7 +151,7 @@ static int s_uri_decode(struct cr_buf *out, struct cr_span in)
         }
         cr_buf_putc(out, c);
     }
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }
 
 /* ---- canonical URI ---- */
@@ -150,8 +166,10 @@ static int s_normalize_path(struct cr_buf *out, const char *path)
     struct cr_span *segs = calloc(n + 1, sizeof(*segs));
     size_t depth = 0;
     bool trailing = false;
-    if (!segs)
+    if (!segs) {
+        result = s_oom();
         goto done;
+    }
     for (size_t i = 0; i <= n;) {
         size_t j = i;
         while (j < n && path[j] != '/')
@@ -176,7 +194,7 @@ static int s_normalize_path(struct cr_buf *out, const char *path)
     }
     if (depth == 0 || trailing)
         cr_buf_putc(out, '/');
-    result = cr_buf_oom(out) ? CR_ENOMEM : 0;
+    result = s_appended(out);
 done:
     free(segs);
     return result;
@@ -184,12 +202,13 @@ done:
 
 static int s_canonical_uri(struct cr_buf *out, const char *path, bool normalize)
 {
-    int result = CR_ENOMEM;
+    int result = 0;
     struct cr_buf norm = CR_BUF_INIT;
     if (!path || !*path)
         path = "/";
     if (normalize) {
-        if (s_normalize_path(&norm, path) < 0)
+        result = s_normalize_path(&norm, path);
+        if (result < 0)
             goto done;
         path = cr_buf_cstr(&norm);
     }
@@ -213,7 +232,8 @@ static int s_param_cmp(const void *a, const void *b)
     return c ? c : strcmp(pa->value, pb->value);
 }
 
-/* Decodes then re-encodes one component, so "%E1%88%B4" and a raw UTF-8 "ሴ" sign alike. */
+/* Decodes then re-encodes one component, so "%E1%88%B4" and a raw UTF-8 "ሴ" sign alike.
+ * NULL when out of memory (the message is set). */
 static char *s_recode(struct cr_span in)
 {
     struct cr_buf dec = CR_BUF_INIT, enc = CR_BUF_INIT;
@@ -223,6 +243,8 @@ static char *s_recode(struct cr_span in)
     if (cr_sigv4__uri_encode(&enc, cr_span_of(dec.ptr ? dec.ptr : "", dec.len), false) < 0)
         goto done;
     result = cr_buf_detach(&enc);
+    if (!result)
+        s_oom();
 done:
     cr_buf_dispose(&dec);
     cr_buf_dispose(&enc);
@@ -234,8 +256,10 @@ static int s_canonical_query(struct cr_buf *out, const char *query)
     int result = CR_ENOMEM;
     size_t n = query ? strlen(query) : 0, count = 0;
     struct s_param *params = calloc(n / 2 + 1, sizeof(*params));
-    if (!params)
+    if (!params) {
+        result = s_oom();
         goto done;
+    }
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && query[j] != '&')
@@ -248,14 +272,14 @@ static int s_canonical_query(struct cr_buf *out, const char *query)
             p->value =
                 s_recode(eq ? cr_span_of(eq + 1, (size_t)(query + j - eq - 1)) : cr_span_of("", 0));
             if (!p->key || !p->value)
-                goto done;
+                goto done; /* result is CR_ENOMEM; s_recode set the message */
         }
         i = j + 1;
     }
     qsort(params, count, sizeof(*params), s_param_cmp);
     for (size_t k = 0; k < count; k++)
         cr_buf_printf(out, "%s%s=%s", k ? "&" : "", params[k].key, params[k].value);
-    result = cr_buf_oom(out) ? CR_ENOMEM : 0;
+    result = s_appended(out);
 done:
     for (size_t k = 0; params && k < count; k++) {
         free(params[k].key);
@@ -305,7 +329,7 @@ static int s_canonical_header(struct cr_buf *out, const struct cr_sigv4_request 
                      name.ptr);
         return CR_EINVALID;
     }
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }
 
 static int s_canonical_headers(struct cr_buf *out, const struct cr_sigv4_request *req,
@@ -343,19 +367,23 @@ int cr_sigv4__signed_headers(struct cr_buf *out, const struct cr_sigv4_request *
                       sizeof(s_skipped_headers) / sizeof(s_skipped_headers[0])))
             continue;
         char *lower = strdup(name);
-        if (!lower)
+        if (!lower) {
+            result = s_oom();
             goto done;
+        }
         for (char *c = lower; *c; c++)
             *c = (char)tolower((unsigned char)*c);
         int rc = cr_strlist_contains(&names, lower) ? 0 : cr_strlist_push(&names, lower);
         free(lower);
-        if (rc < 0)
+        if (rc < 0) {
+            result = s_oom();
             goto done;
+        }
     }
     cr_strlist_sort(&names);
     for (size_t i = 0; i < names.len; i++)
         cr_buf_printf(out, "%s%s", i ? ";" : "", names.items[i]);
-    result = cr_buf_oom(out) ? CR_ENOMEM : 0;
+    result = s_appended(out);
 done:
     cr_strlist_dispose(&names);
     return result;
@@ -383,16 +411,18 @@ int cr_sigv4__canonical_request(struct cr_buf *out, const struct cr_sigv4_reques
     if (rc < 0)
         return rc;
     cr_buf_printf(out, "\n%s\n%s", signed_headers, payload_hash);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }
 
 int cr_sigv4__string_to_sign(struct cr_buf *out, const char *amz_date, const char *scope,
                              struct cr_span canonical_request)
 {
     char hash[CR_SIGV4_HEX_LEN + 1];
-    cr_sigv4_sha256_hex(hash, canonical_request);
+    int rc = cr_sigv4_sha256_hex(hash, canonical_request);
+    if (rc < 0)
+        return rc;
     cr_buf_printf(out, "%s\n%s\n%s\n%s", CR_SIGV4_ALGORITHM, amz_date, scope, hash);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }
 
 /* ---- keys and signatures ---- */
@@ -426,10 +456,8 @@ static int s_derive_key(unsigned char out[32], const char *secret, const char *d
     size_t slen = strlen(secret);
     unsigned char k[32];
     char *seed = malloc(slen + 5);
-    if (!seed) {
-        cr_error_set("sigv4: out of memory");
-        return CR_ENOMEM;
-    }
+    if (!seed)
+        return s_oom();
     memcpy(seed, "AWS4", 4);
     memcpy(seed + 4, secret, slen + 1);
     if (s_hmac(k, seed, slen + 4, date8, strlen(date8)) < 0)
@@ -457,13 +485,12 @@ int cr_sigv4__signing_key(unsigned char out[32], const char *secret_access_key, 
                      strlen(service) < sizeof(cache->service);
     if (!cacheable)
         return s_derive_key(out, secret_access_key, date8, region, service);
-    if (s_sha256(digest, secret_access_key, strlen(secret_access_key)) < 0) {
-        cr_error_set("sigv4: SHA-256 failed in libcrypto");
-        return -1;
-    }
+    int rc = s_sha256(digest, secret_access_key, strlen(secret_access_key));
+    if (rc < 0)
+        return rc;
     if (!s_cache_hit(cache, digest, date8, region, service)) {
         cr_sigv4_key_cache_dispose(cache);
-        int rc = s_derive_key(cache->key, secret_access_key, date8, region, service);
+        rc = s_derive_key(cache->key, secret_access_key, date8, region, service);
         if (rc < 0)
             return rc;
         cache->derivations++;
@@ -579,6 +606,17 @@ static bool s_has_token(const struct cr_sigv4_params *params)
     return params->session_token && *params->session_token;
 }
 
+/* The payload hash of the canonical request: UNSIGNED-PAYLOAD when asked, else the hex
+ * SHA-256 of the body. */
+static int s_payload_hash(char out[CR_SIGV4_HEX_LEN + 1], const struct cr_sigv4_request *req,
+                          const struct cr_sigv4_params *params)
+{
+    if (!params->unsigned_payload)
+        return cr_sigv4_sha256_hex(out, req->body);
+    snprintf(out, CR_SIGV4_HEX_LEN + 1, "%s", CR_SIGV4_UNSIGNED_PAYLOAD);
+    return 0;
+}
+
 /* Canonical request -> string to sign -> signature, for both signing modes. */
 static int s_sign(char sig[CR_SIGV4_HEX_LEN + 1], const struct cr_sigv4_request *req,
                   const struct cr_sigv4_params *params, const char *amz_date, const char *scope,
@@ -596,8 +634,9 @@ static int s_sign(char sig[CR_SIGV4_HEX_LEN + 1], const struct cr_sigv4_request 
         result = rc;
         goto done;
     }
-    if (cr_sigv4__string_to_sign(&sts, amz_date, scope, cr_span_of(creq.ptr, creq.len)) < 0) {
-        result = CR_ENOMEM;
+    rc = cr_sigv4__string_to_sign(&sts, amz_date, scope, cr_span_of(creq.ptr, creq.len));
+    if (rc < 0) {
+        result = rc;
         goto done;
     }
     rc = cr_sigv4__signing_key(key, params->secret_access_key, date8, params->region,
@@ -644,25 +683,29 @@ size_t cr_sigv4_signed_headers(const struct cr_sigv4_signed *s, struct cr_sigv4_
 int cr_sigv4_sign_headers(struct cr_sigv4_signed *out, const struct cr_sigv4_request *req,
                           const struct cr_sigv4_params *params, struct cr_sigv4_key_cache *cache)
 {
-    int result = CR_ENOMEM, rc;
+    int result = CR_ERROR, rc;
     struct cr_buf scope = CR_BUF_INIT;
     struct cr_sigv4_header *all = NULL;
     struct cr_sigv4_request ext = *req;
     size_t n = 0;
     rc = s_check_signable(req, params);
+    if (rc == 0)
+        rc = s_payload_hash(out->content_sha256, req, params);
     if (rc < 0) {
         result = rc;
         goto done;
     }
     cr_sigv4_format_date(out->amz_date, params->time_s);
-    cr_sigv4_sha256_hex(out->content_sha256, req->body);
-    out->add_content_sha256 = params->add_content_sha256;
+    /* UNSIGNED-PAYLOAD only means something in the X-Amz-Content-Sha256 header (S3) */
+    out->add_content_sha256 = params->add_content_sha256 || params->unsigned_payload;
     out->session_token = s_has_token(params) ? params->session_token : NULL;
 
     /* The request's headers, minus the ones the signer sets, plus the signer's. */
     all = calloc(req->header_count + 3, sizeof(*all));
-    if (!all)
+    if (!all) {
+        result = s_oom();
         goto done;
+    }
     for (size_t i = 0; i < req->header_count; i++) {
         if (req->headers[i].name &&
             !s_in_list(req->headers[i].name, s_signer_headers,
@@ -680,10 +723,12 @@ int cr_sigv4_sign_headers(struct cr_sigv4_signed *out, const struct cr_sigv4_req
     cr_buf_printf(&scope, "%.8s/%s/%s/%s", out->amz_date, params->region, params->service,
                   S_TERMINATOR);
     cr_buf_clear(&out->signed_headers);
-    if (cr_buf_oom(&scope) || cr_sigv4__signed_headers(&out->signed_headers, &ext) < 0)
-        goto done;
-    rc = s_sign(out->signature, &ext, params, out->amz_date, cr_buf_cstr(&scope),
-                cr_buf_cstr(&out->signed_headers), out->content_sha256, cache);
+    rc = s_appended(&scope);
+    if (rc == 0)
+        rc = cr_sigv4__signed_headers(&out->signed_headers, &ext);
+    if (rc == 0)
+        rc = s_sign(out->signature, &ext, params, out->amz_date, cr_buf_cstr(&scope),
+                    cr_buf_cstr(&out->signed_headers), out->content_sha256, cache);
     if (rc < 0) {
         result = rc;
         goto done;
@@ -692,12 +737,8 @@ int cr_sigv4_sign_headers(struct cr_sigv4_signed *out, const struct cr_sigv4_req
     cr_buf_printf(&out->authorization, "%s Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                   CR_SIGV4_ALGORITHM, params->access_key_id, cr_buf_cstr(&scope),
                   cr_buf_cstr(&out->signed_headers), out->signature);
-    if (cr_buf_oom(&out->authorization))
-        goto done;
-    result = 0;
+    result = s_appended(&out->authorization);
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("sigv4: out of memory");
     free(all);
     cr_buf_dispose(&scope);
     return result;
@@ -717,7 +758,7 @@ static void s_put_param(struct cr_buf *out, const char *key, const char *value)
 int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
                      const struct cr_sigv4_params *params, struct cr_sigv4_key_cache *cache)
 {
-    int result = CR_ENOMEM, rc;
+    int result = CR_ERROR, rc;
     struct cr_buf scope = CR_BUF_INIT, credential = CR_BUF_INIT, shdrs = CR_BUF_INIT;
     struct cr_buf query = CR_BUF_INIT;
     struct cr_sigv4_request signreq = *req;
@@ -733,12 +774,17 @@ int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
              params->expires_s ? params->expires_s : S_DEFAULT_EXPIRES_S);
     cr_buf_printf(&scope, "%.8s/%s/%s/%s", amz_date, params->region, params->service, S_TERMINATOR);
     cr_buf_printf(&credential, "%s/%s", params->access_key_id, cr_buf_cstr(&scope));
-    if (cr_buf_oom(&scope) || cr_buf_oom(&credential) || cr_sigv4__signed_headers(&shdrs, req) < 0)
+    rc = s_appended(&scope);
+    if (rc == 0)
+        rc = s_appended(&credential);
+    if (rc == 0)
+        rc = cr_sigv4__signed_headers(&shdrs, req);
+    if (rc == 0)
+        rc = s_payload_hash(hash, req, params);
+    if (rc < 0) {
+        result = rc;
         goto done;
-    if (params->unsigned_payload)
-        snprintf(hash, sizeof(hash), "%s", CR_SIGV4_UNSIGNED_PAYLOAD);
-    else
-        cr_sigv4_sha256_hex(hash, req->body);
+    }
 
     if (req->query && *req->query)
         cr_buf_puts(&query, req->query);
@@ -749,8 +795,11 @@ int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
     s_put_param(&query, "X-Amz-SignedHeaders", cr_buf_cstr(&shdrs));
     if (s_has_token(params) && !params->omit_session_token)
         s_put_param(&query, "X-Amz-Security-Token", params->session_token);
-    if (cr_buf_oom(&query))
+    rc = s_appended(&query);
+    if (rc < 0) {
+        result = rc;
         goto done;
+    }
     signreq.query = cr_buf_cstr(&query);
     rc = s_sign(sig, &signreq, params, amz_date, cr_buf_cstr(&scope), cr_buf_cstr(&shdrs), hash,
                 cache);
@@ -763,12 +812,10 @@ int cr_sigv4_presign(struct cr_buf *out, const struct cr_sigv4_request *req,
         s_put_param(&query, "X-Amz-Security-Token", params->session_token);
     s_put_param(&query, "X-Amz-Signature", sig);
     cr_buf_put(out, query.ptr, query.len);
-    if (cr_buf_oom(&query) || cr_buf_oom(out))
-        goto done;
-    result = 0;
+    result = s_appended(&query);
+    if (result == 0)
+        result = s_appended(out);
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("sigv4: out of memory");
     cr_buf_dispose(&scope);
     cr_buf_dispose(&credential);
     cr_buf_dispose(&shdrs);
@@ -1017,7 +1064,7 @@ static int s_verify_envelope(int64_t *amz_time, const struct cr_sigv4_request *r
 int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_authorization *auth,
                     const char *secret_access_key, const struct cr_sigv4_verify_options *opts)
 {
-    int result = CR_ENOMEM, rc;
+    int result = CR_ERROR, rc;
     struct cr_sigv4_verify_options none = {0};
     char *signed_headers = NULL, *region = NULL, *service = NULL, *date = NULL;
     char hash[CR_SIGV4_HEX_LEN + 1], sig[CR_SIGV4_HEX_LEN + 1];
@@ -1035,10 +1082,16 @@ int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_au
     service = strndup(auth->service.ptr, auth->service.len);
     date = strndup(auth->date.ptr, auth->date.len);
     cr_buf_put_span(&scope, auth->scope);
-    if (!signed_headers || !region || !service || !date || cr_buf_oom(&scope))
+    if (!signed_headers || !region || !service || !date || cr_buf_oom(&scope)) {
+        result = s_oom();
         goto done;
+    }
     /* The payload hash is of the bytes received, so a changed body fails the comparison. */
-    cr_sigv4_sha256_hex(hash, req->body);
+    rc = cr_sigv4_sha256_hex(hash, req->body);
+    if (rc < 0) {
+        result = rc;
+        goto done;
+    }
     struct cr_sigv4_params params = {
         .access_key_id = "-",
         .secret_access_key = secret_access_key,
@@ -1063,8 +1116,6 @@ int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_au
     }
     result = 0;
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("sigv4: out of memory");
     OPENSSL_cleanse(sig, sizeof(sig));
     free(signed_headers);
     free(region);
@@ -1083,11 +1134,11 @@ int cr_sigv4_redact_authorization(struct cr_buf *out, const char *authorization)
     if (cr_sigv4_parse_authorization(&auth, authorization) < 0) {
         cr_error_set("%s", saved);
         cr_buf_puts(out, "<redacted>");
-        return cr_buf_oom(out) ? CR_ENOMEM : 0;
+        return s_appended(out);
     }
     cr_buf_printf(out, "%s Credential=%.*s/%.*s, SignedHeaders=%.*s, Signature=<redacted>",
                   CR_SIGV4_ALGORITHM, (int)auth.access_key_id.len, auth.access_key_id.ptr,
                   (int)auth.scope.len, auth.scope.ptr, (int)auth.signed_headers.len,
                   auth.signed_headers.ptr);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    return s_appended(out);
 }

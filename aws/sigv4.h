@@ -65,7 +65,9 @@ struct cr_sigv4_params {
     /* Header signing: also add and sign "X-Amz-Content-Sha256: <hex body hash>" (the
      * suite's "sign_body"). */
     bool add_content_sha256;
-    /* Presigning: use "UNSIGNED-PAYLOAD" instead of the hex SHA-256 of the body. */
+    /* Use "UNSIGNED-PAYLOAD" instead of the hex SHA-256 of the body as the payload hash: in a
+     * presigned query, or (S3) in header signing, where it also turns add_content_sha256 on
+     * so the header carries it. */
     bool unsigned_payload;
     uint32_t expires_s; /* presigning: X-Amz-Expires; 0 = 900 */
 };
@@ -92,7 +94,7 @@ void cr_sigv4_key_cache_dispose(struct cr_sigv4_key_cache *cache);
 /** The headers cr_sigv4_sign_headers() asks the caller to add to the request. */
 struct cr_sigv4_signed {
     char amz_date[CR_SIGV4_DATE_LEN + 1];      /* X-Amz-Date value */
-    char content_sha256[CR_SIGV4_HEX_LEN + 1]; /* hex body hash (always computed) */
+    char content_sha256[CR_SIGV4_HEX_LEN + 1]; /* hex body hash, or UNSIGNED-PAYLOAD */
     bool add_content_sha256;                   /* add X-Amz-Content-Sha256 */
     const char *session_token;                 /* borrowed from params; NULL = none */
     char signature[CR_SIGV4_HEX_LEN + 1];      /* hex signature */
@@ -121,7 +123,8 @@ size_t cr_sigv4_signed_headers(const struct cr_sigv4_signed *s, struct cr_sigv4_
  *
  * out: initialised by the caller (cr_sigv4_signed_init), filled here.
  * cache: optional (NULL = derive the key every time).
- * Returns 0, CR_EINVALID (missing Host, bad parameters; message says which) or CR_ENOMEM.
+ * Returns 0, CR_EINVALID (missing Host, bad parameters; message says which), CR_ENOMEM or
+ * CR_ERROR (libcrypto failed: nothing is signed).
  */
 int cr_sigv4_sign_headers(struct cr_sigv4_signed *out, const struct cr_sigv4_request *req,
                           const struct cr_sigv4_params *params,
@@ -218,8 +221,11 @@ int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_au
  */
 int cr_sigv4_redact_authorization(struct cr_buf *out, const char *authorization) CR_WARN_UNUSED;
 
-/** Appends the lowercase hex SHA-256 of data to out (65 bytes with the NUL). */
-void cr_sigv4_sha256_hex(char out[CR_SIGV4_HEX_LEN + 1], struct cr_span data);
+/**
+ * Writes the lowercase hex SHA-256 of data into out (65 bytes with the NUL). Returns 0, or
+ * CR_ERROR when libcrypto fails (message set; out is then "", never a made-up hash).
+ */
+int cr_sigv4_sha256_hex(char out[CR_SIGV4_HEX_LEN + 1], struct cr_span data) CR_WARN_UNUSED;
 
 /* ---- stages, visible to tests (double underscore) ---- */
 

@@ -361,6 +361,7 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     }
     cr_buf_clear(&h->response);
     h->response.oom = false;
+    h->response.too_large = false;
     curl_easy_setopt(curl, CURLOPT_URL, h->endpoint);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -383,10 +384,15 @@ static int s_post_once(struct s_http *h, const struct cr_sts_options *opts, cons
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cognito-reconcile");
     uint64_t start_ms = cr_now_ms();
     CURLcode cc = curl_easy_perform(curl);
-    if (cc == CURLE_WRITE_ERROR && cr_buf_oom(&h->response)) {
+    if (cc == CURLE_WRITE_ERROR && cr_buf_error(&h->response) == CR_ELIMIT) {
         cr_error_set("sts %s %s: the answer is larger than %u bytes", h->op, h->endpoint,
                      S_MAX_RESPONSE);
         result = CR_ELIMIT;
+        goto done;
+    }
+    if (cc == CURLE_OUT_OF_MEMORY || (cc == CURLE_WRITE_ERROR && cr_buf_oom(&h->response))) {
+        cr_error_set("sts %s %s: out of memory receiving the answer", h->op, h->endpoint);
+        result = CR_ENOMEM;
         goto done;
     }
     if (cc != CURLE_OK) {

@@ -521,6 +521,192 @@ static void test_cognito__decode_error_bodies(void **state)
     assert_non_null(strstr(e.message, "non-JSON"));
 }
 
+/* ---- every failure keeps its cause: out of memory inside jansson is CR_ENOMEM ---- */
+
+/* jansson's allocator, failing the s_fail_at-th allocation (counting from 0) once. */
+static long s_fail_at = -1;
+static long s_allocs;
+
+static void *s_json_malloc(size_t n)
+{
+    if (s_allocs++ == s_fail_at)
+        return NULL;
+    return malloc(n);
+}
+
+/* The fixture every encoder runs on: a full pool, roles with a rules mapping, tags. */
+struct s_inputs {
+    struct cr_cognito_pool pool;
+    struct cr_cognito_roles roles;
+    struct cr_cognito_principal_tags pt;
+    struct cr_strlist keys;
+};
+
+static int s_encode(struct cr_buf *out, const struct s_inputs *in, int which)
+{
+    switch (which) {
+    case 0:
+        return cr_cognito_encode_create(out, &in->pool);
+    case 1:
+        return cr_cognito_encode_update(out, &in->pool);
+    case 2:
+        return cr_cognito_encode_pool_id(out, in->pool.id);
+    case 3:
+        return cr_cognito_encode_list(out, 60, "token");
+    case 4:
+        return cr_cognito_encode_set_roles(out, &in->roles);
+    case 5:
+        return cr_cognito_encode_get_principal_tags(out, in->pool.id, "p");
+    case 6:
+        return cr_cognito_encode_set_principal_tags(out, &in->pt);
+    case 7:
+        return cr_cognito_encode_tag(out, "arn:x", &in->pool.tags);
+    case 8:
+        return cr_cognito_encode_untag(out, "arn:x", &in->keys);
+    default:
+        return cr_cognito_encode_list_tags(out, "arn:x");
+    }
+}
+
+/* Fails each jansson allocation of each encoder in turn (a property over every allocation
+ * site): the result is either the same JSON as without failures or CR_ENOMEM with an
+ * out-of-memory message, never CR_EINVALID (which would blame the caller's input). */
+static void test_cognito__encoders_report_out_of_memory_as_such(void **state)
+{
+    (void)state;
+    struct s_inputs in = {0};
+    s_full_pool(&in.pool);
+    in.roles.pool_id = strdup("us-east-1:abc");
+    assert_ok(cr_strmap_set(&in.roles.roles, "authenticated", "arn:aws:iam::1:role/A"));
+    in.roles.mappings = calloc(1, sizeof(*in.roles.mappings));
+    in.roles.n_mappings = 1;
+    in.roles.mappings[0].provider = strdup("idp:client");
+    in.roles.mappings[0].type = strdup("Rules");
+    in.roles.mappings[0].has_rules_configuration = true;
+    in.roles.mappings[0].rules = calloc(1, sizeof(struct cr_cognito_rule));
+    in.roles.mappings[0].n_rules = 1;
+    in.roles.mappings[0].rules[0].claim = strdup("c");
+    in.pt.pool_id = strdup("us-east-1:abc");
+    in.pt.use_defaults = 1;
+    assert_ok(cr_strmap_set(&in.pt.tags, "k", "v"));
+    assert_ok(cr_strlist_push(&in.keys, "team"));
+    cr_json__set_malloc(s_json_malloc);
+    for (int which = 0; which < 10; which++) {
+        struct cr_buf want = CR_BUF_INIT;
+        s_fail_at = -1;
+        assert_ok(s_encode(&want, &in, which));
+        long failures = 0;
+        for (long at = 0;; at++) {
+            struct cr_buf got = CR_BUF_INIT;
+            s_allocs = 0;
+            s_fail_at = at;
+            int rc = s_encode(&got, &in, which);
+            s_fail_at = -1;
+            if (rc == 0 && strcmp(cr_buf_cstr(&got), cr_buf_cstr(&want)) != 0)
+                fail_msg("encoder %d, allocation %ld failing: %s", which, at, cr_buf_cstr(&got));
+            if (rc != 0 && (rc != CR_ENOMEM || !strstr(cr_error_last(), "out of memory")))
+                fail_msg("encoder %d, allocation %ld failing: rc %d '%s'", which, at, rc,
+                         cr_error_last());
+            failures += rc != 0;
+            cr_buf_dispose(&got);
+            if (at >= s_allocs) /* this run made fewer allocations: each one has failed */
+                break;
+        }
+        assert_true(failures > 0);
+        cr_buf_dispose(&want);
+    }
+    cr_json__set_malloc(NULL);
+    cr_cognito_pool_dispose(&in.pool);
+    cr_cognito_roles_dispose(&in.roles);
+    cr_cognito_principal_tags_dispose(&in.pt);
+    cr_strlist_dispose(&in.keys);
+}
+
+static int s_decode(const char *body, int which)
+{
+    struct cr_cognito_pool pool;
+    struct cr_cognito_pool_page page;
+    struct cr_cognito_roles roles;
+    struct cr_cognito_principal_tags pt;
+    struct cr_strmap tags;
+    int rc;
+    switch (which) {
+    case 0:
+        rc = cr_cognito_decode_pool(&pool, body, strlen(body));
+        cr_cognito_pool_dispose(&pool);
+        return rc;
+    case 1:
+        rc = cr_cognito_decode_pool_page(&page, body, strlen(body));
+        cr_cognito_pool_page_dispose(&page);
+        return rc;
+    case 2:
+        rc = cr_cognito_decode_roles(&roles, body, strlen(body));
+        cr_cognito_roles_dispose(&roles);
+        return rc;
+    case 3:
+        rc = cr_cognito_decode_principal_tags(&pt, body, strlen(body));
+        cr_cognito_principal_tags_dispose(&pt);
+        return rc;
+    default:
+        rc = cr_cognito_decode_tags(&tags, body, strlen(body));
+        cr_strmap_dispose(&tags);
+        return rc;
+    }
+}
+
+/* The decoders: jansson failing to allocate while it parses a good answer is out of memory,
+ * never "not valid JSON". Only the parser's first allocation is failed here: jansson 2.14's
+ * lexer mishandles later ones (it drops the character it could not store, then may abort or
+ * double-free: akheron/jansson#362), which is why aws/json.h counts failed allocations
+ * instead of trusting the parse error. */
+static void test_cognito__decoders_report_out_of_memory_as_such(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {
+        "{\"IdentityPoolId\":\"us-east-1:1\",\"IdentityPoolName\":\"n\"}",
+        "{\"IdentityPools\":[{\"IdentityPoolId\":\"us-east-1:1\"}],\"NextToken\":\"x\"}",
+        "{\"IdentityPoolId\":\"us-east-1:1\",\"Roles\":{\"authenticated\":\"arn:a\"}}",
+        "{\"IdentityPoolId\":\"us-east-1:1\",\"PrincipalTags\":{\"a\":\"b\"}}",
+        "{\"Tags\":{\"env\":\"prod\"}}",
+    };
+    cr_json__set_malloc(s_json_malloc);
+    for (int which = 0; which < 5; which++) {
+        s_fail_at = -1;
+        assert_ok(s_decode(bodies[which], which));
+        s_allocs = 0;
+        s_fail_at = 0;
+        int rc = s_decode(bodies[which], which);
+        s_fail_at = -1;
+        if (rc != CR_ENOMEM || !strstr(cr_error_last(), "out of memory decoding the"))
+            fail_msg("decoder %d: rc %d '%s'", which, rc, cr_error_last());
+    }
+    cr_json__set_malloc(NULL);
+}
+
+/* Bad text is the caller's: CR_EINVALID naming the member, in a map key, a map value or a
+ * list item alike. */
+static void test_cognito__encoders_name_the_member_that_is_not_utf8(void **state)
+{
+    (void)state;
+    struct cr_buf b = CR_BUF_INIT;
+    struct cr_strmap tags = {0};
+    struct cr_strlist keys = {0};
+    assert_ok(cr_strmap_set(&tags, "bad\xc3", "v"));
+    assert_int_equal(cr_cognito_encode_tag(&b, "arn:x", &tags), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "request member Tags: not valid UTF-8");
+    cr_strmap_dispose(&tags);
+    assert_ok(cr_strmap_set(&tags, "k", "\xed\xa0\x80")); /* a surrogate */
+    assert_int_equal(cr_cognito_encode_tag(&b, "arn:x", &tags), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "request member Tags: not valid UTF-8");
+    assert_ok(cr_strlist_push(&keys, "\x80"));
+    assert_int_equal(cr_cognito_encode_untag(&b, "arn:x", &keys), CR_EINVALID);
+    assert_string_equal(cr_error_last(), "request member TagKeys: not valid UTF-8");
+    assert_int_equal(b.len, 0); /* nothing half-written */
+    cr_strmap_dispose(&tags);
+    cr_strlist_dispose(&keys);
+    cr_buf_dispose(&b);
+}
+
 static void test_cognito__pool_arn_and_partition(void **state)
 {
     (void)state;
@@ -547,6 +733,9 @@ int main(void)
         cmocka_unit_test(test_cognito__encode_create_full),
         cmocka_unit_test(test_cognito__encode_update_sends_full_config_without_tags),
         cmocka_unit_test(test_cognito__encode_rejects_invalid_utf8),
+        cmocka_unit_test(test_cognito__encoders_report_out_of_memory_as_such),
+        cmocka_unit_test(test_cognito__decoders_report_out_of_memory_as_such),
+        cmocka_unit_test(test_cognito__encoders_name_the_member_that_is_not_utf8),
         cmocka_unit_test(test_cognito__encode_small_requests),
         cmocka_unit_test(test_cognito__encode_set_roles_and_mappings),
         cmocka_unit_test(test_cognito__encode_set_principal_tags),

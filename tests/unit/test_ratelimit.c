@@ -9,10 +9,10 @@
 static void test_ratelimit__defaults_follow_published_quotas(void **state)
 {
     (void)state;
-    assert_true(cr_ratelimit_default_rate(CR_OP_TAG_RESOURCE) == 5.0);
-    assert_true(cr_ratelimit_default_rate(CR_OP_UNTAG_RESOURCE) == 5.0);
-    assert_true(cr_ratelimit_default_rate(CR_OP_LIST_TAGS_FOR_RESOURCE) == 10.0);
-    assert_true(cr_ratelimit_default_rate(CR_OP_DESCRIBE_IDENTITY_POOL) == 0.0);
+    assert_float_equal(cr_ratelimit_default_rate(CR_OP_TAG_RESOURCE), 5.0, 0.0);
+    assert_float_equal(cr_ratelimit_default_rate(CR_OP_UNTAG_RESOURCE), 5.0, 0.0);
+    assert_float_equal(cr_ratelimit_default_rate(CR_OP_LIST_TAGS_FOR_RESOURCE), 10.0, 0.0);
+    assert_float_equal(cr_ratelimit_default_rate(CR_OP_DESCRIBE_IDENTITY_POOL), 0.0, 0.0);
 }
 
 static void test_ratelimit__five_per_second_spaced_evenly(void **state)
@@ -41,7 +41,7 @@ static void test_ratelimit__five_per_second_spaced_evenly(void **state)
     }
     assert_int_equal(n, 50);
     for (size_t i = 5; i < n; i++)
-        assert_true(grants[i] - grants[i - 5] >= 1000);
+        assert_in_range(grants[i] - grants[i - 5], 1000, UINT64_MAX);
 }
 
 static void test_ratelimit__burst_and_refill_cap(void **state)
@@ -56,9 +56,9 @@ static void test_ratelimit__burst_and_refill_cap(void **state)
     /* a long idle period refills only up to the burst */
     for (int i = 0; i < 3; i++)
         assert_int_equal(cr_ratelimit_try_acquire(&rl, 60000), 0);
-    assert_true(cr_ratelimit_try_acquire(&rl, 60000) > 0);
+    assert_in_range(cr_ratelimit_try_acquire(&rl, 60000), 1, UINT64_MAX);
     /* a clock that goes backwards does not mint tokens */
-    assert_true(cr_ratelimit_try_acquire(&rl, 1000) > 0);
+    assert_in_range(cr_ratelimit_try_acquire(&rl, 1000), 1, UINT64_MAX);
 }
 
 static void test_ratelimit__unlimited_never_waits(void **state)
@@ -92,22 +92,22 @@ static void test_ratelimit__spec_sets_named_operations(void **state)
                                       " TagResource=2 , ListTagsForResource=20:5,"
                                       "DescribeIdentityPool=unlimited",
                                       "test"));
-    assert_true(rates[CR_OP_TAG_RESOURCE] == 2.0);
-    assert_true(bursts[CR_OP_TAG_RESOURCE] == 0.0);
-    assert_true(rates[CR_OP_LIST_TAGS_FOR_RESOURCE] == 20.0);
-    assert_true(bursts[CR_OP_LIST_TAGS_FOR_RESOURCE] == 5.0);
-    assert_true(rates[CR_OP_DESCRIBE_IDENTITY_POOL] == -1.0);
-    assert_true(rates[CR_OP_UNTAG_RESOURCE] == 0.0); /* not named: left alone */
+    assert_float_equal(rates[CR_OP_TAG_RESOURCE], 2.0, 0.0);
+    assert_float_equal(bursts[CR_OP_TAG_RESOURCE], 0.0, 0.0);
+    assert_float_equal(rates[CR_OP_LIST_TAGS_FOR_RESOURCE], 20.0, 0.0);
+    assert_float_equal(bursts[CR_OP_LIST_TAGS_FOR_RESOURCE], 5.0, 0.0);
+    assert_float_equal(rates[CR_OP_DESCRIBE_IDENTITY_POOL], -1.0, 0.0);
+    assert_float_equal(rates[CR_OP_UNTAG_RESOURCE], 0.0, 0.0); /* not named: left alone */
     /* a wildcard covers all; later entries win */
     assert_ok(cr_ratelimit_parse_spec(rates, bursts, "*=50:10,UntagResource=0.5", "test"));
     for (int op = 0; op < CR_OP_COUNT; op++)
-        assert_true(rates[op] == (op == CR_OP_UNTAG_RESOURCE ? 0.5 : 50.0));
-    assert_true(bursts[CR_OP_CREATE_IDENTITY_POOL] == 10.0);
-    assert_true(bursts[CR_OP_UNTAG_RESOURCE] == 0.0);
+        assert_float_equal(rates[op], (op == CR_OP_UNTAG_RESOURCE ? 0.5 : 50.0), 0.0);
+    assert_float_equal(bursts[CR_OP_CREATE_IDENTITY_POOL], 10.0, 0.0);
+    assert_float_equal(bursts[CR_OP_UNTAG_RESOURCE], 0.0, 0.0);
     /* empty or NULL: nothing changes */
     assert_ok(cr_ratelimit_parse_spec(rates, bursts, "", "test"));
     assert_ok(cr_ratelimit_parse_spec(rates, bursts, NULL, "test"));
-    assert_true(rates[CR_OP_TAG_RESOURCE] == 50.0);
+    assert_float_equal(rates[CR_OP_TAG_RESOURCE], 50.0, 0.0);
 }
 
 static void test_ratelimit__bad_spec_is_refused_and_changes_nothing(void **state)
@@ -138,8 +138,10 @@ static void test_ratelimit__bad_spec_is_refused_and_changes_nothing(void **state
         print_message("%s -> %s\n", cases[i].spec, cr_error_last());
         assert_int_equal(rc, CR_EINVALID);
         assert_ptr_equal(strstr(cr_error_last(), cases[i].message), cr_error_last());
-        for (int op = 0; op < CR_OP_COUNT; op++)
-            assert_true(rates[op] == 0.0 && bursts[op] == 0.0);
+        for (int op = 0; op < CR_OP_COUNT; op++) {
+            assert_float_equal(rates[op], 0.0, 0.0);
+            assert_float_equal(bursts[op], 0.0, 0.0);
+        }
     }
 }
 

@@ -126,7 +126,7 @@ static void test_retry__backoff_full_jitter_bounds(void **state)
         assert_int_equal(cr_retry_backoff_ms(&p, attempt, 0.0), 0);
         assert_int_equal(cr_retry_backoff_ms(&p, attempt, 0.9999999), ceiling);
         uint32_t mid = cr_retry_backoff_ms(&p, attempt, 0.5);
-        assert_true(mid <= ceiling && mid >= ceiling / 2 - 1);
+        assert_in_range(mid, ceiling / 2 - 1, ceiling);
     }
     assert_int_equal(cr_retry_backoff_ms(&p, 1, 0.9999999), 100);
     assert_int_equal(cr_retry_backoff_ms(&p, 2, 0.9999999), 200);

@@ -3,8 +3,11 @@
  * cache, dates and canonicalisation corner cases. */
 #include "tests/support/cr_test.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "aws/sigv4.h"
 #include "util/buf.h"
@@ -415,6 +418,94 @@ static void test_sigv4__content_sha256_and_token_headers(void **state)
     cr_sigv4_signed_dispose(&s);
 }
 
+/* S3 over TLS: "UNSIGNED-PAYLOAD" is the payload hash, sent (and signed) as the
+ * X-Amz-Content-Sha256 header even when add_content_sha256 was not asked for. */
+static void test_sigv4__unsigned_payload_in_header_signing(void **state)
+{
+    struct cr_sigv4_header h[] = {{"Host", "bucket.s3.us-east-1.amazonaws.com"}};
+    struct cr_sigv4_request req = {"PUT", "/locks/a b", "", h, 1, cr_span_from("lock body")};
+    struct cr_sigv4_params p = s_params(NULL);
+    struct cr_sigv4_signed s;
+    struct cr_sigv4_header add[4];
+    struct cr_buf creq = CR_BUF_INIT, sts = CR_BUF_INIT;
+    unsigned char key[32];
+    char want[CR_SIGV4_HEX_LEN + 1];
+    p.service = "s3";
+    p.normalize_path = false;
+    p.unsigned_payload = true;
+    cr_sigv4_signed_init(&s);
+    assert_ok(cr_sigv4_sign_headers(&s, &req, &p, NULL));
+    assert_int_equal(cr_sigv4_signed_headers(&s, add), 3);
+    assert_string_equal(add[1].name, "X-Amz-Content-Sha256");
+    assert_string_equal(add[1].value, CR_SIGV4_UNSIGNED_PAYLOAD);
+    assert_string_equal(cr_buf_cstr(&s.signed_headers), "host;x-amz-content-sha256;x-amz-date");
+    /* the signature is over a canonical request ending in UNSIGNED-PAYLOAD, recomputed here
+     * stage by stage */
+    struct cr_sigv4_header all[] = {
+        h[0], {"x-amz-content-sha256", CR_SIGV4_UNSIGNED_PAYLOAD}, {"x-amz-date", s.amz_date}};
+    struct cr_sigv4_request full = req;
+    full.headers = all;
+    full.header_count = 3;
+    assert_ok(cr_sigv4__canonical_request(&creq, &full, "host;x-amz-content-sha256;x-amz-date",
+                                          false, CR_SIGV4_UNSIGNED_PAYLOAD));
+    assert_non_null(strstr(cr_buf_cstr(&creq), "PUT\n/locks/a%20b\n"));
+    assert_ok(cr_sigv4__string_to_sign(&sts, s.amz_date, "20150830/us-east-1/s3/aws4_request",
+                                       cr_span_of(creq.ptr, creq.len)));
+    assert_ok(cr_sigv4__signing_key(key, SECRET, "20150830", "us-east-1", "s3", NULL));
+    assert_ok(cr_sigv4__signature(want, key, cr_span_of(sts.ptr, sts.len)));
+    assert_string_equal(s.signature, want);
+    cr_buf_dispose(&creq);
+    cr_buf_dispose(&sts);
+    cr_sigv4_signed_dispose(&s);
+}
+
+/* libcrypto's allocations, failing on demand (installed before any other OpenSSL call). */
+static atomic_bool s_crypto_fail;
+static bool s_crypto_hooked;
+
+static void *s_crypto_malloc(size_t n, const char *file, int line)
+{
+    return atomic_load(&s_crypto_fail) ? NULL : malloc(n);
+}
+
+static void *s_crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+    return atomic_load(&s_crypto_fail) ? NULL : realloc(p, n);
+}
+
+static void s_crypto_free(void *p, const char *file, int line)
+{
+    free(p);
+}
+
+/* When libcrypto fails the hash is an error, never a hash of zeros that would sign (and
+ * send) a request over a made-up payload. */
+static void test_sigv4__libcrypto_failure_is_an_error(void **state)
+{
+    if (!s_crypto_hooked)
+        skip();
+    struct cr_sigv4_request req = {"POST", "/", "", s_client_headers, 3, cr_span_from(BODY)};
+    struct cr_sigv4_params p = s_params(NULL);
+    struct cr_sigv4_signed s;
+    char hex[CR_SIGV4_HEX_LEN + 1];
+    cr_sigv4_signed_init(&s);
+    atomic_store(&s_crypto_fail, true);
+    int hash_rc = cr_sigv4_sha256_hex(hex, cr_span_from(BODY));
+    int sign_rc = cr_sigv4_sign_headers(&s, &req, &p, NULL);
+    atomic_store(&s_crypto_fail, false);
+    assert_int_equal(hash_rc, CR_ERROR);
+    assert_string_equal(hex, "");
+    assert_int_equal(sign_rc, CR_ERROR);
+    assert_string_equal(cr_error_last(), "sigv4: SHA-256 failed in libcrypto");
+    assert_int_equal(s.authorization.len, 0);
+    /* and with libcrypto back the same request signs */
+    assert_ok(cr_sigv4_sha256_hex(hex, cr_span_from("")));
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_ok(cr_sigv4_sign_headers(&s, &req, &p, NULL));
+    assert_true(s.authorization.len > 0);
+    cr_sigv4_signed_dispose(&s);
+}
+
 static void s_expect_canonical(const char *path, const char *query, bool normalize,
                                const char *want_uri, const char *want_query)
 {
@@ -523,6 +614,9 @@ static void test_sigv4__unsignable_requests_are_refused_in_both_modes(void **sta
 
 int main(void)
 {
+    /* must come before anything else uses OpenSSL; 0 means it is too late (then the test
+     * that needs it skips) */
+    s_crypto_hooked = CRYPTO_set_mem_functions(s_crypto_malloc, s_crypto_realloc, s_crypto_free);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigv4__verify_accepts_a_good_signature),
         cmocka_unit_test(test_sigv4__verify_rejects_a_wrong_secret),
@@ -542,6 +636,8 @@ int main(void)
         cmocka_unit_test(test_sigv4__sign_needs_host_and_credentials),
         cmocka_unit_test(test_sigv4__signer_replaces_caller_amz_headers),
         cmocka_unit_test(test_sigv4__content_sha256_and_token_headers),
+        cmocka_unit_test(test_sigv4__unsigned_payload_in_header_signing),
+        cmocka_unit_test(test_sigv4__libcrypto_failure_is_an_error),
         cmocka_unit_test(test_sigv4__canonical_uri_and_query_corners),
         cmocka_unit_test(test_sigv4__canonical_headers_trim_and_join),
         cmocka_unit_test(test_sigv4__uri_encode),

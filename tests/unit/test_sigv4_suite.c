@@ -254,7 +254,7 @@ static void s_build(struct signing *s, const struct http_text *h, const struct c
     memset(s, 0, sizeof(*s));
     s->req = s_request_of(h);
     cr_sigv4_format_date(s->amz_date, ctx->params.time_s);
-    cr_sigv4_sha256_hex(s->payload_hash, s->req.body);
+    assert_ok(cr_sigv4_sha256_hex(s->payload_hash, s->req.body));
     cr_buf_printf(&s->scope, "%.8s/%s/%s/aws4_request", s->amz_date, ctx->params.region,
                   ctx->params.service);
     if (query)
