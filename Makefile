@@ -7,15 +7,24 @@ JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 FUZZ_SECONDS ?= 30
 
+# Everything (tests, emulator, benchmarks, man pages), warnings as errors: make build/test.
+FULL := -DCR_BUILD_TESTS=ON -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=ON -DCR_BUILD_DOCS=ON -DCR_WERROR=ON
+# The two programs only: the first configuration of `make demo` when BUILD has none yet
+# (an existing one keeps its options).
+RELEASE := -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=OFF
+CONFIGURE = $(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# No "Entering directory" lines from the makefiles CMake generates.
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all deps build test unit sanitize demo fuzz bench npm clean
 
 all: build
 
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh test
 
 build: deps
-	@$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(CONFIGURE) $(FULL) >/dev/null
 	@$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 # Test-only npm packages (ajv, aws-sdk v2, @aws-sdk/client-cognito-identity v3).
@@ -29,12 +38,18 @@ unit: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
 
 sanitize: deps npm
-	@$(CMAKE) -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCR_SANITIZE=ON >/dev/null
+	@$(CMAKE) -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCR_SANITIZE=ON $(FULL) >/dev/null
 	@$(CMAKE) --build $(ASAN) -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --test-dir $(ASAN) --output-on-failure -j $(JOBS)
 
-demo: build
+# The demo needs the two programs only: built quietly (the log is kept, and shown on failure).
+demo:
+	@scripts/deps.sh demo
+	@test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) -DCR_BUILD_DOCS=OFF >/dev/null
+	@echo "building cognito-reconcile and cognito-identity-local (log: $(BUILD)/demo-build.log)"
+	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target cognito-reconcile cognito-identity-local \
+		>$(BUILD)/demo-build.log 2>&1 || { tail -n 40 $(BUILD)/demo-build.log; exit 1; }
 	@scripts/demo.sh $(BUILD)
 
 fuzz: deps

@@ -16,3 +16,4 @@ function(cr_release_test name label)
 endfunction()
 
 cr_release_test(test_spdx unit)
+cr_release_test(test_build_profiles integration)

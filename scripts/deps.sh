@@ -1,12 +1,65 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs the Debian packages the build and the test suite need, when missing.
+# Installs the Debian packages a make target needs, when missing; nothing more.
+#   scripts/deps.sh [PROFILE...]      PROFILE: cli, demo, install, package, test (default: test)
+# cli      build the CLI alone (-DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=OFF -DCR_BUILD_BENCH=OFF)
+# demo     `make demo`: the CLI, the emulator, the AWS CLI the demo edits a pool with
+# install  `make install`: both programs, their man pages (scdoc)
+# package  `make package`: install + dpkg-shlibdeps and file (CPack's .deb dependencies)
+# test     `make test`: everything, including the test toolchain (cmocka, clang, node, wrk,
+#          lintian, pre-commit, zsh, fish, ...)
 # As root: apt-get installs them. Otherwise: prints the exact command and stops.
+# `scripts/deps.sh --list PROFILE` prints the profile's packages and installs nothing.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config clang libclang-rt-14-dev
-  libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libcmocka-dev
-  libmicrohttpd-dev libinih-dev awscli curl git python3 openssl libxml2-utils wrk)
+# Each group once; a profile is a list of groups.
+g_build=(build-essential cmake pkg-config git)
+g_runtime=(libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev)
+g_emulator=(libmicrohttpd-dev)
+g_docs=(scdoc)
+g_demo=(awscli python3 curl)
+g_package=(dpkg-dev file)
+g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml
+  lintian pre-commit bash zsh fish groff-base man-db)
+
+profile_groups() {
+  case $1 in
+  cli) echo g_build g_runtime ;;
+  demo) echo g_build g_runtime g_emulator g_demo ;;
+  install) echo g_build g_runtime g_emulator g_docs ;;
+  package) echo g_build g_runtime g_emulator g_docs g_package ;;
+  test) echo g_build g_runtime g_emulator g_docs g_demo g_package g_test ;;
+  *)
+    echo "deps.sh: unknown profile '$1' (cli, demo, install, package, test)" >&2
+    return 1
+    ;;
+  esac
+}
+
+list=0
+if [ "${1:-}" = --list ]; then
+  list=1
+  shift
+fi
+[ $# -gt 0 ] || set -- test
+packages=()
+node=0
+for profile in "$@"; do
+  groups=$(profile_groups "$profile")
+  for g in $groups; do
+    declare -n group=$g
+    packages+=("${group[@]}")
+    unset -n group
+  done
+  [ "$profile" = test ] && node=1
+done
+# One line each, in order, without repeats.
+mapfile -t packages < <(printf '%s\n' "${packages[@]}" | awk '!seen[$0]++')
+if [ "$list" -eq 1 ]; then
+  printf '%s\n' "${packages[@]}"
+  [ "$node" -eq 1 ] && printf '%s\n' nodejs npm
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -14,8 +67,10 @@ for p in "${packages[@]}"; do
 done
 # Node.js may come from another source (e.g. a nodejs build that bundles npm): only install
 # Debian's when the commands are missing.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "$node" -eq 1 ]; then
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
