@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cr_version.h"
 #include "emulator/emulator.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -51,6 +52,7 @@ static void s_usage(FILE *f)
           "  --faults FILE        fault rules as JSON ([{\"operation\": ..., ...}])\n"
           "  --debug              log one line per request to stderr\n"
           "  --help               this text\n"
+          "  --version            the version (and the git commit it was built from)\n"
           "\n"
           "Control endpoints (loopback clients only): GET /_local/health,\n"
           "GET|POST /_local/faults, GET /_local/requests[?since=N], GET /_local/state,\n"
@@ -89,6 +91,7 @@ static int s_parse(struct s_args *a, int argc, char **argv)
                                              {"faults", required_argument, 0, 'F'},
                                              {"debug", no_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'H'},
+                                             {"version", no_argument, 0, 'V'},
                                              {0, 0, 0, 0}};
     unsigned long n;
     int c;
@@ -142,6 +145,9 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             break;
         case 'H':
             s_usage(stdout);
+            exit(0);
+        case 'V':
+            printf("cognito-identity-local %s\n", CR_VERSION_FULL);
             exit(0);
         default:
             s_usage(stderr);

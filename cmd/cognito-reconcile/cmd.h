@@ -26,6 +26,10 @@ int cr_cmd_apply(int argc, char **argv);
 int cr_cmd_drift(int argc, char **argv);
 int cr_cmd_export(int argc, char **argv);
 int cr_cmd_diff(int argc, char **argv);
+int cr_cmd_completion(int argc, char **argv);
+
+/** The subcommands (main.c), in the order `--help` lists them; *out_count is set. */
+const struct cr_command *cr_cmd_table(size_t *out_count);
 
 /* ---- options.c: the one option parser shared by every subcommand ---- */
 
@@ -109,6 +113,23 @@ typedef int (*cr_cli_run_fn)(const struct cr_cli_options *opts);
  */
 int cr_cli_main(enum cr_cli_verb verb, int argc, char **argv, const char *synopsis,
                 const char *description, cr_cli_run_fn run);
+
+/** One row of the option table, for generated help: shell completion, docs checks. */
+struct cr_cli_option_info {
+    const char *name;    /* "--region" */
+    const char *metavar; /* "REGION"; NULL for a flag */
+    const char *help;
+    unsigned verbs;  /* mask of the enum cr_cli_verb values that accept it */
+    bool repeatable; /* every occurrence counts (--id, --rate-limit) */
+    bool is_output;  /* takes a cr_cli_output name */
+};
+
+/** The number of rows in the option table. */
+size_t cr_cli_option_count(void);
+/** Fills *out with row index (< cr_cli_option_count()); the strings are static. */
+void cr_cli_option_get(struct cr_cli_option_info *out, size_t index);
+/** "validate", "plan", ... for one verb; "?" for a value that is not a verb. Static string. */
+const char *cr_cli_verb_name(enum cr_cli_verb verb);
 
 /** "text", "json", "markdown", "junit". Static string. */
 const char *cr_cli_output_name(enum cr_cli_output output);

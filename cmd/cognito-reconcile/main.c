@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "cmd/cognito-reconcile/cmd.h"
+#include "cr_version.h"
 #include "util/strutil.h"
-
-#define CR_VERSION "0.1.0"
 
 static const struct cr_command s_commands[] = {
     {"validate", "check manifests offline (no API call)", cr_cmd_validate},
@@ -15,6 +14,7 @@ static const struct cr_command s_commands[] = {
     {"drift", "check the live state against the manifests (exit 2 on drift)", cr_cmd_drift},
     {"export", "write manifests for existing pools", cr_cmd_export},
     {"diff", "compare the manifests of two git revisions (offline, no credentials)", cr_cmd_diff},
+    {"completion", "print the shell completion script: bash, zsh or fish", cr_cmd_completion},
 };
 
 static void s_usage(FILE *out)
@@ -47,6 +47,12 @@ static int s_unknown_command(const char *name)
     return CR_EXIT_ERROR;
 }
 
+const struct cr_command *cr_cmd_table(size_t *out_count)
+{
+    *out_count = sizeof(s_commands) / sizeof(s_commands[0]);
+    return s_commands;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -59,7 +65,7 @@ int main(int argc, char **argv)
         return CR_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("cognito-reconcile %s\n", CR_VERSION);
+        printf("cognito-reconcile %s\n", CR_VERSION_FULL);
         return CR_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)

@@ -183,6 +183,10 @@ static int s_parse_output(enum cr_cli_output *out, const char *name, const char 
             cr_error_set("%s: --output junit is only for drift", s_verb_name(verb));
             return CR_EINVALID;
         }
+        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_MARKDOWN && verb == CR_CLI_VALIDATE) {
+            cr_error_set("validate writes text or json, not markdown");
+            return CR_EINVALID;
+        }
         *out = (enum cr_cli_output)i;
         return 0;
     }
@@ -385,4 +389,27 @@ int cr_cli_main(enum cr_cli_verb verb, int argc, char **argv, const char *synops
 done:
     cr_cli_options_dispose(&opts);
     return result;
+}
+
+/* ---- the table, read by `completion` (cmd_completion.c) ---- */
+
+size_t cr_cli_option_count(void)
+{
+    return S_N_OPTIONS;
+}
+
+void cr_cli_option_get(struct cr_cli_option_info *out, size_t index)
+{
+    const struct s_option *opt = &s_options[index];
+    out->name = opt->name;
+    out->metavar = opt->metavar;
+    out->help = opt->help;
+    out->verbs = opt->verbs;
+    out->repeatable = opt->kind == S_LIST || opt->kind == S_RATE;
+    out->is_output = opt->kind == S_OUTPUT;
+}
+
+const char *cr_cli_verb_name(enum cr_cli_verb verb)
+{
+    return s_verb_name(verb);
 }
