@@ -6,17 +6,22 @@ FUZZ     ?= build-fuzz
 JOBS     ?= $(shell nproc)
 CMAKE    ?= cmake
 FUZZ_SECONDS ?= 30
+# make install PREFIX=/usr DESTDIR=/tmp/stage
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+# Where `make package` writes the .deb and the .tar.gz.
+PACKAGES ?= $(BUILD)/packages
 
 # Everything (tests, emulator, benchmarks, man pages), warnings as errors: make build/test.
 FULL := -DCR_BUILD_TESTS=ON -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=ON -DCR_BUILD_DOCS=ON -DCR_WERROR=ON
-# The two programs only: the first configuration of `make demo` when BUILD has none yet
-# (an existing one keeps its options).
+# Only the two programs and what they install: the first configuration of `make install`,
+# `make package` and `make demo` when BUILD has none yet (an existing one keeps its options).
 RELEASE := -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=OFF
 CONFIGURE = $(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # No "Entering directory" lines from the makefiles CMake generates.
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps build test unit sanitize demo fuzz bench npm clean
+.PHONY: all deps build test unit sanitize demo fuzz bench npm install package clean
 
 all: build
 
@@ -51,6 +56,20 @@ demo:
 	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target cognito-reconcile cognito-identity-local \
 		>$(BUILD)/demo-build.log 2>&1 || { tail -n 40 $(BUILD)/demo-build.log; exit 1; }
 	@scripts/demo.sh $(BUILD)
+
+# The programs, man pages, completions and schema under $(DESTDIR)$(PREFIX).
+install:
+	@scripts/deps.sh install
+	@test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target dist
+	@DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
+
+# The .deb and the .tar.gz (CPack) in $(PACKAGES).
+package:
+	@scripts/deps.sh package
+	@test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) >/dev/null
+	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target dist
+	@cd $(BUILD) && cpack -B "$(abspath $(PACKAGES))"
 
 fuzz: deps
 	@CC=clang $(CMAKE) -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DCR_SANITIZE=ON -DCR_FUZZ=ON >/dev/null

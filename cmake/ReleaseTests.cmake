@@ -16,4 +16,6 @@ function(cr_release_test name label)
 endfunction()
 
 cr_release_test(test_spdx unit)
+cr_release_test(test_man_pages unit)
+cr_release_test(test_install integration)
 cr_release_test(test_build_profiles integration)

@@ -12,7 +12,8 @@ fish/zsh/bash completion sources, and the CI/tool YAML files (*.yml, action.yml,
 files), fuzz corpora, manifests and test fixtures (*.yaml, *.json, *.txt, *.expected: data
 whose line numbers tests assert), documentation (*.md).
 
-The line must be the first line, or the second after a shebang, and read
+The line must be the first line, or the second after a shebang or an scdoc preamble
+("name(section)", which scdoc needs first), and read
 "<comment> SPDX-License-Identifier: Apache-2.0 <end>" in the file's comment syntax.
 Without --fix: prints every file lacking it as "PATH:1:1: ..." and exits 1 (0 when none).
 With --fix: inserts the line (after the shebang, if any) and exits 0.
@@ -83,12 +84,17 @@ def header_line(style):
     return style[0] + TAG + style[1]
 
 
+def s_first_line_kept(first, style):
+    """How many leading lines stay before the SPDX line: a shebang, an scdoc preamble."""
+    return 1 if first.startswith(b"#!") or (style is SEMI and first.strip()) else 0
+
+
 def check_one(full, style):
     """None when the file carries the line where it belongs; otherwise what is wrong."""
     with open(full, "rb") as f:
         lines = f.read().split(b"\n", 10)[:10]
     expected = header_line(style).encode()
-    where = 1 if lines and lines[0].startswith(b"#!") else 0
+    where = s_first_line_kept(lines[0] if lines else b"", style)
     if len(lines) > where and lines[where].rstrip(b"\r") == expected:
         return None
     for n, line in enumerate(lines):
@@ -103,7 +109,7 @@ def fix_one(full, style):
     with open(full, "rb") as f:
         data = f.read()
     line = header_line(style).encode() + b"\n"
-    if data.startswith(b"#!"):
+    if s_first_line_kept(data.split(b"\n", 1)[0], style):
         nl = data.find(b"\n")
         head, rest = (data, b"") if nl < 0 else (data[:nl + 1], data[nl + 1:])
         if nl < 0:

@@ -54,7 +54,7 @@ emu_stop() {
         wait "$EMU_PID" 2>/dev/null || true
         EMU_PID=""
     fi
-    exec 9<&- 2>/dev/null || true
+    { exec 9<&-; } 2>/dev/null || true # (a bare exec 2>/dev/null would silence the caller for good)
     if [ -n "$EMU_DIR" ]; then
         rm -rf "$EMU_DIR"
         EMU_DIR=""
