@@ -22,6 +22,7 @@
 #include "aws/cognito.h"
 #include "emulator/internal.h"
 #include "util/strutil.h"
+#include "util/xml.h"
 
 #define CR_STS_NS "https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -71,27 +72,6 @@ static json_t *s_parse_form(const char *body, size_t len)
     return params;
 }
 
-/* Escapes text content (quotes need no escaping outside attributes). */
-static void s_xml_escape(struct cr_buf *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            cr_buf_puts(out, "&lt;");
-            break;
-        case '>':
-            cr_buf_puts(out, "&gt;");
-            break;
-        case '&':
-            cr_buf_puts(out, "&amp;");
-            break;
-        default:
-            cr_buf_putc(out, *s);
-            break;
-        }
-    }
-}
-
 /* Renders a JSON object of strings/objects as XML elements (member order kept). */
 static void s_xml(struct cr_buf *out, const json_t *obj)
 {
@@ -103,7 +83,7 @@ static void s_xml(struct cr_buf *out, const json_t *obj)
         if (json_is_object(v))
             s_xml(out, v);
         else if (json_is_string(v))
-            s_xml_escape(out, json_string_value(v));
+            cr_xml_escape(out, json_string_value(v), CR_XML_TEXT);
         else if (json_is_integer(v))
             cr_buf_printf(out, "%lld", (long long)json_integer_value(v));
         cr_buf_printf(out, "</%s>", k);
@@ -162,7 +142,7 @@ static int s_error(struct cr_emu_response *out, const struct cr_emu_request *req
                   "<ErrorResponse xmlns=\"%s\">\n  <Error>\n    <Type>%s</Type>\n"
                   "    <Code>%s</Code>\n    <Message>",
                   CR_STS_NS, status >= 500 ? "Receiver" : "Sender", code);
-    s_xml_escape(&out->body, message);
+    cr_xml_escape(&out->body, message, CR_XML_TEXT);
     cr_buf_printf(&out->body,
                   "</Message>\n  </Error>\n  <RequestId>%s</RequestId>\n"
                   "</ErrorResponse>\n",

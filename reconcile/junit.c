@@ -2,72 +2,16 @@
 /* JUnit XML for drift (one testcase per pool). Deterministic: golden tests. */
 #include "reconcile/junit.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #include "aws/cognito.h"
-#include "util/strutil.h"
-
-#define S_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
-
-/*
- * Appends s XML-escaped. In attributes, tab and line breaks become character references so
- * parsers keep them (attribute-value normalisation would turn them into spaces). Code points
- * XML 1.0 forbids (controls other than tab/LF/CR, U+FFFE, U+FFFF) and invalid UTF-8 become
- * U+FFFD: the document must parse whatever a pool holds.
- */
-static void s_escape(struct cr_buf *out, const char *s, bool attribute)
-{
-    size_t len = strlen(s);
-    size_t i = 0;
-    while (i < len) {
-        uint32_t cp = 0;
-        size_t n = cr_utf8_decode(s + i, len - i, &cp);
-        if (n == 0) {
-            cr_buf_puts(out, S_REPLACEMENT);
-            i++;
-            continue;
-        }
-        switch (cp) {
-        case '&':
-            cr_buf_puts(out, "&amp;");
-            break;
-        case '<':
-            cr_buf_puts(out, "&lt;");
-            break;
-        case '>':
-            cr_buf_puts(out, "&gt;");
-            break;
-        case '"':
-            cr_buf_puts(out, attribute ? "&quot;" : "\"");
-            break;
-        case '\'':
-            cr_buf_puts(out, attribute ? "&apos;" : "'");
-            break;
-        case '\t':
-        case '\n':
-        case '\r':
-            if (attribute)
-                cr_buf_printf(out, "&#%u;", (unsigned)cp);
-            else
-                cr_buf_putc(out, (char)cp);
-            break;
-        default:
-            if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF)
-                cr_buf_puts(out, S_REPLACEMENT);
-            else
-                cr_buf_put(out, s + i, n);
-            break;
-        }
-        i += n;
-    }
-}
+#include "util/xml.h"
 
 /* name="escaped value" with a leading space. */
 static void s_attr(struct cr_buf *out, const char *name, const char *value)
 {
     cr_buf_printf(out, " %s=\"", name);
-    s_escape(out, value, true);
+    cr_xml_escape(out, value, CR_XML_ATTRIBUTE);
     cr_buf_putc(out, '"');
 }
 
@@ -183,7 +127,7 @@ static void s_testcase(struct cr_buf *out, const struct cr_plan *plan, const str
     s_attr(out, "type", s_failure_type(p->action));
     s_attr(out, "message", cr_buf_cstr(&msg));
     cr_buf_puts(out, ">");
-    s_escape(out, cr_buf_cstr(&text), false);
+    cr_xml_escape(out, cr_buf_cstr(&text), CR_XML_TEXT);
     cr_buf_puts(out, "</failure>\n    </testcase>\n");
 done:
     if (cr_buf_oom(&cls) || cr_buf_oom(&msg) || cr_buf_oom(&text))

@@ -579,6 +579,13 @@ static void test_emulator__http_sts(void **state)
                            "failed to satisfy constraint: Member must satisfy regular expression "
                            "pattern: [\\w+=,.@-]*"));
     s_resp_dispose(&r);
+    /* an error message that repeats the request is XML-escaped (util/xml.c) */
+    s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded", "Action=%3Cx%26y%3E%01",
+             NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(cr_buf_cstr(&r.body), "<Message>Could not find operation "
+                                                 "&lt;x&amp;y&gt;\xef\xbf\xbd for version"));
+    s_resp_dispose(&r);
     s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded", "Action=Nope", NULL);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(cr_buf_cstr(&r.body), "<Code>InvalidAction</Code>"));
