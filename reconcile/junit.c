@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "reconcile/render_kit.h"
 #include "util/xml.h"
 
 /* name="escaped value" with a leading space. */
@@ -95,15 +96,8 @@ static void s_details(struct cr_buf *text, const struct cr_plan *plan, const str
     for (size_t k = 0; k < p->n_ops; k++) {
         const struct cr_plan_op *op = &plan->ops[p->first_op + k];
         cr_buf_printf(text, "%s\n", cr_cognito_op_name(cr_plan_op_api(op->kind)));
-        for (size_t i = 0; i < op->n_changes; i++) {
-            const struct cr_plan_change *c = &op->changes[i];
-            if (!c->before)
-                cr_buf_printf(text, "  + %s: %s\n", c->path, c->after);
-            else if (!c->after)
-                cr_buf_printf(text, "  - %s: %s\n", c->path, c->before);
-            else
-                cr_buf_printf(text, "  ~ %s: %s \xe2\x86\x92 %s\n", c->path, c->before, c->after);
-        }
+        for (size_t i = 0; i < op->n_changes; i++)
+            cr_render_change_text(text, false, "  ", &op->changes[i], NULL);
     }
 }
 

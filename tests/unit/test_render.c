@@ -28,9 +28,6 @@ static void test_render__text(void **state)
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_text(&out, &w->plan, NULL));
     fx_golden("plan.txt", &out);
-    /* no colour unless asked */
-    assert_null(strchr(out.ptr, '\033'));
-    assert_non_null(strstr(out.ptr, "Plan: 2 to create, 1 to update, 2 to delete (1 replaced).\n"));
     cr_buf_dispose(&out);
 }
 
@@ -40,8 +37,6 @@ static void test_render__text_colour_only_when_asked(void **state)
     struct cr_buf out = CR_BUF_INIT;
     struct cr_render_options opts = {.color = true};
     assert_ok(cr_render_text(&out, &w->plan, &opts));
-    assert_non_null(strstr(out.ptr, "\033[32m+ create"));
-    assert_non_null(strstr(out.ptr, "\033[31m-/+ replace"));
     fx_golden("plan-color.txt", &out);
     cr_buf_dispose(&out);
 }
@@ -52,8 +47,6 @@ static void test_render__json(void **state)
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_json(&out, &w->plan));
     fx_golden("plan.json", &out);
-    assert_non_null(strstr(out.ptr, "\"format_version\": \"1\""));
-    assert_non_null(strstr(out.ptr, "\"operation\": \"SetIdentityPoolRoles\""));
     cr_buf_dispose(&out);
 }
 
@@ -63,7 +56,6 @@ static void test_render__markdown(void **state)
     struct cr_buf out = CR_BUF_INIT;
     assert_ok(cr_render_markdown(&out, &w->plan, NULL));
     fx_golden("plan.md", &out);
-    assert_non_null(strstr(out.ptr, "```diff\n"));
     cr_buf_dispose(&out);
 }
 
@@ -123,8 +115,6 @@ static void test_render__drift_of_an_adopted_pool(void **state)
     struct cr_render_options drift = {.drift = true};
     assert_ok(cr_render_text(&text, &plan, &drift));
     fx_golden("drift-adopted.txt", &text);
-    assert_non_null(strstr(text.ptr, "Drift: 0 to create, 1 to update, 0 to delete."));
-    assert_non_null(strstr(text.ptr, "# adopted"));
     assert_ok(cr_render_markdown(&md, &plan, &drift));
     fx_golden("drift-adopted.md", &md);
     cr_buf_dispose(&text);
@@ -132,6 +122,41 @@ static void test_render__drift_of_an_adopted_pool(void **state)
     cr_plan_dispose(&plan);
     cr_live_state_dispose(&live);
     fx_live_dispose(&l);
+    cr_desired_pool_dispose(&d);
+}
+
+/* Names from live tags and values from manifests cannot break the Markdown: a pool name with
+ * a pipe and a backtick stays one code span in one cell, a value with a run of backticks
+ * gets a longer fence (reconcile/render_kit.c). */
+static void test_render__markdown_survives_hostile_names_and_values(void **state)
+{
+    (void)state;
+    struct cr_plan plan;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct fx_live mobile, orphan;
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION, .prune = true};
+    fx_desired(&d);
+    fx_set(&d.tags, "env", "a```b");
+    fx_live_init(&mobile, FX_ID, "default", "mobile");
+    fx_live_init(&orphan, "us-east-1:eeeeeeee-2222-3333-4444-555555555555", "default", "a|b`c\nd");
+    cr_live_state_init(&live);
+    fx_live_add(&live, &mobile);
+    fx_live_add(&live, &orphan);
+    assert_ok(cr_plan_build(&plan, &d, 1, &live, &opts));
+    struct cr_buf md = CR_BUF_INIT;
+    assert_ok(cr_render_markdown(&md, &plan, NULL));
+    const char *x = cr_buf_cstr(&md);
+    if (!strstr(x, "| ``a\\|b`c d`` | us-east-1 | - delete | DeleteIdentityPool |\n") ||
+        !strstr(x, "### delete ``a|b`c d`` (us-east-1:eeeeeeee-") ||
+        !strstr(x, "````diff\n@@ TagResource @@\n- tags[\"env\"]: \"prod\"\n"
+                   "+ tags[\"env\"]: \"a```b\"\n````\n"))
+        fail_msg("unexpected Markdown:\n%s", x);
+    cr_buf_dispose(&md);
+    cr_plan_dispose(&plan);
+    cr_live_state_dispose(&live);
+    fx_live_dispose(&mobile);
+    fx_live_dispose(&orphan);
     cr_desired_pool_dispose(&d);
 }
 
@@ -146,6 +171,7 @@ int main(void)
         T(test_render__markdown),
         cmocka_unit_test(test_render__no_changes),
         cmocka_unit_test(test_render__drift_of_an_adopted_pool),
+        cmocka_unit_test(test_render__markdown_survives_hostile_names_and_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,14 +10,6 @@
 #include "tests/unit/test_plan_fixture.h"
 #include "util/buf.h"
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
 /* One manifest pool d (already filled) planned against its live twin in stack. */
 struct one {
     struct cr_desired_pool d;
@@ -50,19 +42,6 @@ static void test_render_junit__drifted_world(void **state)
     struct cr_junit_options opts = {.suite = NULL, .time_ms = 1234};
     assert_ok(cr_render_junit(&out, &w->plan, &opts));
     fx_golden("junit_drift.xml", &out);
-    const char *x = cr_buf_cstr(&out);
-    assert_int_equal(count(x, "<testcase "), 4);
-    assert_int_equal(count(x, "<failure "), 4);
-    assert_non_null(strstr(x, "<testsuites name=\"cognito-reconcile\" tests=\"4\" failures=\"4\" "
-                              "errors=\"0\" time=\"1.234\">"));
-    assert_non_null(strstr(x, "type=\"missing\""));
-    assert_non_null(strstr(x, "type=\"unmanaged\""));
-    assert_non_null(strstr(x, "type=\"replace\""));
-    assert_non_null(strstr(x, "file=\"pools/mobile.yaml\""));
-    /* The field-level diff is in the failure text, escaped. */
-    assert_non_null(
-        strstr(x, "  ~ identityPoolName: \"MobileApp Prod\" \xe2\x86\x92 \"Mobile App\"\n"));
-    assert_null(strstr(x, "timestamp="));
     cr_buf_dispose(&out);
     fx_world_free(w);
 }
