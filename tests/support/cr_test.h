@@ -20,6 +20,18 @@
         }                                                                                     \
     } while (0)
 
+/** xorshift32: the next pseudo-random number of a seeded property test (*seed != 0). The same
+ * seed gives the same cases, so a failure names the seed that reproduces it. */
+static inline uint32_t cr_test_random(uint32_t *seed)
+{
+    uint32_t x = *seed;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *seed = x;
+    return x;
+}
+
 /** Path under the source tree ($CR_SOURCE_DIR/rel); static buffer per call site use. */
 const char *cr_test_source_path(const char *rel);
 /** Path under the vendored test data, tests/data/ ($CR_TEST_DATA_DIR/rel): the SigV4 suite

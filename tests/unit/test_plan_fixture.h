@@ -216,19 +216,27 @@ static inline const struct cr_plan_op *fx_op(const struct cr_plan *plan, size_t 
     return &plan->ops[i];
 }
 
-/* The change at path in op (first match), or NULL. */
-static inline const struct cr_plan_change *fx_change(const struct cr_plan_op *op, const char *path)
+/* The change at path among changes[0..n) (first match), or NULL. */
+static inline const struct cr_plan_change *fx_change_in(const struct cr_plan_change *changes,
+                                                        size_t n, const char *path)
 {
-    for (size_t i = 0; i < op->n_changes; i++)
-        if (strcmp(op->changes[i].path, path) == 0)
-            return &op->changes[i];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(changes[i].path, path) == 0)
+            return &changes[i];
     return NULL;
 }
 
-static inline void fx_assert_change(const struct cr_plan_op *op, const char *path,
-                                    const char *before, const char *after)
+/* The change at path in op (first match), or NULL. */
+static inline const struct cr_plan_change *fx_change(const struct cr_plan_op *op, const char *path)
 {
-    const struct cr_plan_change *c = fx_change(op, path);
+    return fx_change_in(op->changes, op->n_changes, path);
+}
+
+/* The change at path among changes[0..n) is before -> after (NULL: the side is absent). */
+static inline void fx_assert_change_in(const struct cr_plan_change *changes, size_t n,
+                                       const char *path, const char *before, const char *after)
+{
+    const struct cr_plan_change *c = fx_change_in(changes, n, path);
     if (!c) {
         print_error("no change at %s\n", path);
         fail();
@@ -241,6 +249,12 @@ static inline void fx_assert_change(const struct cr_plan_op *op, const char *pat
         assert_string_equal(c->after, after);
     else
         assert_null(c->after);
+}
+
+static inline void fx_assert_change(const struct cr_plan_op *op, const char *path,
+                                    const char *before, const char *after)
+{
+    fx_assert_change_in(op->changes, op->n_changes, path, before, after);
 }
 
 /*

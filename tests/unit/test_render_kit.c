@@ -174,23 +174,13 @@ static void test_render_kit__fences_outlast_backtick_runs(void **state)
 
 /* ---- properties: a Markdown reader gets back the text ---- */
 
-static uint32_t s_next(uint32_t *seed)
-{
-    uint32_t x = *seed; /* xorshift32 */
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *seed = x;
-    return x;
-}
-
 /* A random string over characters that matter to Markdown. */
 static void s_random_text(struct cr_buf *out, uint32_t *seed)
 {
     static const char alphabet[] = "ab `|\n\\*_<[]~&-";
-    size_t len = s_next(seed) % 12;
+    size_t len = cr_test_random(seed) % 12;
     for (size_t i = 0; i < len; i++)
-        cr_buf_putc(out, alphabet[s_next(seed) % (sizeof(alphabet) - 1)]);
+        cr_buf_putc(out, alphabet[cr_test_random(seed) % (sizeof(alphabet) - 1)]);
 }
 
 /* What the text should read as: line breaks are spaces. */

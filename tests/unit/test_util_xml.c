@@ -89,17 +89,6 @@ static const struct piece s_pieces[] = {
     {"\xe2\x86", FFFD FFFD},
 };
 
-static uint32_t s_next(uint32_t *seed)
-{
-    /* xorshift32: reproducible from the seed printed on failure */
-    uint32_t x = *seed;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *seed = x;
-    return x;
-}
-
 /* Reads one reference at s ("&...;"); appends what it stands for. Returns its length, 0 if
  * it is not one this escaper writes. */
 static size_t s_read_reference(struct cr_buf *out, const char *s)
@@ -150,9 +139,9 @@ static void test_util_xml__a_reader_gets_the_input_back(void **state)
     for (uint32_t seed0 = 1; seed0 <= 500; seed0++) {
         uint32_t seed = seed0 * 2654435761u;
         struct cr_buf in = CR_BUF_INIT, want = CR_BUF_INIT;
-        size_t len = s_next(&seed) % 24;
+        size_t len = cr_test_random(&seed) % 24;
         for (size_t i = 0; i < len; i++) {
-            const struct piece *p = &s_pieces[s_next(&seed) % n_pieces];
+            const struct piece *p = &s_pieces[cr_test_random(&seed) % n_pieces];
             cr_buf_puts(&in, p->in);
             cr_buf_puts(&want, p->read);
         }
