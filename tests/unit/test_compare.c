@@ -539,8 +539,9 @@ static void s_assert_mirror(const struct cr_compare *ab, const struct cr_compare
                          p->status == CR_COMPARE_REPLACED ? "replaced" : "changed in place");
             if (p->status == CR_COMPARE_REPLACED || (q && q->status == CR_COMPARE_REPLACED))
                 continue;
-            assert_true(s_str_eq(p->from_source, df->source));
-            assert_true(s_str_eq(p->to_source, dt->source));
+            if (!s_str_eq(p->from_source, df->source) || !s_str_eq(p->to_source, dt->source))
+                fail_msg("seed %u: pool %s/%s: sources %s and %s, want %s and %s", seed, p->name,
+                         p->region, p->from_source, p->to_source, df->source, dt->source);
             s_assert_one_way(p, q, df, dt, seed);
         }
     }

@@ -212,7 +212,8 @@ static inline void fx_live_add(struct cr_live_state *state, const struct fx_live
 
 static inline const struct cr_plan_op *fx_op(const struct cr_plan *plan, size_t i)
 {
-    assert_true(i < plan->n_ops);
+    if (i >= plan->n_ops)
+        fail_msg("op %zu asked, the plan has %zu", i, plan->n_ops);
     return &plan->ops[i];
 }
 
