@@ -12,6 +12,7 @@
 #   share/doc/cognito-reconcile/ README.md CHANGELOG.md LICENSE NOTICE
 # The target `dist` builds everything installed (and nothing else).
 include(GNUInstallDirs)
+find_program(GZIP gzip REQUIRED)
 
 add_custom_target(dist ALL)
 add_dependencies(dist cognito-reconcile)
@@ -24,7 +25,6 @@ endif()
 # ---- man pages: scdoc, then gzip -n (Debian installs them compressed, reproducibly) ----
 if(CR_BUILD_DOCS)
   find_program(SCDOC scdoc)
-  find_program(GZIP gzip)
   if(NOT SCDOC OR NOT GZIP)
     message(FATAL_ERROR "the man pages need scdoc and gzip (Debian: apt-get install scdoc "
       "gzip; scripts/deps.sh install does it), or configure with -DCR_BUILD_DOCS=OFF")

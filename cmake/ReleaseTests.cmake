@@ -18,4 +18,15 @@ endfunction()
 cr_release_test(test_spdx unit)
 cr_release_test(test_man_pages unit)
 cr_release_test(test_install integration)
+# Building packages proves nothing more under the sanitizers (it runs the same binaries the
+# install test runs there); they are registered for the plain build only.
+if(NOT CR_SANITIZE)
+  cr_release_test(test_package integration)
+endif()
 cr_release_test(test_build_profiles integration)
+# These run make in the build tree (a no-op there, but not two at once).
+set_tests_properties(release/test_install release/test_build_profiles PROPERTIES
+  RESOURCE_LOCK cr_build_tree)
+if(TEST release/test_package)
+  set_tests_properties(release/test_package PROPERTIES RESOURCE_LOCK cr_build_tree)
+endif()
