@@ -41,6 +41,8 @@ static void test_render_junit__drifted_world(void **state)
     struct cr_buf out = CR_BUF_INIT;
     struct cr_junit_options opts = {.suite = NULL, .time_ms = 1234};
     assert_ok(cr_render_junit(&out, &w->plan, &opts));
+    /* four failing cases (missing, unmanaged, replace, the field-level diff escaped in the
+     * failure text), no timestamp unless given: all in the golden file */
     fx_golden("junit_drift.xml", &out);
     cr_buf_dispose(&out);
     fx_world_free(w);
