@@ -346,6 +346,7 @@ test('STS on the same port: AssumeRoleWithWebIdentity credentials sign cognito c
   })).toString('base64url');
   const sts = new AWS.STS({ endpoint: URL_SIGNED, region: REGION, maxRetries: 0 });
   // Unsigned (no credentials needed), parsed from STS's XML by the SDK.
+  const asked = Math.floor(Date.now() / 1000) * 1000; // STS times have whole seconds
   const assumed = await sts.assumeRoleWithWebIdentity({
     RoleArn: 'arn:aws:iam::777788889999:role/SdkV2Deploy',
     RoleSessionName: 'sdk-v2',
@@ -353,7 +354,9 @@ test('STS on the same port: AssumeRoleWithWebIdentity credentials sign cognito c
   }).promise();
   assert.match(assumed.Credentials.AccessKeyId, /^ASIA/);
   assert.ok(assumed.Credentials.Expiration instanceof Date);
-  assert.ok(assumed.Credentials.Expiration.getTime() > Date.now() + 50 * 60e3);
+  // the default hour, counted from the moment of the call
+  const expires = assumed.Credentials.Expiration.getTime();
+  assert.ok(expires >= asked + 3600e3 && expires <= Date.now() + 3600e3, `Expiration ${expires}`);
   assert.equal(assumed.AssumedRoleUser.Arn, 'arn:aws:sts::777788889999:assumed-role/SdkV2Deploy/sdk-v2');
   assert.equal(assumed.SubjectFromWebIdentityToken, 'repo:example/app:ref:refs/heads/main');
 

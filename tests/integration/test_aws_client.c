@@ -122,7 +122,7 @@ static void test_aws_client__every_operation_round_trips(void **state)
     desired.cognito_identity_providers[0].server_side_token_check = 1;
     assert_ok(cr_cognito_create_pool(c, &created, &desired));
     assert_non_null(created.id);
-    assert_true(strncmp(created.id, "us-east-1:", 10) == 0);
+    assert_memory_equal(created.id, "us-east-1:", 10);
     assert_int_equal(created.allow_classic_flow, -1);
 
     assert_ok(cr_cognito_describe_pool(c, &got, created.id));
@@ -331,16 +331,12 @@ static void test_aws_client__calls_run_concurrently(void **state)
         cr_aws_call_init(&calls[i], CR_OP_DESCRIBE_IDENTITY_POOL);
         assert_ok(cr_cognito_encode_pool_id(&calls[i].body, id));
     }
-    uint64_t start = cr_now_ms();
     assert_ok(cr_aws_perform(c, calls, 32));
-    uint64_t took = cr_now_ms() - start;
-    print_message("32 DescribeIdentityPool, 50 ms latency each, parallelism 16: %llu ms "
-                  "(serial: 1600 ms), %lu connections\n",
-                  (unsigned long long)took, cr_aws__client_connections(c));
-    /* serial would be >= 1600 ms, two waves of 16 are ~100 ms; the bound leaves room for
-     * slow (sanitizer) builds */
-    assert_true(took < 500);
-    assert_true(cr_aws__client_connections(c) <= 16);
+    /* A connection is opened only when every open one is busy (keep-alive reuse: unit test
+     * test_http), and all 16 calls start before any can be answered (50 ms latency), so 16
+     * connections mean 16 calls in flight together; more would break --parallelism. Nothing
+     * is timed. */
+    assert_int_equal(cr_aws__client_connections(c), 16);
     for (int i = 0; i < 32; i++) {
         assert_int_equal(calls[i].result, 0);
         assert_int_equal(calls[i].http_status, 200);

@@ -233,15 +233,40 @@ static void test_aws_client__backoff_does_not_block_other_calls(void **state)
     assert_string_equal(s_srv.targets[2], "AWSCognitoIdentityService.DescribeIdentityPool");
     assert_int_equal(calls[0].attempts, 2);
     assert_int_equal(calls[1].attempts, 1);
-    assert_true(took >= 290);
+    /* A waited its backoff: a lower bound, which a slow machine cannot break */
+    assert_in_range(took, 290, UINT64_MAX);
     assert_non_null(strstr(calls[0].response.ptr, "\"IdentityPoolName\":\"p\""));
     cr_aws_call_dispose(&calls[0]);
     cr_aws_call_dispose(&calls[1]);
     cr_aws_client_free(c);
 }
 
+/* Runs fn with stderr redirected to a temporary file; returns the file's text (heap). */
+static char *s_capture_stderr(void (*fn)(void))
+{
+    char path[] = "/tmp/cr-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn();
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    struct cr_buf text = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&text, path, 1 << 20));
+    unlink(path);
+    return cr_buf_detach(&text);
+}
+
+/* Runs n TagResource calls and then one DescribeIdentityPool, one at a time (parallelism 1),
+ * and returns how long they took. Calls start in order unless one must wait for its token
+ * bucket, which lets the DescribeIdentityPool behind it go first. */
 static uint64_t s_time_tags(struct cr_aws_options *o, int n)
 {
+    o->parallelism = 1;
     struct cr_aws_client *c = s_client(o);
     struct cr_aws_call calls[8];
     struct cr_strmap tags = {0};
@@ -253,29 +278,79 @@ static uint64_t s_time_tags(struct cr_aws_options *o, int n)
                                         "identitypool/x",
                                         &tags));
     }
+    cr_aws_call_init(&calls[n], CR_OP_DESCRIBE_IDENTITY_POOL);
+    assert_ok(cr_cognito_encode_pool_id(&calls[n].body, S_POOL_ID));
     uint64_t start = cr_now_ms();
-    assert_ok(cr_aws_perform(c, calls, (size_t)n));
+    assert_ok(cr_aws_perform(c, calls, (size_t)n + 1));
     uint64_t took = cr_now_ms() - start;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i <= n; i++)
         cr_aws_call_dispose(&calls[i]);
     cr_strmap_dispose(&tags);
     cr_aws_client_free(c);
     return took;
 }
 
+/* s_time_tags(o, n), checking that no TagResource waited: the server saw the n of them before
+ * the DescribeIdentityPool queued behind them. Nothing is timed, so a slow machine cannot
+ * fail this (a wait would have let the DescribeIdentityPool overtake). */
+static void s_tags_without_waiting(struct cr_aws_options *o, int n)
+{
+    int first = atomic_load(&s_srv.n_requests);
+    s_time_tags(o, n);
+    assert_int_equal(atomic_load(&s_srv.n_requests), first + n + 1);
+    for (int i = first; i < first + n; i++)
+        assert_string_equal(s_srv.targets[i], "AWSCognitoIdentityService.TagResource");
+    assert_string_equal(s_srv.targets[first + n], "AWSCognitoIdentityService.DescribeIdentityPool");
+}
+
+static struct cr_aws_options s_rates_options;
+
+static void s_rates_run(void)
+{
+    struct cr_aws_options o = s_rates_options;
+    o.debug = true;
+    cr_aws_client_free(s_client(&o));
+}
+
+/* The token buckets a client with these options sets up, from its --debug line
+ * ("rate limits: TagResource=5:1 ..."; rate:burst, unlimited operations not listed). */
+static char *s_rate_limits(const struct cr_aws_options *o)
+{
+    s_rates_options = *o;
+    char *out = s_capture_stderr(s_rates_run);
+    const char *line = strstr(out, "debug: aws rate limits:");
+    if (!line)
+        fail_msg("no rate limits line in: %s", out);
+    char *copy = strndup(line, strcspn(line, "\n"));
+    free(out);
+    return copy;
+}
+
+/* rate_limits has (want) or lacks (want NULL) " TagResource=<want>". */
+static void s_assert_tag_limit(const struct cr_aws_options *o, const char *want)
+{
+    char *line = s_rate_limits(o);
+    const char *got = strstr(line, " TagResource=");
+    if (want && (!got || strncmp(got + 13, want, strlen(want)) != 0 ||
+                 (got[13 + strlen(want)] != ' ' && got[13 + strlen(want)] != '\0')))
+        fail_msg("want TagResource=%s in '%s'", want, line);
+    if (!want && got)
+        fail_msg("want TagResource unlimited in '%s'", line);
+    free(line);
+}
+
 static void test_aws_client__tag_calls_respect_the_token_bucket(void **state)
 {
     (void)state;
     struct cr_aws_options limited = {0};
+    s_assert_tag_limit(&limited, "5:1");
     uint64_t took = s_time_tags(&limited, 6);
-    print_message("6 TagResource at 5/s: %llu ms\n", (unsigned long long)took);
-    assert_true(took >= 950); /* five gaps of 200 ms */
-    assert_true(took < 3000);
+    /* five gaps of 200 ms: a lower bound, which a slow machine cannot break */
+    assert_in_range(took, 950, UINT64_MAX);
     struct cr_aws_options unlimited = {0};
     unlimited.rate_per_second[CR_OP_TAG_RESOURCE] = -1;
-    took = s_time_tags(&unlimited, 6);
-    print_message("6 TagResource unlimited: %llu ms\n", (unsigned long long)took);
-    assert_true(took < 500);
+    s_assert_tag_limit(&unlimited, NULL);
+    s_tags_without_waiting(&unlimited, 6);
 }
 
 static void test_aws_client__rate_limits_from_environment_and_option(void **state)
@@ -284,20 +359,16 @@ static void test_aws_client__rate_limits_from_environment_and_option(void **stat
     /* the environment lifts the default 5/s limit of TagResource */
     s_rate_env = "TagResource=unlimited";
     struct cr_aws_options from_env = {0};
-    uint64_t took = s_time_tags(&from_env, 6);
-    print_message("6 TagResource, " CR_RATELIMIT_ENV "=%s: %llu ms\n", s_rate_env,
-                  (unsigned long long)took);
-    assert_true(took < 500);
+    s_assert_tag_limit(&from_env, NULL);
+    s_tags_without_waiting(&from_env, 6);
     /* --rate-limit wins over the environment: 4/s spaces three calls 250 ms apart */
     struct cr_aws_options from_option = {.rate_limits = "TagResource=4"};
-    took = s_time_tags(&from_option, 3);
-    print_message("3 TagResource, --rate-limit TagResource=4: %llu ms\n", (unsigned long long)took);
-    assert_true(took >= 450);
-    assert_true(took < 2000);
+    s_assert_tag_limit(&from_option, "4:1");
+    assert_in_range(s_time_tags(&from_option, 3), 450, UINT64_MAX);
     /* a wildcard then a burst: four calls at once, none waiting */
     struct cr_aws_options burst = {.rate_limits = "*=1,TagResource=1:4"};
-    took = s_time_tags(&burst, 4);
-    assert_true(took < 500);
+    s_assert_tag_limit(&burst, "1:4");
+    s_tags_without_waiting(&burst, 4);
     s_rate_env = NULL;
 }
 
@@ -350,26 +421,6 @@ static void test_aws_client__list_pools_follows_next_token(void **state)
     assert_string_equal(s_srv.last_body, "{\"MaxResults\":60,\"NextToken\":\"t1\"}");
     cr_cognito_pool_page_dispose(&all);
     cr_aws_client_free(c);
-}
-
-/* Runs fn with stderr redirected to a temporary file; returns the file's text (heap). */
-static char *s_capture_stderr(void (*fn)(void))
-{
-    char path[] = "/tmp/cr-test-stderr-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    fn();
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    close(fd);
-    struct cr_buf text = CR_BUF_INIT;
-    assert_ok(cr_buf_read_file(&text, path, 1 << 20));
-    unlink(path);
-    return cr_buf_detach(&text);
 }
 
 static void s_debug_run(void)

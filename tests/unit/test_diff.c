@@ -7,8 +7,6 @@
 
 #include <stdio.h>
 
-#include "util/strutil.h"
-
 struct world {
     struct cr_desired_pool d;
     struct fx_live l;
@@ -611,7 +609,9 @@ static void test_diff__reserved_tag_keys_are_rejected(void **state)
     assert_non_null(strstr(cr_error_last(), "reserved"));
 }
 
-static void test_diff__a_thousand_pools_plan_quickly(void **state)
+/* Each of a thousand pools is matched to its own live twin. How fast: bench/plan_scale (a
+ * unit test makes no timing claims). */
+static void test_diff__a_thousand_pools_half_of_them_renamed(void **state)
 {
     enum { N = 1000 };
     struct cr_desired_pool *d = calloc(N, sizeof(*d));
@@ -636,14 +636,9 @@ static void test_diff__a_thousand_pools_plan_quickly(void **state)
             cr_live_state_add(NULL, &live, FX_REGION, &l.config, &l.roles, l.ptags, l.n_ptags));
         fx_live_dispose(&l);
     }
-    uint64_t t0 = cr_now_ms();
     assert_ok(cr_plan_build(&plan, d, N, &live, &opts));
-    uint64_t ms = cr_now_ms() - t0;
-    print_message("planned %d pools (%zu calls) in %llu ms\n", N, plan.n_ops,
-                  (unsigned long long)ms);
     assert_int_equal(plan.n_update, N / 2);
     assert_int_equal(plan.n_ops, N / 2);
-    assert_true(ms < 5000);
     cr_plan_dispose(&plan);
     cr_live_state_dispose(&live);
     for (int i = 0; i < N; i++)
@@ -795,7 +790,7 @@ int main(void)
         T(test_diff__pools_in_two_regions_are_matched_in_their_own_region),
         T(test_diff__a_region_that_was_not_read_is_an_error),
         T(test_diff__two_manifests_cannot_claim_one_pool),
-        cmocka_unit_test(test_diff__a_thousand_pools_plan_quickly),
+        cmocka_unit_test(test_diff__a_thousand_pools_half_of_them_renamed),
         cmocka_unit_test(test_diff__many_pools_adopted_by_id_each_find_their_pool),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* State persistence: round trip, corrupt files refused, and kill -9 during writes. */
 #include <curl/curl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,23 @@ struct s_writer {
     struct cr_emu_proc *emu;
     long acknowledged; /* creates answered 200: these must survive */
     int n;
+    pthread_mutex_t lock; /* acknowledged, done */
+    pthread_cond_t progress;
+    bool done;
 };
+
+/* Waits (10 s at most) until the writer has had `want` creates acknowledged or stopped. */
+static void s_writer_wait(struct s_writer *w, long want)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&w->lock);
+    while (w->acknowledged < want && !w->done)
+        if (pthread_cond_timedwait(&w->progress, &w->lock, &until) != 0)
+            break;
+    pthread_mutex_unlock(&w->lock);
+}
 
 static void *s_writer_main(void *arg)
 {
@@ -188,9 +205,16 @@ static void *s_writer_main(void *arg)
         cr_buf_dispose(&resp);
         if (rc != 0)
             break; /* the server is gone */
+        pthread_mutex_lock(&w->lock);
         if (status == 200)
             w->acknowledged++;
+        pthread_cond_signal(&w->progress);
+        pthread_mutex_unlock(&w->lock);
     }
+    pthread_mutex_lock(&w->lock);
+    w->done = true;
+    pthread_cond_signal(&w->progress);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
@@ -206,13 +230,20 @@ static void test_emulator__kill9_never_corrupts_state(void **state)
         json_t *doc = NULL;
         assert_ok(cr_emu_proc_start(&emu, args));
         struct s_writer w = {.emu = &emu, .n = iter};
+        pthread_mutex_init(&w.lock, NULL);
+        pthread_cond_init(&w.progress, NULL);
         assert_int_equal(pthread_create(&th, NULL, s_writer_main, &w), 0);
         if (getrandom(&r, 1, 0) != 1)
             r = 17;
-        struct timespec ts = {0, (long)(5 + r % 40) * 1000000L};
+        /* kill after a random number of acknowledged creates (1..8), at a random point of the
+         * next one (0..4 ms in): the writes are counted, not timed */
+        s_writer_wait(&w, 1 + r % 8);
+        struct timespec ts = {0, (long)(r / 8 % 5) * 1000000L};
         nanosleep(&ts, NULL);
         cr_emu_proc_kill9(&emu);
         pthread_join(th, NULL);
+        pthread_cond_destroy(&w.progress);
+        pthread_mutex_destroy(&w.lock);
         /* the file always parses and passes the state check */
         assert_ok(cr__emu_persist_load(&doc, path));
         json_t *pools = json_object_get(
@@ -225,7 +256,7 @@ static void test_emulator__kill9_never_corrupts_state(void **state)
         durable = n;
         json_decref(doc);
     }
-    assert_true(durable > 0); /* the loop really wrote */
+    assert_in_range(durable, 30, LONG_MAX); /* every iteration really wrote */
 }
 
 int main(void)

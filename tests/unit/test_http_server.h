@@ -4,10 +4,12 @@
 /*
  * A tiny canned-response HTTP/1.1 server for the transport and client unit tests: loopback,
  * free port, keep-alive, a thread per connection, all joined in teardown. Replies come from
- * a script (status, body, delay, drop) and then from defaults. Included by test_http.c and
+ * a script (status, body, delay, drop) and then from defaults; a gate and a hang let tests
+ * observe concurrency and timeouts without measuring time. Included by test_http.c and
  * test_aws_client.c (static functions; one server per test executable).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_MAX_CONN 64
@@ -37,6 +40,11 @@ struct s_server {
     size_t body_len; /* 0 = the default small JSON body */
     int delay_ms;
     bool drop; /* close without answering */
+    bool hang; /* never answer: hold each connection until the client closes it */
+    /* > 0: hold every request until this many have been in flight at once (then let all
+     * through), so a test sees concurrency without timing it; after 5 s the gate opens for
+     * good (a safety net: the test's assertion on max_concurrent then fails) */
+    atomic_int gate;
     /* scripted replies, consumed in order (then the defaults above apply) */
     struct s_reply {
         int status;
@@ -53,6 +61,7 @@ struct s_server {
     char last_target[128];
     char last_body[256];
     pthread_mutex_t lock;
+    pthread_cond_t gate_open;
 };
 
 static struct s_server s_srv;
@@ -154,6 +163,29 @@ static void s_answer(int fd, int id, const struct s_reply *r)
     free(body);
 }
 
+/* Waits for the gate (see s_server.gate) after this request raised max_concurrent. */
+static void s_pass_gate(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&s_srv.lock);
+    pthread_cond_broadcast(&s_srv.gate_open);
+    while (atomic_load(&s_srv.max_concurrent) < atomic_load(&s_srv.gate) &&
+           !atomic_load(&s_srv.stop))
+        if (pthread_cond_timedwait(&s_srv.gate_open, &s_srv.lock, &until) == ETIMEDOUT)
+            atomic_store(&s_srv.gate, 0);
+    pthread_mutex_unlock(&s_srv.lock);
+}
+
+/* Holds a connection without answering until the client closes it (or the server stops). */
+static void s_hold(int fd)
+{
+    char tmp[4096];
+    while (s_wait_readable(fd) && recv(fd, tmp, sizeof(tmp), 0) > 0)
+        ;
+}
+
 static void *s_conn_main(void *arg)
 {
     struct s_conn *c = arg;
@@ -168,6 +200,13 @@ static void *s_conn_main(void *arg)
         int max = atomic_load(&s_srv.max_concurrent);
         while (now > max && !atomic_compare_exchange_weak(&s_srv.max_concurrent, &max, now))
             ;
+        if (atomic_load(&s_srv.gate) > 0)
+            s_pass_gate();
+        if (s_srv.hang) {
+            s_hold(c->fd);
+            atomic_fetch_sub(&s_srv.concurrent, 1);
+            break;
+        }
         if (delay_ms)
             usleep((useconds_t)delay_ms * 1000);
         atomic_fetch_sub(&s_srv.concurrent, 1);
@@ -213,6 +252,7 @@ static int s_setup(void **state)
     (void)state;
     memset(&s_srv, 0, sizeof(s_srv));
     pthread_mutex_init(&s_srv.lock, NULL);
+    pthread_cond_init(&s_srv.gate_open, NULL);
     s_srv.status = 200;
     s_srv.fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -233,6 +273,7 @@ static int s_teardown(void **state)
         pthread_join(s_srv.conns[i], NULL);
     close(s_srv.fd);
     pthread_mutex_destroy(&s_srv.lock);
+    pthread_cond_destroy(&s_srv.gate_open);
     return 0;
 }
 
