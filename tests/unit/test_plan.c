@@ -237,7 +237,7 @@ static void test_plan__truncated_and_corrupted_plans_fail_cleanly(void **state)
     for (size_t len = 0; len < text.len; len += 61) {
         struct cr_plan plan;
         int rc = cr_plan_load_text(&plan, text.ptr, len, "cut.json");
-        assert_true(rc == CR_EINVALID);
+        assert_int_equal(rc, CR_EINVALID);
         refused++;
     }
     char *copy = malloc(text.len + 1);

@@ -163,7 +163,7 @@ static void test_util__array_reserve_doubles_and_refuses_overflow(void **state)
     size_t cap = 0, len = 0;
     for (int i = 0; i < 100; i++) {
         assert_ok(cr_array_reserve(&items, &cap, len, sizeof(*items), 4));
-        assert_true(cap > len);
+        assert_in_range(cap, len + 1, SIZE_MAX);
         items[len++] = i;
     }
     assert_int_equal(cap, 128); /* 4, 8, ..., 128 */
