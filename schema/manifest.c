@@ -3,6 +3,7 @@
  * unknown and missing keys). Value constraints live in validate.c. */
 #include "schema/manifest.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -677,29 +678,20 @@ static void s_spec(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
     pool->manage_tags = pool->tags.present;
 }
 
+/* apiVersion and kind were checked by s_header_ok before the document was converted: here
+ * they are only stored. */
 static void s_api_version(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
                           const struct cr_ynode *val)
 {
     struct cr_model_pool *pool = obj;
-    char q[100];
-    if (!s_str(ctx, &pool->api_version, key, val))
-        return;
-    if (strcmp(pool->api_version.value, CR_MANIFEST_API_VERSION) != 0)
-        cr_manifest__diag(ctx, val->loc, "unsupported apiVersion '%s' (expected '%s')",
-                          cr_manifest__quote(q, sizeof(q), val->value, val->len),
-                          CR_MANIFEST_API_VERSION);
+    s_str(ctx, &pool->api_version, key, val);
 }
 
 static void s_kind(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
                    const struct cr_ynode *val)
 {
     struct cr_model_pool *pool = obj;
-    char q[100];
-    if (!s_str(ctx, &pool->kind, key, val))
-        return;
-    if (strcmp(pool->kind.value, CR_MANIFEST_KIND) != 0)
-        cr_manifest__diag(ctx, val->loc, "unsupported kind '%s' (expected '%s')",
-                          cr_manifest__quote(q, sizeof(q), val->value, val->len), CR_MANIFEST_KIND);
+    s_str(ctx, &pool->kind, key, val);
 }
 
 static const struct s_field s_root_fields[] = {
@@ -708,13 +700,6 @@ static const struct s_field s_root_fields[] = {
     S_CUSTOM_FIELD("metadata", s_metadata, true),
     S_CUSTOM_FIELD("spec", s_spec, true),
 };
-
-static bool s_supported(const struct cr_model_pool *pool)
-{
-    return pool->api_version.value != NULL && pool->kind.value != NULL &&
-           strcmp(pool->api_version.value, CR_MANIFEST_API_VERSION) == 0 &&
-           strcmp(pool->kind.value, CR_MANIFEST_KIND) == 0;
-}
 
 static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
 {
@@ -741,37 +726,162 @@ static bool s_document_is_map(struct cr_mctx *ctx, struct cr_loc loc, const stru
     return true;
 }
 
-/* apiVersion and kind decide the schema of the rest: checks them first; false (reported)
- * when they are missing or not ours, and the rest is then not read. */
-static bool s_header_ok(struct cr_mctx *ctx, struct cr_model_pool *pool,
-                        const struct cr_ynode *root)
+/* ---- discovery: which documents are ours ---- */
+
+/* The value of key in the mapping node, or NULL. */
+static const struct cr_ynode *s_get(const struct cr_ynode *map, const char *key)
 {
-    size_t before = ctx->set->n_diagnostics;
-    for (size_t i = 0; i < root->n; i++) {
-        const char *key = root->items[i]->value;
-        if (strcmp(key, "apiVersion") != 0 && strcmp(key, "kind") != 0)
-            continue;
-        size_t mark = cr_manifest__path_field(ctx, key);
-        if (key[0] == 'a')
-            s_api_version(ctx, pool, root->items[i], root->values[i]);
-        else
-            s_kind(ctx, pool, root->items[i], root->values[i]);
-        cr_manifest__path_pop(ctx, mark);
-    }
-    if (ctx->set->n_diagnostics == before && s_supported(pool))
+    if (map == NULL || map->kind != CR_YNODE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->items[i]->value, key) == 0)
+            return map->values[i];
+    return NULL;
+}
+
+static bool s_is_text(const struct cr_ynode *node)
+{
+    return node != NULL && node->kind == CR_YNODE_SCALAR && !cr_yaml__is_null(node);
+}
+
+/* An apiVersion that is ours or a near miss of it: "cognito-reconcile/v1", "cognito-reconcil/v1",
+ * "Cognito-Reconcile/v1", "cognito-reconcile-v1". */
+static bool s_near_our_api(const struct cr_ynode *api)
+{
+    static const char ours[] = "cognito-reconcile";
+    char lower[64];
+    if (!s_is_text(api) || api->len >= sizeof(lower))
+        return false;
+    for (size_t i = 0; i <= api->len; i++)
+        lower[i] = (char)tolower((unsigned char)api->value[i]);
+    char *slash = strchr(lower, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    else if (cr_str_edit_distance(lower, CR_MANIFEST_API_VERSION) <= 3)
         return true;
-    if (pool->api_version.value == NULL)
-        cr_manifest__diag(ctx, root->loc, "missing required key 'apiVersion'");
-    if (pool->kind.value == NULL)
-        cr_manifest__diag(ctx, root->loc, "missing required key 'kind'");
+    return cr_str_edit_distance(lower, ours) <= 3;
+}
+
+/* An apiVersion of another API group: "group/version" (Kubernetes' form) not close to ours. */
+static bool s_foreign_api(const struct cr_ynode *api)
+{
+    if (!s_is_text(api))
+        return false;
+    const char *slash = memchr(api->value, '/', api->len);
+    return slash != NULL && slash > api->value && slash < api->value + api->len - 1 &&
+           !s_near_our_api(api);
+}
+
+/*
+ * Whether a mapping document is ours: apiVersion ours (or a near miss), or clearly meant to be
+ * (a kind of ours, or spec.identityPoolName) without another group's apiVersion. A kind of
+ * ours under another group's apiVersion (Crossplane's IdentityPool) is someone else's.
+ */
+static bool s_is_ours(const struct cr_ynode *root)
+{
+    const struct cr_ynode *api = s_get(root, "apiVersion");
+    const struct cr_ynode *kind = s_get(root, "kind");
+    if (s_near_our_api(api))
+        return true;
+    bool meant = (s_is_text(kind) && cr_manifest__kind_find(kind->value, kind->len) != NULL) ||
+                 s_get(s_get(root, "spec"), "identityPoolName") != NULL;
+    return meant && !s_foreign_api(api);
+}
+
+/* Notes what the first document of the file that is not ours was (for the skip reason). */
+static void s_note_foreign(struct cr_mctx *ctx, const struct cr_ynode *root)
+{
+    char a[80], k[80];
+    const struct cr_ynode *api = s_get(root, "apiVersion");
+    const struct cr_ynode *kind = s_get(root, "kind");
+    if (ctx->foreign[0] != '\0')
+        return;
+    if (s_is_text(api) && s_is_text(kind))
+        snprintf(ctx->foreign, sizeof(ctx->foreign), "apiVersion '%s', kind '%s'",
+                 cr_manifest__quote(a, sizeof(a), api->value, api->len),
+                 cr_manifest__quote(k, sizeof(k), kind->value, kind->len));
+    else if (s_is_text(kind))
+        snprintf(ctx->foreign, sizeof(ctx->foreign), "kind '%s'",
+                 cr_manifest__quote(k, sizeof(k), kind->value, kind->len));
+    else if (s_is_text(api))
+        snprintf(ctx->foreign, sizeof(ctx->foreign), "apiVersion '%s'",
+                 cr_manifest__quote(a, sizeof(a), api->value, api->len));
+    else
+        snprintf(ctx->foreign, sizeof(ctx->foreign), "no apiVersion or kind");
+}
+
+/* Whether the text of a file that could not be read as documents of ours mentions ours. */
+static bool s_mentions_ours(const char *bytes, size_t len)
+{
+    static const char *const words[] = {"cognito-reconcile/", "identityPoolName"};
+    for (size_t pos = 0; pos < len; pos++) {
+        const char *p = bytes + pos;
+        size_t left = len - pos;
+        for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+            if (left >= strlen(words[w]) && memcmp(p, words[w], strlen(words[w])) == 0)
+                return true;
+        if (left < 5 || memcmp(p, "kind:", 5) != 0)
+            continue;
+        size_t q = 5;
+        while (q < left && (p[q] == ' ' || p[q] == '\t' || p[q] == '"' || p[q] == '\''))
+            q++;
+        for (size_t k = 0; k < cr_manifest__n_kinds; k++) {
+            const char *name = cr_manifest__kinds[k].name;
+            size_t n = strlen(name);
+            if (left - q >= n && memcmp(p + q, name, n) == 0 &&
+                (left - q == n || !isalnum((unsigned char)p[q + n])))
+                return true;
+        }
+    }
     return false;
 }
 
-static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const struct cr_ynode *root)
+/* apiVersion and kind decide the schema of the rest: checks them first; NULL (reported) when
+ * they are missing or not ours, and the rest is then not read. */
+static const struct cr_manifest_kind *s_header_ok(struct cr_mctx *ctx, const struct cr_ynode *root)
 {
-    struct cr_mctx *ctx = vctx;
-    if (!s_document_is_map(ctx, loc, root))
-        return ctx->rc;
+    size_t before = ctx->set->n_diagnostics;
+    struct cr_model_str api = {0}, kind = {0};
+    bool has_api = false, has_kind = false;
+    char q[100];
+    for (size_t i = 0; i < root->n; i++) {
+        const char *key = root->items[i]->value;
+        bool is_api = strcmp(key, "apiVersion") == 0;
+        if (!is_api && strcmp(key, "kind") != 0)
+            continue;
+        *(is_api ? &has_api : &has_kind) = true;
+        const struct cr_ynode *val = root->values[i];
+        size_t mark = cr_manifest__path_field(ctx, key);
+        s_str(ctx, is_api ? &api : &kind, root->items[i], val);
+        cr_manifest__path_pop(ctx, mark);
+    }
+    if (api.value != NULL && strcmp(api.value, CR_MANIFEST_API_VERSION) != 0)
+        cr_manifest__diag(ctx, api.loc, "unsupported apiVersion '%s' (expected '%s')",
+                          cr_manifest__quote(q, sizeof(q), api.value, api.len),
+                          CR_MANIFEST_API_VERSION);
+    const struct cr_manifest_kind *found =
+        kind.value != NULL ? cr_manifest__kind_find(kind.value, kind.len) : NULL;
+    if (kind.value != NULL && found == NULL) {
+        char expected[256] = "";
+        for (size_t k = 0; k < cr_manifest__n_kinds; k++)
+            snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected), "%s'%s'",
+                     k == 0 ? "" : k + 1 == cr_manifest__n_kinds ? " or " : ", ",
+                     cr_manifest__kinds[k].name);
+        cr_manifest__diag(ctx, kind.loc, "unsupported kind '%s' (expected %s)",
+                          cr_manifest__quote(q, sizeof(q), kind.value, kind.len), expected);
+    }
+    if (ctx->set->n_diagnostics == before && api.value != NULL && found != NULL)
+        return found;
+    /* Written but wrong was reported above; only an absent key is "missing". */
+    if (!has_api)
+        cr_manifest__diag(ctx, root->loc, "missing required key 'apiVersion'");
+    if (!has_kind)
+        cr_manifest__diag(ctx, root->loc, "missing required key 'kind'");
+    return NULL;
+}
+
+int cr_manifest__convert_pool(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root)
+{
     struct cr_model_pool *pool = cr_arena_alloc(&ctx->set->arena, sizeof(*pool));
     if (pool == NULL)
         return CR_ENOMEM;
@@ -781,10 +891,6 @@ static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const stru
     pool->loc = root->loc;
     pool->allow_unauthenticated_identities.value = CR_TRI_ABSENT;
     pool->allow_classic_flow.value = CR_TRI_ABSENT;
-    if (!s_header_ok(ctx, pool, root))
-        return ctx->rc;
-    /* apiVersion and kind were reported once above; s_struct re-checks them silently
-     * because they are valid here. */
     s_struct(ctx, pool, root, s_root_fields, sizeof(s_root_fields) / sizeof(s_root_fields[0]));
     if (ctx->rc != 0)
         return ctx->rc;
@@ -799,6 +905,33 @@ static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const stru
     if (ctx->rc != 0)
         return ctx->rc;
     return s_push_pool(ctx->set, pool);
+}
+
+static int s_document(struct cr_mctx *ctx, size_t index, struct cr_loc loc,
+                      const struct cr_ynode *root)
+{
+    ctx->documents++;
+    if (root != NULL && root->kind == CR_YNODE_MAP && !s_is_ours(root)) {
+        /* Someone else's YAML: its problems (a duplicate key) are not ours to report. */
+        ctx->set->n_diagnostics = ctx->doc_mark;
+        s_note_foreign(ctx, root);
+        return 0;
+    }
+    if (!s_document_is_map(ctx, loc, root))
+        return ctx->rc;
+    ctx->ours++;
+    const struct cr_manifest_kind *kind = s_header_ok(ctx, root);
+    if (kind == NULL)
+        return ctx->rc;
+    return kind->convert(ctx, index, root);
+}
+
+static int s_on_document(void *vctx, size_t index, struct cr_loc loc, const struct cr_ynode *root)
+{
+    struct cr_mctx *ctx = vctx;
+    int rc = s_document(ctx, index, loc, root);
+    ctx->doc_mark = ctx->set->n_diagnostics;
+    return rc;
 }
 
 static void s_on_error(void *vctx, struct cr_loc loc, const char *msg)
@@ -847,6 +980,48 @@ done:
     return result;
 }
 
+static int s_push_skip(struct cr_manifest_set *set, const struct cr_manifest_skip *skip)
+{
+    int rc = cr_array_reserve(&set->skipped, &set->cap_skipped, set->n_skipped,
+                              sizeof(*set->skipped), 8);
+    if (rc == 0)
+        set->skipped[set->n_skipped++] = *skip;
+    return rc;
+}
+
+/*
+ * After the last document of a file: it counts as a manifest file when it held a document of
+ * ours, or problems that may be ours (see cr_manifest_set_add); otherwise its problems are
+ * dropped and it is recorded as skipped, with the reason.
+ */
+static int s_file_done(struct cr_mctx *ctx, const char *bytes, size_t len)
+{
+    struct cr_manifest_set *set = ctx->set;
+    char reason[1400];
+    bool problems = set->n_diagnostics > ctx->file_mark;
+    if (ctx->ours > 0 || (problems && s_mentions_ours(bytes, len))) {
+        set->n_files++;
+        return 0;
+    }
+    if (ctx->foreign[0] != '\0') {
+        snprintf(reason, sizeof(reason), "not a cognito-reconcile manifest (%s)", ctx->foreign);
+    } else if (problems) {
+        const struct cr_diagnostic *d = &set->diagnostics[ctx->file_mark];
+        snprintf(reason, sizeof(reason),
+                 "not a cognito-reconcile manifest: not YAML documents we can read (%u:%u: %s), "
+                 "and nothing in it mentions cognito-reconcile",
+                 d->line, d->column, d->message);
+    } else {
+        snprintf(reason, sizeof(reason), "not a cognito-reconcile manifest: no YAML document");
+    }
+    set->n_diagnostics = ctx->file_mark;
+    struct cr_manifest_skip skip = {ctx->file, cr_arena_strdup(&set->arena, reason),
+                                    ctx->file_index};
+    if (skip.reason == NULL || s_push_skip(set, &skip) != 0)
+        return CR_ENOMEM;
+    return 0;
+}
+
 /* Adds one file whose order in the set is file_index (the parallel loader gives each worker
  * a shard set but keeps the files' global order). */
 static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const char *display_path,
@@ -874,24 +1049,17 @@ static int s_add_indexed(struct cr_manifest_set *set, size_t file_index, const c
         goto done;
     ctx->set = set;
     ctx->file_index = file_index;
-    set->n_files++;
+    ctx->file_mark = ctx->doc_mark = set->n_diagnostics;
     ctx->file = cr_arena_strdup(&set->arena, display_path);
     if (ctx->file == NULL)
         goto done;
     struct cr_yaml_limits limits = {set->opts.max_file_bytes, CR_MANIFEST_MAX_DEPTH,
                                     CR_MANIFEST_MAX_ALIASES, CR_MANIFEST_MAX_NODES};
-    size_t before = set->n_diagnostics;
-    size_t pools_before = set->n_pools;
     int rc = cr_yaml__parse(&scratch, bytes, len, &limits, s_on_document, s_on_error, ctx);
     if (rc != 0 || ctx->rc != 0)
         goto done;
-    if (set->n_diagnostics == before && set->n_pools == pools_before) {
-        struct cr_loc first = {1, 1};
-        cr_manifest__diag(ctx, first,
-                          "no YAML documents in file (expected IdentityPool manifests)");
-        if (ctx->rc != 0)
-            goto done;
-    }
+    if (s_file_done(ctx, bytes, len) != 0)
+        goto done;
     result = 0;
 done:
     if (result != 0)
@@ -930,6 +1098,16 @@ int cr_manifest_set_finish(struct cr_manifest_set *set)
             j--;
         }
         set->diagnostics[j] = t;
+    }
+    /* The parallel loader merges skips shard by shard: back to file order. */
+    for (size_t i = 1; i < set->n_skipped; i++) {
+        struct cr_manifest_skip t = set->skipped[i];
+        size_t j = i;
+        while (j > 0 && set->skipped[j - 1].file_index > t.file_index) {
+            set->skipped[j] = set->skipped[j - 1];
+            j--;
+        }
+        set->skipped[j] = t;
     }
     /* Workers each keep max_diagnostics; the set keeps the first ones in file order. */
     if (n > set->opts.max_diagnostics) {
@@ -993,6 +1171,9 @@ static int s_merge(struct cr_manifest_set *set, struct cr_manifest_set *shard)
             return CR_ENOMEM;
         set->diagnostics[set->n_diagnostics++] = shard->diagnostics[i];
     }
+    for (size_t i = 0; i < shard->n_skipped; i++)
+        if (s_push_skip(set, &shard->skipped[i]) != 0)
+            return CR_ENOMEM;
     set->truncated = set->truncated || shard->truncated;
     set->n_files += shard->n_files;
     return 0;
@@ -1107,6 +1288,7 @@ void cr_manifest_set_free(struct cr_manifest_set *set)
     free(set->extra_arenas);
     free(set->pools);
     free(set->diagnostics);
+    free(set->skipped);
     free(set);
 }
 

@@ -71,6 +71,14 @@ struct cr_manifest_input {
     size_t len;
 };
 
+/** A file of the run that holds no cognito-reconcile manifest (other YAML: CI pipelines,
+ * Kubernetes objects, Helm values), and so was left out. Strings live in the set's arena. */
+struct cr_manifest_skip {
+    const char *file;   /* display path */
+    const char *reason; /* "no cognito-reconcile document (apiVersion 'apps/v1', kind 'Deployment')" */
+    size_t file_index;  /* order in which the file was added */
+};
+
 /** A loaded set of manifests. Everything lives in `arena` (pools, strings, diagnostics'
  * text) except the two growable arrays; all freed by cr_manifest_set_free(). */
 struct cr_manifest_set {
@@ -82,7 +90,10 @@ struct cr_manifest_set {
     struct cr_diagnostic *diagnostics; /* sorted by file order, line, column after finish */
     size_t n_diagnostics;
     size_t cap_diagnostics;
-    size_t n_files;
+    size_t n_files; /* files holding manifests of ours (or problems that may be ours) */
+    struct cr_manifest_skip *skipped; /* files that are not ours, in file order after finish */
+    size_t n_skipped;
+    size_t cap_skipped;
     bool truncated; /* more diagnostics than opts.max_diagnostics */
     bool finished;
     struct cr_arena *extra_arenas; /* the parallel loader's worker arenas, owned */
@@ -100,10 +111,21 @@ int cr_manifest_set_new(struct cr_manifest_set **out,
                         const struct cr_manifest_options *opts) CR_WARN_UNUSED;
 
 /**
- * Parses one file (one or more YAML documents) into the set and validates each document on
- * its own (types, unknown keys, API constraints, limits, provider cross-references).
- * Problems become diagnostics, not return codes. Returns 0, CR_ENOMEM, or CR_ERROR when
- * the set is already finished (add every file first, then call cr_manifest_set_finish once).
+ * Parses one file (one or more YAML documents) into the set and validates each document of
+ * ours on its own (types, unknown keys, API constraints, limits, provider cross-references).
+ * Problems become diagnostics, not return codes.
+ *
+ * Discovery: a document is ours when its apiVersion starts with "cognito-reconcile/" (or is a
+ * near miss of it, such as "cognito-reconcil/v1"), or when it is clearly meant to be ours (a
+ * kind of ours, or spec.identityPoolName) and has no apiVersion of another API group
+ * (missing, not a string, or without a group: "v1"). Other documents are left alone. A file
+ * with no document of ours is skipped (set->skipped, with the reason) unless it has problems
+ * that may be ours: a file that is not valid YAML, or holds an empty document or one that is
+ * not a mapping, is reported when its text mentions "cognito-reconcile/", identityPoolName
+ * or `kind: <a kind of ours>`, and skipped otherwise (a Helm template is not YAML).
+ *
+ * Returns 0, CR_ENOMEM, or CR_ERROR when the set is already finished (add every file first,
+ * then call cr_manifest_set_finish once).
  */
 int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, const char *bytes,
                         size_t len) CR_WARN_UNUSED;
@@ -121,6 +143,12 @@ int cr_manifest_set_finish(struct cr_manifest_set *set) CR_WARN_UNUSED;
  */
 int cr_manifest_load_buffers(struct cr_manifest_set **out, const struct cr_manifest_input *inputs,
                              size_t n, const struct cr_manifest_options *opts) CR_WARN_UNUSED;
+
+/** Number of document kinds of ours ("IdentityPool", ...): schema/kinds.c. */
+size_t cr_manifest_kind_count(void);
+
+/** The i-th kind of ours, or NULL past the end. Static string. */
+const char *cr_manifest_kind_name(size_t i);
 
 /** Frees the set and everything in it. Accepts NULL. */
 void cr_manifest_set_free(struct cr_manifest_set *set);

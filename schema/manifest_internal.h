@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "schema/manifest.h"
+#include "schema/yaml.h"
 
 #define CR_MANIFEST_PATH_MAX   1024 /* bytes of a rendered field path */
 #define CR_MANIFEST_PATH_DEPTH 96   /* segments kept (YAML nesting stops at 64) */
@@ -26,6 +27,12 @@ struct cr_mctx {
     struct cr_manifest_set *set;
     const char *file;  /* display path, in the set's arena */
     size_t file_index; /* order of the file in the set */
+    /* Discovery (which documents are ours): see s_classify in manifest.c. */
+    size_t file_mark;   /* set->n_diagnostics when the file started */
+    size_t doc_mark;    /* set->n_diagnostics when the current document started */
+    size_t ours;        /* documents of the file recognised as ours */
+    size_t documents;   /* documents of the file, ours or not */
+    char foreign[160];  /* what the first document that is not ours was, for the skip note */
     struct cr_mpath_seg path[CR_MANIFEST_PATH_DEPTH];
     size_t depth; /* segments pushed; those past CR_MANIFEST_PATH_DEPTH are not rendered */
     int rc;       /* sticky CR_ENOMEM */
@@ -55,6 +62,26 @@ size_t cr_manifest__path_render(const struct cr_mctx *ctx, size_t depth, char *o
 
 /** Writes a quotable, shortened form of user text into out (for messages). */
 const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len);
+
+/** Converts one document of a kind of ours (its apiVersion and kind already checked) into the
+ * set; problems become diagnostics. Returns 0 or CR_ENOMEM. */
+typedef int cr_manifest_convert_fn(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
+
+/** One document kind cognito-reconcile reads (schema/kinds.c holds the table). */
+struct cr_manifest_kind {
+    const char *name; /* the `kind` value: "IdentityPool" */
+    cr_manifest_convert_fn *convert;
+};
+
+/** The kinds of ours, one line each in schema/kinds.c. */
+extern const struct cr_manifest_kind cr_manifest__kinds[];
+extern const size_t cr_manifest__n_kinds;
+
+/** The kind named name, or NULL. */
+const struct cr_manifest_kind *cr_manifest__kind_find(const char *name, size_t len);
+
+/** kind: IdentityPool (manifest.c). */
+int cr_manifest__convert_pool(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
 
 /** Validates one converted pool on its own: constraints, limits, cross-references. */
 void cr_manifest__validate_pool(struct cr_mctx *ctx, const struct cr_model_pool *pool);

@@ -384,7 +384,7 @@ static void test_manifest__file_size_cap(void **state)
 static void test_manifest__billion_laughs_is_bounded(void **state)
 {
     struct cr_buf yaml = CR_BUF_INIT;
-    assert_ok(cr_buf_puts(&yaml, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"));
+    assert_ok(cr_buf_puts(&yaml, S_HEAD "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"));
     /* 12 levels of 9 aliases: 9^12 items if expanded, 108 alias uses in the text. */
     for (int i = 1; i < 13; i++) {
         assert_ok(cr_buf_printf(&yaml, "a%d: &a%d [", i, i));
@@ -398,21 +398,23 @@ static void test_manifest__billion_laughs_is_bounded(void **state)
     assert_int_equal(set->n_diagnostics, 1);
     assert_string_equal(set->diagnostics[0].message,
                         "too many aliases in one document (more than 100)");
-    assert_int_equal(set->diagnostics[0].line, 13); /* the 101st alias, in a12 */
+    assert_int_equal(set->diagnostics[0].line, 15); /* the 101st alias, in a12 */
     cr_manifest_set_free(set);
     cr_buf_dispose(&yaml);
 }
 
 static void test_manifest__nul_and_invalid_utf8(void **state)
 {
-    static const char nul[] = "apiVersion: x\0y\n";
+    static const char nul[] = "kind: IdentityPool\napiVersion: x\0y\n";
     int rc = 0;
     struct cr_manifest_set *set = s_load(nul, sizeof(nul) - 1, &rc, NULL);
     assert_int_equal(rc, CR_EINVALID);
     assert_string_equal(set->diagnostics[0].message, "NUL byte in file");
+    assert_int_equal(set->diagnostics[0].line, 2);
     assert_int_equal(set->diagnostics[0].column, 14);
     cr_manifest_set_free(set);
-    s_expect_one("apiVersion: \xc3\x28\n", "test.yaml:1:13: invalid UTF-8 (byte 0xC3");
+    s_expect_one("kind: IdentityPool\napiVersion: \xc3\x28\n",
+                 "test.yaml:2:13: invalid UTF-8 (byte 0xC3");
     /* An escaped NUL inside a double-quoted scalar is refused too. */
     s_expect_one(S_POOL "  developerProviderName: \"a\\0b\"\n",
                  "test.yaml:8:26: NUL character in a string");
@@ -421,7 +423,7 @@ static void test_manifest__nul_and_invalid_utf8(void **state)
 static void test_manifest__deep_nesting_is_bounded(void **state)
 {
     struct cr_buf yaml = CR_BUF_INIT;
-    assert_ok(cr_buf_puts(&yaml, "a: "));
+    assert_ok(cr_buf_puts(&yaml, S_HEAD "spec: "));
     for (int i = 0; i < 10000; i++)
         assert_ok(cr_buf_putc(&yaml, '['));
     int rc = 0;
@@ -465,7 +467,7 @@ static void test_manifest__all_errors_reported_in_order(void **state)
 {
     static const char two_files_a[] = S_HEAD "metadata: {name: A}\nspec: {identityPoolName: "
                                              "P, allowUnauthenticatedIdentities: x}\n";
-    static const char two_files_b[] = "a: [\n";
+    static const char two_files_b[] = S_HEAD "spec: [\n";
     struct cr_manifest_input in[] = {{"z.yaml", two_files_a, sizeof(two_files_a) - 1},
                                      {"a.yaml", two_files_b, sizeof(two_files_b) - 1}};
     struct cr_manifest_set *set = NULL;
@@ -477,8 +479,8 @@ static void test_manifest__all_errors_reported_in_order(void **state)
                              "digit)\n"
                              "z.yaml:4:61: spec.allowUnauthenticatedIdentities: expected true or "
                              "false, got the string \"x\"\n"
-                             "a.yaml:2:1: invalid YAML: did not find expected node content "
-                             "while parsing a flow node (started at line 2, column 1)\n");
+                             "a.yaml:4:1: invalid YAML: did not find expected node content "
+                             "while parsing a flow node (started at line 4, column 1)\n");
     assert_int_equal(cr_manifest_set_files_with_errors(set), 2);
     free(got);
     cr_manifest_set_free(set);
@@ -507,13 +509,12 @@ static void test_manifest__add_then_finish(void **state)
     struct cr_manifest_set *set = NULL;
     assert_ok(cr_manifest_set_new(&set, NULL));
     assert_ok(cr_manifest_set_add(set, "one.yaml", S_POOL, strlen(S_POOL)));
-    assert_ok(cr_manifest_set_add(set, "empty.yaml", "", 0));
+    assert_ok(cr_manifest_set_add(set, "bad.yaml", S_HEAD, strlen(S_HEAD)));
     assert_int_equal(cr_manifest_set_finish(set), CR_EINVALID);
-    assert_int_equal(set->n_pools, 1);
+    assert_int_equal(set->n_pools, 2); /* an invalid pool is still converted, and reported */
     assert_int_equal(set->n_files, 2);
-    assert_string_equal(set->diagnostics[0].file, "empty.yaml");
-    assert_string_equal(set->diagnostics[0].message,
-                        "no YAML documents in file (expected IdentityPool manifests)");
+    assert_string_equal(set->diagnostics[0].file, "bad.yaml");
+    assert_string_equal(set->diagnostics[0].message, "missing required key 'metadata'");
     assert_int_equal(cr_manifest_set_add(set, "late.yaml", S_POOL, strlen(S_POOL)), CR_ERROR);
     assert_int_equal(set->n_files, 2);
     cr_manifest_set_free(set);
