@@ -1,17 +1,44 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A git revision (libgit2) -> struct cr_source_list, with the folder rules of source.c. */
+/*
+ * A git revision (libgit2) -> struct cr_source_list, with the folder rules of source.c.
+ *
+ * Every read of the repository runs in a child process under a watchdog (s_guarded below).
+ * Why: libgit2 trusts the object database. A truncated loose object makes libgit2 1.5 loop
+ * forever inside git_odb_read (its zlib drain loop treats Z_BUF_ERROR as "try again", with no
+ * input left to give: libgit2 issue #7342), and other corruptions can crash it. Checking
+ * objects ourselves first would mean re-implementing the object database (loose and packed,
+ * deltas) and would still only cover the faults we thought of. Instead the child does the
+ * whole read and streams its results (files, skips, the commit, the outcome) over a pipe,
+ * announcing each object before it asks libgit2 for it; the parent kills the child when no
+ * byte has arrived for CR_GIT_STALL_MS (COGNITO_RECONCILE_GIT_STALL_SECONDS overrides it) and
+ * reports "the repository looks corrupt (run git fsck)" naming the object being read. A crash
+ * of the child is reported the same way. Time is then bounded whatever happens inside
+ * libgit2, and the parent's memory never holds libgit2 state.
+ *
+ * Sizes are checked before reading: git_odb_read_header gives a blob's size from its header
+ * (the loose object's first bytes, or the pack entry), so a 1 GB blob is refused without
+ * being inflated.
+ */
 #include "source/git.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "source/ignore.h"
 #include "util/buf.h"
-#include "util/log.h"
 #include "util/strmap.h"
+#include "util/strutil.h"
 
 /* State of one collect call. */
 struct s_walk {
@@ -22,7 +49,10 @@ struct s_walk {
     const char *scope;      /* repository path of the folder argument being walked */
     struct cr_strlist seen; /* repository paths of the blobs read (each file once) */
     size_t max_bytes;
+    struct cr_ignore ig;
 };
+
+static void s_progress(const char *fmt, ...) CR_PRINTF(1, 2);
 
 static const char *s_git_message(void)
 {
@@ -39,6 +69,7 @@ static int s_oom(const char *what)
 /* git_dir NULL: the repository containing the current folder (searching upwards). */
 static int s_open(git_repository **out, const char *git_dir)
 {
+    s_progress("the repository");
     /* Discovery honours git's environment (GIT_DIR, GIT_WORK_TREE, GIT_CEILING_DIRECTORIES)
      * and searches upwards from the current folder, exactly as the git CLI does. */
     int rc = git_dir != NULL
@@ -78,6 +109,7 @@ static const char *s_object_kind(git_object_t type)
 static int s_resolve(git_commit **out, git_repository *repo, const char *rev)
 {
     git_object *obj = NULL;
+    s_progress("the commit %s", rev);
     int rc = git_revparse_single(&obj, repo, rev);
     if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
         cr_error_set("git revision '%s' not found in the repository", rev);
@@ -184,13 +216,65 @@ static int s_repo_path(struct cr_buf *out, git_repository *repo, const char *pre
     return rc;
 }
 
+/*
+ * The size of the blob oid from its header, without inflating it. Returns 0, CR_ELIMIT when
+ * it is over max (the message names the path and both sizes), or CR_EIO.
+ */
+static int s_blob_size(size_t *out, struct s_walk *w, const git_oid *oid, const char *display,
+                       size_t max)
+{
+    git_odb *odb = NULL;
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    int result = CR_EIO;
+    if (git_repository_odb(&odb, w->repo) != 0 || git_odb_read_header(&size, &type, odb, oid) != 0) {
+        cr_error_set("%s: cannot read the file from git: %s", display, s_git_message());
+        goto done;
+    }
+    if (type != GIT_OBJECT_BLOB) {
+        cr_error_set("%s: the object is not a file (the repository looks corrupt: run git fsck)",
+                     display);
+        goto done;
+    }
+    if (size > max) {
+        cr_error_set("%s: file is %zu bytes, larger than the limit of %zu bytes (not read)",
+                     display, size, max);
+        result = CR_ELIMIT;
+        goto done;
+    }
+    *out = size;
+    result = 0;
+done:
+    git_odb_free(odb);
+    return result;
+}
+
+/* Reads the blob oid (checked to be at most max bytes) into out. */
+static int s_blob_bytes(struct cr_buf *out, struct s_walk *w, const git_oid *oid,
+                        const char *display, size_t max)
+{
+    git_blob *blob = NULL;
+    size_t size = 0;
+    s_progress("%s", display);
+    int result = s_blob_size(&size, w, oid, display, max);
+    if (result != 0)
+        return result;
+    if (git_blob_lookup(&blob, w->repo, oid) != 0) {
+        cr_error_set("%s: cannot read the file from git: %s", display, s_git_message());
+        return CR_EIO;
+    }
+    cr_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    cr_buf_put(out, "", 0);
+    git_blob_free(blob);
+    return cr_buf_oom(out) ? s_oom(display) : 0;
+}
+
 /* Reads one blob as "REV:display_path"; blob_path (where the bytes live) lists it once. */
 static int s_read_blob(struct s_walk *w, const git_oid *oid, const char *blob_path,
                        const char *display_path)
 {
     int result = CR_ENOMEM;
-    git_blob *blob = NULL;
-    struct cr_buf display = CR_BUF_INIT;
+    struct cr_buf display = CR_BUF_INIT, bytes = CR_BUF_INIT;
     if (cr_strlist_contains(&w->seen, blob_path))
         return 0;
     cr_buf_printf(&display, "%s:%s", w->rev, display_path);
@@ -198,20 +282,11 @@ static int s_read_blob(struct s_walk *w, const git_oid *oid, const char *blob_pa
         s_oom(w->rev);
         goto done;
     }
-    if (git_blob_lookup(&blob, w->repo, oid) != 0) {
-        cr_error_set("%s: cannot read the file from git: %s", display.ptr, s_git_message());
-        result = CR_EIO;
-        goto done;
-    }
-    git_object_size_t size = git_blob_rawsize(blob);
-    if (size > (git_object_size_t)w->max_bytes) {
-        cr_error_set("%s: file is larger than the limit of %zu bytes", display.ptr, w->max_bytes);
-        result = CR_ELIMIT;
-        goto done;
-    }
-    result = cr_source_list_add(w->out, display.ptr, git_blob_rawcontent(blob), (size_t)size);
+    result = s_blob_bytes(&bytes, w, oid, display.ptr, w->max_bytes);
+    if (result == 0)
+        result = cr_source_list_add(w->out, display.ptr, bytes.ptr, bytes.len);
 done:
-    git_blob_free(blob);
+    cr_buf_dispose(&bytes);
     cr_buf_dispose(&display);
     return result;
 }
@@ -225,21 +300,23 @@ static int s_follow_link(struct s_walk *w, const git_tree_entry *entry, const ch
                          const char *scope, const char **why)
 {
     int result = CR_ENOMEM;
-    git_blob *blob = NULL;
     git_tree_entry *target = NULL;
-    struct cr_buf text = CR_BUF_INIT, resolved = CR_BUF_INIT;
+    struct cr_buf text = CR_BUF_INIT, resolved = CR_BUF_INIT, display = CR_BUF_INIT;
     *why = "points outside the folder";
-    if (git_blob_lookup(&blob, w->repo, git_tree_entry_id(entry)) != 0) {
-        cr_error_set("%s:%s: cannot read the symbolic link: %s", w->rev, link_path,
-                     s_git_message());
-        result = CR_EIO;
+    cr_buf_printf(&display, "%s:%s", w->rev, link_path);
+    if (cr_buf_oom(&display)) {
+        s_oom(link_path);
         goto done;
     }
-    cr_buf_put(&text, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    /* A link's target is a path: PATH_MAX bounds any sane one. */
+    result = s_blob_bytes(&text, w, git_tree_entry_id(entry), display.ptr, PATH_MAX);
+    if (result != 0)
+        goto done;
+    result = CR_ENOMEM;
     const char *slash = strrchr(link_path, '/');
     if (slash != NULL)
         cr_buf_put(&resolved, link_path, (size_t)(slash - link_path));
-    if (cr_buf_oom(&text) || cr_buf_oom(&resolved)) {
+    if (cr_buf_oom(&resolved)) {
         s_oom(link_path);
         goto done;
     }
@@ -268,23 +345,129 @@ static int s_follow_link(struct s_walk *w, const git_tree_entry *entry, const ch
         result = 1;
 done:
     git_tree_entry_free(target);
-    git_blob_free(blob);
     cr_buf_dispose(&text);
     cr_buf_dispose(&resolved);
+    cr_buf_dispose(&display);
     return result;
+}
+
+/* Records a path of the revision that was met and not read. */
+static int s_skip(struct s_walk *w, enum cr_source_skip_kind kind, bool named, const char *path,
+                  const char *reason)
+{
+    struct cr_buf display = CR_BUF_INIT;
+    cr_buf_printf(&display, "%s:%s", w->rev, path);
+    int rc = cr_buf_oom(&display) ? s_oom(path)
+                                  : cr_source_list_skip(w->out, kind, named, display.ptr, "%s",
+                                                        reason);
+    cr_buf_dispose(&display);
+    return rc;
+}
+
+/* Pushes the .cognito-reconcile-ignore of folder dir ("" the root) if the revision has one. */
+static int s_push_ignore_file(struct s_walk *w, const char *dir)
+{
+    int result = CR_ENOMEM;
+    git_tree_entry *entry = NULL;
+    struct cr_buf path = CR_BUF_INIT, display = CR_BUF_INIT, text = CR_BUF_INIT;
+    cr_buf_printf(&path, "%s%s%s", dir, dir[0] != '\0' ? "/" : "", CR_IGNORE_FILE);
+    cr_buf_printf(&display, "%s:%s", w->rev, cr_buf_cstr(&path));
+    if (cr_buf_oom(&path) || cr_buf_oom(&display)) {
+        s_oom(dir);
+        goto done;
+    }
+    result = 0;
+    if (git_tree_entry_bypath(&entry, w->root, path.ptr) != 0)
+        goto done; /* none here */
+    git_filemode_t mode = git_tree_entry_filemode(entry);
+    if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+        goto done;
+    result = s_blob_bytes(&text, w, git_tree_entry_id(entry), display.ptr, CR_IGNORE_MAX_BYTES);
+    if (result == 0)
+        result = cr_ignore_push_file(&w->ig, dir, display.ptr, text.ptr, text.len);
+done:
+    git_tree_entry_free(entry);
+    cr_buf_dispose(&path);
+    cr_buf_dispose(&display);
+    cr_buf_dispose(&text);
+    return result;
+}
+
+/* Records path as excluded when a pattern names it; returns 1 then, 0 when it is kept. */
+static int s_excluded(struct s_walk *w, const char *path, bool is_dir, bool named)
+{
+    struct cr_ignore_hit hit;
+    struct cr_buf reason = CR_BUF_INIT;
+    if (!cr_ignore_match(&w->ig, path, is_dir, &hit))
+        return 0;
+    if (hit.line > 0)
+        cr_buf_printf(&reason, "excluded by %s:%u ('%s')", hit.origin, hit.line, hit.text);
+    else
+        cr_buf_printf(&reason, "excluded by --exclude '%s'", hit.text);
+    int rc = cr_buf_oom(&reason)
+                 ? s_oom(path)
+                 : s_skip(w, CR_SOURCE_SKIP_EXCLUDED, named, path, reason.ptr);
+    cr_buf_dispose(&reason);
+    return rc != 0 ? rc : 1;
+}
+
+/*
+ * Loads the ignore files of the folders from the repository root down to the parent of
+ * path (a folder or file argument), checking that no folder on the way (nor path itself) is
+ * excluded. Returns 1 when path is excluded (recorded), 0, or an error.
+ */
+static int s_enter_ancestors(struct s_walk *w, const char *path, bool is_dir)
+{
+    struct cr_buf dir = CR_BUF_INIT;
+    int rc = 0;
+    const char *rest = path;
+    while (rc == 0) {
+        rc = s_push_ignore_file(w, cr_buf_cstr(&dir));
+        if (rc != 0)
+            break;
+        const char *slash = strchr(rest, '/');
+        size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+        if (dir.len > 0)
+            cr_buf_putc(&dir, '/');
+        cr_buf_put(&dir, rest, n);
+        if (cr_buf_oom(&dir)) {
+            rc = s_oom(path);
+            break;
+        }
+        rc = s_excluded(w, dir.ptr, slash != NULL || is_dir, true);
+        if (slash == NULL)
+            break;
+        rest = slash + 1;
+    }
+    cr_buf_dispose(&dir);
+    return rc;
 }
 
 static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, unsigned depth);
 
+/* A blob met in a folder. */
+static int s_entry_blob(struct s_walk *w, const git_tree_entry *entry, const char *path)
+{
+    const char *name = git_tree_entry_name(entry);
+    if (cr_source_is_manifest_name(name))
+        return s_read_blob(w, git_tree_entry_id(entry), path, path);
+    if (cr_source_is_manifest_name_other_case(name))
+        return s_skip(w, CR_SOURCE_SKIP_UNREAD, false, path,
+                      "not read: only names ending in .yaml or .yml are (the case matters; "
+                      "rename it)");
+    return 0;
+}
+
 /* One entry of a folder: a manifest, a sub-folder, or something to skip. */
 static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *path, unsigned depth)
 {
-    const char *name = git_tree_entry_name(entry);
     const char *why = NULL;
+    char reason[128];
     int rc = 0;
     switch (git_tree_entry_filemode(entry)) {
     case GIT_FILEMODE_TREE: {
         git_tree *sub = NULL;
+        s_progress("%s:%s", w->rev, path);
         if (git_tree_lookup(&sub, w->repo, git_tree_entry_id(entry)) != 0) {
             cr_error_set("%s:%s: cannot read the folder: %s", w->rev, path, s_git_message());
             return CR_EIO;
@@ -295,23 +478,19 @@ static int s_entry(struct s_walk *w, const git_tree_entry *entry, const char *pa
     }
     case GIT_FILEMODE_BLOB:
     case GIT_FILEMODE_BLOB_EXECUTABLE:
-        return cr_source_is_manifest_name(name)
-                   ? s_read_blob(w, git_tree_entry_id(entry), path, path)
-                   : 0;
+        return s_entry_blob(w, entry, path);
     case GIT_FILEMODE_LINK:
-        if (!cr_source_is_manifest_name(name))
+        if (!cr_source_is_manifest_name(git_tree_entry_name(entry)))
             return 0;
         rc = s_follow_link(w, entry, path, w->scope, &why);
-        if (rc == 0) {
-            w->out->skipped++;
-            cr_log_debug("%s:%s: symbolic link not followed (%s)", w->rev, path, why);
-        }
-        return rc < 0 ? rc : 0;
+        if (rc != 0)
+            return rc < 0 ? rc : 0;
+        snprintf(reason, sizeof(reason), "symbolic link not followed (%s)", why);
+        return s_skip(w, CR_SOURCE_SKIP_UNREAD, false, path, reason);
     case GIT_FILEMODE_COMMIT:
         /* A submodule's files belong to another repository (and another revision). */
-        w->out->skipped++;
-        cr_log_debug("%s:%s: submodule skipped", w->rev, path);
-        return 0;
+        return s_skip(w, CR_SOURCE_SKIP_UNREAD, false, path,
+                      "submodule not read (its files belong to another repository)");
     default:
         return 0;
     }
@@ -325,7 +504,8 @@ static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, 
         return CR_ELIMIT;
     }
     struct cr_buf path = CR_BUF_INIT;
-    int result = 0;
+    size_t ignore_depth = w->ig.len;
+    int result = s_push_ignore_file(w, dir);
     size_t count = git_tree_entrycount(tree);
     for (size_t i = 0; i < count && result == 0; i++) {
         const git_tree_entry *entry = git_tree_entry_byindex(tree, i);
@@ -334,8 +514,20 @@ static int s_walk_tree(struct s_walk *w, const git_tree *tree, const char *dir, 
             continue;
         cr_buf_clear(&path);
         cr_buf_printf(&path, "%s%s%s", dir, dir[0] != '\0' ? "/" : "", name);
-        result = cr_buf_oom(&path) ? s_oom(dir) : s_entry(w, entry, path.ptr, depth);
+        if (cr_buf_oom(&path)) {
+            result = s_oom(dir);
+            break;
+        }
+        /* Submodules are folders in a checkout, and patterns see them so; links are files. */
+        git_filemode_t mode = git_tree_entry_filemode(entry);
+        result = s_excluded(w, path.ptr, mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT,
+                            false);
+        if (result == 0)
+            result = s_entry(w, entry, path.ptr, depth);
+        else if (result == 1)
+            result = 0;
     }
+    cr_ignore_pop(&w->ig, ignore_depth);
     cr_buf_dispose(&path);
     return result;
 }
@@ -366,8 +558,9 @@ static int s_collect_file(struct s_walk *w, const git_tree_entry *entry, const c
         if (rc != 0)
             return rc < 0 ? rc : 0;
         cr_error_set("%s:%s: symbolic link not followed (%s)", w->rev, repo_path,
-                     strcmp(why, "points outside the folder") == 0 ? "points outside the repository"
-                                                                   : why);
+                     strcmp(why, "points outside the folder") == 0
+                         ? "points outside the repository"
+                         : why);
         return CR_EINVALID;
     case GIT_FILEMODE_COMMIT:
         cr_error_set("path '%s' is a submodule at git revision '%s' (its files belong to "
@@ -385,6 +578,7 @@ static int s_collect_one(struct s_walk *w, const char *user_path, const char *re
     git_tree *tree = NULL;
     int result;
     size_t first = w->out->len;
+    size_t ignore_depth = w->ig.len;
     if (repo_path[0] == '\0') {
         w->scope = "";
         result = s_walk_tree(w, w->root, "", 0);
@@ -392,10 +586,15 @@ static int s_collect_one(struct s_walk *w, const char *user_path, const char *re
     }
     if (git_tree_entry_bypath(&entry, w->root, repo_path) != 0)
         return s_not_found(w, user_path, repo_path);
-    if (git_tree_entry_filemode(entry) != GIT_FILEMODE_TREE) {
+    bool is_dir = git_tree_entry_filemode(entry) == GIT_FILEMODE_TREE;
+    result = s_enter_ancestors(w, repo_path, is_dir);
+    if (result != 0)
+        goto done; /* excluded (1), or an error */
+    if (!is_dir) {
         result = s_collect_file(w, entry, user_path, repo_path);
         goto done;
     }
+    s_progress("%s:%s", w->rev, repo_path);
     if (git_tree_lookup(&tree, w->repo, git_tree_entry_id(entry)) != 0) {
         cr_error_set("%s:%s: cannot read the folder: %s", w->rev, repo_path, s_git_message());
         result = CR_EIO;
@@ -409,12 +608,14 @@ sort:
     if (result == 0)
         cr_source_list_sort(w->out, first);
 done:
+    cr_ignore_pop(&w->ig, ignore_depth);
     git_tree_free(tree);
     git_tree_entry_free(entry);
-    return result;
+    return result < 0 ? result : 0;
 }
 
-static int s_collect_paths(struct s_walk *w, const char *const *paths, size_t n)
+static int s_collect_paths(struct s_walk *w, const char *const *paths, size_t n,
+                           const struct cr_source_options *opts)
 {
     static const char *const here[] = {"."};
     struct cr_buf prefix = CR_BUF_INIT, repo_path = CR_BUF_INIT;
@@ -423,11 +624,21 @@ static int s_collect_paths(struct s_walk *w, const char *const *paths, size_t n)
         s_oom("current folder");
         goto done;
     }
+    /* --exclude patterns start where relative paths do: the current folder. */
+    for (size_t i = 0; opts != NULL && i < opts->n_excludes && result == 0; i++)
+        result = cr_ignore_add_exclude(&w->ig, cr_buf_cstr(&prefix),
+                                       opts->excludes[i]);
     if (n == 0) {
         paths = here;
         n = 1;
     }
     for (size_t i = 0; i < n && result == 0; i++) {
+        if (strcmp(paths[i], "-") == 0) {
+            cr_error_set("'-' (standard input) cannot be read at a git revision: drop --git-ref, "
+                         "or name the files");
+            result = CR_EINVALID;
+            break;
+        }
         cr_buf_clear(&repo_path);
         result = s_repo_path(&repo_path, w->repo, cr_buf_cstr(&prefix), paths[i]);
         if (result == 0)
@@ -439,48 +650,65 @@ done:
     return result;
 }
 
-int cr_source_git_collect(struct cr_source_list *out, const char *git_dir, const char *rev,
-                          const char *const *paths, size_t n, struct cr_git_revision *rev_out)
+/* ---- the jobs, run in the guarded child ---- */
+
+/* What a job reads and what it gives back. */
+struct s_job {
+    enum { S_JOB_COLLECT, S_JOB_RESOLVE, S_JOB_ANCESTOR } kind;
+    const char *git_dir;
+    const char *rev;
+    const char *const *paths;
+    size_t n;
+    const struct cr_source_options *opts;
+    const char *commit;   /* S_JOB_ANCESTOR */
+    const char *recorded; /* S_JOB_ANCESTOR */
+    /* results */
+    struct cr_source_list *out;
+    struct cr_git_revision *rev_out;
+};
+
+static int s_job_collect(struct s_job *job)
 {
     int result;
     git_commit *commit = NULL;
-    struct s_walk w = {.out = out, .rev = rev, .max_bytes = CR_SOURCE_MAX_FILE_BYTES};
-    git_libgit2_init();
-    result = s_open(&w.repo, git_dir);
+    struct s_walk w = {.out = job->out, .rev = job->rev};
+    w.max_bytes = job->opts != NULL && job->opts->max_file_bytes ? job->opts->max_file_bytes
+                                                                  : CR_SOURCE_MAX_FILE_BYTES;
+    cr_ignore_init(&w.ig);
+    result = s_open(&w.repo, job->git_dir);
     if (result != 0)
         goto done;
-    result = s_resolve(&commit, w.repo, rev);
+    result = s_resolve(&commit, w.repo, job->rev);
     if (result != 0)
         goto done;
+    s_progress("the tree of %s", job->rev);
     if (git_commit_tree(&w.root, commit) != 0) {
-        cr_error_set("git revision '%s': cannot read its tree: %s", rev, s_git_message());
+        cr_error_set("git revision '%s': cannot read its tree: %s", job->rev, s_git_message());
         result = CR_EIO;
         goto done;
     }
-    s_fill_revision(rev_out, commit);
-    result = s_collect_paths(&w, paths, n);
+    s_fill_revision(job->rev_out, commit);
+    result = s_collect_paths(&w, job->paths, job->n, job->opts);
 done:
+    cr_ignore_dispose(&w.ig);
     cr_strlist_dispose(&w.seen);
     git_tree_free(w.root);
     git_commit_free(commit);
     git_repository_free(w.repo);
-    git_libgit2_shutdown();
     return result;
 }
 
-int cr_source_git_resolve(struct cr_git_revision *out, const char *git_dir, const char *rev)
+static int s_job_resolve(struct s_job *job)
 {
     git_repository *repo = NULL;
     git_commit *commit = NULL;
-    git_libgit2_init();
-    int result = s_open(&repo, git_dir);
+    int result = s_open(&repo, job->git_dir);
     if (result == 0)
-        result = s_resolve(&commit, repo, rev);
+        result = s_resolve(&commit, repo, job->rev);
     if (result == 0)
-        s_fill_revision(out, commit);
+        s_fill_revision(job->rev_out, commit);
     git_commit_free(commit);
     git_repository_free(repo);
-    git_libgit2_shutdown();
     return result;
 }
 
@@ -492,6 +720,7 @@ static int s_lookup_id(git_oid *out, git_repository *repo, const char *hex)
         cr_error_set("'%s' is not a full git commit id", hex);
         return CR_ENOTFOUND;
     }
+    s_progress("commit %.12s", hex);
     if (git_commit_lookup(&commit, repo, out) != 0) {
         cr_error_set("commit %.*s is not in this repository", CR_GIT_SHORT_HEX, hex);
         return CR_ENOTFOUND;
@@ -500,30 +729,332 @@ static int s_lookup_id(git_oid *out, git_repository *repo, const char *hex)
     return 0;
 }
 
-int cr_source_git_check_ancestor(const char *git_dir, const char *commit, const char *recorded)
+static int s_job_ancestor(struct s_job *job)
 {
     git_repository *repo = NULL;
     git_oid new_id, old_id;
-    git_libgit2_init();
-    int result = s_open(&repo, git_dir);
+    int result = s_open(&repo, job->git_dir);
     if (result == 0)
-        result = s_lookup_id(&new_id, repo, commit);
+        result = s_lookup_id(&new_id, repo, job->commit);
     if (result == 0)
-        result = s_lookup_id(&old_id, repo, recorded);
+        result = s_lookup_id(&old_id, repo, job->recorded);
     if (result != 0 || git_oid_equal(&new_id, &old_id))
         goto done;
+    s_progress("the history between %.12s and %.12s", job->commit, job->recorded);
     int rc = git_graph_descendant_of(repo, &new_id, &old_id);
     if (rc < 0) {
-        cr_error_set("cannot compare commits %.*s and %.*s: %s", CR_GIT_SHORT_HEX, commit,
-                     CR_GIT_SHORT_HEX, recorded, s_git_message());
+        cr_error_set("cannot compare commits %.*s and %.*s: %s", CR_GIT_SHORT_HEX, job->commit,
+                     CR_GIT_SHORT_HEX, job->recorded, s_git_message());
         result = CR_EIO;
     } else if (rc == 0) {
-        cr_error_set("commit %.*s does not descend from %.*s", CR_GIT_SHORT_HEX, commit,
-                     CR_GIT_SHORT_HEX, recorded);
+        cr_error_set("commit %.*s does not descend from %.*s", CR_GIT_SHORT_HEX, job->commit,
+                     CR_GIT_SHORT_HEX, job->recorded);
         result = CR_EREFUSED;
     }
 done:
     git_repository_free(repo);
-    git_libgit2_shutdown();
     return result;
+}
+
+static int s_job_run(struct s_job *job)
+{
+    git_libgit2_init();
+    int rc;
+    switch (job->kind) {
+    case S_JOB_COLLECT:
+        rc = s_job_collect(job);
+        break;
+    case S_JOB_RESOLVE:
+        rc = s_job_resolve(job);
+        break;
+    case S_JOB_ANCESTOR:
+    default:
+        rc = s_job_ancestor(job);
+        break;
+    }
+    git_libgit2_shutdown();
+    return rc;
+}
+
+/* ---- the watchdog: the child streams records, the parent times them ---- */
+
+/*
+ * Records on the pipe: one type byte, a 4-byte length (host order: both ends are this
+ * program), the payload.
+ *   'P' progress: what is about to be read ("main:stacks/a.yaml")
+ *   'F' file: 1 byte truncated, the display path, NUL, the bytes
+ *   'S' skip: 1 byte kind ('0' + enum), 1 byte named, the display path, NUL, the reason
+ *   'R' revision: the 40-hex commit id
+ *   'E' end: the return code as decimal text, NUL, the error message
+ */
+static int s_channel = -1; /* the write end, in the child only */
+
+static void s_send(char type, const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (s_channel < 0)
+        return;
+    uint32_t len = (uint32_t)(alen + blen);
+    char head[5];
+    head[0] = type;
+    memcpy(head + 1, &len, 4);
+    const void *parts[3] = {head, a, b};
+    size_t sizes[3] = {5, alen, blen};
+    for (int i = 0; i < 3; i++) {
+        const char *p = parts[i];
+        size_t left = sizes[i];
+        while (left > 0) {
+            ssize_t n = write(s_channel, p, left);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                _exit(3); /* the parent is gone */
+            p += n;
+            left -= (size_t)n;
+        }
+    }
+}
+
+static void s_progress(const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    if (s_channel < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    s_send('P', text, strlen(text), NULL, 0);
+}
+
+/* The child: runs the job, sends what it found and how it ended, and exits. */
+static void s_child(struct s_job *job, int fd)
+{
+    struct cr_source_list list;
+    struct cr_git_revision rev;
+    char head[32];
+    s_channel = fd;
+    /* A crash must end the child, so that the parent sees it: a test framework's (or any)
+     * handler inherited from the parent would carry on in the wrong process. */
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM, SIGPIPE};
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        signal(fatal[i], SIG_DFL);
+    cr_source_list_init(&list);
+    memset(&rev, 0, sizeof(rev));
+    job->out = &list;
+    job->rev_out = &rev;
+    int rc = s_job_run(job);
+    for (size_t i = 0; i < list.len; i++) {
+        head[0] = list.items[i].truncated ? '1' : '0';
+        struct cr_buf payload = CR_BUF_INIT;
+        cr_buf_put(&payload, head, 1);
+        cr_buf_put(&payload, list.items[i].display_path, strlen(list.items[i].display_path) + 1);
+        if (cr_buf_oom(&payload))
+            _exit(4);
+        s_send('F', payload.ptr, payload.len, list.items[i].bytes.ptr, list.items[i].bytes.len);
+        cr_buf_dispose(&payload);
+    }
+    for (size_t i = 0; i < list.n_skips; i++) {
+        const struct cr_source_skip *s = &list.skips[i];
+        head[0] = (char)('0' + s->kind);
+        head[1] = s->named ? '1' : '0';
+        struct cr_buf payload = CR_BUF_INIT;
+        cr_buf_put(&payload, head, 2);
+        cr_buf_put(&payload, s->display_path, strlen(s->display_path) + 1);
+        if (cr_buf_oom(&payload))
+            _exit(4);
+        s_send('S', payload.ptr, payload.len, s->reason, strlen(s->reason));
+        cr_buf_dispose(&payload);
+    }
+    if (rev.id[0] != '\0')
+        s_send('R', rev.id, strlen(rev.id), NULL, 0);
+    int n = snprintf(head, sizeof(head), "%d", rc);
+    s_send('E', head, (size_t)n + 1, cr_error_last(), strlen(cr_error_last()));
+    cr_source_list_dispose(&list);
+    _exit(0); /* no atexit handlers, no stdio buffers of the parent flushed twice */
+}
+
+/* How long the child may go without sending anything. */
+static int s_stall_ms(void)
+{
+    const char *env = getenv("COGNITO_RECONCILE_GIT_STALL_SECONDS");
+    char *end = NULL;
+    long s = env != NULL ? strtol(env, &end, 10) : 0;
+    if (env != NULL && end != env && *end == '\0' && s >= 1 && s <= 3600)
+        return (int)(s * 1000);
+    return CR_GIT_STALL_MS;
+}
+
+/* The payload of the last 'P' record in bytes (what the child was reading), or "". */
+static void s_last_progress(char *out, size_t cap, const struct cr_buf *bytes)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    while (bytes->len - pos >= 5) {
+        uint32_t len;
+        memcpy(&len, bytes->ptr + pos + 1, 4);
+        if (bytes->len - pos - 5 < len)
+            break;
+        if (bytes->ptr[pos] == 'P')
+            snprintf(out, cap, "%.*s", (int)len, bytes->ptr + pos + 5);
+        pos += 5 + len;
+    }
+}
+
+/* One 'F' or 'S' record into the job's list. */
+static int s_decode_entry(struct s_job *job, char type, const char *p, size_t len)
+{
+    size_t head = type == 'F' ? 1 : 2;
+    if (job->out == NULL || len < head)
+        return 0;
+    size_t name_len = strnlen(p + head, len - head);
+    size_t off = head + name_len + 1;
+    if (off > len)
+        return 0;
+    if (type == 'S')
+        return cr_source_list_skip(job->out, (enum cr_source_skip_kind)(p[0] - '0'), p[1] == '1',
+                                   p + head, "%.*s", (int)(len - off), p + off);
+    if (cr_source_list_add(job->out, p + head, p + off, len - off) != 0)
+        return CR_ENOMEM;
+    job->out->items[job->out->len - 1].truncated = p[0] == '1';
+    return 0;
+}
+
+/* Decodes the records into the job's results; returns the child's code (its message set). */
+static int s_decode(struct s_job *job, const struct cr_buf *bytes)
+{
+    size_t pos = 0;
+    while (bytes->len - pos >= 5) {
+        uint32_t len;
+        memcpy(&len, bytes->ptr + pos + 1, 4);
+        char type = bytes->ptr[pos];
+        const char *p = bytes->ptr + pos + 5;
+        if (bytes->len - pos - 5 < len)
+            break;
+        pos += 5 + len;
+        if (type == 'F' || type == 'S') {
+            if (s_decode_entry(job, type, p, len) != 0)
+                return CR_ENOMEM;
+        } else if (type == 'R' && job->rev_out != NULL && len == CR_GIT_OID_HEX) {
+            memcpy(job->rev_out->id, p, CR_GIT_OID_HEX);
+            job->rev_out->id[CR_GIT_OID_HEX] = '\0';
+            memcpy(job->rev_out->short_id, p, CR_GIT_SHORT_HEX);
+            job->rev_out->short_id[CR_GIT_SHORT_HEX] = '\0';
+        } else if (type == 'E') {
+            size_t code_len = strnlen(p, len);
+            int rc = atoi(p);
+            if (rc != 0 && code_len < len)
+                cr_error_set("%.*s", (int)(len - code_len - 1), p + code_len + 1);
+            return rc;
+        }
+    }
+    return CR_ERROR; /* no end record: the caller reports how the child ended */
+}
+
+/* Reads the child's records until it closes the pipe or stalls. Returns 0 or CR_ETIMEOUT. */
+static int s_drain(struct cr_buf *bytes, int fd, int stall_ms)
+{
+    char chunk[65536];
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, stall_ms);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0)
+            return CR_ETIMEOUT;
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return 0;
+        if (cr_buf_put(bytes, chunk, (size_t)n) != 0)
+            return CR_ENOMEM;
+    }
+}
+
+/* Runs job in a child process under the watchdog (see the top of this file). */
+static int s_guarded(struct s_job *job, const char *what)
+{
+    int result = CR_EIO;
+    int fds[2];
+    int status = 0;
+    char reading[512];
+    struct cr_buf bytes = CR_BUF_INIT;
+    int stall_ms = s_stall_ms();
+    if (pipe(fds) != 0) {
+        cr_error_set("%s: cannot create a pipe: %s", what, strerror(errno));
+        return CR_EIO;
+    }
+    fflush(NULL); /* nothing buffered is copied into the child */
+    pid_t pid = fork();
+    if (pid < 0) {
+        cr_error_set("%s: cannot start a process: %s", what, strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return CR_EIO;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        s_child(job, fds[1]);
+    }
+    close(fds[1]);
+    int drained = s_drain(&bytes, fds[0], stall_ms);
+    close(fds[0]);
+    if (drained == CR_ETIMEOUT)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    s_last_progress(reading, sizeof(reading), &bytes);
+    if (drained == CR_ETIMEOUT) {
+        cr_error_set("%s: reading %s made no progress for %d s: the repository looks corrupt "
+                     "(run git fsck)",
+                     what, reading[0] != '\0' ? reading : "the repository", stall_ms / 1000);
+        result = CR_EIO;
+        goto done;
+    }
+    if (drained == CR_ENOMEM) {
+        result = s_oom(what);
+        goto done;
+    }
+    result = s_decode(job, &bytes);
+    if (result == CR_ERROR && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        if (WIFSIGNALED(status))
+            cr_error_set("%s: reading %s crashed (signal %d): the repository looks corrupt (run "
+                         "git fsck)",
+                         what, reading[0] != '\0' ? reading : "the repository", WTERMSIG(status));
+        else
+            cr_error_set("%s: reading %s failed (exit status %d)", what,
+                         reading[0] != '\0' ? reading : "the repository", WEXITSTATUS(status));
+        result = CR_EIO;
+    }
+done:
+    cr_buf_dispose(&bytes);
+    return result;
+}
+
+/* ---- public ---- */
+
+int cr_source_git_collect(struct cr_source_list *out, const char *git_dir, const char *rev,
+                          const char *const *paths, size_t n,
+                          const struct cr_source_options *opts, struct cr_git_revision *rev_out)
+{
+    char what[256];
+    struct s_job job = {.kind = S_JOB_COLLECT, .git_dir = git_dir, .rev = rev, .paths = paths,
+                        .n = n, .opts = opts, .out = out, .rev_out = rev_out};
+    snprintf(what, sizeof(what), "git revision '%s'", rev);
+    return s_guarded(&job, what);
+}
+
+int cr_source_git_resolve(struct cr_git_revision *out, const char *git_dir, const char *rev)
+{
+    char what[256];
+    struct s_job job = {.kind = S_JOB_RESOLVE, .git_dir = git_dir, .rev = rev, .rev_out = out};
+    snprintf(what, sizeof(what), "git revision '%s'", rev);
+    return s_guarded(&job, what);
+}
+
+int cr_source_git_check_ancestor(const char *git_dir, const char *commit, const char *recorded)
+{
+    struct s_job job = {.kind = S_JOB_ANCESTOR, .git_dir = git_dir, .commit = commit,
+                        .recorded = recorded};
+    return s_guarded(&job, "git history");
 }

@@ -15,7 +15,16 @@
  *   anywhere inside the repository); any other link is skipped and counted in
  *   list->skipped, never read from the file system;
  * - a submodule (gitlink, mode 160000) is skipped and counted in list->skipped: its content
- *   is another repository's.
+ *   is another repository's;
+ * - .cognito-reconcile-ignore files and --exclude patterns apply as on disk (source/ignore.h),
+ *   the ignore files read from the tree of REV (from the repository root down), never from
+ *   disk; --exclude patterns are relative to where relative paths start (below).
+ *
+ * Every read runs in a child process under a watchdog: a repository that makes libgit2 hang
+ * or crash (a truncated object) fails within CR_GIT_STALL_MS of silence with "the repository
+ * looks corrupt (run git fsck)"; COGNITO_RECONCILE_GIT_STALL_SECONDS (1-3600) changes the
+ * limit. A blob's size is read from its header first: one over the cap is refused without
+ * being inflated.
  *
  * Paths are relative to the current folder when it is inside the repository's work tree
  * (like `git show REV:./path`), otherwise (a bare repository, or --git-dir elsewhere) to the
@@ -31,6 +40,7 @@
 
 #define CR_GIT_OID_HEX   40 /* SHA-1 commit ids */
 #define CR_GIT_SHORT_HEX 12
+#define CR_GIT_STALL_MS  10000 /* the watchdog's limit for a read that sends nothing */
 
 /** The commit a revision named. */
 struct cr_git_revision {
@@ -48,15 +58,19 @@ struct cr_git_revision {
  * "v1.2^{commit}"); annotated tags are peeled to their commit.
  * rev_out (may be NULL) receives the commit.
  *
+ * opts (may be NULL): the per-file cap (default CR_SOURCE_MAX_FILE_BYTES) and --exclude
+ * patterns.
+ *
  * Returns 0; CR_ENOTFOUND for a folder that is not a repository, an unknown revision, or a
  * path missing at that revision (the message names the path and the revision); CR_EINVALID
- * for a revision that is ambiguous or does not name a commit, or a path outside the
- * repository; CR_ELIMIT for a file over CR_SOURCE_MAX_FILE_BYTES or folders nested too
- * deep; CR_EIO for a repository that cannot be read; CR_ENOMEM. On failure out keeps what
- * was appended before (dispose it either way).
+ * for a revision that is ambiguous or does not name a commit, a path outside the repository,
+ * or "-"; CR_ELIMIT for a file over the cap (the message names it and its size) or folders
+ * nested too deep; CR_EIO for a repository that cannot be read, hangs or crashes libgit2;
+ * CR_ENOMEM. On failure out keeps what was appended before (dispose it either way).
  */
 int cr_source_git_collect(struct cr_source_list *out, const char *git_dir, const char *rev,
                           const char *const *paths, size_t n,
+                          const struct cr_source_options *opts,
                           struct cr_git_revision *rev_out) CR_WARN_UNUSED;
 
 /**

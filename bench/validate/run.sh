@@ -57,7 +57,7 @@ measure validate "$cli" validate "$tmp/manifests"
 v_ms=$ms v_kb=$kb v_cpu=$cpu_ms
 measure baseline "$baseline" "$tmp"/manifests/*.yaml
 b_ms=$ms b_kb=$kb b_cpu=$cpu_ms
-"$cli" validate "$tmp/manifests" # prints "N pools in M files are valid"
+"$cli" validate "$tmp/manifests" # prints "validated N pools in M files"
 
 ratio=$(awk -v a="$v_ms" -v b="$b_ms" 'BEGIN { if (b < 1) b = 1; printf "%.1f", a / b }')
 printf 'input:     %d pools in %d files, %d bytes\n' "$pools" "$files" "$bytes"

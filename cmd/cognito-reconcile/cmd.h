@@ -82,6 +82,10 @@ struct cr_cli_options {
     bool allow_rewind;     /* apply: --allow-rewind */
     const char *diff_from; /* diff: --from */
     const char *diff_to;   /* diff: --to */
+    /* which files are read (docs/manifests.md "Where manifests come from") */
+    struct cr_strlist excludes; /* --exclude GLOB (repeatable, gitignore syntax); owned */
+    bool verbose;               /* --verbose: list the files skipped or excluded */
+    bool allow_empty_prune;     /* --allow-empty-prune: prune although nothing (or not all) was read */
     /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
     struct cr_strlist paths;
 };

@@ -344,7 +344,7 @@ static int s_check_paths_exist(const struct cr_cli_options *opts)
     for (size_t i = 0; opts->git_ref == NULL && i < opts->paths.len; i++) {
         const char *p = opts->paths.items[i];
         size_t n = strlen(p);
-        if (stat(p, &st) != 0)
+        if (strcmp(p, "-") != 0 && stat(p, &st) != 0) /* "-": standard input */
             return cr_cli_failf("path '%s' does not exist%s", p,
                                 n > 5 && strcmp(p + n - 5, ".json") == 0
                                     ? " (a saved plan is the file written by plan --out FILE)"

@@ -21,9 +21,11 @@ static const char s_description[] =
     "Checks IdentityPool manifests without calling AWS: YAML syntax, unknown and duplicate\n"
     "keys, types, every API constraint (lengths, patterns, enums, limits), provider\n"
     "references, ARNs, and metadata.name unique per stack and region. PATH is a file or a\n"
-    "folder (read recursively: *.yaml, *.yml); no PATH reads the current folder. Every\n"
-    "problem is printed as file:line:column: message. Exit status 0 when all manifests\n"
-    "are valid, 1 otherwise.";
+    "folder (read recursively: *.yaml, *.yml), or - for standard input; no PATH reads the\n"
+    "current folder. Other YAML (CI pipelines, Kubernetes objects, Helm values) is skipped\n"
+    "and counted; --exclude and .cognito-reconcile-ignore leave paths out. Every problem is\n"
+    "printed as file:line:column: message. Exit status 0 when all manifests are valid, 1\n"
+    "otherwise.";
 
 /**
  * Loads the manifests named by opts (files and folders, or the same paths at --git-ref) into
@@ -46,13 +48,30 @@ static const char *s_stack_problem(const char *stack)
     return cr_constraint_check_string(cr_shape_find("TagValueType"), stack, strlen(stack));
 }
 
-static int s_print_text(const struct cr_manifest_set *set)
+static const char *s_plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static int s_print_text(const struct cr_manifest_set *set, const struct cr_source_list *skips,
+                        const struct cr_cli_options *opts)
 {
     if (cr_cli_print_diagnostics(set) != 0)
         return cr_cli_fail(CR_ENOMEM);
     if (set->n_diagnostics == 0) {
-        printf("%zu pool%s in %zu file%s %s valid\n", set->n_pools, set->n_pools == 1 ? "" : "s",
-               set->n_files, set->n_files == 1 ? "" : "s", set->n_pools == 1 ? "is" : "are");
+        /* "validated 6 pools in 5 files; skipped 2 files that are not cognito-reconcile
+         * manifests; 1 path not read" (--verbose lists both) */
+        printf("validated %zu pool%s in %zu file%s", set->n_pools, s_plural(set->n_pools),
+               set->n_files, s_plural(set->n_files));
+        if (set->n_skipped == 1)
+            printf("; skipped 1 file that is not a cognito-reconcile manifest");
+        else if (set->n_skipped > 1)
+            printf("; skipped %zu files that are not cognito-reconcile manifests", set->n_skipped);
+        if (skips->skipped > 0)
+            printf("; %zu path%s not read", skips->skipped, s_plural(skips->skipped));
+        if ((set->n_skipped > 0 || skips->skipped > 0) && !opts->verbose)
+            printf(" (--verbose lists them)");
+        printf("\n");
         return CR_EXIT_OK;
     }
     size_t files = cr_manifest_set_files_with_errors(set);
@@ -87,10 +106,37 @@ static json_t *s_diag_json(const char *file, unsigned line, unsigned column, con
                      "message", s_json_text(message));
 }
 
-/* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...]} on stdout.
- * set may be NULL when the sources could not be read (error then holds the message). */
-static int s_print_json(const struct cr_manifest_set *set, const char *error_file,
-                        const char *error)
+/* "skipped": the files that are not manifests; "not_read": the paths left out (excluded, or
+ * not read: a link not followed, *.YAML). */
+static int s_json_skips(json_t *doc, const struct cr_manifest_set *set,
+                        const struct cr_source_list *skips)
+{
+    json_t *skipped = json_array(), *not_read = json_array();
+    for (size_t i = 0; set != NULL && skipped != NULL && i < set->n_skipped; i++)
+        json_array_append_new(skipped, json_pack("{s:o, s:o}", "file",
+                                                 s_json_text(set->skipped[i].file), "reason",
+                                                 s_json_text(set->skipped[i].reason)));
+    for (size_t i = 0; skips != NULL && not_read != NULL && i < skips->n_skips; i++) {
+        const struct cr_source_skip *k = &skips->skips[i];
+        json_array_append_new(
+            not_read, json_pack("{s:o, s:s, s:o}", "path", s_json_text(k->display_path), "kind",
+                                k->kind == CR_SOURCE_SKIP_EXCLUDED ? "excluded" : "unread",
+                                "reason", s_json_text(k->reason)));
+    }
+    int rc = skipped != NULL && not_read != NULL && json_object_set(doc, "skipped", skipped) == 0 &&
+                     json_object_set(doc, "not_read", not_read) == 0
+                 ? 0
+                 : CR_ENOMEM;
+    json_decref(skipped);
+    json_decref(not_read);
+    return rc;
+}
+
+/* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...],"skipped":[...],
+ * "not_read":[...]} on stdout. set may be NULL when the sources could not be read (error then
+ * holds the message). */
+static int s_print_json(const struct cr_manifest_set *set, const struct cr_source_list *skips,
+                        const char *error_file, const char *error)
 {
     int status = CR_EXIT_ERROR;
     json_t *diags = json_array();
@@ -108,7 +154,7 @@ static int s_print_json(const struct cr_manifest_set *set, const char *error_fil
                     "pools", (json_int_t)(set ? set->n_pools : 0), "files",
                     (json_int_t)(set ? set->n_files : 0), "truncated",
                     set != NULL && set->truncated, "diagnostics", diags);
-    if (doc == NULL)
+    if (doc == NULL || s_json_skips(doc, set, skips) != 0)
         goto done;
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text != NULL) {
@@ -146,27 +192,30 @@ static int s_run(const struct cr_cli_options *opts)
 {
     int status = CR_EXIT_ERROR;
     struct cr_manifest_set *set = NULL;
+    struct cr_source_list skips;
+    cr_source_list_init(&skips);
     if (!s_options_ok(opts, &status))
         return status;
     unsigned reserved =
         opts->git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
-    int rc = cr_cmd_load_manifests(&set, opts, reserved);
+    int rc = cr_cmd_read_sources(&set, NULL, &skips, opts, reserved);
     /* CR_EINVALID means the set holds diagnostics; without a set it is a plain failure. */
     if ((rc != 0 && rc != CR_EINVALID) || set == NULL) {
         if (rc == 0)
             rc = CR_ERROR;
         if (opts->output == CR_CLI_OUTPUT_JSON) {
             const char *file = opts->paths.len > 0 ? opts->paths.items[0] : ".";
-            s_print_json(NULL, file, cr_error_last());
+            s_print_json(NULL, NULL, file, cr_error_last());
         }
         status = cr_cli_fail(rc);
         goto done;
     }
     if (opts->output == CR_CLI_OUTPUT_JSON)
-        status = s_print_json(set, NULL, NULL);
+        status = s_print_json(set, &skips, NULL, NULL);
     else
-        status = s_print_text(set);
+        status = s_print_text(set, &skips, opts);
 done:
+    cr_source_list_dispose(&skips);
     cr_manifest_set_free(set);
     return status;
 }

@@ -50,6 +50,9 @@ static const struct s_option s_options[] = {
      "entries win; also COGNITO_RECONCILE_RATE_LIMITS"},
     {"--prune", NULL, S_DIFF, S_FLAG, S_OFF(prune),
      "delete owned pools that are no longer in the manifests"},
+    {"--allow-empty-prune", NULL, S_DIFF, S_FLAG, S_OFF(allow_empty_prune),
+     "let --prune go ahead when no manifest was read, or when paths that may hold manifests were "
+     "not read (links not followed, *.YAML): it then deletes their pools"},
     {"--allow-replace", NULL, S_DIFF, S_FLAG, S_OFF(allow_replace),
      "allow replacing a pool (destroys its identities) when an immutable field changes"},
     {"--auto-approve", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(auto_approve),
@@ -72,6 +75,12 @@ static const struct s_option s_options[] = {
     {"--from", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_from), "diff: the old revision"},
     {"--to", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_to),
      "diff: the new revision (default: HEAD)"},
+    /* Which files are manifests (docs/manifests.md): cmd/cognito-reconcile/sources.c. */
+    {"--exclude", "GLOB", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
+     "leave out paths matching GLOB (gitignore syntax, relative to the current folder; "
+     "repeatable); .cognito-reconcile-ignore files work the same way"},
+    {"--verbose", NULL, S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
+     "list the files that were skipped (not manifests, not read) or excluded, and why"},
     {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug), "log every API call (redacted) to stderr"},
     {"--no-color", NULL, S_ALL, S_FLAG, S_OFF(no_color), "never colour the output"},
     {"--help", NULL, S_ALL, S_FLAG, S_OFF(help), "show this help"},
@@ -129,6 +138,7 @@ void cr_cli_options_dispose(struct cr_cli_options *opts)
     free(opts->rate_limits);
     opts->rate_limits = NULL;
     cr_strlist_dispose(&opts->ids);
+    cr_strlist_dispose(&opts->excludes);
     cr_strlist_dispose(&opts->paths);
 }
 
@@ -300,6 +310,14 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
             cr_error_set("out of memory");
             return CR_ENOMEM;
         }
+    }
+    /* "-": the manifests come from standard input, which then cannot answer apply's prompt. */
+    if (out->verb == CR_CLI_APPLY && cr_strlist_contains(&out->paths, "-") && !out->auto_approve &&
+        !out->help) {
+        cr_error_set("apply -: standard input holds the manifests, so it cannot also answer the "
+                     "confirmation prompt; review them with plan - and pass --auto-approve, or "
+                     "save the plan (plan - --out plan.json) and apply that");
+        return CR_EINVALID;
     }
     /* No PATH reads the current folder: run from the wrong one (or with an empty $VAR for
      * the path in a CI script) and --prune would delete every pool the stack owns. */

@@ -25,6 +25,7 @@ void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *
     cr_buf_init(&s->region_error);
     cr_live_state_init(&s->live);
     cr_plan_init(&s->plan);
+    cr_source_list_init(&s->unread);
     s->started_ms = cr_now_ms();
 }
 
@@ -41,6 +42,7 @@ void cr_cli_session_dispose(struct cr_cli_session *s)
     cr_desired_set_dispose(&s->desired);
     cr_manifest_set_free(s->manifests);
     s->manifests = NULL;
+    cr_source_list_dispose(&s->unread);
     cr_buf_dispose(&s->default_region);
     cr_buf_dispose(&s->region_error);
 }
@@ -138,7 +140,7 @@ int cr_cli_session_load(struct cr_cli_session *s)
     o.region = region != NULL && region[0] != '\0' ? region : NULL;
     unsigned reserved =
         o.git_ref != NULL ? CR_MANIFEST_RESERVED_TAGS_GIT : CR_MANIFEST_RESERVED_TAGS;
-    int rc = cr_cmd_load_sources(&s->manifests, &s->revision, &o, reserved);
+    int rc = cr_cmd_read_sources(&s->manifests, &s->revision, &s->unread, &o, reserved);
     if (s->revision.id[0] != '\0')
         cr_log_info("Reading manifests from git revision %s (%s)", o.git_ref, s->revision.short_id);
     if (rc == CR_EINVALID && s->manifests != NULL && s->manifests->n_diagnostics > 0)
@@ -254,6 +256,33 @@ static void s_warn_if_empty(const struct cr_cli_session *s)
                          : "nothing is managed");
 }
 
+int cr_cli_session_check_prune(const struct cr_cli_session *s)
+{
+    const struct cr_cli_options *o = s->opts;
+    bool changes = o->verb == CR_CLI_PLAN || o->verb == CR_CLI_APPLY; /* drift only reports */
+    if (!o->prune || o->allow_empty_prune || !changes)
+        return 0;
+    if (s->desired.len > 0 && s->unread.skipped == 0)
+        return 0;
+    for (size_t i = 0; i < s->unread.n_skips; i++)
+        if (s->unread.skips[i].kind == CR_SOURCE_SKIP_UNREAD)
+            cr_log_info("not read %s: %s", s->unread.skips[i].display_path,
+                        s->unread.skips[i].reason);
+    if (s->desired.len == 0)
+        cr_error_set("--prune refused: no manifest was read from %s%s, so the plan would delete "
+                     "every pool of stack '%s'; check the path (--verbose lists what was skipped), "
+                     "or pass --allow-empty-prune to tear the stack down",
+                     o->paths.len ? o->paths.items[0] : ".",
+                     o->paths.len > 1 ? " and the other paths" : "", o->stack);
+    else
+        cr_error_set("--prune refused: %zu path%s that may hold manifests %s not read (listed "
+                     "above), and --prune would delete the pools they declare; fix or rename "
+                     "them, or pass --allow-empty-prune",
+                     s->unread.skipped, s->unread.skipped == 1 ? "" : "s",
+                     s->unread.skipped == 1 ? "was" : "were");
+    return CR_EREFUSED;
+}
+
 int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
 {
     int result = -1;
@@ -263,6 +292,8 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         rc = cr_cli_session_load(s);
     if (rc == 0)
         s_warn_if_empty(s);
+    if (rc == 0)
+        rc = cr_cli_session_check_prune(s);
     if (rc == 0)
         rc = s_plan_regions(s);
     if (rc == 0)

@@ -15,6 +15,7 @@
 #include "reconcile/live.h"
 #include "reconcile/plan.h"
 #include "source/git.h"
+#include "source/source.h"
 #include "util/buf.h"
 
 struct cr_manifest_set;
@@ -25,6 +26,7 @@ struct cr_cli_session {
     struct cr_buf default_region;      /* resolved from --region / AWS config; "" if none */
     struct cr_buf region_error;        /* why there is no default region */
     struct cr_manifest_set *manifests;
+    struct cr_source_list unread; /* paths met and not read (skips only, no files) */
     struct cr_git_revision revision; /* the commit read with --git-ref; id "" from disk */
     struct cr_desired_set desired;
     struct cr_strlist regions; /* regions to read, sorted */
@@ -68,6 +70,15 @@ int cr_cli_session_connect(struct cr_cli_session *s,
  */
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover) CR_WARN_UNUSED;
+
+/**
+ * The --prune safety check, after cr_cli_session_load and before any call: plan and apply
+ * refuse --prune when no manifest was read, or when a path that may hold manifests was not
+ * read (a link not followed, *.YAML, a submodule: s->unread), since every pool those would
+ * have declared would be deleted; the refusal lists what was not read. --allow-empty-prune
+ * lets it through. Returns 0 or CR_EREFUSED.
+ */
+int cr_cli_session_check_prune(const struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
  * The whole read side for manifests: load, connect to every region the manifests (and, with

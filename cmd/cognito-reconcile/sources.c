@@ -10,11 +10,16 @@
 
 #include "schema/manifest.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 int cr_cmd_collect_sources(struct cr_source_list *out, struct cr_git_revision *rev_out,
                            const struct cr_cli_options *opts)
 {
     const char *const *paths = (const char *const *)opts->paths.items;
+    struct cr_source_options so = {
+        .excludes = (const char *const *)opts->excludes.items,
+        .n_excludes = opts->excludes.len,
+    };
     if (rev_out != NULL)
         memset(rev_out, 0, sizeof(*rev_out));
     if (opts->git_ref == NULL && opts->git_dir != NULL) {
@@ -22,13 +27,42 @@ int cr_cmd_collect_sources(struct cr_source_list *out, struct cr_git_revision *r
         return CR_EINVALID;
     }
     if (opts->git_ref == NULL)
-        return cr_source_collect(out, paths, opts->paths.len, 0);
-    return cr_source_git_collect(out, opts->git_dir, opts->git_ref, paths, opts->paths.len,
+        return cr_source_collect(out, paths, opts->paths.len, &so);
+    return cr_source_git_collect(out, opts->git_dir, opts->git_ref, paths, opts->paths.len, &so,
                                  rev_out);
 }
 
-int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
-                        const struct cr_cli_options *opts, unsigned reserved_tags)
+/* Keeps only the skips of files (the bytes are not needed once loaded). */
+static void s_keep_skips(struct cr_source_list *out, struct cr_source_list *files)
+{
+    out->skips = files->skips;
+    out->n_skips = files->n_skips;
+    out->cap_skips = files->cap_skips;
+    out->skipped = files->skipped;
+    files->skips = NULL;
+    files->n_skips = files->cap_skips = files->skipped = 0;
+}
+
+/* What was left out: with --verbose (or --debug) every path and why; otherwise only a path
+ * named on the command line that a pattern excludes (naming it and reading nothing would
+ * surprise), and a count of the paths not read. */
+static void s_report_skips(const struct cr_cli_options *opts, const struct cr_source_list *files,
+                           const struct cr_manifest_set *set)
+{
+    bool all = opts->verbose || opts->debug;
+    for (size_t i = 0; i < files->n_skips; i++) {
+        const struct cr_source_skip *k = &files->skips[i];
+        if (all || k->named)
+            cr_log_info("%s %s: %s", k->kind == CR_SOURCE_SKIP_EXCLUDED ? "excluded" : "not read",
+                        k->display_path, k->reason);
+    }
+    for (size_t i = 0; all && set != NULL && i < set->n_skipped; i++)
+        cr_log_info("skipped %s: %s", set->skipped[i].file, set->skipped[i].reason);
+}
+
+int cr_cmd_read_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
+                        struct cr_source_list *skips_out, const struct cr_cli_options *opts,
+                        unsigned reserved_tags)
 {
     int result;
     struct cr_source_list files;
@@ -56,10 +90,19 @@ int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *re
     mopts.default_region = opts->region;
     mopts.reserved_tags = reserved_tags;
     result = cr_manifest_load_buffers(out, inputs, files.len, &mopts);
+    s_report_skips(opts, &files, *out);
+    if (skips_out != NULL)
+        s_keep_skips(skips_out, &files);
 done:
     free(inputs);
     cr_source_list_dispose(&files);
     return result;
+}
+
+int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
+                        const struct cr_cli_options *opts, unsigned reserved_tags)
+{
+    return cr_cmd_read_sources(out, rev_out, NULL, opts, reserved_tags);
 }
 
 static bool s_changes_pool(enum cr_plan_action action)

@@ -16,7 +16,8 @@ struct cr_manifest_set;
 
 /**
  * Appends the files of opts->paths to out: from opts->git_ref (in opts->git_dir, or the
- * repository containing the current folder) when set, otherwise from disk. rev_out (may be
+ * repository containing the current folder) when set, otherwise from disk; --exclude patterns
+ * and .cognito-reconcile-ignore files apply either way. rev_out (may be
  * NULL) receives the commit read; its id is "" when the files came from disk.
  * Returns 0, CR_EINVALID for --git-dir without --git-ref, or the code of
  * cr_source_git_collect() / cr_source_collect() with the last error set.
@@ -34,6 +35,17 @@ int cr_cmd_collect_sources(struct cr_source_list *out, struct cr_git_revision *r
  */
 int cr_cmd_load_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
                         const struct cr_cli_options *opts, unsigned reserved_tags) CR_WARN_UNUSED;
+
+/**
+ * cr_cmd_load_sources() that also hands back the paths met and not read (skips_out, may be
+ * NULL: an initialised list that receives only skips, no files), for the --prune check and
+ * the summaries. Either way the skipped paths are reported on stderr: all of them, and the
+ * files that are not manifests (set->skipped), with --verbose or --debug; otherwise only
+ * paths named on the command line that --exclude or an ignore file leaves out.
+ */
+int cr_cmd_read_sources(struct cr_manifest_set **out, struct cr_git_revision *rev_out,
+                        struct cr_source_list *skips_out, const struct cr_cli_options *opts,
+                        unsigned reserved_tags) CR_WARN_UNUSED;
 
 /**
  * The rewind check of apply: refuses when a pool the plan changes (update, replace, delete)

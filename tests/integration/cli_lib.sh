@@ -95,6 +95,11 @@ run_cr_raw() {
     [ "$rc" -eq "$want" ] || fail "'cognito-reconcile $*' exited $rc, expected $want"
 }
 
+# pool_yaml NAME: a minimal valid manifest (us-east-1) on stdout.
+pool_yaml() {
+    printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: %s\n  region: us-east-1\nspec:\n  identityPoolName: %s\n  allowUnauthenticatedIdentities: false\n' "$1" "$1"
+}
+
 # expect_in FILE TEXT: FILE ($T/out or $T/err) contains TEXT (fixed string).
 expect_in() {
     grep -qF -- "$2" "$1" || fail "expected '$2' in $(basename "$1")"

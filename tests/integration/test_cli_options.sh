@@ -108,7 +108,9 @@ step "a folder with no manifest is legal but warned about"
 mkdir -p "$T/nothing"
 run_cr 0 plan "$T/nothing" --detailed-exitcode
 expect_in "$T/err" "warning: no manifest found in $T/nothing: nothing is managed"
-run_cr 0 plan "$T/nothing" "$T/nothing" --prune
+run_cr 1 plan "$T/nothing" "$T/nothing" --prune
+expect_in "$T/err" "--prune refused: no manifest was read from $T/nothing and the other paths"
+run_cr 0 plan "$T/nothing" "$T/nothing" --prune --allow-empty-prune
 expect_in "$T/err" "and the other paths: --prune plans to delete every pool of the stack"
 
 step "credentials the service rejects: its error, and advice that does not say 'set them'"

@@ -69,13 +69,15 @@ bad = [e for e in json.load(sys.stdin)["requests"]
 sys.exit(1 if bad else 0)' "$WRITE_OPS" "$UNOWNED" "$OTHER" || fail "a pool that is not ours was written"
 # Prune with an empty manifest folder deletes our pool only.
 mkdir -p "$T/empty"
-run_cr 0 apply "$T/empty" --auto-approve --prune
+run_cr 1 apply "$T/empty" --auto-approve --prune
+expect_in "$T/err" "--prune refused: no manifest was read"
+run_cr 0 apply "$T/empty" --auto-approve --prune --allow-empty-prune
 [ -z "$(pool_id_of app)" ] || fail "prune kept our pool"
 describe "$UNOWNED" "$T/d.json"
 describe "$OTHER" "$T/d.json"
 # The other stack sees only its own pool.
 run_cr 0 plan "$T/empty" --stack other --detailed-exitcode
-run_cr 2 plan "$T/empty" --stack other --detailed-exitcode --prune
+run_cr 2 plan "$T/empty" --stack other --detailed-exitcode --prune --allow-empty-prune
 expect_in "$T/out" "app"
 # Adopting the other stack's pool by metadata.id is refused with the reason, not with the
 # stale-saved-plan advice (both are conflicts; only the message tells them apart).

@@ -2,6 +2,7 @@
 /* source/: files and folders -> (display path, bytes) in a stable order. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "source/source.h"
@@ -66,7 +67,7 @@ static void test_source__folder_recursive_sorted(void **state)
     struct cr_source_list list;
     cr_source_list_init(&list);
     const char *paths[] = {f->root};
-    assert_ok(cr_source_collect(&list, paths, 1, 0));
+    assert_ok(cr_source_collect(&list, paths, 1, NULL));
     static const char *const want[] = {"a.yaml", "a.yml", "a/b/deep.yaml", "a/z.yaml", "b.yaml"};
     assert_int_equal(list.len, 5);
     for (size_t i = 0; i < list.len; i++) {
@@ -88,7 +89,7 @@ static void test_source__explicit_file_any_extension(void **state)
     struct cr_source_list list;
     cr_source_list_init(&list);
     const char *paths[] = {path, path};
-    assert_ok(cr_source_collect(&list, paths, 2, 0));
+    assert_ok(cr_source_collect(&list, paths, 2, NULL));
     assert_int_equal(list.len, 1);
     assert_string_equal(list.items[0].display_path, path);
     assert_string_equal(cr_buf_cstr(&list.items[0].bytes), "notes.txt");
@@ -105,7 +106,7 @@ static void test_source__current_folder_relative_paths(void **state)
     assert_int_equal(chdir(sub), 0);
     struct cr_source_list list;
     cr_source_list_init(&list);
-    int rc = cr_source_collect(&list, NULL, 0, 0);
+    int rc = cr_source_collect(&list, NULL, 0, NULL);
     assert_int_equal(chdir(cwd), 0);
     assert_ok(rc);
     assert_int_equal(list.len, 2);
@@ -119,7 +120,7 @@ static void test_source__missing_path_is_clear(void **state)
     struct cr_source_list list;
     cr_source_list_init(&list);
     const char *paths[] = {"/nonexistent/manifests"};
-    assert_int_equal(cr_source_collect(&list, paths, 1, 0), CR_ENOTFOUND);
+    assert_int_equal(cr_source_collect(&list, paths, 1, NULL), CR_ENOTFOUND);
     assert_string_equal(cr_error_last(), "path '/nonexistent/manifests' does not exist");
     assert_int_equal(list.len, 0);
     cr_source_list_dispose(&list);
@@ -134,7 +135,7 @@ static void test_source__size_cap(void **state)
     cr_source_list_init(&list);
     const char *paths[] = {path};
     /* Listed, not fatal: the loader reports it with the other problems of the run. */
-    assert_ok(cr_source_collect(&list, paths, 1, 4));
+    assert_ok(cr_source_collect(&list, paths, 1, &(struct cr_source_options){.max_file_bytes = 4}));
     assert_int_equal(list.len, 1);
     assert_true(list.items[0].truncated);
     assert_int_equal(list.items[0].bytes.len, 5); /* cap + 1: enough to see it is over */
@@ -142,7 +143,7 @@ static void test_source__size_cap(void **state)
     cr_source_list_dispose(&list);
     /* At or under the cap: whole and not truncated. */
     cr_source_list_init(&list);
-    assert_ok(cr_source_collect(&list, paths, 1, 0));
+    assert_ok(cr_source_collect(&list, paths, 1, NULL));
     assert_int_equal(list.len, 1);
     assert_false(list.items[0].truncated);
     assert_in_range(list.items[0].bytes.len, 5, SIZE_MAX);
@@ -157,7 +158,7 @@ static void test_source__empty_folder(void **state)
     cr_source_list_init(&list);
     const char *paths[] = {empty};
     /* An empty manifest folder is how a stack is torn down (apply --prune): not an error. */
-    assert_ok(cr_source_collect(&list, paths, 1, 0));
+    assert_ok(cr_source_collect(&list, paths, 1, NULL));
     assert_int_equal(list.len, 0);
     cr_source_list_dispose(&list);
     cr_test_rmtree(empty);
@@ -206,6 +207,79 @@ static void test_source__shared_folder_rules(void **state)
     cr_source_list_dispose(&list);
 }
 
+/* Paths met and not read: each listed with its kind and reason. */
+static void test_source__skips_are_listed(void **state)
+{
+    char *root = cr_test_tmpdir();
+    char path[4096];
+    assert_non_null(root);
+    snprintf(path, sizeof(path), "%s/ok.yaml", root);
+    assert_int_equal(cr_test_write_file(path, "ok"), 0);
+    snprintf(path, sizeof(path), "%s/UPPER.YAML", root);
+    assert_int_equal(cr_test_write_file(path, "upper"), 0);
+    snprintf(path, sizeof(path), "%s/pipe.yaml", root);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    snprintf(path, sizeof(path), "%s/old/x.yaml", root);
+    assert_int_equal(cr_test_write_file(path, "old"), 0);
+    snprintf(path, sizeof(path), "%s/.cognito-reconcile-ignore", root);
+    assert_int_equal(cr_test_write_file(path, "old/\n"), 0);
+    struct cr_source_list list;
+    cr_source_list_init(&list);
+    const char *paths[] = {root};
+    /* The FIFO in the folder is not opened (it would block): listed, like the other two. */
+    assert_ok(cr_source_collect(&list, paths, 1, NULL));
+    assert_int_equal(list.len, 1);
+    assert_int_equal(list.n_skips, 3);
+    assert_int_equal(list.skipped, 2); /* UPPER.YAML and the FIFO; old/ is excluded */
+    const char *want[][2] = {{"UPPER.YAML", "not read: only names ending in .yaml or .yml are"},
+                             {"old", "excluded by "},
+                             {"pipe.yaml", "a named pipe (FIFO)"}};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", root, want[i][0]);
+        assert_string_equal(list.skips[i].display_path, path);
+        assert_non_null(strstr(list.skips[i].reason, want[i][1]));
+        assert_false(list.skips[i].named);
+    }
+    assert_int_equal(list.skips[1].kind, CR_SOURCE_SKIP_EXCLUDED);
+    cr_source_list_dispose(&list);
+    /* Named on the command line: the FIFO is an error at once; an excluded file is listed. */
+    snprintf(path, sizeof(path), "%s/pipe.yaml", root);
+    const char *fifo[] = {path};
+    cr_source_list_init(&list);
+    assert_int_equal(cr_source_collect(&list, fifo, 1, NULL), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "is a named pipe (FIFO), not a file"));
+    cr_source_list_dispose(&list);
+    /* From the folder (outside a git work tree the ignore files count from the current
+     * folder down): a file in an excluded folder, named explicitly; --exclude. */
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(root), 0);
+    const char *old[] = {"old/x.yaml"};
+    cr_source_list_init(&list);
+    int rc = cr_source_collect(&list, old, 1, NULL);
+    size_t len = list.len, n_skips = list.n_skips;
+    bool named = n_skips == 1 && list.skips[0].named;
+    bool why = n_skips == 1 &&
+               strcmp(list.skips[0].reason,
+                      "excluded by .cognito-reconcile-ignore:1 ('old/')") == 0;
+    cr_source_list_dispose(&list);
+    const char *here[] = {"."};
+    const char *ex[] = {"ok.yaml"};
+    struct cr_source_options opts = {.excludes = ex, .n_excludes = 1};
+    cr_source_list_init(&list);
+    int rc2 = cr_source_collect(&list, here, 1, &opts);
+    assert_int_equal(chdir(cwd), 0);
+    assert_ok(rc);
+    assert_int_equal(len, 0);
+    assert_true(named && why);
+    assert_ok(rc2);
+    assert_int_equal(list.len, 0);
+    assert_string_equal(list.skips[1].reason, "excluded by --exclude 'ok.yaml'");
+    cr_source_list_dispose(&list);
+    cr_test_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_source__empty_folder),
         cmocka_unit_test(test_source__in_memory_files),
         cmocka_unit_test(test_source__shared_folder_rules),
+        cmocka_unit_test(test_source__skips_are_listed),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -8,6 +8,7 @@
 
 #include "source/git.h"
 #include "util/buf.h"
+#include "util/strutil.h"
 
 struct t_env {
     char *dir; /* temporary folder holding the repositories */
@@ -103,7 +104,7 @@ static int t_collect(struct cr_source_list *list, const char *git_dir, const cha
 {
     const char *paths[] = {path};
     cr_source_list_init(list);
-    return cr_source_git_collect(list, git_dir, rev, paths, path ? 1 : 0, rev_out);
+    return cr_source_git_collect(list, git_dir, rev, paths, path ? 1 : 0, NULL, rev_out);
 }
 
 static void test_source_git__folder_rules_at_head(void **state)
@@ -207,7 +208,7 @@ static void test_source_git__explicit_file_any_extension_and_once(void **state)
     struct cr_source_list list;
     const char *paths[] = {"stacks/notes.txt", "stacks", "./stacks/z.yaml", "top.yaml"};
     cr_source_list_init(&list);
-    assert_ok(cr_source_git_collect(&list, NULL, "HEAD", paths, 4, NULL));
+    assert_ok(cr_source_git_collect(&list, NULL, "HEAD", paths, 4, NULL, NULL));
     /* In argument order; stacks/z.yaml is listed once (by the folder). */
     assert_string_equal(t_names(&list), "HEAD:stacks/notes.txt HEAD:stacks/b.yml "
                                         "HEAD:stacks/z.yaml HEAD:top.yaml");
@@ -397,7 +398,11 @@ static void test_source_git__size_cap(void **state)
     free(big);
     git_repository_free(repo);
     assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_ELIMIT);
-    assert_non_null(strstr(cr_error_last(), "HEAD:big.yaml: file is larger than the limit"));
+    /* The size comes from the object's header: named with the path, the blob never read. */
+    char want[256];
+    snprintf(want, sizeof(want), "HEAD:big.yaml: file is %d bytes, larger than the limit of %d "
+             "bytes (not read)", CR_SOURCE_MAX_FILE_BYTES + 1, CR_SOURCE_MAX_FILE_BYTES);
+    assert_string_equal(cr_error_last(), want);
     cr_source_list_dispose(&list);
 }
 
@@ -411,6 +416,55 @@ static void test_source_git__empty_repository(void **state)
     assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_ENOTFOUND);
     assert_string_equal(cr_error_last(), "git revision 'HEAD' not found in the repository");
     cr_source_list_dispose(&list);
+}
+
+/* Truncates the loose object hex of the repository at git_dir to half its size. */
+static void t_truncate_object(const char *git_dir, const char *hex)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/objects/%.2s/%s", git_dir, hex, hex + 2);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(truncate(path, st.st_size / 2), 0);
+}
+
+static void test_source_git__truncated_objects_fail_fast(void **state)
+{
+    struct t_env *env = *state;
+    struct cr_source_list list;
+    char dir[PATH_MAX], blob_hex[41], commit_hex[41];
+    snprintf(dir, sizeof(dir), "%s/corrupt.git", env->dir);
+    git_repository *repo = t_repo_init(dir, true);
+    const struct t_file files[] = {{"a.yaml", POOL("a") POOL("padding-so-the-blob-is-long"), 0}};
+    t_commit(repo, "HEAD", files, 1, "one", commit_hex);
+    git_oid id;
+    t_git_ok(git_blob_create_from_buffer(&id, repo, files[0].content, strlen(files[0].content)),
+             "blob");
+    git_oid_tostr(blob_hex, sizeof(blob_hex), &id);
+    git_repository_free(repo);
+    setenv("COGNITO_RECONCILE_GIT_STALL_SECONDS", "1", 1);
+    /* A truncated blob: libgit2 1.5 loops forever inflating it (libgit2 #7342). */
+    t_truncate_object(dir, blob_hex);
+    uint64_t t0 = cr_now_ms();
+    assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_EIO);
+    assert_string_equal(cr_error_last(), "git revision 'HEAD': reading HEAD:a.yaml made no "
+                                         "progress for 1 s: the repository looks corrupt (run "
+                                         "git fsck)");
+    assert_int_equal(list.len, 0);
+    cr_source_list_dispose(&list);
+    /* A truncated commit: the same, from the first object read. */
+    t_truncate_object(dir, commit_hex);
+    assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_EIO);
+    assert_non_null(strstr(cr_error_last(), "reading the commit HEAD made no progress for 1 s"));
+    cr_source_list_dispose(&list);
+    struct cr_git_revision rev;
+    assert_int_equal(cr_source_git_resolve(&rev, dir, "HEAD"), CR_EIO);
+    assert_int_equal(cr_source_git_check_ancestor(dir, commit_hex, commit_hex), CR_EIO);
+    assert_non_null(strstr(cr_error_last(), "git history: reading commit "));
+    /* Four reads, each stopped after a second of silence: seconds, not forever. */
+    assert_true(cr_now_ms() - t0 < 20000);
+    unsetenv("COGNITO_RECONCILE_GIT_STALL_SECONDS");
 }
 
 static void test_source_git__ancestor_check(void **state)
@@ -452,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_source_git__size_cap),
         cmocka_unit_test(test_source_git__empty_repository),
         cmocka_unit_test(test_source_git__ancestor_check),
+        cmocka_unit_test(test_source_git__truncated_objects_fail_fast),
     };
     return cmocka_run_group_tests(tests, t_setup, t_teardown);
 }
