@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "schema/constraints.h"
 #include "util/array.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -441,6 +442,18 @@ static const struct cr_cognito_principal_tags *s_declared(const struct cr_desire
     return NULL;
 }
 
+/* A pool holds at most 50 tags, ours included (design §3): a plan whose end state would hold
+ * more can never be applied, so it is refused with the counts. */
+static int s_check_tag_count(const struct cr_desired_pool *d, size_t n_tags)
+{
+    if (n_tags <= CR_LIMIT_TAGS)
+        return 0;
+    cr_error_set("%s: pool '%s' would hold %zu tags after apply (its user tags and the "
+                 "cognito-reconcile:* tags); an identity pool can have at most %d: remove %zu",
+                 s_where(d), d->name, n_tags, CR_LIMIT_TAGS, n_tags - CR_LIMIT_TAGS);
+    return CR_EINVALID;
+}
+
 /* ---- operations of one pool ---- */
 
 /* Principal-tag maps; l NULL for a pool being created (every map unset). */
@@ -502,6 +515,10 @@ static int s_plan_create(struct s_ctx *ctx, size_t pi, const struct cr_desired_p
         if (!s_is_ownership_key(user->items[i].key) &&
             cr_strmap_set(&tags, user->items[i].key, user->items[i].value) < 0)
             goto done;
+    result = s_check_tag_count(d, tags.len); /* a replaced pool's kept tags and ours */
+    if (result < 0)
+        goto done;
+    result = CR_ENOMEM;
     s_diff_map(&ch, "tags", NULL, &tags);
     struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_CREATE, pi, &ch);
     if (!op)
@@ -678,7 +695,19 @@ static int s_plan_tags(struct s_ctx *ctx, size_t pi, const struct cr_desired_poo
     if (changed && ctx->opts->revision && !s_str_eq(l->revision, ctx->opts->revision) &&
         cr_strmap_set(&add, CR_TAG_REVISION, ctx->opts->revision) < 0)
         goto done;
-    result = add.len ? s_tag_op(ctx, pi, l, &add, NULL) : 0;
+    /* Each call must be valid when it is made: when the tags added on top of the live ones
+     * would pass the limit, UntagResource makes room first. */
+    size_t new_keys = 0;
+    for (size_t i = 0; i < add.len; i++)
+        new_keys += cr_strmap_get(&l->config.tags, add.items[i].key) == NULL;
+    result = s_check_tag_count(d, l->config.tags.len + new_keys - remove.len);
+    if (result < 0)
+        goto done;
+    bool untag_first = l->config.tags.len + new_keys > CR_LIMIT_TAGS;
+    if (untag_first && remove.len)
+        result = s_tag_op(ctx, pi, l, NULL, &remove);
+    if (result == 0 && add.len)
+        result = s_tag_op(ctx, pi, l, &add, NULL);
     if (result == 0 && remove.len)
         result = s_tag_op(ctx, pi, l, NULL, &remove);
 done:
@@ -781,6 +810,10 @@ static int s_plan_replace(struct s_ctx *ctx, size_t pi, const struct cr_desired_
         l->config.developer_provider_name, d->config.developer_provider_name ? "\"" : "",
         d->config.developer_provider_name ? d->config.developer_provider_name : "(none)",
         d->config.developer_provider_name ? "\"" : "");
+    /* metadata.id pins the old id, which the next plan would look for in vain */
+    if (d->adopt_id)
+        cr_buf_printf(&note, "; metadata.id then names the deleted pool: remove it (the new pool "
+                             "carries the ownership tags)");
     if (cr_buf_oom(&note)) {
         cr_buf_dispose(&note);
         return s_oom();

@@ -13,8 +13,9 @@
  * One exception keeps every call valid when it is made: when the Update removes a provider
  * that a live role mapping references, a SetIdentityPoolRoles without that mapping runs
  * before the Update (and, if the desired mappings also name a provider the Update adds, a
- * second SetIdentityPoolRoles with the full desired roles runs after it). A replacement is
- * Delete then Create then the Create's follow-ups.
+ * second SetIdentityPoolRoles with the full desired roles runs after it); and when the tags
+ * TagResource adds on top of the live ones would pass 50, UntagResource runs before it. A
+ * replacement is Delete then Create then the Create's follow-ups.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -128,7 +129,9 @@ void cr_plan_dispose(struct cr_plan *plan);
  * - CR_ECONFLICT: two live pools of the stack carry the same name tag, an adopted pool belongs
  *   to another stack, or two manifests claim one pool;
  * - CR_ENOTFOUND: metadata.id names a pool that is not in live;
- * - CR_EINVALID: two desired pools share name and region; CR_ENOMEM.
+ * - CR_EINVALID: two desired pools share name and region, or a pool would hold more than 50
+ *   tags once applied (the message names the pool, its file:line:column and the count);
+ *   CR_ENOMEM.
  * On failure out is left disposed.
  */
 int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,

@@ -367,6 +367,57 @@ static void test_diff__revision_tag_is_written_only_with_other_changes(void **st
                         w->opts.revision);
 }
 
+/* Adds n user tags k00.. to the live pool (it has team, env and two ownership tags). */
+static void s_live_user_tags(struct world *w, int n)
+{
+    char key[16];
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "k%02d", i);
+        fx_set(&w->l.config.tags, key, "v");
+    }
+}
+
+static void test_diff__untag_runs_first_when_tagging_first_would_pass_50_tags(void **state)
+{
+    struct world *w = *state;
+    /* the pool: 48 user tags and the 2 ownership tags; the manifest says {b: "1"} */
+    s_live_user_tags(w, 46);
+    cr_strmap_dispose(&w->d.tags);
+    fx_set(&w->d.tags, "b", "1");
+    assert_ok(plan(w));
+    assert_int_equal(w->plan.n_ops, 2);
+    /* TagResource first would hold 51 tags for a moment, which the service refuses */
+    assert_int_equal(fx_op(&w->plan, 0)->kind, CR_PLAN_OP_UNTAG);
+    assert_int_equal(fx_op(&w->plan, 0)->params_untag.len, 48);
+    assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_TAG);
+    /* with room for the union, the usual order stays: TagResource, then UntagResource */
+    cr_strmap_dispose(&w->l.config.tags);
+    fx_set(&w->l.config.tags, CR_TAG_STACK, "default");
+    fx_set(&w->l.config.tags, CR_TAG_NAME, "mobile");
+    s_live_user_tags(w, 47); /* 49 + b = 50 */
+    assert_ok(plan(w));
+    assert_int_equal(fx_op(&w->plan, 0)->kind, CR_PLAN_OP_TAG);
+    assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_UNTAG);
+}
+
+static void test_diff__a_pool_that_would_hold_more_than_50_tags_is_refused(void **state)
+{
+    struct world *w = *state;
+    /* tags unmanaged: the 49 tags on an untagged pool stay and the ownership tags come on top */
+    w->d.manage_tags = false;
+    w->d.adopt_id = strdup(FX_ID);
+    cr_strmap_dispose(&w->l.config.tags);
+    s_live_user_tags(w, 49);
+    assert_int_equal(plan(w), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "pools/mobile.yaml:1:1: pool 'mobile'"));
+    assert_non_null(strstr(cr_error_last(), "51 tags"));
+    assert_non_null(strstr(cr_error_last(), "at most 50"));
+    /* one tag fewer fits exactly */
+    cr_strmap_remove(&w->l.config.tags, "k00");
+    assert_ok(plan(w));
+    assert_int_equal(fx_op(&w->plan, 0)->params_tags.len, 2);
+}
+
 static void test_diff__adopting_an_untagged_pool_adds_ownership_tags(void **state)
 {
     struct world *w = *state;
@@ -476,6 +527,20 @@ static void test_diff__changing_developer_provider_name_is_a_refused_replacement
     assert_ok(cr_plan_op_body(&body, &w->plan, fx_op(&w->plan, 0), NULL));
     assert_string_equal(body.ptr, "{\"IdentityPoolId\":\"" FX_ID "\"}");
     cr_buf_dispose(&body);
+}
+
+static void test_diff__replacing_an_adopted_pool_says_metadata_id_goes_stale(void **state)
+{
+    struct world *w = *state;
+    w->l.config.developer_provider_name = strdup("login.example.old");
+    w->d.config.developer_provider_name = strdup("login.example.new");
+    w->d.adopt_id = strdup(FX_ID);
+    w->opts.allow_replace = true;
+    assert_ok(plan(w));
+    assert_int_equal(w->plan.pools[0].action, CR_PLAN_REPLACE);
+    /* the next plan would look for the deleted id: the plan says so beforehand */
+    assert_non_null(strstr(w->plan.pools[0].note, "metadata.id"));
+    assert_non_null(strstr(w->plan.pools[0].note, "remove it"));
 }
 
 static void test_diff__setting_a_developer_provider_name_once_is_in_place(void **state)
@@ -774,12 +839,15 @@ int main(void)
         T(test_diff__tags_added_changed_removed_then_ownership_kept),
         T(test_diff__missing_ownership_tag_is_restored_even_if_tags_unmanaged),
         T(test_diff__revision_tag_is_written_only_with_other_changes),
+        T(test_diff__untag_runs_first_when_tagging_first_would_pass_50_tags),
+        T(test_diff__a_pool_that_would_hold_more_than_50_tags_is_refused),
         T(test_diff__adopting_an_untagged_pool_adds_ownership_tags),
         T(test_diff__adopting_another_stacks_pool_is_refused),
         T(test_diff__another_stacks_pool_with_the_same_name_is_untouched),
         T(test_diff__two_owned_pools_with_one_name_are_ambiguous),
         T(test_diff__prune_deletes_owned_orphans_only_when_asked),
         T(test_diff__changing_developer_provider_name_is_a_refused_replacement),
+        T(test_diff__replacing_an_adopted_pool_says_metadata_id_goes_stale),
         T(test_diff__setting_a_developer_provider_name_once_is_in_place),
         T(test_diff__mapping_of_a_removed_provider_is_dropped_before_the_update),
         T(test_diff__added_provider_is_mapped_after_the_update),
