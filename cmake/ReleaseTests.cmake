@@ -18,15 +18,21 @@ endfunction()
 cr_release_test(test_spdx unit)
 cr_release_test(test_man_pages unit)
 cr_release_test(test_install integration)
-# Building packages proves nothing more under the sanitizers (it runs the same binaries the
-# install test runs there); they are registered for the plain build only.
+# Packages: built once by the fixture release/package_build (make package), checked by
+# test_package and used by the GitHub action's test. Building them proves nothing more under
+# the sanitizers (the install test runs the same programs there): plain build only.
 if(NOT CR_SANITIZE)
+  cr_release_test(package_build integration)
+  set_tests_properties(release/package_build PROPERTIES FIXTURES_SETUP cr_packages)
   cr_release_test(test_package integration)
+  cr_release_test(test_github_action integration)
+  set_tests_properties(release/test_package release/test_github_action PROPERTIES
+    FIXTURES_REQUIRED cr_packages)
 endif()
 cr_release_test(test_build_profiles integration)
 # These run make in the build tree (a no-op there, but not two at once).
 set_tests_properties(release/test_install release/test_build_profiles PROPERTIES
   RESOURCE_LOCK cr_build_tree)
-if(TEST release/test_package)
-  set_tests_properties(release/test_package PROPERTIES RESOURCE_LOCK cr_build_tree)
+if(TEST release/package_build)
+  set_tests_properties(release/package_build PROPERTIES RESOURCE_LOCK cr_build_tree)
 endif()

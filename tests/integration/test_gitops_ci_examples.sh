@@ -4,7 +4,9 @@
 # the issue asks for (plan on review with a Markdown body, apply on the main branch with OIDC
 # credentials and --git-ref, a scheduled drift job with a JUnit report that fails on exit 2),
 # and every cognito-reconcile command in them uses a verb and options that the built binary
-# accepts for that verb (so the examples cannot drift from the CLI). Offline, no emulator.
+# accepts for that verb (so the examples cannot drift from the CLI). The GitHub workflow runs
+# the project's action (action.yml): its `with:` keys must be inputs of action.yml, its
+# command one the action takes, its args options of that command. Offline, no emulator.
 set -euo pipefail
 : "${CR_SOURCE_DIR:?run under ctest}" "${CR_BIN_DIR:?run under ctest}"
 CR="$CR_BIN_DIR/cognito-reconcile"
@@ -17,10 +19,10 @@ for verb in validate plan apply drift export diff; do
     "$CR" "$verb" --help >"$T/help-$verb" 2>&1 || { echo "FAIL: $verb --help" >&2; exit 1; }
 done
 
-"$PY" - "$CR_SOURCE_DIR/examples/ci" "$T" <<'EOF'
+"$PY" - "$CR_SOURCE_DIR/examples/ci" "$T" "$CR_SOURCE_DIR/action.yml" <<'EOF'
 import re, shlex, sys, yaml
 
-ci, helps = sys.argv[1], sys.argv[2]
+ci, helps, action_file = sys.argv[1], sys.argv[2], sys.argv[3]
 failures = []
 
 def fail(msg):
@@ -60,6 +62,32 @@ def check_commands(where, scripts):
 def has(seen, verb, *opts):
     return any(v == verb and all(o in args for o in opts) for v, args in seen)
 
+with open(action_file) as f:
+    action_inputs = set(yaml.safe_load(f)["inputs"])
+# What the action adds to each command (scripts/github-action.sh; release/test_github_action
+# checks that it does): the Markdown report, and plan's detailed exit code, apply's approval.
+ACTION_ADDS = {"validate": [], "plan": ["--output", "markdown", "--detailed-exitcode"],
+               "apply": ["--output", "markdown", "--auto-approve"],
+               "drift": ["--output", "markdown"]}
+
+def action_commands(where, job):
+    """The cognito-reconcile commands the project's action runs in a job's steps."""
+    seen = []
+    for step in job.get("steps", []) or []:
+        if not str(step.get("uses", "")).startswith("cognito-reconcile/cognito-reconcile@"):
+            continue
+        given = step.get("with", {}) or {}
+        for key in sorted(set(given) - action_inputs):
+            fail(f"{where}: the action has no input '{key}'")
+        verb = given.get("command")
+        if verb not in ACTION_ADDS:
+            fail(f"{where}: the action does not run '{verb}'")
+            continue
+        words = [verb, "--stack", str(given.get("stack", "default"))]
+        words += shlex.split(str(given.get("args", ""))) + ACTION_ADDS[verb]
+        seen += check_commands(f"{where} (action)", ["cognito-reconcile " + shlex.join(words)])
+    return seen
+
 def scripts_of(job, key):
     out = []
     for item in job.get(key, []) or []:
@@ -80,6 +108,7 @@ jobs = gh["jobs"]
 all_gh = []
 for name, job in jobs.items():
     seen = check_commands(f"github job {name}", scripts_of(job, "steps"))
+    seen += action_commands(f"github job {name}", job)
     all_gh += seen
     if name in ("apply", "drift") and job.get("permissions", {}).get("id-token") != "write":
         fail(f"github job {name}: no id-token: write (OIDC)")
@@ -89,7 +118,8 @@ if not has(all_gh, "apply", "--git-ref", "--auto-approve"): fail("github: no app
 if not has(all_gh, "drift", "--output", "junit"): fail("github: no drift --output junit")
 if any("--allow-rewind" in args for _, args in all_gh): fail("github: apply must not --allow-rewind")
 drift_text = yaml.dump(jobs.get("drift", {}))
-if "'2'" not in drift_text and '"2"' not in drift_text: fail("github: drift does not fail on exit 2")
+if "'2'" not in drift_text and '"2"' not in drift_text and "has-changes == 'true'" not in drift_text:
+    fail("github: drift does not fail on exit 2 (has-changes)")
 
 # ---- GitLab CI
 with open(f"{ci}/gitlab-ci.yml") as f:

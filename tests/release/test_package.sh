@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make package` builds a .deb and a .tar.gz (CPack) from the build tree:
+# What `make package` built from the build tree (the release/package_build fixture, into
+# BUILD/release-packages): a .deb and a .tar.gz (CPack).
 # - the .deb's metadata (dpkg-deb -I): name, version from CMake, architecture, and a Depends
 #   field that names exactly the packages owning the libraries the binaries link (computed
 #   here independently: readelf NEEDED -> ldconfig -> dpkg -S), so it was computed, not typed;
@@ -16,14 +17,13 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/cr-package.XXXXXX")
 trap 'emu_stop; rm -rf "$T"' EXIT
 . "$CR_SOURCE_DIR/tests/release/release_lib.sh"
 
-(cd "$CR_SOURCE_DIR" && make package BUILD="$CR_BUILD_DIR" PACKAGES="$T/pk") >"$T/package.log" 2>&1 ||
-    { cat "$T/package.log" >&2; fail "make package failed"; }
+PK=$CR_BUILD_DIR/release-packages
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$CR_BUILD_DIR/CMakeCache.txt")
 arch=$(dpkg --print-architecture)
-deb=$T/pk/cognito-reconcile_${version}_$arch.deb
-tgz=$T/pk/cognito-reconcile-$version-Linux-$(uname -m).tar.gz
-[ -f "$deb" ] || fail "no $deb (got: $(ls "$T/pk"))"
-[ -f "$tgz" ] || fail "no $tgz (got: $(ls "$T/pk"))"
+deb=$PK/cognito-reconcile_${version}_$arch.deb
+tgz=$PK/cognito-reconcile-$version-Linux-$(uname -m).tar.gz
+[ -f "$deb" ] || fail "no $deb (got: $(ls "$PK"))"
+[ -f "$tgz" ] || fail "no $tgz (got: $(ls "$PK"))"
 
 # ---- metadata ----
 field() { dpkg-deb -f "$deb" "$1"; }
