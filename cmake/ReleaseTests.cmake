@@ -36,3 +36,4 @@ set_tests_properties(release/test_install release/test_build_profiles PROPERTIES
 if(TEST release/package_build)
   set_tests_properties(release/package_build PROPERTIES RESOURCE_LOCK cr_build_tree)
 endif()
+cr_release_test(test_pre_commit integration)
