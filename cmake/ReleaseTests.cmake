@@ -37,3 +37,8 @@ if(TEST release/package_build)
   set_tests_properties(release/package_build PROPERTIES RESOURCE_LOCK cr_build_tree)
 endif()
 cr_release_test(test_pre_commit integration)
+# A fresh clone of HEAD builds and passes the unit suite (label integration, so the clone's
+# own `ctest -L unit` does not run it again). Needs a git work tree; not under the sanitizers.
+if(EXISTS ${CMAKE_SOURCE_DIR}/.git AND NOT CR_SANITIZE)
+  cr_release_test(test_clean_clone integration)
+endif()
