@@ -102,6 +102,34 @@ static enum s_value s_value_of(const struct cr_cli_option_info *opt)
     return S_V_TEXT;
 }
 
+/* What an option's value completes to, in each shell's syntax: printf formats indexed by
+ * enum s_value. bash and fish formats take the subcommand's --output formats; zsh's take the
+ * metavar, then the formats (C ignores surplus arguments). */
+static const char *const s_bash_values[] = {
+    [S_V_FLAG] = "COMPREPLY=()",
+    [S_V_TEXT] = "COMPREPLY=()",
+    [S_V_FILE] = "_cognito_reconcile_files -f",
+    [S_V_DIR] = "_cognito_reconcile_files -d",
+    [S_V_REV] = "_cognito_reconcile_words \"$(_cognito_reconcile_refs)\"",
+    [S_V_OUTPUT] = "_cognito_reconcile_words '%s'",
+};
+static const char *const s_zsh_values[] = {
+    [S_V_FLAG] = "",
+    [S_V_TEXT] = ":%s: ",
+    [S_V_FILE] = ":%s:_files",
+    [S_V_DIR] = ":%s:_files -/",
+    [S_V_REV] = ":%s:_cognito_reconcile_refs",
+    [S_V_OUTPUT] = ":%s:(%s)",
+};
+static const char *const s_fish_values[] = {
+    [S_V_FLAG] = "",
+    [S_V_TEXT] = " -x",
+    [S_V_FILE] = " -r -F",
+    [S_V_DIR] = " -x -a '(__fish_complete_directories)'",
+    [S_V_REV] = " -x -a '(__cognito_reconcile_refs)'",
+    [S_V_OUTPUT] = " -x -a '%s'",
+};
+
 /* The first clause of a help text ("...; later entries win" -> "..."), quoted for shell
  * single quotes the way `style` says: 'z' for zsh _arguments (also \[ \] and \:), 'f' for fish
  * (\' and \\), 's' for plain sh single quotes. */
@@ -138,25 +166,8 @@ static void s_header(FILE *fp, const char *shell, const char *comment, const cha
 static void s_bash_value(FILE *fp, const struct s_cmd *cmd, const struct cr_cli_option_info *opt)
 {
     fprintf(fp, "        %s:%s) ", cmd->name, opt->name);
-    switch (s_value_of(opt)) {
-    case S_V_OUTPUT:
-        fprintf(fp, "_cognito_reconcile_words '%s' ;;\n", cmd->outputs);
-        break;
-    case S_V_FILE:
-        fputs("_cognito_reconcile_files -f ;;\n", fp);
-        break;
-    case S_V_DIR:
-        fputs("_cognito_reconcile_files -d ;;\n", fp);
-        break;
-    case S_V_REV:
-        fputs("_cognito_reconcile_words \"$(_cognito_reconcile_refs)\" ;;\n", fp);
-        break;
-    case S_V_TEXT:
-    case S_V_FLAG:
-    default:
-        fputs("COMPREPLY=() ;; # free text\n", fp);
-        break;
-    }
+    fprintf(fp, s_bash_values[s_value_of(opt)], cmd->outputs);
+    fputs(" ;;\n", fp);
 }
 
 static void s_bash(FILE *fp, const struct s_cmd *cmds, size_t n)
@@ -252,26 +263,8 @@ static void s_zsh_option(FILE *fp, const struct s_cmd *cmd, const struct cr_cli_
     fprintf(fp, "        '%s%s%s[", opt->repeatable ? "*" : "", opt->name, opt->metavar ? "=" : "");
     s_put_help(fp, opt->help, 'z');
     fputc(']', fp);
-    switch (s_value_of(opt)) {
-    case S_V_OUTPUT:
-        fprintf(fp, ":%s:(%s)", opt->metavar, cmd->outputs);
-        break;
-    case S_V_FILE:
-        fprintf(fp, ":%s:_files", opt->metavar);
-        break;
-    case S_V_DIR:
-        fprintf(fp, ":%s:_files -/", opt->metavar);
-        break;
-    case S_V_REV:
-        fprintf(fp, ":%s:_cognito_reconcile_refs", opt->metavar);
-        break;
-    case S_V_TEXT:
-        fprintf(fp, ":%s: ", opt->metavar);
-        break;
-    case S_V_FLAG:
-    default:
-        break;
-    }
+    if (opt->metavar != NULL) /* every format takes (metavar, outputs) */
+        fprintf(fp, s_zsh_values[s_value_of(opt)], opt->metavar, cmd->outputs);
     fputs("' \\\n", fp);
 }
 
@@ -346,26 +339,7 @@ static void s_fish_option(FILE *fp, const struct s_cmd *cmd, const struct cr_cli
 {
     fprintf(fp, "complete -c " S_PROG " -n '__cognito_reconcile_using %s' -l %s", cmd->name,
             opt->name + 2);
-    switch (s_value_of(opt)) {
-    case S_V_OUTPUT:
-        fprintf(fp, " -x -a '%s'", cmd->outputs);
-        break;
-    case S_V_FILE:
-        fputs(" -r -F", fp);
-        break;
-    case S_V_DIR:
-        fputs(" -x -a '(__fish_complete_directories)'", fp);
-        break;
-    case S_V_REV:
-        fputs(" -x -a '(__cognito_reconcile_refs)'", fp);
-        break;
-    case S_V_TEXT:
-        fputs(" -x", fp);
-        break;
-    case S_V_FLAG:
-    default:
-        break;
-    }
+    fprintf(fp, s_fish_values[s_value_of(opt)], cmd->outputs);
     fputs(" -d '", fp);
     s_put_help(fp, opt->help, 'f');
     fputs("'\n", fp);

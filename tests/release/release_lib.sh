@@ -198,6 +198,13 @@ check_completions() { # ROOT PREFIX ZSH_DIR
         line="cognito-reconcile completion "
         c "$line"
         expect_words "$shell" "$line" "$T/got" bash zsh fish
+        # A value nothing can guess offers nothing (not file names); REV offers revisions.
+        line="cognito-reconcile plan --region "
+        c "$line"
+        expect_words "$shell" "$line" "$T/got"
+        line="cognito-reconcile plan --git-ref "
+        c "$line"
+        expect_has "$shell" "$line" "$T/got" HEAD
         # File paths for PATH and FILE arguments.
         line="cognito-reconcile plan st"
         c "$line"
