@@ -3,8 +3,9 @@
 # The pre-commit hook (.pre-commit-hooks.yaml), run by Debian's real pre-commit with
 # `pre-commit try-repo` (what a user runs to try a hook repository) on a scratch git
 # repository of manifests: a valid manifest passes; an invalid one, staged, fails with its
-# file:line:column; the hook gets only the YAML files. cognito-reconcile is the built one, on
-# PATH (the hook is language: system). Offline.
+# file:line:column; the hook gets only the YAML files, and YAML that is not a manifest (a CI
+# pipeline) passes. cognito-reconcile is the built one, on PATH (the hook is language: system).
+# Offline.
 set -euo pipefail
 : "${CR_SOURCE_DIR:?run under ctest}" "${CR_BIN_DIR:?run under ctest}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cr-pre-commit.XXXXXX")
@@ -22,6 +23,8 @@ mkdir -p "$R/stacks"
 git -C "$R" init -q
 cp "$CR_SOURCE_DIR"/examples/minimal/*.yaml "$R/stacks/good.yaml"
 printf 'not yaml, not checked\n' >"$R/README.txt"
+mkdir -p "$R/.github/workflows"
+printf 'name: ci\non: push\njobs: {}\n' >"$R/.github/workflows/ci.yml"
 git -C "$R" add -A
 git -C "$R" commit -qm manifests
 
@@ -34,6 +37,10 @@ try() { # try [pre-commit args...]: runs the hook; output in $T/out, status in $
 try --all-files
 [ "$rc" -eq 0 ] || { cat "$T/out" >&2; fail "a valid manifest did not pass (exit $rc)"; }
 grep -q "cognito-reconcile validate.*Passed" "$T/out" || { cat "$T/out" >&2; fail "no 'Passed' line"; }
+# The hook saw the pipeline too (pre-commit's --verbose shows the program's output).
+try --all-files --verbose
+[ "$rc" -eq 0 ] && grep -q "skipped 1 file that is not a cognito-reconcile manifest" "$T/out" ||
+    { cat "$T/out" >&2; fail "the hook was not given, or did not skip, the CI pipeline (exit $rc)"; }
 
 cat >"$R/stacks/bad.yaml" <<'YAML'
 apiVersion: cognito-reconcile/v1
