@@ -8,7 +8,6 @@
 
 #include "source/git.h"
 #include "util/buf.h"
-#include "util/strutil.h"
 
 struct t_env {
     char *dir; /* temporary folder holding the repositories */
@@ -443,27 +442,25 @@ static void test_source_git__truncated_objects_fail_fast(void **state)
              "blob");
     git_oid_tostr(blob_hex, sizeof(blob_hex), &id);
     git_repository_free(repo);
-    setenv("COGNITO_RECONCILE_GIT_STALL_SECONDS", "1", 1);
-    /* A truncated blob: libgit2 1.5 loops forever inflating it (libgit2 #7342). */
+    setenv("COGNITO_RECONCILE_GIT_STALL_SECONDS", "2", 1);
+    /* A truncated blob: libgit2 1.5 loops forever inflating it (libgit2 #7342). The message
+     * says the watchdog stopped the read (a hang would end at ctest's timeout instead). */
     t_truncate_object(dir, blob_hex);
-    uint64_t t0 = cr_now_ms();
     assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_EIO);
     assert_string_equal(cr_error_last(), "git revision 'HEAD': reading HEAD:a.yaml made no "
-                                         "progress for 1 s: the repository looks corrupt (run "
+                                         "progress for 2 s: the repository looks corrupt (run "
                                          "git fsck)");
     assert_int_equal(list.len, 0);
     cr_source_list_dispose(&list);
     /* A truncated commit: the same, from the first object read. */
     t_truncate_object(dir, commit_hex);
     assert_int_equal(t_collect(&list, dir, "HEAD", NULL, NULL), CR_EIO);
-    assert_non_null(strstr(cr_error_last(), "reading the commit HEAD made no progress for 1 s"));
+    assert_non_null(strstr(cr_error_last(), "reading the commit HEAD made no progress for 2 s"));
     cr_source_list_dispose(&list);
     struct cr_git_revision rev;
     assert_int_equal(cr_source_git_resolve(&rev, dir, "HEAD"), CR_EIO);
     assert_int_equal(cr_source_git_check_ancestor(dir, commit_hex, commit_hex), CR_EIO);
     assert_non_null(strstr(cr_error_last(), "git history: reading commit "));
-    /* Four reads, each stopped after a second of silence: seconds, not forever. */
-    assert_true(cr_now_ms() - t0 < 20000);
     unsetenv("COGNITO_RECONCILE_GIT_STALL_SECONDS");
 }
 
