@@ -43,6 +43,18 @@ void cr_live_state_dispose(struct cr_live_state *state)
     memset(state, 0, sizeof(*state));
 }
 
+void cr_live_state_retain(struct cr_live_state *state, cr_live_keep_fn *keep, void *ctx)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < state->len; i++) {
+        if (keep(state->pools[i], ctx))
+            state->pools[kept++] = state->pools[i];
+        else
+            s_pool_free(state->pools[i]);
+    }
+    state->len = kept;
+}
+
 static int s_cmp_ptags(const void *a, const void *b)
 {
     const struct cr_cognito_principal_tags *x = a, *y = b;

@@ -118,6 +118,13 @@ int cr_live_state_add(struct cr_live_pool **out, struct cr_live_state *state, co
 int cr_live_state_take(struct cr_live_pool **out, struct cr_live_state *state, const char *region,
                        struct cr_cognito_pool *config) CR_WARN_UNUSED;
 
+/** Decides whether a pool stays in the state (cr_live_state_retain). */
+typedef bool cr_live_keep_fn(const struct cr_live_pool *pool, void *ctx);
+
+/** Removes (and frees) the pools keep() rejects, keeping the others in their order. The
+ * regions listed stay as they are. */
+void cr_live_state_retain(struct cr_live_state *state, cr_live_keep_fn *keep, void *ctx);
+
 /** Marks a region as fully listed (discovery complete) and records its account id (may be
  * NULL). Returns 0 or CR_ENOMEM. */
 int cr_live_state_add_region(struct cr_live_state *state, const char *region,

@@ -86,6 +86,7 @@ struct cr_cli_options {
     struct cr_strlist excludes; /* --exclude GLOB (repeatable, gitignore syntax); owned */
     bool verbose;               /* --verbose: list the files skipped or excluded */
     bool allow_empty_prune;     /* --allow-empty-prune: prune although nothing (or not all) was read */
+    struct cr_strlist targets;  /* --target NAME (repeatable, globs): only these pools; owned */
     /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
     struct cr_strlist paths;
 };

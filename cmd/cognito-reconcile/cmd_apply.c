@@ -276,9 +276,9 @@ static int s_apply_manifests(const struct cr_cli_options *opts)
 
 static int s_check_saved_plan_options(const struct cr_cli_options *opts, const struct cr_plan *p)
 {
-    if (opts->prune || opts->allow_replace) {
-        cr_error_set("apply %s: --prune and --allow-replace are decided when the plan is made "
-                     "(plan ... --out FILE); they cannot change a saved plan",
+    if (opts->prune || opts->allow_replace || opts->targets.len > 0) {
+        cr_error_set("apply %s: --prune, --allow-replace and --target are decided when the plan "
+                     "is made (plan ... --out FILE); they cannot change a saved plan",
                      opts->paths.items[0]);
         return CR_EINVALID;
     }

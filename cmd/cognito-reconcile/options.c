@@ -53,6 +53,9 @@ static const struct s_option s_options[] = {
     {"--allow-empty-prune", NULL, S_DIFF, S_FLAG, S_OFF(allow_empty_prune),
      "let --prune go ahead when no manifest was read, or when paths that may hold manifests were "
      "not read (links not followed, *.YAML): it then deletes their pools"},
+    {"--target", "NAME", S_DIFF, S_LIST, S_OFF(targets),
+     "only the pools whose metadata.name matches NAME (a glob such as 'web-*'; repeatable): "
+     "the others are neither changed, compared nor pruned"},
     {"--allow-replace", NULL, S_DIFF, S_FLAG, S_OFF(allow_replace),
      "allow replacing a pool (destroys its identities) when an immutable field changes"},
     {"--auto-approve", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(auto_approve),
@@ -139,6 +142,7 @@ void cr_cli_options_dispose(struct cr_cli_options *opts)
     opts->rate_limits = NULL;
     cr_strlist_dispose(&opts->ids);
     cr_strlist_dispose(&opts->excludes);
+    cr_strlist_dispose(&opts->targets);
     cr_strlist_dispose(&opts->paths);
 }
 

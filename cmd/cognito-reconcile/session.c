@@ -13,6 +13,7 @@
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/junit.h"
 #include "reconcile/render.h"
+#include "reconcile/target.h"
 #include "schema/manifest.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -21,6 +22,8 @@ void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *
 {
     memset(s, 0, sizeof(*s));
     s->opts = opts;
+    s->targets.patterns = (const char *const *)opts->targets.items;
+    s->targets.n = opts->targets.len;
     cr_buf_init(&s->default_region);
     cr_buf_init(&s->region_error);
     cr_live_state_init(&s->live);
@@ -148,6 +151,8 @@ int cr_cli_session_load(struct cr_cli_session *s)
     if (rc != 0)
         return rc;
     rc = cr_desired_from_manifest(&s->desired, s->manifests);
+    if (rc == 0)
+        rc = cr_target_desired(&s->desired, &s->targets, s->opts->prune);
     if (rc != 0)
         return rc;
     return s_resolve_pool_regions(s);
@@ -247,7 +252,7 @@ static int s_plan_regions(struct cr_cli_session *s)
  * a wrong path: say so on stderr. */
 static void s_warn_if_empty(const struct cr_cli_session *s)
 {
-    if (s->desired.len > 0)
+    if (s->manifests != NULL && s->manifests->n_pools > 0)
         return;
     const struct cr_cli_options *o = s->opts;
     cr_log_info("warning: no manifest found in %s%s: %s", o->paths.len ? o->paths.items[0] : ".",
@@ -256,19 +261,33 @@ static void s_warn_if_empty(const struct cr_cli_session *s)
                          : "nothing is managed");
 }
 
+/* Like Terraform's -target warning: the plan covers only part of the stack. */
+static void s_note_targets(const struct cr_cli_session *s)
+{
+    struct cr_buf names = CR_BUF_INIT;
+    for (size_t i = 0; i < s->targets.n; i++)
+        cr_buf_printf(&names, "%s%s", i ? ", " : "", s->targets.patterns[i]);
+    if (s->targets.n > 0)
+        cr_log_info("note: --target %s: only the pools named so are planned; the rest of stack "
+                    "'%s' is left out of this plan",
+                    cr_buf_cstr(&names), s->opts->stack);
+    cr_buf_dispose(&names);
+}
+
 int cr_cli_session_check_prune(const struct cr_cli_session *s)
 {
     const struct cr_cli_options *o = s->opts;
     bool changes = o->verb == CR_CLI_PLAN || o->verb == CR_CLI_APPLY; /* drift only reports */
     if (!o->prune || o->allow_empty_prune || !changes)
         return 0;
-    if (s->desired.len > 0 && s->unread.skipped == 0)
+    size_t read = s->manifests != NULL ? s->manifests->n_pools : 0; /* before --target */
+    if (read > 0 && s->unread.skipped == 0)
         return 0;
     for (size_t i = 0; i < s->unread.n_skips; i++)
         if (s->unread.skips[i].kind == CR_SOURCE_SKIP_UNREAD)
             cr_log_info("not read %s: %s", s->unread.skips[i].display_path,
                         s->unread.skips[i].reason);
-    if (s->desired.len == 0)
+    if (read == 0)
         cr_error_set("--prune refused: no manifest was read from %s%s, so the plan would delete "
                      "every pool of stack '%s'; check the path (--verbose lists what was skipped), "
                      "or pass --allow-empty-prune to tear the stack down",
@@ -302,10 +321,14 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         rc = cr_plan_wants_from_desired(&wants, s->desired.pools, s->desired.len);
     if (rc == 0)
         rc = cr_cli_session_read(s, wants.items, wants.len, s->opts->prune);
+    if (rc == 0)
+        rc = cr_target_live(&s->live, &s->targets, s->opts->stack, s->desired.pools,
+                            s->desired.len);
     if (rc != 0) {
         result = rc;
         goto done;
     }
+    s_note_targets(s);
     const char *fallback = cr_buf_cstr(&s->default_region);
     struct cr_plan_options po = {
         .stack = s->opts->stack,

@@ -14,6 +14,7 @@
 #include "reconcile/desired.h"
 #include "reconcile/live.h"
 #include "reconcile/plan.h"
+#include "reconcile/target.h"
 #include "source/git.h"
 #include "source/source.h"
 #include "util/buf.h"
@@ -27,6 +28,7 @@ struct cr_cli_session {
     struct cr_buf region_error;        /* why there is no default region */
     struct cr_manifest_set *manifests;
     struct cr_source_list unread; /* paths met and not read (skips only, no files) */
+    struct cr_targets targets;    /* --target: borrowed from opts */
     struct cr_git_revision revision; /* the commit read with --git-ref; id "" from disk */
     struct cr_desired_set desired;
     struct cr_strlist regions; /* regions to read, sorted */
