@@ -22,7 +22,7 @@ static void s_usage(FILE *out)
     fprintf(out, "usage: cognito-reconcile <command> [options] [PATH...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
         fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
-    fprintf(out, "\nrun 'cognito-reconcile <command> --help' for the options of a command.\n"
+    fprintf(out, "\nrun 'cognito-reconcile help <command>' (or <command> --help) for its options.\n"
                  "exit status: 0 success and no changes, 1 error, 2 changes present.\n");
 }
 
@@ -47,6 +47,18 @@ static int s_unknown_command(const char *name)
     return CR_EXIT_ERROR;
 }
 
+static int s_help_command(const char *name)
+{
+    char help[] = "--help";
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++) {
+        if (strcmp(name, s_commands[i].name) != 0)
+            continue;
+        char *args[] = {(char *)s_commands[i].name, help, NULL};
+        return s_commands[i].run(2, args);
+    }
+    return s_unknown_command(name);
+}
+
 const struct cr_command *cr_cmd_table(size_t *out_count)
 {
     *out_count = sizeof(s_commands) / sizeof(s_commands[0]);
@@ -60,10 +72,12 @@ int main(int argc, char **argv)
         return CR_EXIT_ERROR;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         s_usage(stdout);
         return CR_EXIT_OK;
     }
+    if (strcmp(argv[1], "help") == 0) /* `help CMD`: the command's own --help */
+        return s_help_command(argv[2]);
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("cognito-reconcile %s\n", CR_VERSION_FULL);
         return CR_EXIT_OK;

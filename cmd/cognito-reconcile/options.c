@@ -359,9 +359,32 @@ static void s_print_wrapped(FILE *fp, const char *left, const char *help)
     fputc('\n', fp);
 }
 
+/* "text, json or markdown (default: text)": the formats verb's --output takes, asked from the
+ * parser itself so the help cannot list one it refuses. */
+static void s_output_help(char *out, size_t cap, enum cr_cli_verb verb)
+{
+    static const char *const names[] = {"text", "json", "markdown", "junit"};
+    const char *ok[4];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        enum cr_cli_output parsed;
+        if (s_parse_output(&parsed, "--output", names[i], verb) == 0)
+            ok[n++] = names[i];
+    }
+    cr_error_clear();
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                                ok[i]);
+    if (len < cap)
+        snprintf(out + len, cap - len, " (default: text)");
+}
+
 void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
                           const char *description)
 {
+    char formats[128];
     fprintf(fp, "usage: cognito-reconcile %s %s\n\n%s\n\noptions:\n", s_verb_name(verb), synopsis,
             description);
     for (size_t i = 0; i < S_N_OPTIONS; i++) {
@@ -371,7 +394,9 @@ void cr_cli_options_usage(FILE *fp, enum cr_cli_verb verb, const char *synopsis,
         char left[64];
         snprintf(left, sizeof(left), "%s%s%s", opt->name, opt->metavar ? " " : "",
                  opt->metavar ? opt->metavar : "");
-        s_print_wrapped(fp, left, opt->help);
+        if (opt->kind == S_OUTPUT)
+            s_output_help(formats, sizeof(formats), verb);
+        s_print_wrapped(fp, left, opt->kind == S_OUTPUT ? formats : opt->help);
     }
     fprintf(fp, "\nexit status: 0 success and no changes, 1 error, 2 changes present\n"
                 "(plan --detailed-exitcode, drift).\n");
