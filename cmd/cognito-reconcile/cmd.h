@@ -145,19 +145,7 @@ const char *cr_cli_output_name(enum cr_cli_output output);
  */
 bool cr_cli_use_color(const struct cr_cli_options *opts, FILE *fp);
 
-/* ---- cmd_validate.c: the manifest loader every command shares ---- */
-
 struct cr_manifest_set;
-
-/**
- * Reads the manifests named by opts->paths (source/) and loads and validates them (schema/)
- * with opts->region as the default region and reserved_tags ownership tags counted against
- * the tag limit. Returns 0; CR_EINVALID with *out set and the diagnostics inside (the caller
- * prints them and frees *out); another code with the last error set (e.g. CR_ENOTFOUND
- * "path 'x' does not exist"). Makes no network call.
- */
-int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
-                          unsigned reserved_tags) CR_WARN_UNUSED;
 
 /* ---- report.c: error codes to exit statuses and stderr text ---- */
 

@@ -27,18 +27,6 @@ static const char s_description[] =
     "printed as file:line:column: message. Exit status 0 when all manifests are valid, 1\n"
     "otherwise.";
 
-/**
- * Loads the manifests named by opts (files and folders, or the same paths at --git-ref) into
- * a validated set: a thin wrapper of cr_cmd_load_sources() (sources.c) kept for callers of
- * the earlier name. Returns 0; CR_EINVALID with *out set (its diagnostics say why); or
- * another code with the last error set (*out NULL), e.g. CR_ENOTFOUND for a missing path.
- */
-int cr_cmd_load_manifests(struct cr_manifest_set **out, const struct cr_cli_options *opts,
-                          unsigned reserved_tags)
-{
-    return cr_cmd_load_sources(out, NULL, opts, reserved_tags);
-}
-
 /* Why the stack name cannot be used, or NULL: it becomes the value of the
  * cognito-reconcile:stack tag, so the TagValueType constraints of the table apply. */
 static const char *s_stack_problem(const char *stack)
