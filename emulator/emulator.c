@@ -60,6 +60,23 @@ static int s_load_state(struct cr_emu *emu)
     return 0;
 }
 
+/* The quotas of the options: a profile, then the rules in order. */
+static int s_quotas(struct cr_emu *emu, const struct cr_emu_options *opts)
+{
+    struct cr_emu_quota_config *c = &emu->quotas_initial;
+    if (cr__emu_quota_profile(c, opts->quota_profile ? opts->quota_profile : "none", 1.0) != 0) {
+        cr_error_prefix("--quotas");
+        return CR_EINVALID;
+    }
+    for (size_t i = 0; i < opts->n_quota_rules; i++)
+        if (cr__emu_quota_rule(c, opts->quota_rules[i]) != 0) {
+            cr_error_prefix("--quota");
+            return CR_EINVALID;
+        }
+    cr__emu_quotas_set(&emu->quotas, c);
+    return 0;
+}
+
 int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
 {
     int result = CR_ENOMEM;
@@ -68,6 +85,7 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
         goto done;
     pthread_mutex_init(&emu->state_lock, NULL);
     pthread_mutex_init(&emu->aux_lock, NULL);
+    cr__emu_quotas_init(&emu->quotas);
     emu->region = s_dup_or(opts->region, CR_EMU_DEFAULT_REGION);
     emu->account_id = s_dup_or(opts->account_id, CR_EMU_DEFAULT_ACCOUNT);
     emu->state_path = opts->state_path ? strdup(opts->state_path) : NULL;
@@ -84,6 +102,9 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
         result = CR_EINVALID;
         goto done;
     }
+    result = s_quotas(emu, opts);
+    if (result != 0)
+        goto done;
     if (opts->credentials_path) {
         emu->verify = true;
         result = cr__emu_keys_load(&emu->keys, opts->credentials_path, emu->account_id);
@@ -112,6 +133,7 @@ void cr_emu_free(struct cr_emu *emu)
     free(emu->log);
     cr__emu_faults_dispose(&emu->faults);
     cr__emu_keys_dispose(&emu->keys);
+    cr__emu_quotas_dispose(&emu->quotas);
     pthread_mutex_destroy(&emu->state_lock);
     pthread_mutex_destroy(&emu->aux_lock);
     free(emu->region);

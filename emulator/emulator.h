@@ -28,6 +28,11 @@ struct cr_emu_options {
     unsigned max_pools;           /* pools per account and region; 0 = 1000 */
     size_t max_body_bytes;        /* request body cap; 0 = 1 MiB */
     bool debug;                   /* one stderr line per request */
+    /* request-rate quotas (docs/emulator.md): a profile ("none" = NULL, or "aws"), then
+     * `OP=RPS[:BURST]` rules in order (OP may be "*") */
+    const char *quota_profile;
+    const char *const *quota_rules;
+    size_t n_quota_rules;
 };
 
 struct cr_emu;
@@ -61,7 +66,8 @@ struct cr_emu_response {
 
 /**
  * Creates the emulator: copies the options, loads opts->state_path when the file exists
- * (CR_EINVALID with "FILE: what is wrong" when it is corrupt) and opts->credentials_path.
+ * (CR_EINVALID with "FILE: what is wrong" when it is corrupt) and opts->credentials_path,
+ * and sets the quotas (CR_EINVALID naming a bad profile or rule).
  * Returns 0, CR_EINVALID, CR_EIO or CR_ENOMEM.
  */
 int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts) CR_WARN_UNUSED;

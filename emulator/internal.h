@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "aws/quotas.h"
+#include "aws/ratelimit.h"
 #include "emulator/emulator.h"
 #include "util/buf.h"
 
@@ -67,6 +69,63 @@ void cr__emu_faults_decide(struct cr_emu_fault_action *out, struct cr_emu_faults
 json_t *cr__emu_faults_json(const struct cr_emu_faults *faults);
 void cr__emu_faults_dispose(struct cr_emu_faults *faults);
 
+/* ---- request-rate quotas (quota.c) ---- */
+
+#define CR_EMU_QUOTA_OPS   32 /* slots per operation of aws/quotas.h's table (23 used) */
+#define CR_EMU_QUOTA_RULES 64 /* OP=RPS[:BURST] rules remembered for GET /_local/quotas */
+
+/** What is enforced: a rate and a bucket size per operation (index of cr_quota_table). */
+struct cr_emu_quota_config {
+    char profile[16];                   /* "none" or "aws" */
+    double scale;                       /* the profile's rates multiplied by this */
+    double rate[CR_EMU_QUOTA_OPS];      /* requests per second; <= 0 = not limited */
+    double burst[CR_EMU_QUOTA_OPS];     /* bucket size (>= 1) */
+    char rules[CR_EMU_QUOTA_RULES][96]; /* the rules applied on top, as given */
+    size_t n_rules;
+};
+
+/** One account's, Region's and operation's bucket, with what it let through and refused. */
+struct cr_emu_quota_bucket {
+    char account[16];
+    char region[32];
+    size_t op; /* index of cr_quota_table */
+    struct cr_ratelimit bucket;
+    unsigned long allowed, throttled;
+};
+
+typedef uint64_t cr_emu_clock_fn(void *ctx);
+
+struct cr_emu_quotas {
+    pthread_mutex_t lock; /* everything below */
+    struct cr_emu_quota_config config;
+    struct cr_emu_quota_bucket *buckets;
+    size_t len, cap;
+    cr_emu_clock_fn *clock_ms; /* monotonic milliseconds; tests pin it */
+    void *clock_ctx;
+};
+
+/** Sets c to a profile ("none", or "aws" = aws/quotas.h) with its rates times scale
+ * (0 < scale <= 1000); CR_EINVALID names what is wrong. */
+int cr__emu_quota_profile(struct cr_emu_quota_config *c, const char *profile,
+                          double scale) CR_WARN_UNUSED;
+/** Applies one `OP=RPS[:BURST]` rule (OP may be "*", RPS "unlimited") to c; CR_EINVALID names
+ * the rule and what is wrong (a misspelt operation with a suggestion). */
+int cr__emu_quota_rule(struct cr_emu_quota_config *c, const char *spec) CR_WARN_UNUSED;
+/** Parses {"profile","scale","quota":[rules]} (all optional) into c. */
+int cr__emu_quota_parse_json(struct cr_emu_quota_config *c, const char *text,
+                             size_t len) CR_WARN_UNUSED;
+/** No quotas, the process's monotonic clock. */
+void cr__emu_quotas_init(struct cr_emu_quotas *q);
+void cr__emu_quotas_dispose(struct cr_emu_quotas *q);
+/** Replaces what is enforced; every bucket starts full again and its counters at zero. */
+void cr__emu_quotas_set(struct cr_emu_quotas *q, const struct cr_emu_quota_config *c);
+/** Takes a token for one request of operation in (account, region): true = serve it,
+ * false = refuse it (TooManyRequestsException). Thread-safe. */
+bool cr__emu_quotas_admit(struct cr_emu_quotas *q, const char *account, const char *region,
+                          const char *operation);
+/** {"profile","scale","quota":[rules],"rates":[...],"buckets":[...]} (new reference). */
+json_t *cr__emu_quotas_json(struct cr_emu_quotas *q);
+
 /* ---- keys for SigV4 verification (auth.c) ---- */
 
 struct cr_emu_key {
@@ -107,6 +166,9 @@ struct cr_emu {
 
     pthread_mutex_t state_lock; /* state */
     json_t *state;              /* see state.c for the layout */
+
+    struct cr_emu_quotas quotas;               /* request-rate quotas (own lock) */
+    struct cr_emu_quota_config quotas_initial; /* as started: what /_local/reset restores */
 
     pthread_mutex_t aux_lock; /* faults, log, keys */
     struct cr_emu_faults faults;

@@ -144,6 +144,8 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
                           (json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     if (e && error_type && error_type[0])
         json_object_set_new(e, "error", json_string(error_type));
+    if (e && error_type && strcmp(error_type, "TooManyRequestsException") == 0)
+        json_object_set_new(e, "throttled", json_true()); /* benchmarks count these */
     if (e && pool_id && pool_id[0])
         json_object_set_new(e, "pool_id", json_string(pool_id));
     if (e && region && region[0])
@@ -228,6 +230,22 @@ static int s_local_faults(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+static int s_local_quotas(struct cr_emu *emu, struct cr_emu_response *out,
+                          const struct cr_emu_request *req)
+{
+    if (strcmp(req->method, "POST") == 0) {
+        struct cr_emu_quota_config parsed;
+        if (cr__emu_quota_parse_json(&parsed, req->body, req->body_len) != 0)
+            return s_error(out, 400, "InvalidQuotasException", cr_error_last());
+        /* POST replaces what is enforced, as for faults */
+        cr__emu_quotas_set(&emu->quotas, &parsed);
+    }
+    json_t *doc = cr__emu_quotas_json(&emu->quotas);
+    int rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
 static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
 {
     int rc = 0;
@@ -244,6 +262,7 @@ static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
     cr__emu_faults_dispose(&emu->faults);
     cr__emu_log_clear(emu);
     pthread_mutex_unlock(&emu->aux_lock);
+    cr__emu_quotas_set(&emu->quotas, &emu->quotas_initial); /* the quotas it started with */
     if (rc != 0)
         return s_error(out, 500, "InternalErrorException", cr_error_last());
     json_t *doc = json_pack("{s:b}", "reset", 1);
@@ -276,13 +295,15 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
         return s_local_requests(emu, out, req->query);
     if (strcmp(p, "faults") == 0 && (get || post))
         return s_local_faults(emu, out, req);
+    if (strcmp(p, "quotas") == 0 && (get || post))
+        return s_local_quotas(emu, out, req);
     if (strcmp(p, "reset") == 0 && post)
         return s_local_reset(emu, out);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
-        strcmp(p, "reset") == 0 || strcmp(p, "state") == 0) {
-        out->allow = strcmp(p, "faults") == 0  ? "GET, POST"
-                     : strcmp(p, "reset") == 0 ? "POST"
-                                               : "GET";
+        strcmp(p, "reset") == 0 || strcmp(p, "state") == 0 || strcmp(p, "quotas") == 0) {
+        out->allow = strcmp(p, "faults") == 0 || strcmp(p, "quotas") == 0 ? "GET, POST"
+                     : strcmp(p, "reset") == 0                            ? "POST"
+                                                                          : "GET";
         return s_error(out, 405, "MethodNotAllowedException", "method not allowed");
     }
     return s_error(out, 404, "NotFoundException", "no such control endpoint");
@@ -403,6 +424,7 @@ struct cr_emu_pending {
     const struct s_op *op;
     struct cr_emu_caller caller;
     struct cr_emu_auth_result auth;
+    bool throttled; /* over the request-rate quota (quota.c) */
     struct cr_emu_fault_action fault;
 };
 
@@ -430,9 +452,12 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
     p->op = p->json_op ? s_find_op(target) : NULL;
     if (p->op) {
         cr__emu_auth_check(&p->auth, &p->caller, emu, req, "cognito-identity");
-        /* Faults apply to authenticated calls only, so a count is never used up by a
-         * request the service would have refused anyway. */
-        if (p->auth.status == 0) {
+        /* Quotas and faults apply to authenticated calls only (a refused signature takes no
+         * token), and a throttled call neither runs nor uses up a fault's count. */
+        if (p->auth.status == 0)
+            p->throttled = !cr__emu_quotas_admit(&emu->quotas, p->caller.account_id,
+                                                 p->caller.region, p->op->name);
+        if (p->auth.status == 0 && !p->throttled) {
             pthread_mutex_lock(&emu->aux_lock);
             cr__emu_faults_decide(&p->fault, &emu->faults, p->op->name, cr__emu_random01);
             pthread_mutex_unlock(&emu->aux_lock);
@@ -471,6 +496,12 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     if (p->auth.status != 0) {
         rc = s_error(out, p->auth.status, p->auth.error_type, p->auth.message);
         cr__emu_log_add(emu, op->name, p->auth.status, p->auth.error_type, NULL, p->caller.region);
+        return rc;
+    }
+    if (p->throttled) {
+        /* what the service answers over a quota (JSON 1.1: 400, not 429) */
+        rc = s_error(out, 400, "TooManyRequestsException", "Rate exceeded");
+        cr__emu_log_add(emu, op->name, 400, "TooManyRequestsException", NULL, p->caller.region);
         return rc;
     }
     if (fault->kind != CR_EMU_FAULT_NONE && !fault->after) {

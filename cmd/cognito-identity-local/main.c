@@ -24,6 +24,7 @@ struct s_args {
     const char *faults[64];
     size_t n_faults;
     const char *faults_file;
+    const char *quotas[64]; /* --quota rules, in order */
 };
 
 static void s_usage(FILE *f)
@@ -50,12 +51,21 @@ static void s_usage(FILE *f)
           "                       0..1), hang_ms, count, after, type, status, message\n"
           "                       (repeatable)\n"
           "  --faults FILE        fault rules as JSON ([{\"operation\": ..., ...}])\n"
+          "  --quotas PROFILE     request-rate quotas per account, region and operation:\n"
+          "                       'aws' (the service's published rates, conservative where\n"
+          "                       none is published) or 'none' (the default)\n"
+          "  --quota OP=RPS[:BURST]\n"
+          "                       limit OP (or '*': every operation) to RPS requests per\n"
+          "                       second, bursts of BURST (default one second's worth);\n"
+          "                       RPS may be 'unlimited'; a request over the rate gets\n"
+          "                       TooManyRequestsException (repeatable; after --quotas)\n"
           "  --debug              log one line per request to stderr\n"
           "  --help               this text\n"
           "  --version            the version (and the git commit it was built from)\n"
           "\n"
           "Control endpoints (loopback clients only): GET /_local/health,\n"
-          "GET|POST /_local/faults, GET /_local/requests[?since=N], GET /_local/state,\n"
+          "GET|POST /_local/faults, GET|POST /_local/quotas, GET /_local/requests[?since=N],\n"
+          "GET /_local/state, "
           "POST /_local/reset.\n"
           "See docs/emulator.md.\n",
           f);
@@ -89,6 +99,8 @@ static int s_parse(struct s_args *a, int argc, char **argv)
                                              {"max-body-bytes", required_argument, 0, 'b'},
                                              {"fault", required_argument, 0, 'f'},
                                              {"faults", required_argument, 0, 'F'},
+                                             {"quotas", required_argument, 0, 'Q'},
+                                             {"quota", required_argument, 0, 'q'},
                                              {"debug", no_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'H'},
                                              {"version", no_argument, 0, 'V'},
@@ -139,6 +151,17 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             break;
         case 'F':
             a->faults_file = optarg;
+            break;
+        case 'Q':
+            a->opts.quota_profile = optarg;
+            break;
+        case 'q':
+            if (a->opts.n_quota_rules == sizeof(a->quotas) / sizeof(a->quotas[0])) {
+                fprintf(stderr, "cognito-identity-local: too many --quota flags\n");
+                return 1;
+            }
+            a->quotas[a->opts.n_quota_rules++] = optarg;
+            a->opts.quota_rules = a->quotas;
             break;
         case 'd':
             a->opts.debug = true;

@@ -9,13 +9,7 @@
 static struct test_emu_res s_call_in(struct cr_emu *emu, const char *region, const char *op,
                                      const char *body)
 {
-    char auth[256];
-    snprintf(auth, sizeof(auth),
-             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/%s/cognito-identity/aws4_request, "
-             "SignedHeaders=host;x-amz-date, Signature="
-             "0000000000000000000000000000000000000000000000000000000000000000",
-             region ? region : "");
-    return test_emu_call(emu, op, body, strlen(body), region ? auth : NULL);
+    return test_emu_call_in(emu, region, op, body);
 }
 
 static struct test_emu_res s_call(struct cr_emu *emu, const char *op, const char *body)
