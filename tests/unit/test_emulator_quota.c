@@ -66,22 +66,24 @@ static void test_emulator_quota__aws_profile_is_the_shared_table(void **state)
     assert_true(n <= CR_EMU_QUOTA_OPS);
     assert_ok(cr__emu_quota_profile(&c, "aws", 1.0));
     for (size_t i = 0; i < n; i++) {
-        assert_true(c.rate[i] == table[i].rate);
-        assert_true(c.burst[i] == (table[i].rate >= 1 ? table[i].rate : 1));
+        assert_float_equal(c.rate[i], table[i].rate, 0.0);
+        assert_float_equal(c.burst[i], table[i].rate >= 1 ? table[i].rate : 1, 0.0);
         assert_non_null(cr_quota_find(table[i].operation));
     }
     /* the figures AWS publishes (Quotas in Amazon Cognito, identity pools table) */
-    assert_true(cr_quota_find("TagResource")->rate == 5 && cr_quota_find("TagResource")->published);
-    assert_true(cr_quota_find("ListTagsForResource")->rate == 10);
-    assert_true(cr_quota_find("GetId")->rate == 25 && cr_quota_find("GetId")->published);
-    assert_true(cr_quota_find("GetCredentialsForIdentity")->rate == 200);
+    assert_float_equal(cr_quota_find("TagResource")->rate, 5, 0.0);
+    assert_true(cr_quota_find("TagResource")->published);
+    assert_float_equal(cr_quota_find("ListTagsForResource")->rate, 10, 0.0);
+    assert_float_equal(cr_quota_find("GetId")->rate, 25, 0.0);
+    assert_true(cr_quota_find("GetId")->published);
+    assert_float_equal(cr_quota_find("GetCredentialsForIdentity")->rate, 200, 0.0);
     assert_false(cr_quota_find("DescribeIdentityPool")->published);
     assert_null(cr_quota_find("DescribeIdentityPools"));
     assert_ok(cr__emu_quota_profile(&c, "aws", 0.5));
-    assert_true(c.rate[0] == table[0].rate / 2);
+    assert_float_equal(c.rate[0], table[0].rate / 2, 0.0);
     assert_ok(cr__emu_quota_profile(&c, "none", 1.0));
     for (size_t i = 0; i < n; i++)
-        assert_true(c.rate[i] == 0.0);
+        assert_float_equal(c.rate[i], 0.0, 0.0);
     assert_int_equal(cr__emu_quota_profile(&c, "awz", 1.0), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "unknown quota profile 'awz'"));
     assert_int_equal(cr__emu_quota_profile(&c, "aws", 0.0), CR_EINVALID);
@@ -94,12 +96,15 @@ static void test_emulator_quota__rules_parse_and_refuse(void **state)
     assert_ok(cr__emu_quota_profile(&c, "none", 1.0));
     assert_ok(cr__emu_quota_rule(&c, "*=20"));
     assert_ok(cr__emu_quota_rule(&c, "DescribeIdentityPool=2.5:4"));
-    assert_true(c.rate[i] == 2.5 && c.burst[i] == 4);
-    assert_true(c.rate[0] == 20 && c.burst[0] == 20); /* default burst: one second's worth */
+    assert_float_equal(c.rate[i], 2.5, 0.0);
+    assert_float_equal(c.burst[i], 4, 0.0);
+    assert_float_equal(c.rate[0], 20, 0.0);
+    assert_float_equal(c.burst[0], 20, 0.0); /* default burst: one second's worth */
     assert_ok(cr__emu_quota_rule(&c, "DescribeIdentityPool=0.5"));
-    assert_true(c.rate[i] == 0.5 && c.burst[i] == 1); /* at least one */
+    assert_float_equal(c.rate[i], 0.5, 0.0);
+    assert_float_equal(c.burst[i], 1, 0.0); /* at least one */
     assert_ok(cr__emu_quota_rule(&c, "DescribeIdentityPool=unlimited"));
-    assert_true(c.rate[i] == 0.0);
+    assert_float_equal(c.rate[i], 0.0, 0.0);
     assert_int_equal(c.n_rules, 4);
     assert_string_equal(c.rules[1], "DescribeIdentityPool=2.5:4");
 
@@ -241,7 +246,7 @@ static void test_emulator_quota__unauthenticated_calls_take_no_token(void **stat
     char path[] = "/tmp/cr-quota-keys-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_true(write(fd, "AKIDQUOTAKEY secret\n", 20) == 20);
+    assert_int_equal(write(fd, "AKIDQUOTAKEY secret\n", 20), 20);
     close(fd);
     const char *rules[] = {"DescribeIdentityPool=1:1"};
     struct cr_emu *emu = NULL;
@@ -368,17 +373,17 @@ static void test_emulator_quota__control_endpoint_sets_and_reset_restores(void *
     struct test_emu_res r = test_emu_local(emu, "GET", "/_local/quotas", NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "profile")), "aws");
-    assert_true(s_rate_of(r.body, "TagResource") == 1.0);
-    assert_true(s_rate_of(r.body, "DescribeIdentityPool") == 15.0);
+    assert_float_equal(s_rate_of(r.body, "TagResource"), 1.0, 0.0);
+    assert_float_equal(s_rate_of(r.body, "DescribeIdentityPool"), 15.0, 0.0);
     json_decref(r.body);
 
     r = test_emu_local(
         emu, "POST", "/_local/quotas",
         "{\"profile\":\"aws\",\"scale\":0.5,\"quota\":[\"ListIdentityPools=unlimited\"]}");
     assert_int_equal(r.status, 200);
-    assert_true(s_rate_of(r.body, "DescribeIdentityPool") == 7.5);
-    assert_true(s_rate_of(r.body, "TagResource") == 2.5);
-    assert_true(s_rate_of(r.body, "ListIdentityPools") == 0.0);
+    assert_float_equal(s_rate_of(r.body, "DescribeIdentityPool"), 7.5, 0.0);
+    assert_float_equal(s_rate_of(r.body, "TagResource"), 2.5, 0.0);
+    assert_float_equal(s_rate_of(r.body, "ListIdentityPools"), 0.0, 0.0);
     json_decref(r.body);
 
     static const char *bad[] = {"{\"profile\":\"fast\"}",
@@ -395,15 +400,15 @@ static void test_emulator_quota__control_endpoint_sets_and_reset_restores(void *
         json_decref(r.body);
     }
     r = test_emu_local(emu, "GET", "/_local/quotas", NULL); /* a refused POST changed nothing */
-    assert_true(s_rate_of(r.body, "DescribeIdentityPool") == 7.5);
+    assert_float_equal(s_rate_of(r.body, "DescribeIdentityPool"), 7.5, 0.0);
     json_decref(r.body);
 
     r = test_emu_local(emu, "POST", "/_local/reset", NULL);
     assert_int_equal(r.status, 200);
     json_decref(r.body);
     r = test_emu_local(emu, "GET", "/_local/quotas", NULL);
-    assert_true(s_rate_of(r.body, "DescribeIdentityPool") == 15.0);
-    assert_true(s_rate_of(r.body, "TagResource") == 1.0);
+    assert_float_equal(s_rate_of(r.body, "DescribeIdentityPool"), 15.0, 0.0);
+    assert_float_equal(s_rate_of(r.body, "TagResource"), 1.0, 0.0);
     json_decref(r.body);
     r = test_emu_local(emu, "DELETE", "/_local/quotas", NULL);
     assert_int_equal(r.status, 405);
