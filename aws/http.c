@@ -15,6 +15,7 @@
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define S_DEFAULT_TIMEOUT_MS         30000
 #define S_DEFAULT_MAX_RESPONSE       (8u * 1024 * 1024)
+#define S_MAX_HEADER_BYTES           (64u * 1024) /* every header of one answer together */
 
 struct cr_http {
     CURLM *multi;
@@ -52,6 +53,13 @@ int cr_http_global_init(void)
     return 0;
 }
 
+/* Out of memory, reported where it is detected. */
+static int s_oom(const char *what)
+{
+    cr_error_set("out of memory %s", what);
+    return CR_ENOMEM;
+}
+
 int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
 {
     int result = CR_ENOMEM;
@@ -60,7 +68,7 @@ int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
     result = cr_http_global_init();
     if (result < 0)
         goto done;
-    result = CR_ENOMEM;
+    result = s_oom("creating the HTTP transport");
     http = calloc(1, sizeof(*http));
     if (!http)
         goto done;
@@ -95,8 +103,6 @@ int cr_http_new(struct cr_http **out, const struct cr_http_options *opts)
     http = NULL; /* now owned by the caller */
     result = 0;
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("out of memory creating the HTTP transport");
     cr_http_free(http);
     return result;
 }
@@ -129,6 +135,7 @@ void cr_http_request_dispose(struct cr_http_request *req)
     if (!req)
         return;
     cr_buf_dispose(&req->response);
+    cr_buf_dispose(&req->response_headers);
     if (req->slist) {
         curl_slist_free_all(req->slist);
         req->slist = NULL;
@@ -157,33 +164,75 @@ static size_t s_on_body(char *data, size_t size, size_t nmemb, void *ctx)
     return n;
 }
 
-static void s_trim_copy(char *dst, size_t cap, const char *src, size_t len)
+/* A new answer begins (an interim 100 Continue, then the final one): forget what came before,
+ * so only the final answer's headers are kept. */
+static void s_reset_headers(struct cr_http_request *req)
 {
-    while (len && (*src == ' ' || *src == '\t')) {
-        src++;
-        len--;
-    }
-    while (len && (src[len - 1] == '\r' || src[len - 1] == '\n' || src[len - 1] == ' '))
-        len--;
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
+    cr_buf_dispose(&req->response_headers);
+    cr_buf_init_limit(&req->response_headers, S_MAX_HEADER_BYTES);
+    req->request_id[0] = '\0';
+    req->date[0] = '\0';
+}
+
+/* Keeps "name\0value\0", the value trimmed of surrounding blanks and the line end. */
+static int s_keep_header(struct cr_http_request *req, const char *line, size_t n)
+{
+    const char *colon = memchr(line, ':', n);
+    /* not a header line (the blank line that ends them); a NUL would break the name\0value\0
+     * framing, so such a line is not kept either (libcurl refuses most of them already) */
+    if (!colon || colon == line || memchr(line, '\0', n))
+        return 0;
+    const char *v = colon + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    cr_buf_put(&req->response_headers, line, (size_t)(colon - line));
+    cr_buf_putc(&req->response_headers, '\0');
+    cr_buf_put(&req->response_headers, v, (size_t)(end - v));
+    return cr_buf_putc(&req->response_headers, '\0');
 }
 
 static size_t s_on_header(char *data, size_t size, size_t nmemb, void *ctx)
 {
     struct cr_http_request *req = ctx;
     size_t n = size * nmemb;
-    static const char *const names[] = {"x-amzn-requestid:", "x-amz-request-id:"};
-    for (size_t i = 0; i < 2; i++) {
-        size_t k = strlen(names[i]);
-        if (n > k && strncasecmp(data, names[i], k) == 0 && !req->request_id[0])
-            s_trim_copy(req->request_id, sizeof(req->request_id), data + k, n - k);
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        s_reset_headers(req);
+        return n;
     }
-    if (n > 5 && strncasecmp(data, "date:", 5) == 0)
-        s_trim_copy(req->date, sizeof(req->date), data + 5, n - 5);
+    /* a folded continuation line (obsolete, RFC 7230 3.2.4) is not a header of its own */
+    if (n && (data[0] == ' ' || data[0] == '\t'))
+        return n;
+    /* headers past S_MAX_HEADER_BYTES abort the transfer (CURLE_WRITE_ERROR), as the body cap */
+    if (s_keep_header(req, data, n) < 0)
+        return 0;
+    const char *id = cr_http_response_header(req, "x-amzn-RequestId");
+    if (!id)
+        id = cr_http_response_header(req, "x-amz-request-id");
+    snprintf(req->request_id, sizeof(req->request_id), "%s", id ? id : "");
+    const char *date = cr_http_response_header(req, "Date");
+    snprintf(req->date, sizeof(req->date), "%s", date ? date : "");
     return n;
+}
+
+const char *cr_http_header_find(const struct cr_buf *headers, const char *name)
+{
+    const char *p = headers->ptr, *end = headers->ptr + headers->len;
+    while (p && p < end) {
+        const char *value = p + strlen(p) + 1;
+        if (value >= end)
+            return NULL;
+        if (strcasecmp(p, name) == 0)
+            return value;
+        p = value + strlen(value) + 1;
+    }
+    return NULL;
+}
+
+const char *cr_http_response_header(const struct cr_http_request *req, const char *name)
+{
+    return cr_http_header_find(&req->response_headers, name);
 }
 
 static CURL *s_take_easy(struct cr_http *http)
@@ -203,43 +252,100 @@ static void s_give_easy(struct cr_http *http, CURL *easy)
     http->idle[http->n_idle++] = easy;
 }
 
+static bool s_has_header(const struct cr_http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->header_count; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Appends one header line ("Name: value", or libcurl's "Name;" for an empty value) to *list.
+ * value NULL: "Name:", which tells libcurl not to send a header of its own by that name. */
+static int s_append_header(struct curl_slist **list, struct cr_buf *line, const char *name,
+                           const char *value)
+{
+    cr_buf_clear(line);
+    if (!value)
+        cr_buf_printf(line, "%s:", name);
+    else if (value[0])
+        cr_buf_printf(line, "%s: %s", name, value);
+    else
+        cr_buf_printf(line, "%s;", name);
+    struct curl_slist *next = cr_buf_oom(line) ? NULL : curl_slist_append(*list, line->ptr);
+    if (!next)
+        return s_oom("building HTTP headers");
+    *list = next;
+    return 0;
+}
+
 static int s_build_headers(struct curl_slist **out, const struct cr_http_request *req)
 {
-    int result = CR_ENOMEM;
+    int result = 0;
     struct cr_buf line = CR_BUF_INIT;
     struct curl_slist *list = NULL;
-    for (size_t i = 0; i < req->header_count; i++) {
+    for (size_t i = 0; i < req->header_count && result == 0; i++) {
         const struct cr_http_header *h = &req->headers[i];
-        if (strpbrk(h->name, "\r\n:") || strpbrk(h->value, "\r\n")) {
+        if (!h->name[0] || strpbrk(h->name, "\r\n:") || strpbrk(h->value, "\r\n")) {
             cr_error_set("HTTP header '%s': name or value contains a line break or colon", h->name);
             result = CR_EINVALID;
             goto done;
         }
-        cr_buf_clear(&line);
-        /* "Name;" is libcurl's spelling of a header with an empty value */
-        if (h->value[0])
-            cr_buf_printf(&line, "%s: %s", h->name, h->value);
-        else
-            cr_buf_printf(&line, "%s;", h->name);
-        struct curl_slist *next = cr_buf_oom(&line) ? NULL : curl_slist_append(list, line.ptr);
-        if (!next)
-            goto done;
-        list = next;
+        result = s_append_header(&list, &line, h->name, h->value);
     }
-    /* no "Expect: 100-continue" round trip for our small JSON bodies */
-    struct curl_slist *next = curl_slist_append(list, "Expect:");
-    if (!next)
+    /* no "Expect: 100-continue" round trip for our small bodies */
+    if (result == 0)
+        result = s_append_header(&list, &line, "Expect", NULL);
+    /* libcurl labels a body as a form unless told otherwise: a body without a Content-Type
+     * of the caller's goes without one (and unsigned headers never travel) */
+    if (result == 0 && !s_has_header(req, "Content-Type"))
+        result = s_append_header(&list, &line, "Content-Type", NULL);
+    if (result < 0)
         goto done;
-    list = next;
     *out = list;
     list = NULL;
-    result = 0;
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("out of memory building HTTP headers");
     curl_slist_free_all(list);
     cr_buf_dispose_secure(&line); /* it held the Authorization header */
     return result;
+}
+
+/* The method's libcurl set-up; GET and HEAD carry no body. */
+static CURLcode s_set_method(CURL *e, const struct cr_http_request *req, const char *method)
+{
+    CURLcode rc = CURLE_OK;
+    if (strcmp(method, "GET") == 0)
+        return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    if (strcmp(method, "HEAD") == 0)
+        return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    /* POST, PUT and DELETE send the body given (an empty one for PUT and POST, so a
+     * Content-Length: 0 goes out); libcurl's POST machinery carries it for all three */
+    if (strcmp(method, "DELETE") == 0 && !req->body_len)
+        return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+    rc |= curl_easy_setopt(e, CURLOPT_POST, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    if (strcmp(method, "POST") != 0)
+        rc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    return rc;
+}
+
+/* GET, PUT, POST, DELETE or HEAD, and no body on GET or HEAD. */
+static int s_check_method(const struct cr_http_request *req, const char *method)
+{
+    static const char *const known[] = {"GET", "PUT", "POST", "DELETE", "HEAD"};
+    bool ok = false;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        ok = ok || strcmp(method, known[i]) == 0;
+    if (!ok) {
+        cr_error_set("HTTP method '%s': only GET, PUT, POST, DELETE and HEAD are sent", method);
+        return CR_EINVALID;
+    }
+    if (req->body_len && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
+        cr_error_set("HTTP %s %s: a %s request carries no body", method, req->url, method);
+        return CR_EINVALID;
+    }
+    return 0;
 }
 
 static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *req)
@@ -256,14 +362,16 @@ static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *re
     if (http->ca_bundle)
         rc |= curl_easy_setopt(e, CURLOPT_CAINFO, http->ca_bundle);
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)http->opts.connect_timeout_ms);
-    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)http->opts.timeout_ms);
-    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)http->opts.max_response_bytes);
+    rc |= curl_easy_setopt(
+        e, CURLOPT_CONNECTTIMEOUT_MS,
+        (long)(req->connect_timeout_ms ? req->connect_timeout_ms : http->opts.connect_timeout_ms));
+    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                           (long)(req->timeout_ms ? req->timeout_ms : http->opts.timeout_ms));
+    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->response.limit);
     rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
-    rc |= curl_easy_setopt(e, CURLOPT_POST, 1L);
-    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-    rc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    rc |= s_set_method(e, req, req->method ? req->method : "POST");
     rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)req->slist);
+    rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->error);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_on_body);
     rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
     rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, s_on_header);
@@ -284,8 +392,13 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
 {
     int result = CR_ENOMEM;
     CURL *easy = NULL;
+    result = s_check_method(req, req->method ? req->method : "POST");
+    if (result < 0)
+        return result;
     cr_buf_dispose(&req->response);
-    cr_buf_init_limit(&req->response, http->opts.max_response_bytes);
+    cr_buf_init_limit(&req->response, req->max_response_bytes ? req->max_response_bytes
+                                                              : http->opts.max_response_bytes);
+    s_reset_headers(req);
     if (req->slist) {
         curl_slist_free_all(req->slist);
         req->slist = NULL;
@@ -294,8 +407,6 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
     req->transport = CR_RETRY_TRANSPORT_OK;
     req->sent = false;
     req->status = 0;
-    req->request_id[0] = '\0';
-    req->date[0] = '\0';
     req->error[0] = '\0';
     req->duration_ms = 0;
     req->next_done = NULL;
@@ -305,13 +416,16 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
     if (result < 0)
         goto done;
     req->slist = slist;
-    result = CR_ENOMEM;
     if (cr_array_reserve(&http->active, &http->cap_active, http->in_flight, sizeof(*http->active),
-                         16) != 0)
+                         16) != 0) {
+        result = s_oom("starting an HTTP request");
         goto done;
+    }
     easy = s_take_easy(http);
-    if (!easy)
+    if (!easy) {
+        result = s_oom("starting an HTTP request");
         goto done;
+    }
     curl_easy_reset(easy);
     result = s_configure(http, easy, req);
     if (result < 0)
@@ -326,8 +440,6 @@ int cr_http_start(struct cr_http *http, struct cr_http_request *req)
     easy = NULL; /* now owned by the multi handle */
     result = 0;
 done:
-    if (result == CR_ENOMEM)
-        cr_error_set("out of memory starting an HTTP request");
     if (easy)
         s_give_easy(http, easy);
     return result;
@@ -369,13 +481,16 @@ static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
     curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &request_size);
     /* once libcurl reached the transfer phase the request bytes may be on the wire */
     req->sent = pretransfer > 0 || request_size > 0;
-    /* our write callback aborts with CURLE_WRITE_ERROR when the answer passes the cap */
+    /* our callbacks abort with CURLE_WRITE_ERROR when the body or the headers pass their cap,
+     * or memory runs out */
     int body_rc = cr_buf_error(&req->response);
+    if (body_rc == 0)
+        body_rc = cr_buf_error(&req->response_headers);
     req->transport = code == CURLE_WRITE_ERROR && body_rc == CR_ELIMIT
                          ? CR_RETRY_TRANSPORT_TOO_LARGE
                          : cr_http_curl_transport(code);
     req->result = CR_EIO;
-    if (code != CURLE_OK)
+    if (code != CURLE_OK && !req->error[0])
         snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
     if (code == CURLE_OUT_OF_MEMORY || (code == CURLE_WRITE_ERROR && body_rc == CR_ENOMEM)) {
         snprintf(req->error, sizeof(req->error), "out of memory receiving the response");

@@ -11,8 +11,9 @@
  * https URLs are followed.
  *
  * Usage: cr_http_start() any number of requests, then call cr_http_poll() and drain
- * cr_http_next_done() until every request finished. A request is one attempt: retries are
- * the caller's (aws/client.c), which starts the same struct again.
+ * cr_http_next_done() until every request finished. A request is one attempt: signing,
+ * retries and the rest are aws/request.h's, which starts the same struct again. Nothing
+ * outside aws/request.c needs this layer.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,14 +41,18 @@ struct cr_http_header {
     const char *value;
 };
 
-/** One POST. The caller owns it and everything it points to until it is done. */
+/** One attempt. The caller owns it and everything it points to until it is done. */
 struct cr_http_request {
     /* in */
+    const char *method; /* "GET", "PUT", "POST", "DELETE", "HEAD"; NULL = "POST" */
     const char *url;
     const struct cr_http_header *headers;
     size_t header_count;
-    const char *body;
+    const char *body; /* not for GET and HEAD */
     size_t body_len;
+    uint32_t connect_timeout_ms; /* 0 = the transport's */
+    uint32_t timeout_ms;         /* 0 = the transport's */
+    size_t max_response_bytes;   /* 0 = the transport's */
     /* Open a new connection instead of reusing one. For non-idempotent requests: libcurl
      * silently re-sends a request whose reused keep-alive connection died before any answer
      * arrived, and the server may already have acted on the first copy. */
@@ -62,10 +67,13 @@ struct cr_http_request {
     bool sent;                         /* the request may have reached the server */
     long status;                       /* HTTP status, 0 when none */
     struct cr_buf response;            /* the body, at most max_response_bytes */
+    struct cr_buf response_headers;    /* the final answer's headers: "name\0value\0"...;
+                                          read with cr_http_response_header() */
     char request_id[128];              /* x-amzn-RequestId (or x-amz-request-id) */
     char date[64];                     /* the response's Date header, "" when none */
     uint64_t duration_ms;
-    char error[256]; /* transport failure text, "" when none */
+    char error[256]; /* transport failure text (libcurl's CURLOPT_ERRORBUFFER, which is
+                        CURL_ERROR_SIZE bytes), "" when none */
 
     /* private */
     void *easy;
@@ -81,8 +89,7 @@ struct cr_http_request {
  */
 int cr_http_global_init(void) CR_WARN_UNUSED;
 /** What retrying can make of a libcurl result (a CURLcode): CONNECT (not sent), SEND_RECV,
- * TIMEOUT, TOO_LARGE (CURLE_FILESIZE_EXCEEDED), FATAL (certificates, bad URL, ...) or OK.
- * Shared by the transport and the STS calls so both retry the same failures. */
+ * TIMEOUT, TOO_LARGE (CURLE_FILESIZE_EXCEEDED), FATAL (certificates, bad URL, ...) or OK. */
 enum cr_retry_transport cr_http_curl_transport(int curl_code);
 
 /** Creates a transport. Returns 0, CR_ENOMEM or CR_ERROR (libcurl could not start). */
@@ -92,12 +99,22 @@ void cr_http_free(struct cr_http *http);
 
 /** Initialises a request (zeroed, response buffer with no memory yet). */
 void cr_http_request_init(struct cr_http_request *req);
-/** Frees the request's response buffer. */
+/** Frees the request's response body and headers. */
 void cr_http_request_dispose(struct cr_http_request *req);
 
 /**
+ * The value of a header of the final answer (case-insensitive name; the first if repeated),
+ * or NULL. Headers of interim answers (100 Continue) are not kept. Borrowed from req.
+ */
+const char *cr_http_response_header(const struct cr_http_request *req, const char *name);
+
+/** The same lookup in a headers buffer taken from a request ("name\0value\0"...). */
+const char *cr_http_header_find(const struct cr_buf *headers, const char *name);
+
+/**
  * Starts a request (resetting its outputs; the response cap applies). Returns 0, CR_ENOMEM,
- * CR_EINVALID (a header with a line break: header injection) or CR_ERROR (libcurl refused).
+ * CR_EINVALID (a method other than GET/PUT/POST/DELETE/HEAD, a body on GET or HEAD, a header
+ * with a line break: header injection) or CR_ERROR (libcurl refused).
  */
 int cr_http_start(struct cr_http *http, struct cr_http_request *req) CR_WARN_UNUSED;
 

@@ -16,8 +16,15 @@ static int s_oom(void)
 bool cr_redact_header_is_secret(const char *name)
 {
     static const char *const secret[] = {
-        "authorization", "proxy-authorization", "x-amz-security-token", "cookie",
-        "set-cookie",    "x-amz-credential",    "x-amz-signature",
+        "authorization",
+        "proxy-authorization",
+        "x-amz-security-token",
+        "cookie",
+        "set-cookie",
+        "x-amz-credential",
+        "x-amz-signature",
+        "x-amz-sso_bearer_token",   /* SSO portal GetRoleCredentials */
+        "x-aws-ec2-metadata-token", /* IMDSv2 session token */
     };
     if (!name)
         return false;
@@ -41,10 +48,22 @@ int cr_redact_header(struct cr_buf *out, const char *name, const char *value)
 /* Parameter names whose value is secret, lower case. Longer names first is not needed: each
  * position is tried against every name and the value ends at the same delimiter. */
 static const char *const s_keys[] = {
-    "signature",        "x-amz-credential",  "x-amz-security-token", "credential",
-    "secretaccesskey",  "secret_access_key", "sessiontoken",         "session_token",
-    "\"token",          "secretkey",         "securitytoken",        "security_token",
+    "signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "credential",
+    "secretaccesskey",
+    "secret_access_key",
+    "sessiontoken",
+    "session_token",
+    "\"token",
+    "secretkey",
+    "securitytoken",
+    "security_token",
     "webidentitytoken", /* the OIDC token in an AssumeRoleWithWebIdentity form or JSON body */
+    "x-amz-sso_bearer_token",
+    "x-aws-ec2-metadata-token",
+    "\"accesstoken", /* the SSO token cache and CreateToken answers */
 };
 
 static bool s_match_ci(const char *text, size_t len, size_t at, const char *key)

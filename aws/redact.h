@@ -15,7 +15,8 @@
 #define CR_REDACTED "[redacted]"
 
 /** True for a header whose whole value is secret (Authorization, X-Amz-Security-Token,
- * Proxy-Authorization, Cookie, ...). Case-insensitive. */
+ * x-amz-sso_bearer_token, X-aws-ec2-metadata-token, Proxy-Authorization, Cookie, ...).
+ * Case-insensitive. */
 bool cr_redact_header_is_secret(const char *name);
 
 /**
@@ -27,8 +28,9 @@ int cr_redact_header(struct cr_buf *out, const char *name, const char *value) CR
 /**
  * Appends text to out with the value of every secret-looking parameter masked: query or
  * header parameters (`Signature=`, `X-Amz-Signature=`, `X-Amz-Credential=`,
- * `X-Amz-Security-Token=`, `Credential=`), JSON members (`"SecretAccessKey": "..."`,
- * `"SessionToken"`, `"Token"`), and credentials-file keys (`aws_secret_access_key =`,
+ * `X-Amz-Security-Token=`, `Credential=`, `x-amz-sso_bearer_token:`,
+ * `X-aws-ec2-metadata-token:`), JSON members (`"SecretAccessKey": "..."`, `"SessionToken"`,
+ * `"Token"`, `"accessToken"`), and credentials-file keys (`aws_secret_access_key =`,
  * `aws_session_token =`). Case-insensitive. Returns 0 or CR_ENOMEM.
  */
 int cr_redact_text(struct cr_buf *out, const char *text, size_t len) CR_WARN_UNUSED;

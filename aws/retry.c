@@ -18,13 +18,19 @@ static bool s_is(const char *type, const char *name)
 
 bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type)
 {
-    if (!error_type || !*error_type)
-        return false;
     /* LimitExceededException on CreateIdentityPool means the account's pool quota is reached
      * (cognito-identity model docs); waiting does not change that. */
-    if (s_is(error_type, "LimitExceededException"))
-        return op != CR_OP_CREATE_IDENTITY_POOL;
-    return s_is(error_type, "TooManyRequestsException") ||
+    if (op == CR_OP_CREATE_IDENTITY_POOL && s_is(error_type, "LimitExceededException"))
+        return false;
+    return cr_retry_is_throttle_type(error_type);
+}
+
+bool cr_retry_is_throttle_type(const char *error_type)
+{
+    if (!error_type || !*error_type)
+        return false;
+    return s_is(error_type, "LimitExceededException") ||
+           s_is(error_type, "TooManyRequestsException") ||
            s_is(error_type, "ThrottlingException") || s_is(error_type, "Throttling") ||
            s_is(error_type, "ThrottledException") || s_is(error_type, "RequestLimitExceeded") ||
            s_is(error_type, "RequestThrottled") || s_is(error_type, "RequestThrottledException") ||
@@ -79,46 +85,56 @@ static bool s_is_transient_type(const char *error_type)
            s_is(error_type, "ServiceUnavailableException");
 }
 
-static enum cr_retry_decision s_classify_response(enum cr_cognito_op op,
-                                                  const struct cr_retry_outcome *o)
+static enum cr_retry_decision s_classify_response(const struct cr_retry_outcome *o,
+                                                  bool at_most_once, bool throttled)
 {
-    bool create = op == CR_OP_CREATE_IDENTITY_POOL;
     if (o->http_status >= 200 && o->http_status < 300)
         return CR_RETRY_SUCCESS;
     /* a throttled request was rejected before it did anything: safe for Create too */
-    if (cr_retry_is_throttle(op, o->error_type) || o->http_status == 429)
+    if (throttled || o->http_status == 429)
         return CR_RETRY_THROTTLED;
     if (o->http_status >= 500 || s_is_transient_type(o->error_type)) {
-        /* ConcurrentModificationException is not listed for Create, but a 5xx there may
-         * have created the pool before failing */
-        if (create && !s_is(o->error_type, "ConcurrentModificationException"))
+        /* ConcurrentModificationException says the write was refused, but a 5xx may come
+         * after the request was acted on */
+        if (at_most_once && !s_is(o->error_type, "ConcurrentModificationException"))
             return CR_RETRY_AMBIGUOUS;
         return CR_RETRY_TRANSIENT;
     }
     return CR_RETRY_FAIL;
 }
 
-enum cr_retry_decision cr_retry_classify(enum cr_cognito_op op,
-                                         const struct cr_retry_outcome *outcome)
+static enum cr_retry_decision s_decide(const struct cr_retry_outcome *outcome, bool at_most_once,
+                                       bool throttled)
 {
-    bool create = op == CR_OP_CREATE_IDENTITY_POOL;
     switch (outcome->transport) {
     case CR_RETRY_TRANSPORT_OK:
-        return s_classify_response(op, outcome);
+        return s_classify_response(outcome, at_most_once, throttled);
     case CR_RETRY_TRANSPORT_CONNECT:
         return CR_RETRY_TRANSIENT;
     case CR_RETRY_TRANSPORT_SEND_RECV:
     case CR_RETRY_TRANSPORT_TIMEOUT:
-        if (create && outcome->sent)
+        if (at_most_once && outcome->sent)
             return CR_RETRY_AMBIGUOUS;
         return CR_RETRY_TRANSIENT;
     case CR_RETRY_TRANSPORT_TOO_LARGE:
-        /* the server answered, so a Create happened, but the answer is unusable */
-        return create ? CR_RETRY_AMBIGUOUS : CR_RETRY_FAIL;
+        /* the server answered, so the request happened, but the answer is unusable */
+        return at_most_once ? CR_RETRY_AMBIGUOUS : CR_RETRY_FAIL;
     case CR_RETRY_TRANSPORT_FATAL:
     default:
         return CR_RETRY_FAIL;
     }
+}
+
+enum cr_retry_decision cr_retry_decide(const struct cr_retry_outcome *outcome, bool at_most_once)
+{
+    return s_decide(outcome, at_most_once, cr_retry_is_throttle_type(outcome->error_type));
+}
+
+enum cr_retry_decision cr_retry_classify(enum cr_cognito_op op,
+                                         const struct cr_retry_outcome *outcome)
+{
+    return s_decide(outcome, op == CR_OP_CREATE_IDENTITY_POOL,
+                    cr_retry_is_throttle(op, outcome->error_type));
 }
 
 uint32_t cr_retry_backoff_ms(const struct cr_retry_policy *policy, unsigned attempt, double unit)

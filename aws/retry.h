@@ -2,7 +2,9 @@
 #ifndef CR_AWS_RETRY_H
 #define CR_AWS_RETRY_H
 /*
- * Retry classification and backoff for cognito-identity calls.
+ * Retry classification and backoff for every AWS request (aws/request.h), with the
+ * cognito-identity specifics (CreateIdentityPool has no idempotency token; LimitExceeded on it
+ * is the pool quota) as one caller of the generic decision.
  *
  * Pure functions: the outcome of one attempt goes in, a decision comes out; randomness for the
  * jitter is an argument so tests pin it.
@@ -49,8 +51,12 @@ struct cr_retry_policy {
 /** The defaults: 5 attempts, base 100 ms, cap 5000 ms, 20000 ms waiting in all. */
 void cr_retry_policy_default(struct cr_retry_policy *out);
 
-/** True for throttling error types (TooManyRequestsException, ThrottlingException, ...);
- * LimitExceededException counts except for CreateIdentityPool, where it is the pool quota. */
+/** True for error types that mean "slow down" in any AWS protocol: TooManyRequestsException,
+ * ThrottlingException, Throttling, ThrottledException, RequestLimitExceeded, RequestThrottled,
+ * RequestThrottledException, SlowDown (S3), LimitExceededException. */
+bool cr_retry_is_throttle_type(const char *error_type);
+/** cr_retry_is_throttle_type(), except that LimitExceededException on CreateIdentityPool is
+ * the account's pool quota, which waiting does not lift. */
 bool cr_retry_is_throttle(enum cr_cognito_op op, const char *error_type);
 /** True for error types meaning bad or missing credentials (NotAuthorizedException, ...). */
 bool cr_retry_is_auth_error(const char *error_type);
@@ -65,10 +71,19 @@ bool cr_retry_is_auth_error(const char *error_type);
 bool cr_retry_is_clock_skew(const char *error_type, const char *message);
 
 /**
- * Classifies one attempt. CreateIdentityPool has no idempotency token, so a failure after
- * which the pool may exist (timeout or reset after sending, 5xx) is CR_RETRY_AMBIGUOUS rather
- * than retried; throttling and connect-phase failures are still retried because the service
- * provably did nothing.
+ * Classifies one attempt of any request: 2xx succeeds; throttling (a throttle type, HTTP 429)
+ * is retried; 5xx, the transient types (ConcurrentModificationException, InternalError...,
+ * ServiceUnavailable...), connection failures and timeouts are retried; anything else is
+ * final. A request that must reach the server at most once (at_most_once) is not retried
+ * after a failure that may have followed its arrival (timeout or reset after sending, 5xx, an
+ * answer past the cap): that is CR_RETRY_AMBIGUOUS. Throttling and connect-phase failures are
+ * still retried, because the server provably did nothing.
+ */
+enum cr_retry_decision cr_retry_decide(const struct cr_retry_outcome *outcome, bool at_most_once);
+
+/**
+ * cr_retry_decide() for a cognito-identity operation: CreateIdentityPool has no idempotency
+ * token, so it is at most once, and LimitExceededException on it is final (cr_retry_is_throttle).
  */
 enum cr_retry_decision cr_retry_classify(enum cr_cognito_op op,
                                          const struct cr_retry_outcome *outcome);

@@ -1061,6 +1061,25 @@ static int s_verify_envelope(int64_t *amz_time, const struct cr_sigv4_request *r
     return 0;
 }
 
+/* S3: the payload hash signed is the X-Amz-Content-Sha256 header; hash holds the body's. */
+static int s_claimed_payload(char hash[CR_SIGV4_HEX_LEN + 1], const struct cr_sigv4_request *req)
+{
+    const char *claimed = s_header_value(req, "x-amz-content-sha256");
+    if (!claimed) {
+        cr_error_set("sigv4: the request has no X-Amz-Content-Sha256 header");
+        return CR_EINVALID;
+    }
+    if (strcmp(claimed, CR_SIGV4_UNSIGNED_PAYLOAD) == 0) {
+        snprintf(hash, CR_SIGV4_HEX_LEN + 1, "%s", CR_SIGV4_UNSIGNED_PAYLOAD);
+        return 0;
+    }
+    if (strcmp(claimed, hash) != 0) {
+        cr_error_set("sigv4: the X-Amz-Content-Sha256 header does not match the body received");
+        return CR_EAUTH;
+    }
+    return 0;
+}
+
 int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_authorization *auth,
                     const char *secret_access_key, const struct cr_sigv4_verify_options *opts)
 {
@@ -1088,6 +1107,8 @@ int cr_sigv4_verify(const struct cr_sigv4_request *req, const struct cr_sigv4_au
     }
     /* The payload hash is of the bytes received, so a changed body fails the comparison. */
     rc = cr_sigv4_sha256_hex(hash, req->body);
+    if (rc == 0 && opts->payload_from_header)
+        rc = s_claimed_payload(hash, req);
     if (rc < 0) {
         result = rc;
         goto done;

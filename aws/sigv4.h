@@ -189,6 +189,10 @@ struct cr_sigv4_verify_options {
     const char *region;     /* required scope region; NULL = any */
     const char *service;    /* required scope service; NULL = any */
     bool no_normalize_path; /* S3-style: sign the path as is */
+    /* S3-style payload: the payload hash is the X-Amz-Content-Sha256 header, which must be
+     * there and be UNSIGNED-PAYLOAD or the hex SHA-256 of the body received (anything else is
+     * CR_EAUTH, S3's XAmzContentSHA256Mismatch). Otherwise the body is always hashed. */
+    bool payload_from_header;
 };
 
 /**

@@ -4,9 +4,11 @@
 /*
  * A tiny canned-response HTTP/1.1 server for the transport and client unit tests: loopback,
  * free port, keep-alive, a thread per connection, all joined in teardown. Replies come from
- * a script (status, body, delay, drop) and then from defaults; a gate and a hang let tests
- * observe concurrency and timeouts without measuring time. Included by test_http.c and
- * test_aws_client.c (static functions; one server per test executable).
+ * a script (status, body, extra headers, delay, drop) and then from defaults; a gate and a hang
+ * let tests observe concurrency and timeouts without measuring time; every request is recorded
+ * (method, target, headers, body). A HEAD request is answered without a body. Included by
+ * test_http.c, test_aws_client.c and test_aws_request.c (static functions; one server per test
+ * executable).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +24,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/buf.h"
 
 #define S_MAX_CONN 64
 
@@ -51,6 +55,7 @@ struct s_server {
         const char *body;
         int delay_ms;
         bool drop;
+        const char *headers; /* extra header lines, each ending in \r\n; NULL = none */
     } script[32];
     int script_len;
     atomic_int script_pos;
@@ -60,6 +65,10 @@ struct s_server {
     char authorizations[64][256];
     char last_target[128];
     char last_body[256];
+    /* every request in arrival order: its head (request line and headers) and body */
+    char heads[64][4096];
+    char bodies[64][1024];
+    size_t body_lens[64];
     pthread_mutex_t lock;
     pthread_cond_t gate_open;
 };
@@ -83,8 +92,8 @@ static bool s_wait_readable(int fd)
     return false;
 }
 
-/* Reads one request; returns false when the client closed. */
-static bool s_read_request(int fd, char *buf, size_t cap)
+/* Reads one request; returns false when the client closed. *head is set when it is a HEAD. */
+static bool s_read_request(int fd, char *buf, size_t cap, bool *head)
 {
     size_t len = 0;
     char *end = NULL;
@@ -117,7 +126,11 @@ static bool s_read_request(int fd, char *buf, size_t cap)
         if (strncasecmp(p, "Authorization:", 14) == 0)
             sscanf(p + 14, " %255[^\r\n]", s_srv.authorizations[slot]);
     }
+    *head = strncmp(buf, "HEAD ", 5) == 0;
     size_t have = len - (size_t)(end + 4 - buf);
+    char body[1024];
+    size_t kept = have < sizeof(body) ? have : sizeof(body);
+    memcpy(body, end + 4, kept);
     while (have < want) {
         if (!s_wait_readable(fd))
             return false;
@@ -125,17 +138,25 @@ static bool s_read_request(int fd, char *buf, size_t cap)
         ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
         if (n <= 0)
             return false;
+        size_t take = sizeof(body) - kept < (size_t)n ? sizeof(body) - kept : (size_t)n;
+        memcpy(body + kept, tmp, take);
+        kept += take;
         have += (size_t)n;
     }
     pthread_mutex_lock(&s_srv.lock);
-    snprintf(s_srv.last_body, sizeof(s_srv.last_body), "%s", end + 4);
+    snprintf(s_srv.last_body, sizeof(s_srv.last_body), "%.*s", (int)kept, body);
+    if (slot < 64) {
+        snprintf(s_srv.heads[slot], sizeof(s_srv.heads[slot]), "%.*s", (int)(end + 2 - buf), buf);
+        memcpy(s_srv.bodies[slot], body, kept < sizeof(s_srv.bodies[slot]) ? kept : 1023);
+        s_srv.body_lens[slot] = kept < sizeof(s_srv.bodies[slot]) ? kept : 1023;
+    }
     pthread_mutex_unlock(&s_srv.lock);
     return true;
 }
 
-static void s_answer(int fd, int id, const struct s_reply *r)
+static void s_answer(int fd, int id, const struct s_reply *r, bool head_only)
 {
-    char head[512];
+    char head[2048];
     char *body = NULL;
     size_t body_len = s_srv.body_len;
     int status = r ? r->status : s_srv.status;
@@ -151,8 +172,10 @@ static void s_answer(int fd, int id, const struct s_reply *r)
     }
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d Status\r\nContent-Type: application/x-amz-json-1.1\r\n"
-                     "x-amzn-RequestId: req-%d\r\nContent-Length: %zu\r\n\r\n",
-                     status, id, body_len);
+                     "x-amzn-RequestId: req-%d\r\n%sContent-Length: %zu\r\n\r\n",
+                     status, id, r && r->headers ? r->headers : "", body_len);
+    if (head_only)
+        body_len = 0; /* a HEAD answer has the length of the body it does not send */
     /* one send: head and body in two segments would meet Nagle and delayed ACK (40 ms) */
     char *all = malloc((size_t)n + body_len);
     memcpy(all, head, (size_t)n);
@@ -190,7 +213,8 @@ static void *s_conn_main(void *arg)
 {
     struct s_conn *c = arg;
     char *buf = malloc(65536);
-    while (s_read_request(c->fd, buf, 65536)) {
+    bool head_only = false;
+    while (s_read_request(c->fd, buf, 65536, &head_only)) {
         int id = atomic_fetch_add(&s_srv.n_requests, 1) + 1;
         int pos = atomic_fetch_add(&s_srv.script_pos, 1);
         const struct s_reply *r = pos < s_srv.script_len ? &s_srv.script[pos] : NULL;
@@ -212,7 +236,7 @@ static void *s_conn_main(void *arg)
         atomic_fetch_sub(&s_srv.concurrent, 1);
         if (drop)
             break;
-        s_answer(c->fd, id, r);
+        s_answer(c->fd, id, r, head_only);
     }
     close(c->fd);
     free(buf);
@@ -279,7 +303,7 @@ static int s_teardown(void **state)
 
 static char s_url[64];
 
-static const char *s_server_url(void)
+static inline const char *s_server_url(void)
 {
     snprintf(s_url, sizeof(s_url), "http://127.0.0.1:%d/", s_srv.port);
     return s_url;
@@ -288,8 +312,35 @@ static const char *s_server_url(void)
 /* Queues a scripted reply. */
 static inline void s_script(int status, const char *body, int delay_ms, bool drop)
 {
-    struct s_reply r = {status, body, delay_ms, drop};
+    struct s_reply r = {status, body, delay_ms, drop, NULL};
     s_srv.script[s_srv.script_len++] = r;
+}
+
+/* Queues a scripted reply with extra header lines ("ETag: \"x\"\r\n..."). */
+static inline void s_script_headers(int status, const char *body, const char *headers)
+{
+    struct s_reply r = {status, body, 0, false, headers};
+    s_srv.script[s_srv.script_len++] = r;
+}
+
+/* Runs fn(ctx) with stderr redirected to a temporary file; returns the file's text (heap). */
+static inline char *s_capture_stderr(void (*fn)(void *), void *ctx)
+{
+    char path[] = "/tmp/cr-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    fn(ctx);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    struct cr_buf text = CR_BUF_INIT;
+    assert_ok(cr_buf_read_file(&text, path, 1 << 20));
+    unlink(path);
+    return cr_buf_detach(&text);
 }
 
 #endif

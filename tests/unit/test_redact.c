@@ -22,6 +22,10 @@ static void test_redact__secret_headers(void **state)
     assert_true(cr_redact_header_is_secret("X-AMZ-SECURITY-TOKEN"));
     assert_true(cr_redact_header_is_secret("Cookie"));
     assert_false(cr_redact_header_is_secret("X-Amz-Target"));
+    /* the tokens of the credential chain's unsigned calls: the SSO portal, IMDSv2 */
+    assert_true(cr_redact_header_is_secret("x-amz-sso_bearer_token"));
+    assert_true(cr_redact_header_is_secret("X-aws-ec2-metadata-token"));
+    assert_false(cr_redact_header_is_secret("X-aws-ec2-metadata-token-ttl-seconds"));
     assert_ok(cr_redact_header(&b, "Authorization",
                                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/"
                                "service/aws4_request, SignedHeaders=host;x-amz-date, Signature="
@@ -57,6 +61,13 @@ static void test_redact__secret_parameters_in_text(void **state)
     assert_string_equal(s_redact(&b, "SignatureDoesNotMatch: the signature we calculated"),
                         "SignatureDoesNotMatch: the signature we calculated");
     assert_string_equal(s_redact(&b, "nothing secret here"), "nothing secret here");
+    /* the same tokens quoted in text: a header echoed in a message, an SSO cache or answer */
+    assert_string_equal(s_redact(&b, "x-amz-sso_bearer_token: aoaTOKEN rest"),
+                        "x-amz-sso_bearer_token: [redacted] rest");
+    assert_string_equal(s_redact(&b, "X-aws-ec2-metadata-token: AQAEA== rest"),
+                        "X-aws-ec2-metadata-token: [redacted] rest");
+    assert_string_equal(s_redact(&b, "{\"accessToken\": \"aoaSSO\", \"region\": \"x\"}"),
+                        "{\"accessToken\": \"[redacted]\", \"region\": \"x\"}");
     assert_string_equal(s_redact(&b, "Signature="), "Signature=[redacted]");
     cr_buf_dispose(&b);
 }
