@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The cognito-identity client (aws/client.h): settings resolved once, token buckets, and
+ * cr_aws_perform(), which turns calls into requests of the generic path (aws/request.h).
+ */
 #include "aws/client.h"
 
 #include <curl/curl.h>
@@ -6,16 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "aws/credentials.h"
-#include "aws/http.h"
 #include "aws/ratelimit.h"
-#include "aws/redact.h"
 #include "aws/retry.h"
-#include "aws/sigv4.h"
 #include "aws/sts.h"
-#include "util/log.h"
 #include "util/strutil.h"
 
 #define S_DEFAULT_PARALLELISM        8
@@ -23,8 +22,6 @@
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define S_DEFAULT_TIMEOUT_MS         30000
 #define S_DEFAULT_MAX_RESPONSE       (8u * 1024 * 1024)
-#define S_LIST_PAGE_SIZE             60
-#define S_LIST_MAX_PAGES             10000
 #define S_SERVICE                    "cognito-identity"
 #define S_TARGET_PREFIX              "AWSCognitoIdentityService."
 
@@ -34,26 +31,14 @@ struct cr_aws_client {
     struct cr_aws_config cfg;
     struct cr_buf region;
     struct cr_buf endpoint; /* as resolved (what the user configured) */
-    struct cr_buf url;      /* normalised, with a path: what we POST to */
-    struct cr_buf host;     /* Host header value: host[:port] */
-    struct cr_buf path;     /* path for signing */
+    struct cr_buf url;      /* normalised by libcurl's parser: what we POST to */
     bool custom_endpoint;   /* --endpoint-url given: STS goes there too */
     struct cr_aws_credentials_provider *creds;
-    struct cr_sigv4_key_cache key_cache;
-    struct cr_http *http;
-    struct cr_retry_policy policy;
+    struct cr_aws_transport *transport;
     struct cr_ratelimit buckets[CR_OP_COUNT];
-    unsigned parallelism;
-    uint32_t connect_timeout_ms;
-    uint32_t timeout_ms;
     bool debug;
-    bool debug_headers;
     unsigned long requests[CR_OP_COUNT];
     struct cr_buf account_id;
-    cr_aws_random_fn *random;
-    void *random_ctx;
-    uint64_t rng;           /* xorshift64* state for the default jitter source */
-    int64_t clock_offset_s; /* server time - our time, learnt from a skew error */
 };
 
 /* ---- small helpers ---- */
@@ -63,92 +48,45 @@ static const struct cr_aws_env *s_env(const struct cr_aws_client *c)
     return c->has_env ? &c->env : NULL;
 }
 
-static bool s_debug_on(const struct cr_aws_client *c)
+void cr_aws_client_log(const struct cr_aws_client *client, const char *line)
 {
-    return c->debug || cr_log_debug_enabled();
-}
-
-/* Writes one "debug: ..." line to stderr (one fputs, so parallel writers do not interleave). */
-static void s_debug_line(const struct cr_aws_client *c, const char *line)
-{
-    if (!s_debug_on(c))
-        return;
-    struct cr_buf out = CR_BUF_INIT;
-    cr_buf_puts(&out, "debug: aws ");
-    if (cr_redact_text(&out, line, strlen(line)) == 0 && cr_buf_putc(&out, '\n') == 0)
-        fputs(out.ptr, stderr);
-    cr_buf_dispose(&out);
-}
-
-static double s_default_random(void *ctx)
-{
-    struct cr_aws_client *c = ctx;
-    /* xorshift64*: plenty for jitter, which only needs to de-synchronise clients */
-    c->rng ^= c->rng >> 12;
-    c->rng ^= c->rng << 25;
-    c->rng ^= c->rng >> 27;
-    uint64_t r = c->rng * 0x2545F4914F6CDD1DULL;
-    return (double)(r >> 11) / (double)(1ULL << 53);
-}
-
-static void s_seed(struct cr_aws_client *c)
-{
-    uint64_t seed = 0;
-    if (getentropy(&seed, sizeof(seed)) != 0 || seed == 0)
-        seed = cr_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
-    c->rng = seed ? seed : 1;
+    cr_aws_debug_line(client->debug, line);
 }
 
 void cr_aws__client_set_random(struct cr_aws_client *client, cr_aws_random_fn *fn, void *ctx)
 {
-    client->random = fn ? fn : s_default_random;
-    client->random_ctx = fn ? ctx : client;
+    cr_aws__transport_set_random(client->transport, fn, ctx);
 }
 
 unsigned long cr_aws__client_connections(const struct cr_aws_client *client)
 {
-    return cr_http_connections_opened(client->http);
+    return cr_aws_transport_connections(client->transport);
 }
 
 /* ---- creation ---- */
 
-/* Splits the endpoint URL into what we POST to, the Host header and the signing path, with
- * libcurl's own URL parser so the Host we sign is the host libcurl connects to. */
-static int s_parse_endpoint(struct cr_aws_client *c)
+/* The endpoint as libcurl's URL parser writes it back (a path added), the URL we POST to. */
+static int s_normalise_endpoint(struct cr_aws_client *c)
 {
     int result = CR_EINVALID;
     CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *path = NULL, *url = NULL;
+    char *url = NULL;
     if (!u) {
-        result = CR_ENOMEM;
         cr_error_set("out of memory parsing the endpoint URL");
-        goto done;
+        return CR_ENOMEM;
     }
     if (curl_url_set(u, CURLUPART_URL, cr_buf_cstr(&c->endpoint), 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
         cr_error_set("endpoint '%s': not a valid URL", cr_buf_cstr(&c->endpoint));
         goto done;
     }
-    /* only an explicit port belongs in Host (libcurl sends it the same way) */
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-        port = NULL;
-    cr_buf_puts(&c->host, host);
-    if (port)
-        cr_buf_printf(&c->host, ":%s", port);
-    cr_buf_puts(&c->path, path && *path ? path : "/");
-    cr_buf_puts(&c->url, url);
-    if (cr_buf_oom(&c->host) || cr_buf_oom(&c->path) || cr_buf_oom(&c->url)) {
-        result = CR_ENOMEM;
+    if (cr_buf_puts(&c->url, url) < 0) {
         cr_error_set("out of memory parsing the endpoint URL");
+        result = CR_ENOMEM;
         goto done;
     }
     result = 0;
 done:
-    curl_free(host);
-    curl_free(port);
-    curl_free(path);
     curl_free(url);
     curl_url_cleanup(u);
     return result;
@@ -156,20 +94,7 @@ done:
 
 static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options *o)
 {
-    c->parallelism = o->parallelism ? o->parallelism : S_DEFAULT_PARALLELISM;
-    c->connect_timeout_ms =
-        o->connect_timeout_ms ? o->connect_timeout_ms : S_DEFAULT_CONNECT_TIMEOUT_MS;
-    c->timeout_ms = o->timeout_ms ? o->timeout_ms : S_DEFAULT_TIMEOUT_MS;
-    cr_retry_policy_default(&c->policy);
-    if (o->max_attempts)
-        c->policy.max_attempts = o->max_attempts;
-    c->policy.max_total_ms = o->max_retry_ms ? o->max_retry_ms : S_DEFAULT_MAX_RETRY_MS;
-    if (o->retry_base_ms)
-        c->policy.base_ms = o->retry_base_ms;
-    if (o->retry_cap_ms)
-        c->policy.cap_ms = o->retry_cap_ms;
     c->debug = o->debug;
-    c->debug_headers = o->debug_headers;
     if (o->env) {
         c->env = *o->env;
         c->has_env = true;
@@ -189,7 +114,7 @@ static void s_debug_rates(const struct cr_aws_client *c)
                           rl->rate_per_second, rl->burst);
     }
     if (!cr_buf_oom(&line))
-        s_debug_line(c, line.ptr);
+        cr_aws_client_log(c, line.ptr);
     cr_buf_dispose(&line);
 }
 
@@ -224,35 +149,47 @@ static void s_debug_setup(const struct cr_aws_client *c)
                   cr_buf_cstr(&c->region), cr_buf_cstr(&c->url), cr_buf_cstr(&c->cfg.profile),
                   cr_aws_credentials_provider_source(c->creds));
     if (!cr_buf_oom(&line))
-        s_debug_line(c, line.ptr);
+        cr_aws_client_log(c, line.ptr);
     cr_buf_dispose(&line);
 }
 
-/* The credentials chain, with the client's environment and timeouts for STS. */
+/* The shared transport: one retry policy, one clock, one debug log for every call of the run.
+ * TLS verification is always on (aws/http.c has no switch). */
+static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options *o)
+{
+    struct cr_aws_transport_options topts = {
+        .env = s_env(c),
+        .max_connections = o->parallelism ? o->parallelism : S_DEFAULT_PARALLELISM,
+        .connect_timeout_ms =
+            o->connect_timeout_ms ? o->connect_timeout_ms : S_DEFAULT_CONNECT_TIMEOUT_MS,
+        .timeout_ms = o->timeout_ms ? o->timeout_ms : S_DEFAULT_TIMEOUT_MS,
+        .max_response_bytes =
+            o->max_response_bytes ? o->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
+        .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)), /* a private CA, still verified */
+        .debug = o->debug,
+        .debug_headers = o->debug_headers,
+    };
+    cr_retry_policy_default(&topts.policy);
+    if (o->max_attempts)
+        topts.policy.max_attempts = o->max_attempts;
+    topts.policy.max_total_ms = o->max_retry_ms ? o->max_retry_ms : S_DEFAULT_MAX_RETRY_MS;
+    if (o->retry_base_ms)
+        topts.policy.base_ms = o->retry_base_ms;
+    if (o->retry_cap_ms)
+        topts.policy.cap_ms = o->retry_cap_ms;
+    return cr_aws_transport_new(&c->transport, &topts);
+}
+
+/* The credentials chain; its STS calls go through the client's transport. */
 static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_options *opts)
 {
     struct cr_aws_credentials_options copts = {
         .profile = opts->profile,
         .region = cr_buf_cstr(&c->region),
         .env = s_env(c),
-        .connect_timeout_ms = c->connect_timeout_ms,
-        .timeout_ms = c->timeout_ms,
+        .transport = c->transport,
     };
     return cr_aws_credentials_provider_new(&c->creds, &copts);
-}
-
-/* The libcurl multi transport. TLS verification is always on (aws/http.c has no switch). */
-static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options *opts)
-{
-    struct cr_http_options hopts = {
-        .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)), /* a private CA, still verified */
-        .max_connections = c->parallelism,
-        .connect_timeout_ms = c->connect_timeout_ms,
-        .timeout_ms = c->timeout_ms,
-        .max_response_bytes =
-            opts->max_response_bytes ? opts->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
-    };
-    return cr_http_new(&c->http, &hopts);
 }
 
 int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *opts)
@@ -268,13 +205,10 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
         goto done;
     }
     cr_aws_config_init(&c->cfg);
-    cr_sigv4_key_cache_init(&c->key_cache);
     s_apply_options(c, opts);
     result = s_init_buckets(c, opts);
     if (result < 0)
         goto done;
-    s_seed(c);
-    cr_aws__client_set_random(c, NULL, NULL);
     result = cr_aws_config_load(&c->cfg, s_env(c), opts->profile);
     if (result < 0)
         goto done;
@@ -285,16 +219,16 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
                                     cr_buf_cstr(&c->region), opts->endpoint_url);
     if (result < 0)
         goto done;
-    result = s_parse_endpoint(c);
+    result = s_normalise_endpoint(c);
+    if (result < 0)
+        goto done;
+    result = s_transport_new(c, opts);
     if (result < 0)
         goto done;
     result = s_credentials_new(c, opts);
     if (result < 0)
         goto done;
     s_debug_setup(c);
-    result = s_transport_new(c, opts);
-    if (result < 0)
-        goto done;
     *out = c;
     c = NULL; /* now owned by the caller */
     result = 0;
@@ -307,15 +241,12 @@ void cr_aws_client_free(struct cr_aws_client *client)
 {
     if (!client)
         return;
-    cr_http_free(client->http);
     cr_aws_credentials_provider_free(client->creds);
-    cr_sigv4_key_cache_dispose(&client->key_cache);
+    cr_aws_transport_free(client->transport); /* after the provider, which borrows it */
     cr_aws_config_dispose(&client->cfg);
     cr_buf_dispose(&client->region);
     cr_buf_dispose(&client->endpoint);
     cr_buf_dispose(&client->url);
-    cr_buf_dispose(&client->host);
-    cr_buf_dispose(&client->path);
     cr_buf_dispose(&client->account_id);
     free(client);
 }
@@ -328,6 +259,16 @@ const char *cr_aws_client_region(const struct cr_aws_client *client)
 const char *cr_aws_client_endpoint(const struct cr_aws_client *client)
 {
     return cr_buf_cstr(&client->endpoint);
+}
+
+struct cr_aws_transport *cr_aws_client_transport(const struct cr_aws_client *client)
+{
+    return client->transport;
+}
+
+struct cr_aws_credentials_provider *cr_aws_client_credentials(const struct cr_aws_client *client)
+{
+    return client->creds;
 }
 
 unsigned long cr_aws_client_request_count(const struct cr_aws_client *client, enum cr_cognito_op op)
@@ -371,10 +312,7 @@ int cr_aws_client_account_id(struct cr_aws_client *client, const char **out)
     struct cr_sts_options sopts = {
         .endpoint = cr_buf_cstr(&endpoint),
         .region = cr_buf_cstr(&client->region),
-        .connect_timeout_ms = client->connect_timeout_ms,
-        .timeout_ms = client->timeout_ms,
-        .env = s_env(client),
-        .ca_bundle = cr_aws_config_ca_bundle(&client->cfg, s_env(client)),
+        .transport = client->transport,
     };
     result = cr_sts_get_caller_identity(&account, &sopts, creds);
     if (result < 0)
@@ -436,357 +374,93 @@ int cr_aws_call_describe(struct cr_buf *out, const struct cr_aws_call *call)
     cr_buf_puts(out, call->error.message[0] ? call->error.message : cr_error_name(call->result));
     if (call->attempts > 1)
         cr_buf_printf(out, " (after %u attempts)", call->attempts);
-    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+    if (cr_buf_oom(out)) {
+        cr_error_set("out of memory describing a failed call");
+        return CR_ENOMEM;
+    }
+    return 0;
 }
 
-/* One call's progress through the perform loop. */
-struct s_slot {
-    struct cr_aws_call *call;
-    struct cr_http_request req;
-    struct cr_sigv4_signed sig;
-    struct cr_http_header headers[8];
+/* What a call's request points to besides the call: its headers. */
+struct s_call_headers {
+    struct cr_http_header headers[2];
     char target[96];
-    bool skew_retried; /* one immediate re-sign after a clock-skew correction */
-    bool renewed;      /* one immediate re-send with renewed credentials after ExpiredToken */
-    bool pending;      /* waiting to (re)start */
-    bool done;
-    uint64_t not_before_ms;
-    uint64_t waited_ms;
 };
 
-static void s_fail_call(struct s_slot *slot, int code, const char *message)
+static enum cr_retry_decision s_classify(void *ctx, const struct cr_aws_request *req,
+                                         const struct cr_retry_outcome *outcome)
 {
-    slot->call->result = code;
-    snprintf(slot->call->error.message, sizeof(slot->call->error.message), "%s", message);
-    slot->done = true;
-    slot->pending = false;
+    const struct cr_aws_call *call = ctx;
+    /* CreateIdentityPool is at most once, and its LimitExceededException is the pool quota */
+    return cr_retry_classify(call->op, outcome);
 }
 
-/* Signs a fresh attempt (new X-Amz-Date every time) and fills slot->headers. */
-static int s_sign(struct cr_aws_client *c, struct s_slot *slot, size_t *n_headers)
+/* A cognito-identity call as a request of the generic path (POST /, JSON 1.1, X-Amz-Target,
+ * SigV4 for cognito-identity) with the retry decision of its operation. */
+static void s_to_request(struct cr_aws_request *req, struct s_call_headers *h,
+                         struct cr_aws_client *c, struct cr_aws_call *call)
 {
-    const struct cr_aws_credentials *creds = NULL;
-    int rc = cr_aws_credentials_provider_get(c->creds, &creds);
-    if (rc < 0)
-        return rc;
-    snprintf(slot->target, sizeof(slot->target), S_TARGET_PREFIX "%s",
-             cr_cognito_op_name(slot->call->op));
-    struct cr_http_header *h = slot->headers;
-    h[0] = (struct cr_http_header){"Host", cr_buf_cstr(&c->host)};
-    h[1] = (struct cr_http_header){"Content-Type", "application/x-amz-json-1.1"};
-    h[2] = (struct cr_http_header){"X-Amz-Target", slot->target};
-    struct cr_sigv4_header sh[3] = {
-        {h[0].name, h[0].value}, {h[1].name, h[1].value}, {h[2].name, h[2].value}};
-    struct cr_sigv4_request req = {
-        .method = "POST",
-        .path = cr_buf_cstr(&c->path),
-        .headers = sh,
-        .header_count = 3,
-        .body = cr_span_of(slot->call->body.ptr ? slot->call->body.ptr : "", slot->call->body.len),
-    };
-    struct cr_sigv4_params params = {
-        .access_key_id = cr_buf_cstr(&creds->access_key_id),
-        .secret_access_key = cr_buf_cstr(&creds->secret_access_key),
-        .session_token = creds->session_token.len ? cr_buf_cstr(&creds->session_token) : NULL,
-        .region = cr_buf_cstr(&c->region),
+    cr_aws_request_init(req);
+    snprintf(h->target, sizeof(h->target), S_TARGET_PREFIX "%s", cr_cognito_op_name(call->op));
+    h->headers[0] = (struct cr_http_header){"Content-Type", "application/x-amz-json-1.1"};
+    h->headers[1] = (struct cr_http_header){"X-Amz-Target", h->target};
+    req->name = cr_cognito_op_name(call->op);
+    req->method = "POST";
+    req->url = cr_buf_cstr(&c->url);
+    req->headers = h->headers;
+    req->header_count = 2;
+    req->body = call->body.ptr ? call->body.ptr : "";
+    req->body_len = call->body.len;
+    req->sign = (struct cr_aws_signing){
         .service = S_SERVICE,
-        .time_s = cr_aws_env_now(s_env(c)) + c->clock_offset_s,
-        .normalize_path = true,
+        .region = cr_buf_cstr(&c->region),
+        .provider = c->creds,
     };
-    cr_sigv4_signed_dispose(&slot->sig);
-    cr_sigv4_signed_init(&slot->sig);
-    rc = cr_sigv4_sign_headers(&slot->sig, &req, &params, &c->key_cache);
-    if (rc < 0)
-        return rc;
-    struct cr_sigv4_header added[4];
-    size_t n = cr_sigv4_signed_headers(&slot->sig, added);
-    for (size_t i = 0; i < n && i < 4; i++)
-        h[3 + i] = (struct cr_http_header){added[i].name, added[i].value};
-    *n_headers = 3 + (n < 4 ? n : 4);
-    return 0;
+    /* CreateIdentityPool has no idempotency token: never re-sent blindly */
+    req->at_most_once = call->op == CR_OP_CREATE_IDENTITY_POOL;
+    req->bucket = &c->buckets[call->op];
+    req->retry = s_classify;
+    req->retry_ctx = call;
 }
 
-static void s_debug_headers(struct cr_aws_client *c, const struct s_slot *slot, size_t n)
-{
-    if (!s_debug_on(c) || !c->debug_headers)
-        return;
-    struct cr_buf line = CR_BUF_INIT;
-    cr_buf_printf(&line, "%s attempt=%u >", cr_cognito_op_name(slot->call->op),
-                  slot->call->attempts);
-    for (size_t i = 0; i < n; i++) {
-        cr_buf_puts(&line, i ? " | " : " ");
-        if (cr_redact_header(&line, slot->headers[i].name, slot->headers[i].value) < 0)
-            break;
-    }
-    if (!cr_buf_oom(&line))
-        s_debug_line(c, line.ptr);
-    cr_buf_dispose(&line);
-}
-
-/* Starts one attempt. A failure here (no credentials, libcurl refusing) ends the call. */
-static int s_start(struct cr_aws_client *c, struct s_slot *slot)
-{
-    size_t n = 0;
-    int rc = s_sign(c, slot, &n);
-    if (rc < 0) {
-        s_fail_call(slot, rc, cr_error_last());
-        return rc;
-    }
-    slot->call->attempts++;
-    c->requests[slot->call->op]++;
-    slot->req.url = cr_buf_cstr(&c->url);
-    slot->req.headers = slot->headers;
-    slot->req.header_count = n;
-    slot->req.body = slot->call->body.ptr ? slot->call->body.ptr : "";
-    slot->req.body_len = slot->call->body.len;
-    slot->req.user = slot;
-    /* CreateIdentityPool has no idempotency token: never let libcurl re-send it */
-    slot->req.fresh_connection = slot->call->op == CR_OP_CREATE_IDENTITY_POOL;
-    s_debug_headers(c, slot, n);
-    rc = cr_http_start(c->http, &slot->req);
-    if (rc < 0) {
-        s_fail_call(slot, rc, cr_error_last());
-        return rc;
-    }
-    slot->pending = false;
-    return 0;
-}
-
-static void s_debug_attempt(struct cr_aws_client *c, const struct s_slot *slot,
-                            enum cr_retry_decision d, uint32_t backoff_ms)
-{
-    if (!s_debug_on(c))
-        return;
-    const struct cr_aws_call *call = slot->call;
-    const struct cr_http_request *r = &slot->req;
-    char line[1024];
-    int n = snprintf(line, sizeof(line), "%s attempt=%u status=%ld duration_ms=%llu request_id=%s",
-                     cr_cognito_op_name(call->op), call->attempts, r->status,
-                     (unsigned long long)r->duration_ms, r->request_id[0] ? r->request_id : "-");
-    if (n > 0 && (size_t)n < sizeof(line) && call->error.type[0])
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " error=%s", call->error.type);
-    if (n > 0 && (size_t)n < sizeof(line) && r->error[0])
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " transport=\"%s\"", r->error);
-    if (n > 0 && (size_t)n < sizeof(line) && (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) &&
-        backoff_ms != UINT32_MAX)
-        snprintf(line + n, sizeof(line) - (size_t)n, " retry_in_ms=%u", backoff_ms);
-    s_debug_line(c, line);
-}
-
-/* The final result code of a call that will not be retried again. */
-static int s_final_code(const struct cr_aws_call *call, const struct cr_http_request *r,
-                        enum cr_retry_decision d)
-{
-    switch (d) {
-    case CR_RETRY_SUCCESS:
-        return 0;
-    case CR_RETRY_AMBIGUOUS:
-        return CR_EAMBIGUOUS;
-    case CR_RETRY_THROTTLED:
-        return CR_ETHROTTLED;
-    default:
-        break;
-    }
-    if (r->result < 0)
-        return r->result; /* CR_EIO, CR_ETIMEOUT, CR_ELIMIT */
-    if (cr_retry_is_auth_error(call->error.type) || r->status == 401 || r->status == 403)
-        return cr_retry_is_throttle(call->op, call->error.type) ? CR_ETHROTTLED : CR_EAUTH;
-    return CR_ESERVICE;
-}
-
-/* Moves the finished attempt's body into the call (swap, no copy). */
-static void s_take_response(struct cr_aws_call *call, struct cr_http_request *r)
+/* Moves a finished request's outputs into its call (the body is swapped, not copied). */
+static void s_from_request(struct cr_aws_client *c, struct cr_aws_call *call,
+                           struct cr_aws_request *req)
 {
     struct cr_buf tmp = call->response;
-    call->response = r->response;
-    r->response = tmp;
-    cr_buf_clear(&r->response);
-}
-
-/*
- * A request signed with a clock too far from the server's is refused ("Signature expired").
- * Like the AWS SDKs, learn the offset from the answer's Date header and sign again at once;
- * once per call, so a server with a wrong clock cannot make us loop. Returns true when the
- * call should be re-sent now.
- */
-static bool s_correct_skew(struct cr_aws_client *c, struct s_slot *slot)
-{
-    const struct cr_http_request *r = &slot->req;
-    if (slot->skew_retried || !r->date[0] ||
-        !cr_retry_is_clock_skew(slot->call->error.type, slot->call->error.message) ||
-        slot->call->attempts >= c->policy.max_attempts)
-        return false;
-    time_t server = curl_getdate(r->date, NULL);
-    if (server < 0)
-        return false;
-    int64_t offset = (int64_t)server - cr_aws_env_now(s_env(c));
-    char line[256];
-    snprintf(line, sizeof(line), "%s: clock skew: server time is %+lld s from ours; signing again",
-             cr_cognito_op_name(slot->call->op), (long long)offset);
-    s_debug_line(c, line);
-    c->clock_offset_s = offset;
-    slot->skew_retried = true;
-    return true;
-}
-
-/*
- * Temporary credentials the service calls expired (ExpiredTokenException) although our clock
- * said they had time left: renew them and send again at once, once per call. The request was
- * refused before any work, so this is safe for CreateIdentityPool too. Environment or profile
- * keys cannot be renewed: the error stands. Returns true when the call should be re-sent now.
- */
-static bool s_renew_expired(struct cr_aws_client *c, struct s_slot *slot)
-{
-    const char *type = slot->call->error.type;
-    if (slot->renewed || slot->call->attempts >= c->policy.max_attempts ||
-        !(strcmp(type, "ExpiredTokenException") == 0 || strcmp(type, "ExpiredToken") == 0) ||
-        !cr_aws_credentials_provider_reject(c->creds))
-        return false;
-    char line[160];
-    snprintf(line, sizeof(line), "%s: credentials expired early; renewing them and sending again",
-             cr_cognito_op_name(slot->call->op));
-    s_debug_line(c, line);
-    slot->renewed = true;
-    return true;
-}
-
-/* Decides what happens after an attempt: done, or pending again with a "not before" time so
- * the backoff never blocks the other calls in flight. */
-static void s_after_attempt(struct cr_aws_client *c, struct s_slot *slot, uint64_t now_ms)
-{
-    struct cr_aws_call *call = slot->call;
-    struct cr_http_request *r = &slot->req;
-    call->http_status = r->status;
-    snprintf(call->request_id, sizeof(call->request_id), "%s", r->request_id);
-    memset(&call->error, 0, sizeof(call->error));
-    call->error.http_status = r->status;
-    bool ok = r->result == 0 && r->status >= 200 && r->status < 300;
-    if (r->result == 0 && !ok)
-        cr_cognito_decode_error(&call->error, r->status, r->response.ptr, r->response.len);
-    else if (r->result < 0)
-        snprintf(call->error.message, sizeof(call->error.message), "%s", r->error);
-    struct cr_retry_outcome outcome = {
-        .transport = r->transport,
-        .sent = r->sent,
-        .http_status = r->status,
-        .error_type = call->error.type,
-    };
-    enum cr_retry_decision d = cr_retry_classify(call->op, &outcome);
-    if (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) {
-        uint32_t wait = cr_retry_backoff_ms(&c->policy, call->attempts, c->random(c->random_ctx));
-        if (cr_retry_allowed(&c->policy, call->attempts, slot->waited_ms, wait)) {
-            s_debug_attempt(c, slot, d, wait);
-            slot->waited_ms += wait;
-            slot->not_before_ms = now_ms + wait;
-            slot->pending = true;
-            return;
-        }
-    }
-    s_debug_attempt(c, slot, d, UINT32_MAX);
-    if (d == CR_RETRY_FAIL && (s_correct_skew(c, slot) || s_renew_expired(c, slot))) {
-        slot->not_before_ms = now_ms;
-        slot->pending = true;
-        return;
-    }
-    call->result = s_final_code(call, r, d);
-    s_take_response(call, r);
-    slot->done = true;
-}
-
-static void s_reset_call(struct cr_aws_call *call)
-{
-    call->result = 0;
-    call->http_status = 0;
-    call->attempts = 0;
-    call->request_id[0] = '\0';
-    memset(&call->error, 0, sizeof(call->error));
-    cr_buf_clear(&call->response);
-}
-
-/* Starts every pending call whose time has come, within the parallelism bound and the
- * operation's token bucket. Returns the earliest time a pending call wants to start. */
-static uint64_t s_start_ready(struct cr_aws_client *c, struct s_slot *slots, size_t n,
-                              size_t *first, size_t *remaining)
-{
-    uint64_t now = cr_now_ms();
-    uint64_t wake = UINT64_MAX;
-    /* finished calls never start again: skip the done prefix, so a batch of thousands costs
-     * O(parallelism + waiting) per turn instead of O(n) */
-    while (*first < n && slots[*first].done)
-        (*first)++;
-    for (size_t i = *first; i < n; i++) {
-        struct s_slot *s = &slots[i];
-        /* at the bound nothing can start; a completion wakes the loop */
-        if (cr_http_in_flight(c->http) >= c->parallelism)
-            return UINT64_MAX;
-        if (!s->pending)
-            continue;
-        if (s->not_before_ms > now) {
-            wake = s->not_before_ms < wake ? s->not_before_ms : wake;
-            continue;
-        }
-        uint64_t wait = cr_ratelimit_try_acquire(&c->buckets[s->call->op], now);
-        if (wait) {
-            s->not_before_ms = now + wait;
-            wake = s->not_before_ms < wake ? s->not_before_ms : wake;
-            continue;
-        }
-        if (s_start(c, s) < 0)
-            (*remaining)--;
-    }
-    return wake;
-}
-
-static uint32_t s_poll_wait(struct cr_aws_client *c, uint64_t wake)
-{
-    uint64_t now = cr_now_ms();
-    /* with transfers running, completion wakes us; the bound keeps timers serviced */
-    uint64_t wait = 1000;
-    if (wake != UINT64_MAX)
-        wait = wake > now ? wake - now : 0;
-    if (wait > 1000)
-        wait = 1000;
-    return (uint32_t)wait;
+    call->result = req->result;
+    call->http_status = req->status;
+    call->response = req->response;
+    req->response = tmp;
+    call->error = req->error;
+    call->attempts = req->attempts;
+    snprintf(call->request_id, sizeof(call->request_id), "%s", req->request_id);
+    c->requests[call->op] += req->attempts;
 }
 
 int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls, size_t n)
 {
-    int result = CR_ENOMEM;
-    struct s_slot *slots = n ? calloc(n, sizeof(*slots)) : NULL;
-    size_t remaining = n;
-    size_t first = 0;
-    if (n && !slots) {
+    int result = 0;
+    struct cr_aws_request *reqs = n ? calloc(n, sizeof(*reqs)) : NULL;
+    struct s_call_headers *headers = n ? calloc(n, sizeof(*headers)) : NULL;
+    if (n && (!reqs || !headers)) {
         cr_error_set("out of memory starting %zu calls", n);
+        for (size_t i = 0; i < n; i++)
+            calls[i].result = CR_ENOMEM;
+        result = CR_ENOMEM;
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        slots[i].call = &calls[i];
-        slots[i].pending = true;
-        cr_http_request_init(&slots[i].req);
-        cr_sigv4_signed_init(&slots[i].sig);
-        s_reset_call(&calls[i]);
+        cr_buf_clear(&calls[i].response);
+        s_to_request(&reqs[i], &headers[i], client, &calls[i]);
     }
-    while (remaining > 0) {
-        uint64_t wake = s_start_ready(client, slots, n, &first, &remaining);
-        if (remaining == 0)
-            break;
-        if (cr_http_poll(client->http, s_poll_wait(client, wake)) < 0) {
-            for (size_t i = 0; i < n; i++)
-                if (!slots[i].done)
-                    s_fail_call(&slots[i], CR_EIO, cr_error_last());
-            result = CR_EIO;
-            goto done;
-        }
-        struct cr_http_request *r;
-        for (r = cr_http_next_done(client->http); r; r = cr_http_next_done(client->http)) {
-            struct s_slot *s = r->user;
-            s_after_attempt(client, s, cr_now_ms());
-            if (s->done)
-                remaining--;
-        }
-    }
-    result = 0;
+    /* each call's result is settled from its request below, whatever the batch returns */
+    (void)!cr_aws_perform_requests(client->transport, reqs, n);
     for (size_t i = 0; i < n; i++) {
+        s_from_request(client, &calls[i], &reqs[i]);
+        cr_aws_request_dispose(&reqs[i]);
+    }
+    for (size_t i = 0; i < n && result == 0; i++) {
         if (calls[i].result == 0)
             continue;
         struct cr_buf msg = CR_BUF_INIT;
@@ -794,235 +468,9 @@ int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls, size
             cr_error_set("%s", msg.ptr);
         cr_buf_dispose(&msg);
         result = calls[i].result;
-        break;
     }
 done:
-    for (size_t i = 0; slots && i < n; i++) {
-        cr_http_cancel(client->http, &slots[i].req);
-        cr_http_request_dispose(&slots[i].req);
-        cr_sigv4_signed_dispose(&slots[i].sig);
-    }
-    free(slots);
-    return result;
-}
-
-/* ---- one-call helpers ---- */
-
-/* Runs one call; ResourceNotFoundException becomes CR_ENOTFOUND (the message is kept). */
-static int s_one(struct cr_aws_client *c, struct cr_aws_call *call)
-{
-    int rc = cr_aws_perform(c, call, 1);
-    if (rc == CR_ESERVICE && strcmp(call->error.type, "ResourceNotFoundException") == 0)
-        return CR_ENOTFOUND;
-    return rc;
-}
-
-/* Prefixes a decoder's message with the operation so it names the place. */
-static int s_decoded(int rc, enum cr_cognito_op op)
-{
-    if (rc < 0)
-        cr_error_prefix("%s", cr_cognito_op_name(op));
-    return rc;
-}
-
-static int s_pool_call(struct cr_aws_client *c, struct cr_cognito_pool *out, enum cr_cognito_op op,
-                       const struct cr_cognito_pool *pool, const char *pool_id)
-{
-    int result = CR_ENOMEM;
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, op);
-    if (op == CR_OP_CREATE_IDENTITY_POOL)
-        result = cr_cognito_encode_create(&call.body, pool);
-    else if (op == CR_OP_UPDATE_IDENTITY_POOL)
-        result = cr_cognito_encode_update(&call.body, pool);
-    else
-        result = cr_cognito_encode_pool_id(&call.body, pool_id);
-    if (result < 0)
-        goto done;
-    result = s_one(c, &call);
-    if (result < 0 || !out)
-        goto done;
-    result = s_decoded(cr_cognito_decode_pool(out, call.response.ptr, call.response.len), op);
-done:
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_create_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                           const struct cr_cognito_pool *desired)
-{
-    return s_pool_call(c, out, CR_OP_CREATE_IDENTITY_POOL, desired, NULL);
-}
-
-int cr_cognito_update_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                           const struct cr_cognito_pool *desired)
-{
-    return s_pool_call(c, out, CR_OP_UPDATE_IDENTITY_POOL, desired, NULL);
-}
-
-int cr_cognito_describe_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                             const char *pool_id)
-{
-    return s_pool_call(c, out, CR_OP_DESCRIBE_IDENTITY_POOL, NULL, pool_id);
-}
-
-int cr_cognito_delete_pool(struct cr_aws_client *c, const char *pool_id)
-{
-    return s_pool_call(c, NULL, CR_OP_DELETE_IDENTITY_POOL, NULL, pool_id);
-}
-
-/* Appends a page's items to out, taking ownership of their strings. */
-static int s_append_page(struct cr_cognito_pool_page *out, struct cr_cognito_pool_page *page)
-{
-    if (!page->len)
-        return 0;
-    /* out->len + page->len items must not wrap size_t when multiplied by the item size */
-    size_t max = SIZE_MAX / sizeof(*out->items);
-    struct cr_cognito_pool_summary *items = NULL;
-    if (page->len <= max && out->len <= max - page->len)
-        items = realloc(out->items, (out->len + page->len) * sizeof(*items));
-    if (!items) {
-        cr_error_set("out of memory listing identity pools");
-        return CR_ENOMEM;
-    }
-    out->items = items;
-    memcpy(out->items + out->len, page->items, page->len * sizeof(*items));
-    out->len += page->len;
-    page->len = 0; /* now owned by out */
-    return 0;
-}
-
-int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *out)
-{
-    int result = 0;
-    struct cr_cognito_pool_page page = {0};
-    char *token = NULL;
-    memset(out, 0, sizeof(*out));
-    for (unsigned pages = 0;; pages++) {
-        if (pages == S_LIST_MAX_PAGES) {
-            cr_error_set("ListIdentityPools: more than %d pages; stopping (the service keeps "
-                         "returning NextToken)",
-                         S_LIST_MAX_PAGES);
-            result = CR_ELIMIT;
-            goto done;
-        }
-        struct cr_aws_call call;
-        cr_aws_call_init(&call, CR_OP_LIST_IDENTITY_POOLS);
-        result = cr_cognito_encode_list(&call.body, S_LIST_PAGE_SIZE, token);
-        if (result == 0)
-            result = s_one(c, &call);
-        if (result == 0)
-            result =
-                s_decoded(cr_cognito_decode_pool_page(&page, call.response.ptr, call.response.len),
-                          CR_OP_LIST_IDENTITY_POOLS);
-        cr_aws_call_dispose(&call);
-        if (result < 0)
-            goto done;
-        result = s_append_page(out, &page);
-        if (result < 0)
-            goto done;
-        free(token);
-        token = page.next_token;
-        page.next_token = NULL; /* now owned by token */
-        cr_cognito_pool_page_dispose(&page);
-        if (!token)
-            break;
-        if (token && c->debug)
-            s_debug_line(c, "ListIdentityPools: following NextToken");
-    }
-    result = 0;
-done:
-    free(token);
-    cr_cognito_pool_page_dispose(&page);
-    if (result < 0)
-        cr_cognito_pool_page_dispose(out);
-    return result;
-}
-
-int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out, const char *pool_id)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_GET_IDENTITY_POOL_ROLES);
-    int result = cr_cognito_encode_pool_id(&call.body, pool_id);
-    if (result == 0)
-        result = s_one(c, &call);
-    if (result == 0)
-        result =
-            s_decoded(cr_cognito_decode_roles(out, call.response.ptr, call.response.len), call.op);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_set_roles(struct cr_aws_client *c, const struct cr_cognito_roles *roles)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_SET_IDENTITY_POOL_ROLES);
-    int result = cr_cognito_encode_set_roles(&call.body, roles);
-    if (result == 0)
-        result = s_one(c, &call);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_get_principal_tags(struct cr_aws_client *c, struct cr_cognito_principal_tags *out,
-                                  const char *pool_id, const char *provider)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_GET_PRINCIPAL_TAG_ATTRIBUTE_MAP);
-    int result = cr_cognito_encode_get_principal_tags(&call.body, pool_id, provider);
-    if (result == 0)
-        result = s_one(c, &call);
-    if (result == 0)
-        result = s_decoded(
-            cr_cognito_decode_principal_tags(out, call.response.ptr, call.response.len), call.op);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_set_principal_tags(struct cr_aws_client *c,
-                                  const struct cr_cognito_principal_tags *pt)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_SET_PRINCIPAL_TAG_ATTRIBUTE_MAP);
-    int result = cr_cognito_encode_set_principal_tags(&call.body, pt);
-    if (result == 0)
-        result = s_one(c, &call);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_tag(struct cr_aws_client *c, const char *arn, const struct cr_strmap *tags)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_TAG_RESOURCE);
-    int result = cr_cognito_encode_tag(&call.body, arn, tags);
-    if (result == 0)
-        result = s_one(c, &call);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_untag(struct cr_aws_client *c, const char *arn, const struct cr_strlist *keys)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_UNTAG_RESOURCE);
-    int result = cr_cognito_encode_untag(&call.body, arn, keys);
-    if (result == 0)
-        result = s_one(c, &call);
-    cr_aws_call_dispose(&call);
-    return result;
-}
-
-int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const char *arn)
-{
-    struct cr_aws_call call;
-    cr_aws_call_init(&call, CR_OP_LIST_TAGS_FOR_RESOURCE);
-    int result = cr_cognito_encode_list_tags(&call.body, arn);
-    if (result == 0)
-        result = s_one(c, &call);
-    if (result == 0)
-        result =
-            s_decoded(cr_cognito_decode_tags(out, call.response.ptr, call.response.len), call.op);
-    cr_aws_call_dispose(&call);
+    free(reqs);
+    free(headers);
     return result;
 }

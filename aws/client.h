@@ -2,18 +2,24 @@
 #ifndef CR_AWS_CLIENT_H
 #define CR_AWS_CLIENT_H
 /*
- * The cognito-identity client: endpoint, credentials, SigV4 signing, libcurl multi transport
- * with retries, per-operation token buckets and a parallelism bound.
+ * The cognito-identity client: region, endpoint and credentials resolved once, per-operation
+ * token buckets, and cognito-identity calls (POST /, JSON 1.1, X-Amz-Target, SigV4 for
+ * "cognito-identity") made through the generic request path of aws/request.h, whose
+ * transport the client owns (cr_aws_client_transport(): STS and any other AWS call of the
+ * run share its connections, retry policy, clock and debug log).
  *
- * Many calls run at once through cr_aws_perform(); the typed helpers below are one-call
- * conveniences on top of it. A client is used from one thread at a time.
+ * Many calls run at once through cr_aws_perform(); the typed operations of
+ * aws/cognito_ops.h are one-call conveniences on top of it. A client is used from one thread
+ * at a time.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "aws/cognito.h"
+#include "aws/cognito_ops.h"
 #include "aws/config.h"
+#include "aws/request.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -59,6 +65,12 @@ const char *cr_aws_client_region(const struct cr_aws_client *client);
 const char *cr_aws_client_endpoint(const struct cr_aws_client *client);
 /** The account id (STS GetCallerIdentity on first use, then cached). Borrowed via out. */
 int cr_aws_client_account_id(struct cr_aws_client *client, const char **out) CR_WARN_UNUSED;
+/** The client's transport, for other AWS calls of the same run (STS, S3, ...). Borrowed. */
+struct cr_aws_transport *cr_aws_client_transport(const struct cr_aws_client *client);
+/** The client's credentials provider (for signing other AWS calls). Borrowed. */
+struct cr_aws_credentials_provider *cr_aws_client_credentials(const struct cr_aws_client *client);
+/** Writes "debug: aws <line>" (redacted) when the client's --debug is on. */
+void cr_aws_client_log(const struct cr_aws_client *client, const char *line);
 /** Number of HTTP requests sent per operation since creation (attempts included). */
 unsigned long cr_aws_client_request_count(const struct cr_aws_client *client,
                                           enum cr_cognito_op op);
@@ -75,7 +87,7 @@ struct cr_aws_call {
     int result;
     long http_status;
     struct cr_buf response;        /* response body (capped) */
-    struct cr_cognito_error error; /* service error (type, message, status); for transport
+    struct cr_aws_error error;     /* service error (type, message, status); for transport
                                       failures type is "" and message the transport's text */
     unsigned attempts;
     char request_id[128]; /* of the last attempt */
@@ -97,49 +109,6 @@ void cr_aws_call_dispose(struct cr_aws_call *call);
 int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls,
                    size_t n) CR_WARN_UNUSED;
 
-/* ---- one-call helpers: encode, perform (with retries), decode into out (which they
- * overwrite; the caller disposes it on success). They return 0, CR_ENOTFOUND
- * (ResourceNotFoundException), or the call's result as for cr_aws_perform (CR_ESERVICE,
- * CR_ETHROTTLED, CR_EAUTH, CR_EAMBIGUOUS, CR_EIO, CR_ETIMEOUT, CR_ELIMIT), or CR_EINVALID for
- * an answer that cannot be decoded. The message is "Op target: Type: message". ---- */
-
-/** CreateIdentityPool with desired (IdentityPoolTags when desired->has_tags); out = the pool.
- * Never retried after an ambiguous failure: CR_EAMBIGUOUS (look the pool up by its tags). */
-int cr_cognito_create_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                           const struct cr_cognito_pool *desired) CR_WARN_UNUSED;
-/** UpdateIdentityPool with the full configuration of desired (desired->id required). */
-int cr_cognito_update_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                           const struct cr_cognito_pool *desired) CR_WARN_UNUSED;
-/** DescribeIdentityPool. */
-int cr_cognito_describe_pool(struct cr_aws_client *c, struct cr_cognito_pool *out,
-                             const char *pool_id) CR_WARN_UNUSED;
-/** DeleteIdentityPool. */
-int cr_cognito_delete_pool(struct cr_aws_client *c, const char *pool_id) CR_WARN_UNUSED;
-/** Every page of ListIdentityPools (MaxResults 60), concatenated into out (next_token NULL);
- * CR_ELIMIT after 10,000 pages. */
-int cr_cognito_list_pools(struct cr_aws_client *c, struct cr_cognito_pool_page *out) CR_WARN_UNUSED;
-/** GetIdentityPoolRoles. */
-int cr_cognito_get_roles(struct cr_aws_client *c, struct cr_cognito_roles *out,
-                         const char *pool_id) CR_WARN_UNUSED;
-/** SetIdentityPoolRoles (replaces roles and mappings). */
-int cr_cognito_set_roles(struct cr_aws_client *c,
-                         const struct cr_cognito_roles *roles) CR_WARN_UNUSED;
-/** GetPrincipalTagAttributeMap for one provider of the pool. */
-int cr_cognito_get_principal_tags(struct cr_aws_client *c, struct cr_cognito_principal_tags *out,
-                                  const char *pool_id, const char *provider) CR_WARN_UNUSED;
-/** SetPrincipalTagAttributeMap. */
-int cr_cognito_set_principal_tags(struct cr_aws_client *c,
-                                  const struct cr_cognito_principal_tags *pt) CR_WARN_UNUSED;
-/** TagResource (token bucket: 5/s by default). */
-int cr_cognito_tag(struct cr_aws_client *c, const char *arn,
-                   const struct cr_strmap *tags) CR_WARN_UNUSED;
-/** UntagResource (token bucket: 5/s by default). */
-int cr_cognito_untag(struct cr_aws_client *c, const char *arn,
-                     const struct cr_strlist *keys) CR_WARN_UNUSED;
-/** ListTagsForResource into out (token bucket: 10/s by default). */
-int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out,
-                         const char *arn) CR_WARN_UNUSED;
-
 /**
  * The one-line message for a failed call: "Op target: Type: message" (target is the pool id,
  * ARN or name from the request body), with the attempt count when retried. Appends to out.
@@ -148,9 +117,8 @@ int cr_aws_call_describe(struct cr_buf *out, const struct cr_aws_call *call) CR_
 
 /* ---- test-visible ---- */
 
-/** A source of random numbers in [0, 1) for the backoff jitter. */
-typedef double cr_aws_random_fn(void *ctx);
-/** Replaces the jitter source (tests pin it; NULL restores the default). */
+/** Replaces the jitter source of the client's transport (tests pin it; NULL restores the
+ * default). */
 void cr_aws__client_set_random(struct cr_aws_client *client, cr_aws_random_fn *fn, void *ctx);
 /** New connections the transport opened (connection reuse shows as fewer than requests). */
 unsigned long cr_aws__client_connections(const struct cr_aws_client *client);

@@ -5,7 +5,6 @@
 #include "aws/json.h"
 #include "util/strutil.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1019,76 +1018,6 @@ int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len)
     if (result < 0)
         cr_strmap_dispose(out);
     return result;
-}
-
-/* Copies printable ASCII of a non-JSON body (an HTML error page) so the message stays one
- * readable line; runs of whitespace become one space. */
-static void s_snippet(char *dst, size_t cap, const char *body, size_t len)
-{
-    size_t n = 0;
-    bool space = false;
-    for (size_t i = 0; i < len && n + 4 < cap; i++) {
-        unsigned char c = (unsigned char)body[i];
-        if (isspace(c)) {
-            space = n > 0;
-            continue;
-        }
-        if (c < 0x20 || c > 0x7e)
-            continue;
-        if (space)
-            dst[n++] = ' ';
-        space = false;
-        dst[n++] = (char)c;
-    }
-    dst[n] = '\0';
-}
-
-static void s_copy_field(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src ? src : "");
-}
-
-void cr_cognito_decode_error(struct cr_cognito_error *out, long http_status, const char *body,
-                             size_t len)
-{
-    memset(out, 0, sizeof(*out));
-    out->http_status = http_status;
-    json_t *root = body && len ? json_loadb(body, len, 0, NULL) : NULL;
-    if (!json_is_object(root)) {
-        char snip[200];
-        s_snippet(snip, sizeof(snip), body ? body : "", body ? len : 0);
-        if (len)
-            snprintf(out->message, sizeof(out->message), "HTTP %ld with a non-JSON body: %s",
-                     http_status, snip);
-        else
-            snprintf(out->message, sizeof(out->message), "HTTP %ld with an empty body",
-                     http_status);
-        json_decref(root);
-        return;
-    }
-    json_t *type = s_member(root, "__type");
-    if (!json_is_string(type))
-        type = s_member(root, "code");
-    if (!json_is_string(type))
-        type = s_member(root, "Code");
-    if (json_is_string(type)) {
-        /* "com.amazonaws.cognito.identity#ResourceNotFoundException" -> the part after '#';
-         * some services also append ":http://..." to the type: cut that too */
-        const char *t = json_string_value(type);
-        const char *hash = strrchr(t, '#');
-        if (hash)
-            t = hash + 1;
-        s_copy_field(out->type, sizeof(out->type), t);
-        char *colon = strchr(out->type, ':');
-        if (colon)
-            *colon = '\0';
-    }
-    json_t *msg = s_member(root, "message");
-    if (!json_is_string(msg))
-        msg = s_member(root, "Message");
-    if (json_is_string(msg))
-        s_copy_field(out->message, sizeof(out->message), json_string_value(msg));
-    json_decref(root);
 }
 
 /* ---- ARNs ---- */

@@ -8,8 +8,9 @@
  * dispose function. Tri-state booleans use int: -1 absent, 0 false, 1 true (the service
  * distinguishes an absent AllowClassicFlow from false).
  *
- * Encoders/decoders are pure (no I/O) so they are unit-tested and fuzzed; the call functions
- * go through struct cr_aws_client (aws/client.h).
+ * Encoders/decoders are pure (no I/O) so they are unit-tested and fuzzed; the calls go
+ * through struct cr_aws_client (aws/client.h, aws/cognito_ops.h); error answers are read by
+ * aws/request.h's cr_aws_error_decode(), as every AWS protocol's are.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -107,13 +108,6 @@ struct cr_cognito_pool_page {
     char *next_token; /* NULL on the last page */
 };
 
-/** A service error decoded from a JSON 1.1 error body. */
-struct cr_cognito_error {
-    char type[128];     /* __type with any "...#" prefix stripped */
-    char message[1024]; /* "message" or "Message" */
-    long http_status;
-};
-
 /** Frees every member and resets the struct (allow_classic_flow back to -1). NULL is fine. */
 void cr_cognito_pool_dispose(struct cr_cognito_pool *pool);
 /** Frees every member, mappings included, and zeroes the struct. NULL is fine. */
@@ -183,9 +177,6 @@ int cr_cognito_decode_principal_tags(struct cr_cognito_principal_tags *out, cons
                                      size_t len) CR_WARN_UNUSED;
 /** ListTagsForResource: the Tags map (empty when absent). */
 int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len) CR_WARN_UNUSED;
-/** Decodes an error body (JSON or not: HTML 500 pages become type "" with the status). */
-void cr_cognito_decode_error(struct cr_cognito_error *out, long http_status, const char *body,
-                             size_t len);
 
 /** Appends arn:{partition}:cognito-identity:{region}:{account}:identitypool/{id}.
  * CR_EINVALID when a part is missing, CR_ENOMEM. */

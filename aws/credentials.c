@@ -70,6 +70,8 @@ struct cr_aws_credentials_provider {
     char *region;
     uint32_t refresh_before_s;
     uint32_t connect_timeout_ms, timeout_ms;
+    struct cr_aws_transport *transport;     /* for STS: the caller's, or own_transport */
+    struct cr_aws_transport *own_transport; /* made on first use when the caller gave none */
     cr_aws_web_identity_fetch_fn *fetch;
     void *fetch_ctx;
 
@@ -141,17 +143,34 @@ static int s_read_token(struct cr_buf *out, const char *path)
     return 0;
 }
 
+/* The transport for STS: the caller's, else one of the provider's own, made once. */
+static int s_transport(struct cr_aws_credentials_provider *p)
+{
+    if (p->transport)
+        return 0;
+    struct cr_aws_transport_options topts = {
+        .env = s_env(p),
+        .max_connections = 1,
+        .ca_bundle = p->ca_bundle, /* AWS_CA_BUNDLE / ca_bundle, as the client's transport */
+    };
+    int rc = cr_aws_transport_new(&p->own_transport, &topts);
+    p->transport = p->own_transport;
+    return rc;
+}
+
 static int s_sts_fetch(void *ctx, struct cr_aws_credentials *out, const char *role_arn,
                        const char *session_name, const char *token)
 {
-    const struct cr_aws_credentials_provider *p = ctx;
+    struct cr_aws_credentials_provider *p = ctx;
+    int rc = s_transport(p);
+    if (rc < 0)
+        return rc;
     struct cr_sts_options opts = {
         .endpoint = cr_buf_cstr(&p->sts_endpoint),
         .region = p->region,
         .connect_timeout_ms = p->connect_timeout_ms,
         .timeout_ms = p->timeout_ms,
-        .env = s_env(p),
-        .ca_bundle = p->ca_bundle,
+        .transport = p->transport,
     };
     return cr_sts_assume_role_with_web_identity(out, &opts, role_arn, session_name, token);
 }
@@ -373,6 +392,7 @@ int cr_aws__credentials_provider_new_with(struct cr_aws_credentials_provider **o
     p->refresh_before_s = opts->refresh_before_s ? opts->refresh_before_s : S_DEFAULT_REFRESH_S;
     p->connect_timeout_ms = opts->connect_timeout_ms;
     p->timeout_ms = opts->timeout_ms;
+    p->transport = opts->transport;
     p->fetch = fetch;
     p->fetch_ctx = fetch_ctx;
     result = s_resolve(p);
@@ -403,6 +423,7 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p)
     free(p->session_name);
     free(p->ca_bundle);
     cr_buf_dispose(&p->sts_endpoint);
+    cr_aws_transport_free(p->own_transport);
     free(p);
 }
 

@@ -55,9 +55,14 @@ struct cr_aws_credentials_options {
                                      expire; 0 = 300 */
     uint32_t connect_timeout_ms;  /* STS call; 0 = 5000 */
     uint32_t timeout_ms;          /* STS call; 0 = 15000 */
+    /* The transport for the provider's own calls (STS), borrowed: it must outlive the
+     * provider. NULL: the provider makes one when it first needs it (with env and the
+     * profile's ca_bundle / AWS_CA_BUNDLE). */
+    struct cr_aws_transport *transport;
 };
 
 struct cr_aws_credentials_provider;
+struct cr_aws_transport;
 
 /**
  * Creates a provider and resolves credentials once (so a missing configuration fails here).

@@ -2,29 +2,36 @@
 #ifndef CR_AWS_STS_H
 #define CR_AWS_STS_H
 /*
- * The two AWS STS calls we need, over one libcurl easy handle each (query protocol: POST
- * form body, XML answer; JSON answers are understood too):
+ * The two AWS STS calls we need, made through the generic request path (aws/request.h) in
+ * the query protocol (POST form body, XML answer; JSON answers are understood too):
  *   AssumeRoleWithWebIdentity (unsigned) for web-identity credentials, and
  *   GetCallerIdentity (SigV4, service "sts") for the account id.
- * TLS verification is always on.
+ * Retries, clock, --debug log and TLS verification are the transport's (one policy for every
+ * AWS call of a run); STS's IDPCommunicationError counts as transient, as in the AWS SDKs.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "aws/config.h"
 #include "aws/credentials.h"
+#include "aws/request.h"
 #include "util/buf.h"
 #include "util/error.h"
 
 /** Where and how long. */
 struct cr_sts_options {
-    const char *endpoint;         /* "https://sts.us-east-1.amazonaws.com" (no path needed) */
-    const char *region;           /* signing region for GetCallerIdentity */
-    uint32_t connect_timeout_ms;  /* 0 = 5000 */
-    uint32_t timeout_ms;          /* 0 = 15000 */
-    const struct cr_aws_env *env; /* clock for signing; NULL = time() */
-    const char *ca_bundle;        /* extra trusted CAs (PEM; cr_aws_config_ca_bundle); NULL =
-                                     the system store. Verification is always on. */
+    const char *endpoint;        /* "https://sts.us-east-1.amazonaws.com" (no path needed) */
+    const char *region;          /* signing region for GetCallerIdentity */
+    uint32_t connect_timeout_ms; /* 0 = 5000 */
+    uint32_t timeout_ms;         /* per attempt; 0 = 15000 */
+    /* The transport to go through (its retry policy, clock, debug log and connections);
+     * borrowed. NULL: a transport of the call's own, from the three members below. */
+    struct cr_aws_transport *transport;
+    const struct cr_aws_env *env; /* without a transport: clock for signing; NULL = time() */
+    const char *ca_bundle;        /* without a transport: extra trusted CAs (PEM;
+                                     cr_aws_config_ca_bundle); NULL = the system store.
+                                     Verification is always on. */
+    bool debug;                   /* without a transport: log each attempt (redacted) */
 };
 
 /**
@@ -36,10 +43,11 @@ int cr_sts_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
 
 /**
  * Calls AssumeRoleWithWebIdentity and fills out (empty) with the temporary credentials.
- * Returns 0; CR_EAUTH when STS refuses (the message carries the STS error code and message,
- * e.g. "sts AssumeRoleWithWebIdentity: InvalidIdentityToken: ..."), CR_ETHROTTLED, CR_EIO
- * (connection, TLS, 5xx), CR_ETIMEOUT, CR_EINVALID (an answer we cannot read), CR_ENOMEM.
- * The token is sent only in the body and never logged.
+ * Returns 0; CR_EAUTH when STS refuses (the message carries the STS error code, status and
+ * message, e.g. "sts AssumeRoleWithWebIdentity: InvalidIdentityToken (HTTP 400): ..."),
+ * CR_ETHROTTLED, CR_EIO (connection, TLS, 5xx, IDPCommunicationError after the retries),
+ * CR_ETIMEOUT, CR_ELIMIT (an answer past 1 MiB), CR_EINVALID (an answer we cannot read),
+ * CR_ENOMEM. The token is sent only in the body and never logged.
  */
 int cr_sts_assume_role_with_web_identity(struct cr_aws_credentials *out,
                                          const struct cr_sts_options *opts, const char *role_arn,
@@ -67,7 +75,7 @@ int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len) CR_WA
 /**
  * Reads an STS error answer (XML <ErrorResponse><Error><Code>/<Message>, or JSON
  * {"Error":{"Code","Message"}} / {"__type","message"}) into code and message (appended;
- * empty when absent).
+ * both empty when the answer carries no error code). cr_aws_error_decode() underneath.
  */
 void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char *body, size_t len);
 

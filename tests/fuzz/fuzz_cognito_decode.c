@@ -12,6 +12,7 @@
 
 #include "aws/cognito.h"
 #include "aws/credentials.h"
+#include "aws/request.h"
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "util/buf.h"
@@ -101,8 +102,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cr_cognito_decode_tags(&tags, body, size) == 0)
         cr_strmap_dispose(&tags);
 
-    struct cr_cognito_error err;
-    cr_cognito_decode_error(&err, 400, body, size);
+    struct cr_aws_error err;
+    cr_aws_error_decode(&err, 400, body, size);
     /* the decoded error must be NUL-terminated within its arrays */
     if (strnlen(err.type, sizeof(err.type)) == sizeof(err.type) ||
         strnlen(err.message, sizeof(err.message)) == sizeof(err.message))

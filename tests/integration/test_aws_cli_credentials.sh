@@ -51,7 +51,7 @@ use_web_identity_env
 sts_before=$(emu_count AssumeRoleWithWebIdentity)
 run_cr 0 apply "$T/m" --auto-approve --debug
 expect_in "$T/err" "credentials=web identity ($ROLE)"
-expect_in "$T/err" "sts AssumeRoleWithWebIdentity $EMU_URL status=200 duration_ms="
+expect_in "$T/err" "debug: aws sts AssumeRoleWithWebIdentity $EMU_URL attempt=1 status=200 duration_ms="
 expect_in "$T/err" "debug: aws CreateIdentityPool attempt=1 status=200"
 no_secrets "$T/err"
 no_secrets "$T/out"

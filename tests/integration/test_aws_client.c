@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/credentials.h"
 #include "tests/support/emulator_proc.h"
 #include "util/strutil.h"
 
@@ -377,6 +378,65 @@ static void test_aws_client__clock_skew_is_corrected_from_the_date_header(void *
     cr_aws_client_free(c);
 }
 
+/* The generic request path on the client's own transport and credentials, as the S3 lock and
+ * other AWS calls of a run use it: a cognito-identity call and an STS call made by hand are
+ * verified by the emulator; a wrong secret is refused once, not retried. */
+static void test_aws_client__generic_requests_share_the_client_transport(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_aws_transport *t = cr_aws_client_transport(c);
+    static const struct cr_http_header cognito[] = {
+        {"Content-Type", "application/x-amz-json-1.1"},
+        {"X-Amz-Target", "AWSCognitoIdentityService.ListIdentityPools"}};
+    static const struct cr_http_header sts[] = {
+        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    struct cr_aws_request req;
+    cr_aws_request_init(&req);
+    req.name = "ListIdentityPools by hand";
+    req.method = "POST";
+    req.url = s_emu.url;
+    req.headers = cognito;
+    req.header_count = 2;
+    req.body = "{\"MaxResults\":10}";
+    req.body_len = strlen(req.body);
+    req.sign = (struct cr_aws_signing){.service = "cognito-identity",
+                                       .region = "us-east-1",
+                                       .provider = cr_aws_client_credentials(c)};
+    assert_ok(cr_aws_request_run(t, &req));
+    assert_int_equal(req.status, 200);
+    assert_non_null(strstr(cr_buf_cstr(&req.response), "\"IdentityPools\""));
+    assert_non_null(cr_aws_request_header(&req, "x-amzn-RequestId"));
+
+    struct cr_aws_credentials wrong;
+    cr_aws_credentials_init(&wrong);
+    assert_ok(cr_aws_credentials_set(&wrong, S_KEY, "not-the-secret", NULL, 0));
+    req.sign.provider = NULL;
+    req.sign.credentials = &wrong; /* fixed credentials instead of the provider's */
+    assert_int_equal(cr_aws_request_run(t, &req), CR_EAUTH);
+    assert_int_equal(req.attempts, 1);
+    assert_non_null(strstr(cr_error_last(), "ListIdentityPools by hand: "));
+    assert_null(strstr(cr_error_last(), "not-the-secret"));
+    cr_aws_credentials_dispose(&wrong);
+
+    req.name = "sts GetCallerIdentity by hand";
+    req.headers = sts;
+    req.header_count = 1;
+    req.body = "Action=GetCallerIdentity&Version=2011-06-15";
+    req.body_len = strlen(req.body);
+    req.sign = (struct cr_aws_signing){
+        .service = "sts", .region = "us-east-1", .provider = cr_aws_client_credentials(c)};
+    assert_ok(cr_aws_request_run(t, &req));
+    assert_non_null(strstr(cr_buf_cstr(&req.response), "<Account>" S_ACCOUNT "</Account>"));
+    /* the account id the client reads goes the same way */
+    const char *account = NULL;
+    assert_ok(cr_aws_client_account_id(c, &account));
+    assert_string_equal(account, S_ACCOUNT);
+    cr_aws_request_dispose(&req);
+    cr_aws_client_free(c);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup(fn, s_reset)
 
 int main(void)
@@ -390,6 +450,7 @@ int main(void)
         S_TEST(test_aws_client__calls_run_concurrently),
         S_TEST(test_aws_client__wrong_secret_is_an_auth_error),
         S_TEST(test_aws_client__clock_skew_is_corrected_from_the_date_header),
+        S_TEST(test_aws_client__generic_requests_share_the_client_transport),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }

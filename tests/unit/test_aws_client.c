@@ -241,26 +241,6 @@ static void test_aws_client__backoff_does_not_block_other_calls(void **state)
     cr_aws_client_free(c);
 }
 
-/* Runs fn with stderr redirected to a temporary file; returns the file's text (heap). */
-static char *s_capture_stderr(void (*fn)(void))
-{
-    char path[] = "/tmp/cr-test-stderr-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    dup2(fd, STDERR_FILENO);
-    fn();
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    close(fd);
-    struct cr_buf text = CR_BUF_INIT;
-    assert_ok(cr_buf_read_file(&text, path, 1 << 20));
-    unlink(path);
-    return cr_buf_detach(&text);
-}
-
 /* Runs n TagResource calls and then one DescribeIdentityPool, one at a time (parallelism 1),
  * and returns how long they took. Calls start in order unless one must wait for its token
  * bucket, which lets the DescribeIdentityPool behind it go first. */
@@ -305,8 +285,9 @@ static void s_tags_without_waiting(struct cr_aws_options *o, int n)
 
 static struct cr_aws_options s_rates_options;
 
-static void s_rates_run(void)
+static void s_rates_run(void *ctx)
 {
+    (void)ctx;
     struct cr_aws_options o = s_rates_options;
     o.debug = true;
     cr_aws_client_free(s_client(&o));
@@ -317,7 +298,7 @@ static void s_rates_run(void)
 static char *s_rate_limits(const struct cr_aws_options *o)
 {
     s_rates_options = *o;
-    char *out = s_capture_stderr(s_rates_run);
+    char *out = s_capture_stderr(s_rates_run, NULL);
     const char *line = strstr(out, "debug: aws rate limits:");
     if (!line)
         fail_msg("no rate limits line in: %s", out);
@@ -423,8 +404,9 @@ static void test_aws_client__list_pools_follows_next_token(void **state)
     cr_aws_client_free(c);
 }
 
-static void s_debug_run(void)
+static void s_debug_run(void *ctx)
 {
+    (void)ctx;
     struct cr_aws_options o = {.debug = true, .debug_headers = true};
     struct cr_aws_client *c = s_client(&o);
     struct cr_cognito_pool pool;
@@ -438,7 +420,7 @@ static void s_debug_run(void)
 static void test_aws_client__debug_lines_are_redacted(void **state)
 {
     (void)state;
-    char *out = s_capture_stderr(s_debug_run);
+    char *out = s_capture_stderr(s_debug_run, NULL);
     print_message("%s", out);
     assert_non_null(strstr(out, "debug: aws DescribeIdentityPool attempt=1 status=400"));
     assert_non_null(strstr(out, "request_id=req-1"));

@@ -478,49 +478,6 @@ static void test_cognito__decode_principal_tags_and_tags(void **state)
     assert_int_equal(cr_cognito_decode_tags(&tags, "{\"Tags\":", 8), CR_EINVALID);
 }
 
-static void test_cognito__decode_error_bodies(void **state)
-{
-    (void)state;
-    struct cr_cognito_error e;
-    const char *plain = "{\"__type\":\"ResourceNotFoundException\",\"message\":\"IdentityPool "
-                        "'us-east-1:1' not found.\"}";
-    cr_cognito_decode_error(&e, 400, plain, strlen(plain));
-    assert_string_equal(e.type, "ResourceNotFoundException");
-    assert_string_equal(e.message, "IdentityPool 'us-east-1:1' not found.");
-    assert_int_equal(e.http_status, 400);
-
-    const char *prefixed = "{\"__type\":\"com.amazonaws.cognito.identity.model#"
-                           "TooManyRequestsException\",\"Message\":\"Rate exceeded\"}";
-    cr_cognito_decode_error(&e, 400, prefixed, strlen(prefixed));
-    assert_string_equal(e.type, "TooManyRequestsException");
-    assert_string_equal(e.message, "Rate exceeded");
-
-    const char *code = "{\"code\":\"ThrottlingException\",\"message\":null,\"Message\":\"m\"}";
-    cr_cognito_decode_error(&e, 400, code, strlen(code));
-    assert_string_equal(e.type, "ThrottlingException");
-    assert_string_equal(e.message, "m");
-
-    const char *coral = "{\"__type\":\"InvalidSignatureException:http://internal.amazon.com/"
-                        "coral/com.amazon.coral.service/\"}";
-    cr_cognito_decode_error(&e, 403, coral, strlen(coral));
-    assert_string_equal(e.type, "InvalidSignatureException");
-    assert_string_equal(e.message, "");
-
-    const char *html = "<html>\n<head><title>500 Internal Server Error</title></head>\n"
-                       "<body>\x01 oops</body></html>";
-    cr_cognito_decode_error(&e, 500, html, strlen(html));
-    assert_string_equal(e.type, "");
-    assert_int_equal(e.http_status, 500);
-    assert_non_null(strstr(e.message, "HTTP 500 with a non-JSON body: <html> <head><title>500"));
-    assert_null(strchr(e.message, '\n'));
-
-    cr_cognito_decode_error(&e, 503, NULL, 0);
-    assert_string_equal(e.message, "HTTP 503 with an empty body");
-    cr_cognito_decode_error(&e, 400, "{\"__type\":", 10); /* truncated JSON */
-    assert_string_equal(e.type, "");
-    assert_non_null(strstr(e.message, "non-JSON"));
-}
-
 /* ---- every failure keeps its cause: out of memory inside jansson is CR_ENOMEM ---- */
 
 /* jansson's allocator, failing the s_fail_at-th allocation (counting from 0) once. */
@@ -746,7 +703,6 @@ int main(void)
         cmocka_unit_test(test_cognito__decode_pool_page),
         cmocka_unit_test(test_cognito__decode_roles),
         cmocka_unit_test(test_cognito__decode_principal_tags_and_tags),
-        cmocka_unit_test(test_cognito__decode_error_bodies),
         cmocka_unit_test(test_cognito__pool_arn_and_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
