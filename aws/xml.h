@@ -4,8 +4,9 @@
 /*
  * Reading leaf elements out of the small XML answers AWS sends (the query protocol of STS, S3
  * and STS error bodies): find <Tag>...</Tag> and decode its character data. Not an XML
- * parser: no attributes on the elements looked for, no CDATA, no namespaces prefixes; the
- * documents are AWS's own, and anything else is reported as missing.
+ * parser: no attributes on the elements looked for, no CDATA, no namespace prefixes; the
+ * documents are AWS's own, and anything else is reported as missing. (Writing XML, the
+ * escaping, is util/xml.h's.)
  */
 #include <stdbool.h>
 
