@@ -18,6 +18,12 @@ FULL := -DCR_BUILD_TESTS=ON -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=ON -DCR_BUIL
 # `make package` and `make demo` when BUILD has none yet (an existing one keeps its options).
 RELEASE := -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=ON -DCR_BUILD_BENCH=OFF
 CONFIGURE = $(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# install and package ship the man pages and the emulator, however BUILD was configured
+# before (make demo leaves the man pages out): turned on here when they are off.
+RELEASE_READY = test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) >/dev/null; \
+	grep -q '^CR_BUILD_DOCS:BOOL=ON' $(BUILD)/CMakeCache.txt && \
+	grep -q '^CR_BUILD_EMULATOR:BOOL=ON' $(BUILD)/CMakeCache.txt || \
+	$(CMAKE) -S . -B $(BUILD) -DCR_BUILD_DOCS=ON -DCR_BUILD_EMULATOR=ON >/dev/null
 # No "Entering directory" lines from the makefiles CMake generates.
 MAKEFLAGS += --no-print-directory
 
@@ -60,14 +66,14 @@ demo:
 # The programs, man pages, completions and schema under $(DESTDIR)$(PREFIX).
 install:
 	@scripts/deps.sh install
-	@test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) >/dev/null
+	@$(RELEASE_READY)
 	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target dist
 	@DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD) --prefix "$(PREFIX)"
 
 # The .deb and the .tar.gz (CPack) in $(PACKAGES).
 package:
 	@scripts/deps.sh package
-	@test -f $(BUILD)/CMakeCache.txt || $(CONFIGURE) $(RELEASE) >/dev/null
+	@$(RELEASE_READY)
 	@$(CMAKE) --build $(BUILD) -j $(JOBS) --target dist
 	@cd $(BUILD) && cpack -B "$(abspath $(PACKAGES))"
 

@@ -10,9 +10,10 @@
 #   profile (emulator, no tests) configures when only cmocka is missing.
 # - The CLI links only its runtime libraries (ELF NEEDED of the built program).
 # - -Werror is on by default and off with -DCR_WERROR=OFF (compile_commands.json).
+# - `make install` into a tree `make demo` configured (no tests, no man pages) builds the two
+#   programs without cmocka and installs them with their man pages.
 # - `make demo` on a built tree prints the story, not the build (no make chatter).
-# Configures in scratch folders; builds nothing (the CLI-only build itself is the clean-clone
-# test's concern: release/test_clean_clone).
+# (The CLI-only profile is built for real by release/test_github_action's install from source.)
 set -euo pipefail
 : "${CR_SOURCE_DIR:?run under ctest}" "${CR_BUILD_DIR:?run under ctest}" "${CR_BIN_DIR:?run under ctest}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/cr-profiles.XXXXXX")
@@ -73,6 +74,16 @@ grep -q "CR_BUILD_TESTS=ON needs CR_BUILD_EMULATOR=ON" "$T/bad.log" || fail "$(c
 PKG_CONFIG_LIBDIR=$T/pc-demo cmake -S "$SRC" -B "$T/demo" -DCR_BUILD_TESTS=OFF \
     -DCR_BUILD_BENCH=OFF -DCR_BUILD_DOCS=OFF >"$T/demo.log" 2>&1 ||
     { cat "$T/demo.log" >&2; fail "the demo profile needs cmocka"; }
+
+# make install from the demo's tree: turns the man pages on, builds without cmocka.
+(cd "$SRC" && PKG_CONFIG_LIBDIR=$T/pc-demo make install BUILD="$T/demo" PREFIX=/usr \
+    DESTDIR="$T/stage" JOBS=2) >"$T/install.log" 2>&1 ||
+    { tail -n 40 "$T/install.log" >&2; fail "make install in the demo's build tree"; }
+[ -f "$T/stage/usr/share/man/man1/cognito-reconcile.1.gz" ] || fail "make install left the man pages out"
+grep -q '^CR_BUILD_TESTS:BOOL=OFF' "$T/demo/CMakeCache.txt" || fail "make install turned the tests on"
+"$T/stage/usr/bin/cognito-identity-local" --version >/dev/null || fail "installed emulator"
+"$T/stage/usr/bin/cognito-reconcile" validate "$SRC/examples/minimal" >/dev/null 2>&1 ||
+    fail "the installed CLI does not validate examples/minimal"
 
 # -Werror: on by default, off on request.
 grep -q -- '-Werror' "$T/cli/compile_commands.json" || fail "-Werror is not on by default"
