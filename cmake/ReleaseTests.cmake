@@ -29,13 +29,16 @@ if(NOT CR_SANITIZE)
   set_tests_properties(release/test_package release/test_github_action PROPERTIES
     FIXTURES_REQUIRED cr_packages)
 endif()
-cr_release_test(test_build_profiles integration)
-# These run make in the build tree (a no-op there, but not two at once).
-set_tests_properties(release/test_install release/test_build_profiles PROPERTIES
-  RESOURCE_LOCK cr_build_tree)
-if(TEST release/package_build)
-  set_tests_properties(release/package_build PROPERTIES RESOURCE_LOCK cr_build_tree)
+# Build configurations, not memory: once, in the plain build.
+if(NOT CR_SANITIZE)
+  cr_release_test(test_build_profiles integration)
 endif()
+# These run make in the build tree (a no-op there, but not two at once).
+foreach(t test_install test_build_profiles package_build)
+  if(TEST release/${t})
+    set_tests_properties(release/${t} PROPERTIES RESOURCE_LOCK cr_build_tree)
+  endif()
+endforeach()
 cr_release_test(test_pre_commit integration)
 # A fresh clone of HEAD builds and passes the unit suite (label integration, so the clone's
 # own `ctest -L unit` does not run it again). Needs a git work tree; not under the sanitizers.
