@@ -37,6 +37,27 @@ static bool s_account_ok(const char *a)
     return n == 12 && a[n] == '\0';
 }
 
+/* --s3-bucket names: checked against S3's rules, so a typo fails at start. */
+static int s_copy_buckets(struct cr_emu *emu, const struct cr_emu_options *opts)
+{
+    emu->s3_buckets = calloc(opts->n_s3_buckets + 1, sizeof(*emu->s3_buckets));
+    if (!emu->s3_buckets)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < opts->n_s3_buckets; i++) {
+        if (!cr__emu_s3_bucket_name_ok(opts->s3_buckets[i])) {
+            cr_error_set("--s3-bucket '%s': not a valid S3 bucket name (3..63 characters of a-z, "
+                         "0-9, '.' and '-', starting and ending with a letter or digit)",
+                         opts->s3_buckets[i]);
+            return CR_EINVALID;
+        }
+        emu->s3_buckets[i] = strdup(opts->s3_buckets[i]);
+        if (!emu->s3_buckets[i])
+            return CR_ENOMEM;
+        emu->n_s3_buckets = i + 1;
+    }
+    return 0;
+}
+
 static int s_load_state(struct cr_emu *emu)
 {
     json_t *doc = NULL;
@@ -103,6 +124,8 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
         goto done;
     }
     result = s_quotas(emu, opts);
+    if (result == 0)
+        result = s_copy_buckets(emu, opts);
     if (result != 0)
         goto done;
     if (opts->credentials_path) {
@@ -112,6 +135,11 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
             goto done;
     }
     result = s_load_state(emu);
+    if (result == 0 && emu->n_s3_buckets) {
+        result = cr__emu_s3_create_buckets(emu);
+        if (result == 0 && emu->state_path)
+            result = cr__emu_persist_save(emu->state, emu->state_path);
+    }
     if (result != 0)
         goto done;
     *out = emu;
@@ -136,6 +164,9 @@ void cr_emu_free(struct cr_emu *emu)
     cr__emu_quotas_dispose(&emu->quotas);
     pthread_mutex_destroy(&emu->state_lock);
     pthread_mutex_destroy(&emu->aux_lock);
+    for (size_t i = 0; i < emu->n_s3_buckets; i++)
+        free(emu->s3_buckets[i]);
+    free(emu->s3_buckets);
     free(emu->region);
     free(emu->account_id);
     free(emu->state_path);

@@ -33,6 +33,8 @@ struct cr_emu_options {
     const char *quota_profile;
     const char *const *quota_rules;
     size_t n_quota_rules;
+    const char *const *s3_buckets; /* S3 buckets that exist (path-style); NULL = none */
+    size_t n_s3_buckets;
 };
 
 struct cr_emu;
@@ -58,9 +60,11 @@ struct cr_emu_response {
     int status;
     bool drop;
     uint32_t hang_ms;
-    const char *content_type; /* static string */
-    const char *allow;        /* Allow header of a 405 (static); NULL = "POST" */
+    const char *content_type;      /* static string; NULL = none (S3 objects: in headers) */
+    const char *allow;             /* Allow header of a 405 (static); NULL = "POST" */
+    const char *request_id_header; /* static; NULL = "x-amzn-RequestId" (S3: x-amz-request-id) */
     char request_id[40];
+    struct cr_buf headers; /* further headers: "Name\0value\0" pairs (cr_emu_response_header) */
     struct cr_buf body;
 };
 
@@ -87,6 +91,20 @@ int cr_emu_add_faults(struct cr_emu *emu, const char *spec) CR_WARN_UNUSED;
 void cr_emu_response_init(struct cr_emu_response *resp);
 /** Frees the response body. */
 void cr_emu_response_dispose(struct cr_emu_response *resp);
+
+/**
+ * Adds a header (value formatted) to the response. Returns 0 or CR_ENOMEM (also recorded in
+ * resp->headers, cr_buf_oom).
+ */
+int cr_emu_response_header(struct cr_emu_response *resp, const char *name, const char *fmt, ...)
+    CR_PRINTF(3, 4);
+
+/**
+ * Iterates over the headers added with cr_emu_response_header: *pos starts at 0; returns
+ * false after the last one. name and value are borrowed from resp.
+ */
+bool cr_emu_response_next_header(const struct cr_emu_response *resp, size_t *pos, const char **name,
+                                 const char **value);
 
 /**
  * Handles one request: routing (JSON 1.1 by X-Amz-Target, STS query protocol, the /_local

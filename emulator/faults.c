@@ -119,14 +119,17 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
  * wrong reason, so refuse it (with a suggestion for a typo). */
 static int s_check_operation(const char *name, const char *where)
 {
-    size_t n;
+    size_t n, n_s3, len = 0;
     const struct cr_operation *ops = cr_operation_all(&n);
-    const char *names[32];
-    if (strcmp(name, "*") == 0 || cr_operation_find(name))
+    const char *const *s3 = cr__emu_s3_operations(&n_s3);
+    const char *names[48];
+    if (strcmp(name, "*") == 0 || cr_operation_find(name) || cr__emu_s3_operation(name))
         return 0;
-    for (size_t i = 0; i < n && i < 32; i++)
-        names[i] = ops[i].name;
-    const char *hint = cr_str_suggest(name, names, n < 32 ? n : 32);
+    for (size_t i = 0; i < n && len < 48; i++)
+        names[len++] = ops[i].name;
+    for (size_t i = 0; i < n_s3 && len < 48; i++)
+        names[len++] = s3[i];
+    const char *hint = cr_str_suggest(name, names, len);
     cr_error_set("%s: unknown operation '%s'%s%s%s", where, name, hint ? " (did you mean '" : "",
                  hint ? hint : "", hint ? "'?)" : "");
     return CR_EINVALID;

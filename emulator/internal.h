@@ -160,6 +160,8 @@ struct cr_emu {
     char *account_id;
     char *state_path;
     bool verify; /* --credentials given */
+    char **s3_buckets; /* --s3-bucket names (created at start and by /_local/reset) */
+    size_t n_s3_buckets;
     unsigned max_pools;
     size_t max_body_bytes;
     bool debug;
@@ -220,6 +222,13 @@ json_int_t cr__emu_state_next_seq(struct cr_emu *emu);
 /** Checks a loaded state document; CR_EINVALID with "what is wrong" (no file name). */
 int cr__emu_state_check(const json_t *state) CR_WARN_UNUSED;
 
+/**
+ * After a change (state_lock held): writes the state file when there is one. When that
+ * fails, puts back the state the file still holds, so the call changed nothing, and returns
+ * CR_EIO (logged; the client gets a 500). op names the call in the log.
+ */
+int cr__emu_state_commit(struct cr_emu *emu, const char *op) CR_WARN_UNUSED;
+
 /* ---- persistence (persist.c) ---- */
 
 /** Loads path into *out (new reference); CR_ENOTFOUND when the file does not exist. */
@@ -266,18 +275,96 @@ int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags);
 int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
                        const struct cr_emu_request *req) CR_WARN_UNUSED;
 
+struct cr_emu_auth_result;
+
+/* ---- S3, path-style, the subset a lock file needs (s3.c: protocol; s3_objects.c: store) ---- */
+
+/** Largest S3 object key in bytes (S3's limit). */
+#define CR_EMU_S3_MAX_KEY_BYTES 1024
+/** Largest total of user metadata (x-amz-meta-* names and values) in bytes (S3's limit). */
+#define CR_EMU_S3_MAX_METADATA_BYTES 2048
+
+/** One S3 call in flight (the protocol side fills it; an operation answers it). */
+struct cr_emu_s3_call {
+    struct cr_emu *emu;
+    const struct cr_emu_request *req;
+    struct cr_emu_response *out;
+    const char *op;      /* PutObject, GetObject, HeadObject, DeleteObject */
+    const char *bucket;  /* decoded from the path */
+    const char *key;     /* decoded from the path; never empty */
+    bool head;           /* HEAD: errors carry no body */
+    char code[64];       /* error code; "" = success */
+    struct cr_buf error; /* the error's <Message> and detail elements, as XML */
+    bool wrote;          /* state changed: persist */
+};
+
+/**
+ * Records an error on call: status, code, message and detail elements given as
+ * name/value pairs ending with NULL (e.g. "Key", key, NULL). Returns CR_ESERVICE.
+ */
+int cr__emu_s3_fail(struct cr_emu_s3_call *call, int status, const char *code, const char *message,
+                    ...);
+/** True when req is an S3 request: a path other than "/" outside /_local/. */
+bool cr__emu_s3_request(const struct cr_emu_request *req);
+/** The S3 operation of req (PutObject, ...), or NULL for anything not emulated. */
+const char *cr__emu_s3_operation_of(const struct cr_emu_request *req);
+/** True for the names of the emulated S3 operations (fault rules may name them). */
+bool cr__emu_s3_operation(const char *name);
+/** The names of the emulated S3 operations (static; *n of them). */
+const char *const *cr__emu_s3_operations(size_t *n);
+/**
+ * Handles an S3 request (after cr_emu_prepare decided op, caller and faults): S3's XML
+ * errors, the operation under the state lock, persistence, the request log.
+ */
+int cr__emu_s3_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                      const struct cr_emu_request *req, const char *op,
+                      const struct cr_emu_auth_result *auth,
+                      const struct cr_emu_fault_action *fault) CR_WARN_UNUSED;
+
+/** Checks a bucket name against S3's rules (3..63 of a-z 0-9 . -, no IP address, ...). */
+bool cr__emu_s3_bucket_name_ok(const char *name);
+/** True when the bucket exists (takes state_lock). */
+bool cr__emu_s3_bucket_exists(struct cr_emu *emu, const char *name);
+/** Creates the --s3-bucket buckets missing from the state (state_lock held or not shared). */
+int cr__emu_s3_create_buckets(struct cr_emu *emu) CR_WARN_UNUSED;
+/** Checks the "s3" member of a loaded state (absent is fine); CR_EINVALID with the reason. */
+int cr__emu_s3_state_check(const json_t *state) CR_WARN_UNUSED;
+/* The operations (state_lock held): answer call->out or cr__emu_s3_fail. */
+int cr__emu_s3_put_object(struct cr_emu_s3_call *call);
+int cr__emu_s3_get_object(struct cr_emu_s3_call *call); /* GetObject and HeadObject */
+int cr__emu_s3_delete_object(struct cr_emu_s3_call *call);
+
 /* ---- authentication (auth.c) ---- */
+
+/** Why a request was refused, for protocols that name the failures their own way (S3). */
+enum cr_emu_auth_reason {
+    CR_EMU_AUTH_OK,
+    CR_EMU_AUTH_MISSING,           /* no Authorization header */
+    CR_EMU_AUTH_MALFORMED,         /* header does not parse, no X-Amz-Date, a header missing */
+    CR_EMU_AUTH_UNKNOWN_KEY,       /* unknown access key, or session token missing/wrong */
+    CR_EMU_AUTH_EXPIRED,           /* session credentials past their expiration */
+    CR_EMU_AUTH_SCOPE,             /* credential scoped to another service */
+    CR_EMU_AUTH_SKEW,              /* X-Amz-Date more than 5 minutes away */
+    CR_EMU_AUTH_SIGNATURE,         /* the signature does not match */
+    CR_EMU_AUTH_PAYLOAD_MISSING,   /* S3: signed request without X-Amz-Content-Sha256 */
+    CR_EMU_AUTH_PAYLOAD_INVALID,   /* S3: neither a hex SHA-256 nor UNSIGNED-PAYLOAD */
+    CR_EMU_AUTH_PAYLOAD_STREAMING, /* S3: an aws-chunked upload (not emulated) */
+    CR_EMU_AUTH_PAYLOAD_MISMATCH,  /* S3: the body's SHA-256 differs from the header */
+};
 
 /** The result of checking a request's signature. */
 struct cr_emu_auth_result {
     int status; /* 0 = accepted */
+    enum cr_emu_auth_reason reason;
     char error_type[64];
     char message[512];
 };
 
 /**
  * Decides the caller (account, region from the credential scope or the default) and, when
- * keys are configured, verifies the SigV4 signature. service is "cognito-identity" or "sts".
+ * keys are configured, verifies the SigV4 signature. service is "cognito-identity", "sts" or
+ * "s3" (S3 signs the path as sent and its X-Amz-Content-Sha256 value, which is checked
+ * against the body even without keys).
  */
 void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *caller,
                         struct cr_emu *emu, const struct cr_emu_request *req, const char *service);
@@ -300,5 +387,8 @@ void cr__emu_log_clear(struct cr_emu *emu);
 /** Appends a log entry (aux_lock taken inside). */
 void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
                      const char *pool_id, const char *region);
+/** Appends the log entry of an S3 call: bucket and key (when any) instead of pool and region. */
+void cr__emu_log_add_s3(struct cr_emu *emu, const char *op, int status, const char *error_code,
+                        const char *bucket, const char *key);
 
 #endif

@@ -77,6 +77,7 @@ double cr__emu_random01(void)
 void cr_emu_response_init(struct cr_emu_response *resp)
 {
     memset(resp, 0, sizeof(*resp));
+    cr_buf_init(&resp->headers);
     cr_buf_init(&resp->body);
     resp->content_type = CR_EMU_JSON_TYPE;
     cr__emu_uuid(resp->request_id);
@@ -84,7 +85,30 @@ void cr_emu_response_init(struct cr_emu_response *resp)
 
 void cr_emu_response_dispose(struct cr_emu_response *resp)
 {
+    cr_buf_dispose(&resp->headers);
     cr_buf_dispose(&resp->body);
+}
+
+int cr_emu_response_header(struct cr_emu_response *resp, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    cr_buf_put(&resp->headers, name, strlen(name) + 1);
+    va_start(ap, fmt);
+    cr_buf_vprintf(&resp->headers, fmt, ap);
+    va_end(ap);
+    cr_buf_putc(&resp->headers, '\0');
+    return cr_buf_oom(&resp->headers) ? CR_ENOMEM : 0;
+}
+
+bool cr_emu_response_next_header(const struct cr_emu_response *resp, size_t *pos, const char **name,
+                                 const char **value)
+{
+    if (*pos >= resp->headers.len)
+        return false;
+    *name = resp->headers.ptr + *pos;
+    *value = *name + strlen(*name) + 1;
+    *pos = (size_t)(*value + strlen(*value) + 1 - resp->headers.ptr);
+    return true;
 }
 
 static int s_dump_to_buf(const char *chunk, size_t size, void *data)
@@ -131,8 +155,11 @@ int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const c
     return CR_ESERVICE;
 }
 
-void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
-                     const char *pool_id, const char *region)
+/* Appends an entry {seq, operation, status, time_ms, error?, ...extra} to the ring (a ring:
+ * appending is O(1) however long the emulator runs). extra is stolen (NULL = none);
+ * resource names the object of the call in the --debug line. */
+static void s_log(struct cr_emu *emu, const char *op, int status, const char *error_type,
+                  json_t *extra, const char *resource)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -144,14 +171,12 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
                           (json_int_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     if (e && error_type && error_type[0])
         json_object_set_new(e, "error", json_string(error_type));
-    if (e && error_type && strcmp(error_type, "TooManyRequestsException") == 0)
+    if (e && error_type &&
+        (strcmp(error_type, "TooManyRequestsException") == 0 || strcmp(error_type, "SlowDown") == 0))
         json_object_set_new(e, "throttled", json_true()); /* benchmarks count these */
-    if (e && pool_id && pool_id[0])
-        json_object_set_new(e, "pool_id", json_string(pool_id));
-    if (e && region && region[0])
-        json_object_set_new(e, "region", json_string(region));
+    if (e && extra)
+        json_object_update(e, extra);
     if (e) {
-        /* a ring: appending is O(1) however long the emulator runs */
         if (emu->log_len == CR_EMU_LOG_CAP) {
             json_decref(emu->log[emu->log_head]);
             emu->log[emu->log_head] = e;
@@ -161,10 +186,36 @@ void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char 
         }
     }
     pthread_mutex_unlock(&emu->aux_lock);
+    json_decref(extra);
     if (emu->debug)
         cr_log_info("cognito-identity-local: %s %d %s %s", op, status,
-                    error_type && error_type[0] ? error_type : "-",
-                    pool_id && pool_id[0] ? pool_id : "");
+                    error_type && error_type[0] ? error_type : "-", resource ? resource : "");
+}
+
+/* Sets key to the string value when it is a non-empty UTF-8 string (json_string refuses
+ * anything else, and an entry must not be lost for it). */
+static void s_log_field(json_t *extra, const char *key, const char *value)
+{
+    if (extra && value && value[0])
+        json_object_set_new(extra, key, json_string(value));
+}
+
+void cr__emu_log_add(struct cr_emu *emu, const char *op, int status, const char *error_type,
+                     const char *pool_id, const char *region)
+{
+    json_t *extra = json_object();
+    s_log_field(extra, "pool_id", pool_id);
+    s_log_field(extra, "region", region);
+    s_log(emu, op, status, error_type, extra, pool_id);
+}
+
+void cr__emu_log_add_s3(struct cr_emu *emu, const char *op, int status, const char *error_code,
+                        const char *bucket, const char *key)
+{
+    json_t *extra = json_object();
+    s_log_field(extra, "bucket", bucket);
+    s_log_field(extra, "key", key);
+    s_log(emu, op, status, error_code, extra, key ? key : bucket);
 }
 
 void cr__emu_log_clear(struct cr_emu *emu)
@@ -255,7 +306,8 @@ static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
     pthread_mutex_lock(&emu->state_lock);
     json_decref(emu->state);
     emu->state = fresh;
-    if (emu->state_path)
+    rc = cr__emu_s3_create_buckets(emu); /* the --s3-bucket buckets exist again, empty */
+    if (rc == 0 && emu->state_path)
         rc = cr__emu_persist_save(emu->state, emu->state_path);
     pthread_mutex_unlock(&emu->state_lock);
     pthread_mutex_lock(&emu->aux_lock);
@@ -371,19 +423,25 @@ static void s_restore_saved(struct cr_emu *emu, const char *op)
     emu->state = saved;
 }
 
+int cr__emu_state_commit(struct cr_emu *emu, const char *op)
+{
+    if (!emu->state_path || cr__emu_persist_save(emu->state, emu->state_path) == 0)
+        return 0;
+    cr_log_info("cognito-identity-local: %s: %s", op, cr_error_last());
+    s_restore_saved(emu, op);
+    return CR_EIO;
+}
+
 /* Runs the operation under the state lock and persists a change. */
 static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
 {
     struct cr_emu *emu = call->emu;
     pthread_mutex_lock(&emu->state_lock);
-    if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write && emu->state_path) {
-        if (cr__emu_persist_save(emu->state, emu->state_path) != 0) {
-            cr_log_info("cognito-identity-local: %s: %s", op->name, cr_error_last());
-            s_restore_saved(emu, op->name);
-            json_decref(call->output);
-            call->output = NULL;
-            cr__emu_fail(call, 500, "InternalErrorException", "The state could not be saved.");
-        }
+    if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write &&
+        cr__emu_state_commit(emu, op->name) != 0) {
+        json_decref(call->output);
+        call->output = NULL;
+        cr__emu_fail(call, 500, "InternalErrorException", "The state could not be saved.");
     }
     pthread_mutex_unlock(&emu->state_lock);
 }
@@ -421,6 +479,8 @@ static int s_finish_call(struct cr_emu_response *out, struct cr_emu_call *call)
 /* Everything decided before the (possibly delayed) operation runs. */
 struct cr_emu_pending {
     bool json_op; /* POST / without a form body: a JSON 1.1 operation (a form body is STS) */
+    bool s3;      /* any other path outside /_local/: S3 (path-style) */
+    const char *s3_op; /* PutObject, ...; NULL = not emulated */
     const struct s_op *op;
     struct cr_emu_caller caller;
     struct cr_emu_auth_result auth;
@@ -450,16 +510,20 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
     p->json_op = strcmp(req->path, "/") == 0 && strcmp(req->method, "POST") == 0 &&
                  !req->body_too_large && !s_is_form(req, target);
     p->op = p->json_op ? s_find_op(target) : NULL;
-    if (p->op) {
-        cr__emu_auth_check(&p->auth, &p->caller, emu, req, "cognito-identity");
-        /* Quotas and faults apply to authenticated calls only (a refused signature takes no
-         * token), and a throttled call neither runs nor uses up a fault's count. */
-        if (p->auth.status == 0)
+    p->s3 = cr__emu_s3_request(req);
+    p->s3_op = p->s3 ? cr__emu_s3_operation_of(req) : NULL;
+    if (p->op || p->s3) {
+        cr__emu_auth_check(&p->auth, &p->caller, emu, req, p->s3 ? "s3" : "cognito-identity");
+        /* Quotas (cognito-identity's; S3 has none per operation) and faults apply to
+         * authenticated calls only (a refused signature takes no token), and a throttled call
+         * neither runs nor uses up a fault's count. */
+        if (p->auth.status == 0 && p->op)
             p->throttled = !cr__emu_quotas_admit(&emu->quotas, p->caller.account_id,
                                                  p->caller.region, p->op->name);
-        if (p->auth.status == 0 && !p->throttled) {
+        if (p->auth.status == 0 && !p->throttled && (p->op || p->s3_op)) {
             pthread_mutex_lock(&emu->aux_lock);
-            cr__emu_faults_decide(&p->fault, &emu->faults, p->op->name, cr__emu_random01);
+            cr__emu_faults_decide(&p->fault, &emu->faults, p->op ? p->op->name : p->s3_op,
+                                  cr__emu_random01);
             pthread_mutex_unlock(&emu->aux_lock);
         }
     }
@@ -531,6 +595,8 @@ int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct 
     char msg[128];
     if (strncmp(req->path, "/_local/", 8) == 0)
         return s_local(emu, out, req);
+    if (pending->s3)
+        return cr__emu_s3_handle(emu, out, req, pending->s3_op, &pending->auth, &pending->fault);
     if (strcmp(req->path, "/") != 0)
         return s_error(out, 404, "NotFoundException", "Not Found: only POST / is served.");
     if (strcmp(req->method, "POST") != 0)

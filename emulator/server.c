@@ -179,6 +179,7 @@ static bool s_is_loopback(struct MHD_Connection *conn)
 static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_response *resp)
 {
     enum MHD_Result ret;
+    const char *name, *value;
     size_t len = resp->body.len;
     char *body = cr_buf_detach(&resp->body); /* handed to MHD, which frees it: no copy */
     struct MHD_Response *r =
@@ -187,8 +188,13 @@ static enum MHD_Result s_send(struct MHD_Connection *conn, struct cr_emu_respons
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", resp->content_type);
-    MHD_add_response_header(r, "x-amzn-RequestId", resp->request_id);
+    if (resp->content_type)
+        MHD_add_response_header(r, "Content-Type", resp->content_type);
+    MHD_add_response_header(r,
+                            resp->request_id_header ? resp->request_id_header : "x-amzn-RequestId",
+                            resp->request_id);
+    for (size_t pos = 0; cr_emu_response_next_header(resp, &pos, &name, &value);)
+        MHD_add_response_header(r, name, value);
     if (resp->status == 405)
         MHD_add_response_header(r, "Allow", resp->allow ? resp->allow : "POST");
     ret = MHD_queue_response(conn, (unsigned)resp->status, r);

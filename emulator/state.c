@@ -135,6 +135,8 @@ int cr__emu_state_check(const json_t *state)
         cr_error_set("'next_seq' (a positive integer) or 'partitions' (an object) is missing");
         return CR_EINVALID;
     }
+    if (cr__emu_s3_state_check(state) != 0)
+        return CR_EINVALID;
     json_object_foreach((json_t *)parts, key, part)
     {
         json_t *pools = json_object_get(part, "pools");

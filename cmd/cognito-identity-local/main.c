@@ -25,6 +25,7 @@ struct s_args {
     size_t n_faults;
     const char *faults_file;
     const char *quotas[64]; /* --quota rules, in order */
+    const char *s3_buckets[64];
 };
 
 static void s_usage(FILE *f)
@@ -32,7 +33,8 @@ static void s_usage(FILE *f)
     fputs("usage: cognito-identity-local [options]\n"
           "\n"
           "A local emulator of the Amazon Cognito Identity pool-management API (JSON 1.1)\n"
-          "with STS AssumeRoleWithWebIdentity/GetCallerIdentity on the same port.\n"
+          "with STS AssumeRoleWithWebIdentity/GetCallerIdentity and the S3 object calls of a\n"
+          "lock file (path-style, --s3-bucket) on the same port.\n"
           "Prints http://HOST:PORT on the first stdout line once it accepts connections.\n"
           "\n"
           "  --host ADDR          address to listen on (default 127.0.0.1)\n"
@@ -45,7 +47,9 @@ static void s_usage(FILE *f)
           "                       ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
           "  --max-pools N        identity pools per account and region (default 1000)\n"
           "  --threads N          HTTP worker threads (default 4)\n"
-          "  --max-body-bytes N   request body cap (default 1048576)\n"
+          "  --max-body-bytes N   request body cap, S3 objects included (default 1048576)\n"
+          "  --s3-bucket NAME     an S3 bucket that exists (path-style PutObject, GetObject,\n"
+          "                       HeadObject, DeleteObject with conditions; repeatable)\n"
           "  --fault SPEC         inject a fault: OP:key=value[,key=value...], OP may be '*';\n"
           "                       keys latency_ms, jitter_ms, throttle, error, drop, hang (rates\n"
           "                       0..1), hang_ms, count, after, type, status, message\n"
@@ -101,6 +105,7 @@ static int s_parse(struct s_args *a, int argc, char **argv)
                                              {"faults", required_argument, 0, 'F'},
                                              {"quotas", required_argument, 0, 'Q'},
                                              {"quota", required_argument, 0, 'q'},
+                                             {"s3-bucket", required_argument, 0, 'B'},
                                              {"debug", no_argument, 0, 'd'},
                                              {"help", no_argument, 0, 'H'},
                                              {"version", no_argument, 0, 'V'},
@@ -162,6 +167,14 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             }
             a->quotas[a->opts.n_quota_rules++] = optarg;
             a->opts.quota_rules = a->quotas;
+            break;
+        case 'B':
+            if (a->opts.n_s3_buckets == sizeof(a->s3_buckets) / sizeof(a->s3_buckets[0])) {
+                fprintf(stderr, "cognito-identity-local: too many --s3-bucket flags\n");
+                return 1;
+            }
+            a->s3_buckets[a->opts.n_s3_buckets++] = optarg;
+            a->opts.s3_buckets = a->s3_buckets;
             break;
         case 'd':
             a->opts.debug = true;
