@@ -302,8 +302,10 @@ need_node_modules() {
 }
 
 # conf_run_node_tests FILE NPM_PACKAGE...: starts an emulator without and one with SigV4
-# verification, exports their URLs and keys (EMU_URL, EMU_URL_SIGNED, EMU_AKID, EMU_SECRET,
-# EMU_ACCOUNT, EMU_REGION) and runs FILE with `node --test`; prints "N passed, M failed".
+# verification (both with the flags in the array CONF_EMU_FLAGS, if any), exports their URLs
+# and keys (EMU_URL, EMU_URL_SIGNED, EMU_AKID, EMU_SECRET, EMU_ACCOUNT, EMU_REGION) and runs
+# FILE with `node --test`; prints "N passed, M failed".
+CONF_EMU_FLAGS=()
 conf_run_node_tests() {
   local file=$1
   shift
@@ -314,10 +316,11 @@ conf_run_node_tests() {
   export EMU_ACCOUNT=210987654321 EMU_REGION=us-east-1 EMU_BIN
   export EMU_AKID=AKIDCONFORMANCENODE1
   export EMU_SECRET='node/Secret+Key/0123456789abcdefghijklm'
-  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT"
+  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT" "${CONF_EMU_FLAGS[@]}"
   local open_url=$EMU_URL
   emu_write_credentials "$TMP/emu-credentials" "$EMU_AKID" "$EMU_SECRET"
-  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT" --credentials "$TMP/emu-credentials"
+  emu_start --region "$EMU_REGION" --account-id "$EMU_ACCOUNT" --credentials "$TMP/emu-credentials" \
+    "${CONF_EMU_FLAGS[@]}"
   export EMU_URL_SIGNED=$EMU_URL
   export EMU_URL=$open_url
   # Bounded: the runner's own timeout per test file, and `timeout` around the whole run.

@@ -27,11 +27,11 @@ import {
   UpdateIdentityPoolCommand,
   paginateListIdentityPools,
 } from '@aws-sdk/client-cognito-identity';
+import { failure, requireEnv } from './sdk_helpers.mjs';
 
-const env = process.env;
-for (const name of ['EMU_URL', 'EMU_URL_SIGNED', 'EMU_ACCOUNT', 'EMU_AKID', 'EMU_SECRET']) {
-  if (!env[name]) throw new Error(`run through test_sdk_js_v3.sh (${name} is not set)`);
-}
+const env = requireEnv('test_sdk_js_v3.sh', [
+  'EMU_URL', 'EMU_URL_SIGNED', 'EMU_ACCOUNT', 'EMU_AKID', 'EMU_SECRET',
+]);
 const ACCOUNT = env.EMU_ACCOUNT;
 const REGION = env.EMU_REGION || 'us-east-1';
 const UP1 = 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34';
@@ -56,17 +56,6 @@ async function send(c, command) {
   assert.equal(out.$metadata.httpStatusCode, 200);
   const { $metadata, ...rest } = out;
   return rest;
-}
-
-// Resolves to the error a command failed with; fails the test when it succeeded.
-async function failure(c, command) {
-  let out;
-  try {
-    out = await c.send(command);
-  } catch (err) {
-    return err;
-  }
-  assert.fail(`expected an error, got ${JSON.stringify(out)}`);
 }
 
 const poolArn = (id) => `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${id}`;
