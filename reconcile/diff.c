@@ -1185,6 +1185,66 @@ static int s_plan_regions(struct cr_plan *plan, const struct cr_live_state *live
     return 0;
 }
 
+/* A copy of a desired pool for the plan to keep, with its resolved region. */
+static int s_desired_copy(struct cr_desired_pool *out, const struct cr_desired_pool *d,
+                          const char *region)
+{
+    bool oom = false;
+    cr_desired_pool_init(out);
+    out->name = cr_strdup_null(d->name, &oom);
+    out->region = cr_strdup_null(region, &oom);
+    out->adopt_id = cr_strdup_null(d->adopt_id, &oom);
+    out->source = cr_strdup_null(d->source, &oom);
+    out->manage_roles = d->manage_roles;
+    out->manage_principal_tags = d->manage_principal_tags;
+    out->manage_tags = d->manage_tags;
+    out->principal_tags = calloc(d->n_principal_tags + 1, sizeof(*out->principal_tags));
+    if (oom || !out->principal_tags || cr_cognito_pool_copy(&out->config, &d->config) < 0 ||
+        cr_cognito_roles_copy(&out->roles, &d->roles) < 0 ||
+        cr_strmap_copy(&out->tags, &d->tags) < 0)
+        return s_oom();
+    for (size_t i = 0; i < d->n_principal_tags; i++) {
+        out->n_principal_tags = i + 1;
+        if (s_copy_ptags(&out->principal_tags[i], &d->principal_tags[i],
+                         d->principal_tags[i].provider) < 0)
+            return CR_ENOMEM;
+    }
+    return 0;
+}
+
+/*
+ * What the plan was computed from, kept in it so that a saved plan can be computed again and
+ * compared (docs/plan.md "Saved plans"): the options, the desired pools, the regions listed
+ * and, there, every pool of the stack with its name tag.
+ */
+static int s_keep_inputs(struct s_ctx *ctx, const struct cr_desired_pool *desired, size_t n,
+                         const char *const *regions)
+{
+    struct cr_plan *plan = ctx->plan;
+    const struct cr_live_state *live = ctx->live;
+    plan->prune = ctx->opts->prune;
+    plan->allow_replace = ctx->opts->allow_replace;
+    plan->desired = calloc(n ? n : 1, sizeof(*plan->desired));
+    if (!plan->desired)
+        return s_oom();
+    for (size_t i = 0; i < n; i++) {
+        plan->n_desired = i + 1;
+        if (s_desired_copy(&plan->desired[i], &desired[i], regions[i]) < 0)
+            return CR_ENOMEM;
+    }
+    if (cr_strlist_copy(&plan->listed, &live->regions) < 0)
+        return s_oom();
+    cr_strlist_sort(&plan->listed);
+    for (size_t i = 0; i < live->len; i++) {
+        const struct cr_live_pool *l = live->pools[i];
+        if (l->stack && strcmp(l->stack, ctx->stack) == 0 && l->config.id &&
+            cr_strlist_contains(&plan->listed, l->region) &&
+            cr_strmap_set(&plan->owned, l->config.id, l->name ? l->name : "") < 0)
+            return s_oom();
+    }
+    return 0;
+}
+
 int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,
                   const struct cr_live_state *live, const struct cr_plan_options *opts)
 {
@@ -1214,6 +1274,8 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
         result = s_plan_prune(&ctx, claimed);
     if (result == 0)
         result = s_plan_regions(out, live);
+    if (result == 0)
+        result = s_keep_inputs(&ctx, desired, n_desired, regions);
     if (result == 0)
         s_count(out);
 done:

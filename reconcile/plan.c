@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Plan objects: lifetime, names, request bodies, wants and fingerprint verification. */
+/* Plan objects: lifetime, names, request bodies, wants, and the checks of a saved plan
+ * (fingerprints, the stack's pools, re-derivation). */
 #include "reconcile/plan.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +55,12 @@ void cr_plan_dispose(struct cr_plan *plan)
     free(plan->stack);
     free(plan->revision);
     cr_strlist_dispose(&plan->regions);
+    for (size_t i = 0; plan->desired && i < plan->n_desired; i++)
+        cr_desired_pool_dispose(&plan->desired[i]);
+    free(plan->desired);
+    cr_strlist_dispose(&plan->listed);
+    cr_strlist_dispose(&plan->targets);
+    cr_strmap_dispose(&plan->owned);
     memset(plan, 0, sizeof(*plan));
 }
 
@@ -122,17 +131,21 @@ const char *cr_plan_action_name(enum cr_plan_action action)
     }
 }
 
-/* The id an op addresses: the caller's (a create's result), the plan's, or the placeholder. */
-static const char *s_op_pool_id(const struct cr_plan *plan, const struct cr_plan_op *op,
-                                const char *pool_id)
+const char *cr_plan_op_pool_id(const struct cr_plan *plan, const struct cr_plan_op *op)
 {
-    if (pool_id)
-        return pool_id;
     const struct cr_plan_pool *pool = &plan->pools[op->pool];
     /* The ops after a replacement's Delete address the new pool. */
     if (pool->pool_id && !(op->replace && op->kind != CR_PLAN_OP_DELETE))
         return pool->pool_id;
-    return CR_PLAN_ID_AFTER_CREATE;
+    return NULL;
+}
+
+/* The id an op addresses: the caller's (a create's result), the plan's, or the placeholder. */
+static const char *s_op_pool_id(const struct cr_plan *plan, const struct cr_plan_op *op,
+                                const char *pool_id)
+{
+    const char *known = cr_plan_op_pool_id(plan, op);
+    return pool_id ? pool_id : known ? known : CR_PLAN_ID_AFTER_CREATE;
 }
 
 int cr_plan_op_body(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_op *op,
@@ -250,6 +263,53 @@ static const struct cr_live_pool *s_find_live(const struct cr_plan *plan,
     return NULL;
 }
 
+static int s_inventory_changed(const struct cr_plan *plan, const char *id, const char *what)
+{
+    cr_error_set("pool %s of stack '%s' %s since the plan was made; run plan again", id,
+                 plan->stack, what);
+    return CR_ECONFLICT;
+}
+
+/* In every region the plan listed, the pools of its stack are the same, with the same name
+ * tags: a pool created meanwhile (or retagged to claim a name) makes the saved plan stale. */
+static int s_verify_inventory(const struct cr_plan *plan, const struct cr_live_state *live)
+{
+    struct cr_strmap now = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < plan->listed.len; i++)
+        if (!cr_strlist_contains(&live->regions, plan->listed.items[i])) {
+            cr_error_set("region %s: its pools were not listed again; cannot check the saved plan",
+                         plan->listed.items[i]);
+            rc = CR_EINVALID;
+        }
+    for (size_t i = 0; rc == 0 && i < live->len; i++) {
+        const struct cr_live_pool *l = live->pools[i];
+        if (l->stack && strcmp(l->stack, plan->stack) == 0 &&
+            cr_strlist_contains(&plan->listed, l->region) &&
+            cr_strmap_set(&now, l->config.id, l->name ? l->name : "") < 0)
+            rc = CR_ENOMEM;
+    }
+    for (size_t i = 0; rc == 0 && i < now.len; i++) {
+        const char *was = cr_strmap_get(&plan->owned, now.items[i].key);
+        char what[512];
+        if (!was) {
+            snprintf(what, sizeof(what), "(name tag '%.300s') appeared", now.items[i].value);
+            rc = s_inventory_changed(plan, now.items[i].key, what);
+        } else if (strcmp(was, now.items[i].value) != 0) {
+            snprintf(what, sizeof(what), "changed its name tag from '%.200s' to '%.200s'", was,
+                     now.items[i].value);
+            rc = s_inventory_changed(plan, now.items[i].key, what);
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < plan->owned.len; i++)
+        if (!cr_strmap_get(&now, plan->owned.items[i].key))
+            rc = s_inventory_changed(plan, plan->owned.items[i].key, "went away");
+    if (rc == CR_ENOMEM)
+        cr_error_set("out of memory checking the saved plan");
+    cr_strmap_dispose(&now);
+    return rc;
+}
+
 int cr_plan_verify(const struct cr_plan *plan, const struct cr_live_state *live)
 {
     for (size_t i = 0; i < plan->n_pools; i++) {
@@ -266,5 +326,100 @@ int cr_plan_verify(const struct cr_plan *plan, const struct cr_live_state *live)
             return CR_ECONFLICT;
         }
     }
+    return s_verify_inventory(plan, live);
+}
+
+/* ---- re-deriving a saved plan ---- */
+
+static bool s_same(const char *a, const char *b)
+{
+    return (!a || !b) ? a == b : strcmp(a, b) == 0;
+}
+
+static int s_differs(const char *fmt, ...) CR_PRINTF(1, 2);
+static int s_differs(const char *fmt, ...)
+{
+    char msg[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cr_error_set("saved plan: %s; it is not what its recorded manifests and the live state give, "
+                 "so it was edited or is stale: run plan again",
+                 msg);
+    return CR_ECONFLICT;
+}
+
+/* The pools: same names, regions, ids, actions and number of calls. */
+static int s_compare_pools(const struct cr_plan *saved, const struct cr_plan *now)
+{
+    if (saved->n_pools != now->n_pools)
+        return s_differs("it covers %zu pools, not %zu", saved->n_pools, now->n_pools);
+    for (size_t i = 0; i < saved->n_pools; i++) {
+        const struct cr_plan_pool *a = &saved->pools[i], *b = &now->pools[i];
+        if (!s_same(a->name, b->name) || !s_same(a->region, b->region))
+            return s_differs("pool %zu is '%s' in %s, not '%s' in %s", i, a->name, a->region,
+                             b->name, b->region);
+        if (!s_same(a->pool_id, b->pool_id) || a->action != b->action)
+            return s_differs("pool '%s' (%s): %s, not %s (%s)", a->name,
+                             a->pool_id ? a->pool_id : "new", cr_plan_action_name(a->action),
+                             cr_plan_action_name(b->action), b->pool_id ? b->pool_id : "new");
+        if (a->n_ops != b->n_ops)
+            return s_differs("pool '%s': %zu calls, not %zu", a->name, a->n_ops, b->n_ops);
+    }
     return 0;
+}
+
+/* Operation i of both plans: kind, replacement flag and the exact request body. */
+static int s_compare_op(const struct cr_plan *saved, const struct cr_plan *now, size_t i)
+{
+    const struct cr_plan_op *a = &saved->ops[i], *b = &now->ops[i];
+    const char *api = cr_cognito_op_name(cr_plan_op_api(a->kind));
+    const char *pool = saved->pools[a->pool].name;
+    struct cr_buf x = CR_BUF_INIT, y = CR_BUF_INIT;
+    int rc = 0;
+    if (a->pool != b->pool || a->kind != b->kind || a->replace != b->replace)
+        rc = s_differs("operation %zu is %s of pool '%s', not %s of pool '%s'", i, api, pool,
+                       cr_cognito_op_name(cr_plan_op_api(b->kind)), now->pools[b->pool].name);
+    if (rc == 0 &&
+        (cr_plan_op_body(&x, saved, a, NULL) < 0 || cr_plan_op_body(&y, now, b, NULL) < 0))
+        rc = CR_ENOMEM;
+    if (rc == 0 && strcmp(cr_buf_cstr(&x), cr_buf_cstr(&y)) != 0)
+        rc = s_differs("operation %zu (%s, pool '%s') sends %.400s%s instead of %.400s%s", i, api,
+                       pool, cr_buf_cstr(&x), x.len > 400 ? "..." : "", cr_buf_cstr(&y),
+                       y.len > 400 ? "..." : "");
+    if (rc == CR_ENOMEM)
+        cr_error_set("out of memory comparing the saved plan");
+    cr_buf_dispose(&x);
+    cr_buf_dispose(&y);
+    return rc;
+}
+
+int cr_plan_rederive(struct cr_plan *out, const struct cr_plan *saved,
+                     const struct cr_live_state *live)
+{
+    struct cr_plan_options opts = {
+        .stack = saved->stack,
+        .revision = saved->revision,
+        .prune = saved->prune,
+        .allow_replace = saved->allow_replace,
+    };
+    int rc = cr_plan_build(out, saved->desired, saved->n_desired, live, &opts);
+    if (rc < 0) {
+        cr_error_prefix("planning the saved plan's manifests again");
+        return rc;
+    }
+    if (cr_strlist_copy(&out->targets, &saved->targets) < 0) {
+        cr_plan_dispose(out);
+        cr_error_set("out of memory comparing the saved plan");
+        return CR_ENOMEM;
+    }
+    rc = s_compare_pools(saved, out);
+    if (rc == 0 && saved->n_ops != out->n_ops) /* each pool has as many: cannot happen */
+        rc = s_differs("%zu calls, not %zu", saved->n_ops, out->n_ops);
+    for (size_t i = 0; rc == 0 && i < saved->n_ops; i++)
+        rc = s_compare_op(saved, out, i);
+    if (rc < 0)
+        cr_plan_dispose(out);
+    return rc;
 }

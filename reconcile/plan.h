@@ -29,6 +29,10 @@
 /** Shown where a pool id is only known once CreateIdentityPool has answered. */
 #define CR_PLAN_ID_AFTER_CREATE "(known after create)"
 
+/** A plan digest, "sha256:" and 64 lowercase hex digits (docs/plan.md "Saved plans"). */
+#define CR_PLAN_DIGEST_PREFIX "sha256:"
+#define CR_PLAN_DIGEST_LEN    (sizeof(CR_PLAN_DIGEST_PREFIX) - 1 + 64)
+
 enum cr_plan_op_kind {
     CR_PLAN_OP_CREATE,             /* CreateIdentityPool (ownership + user tags included) */
     CR_PLAN_OP_UPDATE,             /* UpdateIdentityPool (the full desired configuration) */
@@ -106,6 +110,16 @@ struct cr_plan {
     size_t n_ops;
     /* summary (a replacement counts as one create and one delete, like Terraform) */
     size_t n_create, n_update, n_delete, n_replace;
+
+    /* What the plan was computed from, so a saved plan can be computed again and compared
+     * (docs/plan.md "Saved plans"). */
+    bool prune, allow_replace;       /* the options it was made with */
+    struct cr_strlist targets;       /* --target patterns it was limited to (set by the caller
+                                        that filtered the inputs: reconcile/target.h) */
+    struct cr_desired_pool *desired; /* the desired pools, normalised, regions resolved */
+    size_t n_desired;
+    struct cr_strlist listed; /* regions whose every pool was listed (sorted) */
+    struct cr_strmap owned;   /* there: id -> name tag ("" when none) of each pool of the stack */
 };
 
 struct cr_plan_options {
@@ -141,6 +155,10 @@ int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, si
 /** True when the plan makes no call. */
 bool cr_plan_is_empty(const struct cr_plan *plan);
 
+/** The id an op addresses as the plan knows it: the pool's id, or NULL for the calls of a pool
+ * the plan creates (also the calls after a replacement's Delete). Borrowed. */
+const char *cr_plan_op_pool_id(const struct cr_plan *plan, const struct cr_plan_op *op);
+
 /** The API operation an op calls. */
 enum cr_cognito_op cr_plan_op_api(enum cr_plan_op_kind kind);
 /** "create", "update", "set_roles", "set_principal_tags", "tag", "untag", "delete". */
@@ -175,15 +193,24 @@ void cr_plan_wants_dispose(struct cr_plan_wants *wants);
 /* ---- saved plans (plan --out FILE, apply FILE) ---- */
 
 /**
- * Writes the plan as JSON (format_version "1", stack, revision, regions, pools with their
- * fingerprints and what was read, operations with their exact request parameters) to path,
- * atomically (temporary file + rename). Returns 0 or CR_EIO naming the path.
+ * Writes the plan as JSON to path, atomically (temporary file + rename): the document of
+ * cr_render_json (format_version "1", stack, revision, regions, pools with their fingerprints,
+ * operations with their exact request parameters, the digest) and what it was computed from:
+ * "options" (prune, allow_replace, targets), "desired" (each desired pool: name, region, adopt_id,
+ * source, config, roles, principal_tags, tags; null = unmanaged), "listed_regions" and
+ * "owned". Returns 0 or CR_EIO naming the path.
  */
 int cr_plan_save(const struct cr_plan *plan, const char *path) CR_WARN_UNUSED;
 
+/** The text cr_plan_save writes, appended to out. Returns 0 or CR_ENOMEM. */
+int cr_plan_save_text(struct cr_buf *out, const struct cr_plan *plan) CR_WARN_UNUSED;
+
 /**
- * Loads a saved plan into out. Returns 0, CR_EIO (unreadable), or CR_EINVALID naming the
- * file and the member that is missing or malformed (also for an unknown format_version).
+ * Loads a saved plan into out. The file must be self-consistent: its "digest" is the digest of
+ * its "operations", and every operation's parameters are exactly what cognito-reconcile sends
+ * for them. Returns 0, CR_EIO (unreadable), or CR_EINVALID naming the file and the member that
+ * is missing, malformed or inconsistent (also for an unknown format_version, or a plan saved
+ * without its desired state by an older version).
  */
 int cr_plan_load(struct cr_plan *out, const char *path) CR_WARN_UNUSED;
 
@@ -192,11 +219,48 @@ int cr_plan_load_text(struct cr_plan *out, const char *text, size_t len,
                       const char *name) CR_WARN_UNUSED;
 
 /**
- * Compares every pool's fingerprint with the live state read again (with the wants of
- * cr_plan_wants_from_plan and discovery). Returns 0 when nothing changed, or CR_ECONFLICT
- * naming the first pool whose live state changed since the plan was made ("pool 'web'
- * (us-east-1:...) changed since the plan was made; run plan again").
+ * Compares the live state read again (with discovery, for the plan's desired pools) with what
+ * the plan saw: every pool's fingerprint, and in every region it listed the pools of its stack
+ * (id and name tag). Returns 0 when nothing changed, or CR_ECONFLICT naming the first pool
+ * that changed, appeared or went away since the plan was made ("pool 'web' (us-east-1:...):
+ * live state changed since the plan was made (...); run plan again").
  */
 int cr_plan_verify(const struct cr_plan *plan, const struct cr_live_state *live) CR_WARN_UNUSED;
+
+/**
+ * Computes a saved plan again from what it records (its desired pools, stack, revision, prune
+ * and allow-replace) and the live state read now (already limited to saved->targets), and compares
+ * the two operation by operation: the same pools with the same ids and actions, the same calls in
+ * the same order with the same request bodies. On success out holds the plan computed now (the one
+ * to apply; it has the saved plan's digest). Otherwise out is left disposed and the result is the
+ * planning error (prefixed), or CR_ECONFLICT naming the first pool or operation that differs. Pure:
+ * no I/O.
+ */
+int cr_plan_rederive(struct cr_plan *out, const struct cr_plan *saved,
+                     const struct cr_live_state *live) CR_WARN_UNUSED;
+
+/* ---- the plan digest (docs/plan.md "Saved plans" defines it exactly) ---- */
+
+struct json_t;
+
+/**
+ * The digest of a plan's JSON "operations" array: SHA-256 of the compact JSON text, keys
+ * sorted and escaped as `jq -jcS` prints it, of
+ * [.operations[] | {action, pool, region, pool_id, replace, parameters}].
+ * Writes CR_PLAN_DIGEST_LEN characters and a NUL into out. Returns 0, CR_EINVALID (not an
+ * array of objects, or a JSON number that is not an integer) or CR_ENOMEM.
+ */
+int cr_plan_digest_ops(char out[CR_PLAN_DIGEST_LEN + 1],
+                       const struct json_t *operations) CR_WARN_UNUSED;
+
+/** The digest of a plan: cr_plan_digest_ops of its JSON rendering's operations. Returns 0 or
+ * CR_ENOMEM. */
+int cr_plan_digest(char out[CR_PLAN_DIGEST_LEN + 1], const struct cr_plan *plan) CR_WARN_UNUSED;
+
+/** True if s is a well-formed digest ("sha256:" and 64 hex digits, any case). */
+bool cr_plan_digest_valid(const char *s);
+
+/** True if the two digests are the same (hex digits compared without case). */
+bool cr_plan_digest_equal(const char *a, const char *b);
 
 #endif

@@ -23,6 +23,16 @@ static void s_summary(struct cr_buf *out, const struct cr_plan *plan, bool drift
     cr_buf_puts(out, ".\n");
 }
 
+/* "plan digest: sha256:...", which apply --expect-digest pins (docs/plan.md "Saved plans"). */
+static int s_digest_line(struct cr_buf *out, const struct cr_plan *plan, bool markdown)
+{
+    char digest[CR_PLAN_DIGEST_LEN + 1];
+    int rc = cr_plan_digest(digest, plan);
+    if (rc == 0)
+        cr_buf_printf(out, markdown ? "plan digest: `%s`\n\n" : "plan digest: %s\n", digest);
+    return rc;
+}
+
 /* The pool was last applied from another commit than the one this plan comes from. */
 static bool s_other_revision(const struct cr_plan *plan, const struct cr_plan_pool *p)
 {
@@ -85,6 +95,8 @@ int cr_render_text(struct cr_buf *out, const struct cr_plan *plan,
     cr_buf_puts(out, cr_render_ansi(color, CR_ANSI_BOLD));
     s_summary(out, plan, drift);
     cr_render_ansi_end_line(out, color);
+    if (!drift && s_digest_line(out, plan, false) < 0)
+        return CR_ENOMEM;
     if (cr_buf_oom(out)) {
         cr_error_set("out of memory rendering the plan");
         return CR_ENOMEM;
@@ -122,14 +134,12 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
     changes = cr_render_json_changes(op->changes, op->n_changes);
     if (!params || !changes)
         goto done;
-    o = json_pack(
-        "{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
-        "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region, "pool_id",
-        cr_render_json_str_or_null(
-            p->pool_id && !(op->replace && op->kind != CR_PLAN_OP_DELETE) ? p->pool_id : NULL),
-        "action", cr_plan_op_kind_name(op->kind), "operation",
-        cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace, "parameters", params,
-        "changes", changes);
+    o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
+                  "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region,
+                  "pool_id", cr_render_json_str_or_null(cr_plan_op_pool_id(plan, op)), "action",
+                  cr_plan_op_kind_name(op->kind), "operation",
+                  cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace,
+                  "parameters", params, "changes", changes);
 done:
     cr_buf_dispose(&body);
     json_decref(params);
@@ -152,12 +162,16 @@ static json_t *s_json_doc(const struct cr_plan *plan)
         if (!o || json_array_append_new(ops, o) < 0)
             goto fail;
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:b}, s:o, s:o}",
+    char digest[CR_PLAN_DIGEST_LEN + 1];
+    if (!ops || cr_plan_digest_ops(digest, ops) < 0)
+        goto fail;
+    return json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:b}, s:s, s:o, s:o}",
                      "format_version", "1", "stack", plan->stack, "revision",
                      cr_render_json_str_or_null(plan->revision), "regions", regions, "summary",
                      "create", (json_int_t)plan->n_create, "update", (json_int_t)plan->n_update,
                      "delete", (json_int_t)plan->n_delete, "replace", (json_int_t)plan->n_replace,
-                     "changes", !cr_plan_is_empty(plan), "pools", pools, "operations", ops);
+                     "changes", !cr_plan_is_empty(plan), "digest", digest, "pools", pools,
+                     "operations", ops);
 fail:
     json_decref(regions);
     json_decref(pools);
@@ -235,6 +249,8 @@ int cr_render_markdown(struct cr_buf *out, const struct cr_plan *plan,
     out->len--; /* drop the newline inside the bold */
     out->ptr[out->len] = '\0';
     cr_buf_puts(out, "**\n\n");
+    if (!drift && s_digest_line(out, plan, true) < 0)
+        return CR_ENOMEM;
     if (!cr_plan_is_empty(plan)) {
         cr_buf_puts(out, "| Pool | Region | Action | Calls |\n|---|---|---|---|\n");
         for (size_t i = 0; i < plan->n_pools; i++) {

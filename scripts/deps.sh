@@ -19,7 +19,7 @@ g_emulator=(libmicrohttpd-dev)
 g_docs=(scdoc)
 g_demo=(awscli python3 curl)
 g_package=(dpkg-dev file)
-g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml
+g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml jq
   lintian pre-commit bash zsh fish groff-base man-db)
 
 profile_groups() {

@@ -79,9 +79,10 @@ struct cr_cli_options {
     /* git sources (design §6): filled by --git-ref / --git-dir */
     const char *git_ref;
     const char *git_dir;
-    bool allow_rewind;     /* apply: --allow-rewind */
-    const char *diff_from; /* diff: --from */
-    const char *diff_to;   /* diff: --to */
+    bool allow_rewind;         /* apply: --allow-rewind */
+    const char *expect_digest; /* apply: --expect-digest sha256:... */
+    const char *diff_from;     /* diff: --from */
+    const char *diff_to;       /* diff: --to */
     /* which files are read (docs/manifests.md "Where manifests come from") */
     struct cr_strlist excludes; /* --exclude GLOB (repeatable, gitignore syntax); owned */
     bool verbose;               /* --verbose: list the files skipped or excluded */

@@ -16,6 +16,7 @@
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/apply.h"
 #include "reconcile/render.h"
+#include "reconcile/target.h"
 #include "util/log.h"
 
 static const char s_synopsis[] = "[options] PATH...  |  apply [options] PLAN.json";
@@ -23,7 +24,9 @@ static const char s_description[] =
     "With manifest paths: plans, shows the plan and asks for confirmation on the terminal\n"
     "(only 'yes' is accepted; without a terminal --auto-approve is required), then makes\n"
     "the calls. With a plan saved by `plan --out PLAN.json`: re-reads the live state,\n"
-    "refuses if it changed since the plan was made, otherwise makes exactly the saved calls.";
+    "refuses if it changed since the plan was made or if the saved calls are not what the\n"
+    "plan's recorded manifests give, otherwise makes exactly the saved calls.\n"
+    "--expect-digest sha256:... applies only the plan with that digest (plan prints it).";
 
 static const char s_prompt[] = "Do you want to perform these actions? Only 'yes' will be accepted";
 
@@ -246,12 +249,34 @@ static int s_render_plan(struct cr_cli_session *s)
     return cr_cli_session_render(s, stdout, false);
 }
 
-/* Once the plan is in s (rc: how getting it went): shows it, stops when it makes no call (the
- * JSON document still says "complete"), asks when ask, then executes. Returns the exit status. */
+/* --expect-digest: the plan about to be applied must be the one that was reviewed (its digest
+ * is printed by plan in every output, the pull-request comment included). */
+static int s_check_digest(const struct cr_cli_session *s)
+{
+    char digest[CR_PLAN_DIGEST_LEN + 1];
+    const char *want = s->opts->expect_digest;
+    if (want == NULL)
+        return 0;
+    int rc = cr_plan_digest(digest, &s->plan);
+    if (rc != 0)
+        return rc;
+    if (cr_plan_digest_equal(digest, want))
+        return 0;
+    cr_error_set("the plan's digest is %s, not %s (--expect-digest): this is not the plan that was "
+                 "reviewed; nothing was changed",
+                 digest, want);
+    return CR_ECONFLICT;
+}
+
+/* Once the plan is in s (rc: how getting it went): shows it, checks --expect-digest, stops when
+ * it makes no call (the JSON document still says "complete"), asks when ask, then executes.
+ * Returns the exit status. */
 static int s_finish(struct cr_cli_session *s, int rc, bool ask)
 {
     if (rc == 0)
         rc = s_render_plan(s);
+    if (rc == 0)
+        rc = s_check_digest(s);
     if (rc != 0)
         return cr_cli_fail(rc);
     if (cr_plan_is_empty(&s->plan)) {
@@ -291,23 +316,40 @@ static int s_check_saved_plan_options(const struct cr_cli_options *opts, const s
     return 0;
 }
 
-/* Reads the live state the saved plan in s->plan covers and checks its fingerprints. */
+/*
+ * Reads the live state again (listing and describing every pool of the plan's regions) and
+ * checks the saved plan in s->plan against it: nothing it saw changed (fingerprints, the
+ * stack's pools), and its operations are exactly those its recorded manifests give with the
+ * live state now. On success s->plan is the plan computed now, which has the same calls and
+ * digest. Nothing is written before this passes (docs/plan.md "Saved plans").
+ */
 static int s_verify_saved(struct cr_cli_session *s, const char *path)
 {
-    int result = -1;
     struct cr_plan_wants wants = {0};
+    struct cr_plan now;
+    cr_plan_init(&now);
     cr_log_info("verifying that the live state still matches %s...", path);
-    int rc = cr_cli_session_connect(s, &s->plan.regions);
+    int rc = s_check_digest(s); /* before any call: a wrong file is refused offline */
     if (rc == 0)
-        rc = cr_plan_wants_from_plan(&wants, &s->plan);
-    /* discover: a pool created meanwhile under a name the plan creates must be seen */
+        rc = cr_cli_session_connect(s, &s->plan.regions);
+    if (rc == 0)
+        rc = cr_plan_wants_from_desired(&wants, s->plan.desired, s->plan.n_desired);
     if (rc == 0)
         rc = cr_cli_session_read(s, wants.items, wants.len, true);
+    /* the pools the plan was limited to (--target when it was made) */
+    struct cr_targets targets = {(const char *const *)s->plan.targets.items, s->plan.targets.len};
+    if (rc == 0)
+        rc = cr_target_live(&s->live, &targets, s->plan.stack, s->plan.desired, s->plan.n_desired);
     if (rc == 0)
         rc = cr_plan_verify(&s->plan, &s->live);
-    result = rc;
+    if (rc == 0)
+        rc = cr_plan_rederive(&now, &s->plan, &s->live);
+    if (rc == 0) {
+        cr_plan_dispose(&s->plan);
+        s->plan = now; /* now owned by the session */
+    }
     cr_plan_wants_dispose(&wants);
-    return result;
+    return rc;
 }
 
 static int s_apply_saved(const struct cr_cli_options *cli)
@@ -355,6 +397,10 @@ static int s_check_paths_exist(const struct cr_cli_options *opts)
 
 static int s_main(const struct cr_cli_options *opts)
 {
+    if (opts->expect_digest != NULL && !cr_plan_digest_valid(opts->expect_digest))
+        return cr_cli_failf("--expect-digest: '%s' is not a plan digest (\"sha256:\" and 64 hex "
+                            "digits, as plan prints it)",
+                            opts->expect_digest);
     if (s_is_saved_plan(opts))
         return s_apply_saved(opts);
     if (s_check_paths_exist(opts) != CR_EXIT_OK)

@@ -11,8 +11,9 @@
 static const char s_synopsis[] = "[options] PATH...";
 static const char s_description[] =
     "Reads the manifests (files or folders) and the live state of the pools they manage, and\n"
-    "shows the API calls apply would make. With --out FILE the plan is saved for\n"
-    "`cognito-reconcile apply FILE`, which refuses it if the live state changes meanwhile.";
+    "shows the API calls apply would make, and the plan's digest. With --out FILE the plan\n"
+    "is saved for `cognito-reconcile apply FILE [--expect-digest DIGEST]`, which refuses it\n"
+    "if the live state changes meanwhile or the file was edited.";
 
 static int s_run(const struct cr_cli_options *opts)
 {
@@ -23,10 +24,14 @@ static int s_run(const struct cr_cli_options *opts)
     if (rc == 0)
         rc = cr_cli_session_render(&s, stdout, false);
     if (rc == 0 && opts->out_file != NULL) {
+        char digest[CR_PLAN_DIGEST_LEN + 1];
         rc = cr_plan_save(&s.plan, opts->out_file);
         if (rc == 0)
-            cr_log_info("saved the plan to %s; apply it with: cognito-reconcile apply %s",
-                        opts->out_file, opts->out_file);
+            rc = cr_plan_digest(digest, &s.plan);
+        if (rc == 0)
+            cr_log_info("saved the plan to %s; apply it with: cognito-reconcile apply %s "
+                        "--expect-digest %s",
+                        opts->out_file, opts->out_file, digest);
     }
     if (rc != 0) {
         result = cr_cli_fail(rc);

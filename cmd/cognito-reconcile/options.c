@@ -73,6 +73,8 @@ static const struct s_option s_options[] = {
      "working tree"},
     {"--git-dir", "DIR", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(git_dir),
      "the git repository (default: the one containing the current folder)"},
+    {"--expect-digest", "DIGEST", CR_CLI_APPLY, S_STRING, S_OFF(expect_digest),
+     "apply only the plan whose digest is DIGEST (sha256:..., printed by plan): the reviewed one"},
     {"--allow-rewind", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(allow_rewind),
      "apply even when a pool was last applied from a revision this one does not descend from"},
     {"--from", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_from), "diff: the old revision"},

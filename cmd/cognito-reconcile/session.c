@@ -320,7 +320,10 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
     if (rc == 0)
         rc = cr_plan_wants_from_desired(&wants, s->desired.pools, s->desired.len);
     if (rc == 0)
-        rc = cr_cli_session_read(s, wants.items, wants.len, s->opts->prune);
+        /* a saved plan records every pool of the stack it saw, so apply notices one created
+         * meanwhile: plan --out lists and describes the regions (docs/plan.md "Saved plans") */
+        rc = cr_cli_session_read(s, wants.items, wants.len,
+                                 s->opts->prune || s->opts->out_file != NULL);
     if (rc == 0)
         rc = cr_target_live(&s->live, &s->targets, s->opts->stack, s->desired.pools,
                             s->desired.len);
@@ -338,6 +341,12 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         .allow_replace = drift || s->opts->allow_replace,
     };
     result = cr_plan_build(&s->plan, s->desired.pools, s->desired.len, &s->live, &po);
+    /* a saved plan records the targets its inputs were limited to (apply FILE limits again) */
+    for (size_t i = 0; result == 0 && i < s->targets.n; i++)
+        if (cr_strlist_push(&s->plan.targets, s->targets.patterns[i]) < 0) {
+            cr_error_set("out of memory");
+            result = CR_ENOMEM;
+        }
 done:
     cr_plan_wants_dispose(&wants);
     return result;

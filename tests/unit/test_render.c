@@ -73,7 +73,10 @@ static void test_render__no_changes(void **state)
     assert_ok(cr_plan_build(&empty, &d, 1, &live, &opts));
     struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT, json = CR_BUF_INIT;
     assert_ok(cr_render_text(&text, &empty, NULL));
-    assert_string_equal(text.ptr, "No changes. Live state matches the manifests.\n");
+    /* the digest of no operations: sha256 of "[]" (echo -n '[]' | sha256sum) */
+    assert_string_equal(
+        text.ptr, "No changes. Live state matches the manifests.\nplan digest: "
+                  "sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945\n");
     struct cr_render_options drift = {.drift = true};
     cr_buf_clear(&text);
     assert_ok(cr_render_text(&text, &empty, &drift));
