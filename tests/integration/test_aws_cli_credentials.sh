@@ -28,13 +28,14 @@ EOF
 
 # no_secrets FILE: no key material of any kind in FILE. STS-minted secrets are 40 and
 # session tokens 160 base64 characters, signatures 64 hex digits, the JWT has long base64url
-# segments: no run of 40 such characters may appear (pool ids, ARNs and dates have none).
+# segments: no run of 40 such characters may appear (pool ids, ARNs and dates have none; the
+# plan digest, "sha256:" and 64 hex digits of the plan's calls, is public and left out).
 no_secrets() {
     expect_not_in "$1" "$TEST_SECRET"
     expect_not_in "$1" "c2ln" # the JWT's signature segment
-    if grep -Eo '[A-Za-z0-9+/_]{40,}' "$1" | head -3 | grep -q .; then
-        fail "key material in $(basename "$1"): $(grep -Eo '[A-Za-z0-9+/_]{40,}' "$1" | head -3)"
-    fi
+    local runs
+    runs=$(sed 's/sha256:[0-9a-f]\{64\}//g' "$1" | grep -Eo '[A-Za-z0-9+/_]{40,}' | head -3) || true
+    [ -z "$runs" ] || fail "key material in $(basename "$1"): $runs"
 }
 
 use_web_identity_env() {
