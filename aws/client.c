@@ -13,6 +13,7 @@
 
 #include "aws/credentials.h"
 #include "aws/ratelimit.h"
+#include "aws/redact.h"
 #include "aws/retry.h"
 #include "aws/sts.h"
 #include "util/strutil.h"
@@ -37,6 +38,8 @@ struct cr_aws_client {
     struct cr_aws_transport *transport;
     struct cr_ratelimit buckets[CR_OP_COUNT];
     bool debug;
+    uint32_t connect_timeout_ms; /* also for STS, as the cognito-identity calls */
+    uint32_t timeout_ms;
     unsigned long requests[CR_OP_COUNT];
     struct cr_buf account_id;
 };
@@ -95,6 +98,9 @@ done:
 static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options *o)
 {
     c->debug = o->debug;
+    c->connect_timeout_ms =
+        o->connect_timeout_ms ? o->connect_timeout_ms : S_DEFAULT_CONNECT_TIMEOUT_MS;
+    c->timeout_ms = o->timeout_ms ? o->timeout_ms : S_DEFAULT_TIMEOUT_MS;
     if (o->env) {
         c->env = *o->env;
         c->has_env = true;
@@ -160,9 +166,8 @@ static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options 
     struct cr_aws_transport_options topts = {
         .env = s_env(c),
         .max_connections = o->parallelism ? o->parallelism : S_DEFAULT_PARALLELISM,
-        .connect_timeout_ms =
-            o->connect_timeout_ms ? o->connect_timeout_ms : S_DEFAULT_CONNECT_TIMEOUT_MS,
-        .timeout_ms = o->timeout_ms ? o->timeout_ms : S_DEFAULT_TIMEOUT_MS,
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .timeout_ms = c->timeout_ms,
         .max_response_bytes =
             o->max_response_bytes ? o->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
         .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)), /* a private CA, still verified */
@@ -187,6 +192,8 @@ static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_option
         .profile = opts->profile,
         .region = cr_buf_cstr(&c->region),
         .env = s_env(c),
+        .connect_timeout_ms = c->connect_timeout_ms,
+        .timeout_ms = c->timeout_ms,
         .transport = c->transport,
     };
     return cr_aws_credentials_provider_new(&c->creds, &copts);
@@ -312,6 +319,8 @@ int cr_aws_client_account_id(struct cr_aws_client *client, const char **out)
     struct cr_sts_options sopts = {
         .endpoint = cr_buf_cstr(&endpoint),
         .region = cr_buf_cstr(&client->region),
+        .connect_timeout_ms = client->connect_timeout_ms,
+        .timeout_ms = client->timeout_ms,
         .transport = client->transport,
     };
     result = cr_sts_get_caller_identity(&account, &sopts, creds);
@@ -361,24 +370,26 @@ static void s_call_target(struct cr_buf *out, const struct cr_aws_call *call)
 
 int cr_aws_call_describe(struct cr_buf *out, const struct cr_aws_call *call)
 {
-    cr_buf_puts(out, cr_cognito_op_name(call->op));
-    s_call_target(out, call);
-    cr_buf_puts(out, ": ");
+    struct cr_buf line = CR_BUF_INIT;
+    cr_buf_puts(&line, cr_cognito_op_name(call->op));
+    s_call_target(&line, call);
+    cr_buf_puts(&line, ": ");
     if (call->result == CR_EAMBIGUOUS)
-        cr_buf_puts(out, "outcome unknown (the pool may or may not have been created; look it "
-                         "up by its tags before retrying): ");
+        cr_buf_puts(&line, "outcome unknown (the pool may or may not have been created; look it "
+                           "up by its tags before retrying): ");
     if (call->error.type[0])
-        cr_buf_printf(out, "%s: ", call->error.type);
+        cr_buf_printf(&line, "%s: ", call->error.type);
     else if (call->http_status && call->result == CR_ESERVICE)
-        cr_buf_printf(out, "HTTP %ld: ", call->http_status);
-    cr_buf_puts(out, call->error.message[0] ? call->error.message : cr_error_name(call->result));
+        cr_buf_printf(&line, "HTTP %ld: ", call->http_status);
+    cr_buf_puts(&line, call->error.message[0] ? call->error.message : cr_error_name(call->result));
     if (call->attempts > 1)
-        cr_buf_printf(out, " (after %u attempts)", call->attempts);
-    if (cr_buf_oom(out)) {
+        cr_buf_printf(&line, " (after %u attempts)", call->attempts);
+    /* a service may quote what it was sent: never a token or key in a message */
+    int rc = cr_buf_oom(&line) ? CR_ENOMEM : cr_redact_text(out, line.ptr, line.len);
+    cr_buf_dispose(&line);
+    if (rc < 0)
         cr_error_set("out of memory describing a failed call");
-        return CR_ENOMEM;
-    }
-    return 0;
+    return rc;
 }
 
 /* What a call's request points to besides the call: its headers. */

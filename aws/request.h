@@ -78,7 +78,8 @@ struct cr_aws_transport_options {
     uint32_t timeout_ms;           /* default per attempt; 0 = 30000 */
     size_t max_response_bytes;     /* default per request; 0 = 8 MiB */
     const char *ca_bundle;         /* extra trusted CAs (PEM; AWS_CA_BUNDLE); NULL = system */
-    struct cr_retry_policy policy; /* default per request; all 0 = cr_retry_policy_default */
+    struct cr_retry_policy policy; /* default per request; max_attempts 0 = all of
+                                      cr_retry_policy_default() */
     bool debug;                    /* log each attempt (also on with cr_log_set_debug) */
     bool debug_headers;            /* with debug: log the request headers too, redacted */
 };

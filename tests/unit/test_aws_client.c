@@ -176,6 +176,26 @@ static void test_aws_client__create_quota_is_final_but_throttle_retried(void **s
     cr_aws_client_free(c);
 }
 
+/* A service that quotes back what it was sent must not put a token into our messages. */
+static void test_aws_client__error_messages_never_quote_a_token(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_cognito_pool pool;
+    s_script(400,
+             "{\"__type\":\"ValidationException\",\"message\":\"request had "
+             "X-Amz-Security-Token=" S_TOKEN " and \\\"SecretAccessKey\\\": \\\"" S_SECRET
+             "\\\"\"}",
+             0, false);
+    assert_int_equal(cr_cognito_describe_pool(c, &pool, S_POOL_ID), CR_ESERVICE);
+    assert_non_null(strstr(cr_error_last(), "ValidationException: request had "
+                                            "X-Amz-Security-Token=[redacted]"));
+    assert_null(strstr(cr_error_last(), S_TOKEN));
+    assert_null(strstr(cr_error_last(), S_SECRET));
+    cr_aws_client_free(c);
+}
+
 static void test_aws_client__errors_map_to_codes_and_messages(void **state)
 {
     (void)state;
@@ -600,6 +620,7 @@ int main(void)
         S_TEST(test_aws_client__create_on_a_warm_connection_is_not_resent),
         S_TEST(test_aws_client__create_quota_is_final_but_throttle_retried),
         S_TEST(test_aws_client__errors_map_to_codes_and_messages),
+        S_TEST(test_aws_client__error_messages_never_quote_a_token),
         S_TEST(test_aws_client__backoff_does_not_block_other_calls),
         S_TEST(test_aws_client__tag_calls_respect_the_token_bucket),
         S_TEST(test_aws_client__rate_limits_from_environment_and_option),
