@@ -74,7 +74,10 @@ export AWS_ACCESS_KEY_ID=$TMP_AKID AWS_SECRET_ACCESS_KEY=$TMP_SECRET AWS_SESSION
 aws_bg tgci "sts get-caller-identity (temporary credentials)" sts get-caller-identity
 aws_bg tcreate "create-identity-pool (temporary credentials)" cognito-identity \
   create-identity-pool --identity-pool-name "Created By Role" --no-allow-unauthenticated-identities
-AWS_SESSION_TOKEN=${TMP_TOKEN%?}x aws_bg tbadtoken \
+# the token with its last character changed (to one it is not, or the "wrong" token is right)
+BAD_TOKEN=${TMP_TOKEN%?}x
+[ "$BAD_TOKEN" = "$TMP_TOKEN" ] && BAD_TOKEN=${TMP_TOKEN%?}y
+AWS_SESSION_TOKEN=$BAD_TOKEN aws_bg tbadtoken \
   "list-identity-pools (wrong session token)" cognito-identity list-identity-pools \
   --max-results 1
 AWS_SESSION_TOKEN= aws_bg tnotoken "list-identity-pools (temporary key without session token)" \
