@@ -18,6 +18,7 @@
 #define S_KEY     "AKIDINTEGRATION00001"
 #define S_SECRET  "integrationSecretKey0000000000000000000"
 #define S_ACCOUNT "111122223333"
+#define S_BUCKET  "cr-locks"
 
 static struct cr_emu_proc s_emu;
 static char *s_dir;
@@ -59,7 +60,7 @@ static int s_group_setup(void **state)
     snprintf(path, sizeof(path), "%s/keys", s_dir);
     if (cr_test_write_file(path, S_KEY " " S_SECRET " " S_ACCOUNT "\n") != 0)
         return -1;
-    const char *args[] = {"--credentials", path, "--threads", "16", NULL};
+    const char *args[] = {"--credentials", path, "--threads", "16", "--s3-bucket", S_BUCKET, NULL};
     if (cr_emu_proc_start(&s_emu, args) != 0) {
         print_error("emulator: %s\n", cr_error_last());
         return -1;
@@ -437,6 +438,85 @@ static void test_aws_client__generic_requests_share_the_client_transport(void **
     cr_aws_client_free(c);
 }
 
+/* One S3 call on the generic request path: path-style URL, SigV4 for s3 with the client's
+ * credentials, UNSIGNED-PAYLOAD or the body's hash; what an S3 lock file client does. */
+static int s_s3(struct cr_aws_request *req, struct cr_aws_client *c, const char *method,
+                const struct cr_http_header *headers, size_t n, const char *body, bool hashed)
+{
+    static char url[256];
+    snprintf(url, sizeof(url), "%s/" S_BUCKET "/locks/prod.json", s_emu.url);
+    cr_aws_request_dispose(req);
+    cr_aws_request_init(req);
+    req->name = method;
+    req->method = method;
+    req->url = url;
+    req->headers = headers;
+    req->header_count = n;
+    req->body = body;
+    req->body_len = body ? strlen(body) : 0;
+    req->at_most_once = strcmp(method, "PUT") == 0;
+    req->sign = (struct cr_aws_signing){.service = "s3",
+                                        .region = "us-east-1",
+                                        .provider = cr_aws_client_credentials(c),
+                                        .content_sha256 = hashed,
+                                        .unsigned_payload = !hashed,
+                                        .no_normalize_path = true};
+    return cr_aws_request_run(cr_aws_client_transport(c), req);
+}
+
+/* A lock file's life on the emulator's S3, through the request path: create only if absent,
+ * a second create refused (412), read back with its ETag, replaced only with that ETag, an
+ * ambiguous write not sent again, deleted only with the current ETag; every request's
+ * signature verified by the emulator. */
+static void test_aws_client__s3_lock_file_over_the_request_path(void **state)
+{
+    (void)state;
+    struct cr_aws_options o = {0};
+    struct cr_aws_client *c = s_client(&o);
+    struct cr_aws_request req;
+    char etag[128], header[160];
+    const struct cr_http_header create[] = {{"If-None-Match", "*"},
+                                            {"Content-Type", "application/json"}};
+    cr_aws_request_init(&req);
+    assert_ok(s_s3(&req, c, "PUT", create, 2, "{\"holder\":\"a\"}", false));
+    assert_non_null(cr_aws_request_header(&req, "ETag"));
+    snprintf(etag, sizeof(etag), "%s", cr_aws_request_header(&req, "ETag"));
+
+    assert_int_equal(s_s3(&req, c, "PUT", create, 2, "{\"holder\":\"b\"}", true), CR_ESERVICE);
+    assert_int_equal(req.status, 412);
+    assert_string_equal(req.error.type, "PreconditionFailed");
+    assert_int_equal(req.attempts, 1);
+
+    assert_ok(s_s3(&req, c, "GET", NULL, 0, NULL, true));
+    assert_string_equal(cr_buf_cstr(&req.response), "{\"holder\":\"a\"}");
+    assert_string_equal(cr_aws_request_header(&req, "ETag"), etag);
+
+    const struct cr_http_header replace[] = {{"If-Match", etag}};
+    assert_ok(s_s3(&req, c, "PUT", replace, 1, "{\"holder\":\"a\",\"renewed\":1}", true));
+    snprintf(etag, sizeof(etag), "%s", cr_aws_request_header(&req, "ETag"));
+
+    /* the service fails after writing: the at-most-once PUT is not sent again */
+    long before = cr_emu_proc_count(&s_emu, "PutObject");
+    assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"PutObject\",\"error\":1,"
+                                         "\"after\":true,\"count\":1}]"));
+    assert_int_equal(s_s3(&req, c, "PUT", replace, 1, "{\"holder\":\"a\",\"renewed\":2}", true),
+                     CR_EAMBIGUOUS);
+    assert_int_equal(cr_emu_proc_count(&s_emu, "PutObject"), before + 1);
+    /* it did happen: the ETag moved on, so the old one no longer deletes */
+    const struct cr_http_header stale[] = {{"If-Match", etag}};
+    assert_int_equal(s_s3(&req, c, "DELETE", stale, 1, NULL, true), CR_ESERVICE);
+    assert_int_equal(req.status, 412);
+
+    assert_ok(s_s3(&req, c, "HEAD", NULL, 0, NULL, true));
+    snprintf(header, sizeof(header), "%s", cr_aws_request_header(&req, "ETag"));
+    const struct cr_http_header current[] = {{"If-Match", header}};
+    assert_ok(s_s3(&req, c, "DELETE", current, 1, NULL, true));
+    assert_int_equal(s_s3(&req, c, "HEAD", NULL, 0, NULL, true), CR_ESERVICE);
+    assert_int_equal(req.status, 404);
+    cr_aws_request_dispose(&req);
+    cr_aws_client_free(c);
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup(fn, s_reset)
 
 int main(void)
@@ -451,6 +531,7 @@ int main(void)
         S_TEST(test_aws_client__wrong_secret_is_an_auth_error),
         S_TEST(test_aws_client__clock_skew_is_corrected_from_the_date_header),
         S_TEST(test_aws_client__generic_requests_share_the_client_transport),
+        S_TEST(test_aws_client__s3_lock_file_over_the_request_path),
     };
     return cmocka_run_group_tests(tests, s_group_setup, s_group_teardown);
 }
