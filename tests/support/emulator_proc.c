@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,12 @@ static void s_exec_child(int out_fd, const char *const *extra, const char *stder
     for (size_t i = 0; extra && extra[i] && n < S_MAX_ARGS; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
+    /* A test that crashes (an assertion under ASan, a signal) must not leave its emulator
+     * running: the orphan would keep ctest's output pipe open and hang the run until the
+     * test's timeout. The kernel kills the emulator when the test process dies. */
+    pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(126);
     dup2(out_fd, STDOUT_FILENO);
     if (stderr_path) {
         int fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
