@@ -137,11 +137,28 @@ void cr_emu_pending_free(struct cr_emu_pending *pending);
 struct cr_emu_server;
 
 /**
- * Serves emu over HTTP on host:port (port 0 picks a free one) with a pool of threads.
- * Returns 0, CR_EIO (bind failed; message names the address) or CR_ENOMEM.
+ * Where the HTTP server listens and how it bounds its clients; 0/NULL members take the
+ * documented defaults. A client is an IP address: one client holds at most
+ * max_connections_per_client of the max_connections, so a single slow or greedy client
+ * cannot take them all, and a request head (request line and headers) must arrive within
+ * header_timeout_ms of the connection opening, or of the previous answer on a kept-alive
+ * connection, however steadily its lines trickle in; a connection past it is closed.
  */
-int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const char *host,
-                        unsigned port, unsigned threads) CR_WARN_UNUSED;
+struct cr_emu_server_options {
+    const char *host;                    /* "127.0.0.1" */
+    unsigned port;                       /* 0 = pick a free one */
+    unsigned threads;                    /* 4 */
+    unsigned max_connections;            /* 1000 */
+    unsigned max_connections_per_client; /* 256 */
+    unsigned header_timeout_ms;          /* 20000 */
+};
+
+/**
+ * Serves emu over HTTP as opts says, with a pool of threads. Returns 0, CR_EINVALID (a bad
+ * host or port), CR_EIO (bind failed; message names the address) or CR_ENOMEM.
+ */
+int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
+                        const struct cr_emu_server_options *opts) CR_WARN_UNUSED;
 /** The bound port. */
 unsigned cr_emu_server_port(const struct cr_emu_server *server);
 /** "http://HOST:PORT" (IPv6 hosts bracketed). Borrowed. */

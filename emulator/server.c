@@ -8,6 +8,18 @@
  * Injected latency must not hold a worker thread (the real service overlaps slow calls), so
  * a delayed request is suspended (MHD_suspend_connection) and a timer thread resumes it when
  * its time has come; MHD then calls the handler again and the request is finished.
+ *
+ * Slow clients (issue 9: 1,100 connections sending one header line every 10 s held every
+ * connection until they gave up) are bounded twice: libmicrohttpd refuses a client address
+ * more than max_connections_per_client connections (MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+ * counted across the pool), and the timer thread also enforces a request-head deadline,
+ * which libmicrohttpd lacks (its timeout is for inactivity, and a trickle of lines is
+ * activity): every connection is tracked from MHD_CONNECTION_NOTIFY_STARTED to _CLOSED, a
+ * head is awaited from the connection's start or from the end of the previous request until
+ * the handler first sees the request, and a connection still awaiting at the deadline gets
+ * shutdown(2), so libmicrohttpd reads end-of-file and closes it itself. The fd stays valid
+ * while we hold the lock: libmicrohttpd notifies _CLOSED (which takes the lock) before it
+ * closes the socket.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -22,8 +34,19 @@
 #include "emulator/internal.h"
 #include "util/array.h"
 
-#define CR_EMU_CONNECTION_TIMEOUT_S 30
-#define CR_EMU_CONNECTION_LIMIT     1000
+#define CR_EMU_CONNECTION_TIMEOUT_S         30 /* inactivity */
+#define CR_EMU_DEFAULT_THREADS              4
+#define CR_EMU_DEFAULT_CONNECTIONS          1000
+#define CR_EMU_DEFAULT_CONNECTIONS_PER_PEER 256
+#define CR_EMU_DEFAULT_HEADER_TIMEOUT_MS    20000
+
+/* One open connection (MHD's socket context), for the request-head deadline. */
+struct s_conn {
+    struct s_conn *prev, *next;
+    int fd;
+    uint64_t head_since_ms; /* awaiting a request head since then (monotonic); 0 = not */
+    bool cut;               /* shut down at the deadline, waiting for MHD to close it */
+};
 
 struct s_timer_entry {
     uint64_t due_ms; /* CLOCK_MONOTONIC */
@@ -43,6 +66,8 @@ struct cr_emu_server {
     bool stopping;
     struct s_timer_entry *items;
     size_t len, cap;
+    struct s_conn *conns; /* every open connection (lock) */
+    unsigned header_timeout_ms;
 };
 
 /* Per-request state (MHD's con_cls). */
@@ -60,12 +85,31 @@ static uint64_t s_mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Shuts down the connections whose request head is overdue; returns when the next one is due
+ * (UINT64_MAX: none awaited). srv->lock held. */
+static uint64_t s_cut_slow_heads(struct cr_emu_server *srv, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (struct s_conn *c = srv->conns; c; c = c->next) {
+        if (!c->head_since_ms || c->cut)
+            continue;
+        uint64_t due = c->head_since_ms + srv->header_timeout_ms;
+        if (due > now) {
+            next = due < next ? due : next;
+            continue;
+        }
+        shutdown(c->fd, SHUT_RDWR); /* MHD reads end-of-file and closes the connection */
+        c->cut = true;
+    }
+    return next;
+}
+
 static void *s_timer_main(void *arg)
 {
     struct cr_emu_server *srv = arg;
     pthread_mutex_lock(&srv->lock);
     while (!srv->stopping) {
-        uint64_t now = s_mono_ms(), next = UINT64_MAX;
+        uint64_t now = s_mono_ms(), next = s_cut_slow_heads(srv, now);
         for (size_t i = 0; i < srv->len;) {
             if (srv->items[i].due_ms <= now) {
                 MHD_resume_connection(srv->items[i].conn);
@@ -105,6 +149,60 @@ static bool s_delay(struct cr_emu_server *srv, struct MHD_Connection *conn, uint
     }
     pthread_mutex_unlock(&srv->lock);
     return ok;
+}
+
+/* Tracks a connection from its start to its close (MHD_OPTION_NOTIFY_CONNECTION). */
+static void s_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                enum MHD_ConnectionNotificationCode code)
+{
+    struct cr_emu_server *srv = cls;
+    struct s_conn *c = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c = info ? calloc(1, sizeof(*c)) : NULL;
+        if (!c)
+            return; /* untracked: only the inactivity timeout applies to it */
+        c->fd = info->connect_fd;
+        pthread_mutex_lock(&srv->lock);
+        c->head_since_ms = s_mono_ms();
+        c->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = c;
+        srv->conns = c;
+        pthread_cond_signal(&srv->cond); /* the timer's next deadline may be this one */
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = c;
+        return;
+    }
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&srv->lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* The connection's request head has arrived (awaiting false), or the next one is awaited
+ * from now (true: a request was answered on a kept-alive connection). */
+static void s_awaiting_head(struct cr_emu_server *srv, struct MHD_Connection *conn, bool awaiting)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct s_conn *c = info ? info->socket_context : NULL;
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    c->head_since_ms = awaiting ? s_mono_ms() : 0;
+    if (awaiting)
+        pthread_cond_signal(&srv->cond);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 /* Every header of the request: the array is sized by a first count, so none is dropped (a
@@ -257,6 +355,7 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
     struct s_req *rq = *con_cls;
     if (!rq) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        s_awaiting_head(srv, conn, false); /* the whole head is here: the deadline is met */
         rq = calloc(1, sizeof(*rq));
         if (!rq)
             return MHD_NO;
@@ -284,6 +383,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
     struct s_req *rq = *con_cls;
+    s_awaiting_head(cls, conn, true); /* a kept-alive connection waits for its next head */
     if (!rq)
         return;
     cr_buf_dispose(&rq->body);
@@ -309,6 +409,8 @@ static int s_timer_start(struct cr_emu_server *srv)
     return 0;
 }
 
+/* Stops the timer thread (which resumes every delayed request); the lock stays for
+ * libmicrohttpd's closing notifications until s_timer_dispose. */
 static void s_timer_stop(struct cr_emu_server *srv)
 {
     if (!srv->timer_started)
@@ -318,9 +420,20 @@ static void s_timer_stop(struct cr_emu_server *srv)
     pthread_cond_signal(&srv->cond);
     pthread_mutex_unlock(&srv->lock);
     pthread_join(srv->timer, NULL);
+    srv->timer_started = false;
+}
+
+/* After the daemon stopped (no notification can come any more). */
+static void s_timer_dispose(struct cr_emu_server *srv)
+{
+    while (srv->conns) { /* connections libmicrohttpd did not report closed */
+        struct s_conn *c = srv->conns;
+        srv->conns = c->next;
+        free(c);
+    }
     pthread_cond_destroy(&srv->cond);
     pthread_mutex_destroy(&srv->lock);
-    srv->timer_started = false;
+    free(srv->items);
 }
 
 static int s_address(struct sockaddr_storage *out, socklen_t *len, bool *v6, const char *host,
@@ -347,19 +460,25 @@ static int s_address(struct sockaddr_storage *out, socklen_t *len, bool *v6, con
     return CR_EINVALID;
 }
 
-int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const char *host,
-                        unsigned port, unsigned threads)
+static unsigned s_or(unsigned v, unsigned fallback)
+{
+    return v ? v : fallback;
+}
+
+int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
+                        const struct cr_emu_server_options *opts)
 {
     struct sockaddr_storage addr;
     socklen_t alen;
     bool v6;
     const union MHD_DaemonInfo *info;
+    const char *host = opts->host ? opts->host : "127.0.0.1";
     int rc;
-    if (port > 65535) {
-        cr_error_set("--port %u: must be 0..65535", port);
+    if (opts->port > 65535) {
+        cr_error_set("--port %u: must be 0..65535", opts->port);
         return CR_EINVALID;
     }
-    rc = s_address(&addr, &alen, &v6, host, port);
+    rc = s_address(&addr, &alen, &v6, host, opts->port);
     if (rc != 0)
         return rc;
     struct cr_emu_server *srv = calloc(1, sizeof(*srv));
@@ -368,6 +487,7 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const ch
         return CR_ENOMEM;
     }
     srv->emu = emu;
+    srv->header_timeout_ms = s_or(opts->header_timeout_ms, CR_EMU_DEFAULT_HEADER_TIMEOUT_MS);
     if (s_timer_start(srv) != 0) {
         free(srv);
         cr_error_set("cannot start the timer thread");
@@ -376,19 +496,23 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu, const ch
     srv->daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0, NULL,
         NULL, s_handler, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads ? threads : 4),
+        MHD_OPTION_THREAD_POOL_SIZE, s_or(opts->threads, CR_EMU_DEFAULT_THREADS),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CR_EMU_CONNECTION_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CR_EMU_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, s_or(opts->max_connections, CR_EMU_DEFAULT_CONNECTIONS),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        s_or(opts->max_connections_per_client, CR_EMU_DEFAULT_CONNECTIONS_PER_PEER),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
-        srv, MHD_OPTION_END);
+        srv, MHD_OPTION_NOTIFY_CONNECTION, s_notify_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
-        cr_error_set("cannot listen on %s port %u (address in use or not available)", host, port);
+        cr_error_set("cannot listen on %s port %u (address in use or not available)", host,
+                     opts->port);
         s_timer_stop(srv);
+        s_timer_dispose(srv);
         free(srv);
         return CR_EIO;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : port;
+    srv->port = info ? info->port : opts->port;
     snprintf(srv->url, sizeof(srv->url), v6 ? "http://[%s]:%u" : "http://%s:%u", host, srv->port);
     *out = srv;
     return 0;
@@ -410,6 +534,6 @@ void cr_emu_server_stop(struct cr_emu_server *server)
         return;
     s_timer_stop(server); /* resumes delayed requests so they finish */
     MHD_stop_daemon(server->daemon);
-    free(server->items);
+    s_timer_dispose(server);
     free(server);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cr_version.h"
 #include "emulator/emulator.h"
@@ -17,9 +18,7 @@
 #include "util/error.h"
 
 struct s_args {
-    const char *host;
-    unsigned long port;
-    unsigned long threads;
+    struct cr_emu_server_options server;
     struct cr_emu_options opts;
     const char *faults[64];
     size_t n_faults;
@@ -47,6 +46,12 @@ static void s_usage(FILE *f)
           "                       ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
           "  --max-pools N        identity pools per account and region (default 1000)\n"
           "  --threads N          HTTP worker threads (default 4)\n"
+          "  --max-connections N  open connections at most (default 1000)\n"
+          "  --max-connections-per-client N\n"
+          "                       connections one client address may hold (default 256)\n"
+          "  --header-timeout-ms N\n"
+          "                       a request line and headers must arrive within N ms of the\n"
+          "                       connection (or of the previous answer on it); default 20000\n"
           "  --max-body-bytes N   request body cap, S3 objects included (default 1048576)\n"
           "  --s3-bucket NAME     an S3 bucket that exists (path-style PutObject, GetObject,\n"
           "                       HeadObject, DeleteObject with conditions; repeatable)\n"
@@ -92,34 +97,39 @@ static int s_number(unsigned long *out, const char *flag, const char *text, unsi
 
 static int s_parse(struct s_args *a, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"host", required_argument, 0, 'h'},
-                                             {"port", required_argument, 0, 'p'},
-                                             {"state", required_argument, 0, 's'},
-                                             {"region", required_argument, 0, 'r'},
-                                             {"account-id", required_argument, 0, 'a'},
-                                             {"credentials", required_argument, 0, 'c'},
-                                             {"max-pools", required_argument, 0, 'm'},
-                                             {"threads", required_argument, 0, 't'},
-                                             {"max-body-bytes", required_argument, 0, 'b'},
-                                             {"fault", required_argument, 0, 'f'},
-                                             {"faults", required_argument, 0, 'F'},
-                                             {"quotas", required_argument, 0, 'Q'},
-                                             {"quota", required_argument, 0, 'q'},
-                                             {"s3-bucket", required_argument, 0, 'B'},
-                                             {"debug", no_argument, 0, 'd'},
-                                             {"help", no_argument, 0, 'H'},
-                                             {"version", no_argument, 0, 'V'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {
+        {"host", required_argument, 0, 'h'},
+        {"port", required_argument, 0, 'p'},
+        {"state", required_argument, 0, 's'},
+        {"region", required_argument, 0, 'r'},
+        {"account-id", required_argument, 0, 'a'},
+        {"credentials", required_argument, 0, 'c'},
+        {"max-pools", required_argument, 0, 'm'},
+        {"threads", required_argument, 0, 't'},
+        {"max-connections", required_argument, 0, 'C'},
+        {"max-connections-per-client", required_argument, 0, 'P'},
+        {"header-timeout-ms", required_argument, 0, 'T'},
+        {"max-body-bytes", required_argument, 0, 'b'},
+        {"fault", required_argument, 0, 'f'},
+        {"faults", required_argument, 0, 'F'},
+        {"quotas", required_argument, 0, 'Q'},
+        {"quota", required_argument, 0, 'q'},
+        {"s3-bucket", required_argument, 0, 'B'},
+        {"debug", no_argument, 0, 'd'},
+        {"help", no_argument, 0, 'H'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
     unsigned long n;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
-            a->host = optarg;
+            a->server.host = optarg;
             break;
         case 'p':
-            if (s_number(&a->port, "--port", optarg, 0, 65535) != 0)
+            if (s_number(&n, "--port", optarg, 0, 65535) != 0)
                 return 1;
+            a->server.port = (unsigned)n;
             break;
         case 's':
             a->opts.state_path = optarg;
@@ -139,8 +149,24 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             a->opts.max_pools = (unsigned)n;
             break;
         case 't':
-            if (s_number(&a->threads, "--threads", optarg, 1, 256) != 0)
+            if (s_number(&n, "--threads", optarg, 1, 256) != 0)
                 return 1;
+            a->server.threads = (unsigned)n;
+            break;
+        case 'C':
+            if (s_number(&n, "--max-connections", optarg, 1, 100000) != 0)
+                return 1;
+            a->server.max_connections = (unsigned)n;
+            break;
+        case 'P':
+            if (s_number(&n, "--max-connections-per-client", optarg, 1, 100000) != 0)
+                return 1;
+            a->server.max_connections_per_client = (unsigned)n;
+            break;
+        case 'T':
+            if (s_number(&n, "--header-timeout-ms", optarg, 100, 3600000) != 0)
+                return 1;
+            a->server.header_timeout_ms = (unsigned)n;
             break;
         case 'b':
             if (s_number(&n, "--max-body-bytes", optarg, 1, 1UL << 30) != 0)
@@ -214,9 +240,37 @@ static int s_add_faults(struct cr_emu *emu, const struct s_args *a)
     return rc;
 }
 
+/*
+ * Each connection is a file: raises the soft open-file limit to what --max-connections needs
+ * (plus room for the state file, the pipes and libmicrohttpd's own), as far as the hard limit
+ * allows; below that, the connection limit shrinks to fit and stderr says so (accept(2) would
+ * otherwise fail with EMFILE and stop accepting everyone).
+ */
+static void s_fit_open_files(struct cr_emu_server_options *server)
+{
+    const rlim_t spare = 64;
+    struct rlimit rl;
+    unsigned want = server->max_connections ? server->max_connections : 1000;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < want + spare) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want + spare ? want + spare
+                                                                                  : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want + spare || rl.rlim_cur <= spare)
+        return;
+    if (server->max_connections) /* asked for: say why it is not granted */
+        fprintf(stderr,
+                "cognito-identity-local: --max-connections %u: the open-file limit is %lu, so "
+                "at most %lu\n",
+                want, (unsigned long)rl.rlim_cur, (unsigned long)(rl.rlim_cur - spare));
+    server->max_connections = (unsigned)(rl.rlim_cur - spare);
+}
+
 int main(int argc, char **argv)
 {
-    struct s_args a = {.host = "127.0.0.1", .port = 0, .threads = 4};
+    struct s_args a = {0};
     struct cr_emu *emu = NULL;
     struct cr_emu_server *srv = NULL;
     sigset_t set;
@@ -229,8 +283,9 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    s_fit_open_files(&a.server);
     if (cr_emu_new(&emu, &a.opts) != 0 || s_add_faults(emu, &a) != 0 ||
-        cr_emu_server_start(&srv, emu, a.host, (unsigned)a.port, (unsigned)a.threads) != 0) {
+        cr_emu_server_start(&srv, emu, &a.server) != 0) {
         fprintf(stderr, "cognito-identity-local: %s\n", cr_error_last());
         goto done;
     }

@@ -24,7 +24,8 @@ static void s_start(struct s_server *s, const char *credentials, unsigned thread
     struct cr_emu_options opts = {.credentials_path = credentials};
     memset(s, 0, sizeof(*s));
     assert_ok(cr_emu_new(&s->emu, &opts));
-    assert_ok(cr_emu_server_start(&s->srv, s->emu, "127.0.0.1", 0, threads));
+    struct cr_emu_server_options server = {.threads = threads};
+    assert_ok(cr_emu_server_start(&s->srv, s->emu, &server));
     snprintf(s->host, sizeof(s->host), "127.0.0.1:%u", cr_emu_server_port(s->srv));
 }
 
