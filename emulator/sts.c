@@ -262,20 +262,29 @@ static bool s_session_name_ok(const char *s)
     return true;
 }
 
-/* Adds "Value ... at 'member' failed to satisfy constraint: sentence" to the list. */
+/* A value the message must not repeat (a sensitive member: the web identity token). */
+static const char S_SECRET[] = "";
+
+/* Adds "Value ... at 'member' failed to satisfy constraint: sentence" to the list: the value
+ * quoted, "null" when absent, and left out for S_SECRET, as AWS words a sensitive member
+ * ("Value at 'password' failed to satisfy constraint: ..."). */
 static void s_violation(struct cr_buf *list, size_t *n, const char *value, const char *member,
                         const char *sentence)
 {
-    cr_buf_puts(list, (*n)++ ? "; Value " : "Value ");
-    if (value)
-        cr_buf_printf(list, "'%s'", value);
+    cr_buf_puts(list, (*n)++ ? "; Value" : "Value");
+    if (value == S_SECRET)
+        cr_buf_puts(list, "");
+    else if (value)
+        cr_buf_printf(list, " '%s'", value);
     else
-        cr_buf_puts(list, "null");
+        cr_buf_puts(list, " null");
     cr_buf_printf(list, " at '%s' failed to satisfy constraint: %s", member, sentence);
 }
 
+/* secret: the value is never repeated in the message (issue 9.5: the CLI prints messages
+ * verbatim, so a short token was printed whole). */
 static void s_check_length(struct cr_buf *list, size_t *n, const char *v, const char *member,
-                           size_t min, size_t max)
+                           size_t min, size_t max, bool secret)
 {
     char sentence[96];
     size_t len = v ? strlen(v) : 0;
@@ -286,7 +295,7 @@ static void s_check_length(struct cr_buf *list, size_t *n, const char *v, const 
     if (len < min || len > max) {
         snprintf(sentence, sizeof(sentence), "Member must have length %s than or equal to %zu",
                  len < min ? "greater" : "less", len < min ? min : max);
-        s_violation(list, n, v, member, sentence);
+        s_violation(list, n, secret ? S_SECRET : v, member, sentence);
     }
 }
 
@@ -306,12 +315,12 @@ static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_
     const char *jwt = json_string_value(json_object_get(params, "WebIdentityToken"));
     const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
     *duration_s = 3600;
-    s_check_length(&list, &n, role_arn, "roleArn", 20, 2048);
-    s_check_length(&list, &n, session, "roleSessionName", 2, 64);
+    s_check_length(&list, &n, role_arn, "roleArn", 20, 2048, false);
+    s_check_length(&list, &n, session, "roleSessionName", 2, 64, false);
     if (session && !s_session_name_ok(session))
         s_violation(&list, &n, session, "roleSessionName",
                     "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
-    s_check_length(&list, &n, jwt, "webIdentityToken", 4, 20000);
+    s_check_length(&list, &n, jwt, "webIdentityToken", 4, 20000, true);
     if (dur) {
         errno = 0;
         *duration_s = strtol(dur, &end, 10);
