@@ -99,6 +99,7 @@ static int s_add(struct cr_live_pool **out, struct cr_live_state *state, const c
     pool->stack = cr_strmap_get(&pool->config.tags, CR_TAG_STACK);
     pool->name = cr_strmap_get(&pool->config.tags, CR_TAG_NAME);
     pool->revision = cr_strmap_get(&pool->config.tags, CR_TAG_REVISION);
+    pool->created_by = cr_strmap_get(&pool->config.tags, CR_TAG_CREATED_BY);
     if (!pool->region || s_push(state, pool) < 0) {
         cr_error_set("out of memory storing live pool %s", pool->config.id ? pool->config.id : "");
         s_pool_free(pool);

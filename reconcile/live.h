@@ -30,6 +30,17 @@
 #define CR_TAG_NAME     "cognito-reconcile:name"
 #define CR_TAG_REVISION "cognito-reconcile:revision"
 #define CR_TAG_PREFIX   "cognito-reconcile:"
+/* Set by CreateIdentityPool on every pool cognito-reconcile creates (never on adopted pools):
+ * the twin rule deletes only pools that carry it (reconcile/twins.h). */
+#define CR_TAG_CREATED_BY       "cognito-reconcile:created-by"
+#define CR_TAG_CREATED_BY_VALUE "cognito-reconcile"
+
+/** Whether a pool holds identities: read only for twins (reconcile/twins.h). */
+enum cr_live_identities {
+    CR_LIVE_IDENTITIES_UNKNOWN = 0, /* not read */
+    CR_LIVE_IDENTITIES_NONE,
+    CR_LIVE_IDENTITIES_SOME,
+};
 
 /** One pool as the service describes it. */
 struct cr_live_pool {
@@ -39,6 +50,8 @@ struct cr_live_pool {
     const char *stack;
     const char *name;
     const char *revision;
+    const char *created_by; /* CR_TAG_CREATED_BY, NULL when absent */
+    enum cr_live_identities identities;
 
     bool has_roles; /* GetIdentityPoolRoles was read */
     struct cr_cognito_roles roles;

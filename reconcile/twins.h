@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef CR_RECONCILE_TWINS_H
+#define CR_RECONCILE_TWINS_H
+/*
+ * Twins: two or more live pools of one stack that claim one logical name (same region, stack
+ * tag and name tag). Two applies of the same manifests that run at once without a lock both
+ * see no pool and both create one; CreateIdentityPool has no idempotency token, so nothing on
+ * the service side stops them (docs/locking.md).
+ *
+ * One deterministic rule, which every run that sees the same pools reaches on its own:
+ *   - the keeper is the pool that metadata.id names, else the pool with the smallest id (byte
+ *     order);
+ *   - every other pool (a loser) may be deleted when cognito-reconcile created it (it carries
+ *     the tag cognito-reconcile:created-by) and it holds no identities (ListIdentities with
+ *     MaxResults 1 answered none);
+ *   - otherwise nothing is deleted and the twins are reported with the commands that resolve
+ *     them by hand.
+ * Whoever runs the rule and whatever subset of the twins it sees, the pool with the smallest id
+ * of all is kept by everyone who sees it, so the rule never deletes every twin.
+ *
+ * Who applies it:
+ *   - apply, after its calls (cr_twins_check_after_apply): it lists the region again, describes
+ *     the pools that appeared since its live read, and deletes the losers that it created
+ *     itself (a loser another run created may still be configured by that run: it is left to
+ *     that run or to the next apply, and this apply fails, exit 1, naming it);
+ *   - plan (reconcile/diff.c, through cr_twins_keeper / cr_twins_blocker): a later plan
+ *     proposes the deletion of every deletable loser as an ordinary DeleteIdentityPool, so the
+ *     next apply heals the stack; twins it may not delete stop the plan with the remediation.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reconcile/live.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+/**
+ * The keeper among n (>= 1) pools that claim one name: the pool whose id is adopt_id when one
+ * does, else the smallest id. Pure; the same answer whatever the order of pools.
+ */
+size_t cr_twins_keeper(const struct cr_live_pool *const *pools, size_t n, const char *adopt_id);
+
+/**
+ * Why a loser may not be deleted automatically ("it holds identities", "cognito-reconcile did
+ * not create it (no cognito-reconcile:created-by tag)", "whether it holds identities was not
+ * read"), or NULL when it may be. Static string.
+ */
+const char *cr_twins_blocker(const struct cr_live_pool *loser);
+
+/**
+ * Appends the message for twins that may not all be resolved automatically: which pools claim
+ * the name, which one the rule keeps, why each other one stays, and the exact commands (AWS
+ * CLI) that resolve it by hand either way. account_id may be NULL (the ARN is then spelled
+ * with $(aws sts get-caller-identity ...)). where is the manifest's file:line:column or NULL.
+ * Returns 0 or CR_ENOMEM.
+ */
+int cr_twins_describe(struct cr_buf *out, const char *where, const char *stack, const char *name,
+                      const struct cr_live_pool *const *pools, size_t n, size_t keeper,
+                      const char *account_id) CR_WARN_UNUSED;
+
+/**
+ * The plan's note on the deletion of a loser: "twin of us-east-1:...: both carry the name tag
+ * 'web' of stack 'default'; created by cognito-reconcile and holds no identities, so the pool
+ * with the smallest id keeps the name". Returns a new string or NULL (out of memory).
+ */
+char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper);
+
+#endif
