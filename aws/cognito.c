@@ -25,6 +25,7 @@ static const char *const s_op_names[CR_OP_COUNT] = {
     [CR_OP_TAG_RESOURCE] = "TagResource",
     [CR_OP_UNTAG_RESOURCE] = "UntagResource",
     [CR_OP_LIST_TAGS_FOR_RESOURCE] = "ListTagsForResource",
+    [CR_OP_LIST_IDENTITIES] = "ListIdentities",
 };
 
 const char *cr_cognito_op_name(enum cr_cognito_op op)
@@ -600,6 +601,17 @@ int cr_cognito_encode_list_tags(struct cr_buf *out, const char *arn)
     return s_finish(out, o, rc);
 }
 
+int cr_cognito_encode_list_identities(struct cr_buf *out, const char *pool_id, int max_results)
+{
+    json_t *o = NULL;
+    int rc = s_new(&o, "(request)", false);
+    if (rc == 0)
+        rc = s_set_str(o, "IdentityPoolId", pool_id ? pool_id : "");
+    if (rc == 0)
+        rc = s_set_int(o, "MaxResults", max_results);
+    return s_finish(out, o, rc);
+}
+
 /* ---- decoders ----
  * Tolerant reading: unknown members are ignored and JSON null means absent, so a newer service
  * adding members never breaks us; a member of the wrong type is an error naming its path. */
@@ -1017,6 +1029,21 @@ int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len)
     json_decref(root);
     if (result < 0)
         cr_strmap_dispose(out);
+    return result;
+}
+
+int cr_cognito_decode_identity_count(size_t *out, const char *body, size_t len)
+{
+    const char *ctx = "ListIdentities";
+    json_t *root = NULL;
+    *out = 0;
+    int result = s_load(&root, ctx, body, len);
+    json_t *v = result == 0 ? s_member(root, "Identities") : NULL;
+    if (v && !json_is_array(v))
+        result = s_wrong(ctx, "Identities", "an array", v);
+    else if (v)
+        *out = json_array_size(v);
+    json_decref(root);
     return result;
 }
 

@@ -32,6 +32,7 @@ enum cr_cognito_op {
     CR_OP_TAG_RESOURCE,
     CR_OP_UNTAG_RESOURCE,
     CR_OP_LIST_TAGS_FOR_RESOURCE,
+    CR_OP_LIST_IDENTITIES, /* only whether a pool holds any (twins, reconcile/twins.h) */
     CR_OP_COUNT
 };
 
@@ -156,6 +157,9 @@ int cr_cognito_encode_untag(struct cr_buf *out, const char *arn,
                             const struct cr_strlist *keys) CR_WARN_UNUSED;
 /** ListTagsForResource: ResourceArn. */
 int cr_cognito_encode_list_tags(struct cr_buf *out, const char *arn) CR_WARN_UNUSED;
+/** ListIdentities: IdentityPoolId and MaxResults (1..60). */
+int cr_cognito_encode_list_identities(struct cr_buf *out, const char *pool_id,
+                                      int max_results) CR_WARN_UNUSED;
 
 /* ---- decoders: tolerant (unknown members ignored, JSON null = absent, absent booleans
  * -1). Each fills out (overwritten, no need to zero it) and returns 0, or CR_EINVALID with a
@@ -177,6 +181,8 @@ int cr_cognito_decode_principal_tags(struct cr_cognito_principal_tags *out, cons
                                      size_t len) CR_WARN_UNUSED;
 /** ListTagsForResource: the Tags map (empty when absent). */
 int cr_cognito_decode_tags(struct cr_strmap *out, const char *body, size_t len) CR_WARN_UNUSED;
+/** ListIdentities: how many identities the page lists (0 when Identities is absent). */
+int cr_cognito_decode_identity_count(size_t *out, const char *body, size_t len) CR_WARN_UNUSED;
 
 /** Appends arn:{partition}:cognito-identity:{region}:{account}:identitypool/{id}.
  * CR_EINVALID when a part is missing, CR_ENOMEM. */

@@ -79,6 +79,16 @@ static int s_enc_list_tags(struct cr_buf *body, const struct s_args *a)
     return cr_cognito_encode_list_tags(body, a->id);
 }
 
+static int s_enc_list_identities(struct cr_buf *body, const struct s_args *a)
+{
+    return cr_cognito_encode_list_identities(body, a->id, 1);
+}
+
+static int s_dec_identity_count(void *out, const char *body, size_t len)
+{
+    return cr_cognito_decode_identity_count(out, body, len);
+}
+
 static int s_dec_pool(void *out, const char *body, size_t len)
 {
     return cr_cognito_decode_pool(out, body, len);
@@ -121,6 +131,7 @@ static const struct {
     [CR_OP_TAG_RESOURCE] = {s_enc_tag, NULL},
     [CR_OP_UNTAG_RESOURCE] = {s_enc_untag, NULL},
     [CR_OP_LIST_TAGS_FOR_RESOURCE] = {s_enc_list_tags, s_dec_tags},
+    [CR_OP_LIST_IDENTITIES] = {s_enc_list_identities, s_dec_identity_count},
 };
 
 /* Encodes, performs (with retries) and decodes into out (when given and the operation answers
@@ -212,6 +223,15 @@ int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out, const c
 {
     struct s_args a = {.id = arn};
     return s_call(c, CR_OP_LIST_TAGS_FOR_RESOURCE, &a, out);
+}
+
+int cr_cognito_has_identities(struct cr_aws_client *c, bool *out, const char *pool_id)
+{
+    size_t n = 0;
+    struct s_args a = {.id = pool_id};
+    int rc = s_call(c, CR_OP_LIST_IDENTITIES, &a, &n);
+    *out = rc == 0 && n > 0;
+    return rc;
 }
 
 /* Appends a page's items to out, taking ownership of their strings. */

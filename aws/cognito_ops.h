@@ -54,4 +54,8 @@ int cr_cognito_untag(struct cr_aws_client *c, const char *arn,
 int cr_cognito_list_tags(struct cr_aws_client *c, struct cr_strmap *out,
                          const char *arn) CR_WARN_UNUSED;
 
+/** Whether the pool holds any identity: ListIdentities with MaxResults 1. */
+int cr_cognito_has_identities(struct cr_aws_client *c, bool *out,
+                              const char *pool_id) CR_WARN_UNUSED;
+
 #endif

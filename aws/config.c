@@ -424,15 +424,14 @@ done:
     return result;
 }
 
-/* The configured endpoint URL and where it came from, or NULL for "use the rules". */
-static const char *s_configured_endpoint(const char **from, char *env_name, size_t env_size,
-                                         const struct cr_aws_config *cfg,
-                                         const struct cr_aws_env *env, const char *env_suffix,
-                                         const char *cli_endpoint)
+const char *cr_aws_config_configured_endpoint(const char **from, char *env_name, size_t env_size,
+                                              const struct cr_aws_config *cfg,
+                                              const struct cr_aws_env *env, const char *env_suffix,
+                                              const char *cli_endpoint, const char *cli_name)
 {
     bool ignore = false;
     if (cli_endpoint && *cli_endpoint) {
-        *from = "--endpoint-url";
+        *from = cli_name;
         return cli_endpoint;
     }
     /* An invalid value here is reported as "not true" by ignoring it; the variable is only a
@@ -472,8 +471,8 @@ int cr_aws_config_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                                 "use_dualstack_endpoint");
     if (rc < 0)
         return rc;
-    const char *url = s_configured_endpoint(&from, env_name, sizeof(env_name), cfg, env, env_suffix,
-                                            cli_endpoint);
+    const char *url = cr_aws_config_configured_endpoint(&from, env_name, sizeof(env_name), cfg, env,
+                                                        env_suffix, cli_endpoint, "--endpoint-url");
     if (!url)
         return cr_aws_config_endpoint_rules(out, service_prefix, region, fips, dual);
     rc = cr_aws_config_validate_endpoint(url, from);

@@ -156,6 +156,18 @@ int cr_aws_config_endpoint_rules(struct cr_buf *out, const char *prefix, const c
 int cr_aws_config_validate_endpoint(const char *url, const char *what) CR_WARN_UNUSED;
 
 /**
+ * The endpoint URL configured for a service, or NULL when its endpoint rules apply:
+ * cli_endpoint (named cli_name in messages, e.g. "--endpoint-url") > AWS_ENDPOINT_URL_<env_suffix>
+ * > AWS_ENDPOINT_URL > the profile's endpoint_url (the last three not with
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true). *from names the source; env_name is scratch space
+ * for the variable's name. Not validated (cr_aws_config_validate_endpoint). Borrowed.
+ */
+const char *cr_aws_config_configured_endpoint(const char **from, char *env_name, size_t env_size,
+                                              const struct cr_aws_config *cfg,
+                                              const struct cr_aws_env *env, const char *env_suffix,
+                                              const char *cli_endpoint, const char *cli_name);
+
+/**
  * Resolves a service endpoint URL into out (no trailing slash added or removed):
  * cli_endpoint > AWS_ENDPOINT_URL_<env_suffix> > AWS_ENDPOINT_URL > profile endpoint_url >
  * rules (https://{prefix}.{region}.{dnsSuffix}, FIPS/dual-stack as configured).

@@ -13,6 +13,7 @@ double cr_ratelimit_default_rate(enum cr_cognito_op op)
     switch (op) {
     case CR_OP_TAG_RESOURCE:
     case CR_OP_UNTAG_RESOURCE:
+    case CR_OP_LIST_IDENTITIES:
         return 5.0;
     case CR_OP_LIST_TAGS_FOR_RESOURCE:
         return 10.0;
