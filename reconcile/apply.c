@@ -89,6 +89,18 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
     }
 }
 
+/* The guard refused the next round (rc < 0): the run stops with its code and message. */
+static bool s_refused(struct s_run *run, int rc)
+{
+    if (rc >= 0)
+        return false;
+    if (run->first_error == 0) {
+        run->first_error = rc;
+        run->first_message = strdup(cr_error_last());
+    }
+    return true;
+}
+
 static void s_done(struct s_run *run, size_t i, const char *pool_id)
 {
     struct cr_apply_result *r = &run->report->results[i];
@@ -237,9 +249,12 @@ static int s_round_client(struct s_run *run, struct cr_aws_client *client, bool 
         if (result < 0)
             goto done;
         index[n++] = i;
-        s_progress(run, i);
     }
     *any = *any || n > 0;
+    if (n && run->opts && run->opts->guard && s_refused(run, run->opts->guard(run->opts->guard_ctx)))
+        n = 0; /* nothing of this round is sent */
+    for (size_t k = 0; k < n; k++)
+        s_progress(run, index[k]);
     if (n)
         (void)!cr_aws_perform(client, calls, n); /* each call's result is settled below */
     for (size_t k = 0; k < n; k++) {

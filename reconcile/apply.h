@@ -50,10 +50,18 @@ struct cr_apply_report {
 typedef void (*cr_apply_progress_fn)(void *user, const struct cr_plan *plan, size_t op_index,
                                      const struct cr_apply_result *result);
 
+/** Asked before write calls are sent (the run lock's guard, docs/locking.md): 0 lets them
+ * go; an error code (message set) stops the run before them. */
+typedef int (*cr_apply_guard_fn)(void *ctx);
+
 struct cr_apply_options {
     unsigned max_create_attempts;  /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
     cr_apply_progress_fn progress; /* may be NULL */
     void *progress_user;
+    /* Asked before each round of calls is sent; a refusal ends the run there as a failure
+     * (the refusal's code and message; the calls not sent are not attempted). May be NULL. */
+    cr_apply_guard_fn guard;
+    void *guard_ctx;
 };
 
 /** Frees the report's strings and array. Safe on a zeroed report. */

@@ -297,20 +297,18 @@ static int s_random_id(char **out)
 /* Our lease from the options (who defaults to this process). */
 static int s_lease_init(struct cr_lock_lease *l, const struct cr_lock_options *opts)
 {
-    char host[256] = "";
+    char host[256] = "", uid[32], buf[1024];
     const char *user = opts->user;
     if (!opts->host && gethostname(host, sizeof(host) - 1) != 0)
         snprintf(host, sizeof(host), "unknown-host");
-    if (!user) {
+    if (!user) { /* a container's uid may have no entry in the user database */
         struct passwd pw, *res = NULL;
-        char buf[1024];
-        if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res)
-            user = res->pw_name;
-        user = user ? user : getenv("USER");
+        snprintf(uid, sizeof(uid), "uid %u", (unsigned)geteuid());
+        user = getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) == 0 && res ? res->pw_name : uid;
     }
     bool oom = false;
     l->host = cr_strdup_null(opts->host ? opts->host : host, &oom);
-    l->user = cr_strdup_null(user ? user : "unknown", &oom);
+    l->user = cr_strdup_null(user, &oom);
     l->pid = opts->pid ? opts->pid : (long)getpid();
     l->stack = cr_strdup_null(opts->stack ? opts->stack : "default", &oom);
     l->command = cr_strdup_null(opts->command ? opts->command : "apply", &oom);
@@ -610,7 +608,10 @@ int cr_lock_renew(struct cr_lock *lk)
 static int s_check_locked(struct cr_lock *lk)
 {
     if (lk->interrupted) {
-        cr_error_set("interrupted (signal %d): stopped before the next write call", lk->interrupted);
+        cr_error_set("interrupted (%s): stopped before the next write call",
+                     lk->interrupted == SIGINT    ? "SIGINT"
+                     : lk->interrupted == SIGTERM ? "SIGTERM"
+                                                  : "signal");
         return CR_EREFUSED;
     }
     if (lk->lost) {

@@ -120,6 +120,18 @@ int cr_lock_read(struct cr_lock_lease *out, struct cr_lock_store *store) CR_WARN
 int cr_lock_force_unlock(struct cr_lock_lease *out, struct cr_lock_store *store, const char *id,
                          int64_t now_ms) CR_WARN_UNUSED;
 
+struct cr_s3_options;
+
+/**
+ * The store for settings->url on S3 (s3://BUCKET/KEY; aws/s3.h): settings->region and
+ * settings->endpoint_url over base (profile, default region, environment, timeout, debug).
+ * what names the URL's source in messages ("--lock", "COGNITO_RECONCILE_LOCK"). Makes no call.
+ * Returns 0, CR_EINVALID (a malformed URL, no region, a bad endpoint), CR_EAUTH (no
+ * credentials) or CR_ENOMEM.
+ */
+int cr_lock_store_s3_new(struct cr_lock_store **out, const struct cr_lock_settings *settings,
+                         const char *what, const struct cr_s3_options *base) CR_WARN_UNUSED;
+
 /* ---- holding the lock ---- */
 
 /** Epoch milliseconds. */

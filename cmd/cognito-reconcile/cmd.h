@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "reconcile/lock.h"
 #include "util/error.h"
 #include "util/strmap.h"
 
@@ -27,6 +28,7 @@ int cr_cmd_drift(int argc, char **argv);
 int cr_cmd_export(int argc, char **argv);
 int cr_cmd_diff(int argc, char **argv);
 int cr_cmd_completion(int argc, char **argv);
+int cr_cmd_force_unlock(int argc, char **argv);
 
 /** The subcommands (main.c), in the order `--help` lists them; *out_count is set. */
 const struct cr_command *cr_cmd_table(size_t *out_count);
@@ -41,6 +43,7 @@ enum cr_cli_verb {
     CR_CLI_DRIFT = 1 << 3,
     CR_CLI_EXPORT = 1 << 4,
     CR_CLI_DIFF = 1 << 5,
+    CR_CLI_FORCE_UNLOCK = 1 << 6,
 };
 
 enum cr_cli_output {
@@ -88,6 +91,12 @@ struct cr_cli_options {
     bool verbose;               /* --verbose: list the files skipped or excluded */
     bool allow_empty_prune;     /* --allow-empty-prune: prune although nothing (or not all) was read */
     struct cr_strlist targets;  /* --target NAME (repeatable, globs): only these pools; owned */
+    /* the run lock (docs/locking.md): --lock, --lock-region, --lock-endpoint-url,
+     * --lock-timeout, --lock-lease; COGNITO_RECONCILE_LOCK fills lock.url when --lock is not
+     * given (cr_cli_lock_settings) */
+    struct cr_lock_settings lock;
+    bool no_lock; /* --no-lock: ignore the configured lock */
+    bool force;   /* force-unlock: --force (no prompt) */
     /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
     struct cr_strlist paths;
 };

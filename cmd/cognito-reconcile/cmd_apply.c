@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/cognito-reconcile/lock.h"
 #include "cmd/cognito-reconcile/session.h"
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/apply.h"
@@ -197,7 +198,10 @@ static int s_execute(struct cr_cli_session *s)
     struct cr_apply_report rep = {0};
     struct s_ids ids = {.by_pool = calloc(s->plan.n_pools ? s->plan.n_pools : 1, sizeof(char *)),
                         .n = s->plan.n_pools};
-    struct cr_apply_options ao = {.progress = s_progress, .progress_user = &ids};
+    struct cr_apply_options ao = {.progress = s_progress,
+                                  .progress_user = &ids,
+                                  .guard = cr_cli_lock_guard,
+                                  .guard_ctx = s->lock};
     int rc;
     if (ids.by_pool == NULL) {
         ids.n = 0;
@@ -207,6 +211,11 @@ static int s_execute(struct cr_cli_session *s)
     }
     /* An old pipeline run must not overwrite what a newer commit applied (docs/gitops.md). */
     rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
+    if (rc != 0) {
+        result = cr_cli_fail(rc);
+        goto done;
+    }
+    rc = cr_cli_lock_begin_writes(s->lock);
     if (rc != 0) {
         result = cr_cli_fail(rc);
         goto done;
@@ -295,6 +304,8 @@ static int s_apply_manifests(const struct cr_cli_options *opts)
     struct cr_cli_session s;
     cr_cli_session_init(&s, opts);
     int result = s_finish(&s, cr_cli_session_plan(&s, false), !opts->auto_approve);
+    result = cr_cli_lock_finish(s.lock, result);
+    s.lock = NULL;
     cr_cli_session_dispose(&s);
     return result;
 }
@@ -332,6 +343,8 @@ static int s_verify_saved(struct cr_cli_session *s, const char *path)
     int rc = s_check_digest(s); /* before any call: a wrong file is refused offline */
     if (rc == 0)
         rc = cr_cli_session_connect(s, &s->plan.regions);
+    if (rc == 0)
+        rc = cr_cli_session_lock(s);
     if (rc == 0)
         rc = cr_plan_wants_from_desired(&wants, s->plan.desired, s->plan.n_desired);
     if (rc == 0)
@@ -372,6 +385,8 @@ static int s_apply_saved(const struct cr_cli_options *cli)
     s.plan = loaded; /* now owned by the session */
     cr_plan_init(&loaded);
     result = s_finish(&s, s_verify_saved(&s, path), false); /* saving it was the review */
+    result = cr_cli_lock_finish(s.lock, result);
+    s.lock = NULL;
 done:
     cr_cli_session_dispose(&s);
     cr_plan_dispose(&loaded);

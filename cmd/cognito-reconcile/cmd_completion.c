@@ -80,8 +80,9 @@ static size_t s_commands(struct s_cmd *out, size_t max)
         cmd->name = table[i].name;
         cmd->summary = table[i].summary;
         cmd->verb = s_verb_named(table[i].name);
-        /* export reads pools, not manifests; commands outside the table take no paths. */
-        cmd->paths = cmd->verb != 0 && cmd->verb != CR_CLI_EXPORT;
+        /* export reads pools, force-unlock takes a lease id, not manifests; commands outside
+         * the table take no paths. */
+        cmd->paths = cmd->verb != 0 && cmd->verb != CR_CLI_EXPORT && cmd->verb != CR_CLI_FORCE_UNLOCK;
         s_fill_outputs(cmd);
     }
     return n;

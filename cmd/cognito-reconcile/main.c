@@ -14,6 +14,8 @@ static const struct cr_command s_commands[] = {
     {"drift", "check the live state against the manifests (exit 2 on drift)", cr_cmd_drift},
     {"export", "write manifests for existing pools", cr_cmd_export},
     {"diff", "compare the manifests of two git revisions (offline, no credentials)", cr_cmd_diff},
+    {"force-unlock", "release the run lock a killed apply left behind (docs/locking.md)",
+     cr_cmd_force_unlock},
     {"completion", "print the shell completion script: bash, zsh or fish", cr_cmd_completion},
 };
 
@@ -21,7 +23,7 @@ static void s_usage(FILE *out)
 {
     fprintf(out, "usage: cognito-reconcile <command> [options] [PATH...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
-        fprintf(out, "  %-10s %s\n", s_commands[i].name, s_commands[i].summary);
+        fprintf(out, "  %-12s %s\n", s_commands[i].name, s_commands[i].summary);
     fprintf(out, "\nrun 'cognito-reconcile help <command>' (or <command> --help) for its options.\n"
                  "exit status: 0 success and no changes, 1 error, 2 changes present.\n");
 }

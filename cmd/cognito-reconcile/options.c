@@ -10,11 +10,23 @@
 #include <unistd.h>
 
 #include "aws/ratelimit.h"
+#include "aws/s3.h"
 #include "cmd/cognito-reconcile/cmd.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
-enum s_kind { S_FLAG, S_STRING, S_UINT, S_SECONDS, S_OUTPUT, S_LIST, S_RATE };
+enum s_kind {
+    S_FLAG,
+    S_STRING,
+    S_UINT,
+    S_SECONDS,
+    S_OUTPUT,
+    S_LIST,
+    S_RATE,
+    S_DURATION, /* "30s", "10m": milliseconds */
+    S_LEASE,    /* a duration of 1 s to 1 h */
+    S_S3_URL,   /* s3://BUCKET/KEY */
+};
 
 struct s_option {
     const char *name;    /* "--region" */
@@ -27,13 +39,15 @@ struct s_option {
 
 #define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT)
 #define S_DIFF   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
-#define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF)
+#define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK)
+#define S_LOCK   (S_DIFF | CR_CLI_FORCE_UNLOCK)
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
 static const struct s_option s_options[] = {
-    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(region),
+    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK, S_STRING,
+     S_OFF(region),
      "AWS region for manifests without metadata.region (default: AWS config)"},
-    {"--profile", "NAME", S_AWS, S_STRING, S_OFF(profile),
+    {"--profile", "NAME", S_AWS | CR_CLI_FORCE_UNLOCK, S_STRING, S_OFF(profile),
      "named profile from the AWS config/credentials files"},
     {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
      "cognito-identity endpoint (e.g. a local emulator)"},
@@ -43,7 +57,7 @@ static const struct s_option s_options[] = {
      "text, json or markdown (default: text); drift also junit"},
     {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
      "API calls in flight at once, 1-256 (default: 8)"},
-    {"--timeout", "SECONDS", S_AWS, S_SECONDS, S_OFF(timeout_s),
+    {"--timeout", "SECONDS", S_AWS | CR_CLI_FORCE_UNLOCK, S_SECONDS, S_OFF(timeout_s),
      "give up on one API call attempt after SECONDS, 1-3600 (default: 30); retried when safe"},
     {"--rate-limit", "SPEC", S_AWS, S_RATE, S_OFF(rate_limits),
      "per-operation call rate: Op=RATE[:BURST],... (e.g. TagResource=2,*=20); repeatable, later "
@@ -80,6 +94,25 @@ static const struct s_option s_options[] = {
     {"--from", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_from), "diff: the old revision"},
     {"--to", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_to),
      "diff: the new revision (default: HEAD)"},
+    /* The run lock (docs/locking.md): cmd/cognito-reconcile/lock.c. */
+    {"--lock", "URL", S_LOCK, S_S3_URL, S_OFF(lock.url),
+     "apply holds a lease in this S3 object (s3://BUCKET/KEY) so applies never overlap; plan "
+     "and drift only say when it is held; also COGNITO_RECONCILE_LOCK"},
+    {"--lock-timeout", "DURATION", CR_CLI_APPLY, S_DURATION, S_OFF(lock.timeout_ms),
+     "wait up to DURATION for a held lock (30s, 10m, 1h; default 0s: fail at once, naming the "
+     "holder)"},
+    {"--lock-lease", "DURATION", CR_CLI_APPLY, S_LEASE, S_OFF(lock.lease_ms),
+     "lease length, renewed every third of it; a killed run's lock is taken over once it "
+     "expired (default 2m, 1s to 1h)"},
+    {"--lock-region", "REGION", S_LOCK, S_STRING, S_OFF(lock.region),
+     "region of the lock's bucket (default: the default region)"},
+    {"--lock-endpoint-url", "URL", S_LOCK, S_STRING, S_OFF(lock.endpoint_url),
+     "S3 endpoint for the lock, path-style (e.g. the local emulator); else AWS_ENDPOINT_URL_S3, "
+     "AWS_ENDPOINT_URL; --endpoint-url is cognito-identity's only"},
+    {"--no-lock", NULL, S_DIFF, S_FLAG, S_OFF(no_lock),
+     "ignore the lock COGNITO_RECONCILE_LOCK configures (applies may then overlap)"},
+    {"--force", NULL, CR_CLI_FORCE_UNLOCK, S_FLAG, S_OFF(force),
+     "force-unlock without asking for confirmation"},
     /* Which files are manifests (docs/manifests.md): cmd/cognito-reconcile/sources.c. */
     {"--exclude", "GLOB", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
      "leave out paths matching GLOB (gitignore syntax, relative to the current folder; "
@@ -108,6 +141,8 @@ static const char *s_verb_name(enum cr_cli_verb verb)
         return "export";
     case CR_CLI_DIFF:
         return "diff";
+    case CR_CLI_FORCE_UNLOCK:
+        return "force-unlock";
     default:
         return "?";
     }
@@ -188,6 +223,46 @@ static int s_parse_uint(unsigned *out, const char *name, const char *value, unsi
     return 0;
 }
 
+/* A duration in milliseconds: "30s", "10m", "1h30m", "500ms", or a bare number of seconds (as
+ * Terraform's -lock-timeout takes Go durations). min_ms..max_ms. */
+static int s_parse_duration(uint32_t *out, const char *name, const char *value, uint32_t min_ms,
+                            uint32_t max_ms)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    uint64_t total = 0;
+    const char *p = value;
+    do {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(p, &end, 10);
+        size_t k = 0, len = 0;
+        for (; end != p && k < sizeof(units) / sizeof(units[0]); k++) {
+            len = strlen(units[k].unit);
+            if (strncmp(end, units[k].unit, len) == 0) /* "ms" is tried before "m" */
+                break;
+        }
+        bool unitless = end != p && *end == '\0' && p == value;
+        if (end == p || p[0] < '0' || p[0] > '9' || errno != 0 || n > max_ms ||
+            (k == sizeof(units) / sizeof(units[0]) && !unitless))
+            goto bad;
+        total += unitless ? n * 1000 : n * units[k].ms;
+        p = unitless ? end : end + len;
+        if (total > max_ms)
+            goto bad;
+    } while (*p != '\0');
+    if (total < min_ms)
+        goto bad;
+    *out = (uint32_t)total;
+    return 0;
+bad:
+    cr_error_set("%s: expected a duration from %.3gs to %.3gh such as 30s, 10m or 1h30m, got '%s'",
+                 name, min_ms / 1000.0, max_ms / 3600000.0, value);
+    return CR_EINVALID;
+}
+
 static int s_parse_output(enum cr_cli_output *out, const char *name, const char *value,
                           enum cr_cli_verb verb)
 {
@@ -233,7 +308,7 @@ static int s_add_rate_limit(char **joined, const char *name, const char *value)
 static int s_store(struct cr_cli_options *opts, const struct s_option *opt, const char *value)
 {
     char *member = (char *)opts + opt->offset;
-    if (opt->kind == S_STRING && value[0] == '\0') {
+    if ((opt->kind == S_STRING || opt->kind == S_S3_URL) && value[0] == '\0') {
         cr_error_set("%s: the value must not be empty", opt->name);
         return CR_EINVALID;
     }
@@ -244,10 +319,23 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
     case S_STRING:
         *(const char **)member = value;
         return 0;
+    case S_S3_URL: {
+        struct cr_s3_location loc;
+        int rc = cr_s3_location_parse(&loc, value, opt->name);
+        cr_s3_location_dispose(&loc);
+        if (rc == 0)
+            *(const char **)member = value;
+        return rc;
+    }
     case S_UINT:
         return s_parse_uint((unsigned *)member, opt->name, value, CR_CLI_MAX_PARALLELISM);
     case S_SECONDS:
         return s_parse_uint((unsigned *)member, opt->name, value, 3600);
+    case S_DURATION:
+        return s_parse_duration((uint32_t *)member, opt->name, value, 0, 24u * 3600000u);
+    case S_LEASE:
+        return s_parse_duration((uint32_t *)member, opt->name, value, CR_LOCK_MIN_LEASE_MS,
+                                3600000u);
     case S_OUTPUT:
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_RATE:
@@ -323,6 +411,10 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
         cr_error_set("apply -: standard input holds the manifests, so it cannot also answer the "
                      "confirmation prompt; review them with plan - and pass --auto-approve, or "
                      "save the plan (plan - --out plan.json) and apply that");
+        return CR_EINVALID;
+    }
+    if (out->no_lock && out->lock.url && !out->help) {
+        cr_error_set("--lock and --no-lock contradict each other");
         return CR_EINVALID;
     }
     /* No PATH reads the current folder: run from the wrong one (or with an empty $VAR for

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "aws/config.h"
+#include "cmd/cognito-reconcile/lock.h"
 #include "cmd/cognito-reconcile/session.h"
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/junit.h"
@@ -34,6 +35,8 @@ void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *
 
 void cr_cli_session_dispose(struct cr_cli_session *s)
 {
+    (void)cr_cli_lock_finish(s->lock, CR_EXIT_ERROR); /* normally released by the command */
+    s->lock = NULL;
     cr_plan_dispose(&s->plan);
     cr_live_state_dispose(&s->live);
     for (size_t i = 0; i < s->n_clients; i++)
@@ -200,6 +203,22 @@ static size_t s_pools_in(const struct cr_live_state *live, const char *region)
     return n;
 }
 
+int cr_cli_session_lock(struct cr_cli_session *s)
+{
+    const char *region = cr_buf_cstr(&s->default_region);
+    struct cr_lock_settings settings;
+    const char *what = NULL;
+    int rc = cr_cli_lock_settings(&settings, &what, s->opts); /* a bad URL fails every verb */
+    if (rc < 0 || !settings.url)
+        return rc;
+    if (s->opts->verb != CR_CLI_APPLY) {
+        cr_cli_lock_note(s->opts, region);
+        return 0;
+    }
+    return cr_cli_lock_take(&s->lock, s->opts, region,
+                            s->revision.id[0] ? s->revision.id : s->plan.revision);
+}
+
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover)
 {
@@ -317,6 +336,8 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         rc = s_plan_regions(s);
     if (rc == 0)
         rc = cr_cli_session_connect(s, &s->regions);
+    if (rc == 0)
+        rc = cr_cli_session_lock(s);
     if (rc == 0)
         rc = cr_plan_wants_from_desired(&wants, s->desired.pools, s->desired.len);
     if (rc == 0)

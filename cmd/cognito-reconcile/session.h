@@ -20,6 +20,7 @@
 #include "util/buf.h"
 
 struct cr_manifest_set;
+struct cr_cli_lock;
 
 /** One run's state. Initialise with cr_cli_session_init, free with cr_cli_session_dispose. */
 struct cr_cli_session {
@@ -37,6 +38,7 @@ struct cr_cli_session {
     struct cr_live_state live;
     struct cr_plan plan;
     uint64_t started_ms;
+    struct cr_cli_lock *lock; /* apply's run lock while held (cmd/cognito-reconcile/lock.h) */
 };
 
 /** Initialises s for opts (borrowed; must outlive s). No allocation. */
@@ -64,6 +66,13 @@ int cr_cli_session_load(struct cr_cli_session *s) CR_WARN_UNUSED;
  * client's code (credentials, bad endpoint). */
 int cr_cli_session_connect(struct cr_cli_session *s,
                            const struct cr_strlist *regions) CR_WARN_UNUSED;
+
+/**
+ * The run lock, once connected and before the live state is read (docs/locking.md): apply
+ * takes the configured lock into s->lock (cr_cli_lock_finish releases it); plan and drift
+ * only say when it is held. Returns 0 or the failure (a held lock: CR_ECONFLICT).
+ */
+int cr_cli_session_lock(struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
  * Reads the live state of every connected region for the given wants (discover: list and

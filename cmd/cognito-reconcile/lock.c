@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The run lock on the command line (cmd/cognito-reconcile/lock.h, docs/locking.md).
+ *
+ * While apply holds the lock, SIGINT and SIGTERM are blocked in every thread but one, which
+ * waits for them (sigwait): the first signal before the write phase releases the lease and
+ * exits at once (128 + signal); during the write phase it makes the write guard refuse, so
+ * apply stops before its next call, reports, releases and exits 128 + signal; a second signal
+ * exits at once and leaves the lease to expire (calls may still be in flight).
+ */
+#include "cmd/cognito-reconcile/lock.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws/s3.h"
+#include "util/log.h"
+
+struct cr_cli_lock {
+    struct cr_lock *lock;
+    char *url;
+    pthread_t signals;
+    bool signals_running;
+    sigset_t old_mask; /* the main thread's mask before the lock blocked SIGINT/SIGTERM */
+    volatile sig_atomic_t stopping;
+};
+
+int cr_cli_lock_settings(struct cr_lock_settings *out, const char **what,
+                         const struct cr_cli_options *opts)
+{
+    *out = opts->lock;
+    *what = "--lock";
+    if (opts->no_lock) {
+        out->url = NULL;
+        return 0;
+    }
+    if (!out->url) {
+        const char *env = getenv(CR_CLI_LOCK_ENV);
+        out->url = env && *env ? env : NULL;
+        *what = CR_CLI_LOCK_ENV;
+    }
+    if (!out->url)
+        return 0;
+    struct cr_s3_location loc;
+    int rc = cr_s3_location_parse(&loc, out->url, *what);
+    cr_s3_location_dispose(&loc);
+    return rc;
+}
+
+int cr_cli_lock_store(struct cr_lock_store **out, const struct cr_cli_options *opts,
+                      const char *default_region)
+{
+    struct cr_lock_settings settings;
+    const char *what = NULL;
+    *out = NULL;
+    int rc = cr_cli_lock_settings(&settings, &what, opts);
+    if (rc < 0 || !settings.url)
+        return rc;
+    struct cr_s3_options base = {
+        .region = default_region && *default_region ? default_region : NULL,
+        .profile = opts->profile,
+        .timeout_ms = opts->timeout_s * 1000u,
+        .debug = opts->debug,
+    };
+    return cr_lock_store_s3_new(out, &settings, what, &base);
+}
+
+/* The message of a lock held by someone else, with what to do about it. */
+static void s_held_hint(const struct cr_lock_lease *held, const char *url)
+{
+    char *msg = strdup(cr_error_last());
+    if (!msg)
+        return;
+    if (held->valid)
+        cr_error_set("%s\n  wait for that run (--lock-timeout 10m), or, if it is gone:\n"
+                     "    cognito-reconcile force-unlock %s --lock %s",
+                     msg, held->id, url);
+    else
+        cr_error_set("%s\n  it is not a lease and never expires; if nothing uses it:\n"
+                     "    cognito-reconcile force-unlock %s --lock %s",
+                     msg, held->etag ? held->etag : "ETAG", url);
+    free(msg);
+}
+
+/* One write(2) of a message: safe right before _exit. */
+static void s_say(const char *fmt, ...) CR_PRINTF(1, 2);
+static void s_say(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        (void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static void *s_signal_thread(void *arg)
+{
+    struct cr_cli_lock *cl = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    unsigned count = 0;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1) {
+            if (cl->stopping)
+                return NULL;
+            continue;
+        }
+        const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        if (++count == 1 && cr_lock_interrupt(cl->lock, sig)) {
+            s_say("\ninterrupted (%s): released the lock %s; nothing was changed\n", name,
+                  cl->url);
+            _exit(128 + sig);
+        }
+        if (count == 1) {
+            s_say("\ninterrupted (%s): stopping once the calls in flight have answered; the "
+                  "lock is released then (a second signal exits at once and leaves it held)\n",
+                  name);
+            continue;
+        }
+        s_say("\ninterrupted again (%s): exiting at once; calls may still be in flight, so the "
+              "lock %s stays held until its lease expires, or: cognito-reconcile force-unlock "
+              "%s --lock %s\n",
+              name, cl->url, cr_lock_lease(cl->lock)->id, cl->url);
+        _exit(128 + sig);
+    }
+}
+
+/* Blocks SIGINT/SIGTERM here (every thread started later inherits it) and starts the thread
+ * that waits for them. */
+static int s_start_signals(struct cr_cli_lock *cl)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, &cl->old_mask);
+    int rc = pthread_create(&cl->signals, NULL, s_signal_thread, cl);
+    if (rc != 0) {
+        pthread_sigmask(SIG_SETMASK, &cl->old_mask, NULL);
+        cr_error_set("cannot start the signal thread: %s", strerror(rc));
+        return CR_ERROR;
+    }
+    cl->signals_running = true;
+    return 0;
+}
+
+static void s_stop_signals(struct cr_cli_lock *cl)
+{
+    if (!cl->signals_running)
+        return;
+    cl->stopping = 1;
+    pthread_kill(cl->signals, SIGUSR1);
+    pthread_join(cl->signals, NULL);
+    cl->signals_running = false;
+    pthread_sigmask(SIG_SETMASK, &cl->old_mask, NULL); /* a signal still pending acts now */
+}
+
+int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts,
+                     const char *default_region, const char *revision)
+{
+    struct cr_lock_store *store = NULL;
+    struct cr_lock_lease held = {0};
+    struct cr_cli_lock *cl = NULL;
+    *out = NULL;
+    int rc = cr_cli_lock_store(&store, opts, default_region);
+    if (rc < 0 || !store)
+        return rc;
+    cl = calloc(1, sizeof(*cl));
+    cl->url = cl ? strdup(store->where) : NULL;
+    if (!cl || !cl->url) {
+        cr_error_set("out of memory");
+        rc = CR_ENOMEM;
+        goto fail;
+    }
+    struct cr_lock_options lo = {
+        .stack = opts->stack,
+        .command = cr_cli_verb_name(opts->verb),
+        .revision = revision && *revision ? revision : NULL,
+        .lease_ms = opts->lock.lease_ms,
+        .timeout_ms = opts->lock.timeout_ms,
+    };
+    cr_log_info("taking the lock %s...", store->where);
+    rc = cr_lock_acquire(&cl->lock, &held, store, &lo);
+    if (rc == CR_ECONFLICT && held.etag)
+        s_held_hint(&held, store->where);
+    cr_lock_lease_dispose(&held);
+    if (rc < 0)
+        goto fail;
+    store = NULL; /* now owned by the lock */
+    cr_log_info("holding the lock %s (lease %s)", cl->url, cr_lock_lease(cl->lock)->id);
+    rc = s_start_signals(cl);
+    if (rc == 0)
+        rc = cr_lock_start_keeper(cl->lock);
+    if (rc < 0) {
+        (void)!cr_lock_release(cl->lock);
+        goto fail;
+    }
+    *out = cl;
+    return 0;
+fail:
+    cr_lock_store_free(store);
+    if (cl) {
+        s_stop_signals(cl);
+        cr_lock_free(cl->lock);
+        free(cl->url);
+        free(cl);
+    }
+    return rc;
+}
+
+void cr_cli_lock_note(const struct cr_cli_options *opts, const char *default_region)
+{
+    struct cr_lock_store *store = NULL;
+    struct cr_lock_lease lease = {0};
+    int rc = cr_cli_lock_store(&store, opts, default_region);
+    if (rc == 0 && store)
+        rc = cr_lock_read(&lease, store);
+    if (rc == 0 && store) {
+        struct cr_buf who = CR_BUF_INIT;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (cr_lock_lease_describe(&who, &lease, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000) ==
+            0)
+            cr_log_info("note: the lock %s is held by %s: an apply may be changing pools while "
+                        "this %s reads them",
+                        store->where, who.ptr, cr_cli_verb_name(opts->verb));
+        cr_buf_dispose(&who);
+    } else if (rc < 0 && rc != CR_ENOTFOUND) {
+        cr_log_info("warning: could not read the lock (%s)", cr_error_last());
+    }
+    cr_error_clear();
+    cr_lock_lease_dispose(&lease);
+    cr_lock_store_free(store);
+}
+
+int cr_cli_lock_guard(void *ctx)
+{
+    struct cr_cli_lock *cl = ctx;
+    return cl ? cr_lock_check(cl->lock) : 0;
+}
+
+int cr_cli_lock_begin_writes(struct cr_cli_lock *lk)
+{
+    return lk ? cr_lock_begin_writes(lk->lock) : 0;
+}
+
+int cr_cli_lock_finish(struct cr_cli_lock *lk, int status)
+{
+    if (!lk)
+        return status;
+    int rc = cr_lock_release(lk->lock);
+    int sig = cr_lock_interrupted(lk->lock);
+    if (rc == 0)
+        cr_log_info("released the lock %s", lk->url);
+    else if (status == CR_EXIT_OK)
+        status = cr_cli_fail(rc); /* the run succeeded, but wrote without a valid lease */
+    else
+        cr_log_info("warning: %s", cr_error_last());
+    s_stop_signals(lk);
+    cr_lock_free(lk->lock);
+    free(lk->url);
+    free(lk);
+    return sig ? 128 + sig : status;
+}
