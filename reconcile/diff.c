@@ -4,6 +4,7 @@
  * file follows; comments cite them.
  */
 #include "reconcile/plan.h"
+#include "reconcile/twins.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +323,8 @@ struct s_ctx {
     size_t n_owned;
     struct s_owned *by_id; /* every live pool with an id, sorted by id (metadata.id lookups) */
     size_t n_by_id;
+    /* the twins the pool being planned keeps its name from (reconcile/twins.h): owned[] range */
+    size_t twins_first, twins_end;
 };
 
 /* Appends a zeroed op for pool; takes ownership of ch's items. NULL on out-of-memory. */
@@ -518,6 +521,14 @@ static int s_plan_create(struct s_ctx *ctx, size_t pi, const struct cr_desired_p
     result = s_check_tag_count(d, tags.len); /* a replaced pool's kept tags and ours */
     if (result < 0)
         goto done;
+    /* The mark that cognito-reconcile made the pool: only such twins are ever deleted
+     * (reconcile/twins.h). Not reserved by validation: a pool whose tags leave no room for it
+     * is created without it, and its twins are then reported rather than healed. */
+    if (tags.len < CR_LIMIT_TAGS &&
+        cr_strmap_set(&tags, CR_TAG_CREATED_BY, CR_TAG_CREATED_BY_VALUE) < 0) {
+        result = CR_ENOMEM;
+        goto done;
+    }
     result = CR_ENOMEM;
     s_diff_map(&ch, "tags", NULL, &tags);
     struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_CREATE, pi, &ch);
@@ -940,6 +951,46 @@ static int s_match_id(const struct cr_live_pool **out, size_t *index, bool *adop
 }
 
 /*
+ * Twins (reconcile/twins.h): owned[first, end) all carry the name tag of d. The rule's keeper
+ * is the match; the other pools are deleted by the plan (s_plan_twins) when the rule allows,
+ * else the plan stops with the remediation.
+ */
+static int s_match_twins(const struct cr_live_pool **out, size_t *index, struct s_ctx *ctx,
+                         const struct cr_desired_pool *d, size_t first, size_t end)
+{
+    size_t n = end - first;
+    const struct cr_live_pool **group = calloc(n, sizeof(*group));
+    if (!group)
+        return s_oom();
+    for (size_t k = 0; k < n; k++)
+        group[k] = ctx->owned[first + k].pool;
+    size_t keeper = cr_twins_keeper(group, n, NULL);
+    int result = 0;
+    for (size_t k = 0; result == 0 && k < n; k++)
+        if (k != keeper && cr_twins_blocker(group[k]))
+            result = CR_ECONFLICT;
+    if (result < 0) {
+        struct cr_buf msg = CR_BUF_INIT;
+        result = cr_twins_describe(&msg, s_where(d), ctx->stack, d->name, group, n, keeper,
+                                   cr_strmap_get(&ctx->live->account_ids, group[keeper]->region));
+        if (result == 0) {
+            cr_error_set("%s", msg.ptr);
+            result = CR_ECONFLICT;
+        } else {
+            s_oom();
+        }
+        cr_buf_dispose(&msg);
+    } else {
+        *out = group[keeper];
+        *index = ctx->owned[first + keeper].index;
+        ctx->twins_first = first;
+        ctx->twins_end = end;
+    }
+    free(group);
+    return result;
+}
+
+/*
  * Finds the live pool a desired pool manages (design §4) and its index in live, or NULL when
  * it must be created. A pool of another stack never matches by name.
  */
@@ -960,8 +1011,12 @@ static int s_match(const struct cr_live_pool **out, size_t *index, bool *adopted
                      region);
         return CR_EINVALID;
     }
-    for (size_t k = s_lower_bound(ctx, region, d->name);
-         k < ctx->n_owned && s_cmp_key(region, d->name, ctx->owned[k].pool) == 0; k++) {
+    size_t first = s_lower_bound(ctx, region, d->name), end = first;
+    while (end < ctx->n_owned && s_cmp_key(region, d->name, ctx->owned[end].pool) == 0)
+        end++;
+    if (!d->adopt_id && end - first > 1)
+        return s_match_twins(out, index, ctx, d, first, end);
+    for (size_t k = first; k < end; k++) {
         const struct cr_live_pool *l = ctx->owned[k].pool;
         if (l == *out)
             continue;
@@ -998,6 +1053,25 @@ static int s_pool_fill(struct cr_plan_pool *p, const struct cr_desired_pool *d, 
     return cr_live_fingerprint(p->fingerprint, l);
 }
 
+/* A whole-pool deletion (prune, a twin): its own plan entry with one DeleteIdentityPool. */
+static int s_plan_delete(struct s_ctx *ctx, const struct cr_live_pool *l, const char *note)
+{
+    size_t pi = ctx->plan->n_pools++;
+    struct cr_plan_pool *p = &ctx->plan->pools[pi];
+    bool oom = false;
+    p->name = cr_strdup_null(l->name ? l->name : l->config.id, &oom);
+    p->region = cr_strdup_null(l->region, &oom);
+    p->pool_id = cr_strdup_null(l->config.id, &oom);
+    p->live_revision = cr_strdup_null(l->revision, &oom);
+    p->identity_pool_name = cr_strdup_null(l->config.name, &oom);
+    p->action = CR_PLAN_DELETE;
+    p->first_op = ctx->plan->n_ops;
+    p->note = cr_strdup_null(note, &oom);
+    if (oom || !s_op(ctx, CR_PLAN_OP_DELETE, pi, NULL))
+        return s_oom();
+    return cr_live_fingerprint(p->fingerprint, l);
+}
+
 static int s_cmp_prune(const void *a, const void *b)
 {
     const struct cr_live_pool *x = *(const struct cr_live_pool *const *)a;
@@ -1026,25 +1100,27 @@ static int s_plan_prune(struct s_ctx *ctx, const bool *claimed)
     }
     qsort(orphans, n, sizeof(*orphans), s_cmp_prune);
     int result = 0;
-    for (size_t i = 0; result == 0 && i < n; i++) {
-        const struct cr_live_pool *l = orphans[i];
-        size_t pi = ctx->plan->n_pools++;
-        struct cr_plan_pool *p = &ctx->plan->pools[pi];
-        bool oom = false;
-        p->name = cr_strdup_null(l->name ? l->name : l->config.id, &oom);
-        p->region = cr_strdup_null(l->region, &oom);
-        p->pool_id = cr_strdup_null(l->config.id, &oom);
-        p->live_revision = cr_strdup_null(l->revision, &oom);
-        p->identity_pool_name = cr_strdup_null(l->config.name, &oom);
-        p->action = CR_PLAN_DELETE;
-        p->first_op = ctx->plan->n_ops;
-        p->note = cr_strdup_null("owned by the stack, named by no manifest (--prune)", &oom);
-        if (oom || !s_op(ctx, CR_PLAN_OP_DELETE, pi, NULL))
-            result = s_oom();
-        else
-            result = cr_live_fingerprint(p->fingerprint, l);
-    }
+    for (size_t i = 0; result == 0 && i < n; i++)
+        result = s_plan_delete(ctx, orphans[i], "owned by the stack, named by no manifest (--prune)");
     free(orphans);
+    return result;
+}
+
+/* The twins the rule deletes (every one but the match, s_match_twins), claimed so that
+ * --prune does not plan them again. */
+static int s_plan_twins(struct s_ctx *ctx, const struct cr_live_pool *keeper, bool *claimed)
+{
+    int result = 0;
+    for (size_t k = ctx->twins_first; result == 0 && k < ctx->twins_end; k++) {
+        const struct cr_live_pool *l = ctx->owned[k].pool;
+        if (l == keeper)
+            continue;
+        char *note = cr_twins_note(ctx->stack, keeper);
+        result = note ? s_plan_delete(ctx, l, note) : s_oom();
+        claimed[ctx->owned[k].index] = true;
+        free(note);
+    }
+    ctx->twins_first = ctx->twins_end = 0;
     return result;
 }
 
@@ -1077,11 +1153,12 @@ static int s_plan_desired(struct s_ctx *ctx, const struct cr_desired_pool *d, co
     }
     if (s_needs_replace(d, l)) {
         p->action = CR_PLAN_REPLACE;
-        return s_plan_replace(ctx, pi, d, l);
+        rc = s_plan_replace(ctx, pi, d, l);
+    } else {
+        rc = s_plan_existing(ctx, pi, d, l, adopted);
+        p->action = p->n_ops ? CR_PLAN_UPDATE : CR_PLAN_NOOP;
     }
-    rc = s_plan_existing(ctx, pi, d, l, adopted);
-    p->action = p->n_ops ? CR_PLAN_UPDATE : CR_PLAN_NOOP;
-    return rc;
+    return rc < 0 ? rc : s_plan_twins(ctx, l, claimed);
 }
 
 static void s_count(struct cr_plan *plan)

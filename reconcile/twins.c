@@ -24,9 +24,14 @@ size_t cr_twins_keeper(const struct cr_live_pool *const *pools, size_t n, const 
     return keeper;
 }
 
+static bool s_made_by_cognito_reconcile(const struct cr_live_pool *l)
+{
+    return l->created_by && strcmp(l->created_by, CR_TAG_CREATED_BY_VALUE) == 0;
+}
+
 const char *cr_twins_blocker(const struct cr_live_pool *loser)
 {
-    if (!loser->created_by || strcmp(loser->created_by, CR_TAG_CREATED_BY_VALUE) != 0)
+    if (!s_made_by_cognito_reconcile(loser))
         return "cognito-reconcile did not create it (no " CR_TAG_CREATED_BY " tag)";
     switch (loser->identities) {
     case CR_LIVE_IDENTITIES_NONE:
@@ -116,4 +121,300 @@ char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper)
         return NULL;
     }
     return cr_buf_detach(&b);
+}
+
+/* ---- reading identities (plan) ---- */
+
+/* Pools of stack in region, sorted by name tag then id: twins become neighbours. */
+static int s_cmp_claim(const void *a, const void *b)
+{
+    const struct cr_live_pool *x = *(const struct cr_live_pool *const *)a;
+    const struct cr_live_pool *y = *(const struct cr_live_pool *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->config.id ? x->config.id : "", y->config.id ? y->config.id : "");
+}
+
+/* The pools of state (region, stack) that carry a name tag, sorted (s_cmp_claim). */
+static struct cr_live_pool **s_claims(size_t *n, const struct cr_live_state *state,
+                                      const char *region, const char *stack)
+{
+    struct cr_live_pool **v = calloc(state->len ? state->len : 1, sizeof(*v));
+    *n = 0;
+    for (size_t i = 0; v && i < state->len; i++) {
+        struct cr_live_pool *l = state->pools[i];
+        if (l->stack && l->name && l->config.id && strcmp(l->stack, stack) == 0 &&
+            strcmp(l->region, region) == 0)
+            v[(*n)++] = l;
+    }
+    if (v)
+        qsort(v, *n, sizeof(*v), s_cmp_claim);
+    else
+        cr_error_set("out of memory");
+    return v;
+}
+
+int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *client,
+                             const char *stack)
+{
+    size_t n = 0;
+    struct cr_live_pool **v = s_claims(&n, state, cr_aws_client_region(client), stack);
+    int rc = v ? 0 : CR_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool twin = (i > 0 && strcmp(v[i]->name, v[i - 1]->name) == 0) ||
+                    (i + 1 < n && strcmp(v[i]->name, v[i + 1]->name) == 0);
+        bool some = false;
+        if (!twin)
+            continue;
+        rc = cr_cognito_has_identities(client, &some, v[i]->config.id);
+        if (rc == CR_ENOTFOUND) /* deleted meanwhile: the plan's delete finds it gone */
+            rc = 0;
+        else if (rc == 0)
+            v[i]->identities = some ? CR_LIVE_IDENTITIES_SOME : CR_LIVE_IDENTITIES_NONE;
+    }
+    free(v);
+    return rc;
+}
+
+/* ---- apply's check ---- */
+
+void cr_twins_report_dispose(struct cr_twins_report *report)
+{
+    if (!report)
+        return;
+    for (size_t i = 0; i < report->len; i++) {
+        struct cr_twin_finding *f = &report->items[i];
+        free(f->name);
+        free(f->region);
+        free(f->keeper_id);
+        free(f->loser_id);
+        free(f->reason);
+    }
+    free(report->items);
+    memset(report, 0, sizeof(*report));
+}
+
+/* What the check knows in one region. */
+struct s_check {
+    struct cr_twins_report *out;
+    const struct cr_plan *plan;
+    const struct cr_twins_check_options *opts;
+    struct cr_aws_client *client;
+    const char *region;
+    struct cr_live_state seen; /* the pools that appeared since the live read, described */
+    struct cr_buf left;        /* the message for the losers left */
+};
+
+static unsigned long s_calls(const struct cr_aws_client *c)
+{
+    unsigned long n = 0;
+    for (int op = 0; op < CR_OP_COUNT; op++)
+        n += cr_aws_client_request_count(c, (enum cr_cognito_op)op);
+    return n;
+}
+
+static bool s_created_here(const struct s_check *k, const char *id)
+{
+    const struct cr_apply_report *rep = k->opts->applied;
+    for (size_t i = 0; rep && i < rep->n_results && i < k->plan->n_ops; i++)
+        if (k->plan->ops[i].kind == CR_PLAN_OP_CREATE && rep->results[i].status == CR_APPLY_DONE &&
+            rep->results[i].pool_id && strcmp(rep->results[i].pool_id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Describes, all at once, the listed pools the live read did not know. */
+static int s_describe_new(struct s_check *k, const struct cr_cognito_pool_page *page)
+{
+    struct cr_aws_call *calls = calloc(page->len ? page->len : 1, sizeof(*calls));
+    size_t n = 0;
+    int rc = calls ? 0 : CR_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < page->len; i++) {
+        if (!page->items[i].id || cr_live_find_id(k->opts->before, page->items[i].id))
+            continue;
+        cr_aws_call_init(&calls[n], CR_OP_DESCRIBE_IDENTITY_POOL);
+        rc = cr_cognito_encode_pool_id(&calls[n++].body, page->items[i].id);
+    }
+    if (rc == 0 && n)
+        (void)!cr_aws_perform(k->client, calls, n); /* each call's result is looked at below */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct cr_cognito_pool pool = {0};
+        if (calls[i].result == CR_ESERVICE &&
+            strcmp(calls[i].error.type, "ResourceNotFoundException") == 0)
+            continue; /* deleted meanwhile */
+        rc = calls[i].result;
+        if (rc < 0) {
+            struct cr_buf msg = CR_BUF_INIT;
+            if (cr_aws_call_describe(&msg, &calls[i]) == 0)
+                cr_error_set("twin check: %s", msg.ptr);
+            cr_buf_dispose(&msg);
+            break;
+        }
+        rc = cr_cognito_decode_pool(&pool, calls[i].response.ptr, calls[i].response.len);
+        if (rc == 0)
+            rc = cr_live_state_take(NULL, &k->seen, k->region, &pool);
+        cr_cognito_pool_dispose(&pool);
+    }
+    for (size_t i = 0; i < n; i++)
+        cr_aws_call_dispose(&calls[i]);
+    free(calls);
+    if (rc == CR_ENOMEM)
+        cr_error_set("out of memory");
+    return rc;
+}
+
+static int s_add_finding(struct s_check *k, const struct cr_live_pool *keeper,
+                         const struct cr_live_pool *loser, enum cr_twin_outcome outcome,
+                         const char *reason)
+{
+    struct cr_twins_report *r = k->out;
+    struct cr_twin_finding *grown = realloc(r->items, (r->len + 1) * sizeof(*grown));
+    if (!grown) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    r->items = grown;
+    struct cr_twin_finding *f = &r->items[r->len++];
+    bool oom = false;
+    memset(f, 0, sizeof(*f));
+    f->name = cr_strdup_null(loser->name, &oom);
+    f->region = cr_strdup_null(loser->region, &oom);
+    f->keeper_id = cr_strdup_null(keeper->config.id, &oom);
+    f->loser_id = cr_strdup_null(loser->config.id, &oom);
+    f->reason = cr_strdup_null(reason, &oom);
+    f->outcome = outcome;
+    f->created_here = s_created_here(k, loser->config.id);
+    if (outcome == CR_TWIN_DELETED)
+        r->n_deleted++;
+    else
+        r->n_left++;
+    if (oom) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    return 0;
+}
+
+/* A loser this run made: deleted when it holds no identities. */
+static int s_delete_own(struct s_check *k, const struct cr_live_pool *keeper,
+                        struct cr_live_pool *loser)
+{
+    bool some = false;
+    int rc = cr_cognito_has_identities(k->client, &some, loser->config.id);
+    if (rc == CR_ENOTFOUND)
+        return 0; /* gone already */
+    if (rc < 0)
+        return rc;
+    loser->identities = some ? CR_LIVE_IDENTITIES_SOME : CR_LIVE_IDENTITIES_NONE;
+    if (some) /* someone signed in already: the user decides */
+        return 1;
+    rc = k->opts->guard ? k->opts->guard(k->opts->guard_ctx) : 0;
+    if (rc == 0)
+        rc = cr_cognito_delete_pool(k->client, loser->config.id);
+    if (rc == CR_ENOTFOUND)
+        rc = 0;
+    return rc < 0 ? rc : s_add_finding(k, keeper, loser, CR_TWIN_DELETED, NULL);
+}
+
+/* The twins of one name the plan created, as seen now. */
+static int s_settle_name(struct s_check *k, const char *name)
+{
+    const struct cr_live_pool *group[64];
+    size_t n = 0;
+    for (size_t i = 0; i < k->seen.len && n < 64; i++) {
+        const struct cr_live_pool *l = k->seen.pools[i];
+        if (l->stack && l->name && strcmp(l->stack, k->plan->stack) == 0 &&
+            strcmp(l->name, name) == 0)
+            group[n++] = l;
+    }
+    for (size_t i = 0; i < k->opts->before->len && n < 64; i++) {
+        const struct cr_live_pool *l = k->opts->before->pools[i];
+        if (l->stack && l->name && strcmp(l->region, k->region) == 0 &&
+            strcmp(l->stack, k->plan->stack) == 0 && strcmp(l->name, name) == 0)
+            group[n++] = l;
+    }
+    if (n < 2)
+        return 0;
+    size_t keeper = cr_twins_keeper(group, n, NULL);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i == keeper)
+            continue;
+        struct cr_live_pool *loser = (struct cr_live_pool *)group[i];
+        rc = s_created_here(k, loser->config.id) ? s_delete_own(k, group[keeper], loser) : 2;
+        if (rc <= 0)
+            continue;
+        /* left: another run's twin (that run, or the next apply, deletes it), or ours with
+         * identities */
+        struct cr_buf why = CR_BUF_INIT;
+        if (rc == 2 && s_made_by_cognito_reconcile(loser))
+            cr_buf_printf(&why,
+                          "pool '%s' (%s): %s, created by another run at the same time, also "
+                          "claims it; the twin rule keeps %s (the smallest id). That run deletes "
+                          "its twin if it is still going; otherwise the next apply does (plan "
+                          "shows the deletion).",
+                          name, k->region, loser->config.id, group[keeper]->config.id);
+        else
+            rc = cr_twins_describe(&why, NULL, k->plan->stack, name, group, n, keeper,
+                                   cr_strmap_get(&k->opts->before->account_ids, k->region));
+        if (rc != CR_ENOMEM)
+            rc = s_add_finding(k, group[keeper], loser, CR_TWIN_LEFT, why.ptr);
+        if (rc == 0)
+            cr_buf_printf(&k->left, "%s%s", k->left.len ? "\n" : "", why.ptr);
+        cr_buf_dispose(&why);
+    }
+    return rc;
+}
+
+/* One region: list, describe what is new, settle each name the plan created there. */
+static int s_check_region(struct s_check *k)
+{
+    struct cr_cognito_pool_page page = {0};
+    int rc = cr_cognito_list_pools(k->client, &page);
+    if (rc < 0)
+        cr_error_prefix("twin check");
+    if (rc == 0)
+        rc = s_describe_new(k, &page);
+    cr_cognito_pool_page_dispose(&page);
+    for (size_t p = 0; rc == 0 && p < k->plan->n_pools; p++) {
+        const struct cr_plan_pool *pp = &k->plan->pools[p];
+        if ((pp->action == CR_PLAN_CREATE || pp->action == CR_PLAN_REPLACE) &&
+            strcmp(pp->region, k->region) == 0)
+            rc = s_settle_name(k, pp->name);
+    }
+    return rc;
+}
+
+int cr_twins_check_after_apply(struct cr_twins_report *out, const struct cr_plan *plan,
+                               struct cr_aws_client *const *clients, size_t n_clients,
+                               const struct cr_twins_check_options *opts)
+{
+    int rc = 0;
+    memset(out, 0, sizeof(*out));
+    struct cr_buf left = CR_BUF_INIT;
+    for (size_t c = 0; rc == 0 && c < n_clients; c++) {
+        struct s_check k = {.out = out, .plan = plan, .opts = opts, .client = clients[c],
+                            .region = cr_aws_client_region(clients[c])};
+        bool created = false;
+        for (size_t p = 0; p < plan->n_pools; p++)
+            created = created || ((plan->pools[p].action == CR_PLAN_CREATE ||
+                                   plan->pools[p].action == CR_PLAN_REPLACE) &&
+                                  strcmp(plan->pools[p].region, k.region) == 0);
+        if (!created)
+            continue;
+        unsigned long before = s_calls(k.client);
+        cr_live_state_init(&k.seen);
+        k.left = left;
+        rc = s_check_region(&k);
+        left = k.left;
+        out->calls += s_calls(k.client) - before;
+        cr_live_state_dispose(&k.seen);
+    }
+    if (rc == 0 && out->n_left) {
+        cr_error_set("%zu twin pool%s left (applies ran at the same time without a lock; "
+                     "docs/locking.md):\n%s",
+                     out->n_left, out->n_left == 1 ? "" : "s", left.ptr ? left.ptr : "");
+        rc = CR_ECONFLICT;
+    }
+    cr_buf_dispose(&left);
+    return rc;
 }

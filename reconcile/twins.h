@@ -30,7 +30,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aws/client.h"
+#include "reconcile/apply.h"
 #include "reconcile/live.h"
+#include "reconcile/plan.h"
 #include "util/buf.h"
 #include "util/error.h"
 
@@ -64,5 +67,65 @@ int cr_twins_describe(struct cr_buf *out, const char *where, const char *stack, 
  * with the smallest id keeps the name". Returns a new string or NULL (out of memory).
  */
 char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper);
+
+/**
+ * Reads, for every pool of stack in state that shares its region and name tag with another
+ * (a twin), whether it holds identities (ListIdentities, MaxResults 1) and records it in
+ * pool->identities. Pools of the client's region only. No call when there are no twins.
+ * Returns 0 or the failing call's code (message names the operation and pool).
+ */
+int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *client,
+                             const char *stack) CR_WARN_UNUSED;
+
+/* ---- apply's check after its calls ---- */
+
+enum cr_twin_outcome {
+    CR_TWIN_DELETED,  /* a loser this run created, deleted by this run */
+    CR_TWIN_LEFT,     /* a loser this run did not delete (see reason) */
+};
+
+/** One loser the check found. */
+struct cr_twin_finding {
+    char *name;      /* logical name */
+    char *region;
+    char *keeper_id; /* the pool that keeps the name */
+    char *loser_id;
+    enum cr_twin_outcome outcome;
+    bool created_here; /* this run created the loser */
+    char *reason;      /* CR_TWIN_LEFT: why, with the remediation; NULL otherwise */
+};
+
+struct cr_twins_report {
+    struct cr_twin_finding *items;
+    size_t len;
+    size_t n_deleted, n_left;
+    unsigned long calls; /* API calls the check made */
+};
+
+/** Frees the report. Safe on a zeroed report. */
+void cr_twins_report_dispose(struct cr_twins_report *report);
+
+/** Decides, before each write call of the check (its DeleteIdentityPool), whether it may be
+ * made (the lock's guard, docs/locking.md); returns 0 or an error code with the message set. */
+typedef int cr_twins_guard_fn(void *ctx);
+
+struct cr_twins_check_options {
+    const struct cr_live_state *before;    /* the live state the plan was made from */
+    const struct cr_apply_report *applied; /* what apply did (the ids its creates returned) */
+    cr_twins_guard_fn *guard;              /* may be NULL */
+    void *guard_ctx;
+};
+
+/**
+ * After apply made plan's calls: for every region where the plan created a pool, lists the
+ * pools again, describes those that are neither in opts->before nor already known, and looks
+ * for twins of the names the plan created. Losers this run created that hold no identities are
+ * deleted (DeleteIdentityPool); every other loser is reported. out receives the findings in
+ * every case. Returns 0 when no twin is left, CR_ECONFLICT when one is (the message names each
+ * and its remediation), or the code of a failed call.
+ */
+int cr_twins_check_after_apply(struct cr_twins_report *out, const struct cr_plan *plan,
+                               struct cr_aws_client *const *clients, size_t n_clients,
+                               const struct cr_twins_check_options *opts) CR_WARN_UNUSED;
 
 #endif

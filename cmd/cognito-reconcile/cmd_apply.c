@@ -18,6 +18,7 @@
 #include "reconcile/apply.h"
 #include "reconcile/render.h"
 #include "reconcile/target.h"
+#include "reconcile/twins.h"
 #include "util/log.h"
 
 static const char s_synopsis[] = "[options] PATH...  |  apply [options] PLAN.json";
@@ -138,9 +139,27 @@ static const char *s_status_name(enum cr_apply_status st)
     }
 }
 
+/* The twin check's findings (docs/locking.md) as JSON. */
+static json_t *s_twins_json(const struct cr_twins_report *twins)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && twins && i < twins->len; i++) {
+        const struct cr_twin_finding *f = &twins->items[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "pool", f->name, "region",
+                              f->region, "keeper_id", f->keeper_id, "twin_id", f->loser_id,
+                              "outcome", f->outcome == CR_TWIN_DELETED ? "deleted" : "left",
+                              "created_by_this_run", f->created_here);
+        if (o && f->reason)
+            json_object_set_new(o, "reason", json_string(f->reason));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* --output json: one document holding the plan and the outcome of every operation. */
 static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *rep,
-                        const struct s_ids *ids, const char *status)
+                        const struct s_ids *ids, const char *status,
+                        const struct cr_twins_report *twins)
 {
     int result = -1;
     json_t *doc = NULL;
@@ -148,9 +167,11 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     if (plan == NULL)
         return CR_ENOMEM;
     json_t *ops = json_array();
-    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I}}", "format_version", "1", "plan", plan, "apply",
-                    "status", status, "operations", ops ? ops : json_null(), "write_calls",
-                    (json_int_t)rep->write_calls);
+    json_t *twin_list = s_twins_json(twins);
+    doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I, s:o}}", "format_version", "1", "plan", plan,
+                    "apply", "status", status, "operations", ops ? ops : json_null(),
+                    "write_calls", (json_int_t)rep->write_calls, "twins",
+                    twin_list ? twin_list : json_null());
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
@@ -191,11 +212,33 @@ static void s_print_summary(const struct cr_cli_session *s, const struct cr_appl
            rep->n_done == 1 ? "" : "s");
 }
 
+/* Before reporting success, an apply that created pools looks for twins of them made by a run
+ * at the same time, and deletes the ones it made that the twin rule does not keep
+ * (reconcile/twins.h). Returns 0 or CR_ECONFLICT naming the twins left. */
+static int s_check_twins(struct cr_cli_session *s, struct cr_twins_report *twins,
+                         const struct cr_apply_report *rep)
+{
+    if (s->plan.n_create == 0)
+        return 0;
+    struct cr_twins_check_options o = {
+        .before = &s->live, .applied = rep, .guard = cr_cli_lock_guard, .guard_ctx = s->lock};
+    int rc = cr_twins_check_after_apply(twins, &s->plan, s->clients, s->n_clients, &o);
+    for (size_t i = 0; i < twins->len; i++)
+        if (twins->items[i].outcome == CR_TWIN_DELETED)
+            cr_log_info("twin check: pool '%s': deleted %s, which this run created at the same "
+                        "time as another run created %s; %s keeps the name (docs/locking.md)",
+                        twins->items[i].name, twins->items[i].loser_id,
+                        twins->items[i].keeper_id, twins->items[i].keeper_id);
+    cr_log_debug("twin check: %lu API call%s", twins->calls, twins->calls == 1 ? "" : "s");
+    return rc;
+}
+
 /* Executes s->plan with every connected client and reports the outcome. */
 static int s_execute(struct cr_cli_session *s)
 {
     int result = -1;
     struct cr_apply_report rep = {0};
+    struct cr_twins_report twins = {0};
     struct s_ids ids = {.by_pool = calloc(s->plan.n_pools ? s->plan.n_pools : 1, sizeof(char *)),
                         .n = s->plan.n_pools};
     struct cr_apply_options ao = {.progress = s_progress,
@@ -222,12 +265,16 @@ static int s_execute(struct cr_cli_session *s)
     }
     cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
     rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
+    bool calls_failed = rc != 0;
+    if (rc == 0)
+        rc = s_check_twins(s, &twins, &rep);
     if (s->opts->output == CR_CLI_OUTPUT_JSON &&
-        s_print_json(s, &rep, &ids, rc == 0 ? "complete" : "failed") != 0)
+        s_print_json(s, &rep, &ids, rc == 0 ? "complete" : "failed", &twins) != 0)
         rc = rc != 0 ? rc : CR_EIO;
     if (rc != 0) {
         result = cr_cli_fail(rc);
-        s_print_failure(&s->plan, &rep, &ids);
+        if (calls_failed)
+            s_print_failure(&s->plan, &rep, &ids);
         goto done;
     }
     if (s->opts->output != CR_CLI_OUTPUT_JSON)
@@ -235,6 +282,7 @@ static int s_execute(struct cr_cli_session *s)
     result = CR_EXIT_OK;
 done:
     s_ids_dispose(&ids);
+    cr_twins_report_dispose(&twins);
     cr_apply_report_dispose(&rep);
     return result;
 }
@@ -291,7 +339,7 @@ static int s_finish(struct cr_cli_session *s, int rc, bool ask)
     if (cr_plan_is_empty(&s->plan)) {
         struct cr_apply_report empty = {0};
         if (s->opts->output == CR_CLI_OUTPUT_JSON)
-            rc = s_print_json(s, &empty, NULL, "complete");
+            rc = s_print_json(s, &empty, NULL, "complete", NULL);
         return rc == 0 ? CR_EXIT_OK : cr_cli_fail(rc);
     }
     if (ask && !s_confirm())

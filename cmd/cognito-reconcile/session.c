@@ -15,6 +15,7 @@
 #include "reconcile/junit.h"
 #include "reconcile/render.h"
 #include "reconcile/target.h"
+#include "reconcile/twins.h"
 #include "schema/manifest.h"
 #include "util/log.h"
 #include "util/strutil.h"
@@ -235,6 +236,8 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
         uint64_t t0 = cr_now_ms();
         cr_log_info("reading live state in %s (%s)...", region, cr_aws_client_endpoint(client));
         int rc = cr_live_read(&s->live, client, wants, n, &ro);
+        if (rc == 0) /* twins need to say whether they hold identities (docs/locking.md) */
+            rc = cr_twins_read_identities(&s->live, client, s->opts->stack);
         if (rc != 0)
             return rc;
         struct cr_buf counts;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "reconcile/twins.h"
-#include "tests/support/cr_test.h"
+#include "tests/unit/test_plan_fixture.h"
 
 /* A live pool of stack "default" named "web" in us-east-1 with the given id. */
 static struct cr_live_pool *s_pool(struct cr_live_state *st, const char *id, bool created,
@@ -146,6 +146,129 @@ static void test_twins__property_the_smallest_id_is_never_deleted(void **state)
     }
 }
 
+/* ---- the plan proposes the rule's resolution ---- */
+
+#define FX_TWIN_A "us-east-1:0aaaaaaa-0000-4000-8000-000000000000"
+#define FX_TWIN_B "us-east-1:bbbbbbbb-0000-4000-8000-000000000000"
+
+/* Two live twins of "mobile" (both made by cognito-reconcile) and the manifest. */
+static void s_twin_world(struct cr_live_state *live, struct cr_desired_pool *d,
+                         enum cr_live_identities b_identities, bool b_created)
+{
+    const char *ids[] = {FX_TWIN_B, FX_TWIN_A}; /* listed in the order the service lists them */
+    cr_live_state_init(live);
+    fx_desired(d);
+    for (int i = 0; i < 2; i++) {
+        struct fx_live l;
+        fx_live_init(&l, ids[i], "default", "mobile");
+        if (i == 1 || b_created)
+            fx_set(&l.config.tags, CR_TAG_CREATED_BY, CR_TAG_CREATED_BY_VALUE);
+        fx_live_add(live, &l);
+        fx_live_dispose(&l);
+    }
+    for (size_t i = 0; i < live->len; i++)
+        live->pools[i]->identities = strcmp(live->pools[i]->config.id, FX_TWIN_B) == 0
+                                         ? b_identities
+                                         : CR_LIVE_IDENTITIES_NONE;
+}
+
+static void test_twins__a_plan_deletes_the_twin_the_rule_does_not_keep(void **state)
+{
+    (void)state;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct cr_plan plan;
+    for (int prune = 0; prune < 2; prune++) {
+        s_twin_world(&live, &d, CR_LIVE_IDENTITIES_NONE, true);
+        struct cr_plan_options o = {.stack = "default", .region = FX_REGION, .prune = prune};
+        assert_ok(cr_plan_build(&plan, &d, 1, &live, &o));
+        assert_int_equal(plan.n_pools, 2); /* the keeper (no change) and the twin, once */
+        assert_string_equal(plan.pools[0].pool_id, FX_TWIN_A);
+        assert_int_equal(plan.pools[0].action, CR_PLAN_NOOP);
+        assert_string_equal(plan.pools[1].pool_id, FX_TWIN_B);
+        assert_string_equal(plan.pools[1].name, "mobile");
+        assert_int_equal(plan.pools[1].action, CR_PLAN_DELETE);
+        assert_string_equal(plan.pools[1].note,
+                            "twin of " FX_TWIN_A ": both carry the name tag 'mobile' of stack "
+                            "'default'; this one was created by cognito-reconcile and holds no "
+                            "identities, and " FX_TWIN_A " keeps the name");
+        assert_int_equal(plan.n_ops, 1);
+        assert_int_equal(fx_op(&plan, 0)->kind, CR_PLAN_OP_DELETE);
+        assert_int_equal(plan.n_delete, 1);
+        cr_plan_dispose(&plan);
+        cr_desired_pool_dispose(&d);
+        cr_live_state_dispose(&live);
+    }
+}
+
+static void test_twins__a_plan_stops_on_twins_it_may_not_delete(void **state)
+{
+    (void)state;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct cr_plan plan;
+    struct cr_plan_options o = {.stack = "default", .region = FX_REGION};
+    static const struct {
+        enum cr_live_identities identities;
+        bool created;
+        const char *why;
+    } cases[] = {
+        {CR_LIVE_IDENTITIES_SOME, true, FX_TWIN_B " is not deleted automatically: it holds "
+                                                  "identities"},
+        {CR_LIVE_IDENTITIES_NONE, false, "cognito-reconcile did not create it"},
+        {CR_LIVE_IDENTITIES_UNKNOWN, true, "whether it holds identities was not read"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s_twin_world(&live, &d, cases[i].identities, cases[i].created);
+        assert_int_equal(cr_plan_build(&plan, &d, 1, &live, &o), CR_ECONFLICT);
+        const char *msg = cr_error_last();
+        if (!strstr(msg, cases[i].why) ||
+            !strstr(msg, "pools/mobile.yaml:1:1: pool 'mobile' (stack 'default', us-east-1): "
+                         "identity pools " FX_TWIN_A " and " FX_TWIN_B " all claim it") ||
+            !strstr(msg, "aws cognito-identity delete-identity-pool --region us-east-1 "
+                         "--identity-pool-id " FX_TWIN_B) ||
+            !strstr(msg, "--resource-arn arn:aws:cognito-identity:us-east-1:123456789012:"
+                         "identitypool/" FX_TWIN_A))
+            fail_msg("case %zu: %s", i, msg);
+        cr_desired_pool_dispose(&d);
+        cr_live_state_dispose(&live);
+    }
+}
+
+/* Every pool cognito-reconcile creates carries the mark, unless its tags leave no room. */
+static void test_twins__creates_carry_the_created_by_mark_when_it_fits(void **state)
+{
+    (void)state;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct cr_plan plan;
+    struct cr_plan_options o = {.stack = "default", .region = FX_REGION};
+    cr_live_state_init(&live);
+    assert_ok(cr_live_state_add_region(&live, FX_REGION, FX_ACCOUNT));
+    fx_desired(&d);
+    assert_ok(cr_plan_build(&plan, &d, 1, &live, &o));
+    const struct cr_plan_op *op = fx_op(&plan, 0);
+    assert_int_equal(op->kind, CR_PLAN_OP_CREATE);
+    assert_string_equal(cr_strmap_get(&op->params_pool.tags, CR_TAG_CREATED_BY),
+                        CR_TAG_CREATED_BY_VALUE);
+    fx_assert_change(op, "tags[\"cognito-reconcile:created-by\"]", NULL, "\"cognito-reconcile\"");
+    cr_plan_dispose(&plan);
+    /* 48 user tags + stack + name = 50: no room, created without it (still valid) */
+    for (int i = 0; i < 46; i++) {
+        char k[8];
+        snprintf(k, sizeof(k), "k%02d", i);
+        fx_set(&d.tags, k, "v");
+    }
+    assert_int_equal(d.tags.len, 48);
+    assert_ok(cr_plan_build(&plan, &d, 1, &live, &o));
+    op = fx_op(&plan, 0);
+    assert_null(cr_strmap_get(&op->params_pool.tags, CR_TAG_CREATED_BY));
+    assert_int_equal(op->params_pool.tags.len, 50);
+    cr_plan_dispose(&plan);
+    cr_desired_pool_dispose(&d);
+    cr_live_state_dispose(&live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +276,9 @@ int main(void)
         cmocka_unit_test(test_twins__only_empty_pools_cognito_reconcile_created_may_go),
         cmocka_unit_test(test_twins__the_message_gives_the_commands_both_ways),
         cmocka_unit_test(test_twins__property_the_smallest_id_is_never_deleted),
+        cmocka_unit_test(test_twins__a_plan_deletes_the_twin_the_rule_does_not_keep),
+        cmocka_unit_test(test_twins__a_plan_stops_on_twins_it_may_not_delete),
+        cmocka_unit_test(test_twins__creates_carry_the_created_by_mark_when_it_fits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
