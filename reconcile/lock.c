@@ -23,7 +23,7 @@
 #include "util/log.h"
 #include "util/strutil.h"
 
-enum { S_MAX_RACES = 10, S_POLL_FIRST_MS = 1000, S_POLL_MAX_MS = 10000 };
+enum { S_MAX_RACES = 10, S_POLL_FIRST_MS = 200, S_POLL_MAX_MS = 10000 };
 
 struct cr_lock {
     struct cr_lock_store *store;

@@ -391,25 +391,26 @@ static void test_lock__waiting_polls_with_backoff_until_released_or_timeout(void
     struct cr_lock *a = NULL, *b = NULL;
     struct cr_lock_options oa = s_opts(&ca, "ci-7", 0), ob = s_opts(&cb, "ci-8", 0);
     assert_ok(cr_lock_acquire(&a, NULL, s_store(&mem), &oa));
-    /* gives up after 5 s: sleeps of 1, 2 and then what is left (2) */
+    /* gives up after 5 s: sleeps of 0.2, 0.4, 0.8, 1.6 and then what is left (2) */
     ob.timeout_ms = 5000;
     struct cr_lock_store *sb = s_store(&mem);
     assert_int_equal(cr_lock_acquire(&b, NULL, sb, &ob), CR_ECONFLICT);
     assert_non_null(strstr(cr_error_last(), "(waited 5 s)"));
-    assert_int_equal(cb.sleeps, 3);
-    assert_int_equal(cb.slept[0], 1000);
-    assert_int_equal(cb.slept[1], 2000);
-    assert_int_equal(cb.slept[2], 2000);
-    /* with 10 minutes it gets the lock once a releases it, during the 5th sleep */
-    struct s_release_after rel = {.holder = a, .after = 5, .clock = &cb};
+    assert_int_equal(cb.sleeps, 5);
+    static const uint32_t first[] = {200, 400, 800, 1600, 2000};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cb.slept[i], first[i]);
+    /* with 10 minutes it gets the lock once a releases it, during the 8th sleep */
+    struct s_release_after rel = {.holder = a, .after = 8, .clock = &cb};
     cb.sleeps = 0;
     cb.on_sleep = s_release_when_due;
     cb.on_sleep_ctx = &rel;
     ob.timeout_ms = 600000;
     assert_ok(cr_lock_acquire(&b, NULL, sb, &ob));
-    assert_int_equal(cb.sleeps, 5);
-    assert_int_equal(cb.slept[3], 8000);
-    assert_int_equal(cb.slept[4], 10000); /* capped */
+    assert_int_equal(cb.sleeps, 8);
+    assert_int_equal(cb.slept[5], 6400);
+    assert_int_equal(cb.slept[6], 10000); /* capped */
+    assert_int_equal(cb.slept[7], 10000);
     cr_lock_free(a);
     assert_ok(cr_lock_release(b));
     cr_lock_free(b);
