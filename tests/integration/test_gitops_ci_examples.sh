@@ -6,7 +6,10 @@
 # and every cognito-reconcile command in them uses a verb and options that the built binary
 # accepts for that verb (so the examples cannot drift from the CLI). The GitHub workflow runs
 # the project's action (action.yml): its `with:` keys must be inputs of action.yml, its
-# command one the action takes, its args options of that command. Offline, no emulator.
+# command one the action takes, its args options of that command. Both serialise their applies
+# with the CI system's own means (GitHub `concurrency:` that never cancels a running apply,
+# GitLab `resource_group:`) and configure the run lock with a URL the program accepts
+# (docs/locking.md). Offline, no emulator.
 set -euo pipefail
 : "${CR_SOURCE_DIR:?run under ctest}" "${CR_BIN_DIR:?run under ctest}"
 CR="$CR_BIN_DIR/cognito-reconcile"
@@ -19,10 +22,10 @@ for verb in validate plan apply drift export diff; do
     "$CR" "$verb" --help >"$T/help-$verb" 2>&1 || { echo "FAIL: $verb --help" >&2; exit 1; }
 done
 
-"$PY" - "$CR_SOURCE_DIR/examples/ci" "$T" "$CR_SOURCE_DIR/action.yml" <<'EOF'
-import re, shlex, sys, yaml
+"$PY" - "$CR_SOURCE_DIR/examples/ci" "$T" "$CR_SOURCE_DIR/action.yml" "$CR" <<'EOF'
+import re, shlex, subprocess, sys, yaml
 
-ci, helps, action_file = sys.argv[1], sys.argv[2], sys.argv[3]
+ci, helps, action_file, cr = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 failures = []
 
 def fail(msg):
@@ -117,6 +120,23 @@ if not has(all_gh, "diff", "--from", "--to"): fail("github: no diff --from --to"
 if not has(all_gh, "apply", "--git-ref", "--auto-approve"): fail("github: no apply --git-ref")
 if not has(all_gh, "drift", "--output", "junit"): fail("github: no drift --output junit")
 if any("--allow-rewind" in args for _, args in all_gh): fail("github: apply must not --allow-rewind")
+apply_job = jobs.get("apply", {})
+conc = apply_job.get("concurrency") or gh.get("concurrency") or {}
+if not isinstance(conc, dict) or not conc.get("group"):
+    fail("github: the apply job has no concurrency group")
+elif conc.get("cancel-in-progress") is not False:
+    fail("github: the apply job's concurrency must not cancel an apply in progress")
+
+def check_lock(where, url):
+    """The lock URL must be one the program accepts (its parser checks it before --help)."""
+    if not url:
+        fail(f"{where}: COGNITO_RECONCILE_LOCK is not configured (docs/locking.md)")
+        return
+    rc = subprocess.run([cr, "apply", "--lock", url, "--help"], capture_output=True).returncode
+    if rc != 0:
+        fail(f"{where}: COGNITO_RECONCILE_LOCK '{url}' is refused by cognito-reconcile")
+
+check_lock("github", (gh.get("env") or {}).get("COGNITO_RECONCILE_LOCK"))
 drift_text = yaml.dump(jobs.get("drift", {}))
 if "'2'" not in drift_text and '"2"' not in drift_text and "has-changes == 'true'" not in drift_text:
     fail("github: drift does not fail on exit 2 (has-changes)")
@@ -136,6 +156,9 @@ if not has(all_gl, "drift", "--output", "junit"): fail("gitlab: no drift --outpu
 if any("--allow-rewind" in args for _, args in all_gl): fail("gitlab: apply must not --allow-rewind")
 if gl.get("drift", {}).get("artifacts", {}).get("reports", {}).get("junit") != "drift.xml":
     fail("gitlab: drift.xml is not a JUnit report artifact")
+if not (gl.get("apply") or {}).get("resource_group"):
+    fail("gitlab: the apply job has no resource_group")
+check_lock("gitlab", (gl.get("variables") or {}).get("COGNITO_RECONCILE_LOCK"))
 template = gl.get(".cognito-reconcile", {})
 if "id_tokens" not in template: fail("gitlab: no id_tokens (OIDC)")
 
