@@ -5,8 +5,10 @@
  */
 #include "reconcile/twins.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/strutil.h"
 
@@ -202,6 +204,10 @@ struct s_check {
     const char *region;
     struct cr_live_state seen; /* the pools that appeared since the live read, described */
     struct cr_buf left;        /* the message for the losers left */
+    /* the losers another run made (that run deletes them in its own check, if still going),
+     * with their keepers */
+    const struct cr_live_pool **waiting;
+    size_t n_waiting;
 };
 
 static unsigned long s_calls(const struct cr_aws_client *c)
@@ -285,8 +291,10 @@ static int s_add_finding(struct s_check *k, const struct cr_live_pool *keeper,
     f->created_here = s_created_here(k, loser->config.id);
     if (outcome == CR_TWIN_DELETED)
         r->n_deleted++;
-    else
+    else if (outcome == CR_TWIN_LEFT)
         r->n_left++;
+    else
+        r->n_deleted_by_other++;
     if (oom) {
         cr_error_set("out of memory");
         return CR_ENOMEM;
@@ -294,8 +302,8 @@ static int s_add_finding(struct s_check *k, const struct cr_live_pool *keeper,
     return 0;
 }
 
-/* A loser this run made: deleted when it holds no identities. */
-static int s_delete_own(struct s_check *k, const struct cr_live_pool *keeper,
+/* A loser of the rule: deleted when it holds no identities (returns 0), else 1. */
+static int s_delete_loser(struct s_check *k, const struct cr_live_pool *keeper,
                         struct cr_live_pool *loser)
 {
     bool some = false;
@@ -315,53 +323,132 @@ static int s_delete_own(struct s_check *k, const struct cr_live_pool *keeper,
     return rc < 0 ? rc : s_add_finding(k, keeper, loser, CR_TWIN_DELETED, NULL);
 }
 
-/* The twins of one name the plan created, as seen now. */
-static int s_settle_name(struct s_check *k, const char *name)
+/* Records a loser that stays, with the remediation (cr_twins_describe) for its group. */
+static int s_leave(struct s_check *k, const struct cr_live_pool *const *group, size_t n,
+                   size_t keeper, const struct cr_live_pool *loser)
 {
-    const struct cr_live_pool *group[64];
+    struct cr_buf why = CR_BUF_INIT;
+    int rc = cr_twins_describe(&why, NULL, k->plan->stack, loser->name, group, n, keeper,
+                               cr_strmap_get(&k->opts->before->account_ids, k->region));
+    if (rc == 0)
+        rc = s_add_finding(k, group[keeper], loser, CR_TWIN_LEFT, why.ptr);
+    if (rc == 0)
+        cr_buf_printf(&k->left, "%s%s", k->left.len ? "\n" : "", why.ptr);
+    cr_buf_dispose(&why);
+    return rc;
+}
+
+/* The pools of the stack (seen now, or in the live read) that carry name, at most max. */
+static size_t s_group(const struct cr_live_pool **group, size_t max, const struct s_check *k,
+                      const char *name)
+{
     size_t n = 0;
-    for (size_t i = 0; i < k->seen.len && n < 64; i++) {
+    for (size_t i = 0; i < k->seen.len && n < max; i++) {
         const struct cr_live_pool *l = k->seen.pools[i];
         if (l->stack && l->name && strcmp(l->stack, k->plan->stack) == 0 &&
             strcmp(l->name, name) == 0)
             group[n++] = l;
     }
-    for (size_t i = 0; i < k->opts->before->len && n < 64; i++) {
+    for (size_t i = 0; i < k->opts->before->len && n < max; i++) {
         const struct cr_live_pool *l = k->opts->before->pools[i];
         if (l->stack && l->name && strcmp(l->region, k->region) == 0 &&
             strcmp(l->stack, k->plan->stack) == 0 && strcmp(l->name, name) == 0)
             group[n++] = l;
     }
+    return n;
+}
+
+/* The twins of one name the plan created, as seen now: this run's losers are deleted at once;
+ * another run's wait for that run (s_wait_others); the rest stay, reported. */
+static int s_settle_name(struct s_check *k, const char *name)
+{
+    const struct cr_live_pool *group[64];
+    size_t n = s_group(group, 64, k, name);
     if (n < 2)
         return 0;
     size_t keeper = cr_twins_keeper(group, n, NULL);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct cr_live_pool *loser = (struct cr_live_pool *)group[i];
         if (i == keeper)
             continue;
-        struct cr_live_pool *loser = (struct cr_live_pool *)group[i];
-        rc = s_created_here(k, loser->config.id) ? s_delete_own(k, group[keeper], loser) : 2;
-        if (rc <= 0)
-            continue;
-        /* left: another run's twin (that run, or the next apply, deletes it), or ours with
-         * identities */
-        struct cr_buf why = CR_BUF_INIT;
-        if (rc == 2 && s_made_by_cognito_reconcile(loser))
-            cr_buf_printf(&why,
-                          "pool '%s' (%s): %s, created by another run at the same time, also "
-                          "claims it; the twin rule keeps %s (the smallest id). That run deletes "
-                          "its twin if it is still going; otherwise the next apply does (plan "
-                          "shows the deletion).",
-                          name, k->region, loser->config.id, group[keeper]->config.id);
-        else
-            rc = cr_twins_describe(&why, NULL, k->plan->stack, name, group, n, keeper,
-                                   cr_strmap_get(&k->opts->before->account_ids, k->region));
-        if (rc != CR_ENOMEM)
-            rc = s_add_finding(k, group[keeper], loser, CR_TWIN_LEFT, why.ptr);
-        if (rc == 0)
-            cr_buf_printf(&k->left, "%s%s", k->left.len ? "\n" : "", why.ptr);
-        cr_buf_dispose(&why);
+        if (!s_made_by_cognito_reconcile(loser)) {
+            rc = s_leave(k, group, n, keeper, loser);
+        } else if (s_created_here(k, loser->config.id)) {
+            rc = s_delete_loser(k, group[keeper], loser);
+            if (rc == 1)
+                rc = s_leave(k, group, n, keeper, loser);
+        } else {
+            const struct cr_live_pool **grown =
+                realloc(k->waiting, (k->n_waiting + 2) * sizeof(*grown));
+            if (!grown) {
+                cr_error_set("out of memory");
+                return CR_ENOMEM;
+            }
+            k->waiting = grown;
+            k->waiting[k->n_waiting++] = group[keeper];
+            k->waiting[k->n_waiting++] = loser;
+        }
     }
+    return rc;
+}
+
+/* Is the pool still there? (DescribeIdentityPool; ResourceNotFound: no) */
+static int s_exists(bool *out, struct s_check *k, const char *id)
+{
+    struct cr_cognito_pool pool = {0};
+    int rc = cr_cognito_describe_pool(k->client, &pool, id);
+    cr_cognito_pool_dispose(&pool);
+    *out = rc == 0;
+    return rc == CR_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * The losers another run made: that run deletes them in its own check if it is still going,
+ * so wait for that a little (describing them after 0.05, 0.1, 0.2 ... s, up to wait_ms); then
+ * delete those still there (the run that made them ended before it could see ours), as the
+ * next plan would.
+ */
+static int s_wait_others(struct s_check *k)
+{
+    uint32_t bound = k->opts->wait_ms ? k->opts->wait_ms : 500, waited = 0, step = 50;
+    size_t open = k->n_waiting / 2;
+    bool *gone = calloc(open ? open : 1, sizeof(*gone));
+    int rc = gone ? 0 : CR_ENOMEM;
+    while (rc == 0 && open > 0 && waited < bound) {
+        uint32_t ms = step < bound - waited ? step : bound - waited;
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        waited += ms;
+        step *= 2;
+        for (size_t w = 0; rc == 0 && w < k->n_waiting / 2; w++) {
+            bool there = true;
+            if (gone[w])
+                continue;
+            rc = s_exists(&there, k, k->waiting[2 * w + 1]->config.id);
+            if (rc == 0 && !there) {
+                gone[w] = true;
+                open--;
+                rc = s_add_finding(k, k->waiting[2 * w], k->waiting[2 * w + 1],
+                                   CR_TWIN_DELETED_BY_OTHER, NULL);
+            }
+        }
+    }
+    for (size_t w = 0; rc == 0 && w < k->n_waiting / 2; w++) {
+        if (gone[w])
+            continue;
+        struct cr_live_pool *loser = (struct cr_live_pool *)k->waiting[2 * w + 1];
+        rc = s_delete_loser(k, k->waiting[2 * w], loser);
+        if (rc == 1) { /* identities: the user decides */
+            const struct cr_live_pool *group[64];
+            size_t n = s_group(group, 64, k, loser->name);
+            rc = s_leave(k, group, n, cr_twins_keeper(group, n, NULL), loser);
+        }
+    }
+    if (rc == CR_ENOMEM)
+        cr_error_set("out of memory");
+    free(gone);
     return rc;
 }
 
@@ -381,6 +468,8 @@ static int s_check_region(struct s_check *k)
             strcmp(pp->region, k->region) == 0)
             rc = s_settle_name(k, pp->name);
     }
+    if (rc == 0)
+        rc = s_wait_others(k);
     return rc;
 }
 
@@ -408,6 +497,7 @@ int cr_twins_check_after_apply(struct cr_twins_report *out, const struct cr_plan
         left = k.left;
         out->calls += s_calls(k.client) - before;
         cr_live_state_dispose(&k.seen);
+        free(k.waiting);
     }
     if (rc == 0 && out->n_left) {
         cr_error_set("%zu twin pool%s left (applies ran at the same time without a lock; "

@@ -20,15 +20,16 @@
  *
  * Who applies it:
  *   - apply, after its calls (cr_twins_check_after_apply): it lists the region again, describes
- *     the pools that appeared since its live read, and deletes the losers that it created
- *     itself (a loser another run created may still be configured by that run: it is left to
- *     that run or to the next apply, and this apply fails, exit 1, naming it);
+ *     the pools that appeared since its live read, and deletes the deletable losers: its own at
+ *     once, another run's after giving that run a moment to delete it itself (it may still be
+ *     configuring it); a loser it may not delete fails the apply (exit 1) with the remediation;
  *   - plan (reconcile/diff.c, through cr_twins_keeper / cr_twins_blocker): a later plan
  *     proposes the deletion of every deletable loser as an ordinary DeleteIdentityPool, so the
  *     next apply heals the stack; twins it may not delete stop the plan with the remediation.
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aws/client.h"
 #include "reconcile/apply.h"
@@ -80,8 +81,9 @@ int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *
 /* ---- apply's check after its calls ---- */
 
 enum cr_twin_outcome {
-    CR_TWIN_DELETED,  /* a loser this run created, deleted by this run */
-    CR_TWIN_LEFT,     /* a loser this run did not delete (see reason) */
+    CR_TWIN_DELETED,          /* a loser deleted by this run (created_here says whose it was) */
+    CR_TWIN_DELETED_BY_OTHER, /* a loser another run created, deleted by that run meanwhile */
+    CR_TWIN_LEFT,             /* a loser still there (see reason) */
 };
 
 /** One loser the check found. */
@@ -98,7 +100,7 @@ struct cr_twin_finding {
 struct cr_twins_report {
     struct cr_twin_finding *items;
     size_t len;
-    size_t n_deleted, n_left;
+    size_t n_deleted, n_deleted_by_other, n_left;
     unsigned long calls; /* API calls the check made */
 };
 
@@ -114,15 +116,21 @@ struct cr_twins_check_options {
     const struct cr_apply_report *applied; /* what apply did (the ids its creates returned) */
     cr_twins_guard_fn *guard;              /* may be NULL */
     void *guard_ctx;
+    uint32_t wait_ms; /* how long to wait for another run to delete its twins; 0 = 500 */
 };
 
 /**
  * After apply made plan's calls: for every region where the plan created a pool, lists the
  * pools again, describes those that are neither in opts->before nor already known, and looks
  * for twins of the names the plan created. Losers this run created that hold no identities are
- * deleted (DeleteIdentityPool); every other loser is reported. out receives the findings in
- * every case. Returns 0 when no twin is left, CR_ECONFLICT when one is (the message names each
- * and its remediation), or the code of a failed call.
+ * deleted (DeleteIdentityPool) at once. A loser another run of cognito-reconcile created is
+ * first left to that run, which deletes it in its own check if it is still going (so it is
+ * never deleted under the feet of a run still configuring it): this one waits up to
+ * opts->wait_ms for that, then deletes it itself if it holds no identities (that run ended
+ * before it could see ours). Any other loser (identities, not made by cognito-reconcile) is
+ * reported. out receives the findings in every case. Returns 0 when no twin is left,
+ * CR_ECONFLICT when one is (the message names each with its remediation), or the code of a
+ * failed call.
  */
 int cr_twins_check_after_apply(struct cr_twins_report *out, const struct cr_plan *plan,
                                struct cr_aws_client *const *clients, size_t n_clients,

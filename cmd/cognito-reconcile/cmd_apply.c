@@ -147,7 +147,10 @@ static json_t *s_twins_json(const struct cr_twins_report *twins)
         const struct cr_twin_finding *f = &twins->items[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "pool", f->name, "region",
                               f->region, "keeper_id", f->keeper_id, "twin_id", f->loser_id,
-                              "outcome", f->outcome == CR_TWIN_DELETED ? "deleted" : "left",
+                              "outcome",
+                              f->outcome == CR_TWIN_DELETED            ? "deleted"
+                              : f->outcome == CR_TWIN_DELETED_BY_OTHER ? "deleted_by_other_run"
+                                                                       : "left",
                               "created_by_this_run", f->created_here);
         if (o && f->reason)
             json_object_set_new(o, "reason", json_string(f->reason));
@@ -223,12 +226,22 @@ static int s_check_twins(struct cr_cli_session *s, struct cr_twins_report *twins
     struct cr_twins_check_options o = {
         .before = &s->live, .applied = rep, .guard = cr_cli_lock_guard, .guard_ctx = s->lock};
     int rc = cr_twins_check_after_apply(twins, &s->plan, s->clients, s->n_clients, &o);
-    for (size_t i = 0; i < twins->len; i++)
-        if (twins->items[i].outcome == CR_TWIN_DELETED)
+    for (size_t i = 0; i < twins->len; i++) {
+        const struct cr_twin_finding *f = &twins->items[i];
+        if (f->outcome == CR_TWIN_DELETED && f->created_here)
             cr_log_info("twin check: pool '%s': deleted %s, which this run created at the same "
                         "time as another run created %s; %s keeps the name (docs/locking.md)",
-                        twins->items[i].name, twins->items[i].loser_id,
-                        twins->items[i].keeper_id, twins->items[i].keeper_id);
+                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+        else if (f->outcome == CR_TWIN_DELETED)
+            cr_log_info("twin check: pool '%s': deleted %s, which another run created at the same "
+                        "time and did not delete (it ended before it saw %s); %s keeps the name "
+                        "(docs/locking.md)",
+                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+        else if (f->outcome == CR_TWIN_DELETED_BY_OTHER)
+            cr_log_info("twin check: pool '%s': %s, which another run created at the same time, "
+                        "was deleted by that run; %s keeps the name (docs/locking.md)",
+                        f->name, f->loser_id, f->keeper_id);
+    }
     cr_log_debug("twin check: %lu API call%s", twins->calls, twins->calls == 1 ? "" : "s");
     return rc;
 }

@@ -5,8 +5,10 @@
 # a held lock fails a second apply at once (naming the holder and the force-unlock command) or
 # is waited for; plan only notes it; force-unlock deletes only the named lease; a run killed
 # with kill -9 leaves a lease that the next apply takes over once it expired; SIGTERM before the
-# writes releases at once (143), SIGINT during them stops before the next call (130); a lease
-# lost mid-run stops the writes; COGNITO_RECONCILE_LOCK, AWS_ENDPOINT_URL_S3 and --no-lock.
+# writes (at the prompt) releases at once (143), SIGINT during them stops before the next call
+# (130); a lease lost mid-run stops the writes; COGNITO_RECONCILE_LOCK, AWS_ENDPOINT_URL_S3 and
+# --no-lock. A holder stopped at its prompt (script(1) gives it a terminal) holds the lock for
+# as long as the test needs; the other steps delay the emulator's answers.
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
 cli_setup --sigv4 --s3-bucket locks
 
@@ -81,21 +83,35 @@ assert ops.index("ListIdentityPools 200") > 0, ops' || fail "the lock was not ta
 lock_gone || fail "the lock object is still there"
 [ "$(pool_id_of p1 | wc -l)" -eq 1 ] || fail "p1 was not created once"
 
-step "while one apply holds it: the lease is JSON the AWS CLI reads; plan notes it; another apply fails at once or waits"
-emu_faults '[{"operation":"CreateIdentityPool","latency_ms":5000}]'
+# prompt_holder NAME ARGS...: an apply on a pseudo-terminal (script(1)), stopped at its
+# confirmation prompt while it holds the lock; answers come from the fifo on fd 7.
+prompt_holder() {
+    local name=$1
+    shift
+    rm -f "$T/$name.in"
+    mkfifo "$T/$name.in"
+    exec 7<>"$T/$name.in"
+    script -qfec "$(printf '%q ' "$CR" apply --endpoint-url "$EMU_URL" "$@")" /dev/null \
+        <"$T/$name.in" >"$T/$name.err" 2>&1 &
+    BG_PID=$!
+    wait_for "the prompt" said "$T/$name.err" "Enter a value"
+    HOLDER=$(pgrep -P "$BG_PID" -x cognito-reconci || pgrep -P "$BG_PID")
+    [ -n "$HOLDER" ] || fail "no apply under script(1)"
+}
+
+step "while one apply holds it (at its prompt): the lease is JSON the AWS CLI reads; plan notes it; another apply fails at once or waits"
 pool_yaml slow >"$T/m/slow.yaml"
-bg_apply holder "$T/m" "${L[@]}"
-HOLDER=$BG_PID
-wait_for "the holder's lock" lock_exists
+prompt_holder holder "$T/m" "${L[@]}"
+lock_exists || fail "the lock is not held at the prompt"
 aws_cli s3api get-object --bucket locks --key "$KEY" "$T/lease.json" >"$T/get.json"
-"$PY" -S - "$T/lease.json" "$HOLDER" "$(hostname)" <<'EOF' || fail "the lease is not what docs/locking.md says"
+"$PY" -S - "$T/lease.json" "$HOLDER" "$(hostname)" <<'EOF2' || fail "the lease is not what docs/locking.md says: $(cat "$T/lease.json")"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 assert d["version"] == 1 and re.fullmatch("[0-9a-f]{32}", d["id"]), d
 assert d["who"] == {"host": sys.argv[3], "user": d["who"]["user"], "pid": int(sys.argv[2])}, d
 assert d["stack"] == "default" and d["command"] == "apply" and d["revision"] is None, d
 assert d["since"] < d["expires"] and d["expires"].endswith("Z"), d
-EOF
+EOF2
 LEASE=$(json_get "$T/lease.json" 'd["id"]')
 run_cr 0 plan "$T/m" "${L[@]}"
 expect_in "$T/err" "note: the lock $LOCK is held by "
@@ -105,13 +121,36 @@ expect_in "$T/err" "error: the lock $LOCK is held by "
 expect_in "$T/err" "(pid $HOLDER), apply of stack 'default'"
 expect_in "$T/err" "cognito-reconcile force-unlock $LEASE --lock $LOCK"
 expect_not_in "$T/err" "reading live state"
-run_cr 0 apply "$T/m" --auto-approve "${L[@]}" --lock-timeout 60s
-expect_in "$T/err" "waiting for the lock $LOCK, held by "
-expect_in "$T/err" "holding the lock"
-bg_wait 0 holder
-emu_faults '[]'
+"$CR" apply --endpoint-url "$EMU_URL" --auto-approve "$T/m" "${L[@]}" --lock-timeout 60s \
+    >"$T/waiter.out" 2>"$T/waiter.err" </dev/null &
+WAITER=$!
+wait_for "the waiter" said "$T/waiter.err" "waiting for the lock $LOCK, held by "
+printf 'yes\n' >&7
+rc=0
+wait "$BG_PID" || rc=$?
+[ $rc -eq 0 ] || fail "the holder exited $rc: $(cat "$T/holder.err")"
+rc=0
+wait "$WAITER" || rc=$?
+[ $rc -eq 0 ] || fail "the waiter exited $rc: $(cat "$T/waiter.err")"
+said "$T/holder.err" "released the lock $LOCK" || fail "the holder did not release the lock"
+said "$T/waiter.err" "holding the lock" || fail "the waiter never held the lock"
+exec 7>&-
 lock_gone || fail "the lock object is still there"
 [ "$(pool_id_of slow | wc -l)" -eq 1 ] || fail "the waiting apply made a twin of 'slow'"
+
+step "SIGTERM at the prompt (before any write): released at once, nothing changed, exit 143"
+pool_yaml early >"$T/m/early.yaml"
+mark=$(log_mark)
+prompt_holder term "$T/m" "${L[@]}"
+kill -TERM "$HOLDER"
+rc=0
+wait "$BG_PID" || rc=$?
+[ $rc -eq 143 ] || fail "SIGTERM at the prompt: exit $rc: $(cat "$T/term.err")"
+said "$T/term.err" "interrupted (SIGTERM): released the lock $LOCK; nothing was changed" ||
+    fail "no word of the release: $(cat "$T/term.err")"
+exec 7>&-
+lock_gone || fail "SIGTERM left the lock"
+expect_writes "$mark" ""
 
 step "force-unlock deletes only the named lease, and says whose it was"
 put_lease "$T/bob.json"
@@ -153,21 +192,8 @@ lock_gone || fail "the lock object is still there"
 [ "$(pool_id_of killed | wc -l)" -eq 1 ] || fail "'killed' has $(pool_id_of killed | wc -l) pools"
 run_cr 0 plan "$T/m" --detailed-exitcode
 
-step "SIGTERM before the first write call: released at once, nothing changed, exit 143"
-emu_faults '[{"operation":"ListIdentityPools","latency_ms":3000}]'
-pool_yaml early >"$T/m/early.yaml"
-mark=$(log_mark)
-bg_apply term "$T/m" "${L[@]}"
-wait_for "the lock" said "$T/term.err" "holding the lock"
-kill -TERM "$BG_PID"
-bg_wait 143 term
-expect_in "$T/term.err" "interrupted (SIGTERM): released the lock $LOCK; nothing was changed"
-lock_gone || fail "SIGTERM left the lock"
-expect_writes "$mark" ""
-emu_faults '[]'
-
 step "SIGINT during the writes: the calls in flight finish, nothing more, the lock is released, exit 130"
-emu_faults '[{"operation":"CreateIdentityPool","latency_ms":1500}]'
+emu_faults '[{"operation":"CreateIdentityPool","latency_ms":3000}]'
 for n in a b; do
     pool_yaml "int$n" >"$T/m/int$n.yaml"
     printf '  roles:\n    authenticated: arn:aws:iam::123456789012:role/R\n' >>"$T/m/int$n.yaml"
@@ -182,13 +208,13 @@ expect_in "$T/int.err" "error: interrupted (SIGINT): stopped before the next wri
 expect_in "$T/int.err" "not attempted (2):"
 expect_in "$T/int.err" "released the lock $LOCK"
 lock_gone || fail "SIGINT left the lock"
-expect_writes "$mark" "CreateIdentityPool CreateIdentityPool CreateIdentityPool"
+expect_writes "$mark" "CreateIdentityPool CreateIdentityPool"
 emu_faults '[]'
 run_cr 0 apply "$T/m" --auto-approve "${L[@]}"
 run_cr 0 plan "$T/m" --detailed-exitcode
 
 step "a lease lost mid-run (overwritten by another holder) stops the writes and is not deleted"
-emu_faults '[{"operation":"CreateIdentityPool","latency_ms":3000}]'
+emu_faults '[{"operation":"CreateIdentityPool","latency_ms":6000}]'
 for n in a b; do
     pool_yaml "lost$n" >"$T/m/lost$n.yaml"
     printf '  roles:\n    authenticated: arn:aws:iam::123456789012:role/R\n' >>"$T/m/lost$n.yaml"

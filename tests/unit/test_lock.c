@@ -358,7 +358,9 @@ static void test_lock__of_two_takeovers_only_one_wins(void **state)
     struct s_race race = {.mem = &mem, .clock = &c2};
     mem.before_replace = s_race_first; /* "fast" runs its whole acquire inside slow's takeover */
     mem.before_replace_ctx = &race;
-    assert_int_equal(cr_lock_acquire(&slow, NULL, s_store(&mem), &os), CR_ECONFLICT);
+    struct cr_lock_store *ss = s_store(&mem);
+    assert_int_equal(cr_lock_acquire(&slow, NULL, ss, &os), CR_ECONFLICT);
+    cr_lock_store_free(ss); /* a failed acquire leaves the store to its caller */
     assert_ok(race.rc);
     assert_non_null(strstr(cr_error_last(), "held by runner@fast"));
     assert_non_null(strstr(mem.body, cr_lock_lease(race.winner)->id));
@@ -641,8 +643,11 @@ static void test_lock__property_never_two_writers(void **state)
             if (r < 30) {
                 now += cr_test_random(&rnd) % (lease / 2);
             } else if (r < 50 && !lk[who]) {
-                if (cr_lock_acquire(&lk[who], NULL, s_store(&mem), &o) != 0)
+                struct cr_lock_store *st = s_store(&mem);
+                if (cr_lock_acquire(&lk[who], NULL, st, &o) != 0) {
                     lk[who] = NULL;
+                    cr_lock_store_free(st);
+                }
             } else if (r < 75 && lk[who]) {
                 (void)!cr_lock_renew(lk[who]);
             } else if (r < 85 && lk[who]) {
