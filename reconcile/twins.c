@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/log.h"
 #include "util/strutil.h"
 
 size_t cr_twins_keeper(const struct cr_live_pool *const *pools, size_t n, const char *adopt_id)
@@ -168,10 +169,13 @@ int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *
         if (!twin)
             continue;
         rc = cr_cognito_has_identities(client, &some, v[i]->config.id);
-        if (rc == CR_ENOTFOUND) /* deleted meanwhile: the plan's delete finds it gone */
-            rc = 0;
-        else if (rc == 0)
+        if (rc == 0)
             v[i]->identities = some ? CR_LIVE_IDENTITIES_SOME : CR_LIVE_IDENTITIES_NONE;
+        else if (rc != CR_ENOMEM && rc != CR_ENOTFOUND) /* (not found: deleted meanwhile) */
+            cr_log_info("warning: twin %s: %s; it is not deleted without knowing",
+                        v[i]->config.id, cr_error_last());
+        if (rc != CR_ENOMEM) /* unknown stays unknown: the plan then reports the twins */
+            rc = 0;
     }
     free(v);
     return rc;
@@ -208,7 +212,19 @@ struct s_check {
      * with their keepers */
     const struct cr_live_pool **waiting;
     size_t n_waiting;
+    const char **listed; /* the ids listed now, sorted (a pool of the live read may be gone) */
+    size_t n_listed;
 };
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool s_listed(const struct s_check *k, const char *id)
+{
+    return bsearch(&id, k->listed, k->n_listed, sizeof(*k->listed), s_cmp_str) != NULL;
+}
 
 static unsigned long s_calls(const struct cr_aws_client *c)
 {
@@ -310,8 +326,13 @@ static int s_delete_loser(struct s_check *k, const struct cr_live_pool *keeper,
     int rc = cr_cognito_has_identities(k->client, &some, loser->config.id);
     if (rc == CR_ENOTFOUND)
         return 0; /* gone already */
-    if (rc < 0)
+    if (rc == CR_ENOMEM)
         return rc;
+    if (rc < 0) { /* e.g. not allowed to list identities: never delete without knowing */
+        cr_log_info("warning: twin %s: %s; it is not deleted without knowing", loser->config.id,
+                    cr_error_last());
+        return 1;
+    }
     loser->identities = some ? CR_LIVE_IDENTITIES_SOME : CR_LIVE_IDENTITIES_NONE;
     if (some) /* someone signed in already: the user decides */
         return 1;
@@ -352,7 +373,8 @@ static size_t s_group(const struct cr_live_pool **group, size_t max, const struc
     for (size_t i = 0; i < k->opts->before->len && n < max; i++) {
         const struct cr_live_pool *l = k->opts->before->pools[i];
         if (l->stack && l->name && strcmp(l->region, k->region) == 0 &&
-            strcmp(l->stack, k->plan->stack) == 0 && strcmp(l->name, name) == 0)
+            strcmp(l->stack, k->plan->stack) == 0 && strcmp(l->name, name) == 0 &&
+            s_listed(k, l->config.id)) /* (a replaced pool is gone) */
             group[n++] = l;
     }
     return n;
@@ -461,7 +483,16 @@ static int s_check_region(struct s_check *k)
         cr_error_prefix("twin check");
     if (rc == 0)
         rc = s_describe_new(k, &page);
-    cr_cognito_pool_page_dispose(&page);
+    k->listed = rc == 0 ? calloc(page.len ? page.len : 1, sizeof(*k->listed)) : NULL;
+    for (size_t i = 0; k->listed && i < page.len; i++)
+        if (page.items[i].id)
+            k->listed[k->n_listed++] = page.items[i].id;
+    if (k->listed)
+        qsort(k->listed, k->n_listed, sizeof(*k->listed), s_cmp_str);
+    else if (rc == 0) {
+        cr_error_set("out of memory");
+        rc = CR_ENOMEM;
+    }
     for (size_t p = 0; rc == 0 && p < k->plan->n_pools; p++) {
         const struct cr_plan_pool *pp = &k->plan->pools[p];
         if ((pp->action == CR_PLAN_CREATE || pp->action == CR_PLAN_REPLACE) &&
@@ -470,6 +501,9 @@ static int s_check_region(struct s_check *k)
     }
     if (rc == 0)
         rc = s_wait_others(k);
+    free(k->listed); /* (borrowed the page's ids) */
+    k->listed = NULL;
+    cr_cognito_pool_page_dispose(&page);
     return rc;
 }
 

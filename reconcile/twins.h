@@ -72,8 +72,10 @@ char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper);
 /**
  * Reads, for every pool of stack in state that shares its region and name tag with another
  * (a twin), whether it holds identities (ListIdentities, MaxResults 1) and records it in
- * pool->identities. Pools of the client's region only. No call when there are no twins.
- * Returns 0 or the failing call's code (message names the operation and pool).
+ * pool->identities. Pools of the client's region only. No call when there are no twins. A
+ * call that fails (a role not allowed cognito-identity:ListIdentities) leaves the pool's
+ * identities unknown, with a warning on stderr: such a twin is then reported, never deleted.
+ * Returns 0 or CR_ENOMEM.
  */
 int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *client,
                              const char *stack) CR_WARN_UNUSED;

@@ -23,7 +23,9 @@
 #include "util/log.h"
 
 struct cr_cli_lock {
-    struct cr_lock *lock;
+    pthread_mutex_t mu;
+    struct cr_lock *lock; /* under mu: NULL while it is being taken */
+    int pending;          /* under mu: a signal that came while it was being taken */
     char *url;
     pthread_t signals;
     bool signals_running;
@@ -120,7 +122,14 @@ static void *s_signal_thread(void *arg)
             continue;
         }
         const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
-        if (++count == 1 && cr_lock_interrupt(cl->lock, sig)) {
+        pthread_mutex_lock(&cl->mu);
+        struct cr_lock *lock = cl->lock;
+        if (!lock) /* still taking it: the taker (or its wait) ends the run */
+            cl->pending = sig;
+        pthread_mutex_unlock(&cl->mu);
+        if (!lock)
+            continue;
+        if (++count == 1 && cr_lock_interrupt(lock, sig)) {
             s_say("\ninterrupted (%s): released the lock %s; nothing was changed\n", name,
                   cl->url);
             _exit(128 + sig);
@@ -134,7 +143,7 @@ static void *s_signal_thread(void *arg)
         s_say("\ninterrupted again (%s): exiting at once; calls may still be in flight, so the "
               "lock %s stays held until its lease expires, or: cognito-reconcile force-unlock "
               "%s --lock %s\n",
-              name, cl->url, cr_lock_lease(cl->lock)->id, cl->url);
+              name, cl->url, cr_lock_lease(lock)->id, cl->url);
         _exit(128 + sig);
     }
 }
@@ -170,6 +179,39 @@ static void s_stop_signals(struct cr_cli_lock *cl)
     pthread_sigmask(SIG_SETMASK, &cl->old_mask, NULL); /* a signal still pending acts now */
 }
 
+/* The wait between polls of a held lock: in slices, so that a signal ends it at once (no
+ * lease is held while waiting). */
+static void s_sleep(void *ctx, uint32_t ms)
+{
+    struct cr_cli_lock *cl = ctx;
+    for (uint32_t slept = 0; slept < ms; slept += 50) {
+        pthread_mutex_lock(&cl->mu);
+        int sig = cl->pending;
+        pthread_mutex_unlock(&cl->mu);
+        if (sig) {
+            s_say("\ninterrupted (%s) while waiting for the lock %s; nothing was changed\n",
+                  sig == SIGINT ? "SIGINT" : "SIGTERM", cl->url);
+            _exit(128 + sig);
+        }
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (ms - slept < 50 ? ms - slept : 50) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* After the lease was taken: the lock becomes the signal thread's to release; a signal that
+ * came meanwhile releases it now. Returns that signal, or 0. */
+static int s_hand_over(struct cr_cli_lock *cl, struct cr_lock *lock)
+{
+    pthread_mutex_lock(&cl->mu);
+    cl->lock = lock;
+    int sig = cl->pending;
+    pthread_mutex_unlock(&cl->mu);
+    if (sig && cr_lock_interrupt(lock, sig))
+        s_say("\ninterrupted (%s): released the lock %s; nothing was changed\n",
+              sig == SIGINT ? "SIGINT" : "SIGTERM", cl->url);
+    return sig;
+}
+
 int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts,
                      const char *default_region, const char *revision)
 {
@@ -183,31 +225,44 @@ int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts
     cl = calloc(1, sizeof(*cl));
     cl->url = cl ? strdup(store->where) : NULL;
     if (!cl || !cl->url) {
+        free(cl);
+        cl = NULL;
         cr_error_set("out of memory");
         rc = CR_ENOMEM;
         goto fail;
     }
+    pthread_mutex_init(&cl->mu, NULL);
     struct cr_lock_options lo = {
         .stack = opts->stack,
         .command = cr_cli_verb_name(opts->verb),
         .revision = revision && *revision ? revision : NULL,
         .lease_ms = opts->lock.lease_ms,
         .timeout_ms = opts->lock.timeout_ms,
+        .sleep = s_sleep,
+        .sleep_ctx = cl,
     };
+    /* signals wait for the thread from before the lease exists, so none can end the run
+     * between taking the lease and being ready to release it */
+    rc = s_start_signals(cl);
+    if (rc < 0)
+        goto fail;
     cr_log_info("taking the lock %s...", store->where);
-    rc = cr_lock_acquire(&cl->lock, &held, store, &lo);
+    struct cr_lock *lock = NULL;
+    rc = cr_lock_acquire(&lock, &held, store, &lo);
     if (rc == CR_ECONFLICT && held.etag)
         s_held_hint(&held, store->where);
     cr_lock_lease_dispose(&held);
     if (rc < 0)
         goto fail;
     store = NULL; /* now owned by the lock */
-    cr_log_info("holding the lock %s (lease %s)", cl->url, cr_lock_lease(cl->lock)->id);
-    rc = s_start_signals(cl);
-    if (rc == 0)
-        rc = cr_lock_start_keeper(cl->lock);
+    if (s_hand_over(cl, lock)) {
+        s_stop_signals(cl);
+        _exit(128 + cr_lock_interrupted(lock));
+    }
+    cr_log_info("holding the lock %s (lease %s)", cl->url, cr_lock_lease(lock)->id);
+    rc = cr_lock_start_keeper(lock);
     if (rc < 0) {
-        (void)!cr_lock_release(cl->lock);
+        (void)!cr_lock_release(lock);
         goto fail;
     }
     *out = cl;
@@ -216,9 +271,15 @@ fail:
     cr_lock_store_free(store);
     if (cl) {
         s_stop_signals(cl);
+        pthread_mutex_lock(&cl->mu);
+        int sig = cl->pending;
+        pthread_mutex_unlock(&cl->mu);
         cr_lock_free(cl->lock);
+        pthread_mutex_destroy(&cl->mu);
         free(cl->url);
         free(cl);
+        if (sig) /* interrupted while taking it, and nothing is held */
+            _exit(128 + sig);
     }
     return rc;
 }
@@ -273,6 +334,7 @@ int cr_cli_lock_finish(struct cr_cli_lock *lk, int status)
         cr_log_info("warning: %s", cr_error_last());
     s_stop_signals(lk);
     cr_lock_free(lk->lock);
+    pthread_mutex_destroy(&lk->mu);
     free(lk->url);
     free(lk);
     return sig ? 128 + sig : status;

@@ -227,7 +227,7 @@ step "tags: one added, one changed, one removed"
 TAGS_BLOCK="  tags: {env: staging, owner: alice}"
 converge "TagResource UntagResource"
 [ "$(pool_field 'sorted(d["IdentityPoolTags"].items())')" = \
-    '[["cognito-reconcile:name", "mobile"], ["cognito-reconcile:stack", "default"], ["env", "staging"], ["owner", "alice"]]' ] ||
+    '[["cognito-reconcile:created-by", "cognito-reconcile"], ["cognito-reconcile:name", "mobile"], ["cognito-reconcile:stack", "default"], ["env", "staging"], ["owner", "alice"]]' ] ||
     fail "tags not reconciled: $(pool_field 'd["IdentityPoolTags"]')"
 
 step "sections removed from the manifest are left alone (unmanaged)"
@@ -243,7 +243,7 @@ step "empty sections clear them (ownership tags stay)"
 TAGS_BLOCK="  tags: {}"
 converge "UntagResource"
 [ "$(pool_field 'sorted(d["IdentityPoolTags"])')" = \
-    '["cognito-reconcile:name", "cognito-reconcile:stack"]' ] || fail "tags: {} did not clear"
+    '["cognito-reconcile:created-by", "cognito-reconcile:name", "cognito-reconcile:stack"]' ] || fail "tags: {} did not clear"
 ROLES_BLOCK="  roles: {}"
 MAPPINGS_BLOCK="  roleMappings: {}"
 converge "SetIdentityPoolRoles"
