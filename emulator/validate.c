@@ -108,6 +108,8 @@ static bool s_type_ok(const struct cr_shape *shape, const json_t *v)
     case CR_SHAPE_MAP:
     case CR_SHAPE_STRUCTURE:
         return json_is_object(v);
+    case CR_SHAPE_TIMESTAMP:
+        return json_is_number(v);
     default:
         return false;
     }

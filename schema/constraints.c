@@ -88,6 +88,8 @@ const char *cr_shape_kind_name(enum cr_shape_kind kind)
         return "map";
     case CR_SHAPE_STRUCTURE:
         return "structure";
+    case CR_SHAPE_TIMESTAMP:
+        return "timestamp";
     default:
         return "unknown";
     }
@@ -180,6 +182,17 @@ static bool s_claim_name(const char *s, size_t len)
     return true;
 }
 
+/* \d+ with Java's ASCII \d. */
+static bool s_digits(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
 bool cr_pattern_matches(enum cr_pattern pattern, const char *s, size_t len)
 {
     switch (pattern) {
@@ -204,6 +217,8 @@ bool cr_pattern_matches(enum cr_pattern pattern, const char *s, size_t len)
         return s_non_space(s, len);
     case CR_PATTERN_CLAIM_NAME:
         return s_claim_name(s, len);
+    case CR_PATTERN_DIGITS:
+        return s_digits(s, len);
     default:
         return false;
     }

@@ -42,6 +42,7 @@ enum cr_shape_kind {
     CR_SHAPE_LIST,
     CR_SHAPE_MAP,
     CR_SHAPE_STRUCTURE,
+    CR_SHAPE_TIMESTAMP, /* output only (CreationDate, Expiration): epoch seconds on the wire */
 };
 
 /* The distinct patterns of the model; each has a hand-written whole-value predicate. */
@@ -56,6 +57,7 @@ enum cr_pattern {
     CR_PATTERN_ROLE_TYPE,      /* (un)?authenticated */
     CR_PATTERN_NON_SPACE,      /* [\S]+ */
     CR_PATTERN_CLAIM_NAME,     /* [\p{L}\p{M}\p{S}\p{N}\p{P}]+ */
+    CR_PATTERN_DIGITS,         /* \d+ (AccountId) */
 };
 
 struct cr_shape;
@@ -90,19 +92,20 @@ struct cr_shape {
     const char *msg_enum;    /* "Member must satisfy enum value set: [Token, Rules]" */
 };
 
-/** One of the 12 pool-management operations. */
+/** One of the 23 operations of the API. */
 struct cr_operation {
     const char *name; /* "CreateIdentityPool" */
     const struct cr_shape *input;
     const struct cr_shape *output; /* NULL: the response body is {} */
     const char *const *errors;     /* error shape names, model order */
     size_t n_errors;
+    bool unsigned_auth; /* the model's "authtype": "none": callable without credentials */
 };
 
 /** The shape called name (e.g. "IdentityPoolName"), or NULL. Borrowed, static. */
 const struct cr_shape *cr_shape_find(const char *name);
 
-/** Every shape reachable from the 12 operations, sorted by name; *out = count. Static. */
+/** Every shape reachable from the 23 operations, sorted by name; *out = count. Static. */
 const struct cr_shape *cr_shape_all(size_t *out);
 
 /** The member of a structure shape called name (API spelling), or NULL. Borrowed. */
@@ -111,7 +114,8 @@ const struct cr_member *cr_shape_member(const struct cr_shape *shape, const char
 /** The operation called name (e.g. "SetIdentityPoolRoles"), or NULL. Borrowed, static. */
 const struct cr_operation *cr_operation_find(const char *name);
 
-/** The 12 operations in the order of the constraints document; *out = count. Static. */
+/** The 23 operations: the 12 pool-management ones, then the 11 of the identity side (GetId,
+ * ...). *out = count. Static. */
 const struct cr_operation *cr_operation_all(size_t *out);
 
 /** True if the whole value s (len bytes) matches the pattern. CR_PATTERN_NONE matches all. */

@@ -4,7 +4,8 @@
 
 usage: schema/gen_constraints.py [MODEL.json] > schema/constraints_table.inc
 
-Only shapes reachable from the 12 pool-management operations are emitted. Every pattern in
+Shapes reachable from the 23 operations (the 12 pool-management ones first, then the 11 of
+the identity side) are emitted. Every pattern in
 the model must have a hand-written predicate (enum cr_pattern in schema/constraints.h); an
 unknown pattern stops the generator so nobody silently loses a check.
 """
@@ -17,6 +18,10 @@ OPERATIONS = [
     "ListIdentityPools", "GetIdentityPoolRoles", "SetIdentityPoolRoles",
     "GetPrincipalTagAttributeMap", "SetPrincipalTagAttributeMap", "TagResource",
     "UntagResource", "ListTagsForResource",
+    # the identity side
+    "GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "GetOpenIdTokenForDeveloperIdentity",
+    "LookupDeveloperIdentity", "MergeDeveloperIdentities", "UnlinkDeveloperIdentity",
+    "UnlinkIdentity", "DescribeIdentity", "ListIdentities", "DeleteIdentities",
 ]
 
 PATTERNS = {
@@ -29,11 +34,15 @@ PATTERNS = {
     r"(un)?authenticated": "CR_PATTERN_ROLE_TYPE",
     r"[\S]+": "CR_PATTERN_NON_SPACE",
     r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+": "CR_PATTERN_CLAIM_NAME",
+    r"\d+": "CR_PATTERN_DIGITS",
 }
 
 KINDS = {
     "string": "CR_SHAPE_STRING", "boolean": "CR_SHAPE_BOOLEAN", "integer": "CR_SHAPE_INTEGER",
+    # a long holds what a C long long holds; the checks are those of an integer
+    "long": "CR_SHAPE_INTEGER",
     "list": "CR_SHAPE_LIST", "map": "CR_SHAPE_MAP", "structure": "CR_SHAPE_STRUCTURE",
+    "timestamp": "CR_SHAPE_TIMESTAMP",
 }
 
 
@@ -68,7 +77,7 @@ def reachable(model):
 
 def sentences(s):
     kind = s["type"]
-    unit = "value" if kind == "integer" else "length"
+    unit = "value" if kind in ("integer", "long") else "length"
     out = {}
     if "min" in s:
         out["msg_min"] = "Member must have %s greater than or equal to %d" % (unit, s["min"])
@@ -158,8 +167,9 @@ def main():
         o = model["operations"][op]
         out = ref(o["output"]["shape"]) if "output" in o else "NULL"
         n_err = len(o.get("errors", []))
-        w("    {%s, %s, %s, s_errors_%s, %d},\n"
-          % (c_str(op), ref(o["input"]["shape"]), out, op, n_err))
+        unsigned = "true" if o.get("authtype") == "none" else "false"
+        w("    {%s, %s, %s, s_errors_%s, %d, %s},\n"
+          % (c_str(op), ref(o["input"]["shape"]), out, op, n_err, unsigned))
     w("};\n")
 
 
