@@ -32,6 +32,10 @@
 /** The Logins key of developer-authenticated tokens (GetOpenIdTokenForDeveloperIdentity). */
 #define CR_ACCESS_COGNITO_IDENTITY_LOGIN "cognito-identity.amazonaws.com"
 
+/** The claim holding session tags in a token, as STS reads it; developer tokens carry their
+ * principal tags there: {"principal_tags": {"KEY": ["VALUE"]}}. */
+#define CR_ACCESS_TAGS_CLAIM "https://aws.amazon.com/tags"
+
 /** What kind of identity provider a Logins key names. */
 enum cr_access_provider_kind {
     CR_ACCESS_PROVIDER_NONE = 0,  /* not a provider of the pool */

@@ -9,9 +9,6 @@
 #include "util/buf.h"
 #include "util/strmap.h"
 
-/** The claim holding session tags in a token, as STS reads it (developer tokens use it). */
-#define CR_ACCESS_TAGS_CLAIM "https://aws.amazon.com/tags"
-
 /**
  * Replaces out's content with the text of a claim value: a string as is, a number or boolean
  * as its JSON text, an array as its values joined with ",". Returns false (out empty) for

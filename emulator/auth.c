@@ -324,6 +324,7 @@ void cr__emu_auth_check(struct cr_emu_auth_result *out, struct cr_emu_caller *ca
     snprintf(caller->arn, sizeof(caller->arn), "arn:aws:iam::%s:user/cognito-identity-local",
              emu->account_id);
     snprintf(caller->user_id, sizeof(caller->user_id), "AIDACOGNITOIDENTITYLOCAL");
+    caller->anonymous = header == NULL;
     if (parsed && auth.region.len > 0 && auth.region.len < sizeof(caller->region))
         snprintf(caller->region, sizeof(caller->region), "%.*s", (int)auth.region.len,
                  auth.region.ptr);

@@ -134,6 +134,11 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
         if (result != 0)
             goto done;
     }
+    if (opts->idp_keys_path) {
+        result = cr__emu_idp_keys_load(emu, opts->idp_keys_path);
+        if (result != 0)
+            goto done;
+    }
     result = s_load_state(emu);
     if (result == 0 && emu->n_s3_buckets) {
         result = cr__emu_s3_create_buckets(emu);
@@ -162,6 +167,8 @@ void cr_emu_free(struct cr_emu *emu)
     cr__emu_faults_dispose(&emu->faults);
     cr__emu_keys_dispose(&emu->keys);
     cr__emu_quotas_dispose(&emu->quotas);
+    cr__emu_keys_cache_dispose(emu);
+    json_decref(emu->sessions);
     pthread_mutex_destroy(&emu->state_lock);
     pthread_mutex_destroy(&emu->aux_lock);
     for (size_t i = 0; i < emu->n_s3_buckets; i++)

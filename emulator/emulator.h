@@ -2,8 +2,9 @@
 #ifndef CR_EMULATOR_EMULATOR_H
 #define CR_EMULATOR_EMULATOR_H
 /*
- * cognito-identity-local: an in-process emulator of the cognito-identity pool-management API
- * (JSON 1.1) plus the two STS actions CI credentials need.
+ * cognito-identity-local: an in-process emulator of the cognito-identity API (JSON 1.1; the 12
+ * pool-management operations and the 11 of the identity side) plus the two STS actions CI
+ * credentials and the classic flow need.
  *
  * struct cr_emu is the service (state, faults, request log, keys) and is independent of HTTP:
  * cr_emu_handle() takes a decoded request and fills a response, so unit tests call it
@@ -25,6 +26,7 @@ struct cr_emu_options {
     const char *account_id;       /* default account; "123456789012" */
     const char *state_path;       /* JSON state file, rewritten atomically; NULL = memory */
     const char *credentials_path; /* "KEY SECRET [ACCOUNT]" lines; NULL = no verification */
+    const char *idp_keys_path;    /* {"ISSUER": JWKS}: verify login tokens of these issuers */
     unsigned max_pools;           /* pools per account and region; 0 = 1000 */
     size_t max_body_bytes;        /* request body cap; 0 = 1 MiB */
     bool debug;                   /* one stderr line per request */

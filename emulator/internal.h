@@ -6,10 +6,13 @@
  * by its unit tests).
  */
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "access/access.h"
+#include "aws/cognito.h"
 #include "aws/quotas.h"
 #include "aws/ratelimit.h"
 #include "emulator/emulator.h"
@@ -153,6 +156,21 @@ int cr__emu_keys_add(struct cr_emu_keys *keys, const struct cr_emu_key *key) CR_
 void cr__emu_keys_prune(struct cr_emu_keys *keys, int64_t now);
 void cr__emu_keys_dispose(struct cr_emu_keys *keys);
 
+/* ---- keys that sign tokens (tokens.c) ---- */
+
+/** A signing key cached from the state document (which keeps it as PEM). */
+struct cr_emu_signing_key {
+    char kid[64];
+    EVP_PKEY *pkey;
+};
+
+/** Keys of an issuer given with --idp-keys. */
+struct cr_emu_idp_key {
+    char *issuer;
+    char *kid; /* NULL when the JWK has none */
+    EVP_PKEY *pkey;
+};
+
 /* ---- the emulator ---- */
 
 struct cr_emu {
@@ -166,8 +184,14 @@ struct cr_emu {
     size_t max_body_bytes;
     bool debug;
 
-    pthread_mutex_t state_lock; /* state */
+    pthread_mutex_t state_lock; /* state, signing_keys */
     json_t *state;              /* see state.c for the layout */
+    /* signing keys of state["signing_keys"], parsed once: [0] Cognito Identity OpenID tokens,
+     * [1] the test identity provider (/_local/token) */
+    struct cr_emu_signing_key signing_keys[2];
+    /* --idp-keys: read-only after start */
+    struct cr_emu_idp_key *idp_keys;
+    size_t n_idp_keys;
 
     struct cr_emu_quotas quotas;               /* request-rate quotas (own lock) */
     struct cr_emu_quota_config quotas_initial; /* as started: what /_local/reset restores */
@@ -175,6 +199,7 @@ struct cr_emu {
     pthread_mutex_t aux_lock; /* faults, log, keys */
     struct cr_emu_faults faults;
     struct cr_emu_keys keys;
+    json_t *sessions; /* access key id -> who GetCredentialsForIdentity gave it to (/_local) */
     json_t **log;    /* ring of the last CR_EMU_LOG_CAP entries (oldest at log_head) */
     size_t log_head; /* index of the oldest entry */
     size_t log_len;
@@ -187,6 +212,7 @@ struct cr_emu_caller {
     char region[64];
     char arn[256];
     char user_id[160];
+    bool anonymous; /* no Authorization header: account and region are the defaults */
 };
 
 /** One JSON 1.1 operation in flight. */
@@ -202,6 +228,13 @@ struct cr_emu_call {
     char pool_id[128]; /* for the request log */
     bool wrote;        /* state changed: persist */
 };
+
+/** Member name of obj, with JSON null read as absent (SDKs never send null; Coral treats it so). */
+json_t *cr__emu_member(const json_t *obj, const char *name);
+/** The string member name of the call's input, or NULL. */
+const char *cr__emu_input_str(const struct cr_emu_call *call, const char *name);
+/** Records InternalErrorException "out of memory" on call; returns CR_ESERVICE. */
+int cr__emu_oom(struct cr_emu_call *call);
 
 /** Records an error on call (HTTP 400 unless status says otherwise); returns CR_ESERVICE. */
 int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const char *fmt, ...)
@@ -221,6 +254,10 @@ json_t *cr__emu_state_pool(struct cr_emu *emu, const struct cr_emu_caller *calle
 json_int_t cr__emu_state_next_seq(struct cr_emu *emu);
 /** Checks a loaded state document; CR_EINVALID with "what is wrong" (no file name). */
 int cr__emu_state_check(const json_t *state) CR_WARN_UNUSED;
+/** The partition object {"pools": ..., "identities"?: ...} of account/region (created when
+ * create is true; else may be NULL). */
+json_t *cr__emu_state_partition(struct cr_emu *emu, const char *account, const char *region,
+                                bool create);
 
 /**
  * After a change (state_lock held): writes the state file when there is one. When that
@@ -268,8 +305,180 @@ json_t *cr__emu_find_pool(struct cr_emu_call *call, const char *pool_id);
 bool cr__emu_provider_configured(const json_t *pool, const char *name, bool role_mapping);
 /** Tag rules beyond the constraint table: at most 50, no "aws:" prefix. */
 int cr__emu_check_tags(struct cr_emu_call *call, const json_t *tags);
+/** Parses a pagination token "v1.<hex>" (NULL: from the start) into the sequence number to
+ * resume after; InvalidParameterException on call otherwise. */
+int cr__emu_page_token_parse(struct cr_emu_call *call, const char *token, json_int_t *out);
+/** Sets member NextToken of out to the token resuming after seq. 0 or CR_ENOMEM. */
+int cr__emu_page_token_set(json_t *out, json_int_t seq);
+
+/* ---- the identity side (identity.c, logins.c, tokens.c, ops_identity.c, ops_developer.c);
+ * all with state_lock held ---- */
+
+int cr__emu_op_get_id(struct cr_emu_call *call);
+int cr__emu_op_get_credentials(struct cr_emu_call *call);
+int cr__emu_op_get_open_id_token(struct cr_emu_call *call);
+int cr__emu_op_unlink_identity(struct cr_emu_call *call);
+int cr__emu_op_describe_identity(struct cr_emu_call *call);
+int cr__emu_op_list_identities(struct cr_emu_call *call);
+int cr__emu_op_delete_identities(struct cr_emu_call *call);
+int cr__emu_op_get_token_for_developer(struct cr_emu_call *call);
+int cr__emu_op_lookup_developer(struct cr_emu_call *call);
+int cr__emu_op_merge_developer(struct cr_emu_call *call);
+int cr__emu_op_unlink_developer(struct cr_emu_call *call);
+
+/** A pool as the identity side reads it: its record and the typed views role resolution
+ * takes (decoded from the record). */
+struct cr_emu_pool_view {
+    json_t *rec;  /* borrowed from the state */
+    json_t *part; /* its partition (borrowed) */
+    const char *id;
+    struct cr_cognito_pool config;
+    struct cr_cognito_roles roles;
+    struct cr_cognito_principal_tags *tags;
+    size_t n_tags;
+    struct cr_access_pool access; /* points into the members above */
+};
+
+/**
+ * Finds pool_id for the identity side and decodes it into out: in the caller's account and
+ * region, or, for an unsigned call, in any account of the region the id names (account_id,
+ * when not NULL, must be its account). ResourceNotFoundException on call when absent.
+ * Returns 0 or CR_ESERVICE; out must be disposed either way.
+ */
+int cr__emu_pool_view(struct cr_emu_pool_view *out, struct cr_emu_call *call, const char *pool_id,
+                      const char *account_id) CR_WARN_UNUSED;
+void cr__emu_pool_view_dispose(struct cr_emu_pool_view *view);
+
+/**
+ * The identity record {"seq","pool","created","modified","logins":[{"provider","user"}],
+ * "authenticated","disabled"} for identity_id, searched like pools (see cr__emu_pool_view).
+ * ResourceNotFoundException on call when absent; *out_part is its partition.
+ */
+json_t *cr__emu_identity_find(struct cr_emu_call *call, const char *identity_id, json_t **out_part);
+/** A new identity of pool_id in the partition; its id goes to out_id. NULL after recording
+ * InternalErrorException. */
+json_t *cr__emu_identity_new(struct cr_emu_call *call, json_t *part, const char *pool_id,
+                             char out_id[64]);
+/** True if the identity has a login of provider (for user, or any user when user is NULL). */
+bool cr__emu_identity_has_login(const json_t *rec, const char *provider, const char *user);
+/** The enabled identity of pool_id holding the login provider/user (any user when NULL), or
+ * NULL; *out_id (when given) is its id, borrowed. */
+json_t *cr__emu_identity_by_login(json_t *part, const char *pool_id, const char *provider,
+                                  const char *user, const char **out_id);
+/** Moves every login of `from` to `to` (to_id) and disables `from`. developer: the pool's
+ * DeveloperProviderName or NULL. 0 or CR_ESERVICE. */
+int cr__emu_identity_merge(struct cr_emu_call *call, json_t *to, const char *to_id, json_t *from,
+                           const char *developer);
+/** The IdentityDescription shape of an identity (new reference or NULL). */
+json_t *cr__emu_identity_description(const char *id, const json_t *rec);
+/** Deletes every identity of pool_id from the partition (DeleteIdentityPool). */
+void cr__emu_identities_drop_pool(json_t *part, const char *pool_id);
+/** Checks the "identities" of a partition of a loaded state (absent is fine). */
+int cr__emu_identities_check(const json_t *part, const char *part_key, json_int_t next_seq) CR_WARN_UNUSED;
+
+/** One login of a request, validated. */
+struct cr_emu_login {
+    struct cr_access_login access; /* provider (borrowed from the pool view), claims */
+    char *key;                     /* the Logins key */
+    char *user;                    /* the user identifier kept on the identity */
+    char *identity_id;             /* a cognito-identity.amazonaws.com token: its identity */
+    json_t *claims;                /* owned; access.claims points here */
+};
+
+struct cr_emu_logins {
+    struct cr_emu_login *items;
+    size_t len;
+};
+
+/** Which login keys a call accepts besides the pool's public providers. */
+enum cr_emu_logins_mode {
+    CR_EMU_LOGINS_PUBLIC,    /* GetId: public providers only */
+    CR_EMU_LOGINS_TOKEN,     /* also cognito-identity.amazonaws.com (developer tokens) */
+    CR_EMU_LOGINS_DEVELOPER, /* also the DeveloperProviderName with a user identifier */
+};
+
+/**
+ * Validates every entry of a Logins map against the pool: the provider is configured and the
+ * token is one it issued (a JWT's iss, aud, exp and, when the issuer's keys are known, its
+ * signature; an opaque social token is the user's id). Records NotAuthorizedException on
+ * call otherwise. Returns 0 or CR_ESERVICE; out must be disposed either way.
+ */
+int cr__emu_logins_check(struct cr_emu_logins *out, struct cr_emu_call *call,
+                         const struct cr_emu_pool_view *pool, const json_t *logins,
+                         enum cr_emu_logins_mode mode) CR_WARN_UNUSED;
+void cr__emu_logins_dispose(struct cr_emu_logins *logins);
+
+/**
+ * Attaches validated logins to an identity (developer guide, "Linking logins" and "Merging
+ * identities"): rec/id is the identity named by the call, or NULL (GetId). Identities owning
+ * one of the logins are merged into the oldest of them (the others are disabled); with none,
+ * a new identity is created. One login per public provider (ResourceConflictException);
+ * developer is the pool's DeveloperProviderName (several users allowed), or NULL. Returns
+ * the surviving identity, its id in out_id; NULL after recording an error on call.
+ */
+json_t *cr__emu_identity_attach(struct cr_emu_call *call, json_t *part, const char *pool_id,
+                                const char *developer, json_t *rec, const char *id,
+                                const struct cr_emu_logins *logins, char out_id[64]);
+
+/** Remembers {"Arn","RoleArn","IdentityId","PrincipalTags","Expiration"} for the credentials
+ * key_id (note is stolen); expired ones are dropped. aux_lock held. 0 or CR_ENOMEM. */
+int cr__emu_sessions_note(struct cr_emu *emu, const char *key_id, json_t *note) CR_WARN_UNUSED;
+/** Cognito Identity's amr claim for an identity: ["unauthenticated"], or ["authenticated",
+ * PROVIDER, "PROVIDER:POOL:USER", ...]. New reference. */
+json_t *cr__emu_amr(const json_t *rec, const char *pool_id);
+/** Signs an OpenID token for the identity (ttl_s seconds; principal_tags, when not NULL, in
+ * the session-tags claim) and sets the output {IdentityId, Token}. 0 or CR_ESERVICE. */
+int cr__emu_openid_token(struct cr_emu_call *call, const char *identity_id, const json_t *rec,
+                         const char *pool_id, long ttl_s, const json_t *principal_tags);
+
+/** The issuer of Cognito Identity's OpenID tokens. */
+#define CR_EMU_OPENID_ISSUER "https://cognito-identity.amazonaws.com"
+
+/** Which signing key (index into emu->signing_keys). */
+enum cr_emu_key_use { CR_EMU_KEY_OPENID = 0, CR_EMU_KEY_IDP = 1 };
+
+/** The signing key for use, loaded from the state or, when wrote is not NULL, generated and
+ * stored there (*wrote is then set). Returns the cached key (borrowed), or NULL: no key yet
+ * (wrote NULL) or an error (message set). */
+struct cr_emu_signing_key *cr__emu_signing_key(struct cr_emu *emu, enum cr_emu_key_use use,
+                                               bool *wrote);
+/** Frees the cached keys and the --idp-keys. */
+void cr__emu_keys_cache_dispose(struct cr_emu *emu);
+/** Loads --idp-keys FILE: {"ISSUER": {"keys": [JWK, ...]}, ...}. CR_EINVALID names the
+ * place. */
+int cr__emu_idp_keys_load(struct cr_emu *emu, const char *path) CR_WARN_UNUSED;
+/** Signs claims with key use; *out heap. 0 or an error (message set). */
+int cr__emu_token_sign(char **out, struct cr_emu *emu, enum cr_emu_key_use use,
+                       const json_t *claims, bool *wrote) CR_WARN_UNUSED;
+/** The public keys as JWKS {"keys": [...]}: only CR_EMU_KEY_OPENID, or both when all. */
+json_t *cr__emu_jwks(struct cr_emu *emu, bool all, bool *wrote);
+/** POST /_local/token {"issuer", "claims", "expires_in"}: a token signed by the test IdP key.
+ * Returns the HTTP status; *out is the answer body (new reference). */
+int cr__emu_local_token(json_t **out, struct cr_emu *emu, const char *body, size_t len);
+/**
+ * STS AssumeRoleWithWebIdentity's check of a Cognito Identity token (iss
+ * https://cognito-identity.amazonaws.com): signature, expiry, and the pool allowing the
+ * classic flow. Other tokens pass. Returns 0, or fills code/message (STS error code) and
+ * returns CR_EAUTH.
+ */
+int cr__emu_web_identity_check(struct cr_emu *emu, const char *token, char code[64],
+                               char message[512]) CR_WARN_UNUSED;
 
 /* ---- STS (sts.c) ---- */
+
+/** Temporary credentials handed out (and registered so that requests signed with them
+ * verify). */
+struct cr_emu_session {
+    char key_id[21], secret[41], token[161], expiration[32], arn[512], role_id[256];
+    int64_t expires;
+};
+
+/** Splits a role ARN arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME; false if arn is not one. */
+bool cr__emu_role_arn(const char *arn, char account[16], char name[128]);
+/** Mints credentials for role `role` of account with session name `session` for duration_s
+ * seconds and registers them. 0 or CR_ENOMEM. */
+int cr__emu_session_mint(struct cr_emu_session *out, struct cr_emu *emu, const char *account,
+                         const char *role, const char *session, long duration_s) CR_WARN_UNUSED;
 
 /** Handles a query-protocol STS request (form body). */
 int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,

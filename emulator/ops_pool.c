@@ -272,13 +272,17 @@ int cr__emu_op_delete_pool(struct cr_emu_call *call)
     if (!cr__emu_find_pool(call, id))
         return CR_ESERVICE;
     json_object_del(pools, id);
+    /* the pool's identities go with it */
+    cr__emu_identities_drop_pool(
+        cr__emu_state_partition(call->emu, call->caller->account_id, call->caller->region, false),
+        id);
     call->wrote = true;
     call->output = json_object();
     return 0;
 }
 
 /* NextToken is opaque to clients: "v1." + the creation sequence number to resume after. */
-static int s_parse_token(struct cr_emu_call *call, const char *token, json_int_t *out)
+int cr__emu_page_token_parse(struct cr_emu_call *call, const char *token, json_int_t *out)
 {
     char *end = NULL;
     if (!token) {
@@ -306,7 +310,8 @@ int cr__emu_op_list_pools(struct cr_emu_call *call)
     json_t *pools =
         cr__emu_state_pools(call->emu, call->caller->account_id, call->caller->region, false);
     bool more = false;
-    if (s_parse_token(call, json_string_value(s_get(call->input, "NextToken")), &after) != 0)
+    if (cr__emu_page_token_parse(call, json_string_value(s_get(call->input, "NextToken")),
+                                 &after) != 0)
         return CR_ESERVICE;
     call->output = json_pack("{s:[]}", "IdentityPools");
     list = json_object_get(call->output, "IdentityPools");
@@ -325,10 +330,14 @@ int cr__emu_op_list_pools(struct cr_emu_call *call)
                                                               "IdentityPoolName"))));
         last = seq;
     }
-    if (more) {
-        char token[32];
-        snprintf(token, sizeof(token), "v1.%" PRIx64, (uint64_t)last);
-        json_object_set_new(call->output, "NextToken", json_string(token));
-    }
+    if (more && cr__emu_page_token_set(call->output, last) != 0)
+        return cr__emu_fail(call, 500, "InternalErrorException", "out of memory");
     return 0;
+}
+
+int cr__emu_page_token_set(json_t *out, json_int_t seq)
+{
+    char token[32];
+    snprintf(token, sizeof(token), "v1.%" PRIx64, (uint64_t)seq);
+    return json_object_set_new(out, "NextToken", json_string(token)) == 0 ? 0 : CR_ENOMEM;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "emulator/internal.h"
+#include "schema/constraints.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
@@ -38,6 +39,18 @@ static const struct s_op s_ops[] = {
     {"TagResource", cr__emu_op_tag, true},
     {"UntagResource", cr__emu_op_untag, true},
     {"ListTagsForResource", cr__emu_op_list_tags, false},
+    /* the identity side */
+    {"GetId", cr__emu_op_get_id, true},
+    {"GetCredentialsForIdentity", cr__emu_op_get_credentials, true},
+    {"GetOpenIdToken", cr__emu_op_get_open_id_token, true},
+    {"GetOpenIdTokenForDeveloperIdentity", cr__emu_op_get_token_for_developer, true},
+    {"LookupDeveloperIdentity", cr__emu_op_lookup_developer, false},
+    {"MergeDeveloperIdentities", cr__emu_op_merge_developer, true},
+    {"UnlinkDeveloperIdentity", cr__emu_op_unlink_developer, true},
+    {"UnlinkIdentity", cr__emu_op_unlink_identity, true},
+    {"DescribeIdentity", cr__emu_op_describe_identity, false},
+    {"ListIdentities", cr__emu_op_list_identities, false},
+    {"DeleteIdentities", cr__emu_op_delete_identities, true},
 };
 
 const char *cr__emu_header(const struct cr_emu_request *req, const char *name)
@@ -141,6 +154,22 @@ static int s_error(struct cr_emu_response *out, int status, const char *type, co
     out->content_type = CR_EMU_JSON_TYPE;
     json_decref(doc);
     return rc;
+}
+
+json_t *cr__emu_member(const json_t *obj, const char *name)
+{
+    json_t *v = json_object_get(obj, name);
+    return json_is_null(v) ? NULL : v;
+}
+
+const char *cr__emu_input_str(const struct cr_emu_call *call, const char *name)
+{
+    return json_string_value(cr__emu_member(call->input, name));
+}
+
+int cr__emu_oom(struct cr_emu_call *call)
+{
+    return cr__emu_fail(call, 500, "InternalErrorException", "out of memory");
 }
 
 int cr__emu_fail(struct cr_emu_call *call, int status, const char *type, const char *fmt, ...)
@@ -323,6 +352,55 @@ static int s_local_reset(struct cr_emu *emu, struct cr_emu_response *out)
     return rc;
 }
 
+/* POST /_local/token: a test login token signed by the emulator's identity-provider key. */
+static int s_local_token(struct cr_emu *emu, struct cr_emu_response *out,
+                         const struct cr_emu_request *req)
+{
+    json_t *doc = NULL;
+    int status = cr__emu_local_token(&doc, emu, req->body, req->body_len);
+    int rc = s_set_json(out, status, doc);
+    json_decref(doc);
+    return rc;
+}
+
+/* The public signing keys: the OpenID one (GET /.well-known/jwks_uri, as the service
+ * publishes it), or both (GET /_local/jwks). Keys are made on first use. */
+static int s_jwks(struct cr_emu *emu, struct cr_emu_response *out, bool all)
+{
+    bool wrote = false;
+    int rc = 0;
+    pthread_mutex_lock(&emu->state_lock);
+    json_t *doc = cr__emu_jwks(emu, all, &wrote);
+    if (doc && wrote && emu->state_path)
+        rc = cr__emu_persist_save(emu->state, emu->state_path);
+    pthread_mutex_unlock(&emu->state_lock);
+    out->content_type = "application/json";
+    if (!doc || rc != 0) {
+        json_decref(doc);
+        return s_error(out, 500, "InternalErrorException", cr_error_last());
+    }
+    rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
+/* GET /_local/credentials/KEY: whom GetCredentialsForIdentity gave the access key to (role,
+ * identity, principal tags), which AWS shows nowhere but in policy evaluation. */
+static int s_local_credentials(struct cr_emu *emu, struct cr_emu_response *out, const char *key)
+{
+    int rc;
+    pthread_mutex_lock(&emu->aux_lock);
+    json_t *doc = json_deep_copy(json_object_get(emu->sessions, key));
+    pthread_mutex_unlock(&emu->aux_lock);
+    if (!doc)
+        return s_error(out, 404, "ResourceNotFoundException",
+                       "no unexpired credentials from GetCredentialsForIdentity have that access "
+                       "key id");
+    rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
 static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
                    const struct cr_emu_request *req)
 {
@@ -351,10 +429,17 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
         return s_local_quotas(emu, out, req);
     if (strcmp(p, "reset") == 0 && post)
         return s_local_reset(emu, out);
+    if (strcmp(p, "token") == 0 && post)
+        return s_local_token(emu, out, req);
+    if (strcmp(p, "jwks") == 0 && get)
+        return s_jwks(emu, out, true);
+    if (strncmp(p, "credentials/", 12) == 0 && get)
+        return s_local_credentials(emu, out, p + 12);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
-        strcmp(p, "reset") == 0 || strcmp(p, "state") == 0 || strcmp(p, "quotas") == 0) {
+        strcmp(p, "reset") == 0 || strcmp(p, "state") == 0 || strcmp(p, "quotas") == 0 ||
+        strcmp(p, "token") == 0 || strcmp(p, "jwks") == 0) {
         out->allow = strcmp(p, "faults") == 0 || strcmp(p, "quotas") == 0 ? "GET, POST"
-                     : strcmp(p, "reset") == 0                            ? "POST"
+                     : strcmp(p, "reset") == 0 || strcmp(p, "token") == 0 ? "POST"
                                                                           : "GET";
         return s_error(out, 405, "MethodNotAllowedException", "method not allowed");
     }
@@ -437,7 +522,7 @@ static void s_run_op(struct cr_emu_call *call, const struct s_op *op)
 {
     struct cr_emu *emu = call->emu;
     pthread_mutex_lock(&emu->state_lock);
-    if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write &&
+    if (cr__emu_validate(call) == 0 && op->fn(call) == 0 && op->write && call->wrote &&
         cr__emu_state_commit(emu, op->name) != 0) {
         json_decref(call->output);
         call->output = NULL;
@@ -479,6 +564,7 @@ static int s_finish_call(struct cr_emu_response *out, struct cr_emu_call *call)
 /* Everything decided before the (possibly delayed) operation runs. */
 struct cr_emu_pending {
     bool json_op; /* POST / without a form body: a JSON 1.1 operation (a form body is STS) */
+    bool jwks;    /* GET /.well-known/jwks_uri: the OpenID signing keys */
     bool s3;      /* any other path outside /_local/: S3 (path-style) */
     const char *s3_op; /* PutObject, ...; NULL = not emulated */
     const struct s_op *op;
@@ -510,10 +596,18 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
     p->json_op = strcmp(req->path, "/") == 0 && strcmp(req->method, "POST") == 0 &&
                  !req->body_too_large && !s_is_form(req, target);
     p->op = p->json_op ? s_find_op(target) : NULL;
-    p->s3 = cr__emu_s3_request(req);
+    /* GET /.well-known/jwks_uri is the OpenID keys (".well-known" is no valid bucket name). */
+    p->jwks = strcmp(req->path, "/.well-known/jwks_uri") == 0 && strcmp(req->method, "GET") == 0;
+    p->s3 = !p->jwks && cr__emu_s3_request(req);
     p->s3_op = p->s3 ? cr__emu_s3_operation_of(req) : NULL;
     if (p->op || p->s3) {
         cr__emu_auth_check(&p->auth, &p->caller, emu, req, p->s3 ? "s3" : "cognito-identity");
+        /* The operations the model marks "authtype": "none" (GetId, ...) are public: without
+         * an Authorization header they need no signature. A signature, when sent, is checked
+         * as usual (choice). */
+        if (p->op && p->auth.status != 0 && p->caller.anonymous &&
+            cr_operation_find(p->op->name) && cr_operation_find(p->op->name)->unsigned_auth)
+            memset(&p->auth, 0, sizeof(p->auth));
         /* Quotas (cognito-identity's; S3 has none per operation) and faults apply to
          * authenticated calls only (a refused signature takes no token), and a throttled call
          * neither runs nor uses up a fault's count. */
@@ -597,6 +691,8 @@ int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct 
         return s_local(emu, out, req);
     if (pending->s3)
         return cr__emu_s3_handle(emu, out, req, pending->s3_op, &pending->auth, &pending->fault);
+    if (pending->jwks)
+        return s_jwks(emu, out, false);
     if (strcmp(req->path, "/") != 0)
         return s_error(out, 404, "NotFoundException", "Not Found: only POST / is served.");
     if (strcmp(req->method, "POST") != 0)

@@ -3,11 +3,14 @@
  * The emulator's state: one JSON document, so persistence is a dump and a load.
  *
  *   {"format": "cognito-identity-local/state", "version": 1, "next_seq": N,
- *    "partitions": {"ACCOUNT/REGION": {"pools": {POOL_ID: RECORD, ...}}}}
+ *    "partitions": {"ACCOUNT/REGION": {"pools": {POOL_ID: RECORD, ...},
+ *                                      "identities": {IDENTITY_ID: IDENTITY, ...}}},
+ *    "signing_keys": {"openid"|"idp": {"kid": ..., "pem": ...}}}
  *
  *   RECORD = {"seq": N, "pool": {IdentityPool members as stored, without tags},
  *             "tags": {...}, "roles": {...}, "role_mappings": {...},
  *             "principal_tags": {PROVIDER: {"UseDefaults": b, "PrincipalTags": {...}}}}
+ *   IDENTITY: see identity.c. "identities" and "signing_keys" are optional (older files).
  *
  * Pools keep insertion order (jansson objects iterate in insertion order), which is creation
  * order, so ListIdentityPools pages are stable. Every function here runs under state_lock.
@@ -25,8 +28,8 @@ json_t *cr__emu_state_empty(void)
                      "next_seq", (json_int_t)1, "partitions");
 }
 
-json_t *cr__emu_state_pools(struct cr_emu *emu, const char *account, const char *region,
-                            bool create)
+json_t *cr__emu_state_partition(struct cr_emu *emu, const char *account, const char *region,
+                                bool create)
 {
     char key[160];
     json_t *parts = json_object_get(emu->state, "partitions");
@@ -39,7 +42,13 @@ json_t *cr__emu_state_pools(struct cr_emu *emu, const char *account, const char 
         if (!part || json_object_set_new(parts, key, part) != 0)
             return NULL;
     }
-    return json_object_get(part, "pools");
+    return part;
+}
+
+json_t *cr__emu_state_pools(struct cr_emu *emu, const char *account, const char *region,
+                            bool create)
+{
+    return json_object_get(cr__emu_state_partition(emu, account, region, create), "pools");
 }
 
 json_t *cr__emu_state_pool(struct cr_emu *emu, const struct cr_emu_caller *caller,
@@ -115,6 +124,30 @@ static int s_check_record(const char *id, const json_t *rec, json_int_t *last_se
     return 0;
 }
 
+static int s_check_signing_keys(const json_t *keys)
+{
+    const char *use;
+    json_t *k;
+    if (!keys)
+        return 0;
+    if (!json_is_object(keys)) {
+        cr_error_set("'signing_keys' is not an object");
+        return CR_EINVALID;
+    }
+    json_object_foreach((json_t *)keys, use, k)
+    {
+        if ((strcmp(use, "openid") != 0 && strcmp(use, "idp") != 0) ||
+            !json_is_string(json_object_get(k, "kid")) ||
+            !json_is_string(json_object_get(k, "pem"))) {
+            cr_error_set("signing key '%s': expected \"openid\" or \"idp\" with string "
+                         "\"kid\" and \"pem\"",
+                         use);
+            return CR_EINVALID;
+        }
+    }
+    return 0;
+}
+
 int cr__emu_state_check(const json_t *state)
 {
     const char *key, *id;
@@ -150,6 +183,8 @@ int cr__emu_state_check(const json_t *state)
             if (s_check_record(id, rec, &last, json_integer_value(next)) != 0)
                 return CR_EINVALID;
         }
+        if (cr__emu_identities_check(part, key, json_integer_value(next)) != 0)
+            return CR_EINVALID;
     }
-    return 0;
+    return s_check_signing_keys(json_object_get(state, "signing_keys"));
 }

@@ -6,12 +6,12 @@
  * when the client sends Accept: application/json. Credentials handed out are registered so
  * that later signed requests using them (with their session token) verify.
  *
- * The web identity token is not verified (there is no identity provider to ask); when it is
- * a JWT its sub/aud/iss claims are echoed as AWS does.
+ * A web identity token from another issuer is not verified (there is no identity provider to
+ * ask); when it is a JWT its sub/aud/iss claims are echoed as AWS does. A Cognito Identity
+ * token (the classic flow) is checked against the emulator's own key and pool (tokens.c).
  */
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,7 @@
 
 #include "aws/cognito.h"
 #include "emulator/internal.h"
+#include "emulator/jwt.h"
 #include "util/strutil.h"
 #include "util/xml.h"
 
@@ -167,29 +168,11 @@ static void s_random_chars(char *out, size_t n, const char *alphabet)
 /* The claims of a JWT (header.payload.signature), or NULL when token is not one. */
 static json_t *s_jwt_claims(const char *token)
 {
-    const char *a = strchr(token, '.');
-    const char *b = a ? strchr(a + 1, '.') : NULL;
+    struct cr_emu_jwt jwt;
     json_t *claims = NULL;
-    if (!b || b - a - 1 > 16000)
-        return NULL;
-    size_t n = (size_t)(b - a - 1);
-    char *in = malloc(n + 4);
-    unsigned char *raw = malloc(n + 4);
-    if (in && raw) {
-        for (size_t i = 0; i < n; i++)
-            in[i] = a[1 + i] == '-' ? '+' : a[1 + i] == '_' ? '/' : a[1 + i];
-        size_t pad = (4 - n % 4) % 4;
-        memset(in + n, '=', pad);
-        int len = EVP_DecodeBlock(raw, (unsigned char *)in, (int)(n + pad));
-        if (len > 0)
-            claims = json_loadb((const char *)raw, (size_t)len - pad, 0, NULL);
-    }
-    free(in);
-    free(raw);
-    if (!json_is_object(claims)) {
-        json_decref(claims);
-        return NULL;
-    }
+    if (cr__emu_jwt_parse(&jwt, token) == 0)
+        claims = json_incref(jwt.claims);
+    cr__emu_jwt_dispose(&jwt);
     return claims;
 }
 
@@ -201,7 +184,7 @@ static const char *s_claim(const json_t *claims, const char *name, const char *f
     return json_is_string(v) ? json_string_value(v) : fallback;
 }
 
-static bool s_role_arn(const char *arn, char account[16], char name[128])
+bool cr__emu_role_arn(const char *arn, char account[16], char name[128])
 {
     const char *p = strstr(arn, ":iam::");
     if (strncmp(arn, "arn:", 4) != 0 || !p || strlen(p + 6) < 13 || p[18] != ':' ||
@@ -223,13 +206,8 @@ static void s_iso8601(char out[32], int64_t t)
 }
 
 /* Fresh temporary credentials for role/session, registered so that they verify. */
-struct s_session {
-    char key_id[21], secret[41], token[161], expiration[32], arn[512], role_id[256];
-    int64_t expires;
-};
-
-static int s_mint(struct s_session *out, struct cr_emu *emu, const char *account, const char *role,
-                  const char *session, long duration_s)
+int cr__emu_session_mint(struct cr_emu_session *out, struct cr_emu *emu, const char *account,
+                         const char *role, const char *session, long duration_s)
 {
     int rc;
     out->expires = cr_time_now() + duration_s;
@@ -335,7 +313,7 @@ static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_
     if (n > 0)
         cr_buf_printf(&msg, "%zu validation error%s detected: %s", n, n == 1 ? "" : "s",
                       cr_buf_cstr(&list));
-    else if (!s_role_arn(role_arn, account, role))
+    else if (!cr__emu_role_arn(role_arn, account, role))
         cr_buf_puts(&msg, "Request ARN is invalid");
     if (msg.len > 0)
         s_error(out, req, 400, "ValidationError", cr_buf_cstr(&msg));
@@ -351,12 +329,18 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
     int rc;
     char account[16], role[128];
     long duration_s;
-    struct s_session ses;
+    char code[64], why[512];
+    struct cr_emu_session ses;
     if (!s_assume_params_ok(out, req, params, account, role, &duration_s))
         return 0;
     const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
-    json_t *claims = s_jwt_claims(json_string_value(json_object_get(params, "WebIdentityToken")));
-    rc = s_mint(&ses, emu, account, role, session, duration_s);
+    const char *token = json_string_value(json_object_get(params, "WebIdentityToken"));
+    /* a Cognito Identity token (the classic flow) must be ours, unexpired, and of a pool that
+     * allows the classic flow */
+    if (cr__emu_web_identity_check(emu, token, code, why) != 0)
+        return s_error(out, req, 400, code, why);
+    json_t *claims = s_jwt_claims(token);
+    rc = cr__emu_session_mint(&ses, emu, account, role, session, duration_s);
     json_t *result = json_pack(
         "{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}, s:s}", "SubjectFromWebIdentityToken",
         s_claim(claims, "sub", session), "Audience", s_claim(claims, "aud", "sts.amazonaws.com"),

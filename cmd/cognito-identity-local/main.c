@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "cmd/cognito-identity-local/token.h"
 #include "cr_version.h"
 #include "emulator/emulator.h"
 #include "util/buf.h"
@@ -31,9 +32,10 @@ static void s_usage(FILE *f)
 {
     fputs("usage: cognito-identity-local [options]\n"
           "\n"
-          "A local emulator of the Amazon Cognito Identity pool-management API (JSON 1.1)\n"
-          "with STS AssumeRoleWithWebIdentity/GetCallerIdentity and the S3 object calls of a\n"
-          "lock file (path-style, --s3-bucket) on the same port.\n"
+          "A local emulator of the Amazon Cognito Identity API (JSON 1.1: the pool-management\n"
+          "operations and the identity side, GetId, GetCredentialsForIdentity, ...) with STS\n"
+          "AssumeRoleWithWebIdentity/GetCallerIdentity and the S3 object calls of a lock file\n"
+          "(path-style, --s3-bucket) on the same port.\n"
           "Prints http://HOST:PORT on the first stdout line once it accepts connections.\n"
           "\n"
           "  --host ADDR          address to listen on (default 127.0.0.1)\n"
@@ -44,6 +46,7 @@ static void s_usage(FILE *f)
           "  --account-id ID      account of pool ARNs (default 123456789012)\n"
           "  --credentials FILE   verify SigV4 against the keys in FILE, one per line:\n"
           "                       ACCESS_KEY_ID SECRET_ACCESS_KEY [ACCOUNT_ID]\n"
+          "  --idp-keys FILE      verify login tokens of these issuers: {\"ISSUER\": JWKS}\n"
           "  --max-pools N        identity pools per account and region (default 1000)\n"
           "  --threads N          HTTP worker threads (default 4)\n"
           "  --max-connections N  open connections at most (default 1000)\n"
@@ -74,8 +77,11 @@ static void s_usage(FILE *f)
           "\n"
           "Control endpoints (loopback clients only): GET /_local/health,\n"
           "GET|POST /_local/faults, GET|POST /_local/quotas, GET /_local/requests[?since=N],\n"
-          "GET /_local/state, "
-          "POST /_local/reset.\n"
+          "GET /_local/state, POST /_local/reset, POST /_local/token, GET /_local/jwks,\n"
+          "GET /_local/credentials/ACCESS_KEY_ID.\n"
+          "\n"
+          "cognito-identity-local token --issuer ISSUER [--claims JSON] mints a test login\n"
+          "token from a running emulator (see `cognito-identity-local token --help`).\n"
           "See docs/emulator.md.\n",
           f);
 }
@@ -104,6 +110,7 @@ static int s_parse(struct s_args *a, int argc, char **argv)
         {"region", required_argument, 0, 'r'},
         {"account-id", required_argument, 0, 'a'},
         {"credentials", required_argument, 0, 'c'},
+        {"idp-keys", required_argument, 0, 'k'},
         {"max-pools", required_argument, 0, 'm'},
         {"threads", required_argument, 0, 't'},
         {"max-connections", required_argument, 0, 'C'},
@@ -142,6 +149,9 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             break;
         case 'c':
             a->opts.credentials_path = optarg;
+            break;
+        case 'k':
+            a->opts.idp_keys_path = optarg;
             break;
         case 'm':
             if (s_number(&n, "--max-pools", optarg, 1, 1000000) != 0)
@@ -275,6 +285,8 @@ int main(int argc, char **argv)
     struct cr_emu_server *srv = NULL;
     sigset_t set;
     int sig = 0, status = 1;
+    if (argc > 1 && strcmp(argv[1], "token") == 0)
+        return cr_local_token_main(argc - 1, argv + 1);
     if (s_parse(&a, argc, argv) != 0)
         return 1;
     /* Worker threads inherit this mask, so only sigwait() below sees the signals. */
