@@ -853,6 +853,32 @@ static void test_emulator_identity__requests_are_logged(void **state)
     cr_emu_free(emu);
 }
 
+static void test_emulator_identity__faults_apply_to_identity_operations(void **state)
+{
+    struct cr_emu *emu = s_emu();
+    char *pool = s_pool(emu, true);
+    /* a rule naming an identity-side operation is accepted (and a typo is not) */
+    assert_ok(cr_emu_add_faults(emu, "GetCredentialsForIdentity:throttle=1,count=1"));
+    assert_int_equal(cr_emu_add_faults(emu, "GetCredentialsForIdentiy:throttle=1"), CR_EINVALID);
+    struct test_emu_res g = s_call(emu, "GetId", "{\"IdentityPoolId\":\"%s\"}", pool);
+    char *id = strdup(s_str(g.body, "IdentityId"));
+    json_decref(g.body);
+    s_expect_error(s_credentials(emu, id, NULL, NULL, NULL), "TooManyRequestsException",
+                   "Rate exceeded");
+    s_expect_role(emu, s_credentials(emu, id, NULL, NULL, NULL), ROLE("Guest"));
+    /* an ambiguous GetId: the identity was made, the client saw a failure */
+    assert_ok(cr_emu_add_faults(emu, "GetId:error=1,after=true,count=1"));
+    struct test_emu_res failed = s_call(emu, "GetId", "{\"IdentityPoolId\":\"%s\"}", pool);
+    assert_int_equal(failed.status, 500);
+    json_decref(failed.body);
+    struct test_emu_res l = s_signed(emu, "ListIdentities",
+                                     "{\"IdentityPoolId\":\"%s\",\"MaxResults\":60}", pool);
+    assert_int_equal(json_array_size(json_object_get(l.body, "Identities")), 2);
+    json_decref(l.body);
+    free(id), free(pool);
+    cr_emu_free(emu);
+}
+
 /* ---- a race: the same login from many threads makes one identity ---- */
 
 struct race {
@@ -936,6 +962,7 @@ int main(void)
         cmocka_unit_test(test_emulator_identity__state_survives_restart),
         cmocka_unit_test(test_emulator_identity__idp_keys_verify_real_issuers),
         cmocka_unit_test(test_emulator_identity__requests_are_logged),
+        cmocka_unit_test(test_emulator_identity__faults_apply_to_identity_operations),
         cmocka_unit_test(test_emulator_identity__concurrent_get_id_makes_one_identity),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
