@@ -19,6 +19,8 @@
 #include <ini.h>
 #include <openssl/crypto.h>
 
+#include "util/strutil.h"
+
 #define S_MAX_FILE_BYTES (1u << 20)
 
 /* Out of memory, reported where it is detected. */
@@ -68,14 +70,28 @@ void cr_aws_config_dispose(struct cr_aws_config *cfg)
     cr_buf_dispose(&cfg->credentials_path);
     s_wipe_map(&cfg->config);
     s_wipe_map(&cfg->credentials);
+    s_wipe_map(&cfg->sso_session);
     cr_aws_config_init(cfg);
 }
 
 struct s_parse {
     struct cr_aws_config *cfg;
     bool is_config;
+    const char *sso_session; /* non-NULL: collect "[sso-session NAME]" instead of the profile */
     int rc;
 };
+
+/* "[<kind> NAME]" (kind "profile" or "sso-session", blanks between) names NAME? */
+static bool s_named_section(const char *section, const char *kind, const char *name)
+{
+    size_t n = strlen(kind);
+    if (strncmp(section, kind, n) != 0 || !isspace((unsigned char)section[n]))
+        return false;
+    const char *rest = section + n;
+    while (isspace((unsigned char)*rest))
+        rest++;
+    return strcmp(rest, name) == 0;
+}
 
 /* Does an INI section name select the profile? In the config file the profile "x" is
  * "[profile x]" and the default profile also "[default]"; in the credentials file it is "[x]"
@@ -86,26 +102,29 @@ static bool s_section_matches(const char *section, const char *profile, bool is_
         return strcmp(section, profile) == 0;
     if (strcmp(profile, "default") == 0 && strcmp(section, "default") == 0)
         return true;
-    if (strncmp(section, "profile", 7) != 0 || !isspace((unsigned char)section[7]))
-        return false;
-    const char *name = section + 7;
-    while (isspace((unsigned char)*name))
-        name++;
-    return strcmp(name, profile) == 0;
+    return s_named_section(section, "profile", profile);
 }
 
 static int s_ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     struct s_parse *p = user;
     char key[128];
-    if (!s_section_matches(section, cr_buf_cstr(&p->cfg->profile), p->is_config))
-        return 1;
-    p->cfg->profile_found = true;
+    struct cr_strmap *map;
+    if (p->sso_session) {
+        if (!s_named_section(section, "sso-session", p->sso_session))
+            return 1;
+        p->cfg->sso_session_found = true;
+        map = &p->cfg->sso_session;
+    } else {
+        if (!s_section_matches(section, cr_buf_cstr(&p->cfg->profile), p->is_config))
+            return 1;
+        p->cfg->profile_found = true;
+        map = p->is_config ? &p->cfg->config : &p->cfg->credentials;
+    }
     size_t i = 0;
     for (; name[i] && i + 1 < sizeof(key); i++)
         key[i] = (char)tolower((unsigned char)name[i]);
     key[i] = '\0';
-    struct cr_strmap *map = p->is_config ? &p->cfg->config : &p->cfg->credentials;
     /* A nested setting ("s3 =" followed by indented "key = value" lines) arrives as more
      * values for the same name; only the first line is a value of the profile itself. */
     if (cr_strmap_get(map, key) && *cr_strmap_get(map, key))
@@ -130,10 +149,10 @@ static void s_ini_setup(void)
     ini_stop_on_first_error = true;
 }
 
-int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, const char *path,
-                               bool is_config)
+static int s_parse_text(struct cr_aws_config *out, const char *text, const char *path,
+                        bool is_config, const char *sso_session)
 {
-    struct s_parse p = {out, is_config, 0};
+    struct s_parse p = {out, is_config, sso_session, 0};
     if (!out->profile.len && cr_buf_puts(&out->profile, "default") < 0)
         return s_oom();
     s_ini_setup();
@@ -153,6 +172,12 @@ int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, cons
     return 0;
 }
 
+int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, const char *path,
+                               bool is_config)
+{
+    return s_parse_text(out, text, path, is_config, NULL);
+}
+
 /* "~/x" -> "$HOME/x". */
 static int s_expand_path(struct cr_buf *out, const struct cr_aws_env *env, const char *path)
 {
@@ -165,7 +190,7 @@ static int s_expand_path(struct cr_buf *out, const struct cr_aws_env *env, const
 }
 
 static int s_load_file(struct cr_aws_config *cfg, const struct cr_buf *path, bool is_config,
-                       bool *found)
+                       const char *sso_session, bool *found)
 {
     int result = -1;
     struct cr_buf text = CR_BUF_INIT;
@@ -181,10 +206,18 @@ static int s_load_file(struct cr_aws_config *cfg, const struct cr_buf *path, boo
         goto done;
     }
     *found = true;
-    result = cr_aws_config_parse_string(cfg, cr_buf_cstr(&text), cr_buf_cstr(path), is_config);
+    result = s_parse_text(cfg, cr_buf_cstr(&text), cr_buf_cstr(path), is_config, sso_session);
 done:
     cr_buf_dispose_secure(&text);
     return result;
+}
+
+int cr_aws_config_load_sso_session(struct cr_aws_config *cfg, const char *name)
+{
+    bool found = false;
+    s_wipe_map(&cfg->sso_session);
+    cfg->sso_session_found = false;
+    return s_load_file(cfg, &cfg->config_path, true, name, &found);
 }
 
 int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env, const char *profile)
@@ -206,10 +239,10 @@ int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env, 
         cr_error_set("aws config: out of memory");
         return rc;
     }
-    rc = s_load_file(out, &out->credentials_path, false, &out->credentials_found);
+    rc = s_load_file(out, &out->credentials_path, false, NULL, &out->credentials_found);
     if (rc < 0)
         return rc;
-    return s_load_file(out, &out->config_path, true, &out->config_found);
+    return s_load_file(out, &out->config_path, true, NULL, &out->config_found);
 }
 
 const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struct cr_aws_env *env)
@@ -308,17 +341,44 @@ int cr_aws_config_bool(bool *out, const struct cr_aws_config *cfg, const struct 
 
 /* ---- partitions and endpoint rules ---- */
 
-/* From the partitions the rule sets reference (botocore partitions.json): region prefix
- * patterns, DNS suffixes and capabilities. The aws partition is the fallback. */
-static const struct cr_aws_partition_info s_partitions[] = {
-    {"aws", "amazonaws.com", "api.aws", true, true},
-    {"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", true, true},
-    {"aws-us-gov", "amazonaws.com", "api.aws", true, true},
-    {"aws-iso", "c2s.ic.gov", "c2s.ic.gov", true, false},
-    {"aws-iso-b", "sc2s.sgov.gov", "sc2s.sgov.gov", true, false},
-    {"aws-iso-e", "cloud.adc-e.uk", "cloud.adc-e.uk", true, false},
-    {"aws-iso-f", "csp.hci.ic.gov", "csp.hci.ic.gov", true, false},
+/* The partitions and their regions: the one table for endpoints, ARNs and the region check.
+ * From botocore's partitions.json (1.43.11): DNS suffixes, capabilities, the region pattern's
+ * prefix and the regions each partition lists (without the "aws-global"-style pseudo-regions,
+ * which are matched separately). A region AWS opens after this build is refused by the check
+ * (cr_aws_config_check_region) until the list is updated; `--region-check=off` accepts it. */
+static const char *const s_regions_aws[] = {
+    "af-south-1",     "ap-east-1",      "ap-east-2",      "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-south-1",     "ap-south-2",     "ap-southeast-1", "ap-southeast-2",
+    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+    "ca-central-1",   "ca-west-1",      "eu-central-1",   "eu-central-2",   "eu-north-1",
+    "eu-south-1",     "eu-south-2",     "eu-west-1",      "eu-west-2",      "eu-west-3",
+    "il-central-1",   "me-central-1",   "me-south-1",     "mx-central-1",   "sa-east-1",
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",
 };
+static const char *const s_regions_cn[] = {"cn-north-1", "cn-northwest-1"};
+static const char *const s_regions_gov[] = {"us-gov-east-1", "us-gov-west-1"};
+static const char *const s_regions_iso[] = {"us-iso-east-1", "us-iso-west-1"};
+static const char *const s_regions_isob[] = {"us-isob-east-1", "us-isob-west-1"};
+static const char *const s_regions_isoe[] = {"eu-isoe-west-1"};
+static const char *const s_regions_isof[] = {"us-isof-east-1", "us-isof-south-1"};
+static const char *const s_regions_eusc[] = {"eusc-de-east-1"};
+
+#define S_REGIONS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct cr_aws_partition_info s_partitions[] = {
+    {"aws", "amazonaws.com", "api.aws", true, true, S_REGIONS(s_regions_aws)},
+    {"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", true, true,
+     S_REGIONS(s_regions_cn)},
+    {"aws-us-gov", "amazonaws.com", "api.aws", true, true, S_REGIONS(s_regions_gov)},
+    {"aws-iso", "c2s.ic.gov", "c2s.ic.gov", true, false, S_REGIONS(s_regions_iso)},
+    {"aws-iso-b", "sc2s.sgov.gov", "sc2s.sgov.gov", true, false, S_REGIONS(s_regions_isob)},
+    {"aws-iso-e", "cloud.adc-e.uk", "cloud.adc-e.uk", true, false, S_REGIONS(s_regions_isoe)},
+    {"aws-iso-f", "csp.hci.ic.gov", "csp.hci.ic.gov", true, false, S_REGIONS(s_regions_isof)},
+    {"aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu", true, true,
+     S_REGIONS(s_regions_eusc)},
+};
+
+#define S_N_PARTITIONS (sizeof(s_partitions) / sizeof(s_partitions[0]))
 
 static const struct {
     const char *prefix; /* regions "<prefix>\w+-\d+", or the partition's global region */
@@ -328,6 +388,7 @@ static const struct {
     {"cn-", "aws-cn-global", 1},         {"us-gov-", "aws-us-gov-global", 2},
     {"us-iso-", "aws-iso-global", 3},    {"us-isob-", "aws-iso-b-global", 4},
     {"eu-isoe-", "aws-iso-e-global", 5}, {"us-isof-", "aws-iso-f-global", 6},
+    {"eusc-de-", "aws-eusc-global", 7},
 };
 
 const struct cr_aws_partition_info *cr_aws_config_partition(const char *region)
@@ -340,6 +401,35 @@ const struct cr_aws_partition_info *cr_aws_config_partition(const char *region)
             return &s_partitions[s_partition_patterns[i].index];
     }
     return &s_partitions[0];
+}
+
+int cr_aws_config_check_region(const char *region)
+{
+    /* every known region, for the suggestion: a typo may land in another partition's list */
+    const char *all[64];
+    size_t n = 0;
+    for (size_t i = 0; i < S_N_PARTITIONS; i++) {
+        for (size_t j = 0; j < s_partitions[i].n_regions; j++) {
+            if (strcmp(region, s_partitions[i].regions[j]) == 0)
+                return 0;
+            if (n < sizeof(all) / sizeof(all[0]))
+                all[n++] = s_partitions[i].regions[j];
+        }
+    }
+    if (strcmp(region, "aws-global") == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(s_partition_patterns) / sizeof(s_partition_patterns[0]); i++) {
+        if (strcmp(region, s_partition_patterns[i].global) == 0)
+            return 0;
+    }
+    const char *hint = cr_str_suggest(region, all, n);
+    if (hint)
+        cr_error_set("unknown region '%s' (did you mean '%s'?)", region, hint);
+    else
+        cr_error_set("unknown region '%s': not a region of any AWS partition known to this "
+                     "build (if AWS opened it since, pass --region-check=off)",
+                     region);
+    return CR_EINVALID;
 }
 
 int cr_aws_config_endpoint_rules(struct cr_buf *out, const char *prefix, const char *region,

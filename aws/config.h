@@ -63,6 +63,9 @@ struct cr_aws_config {
     bool profile_found;             /* the profile has a section in either file */
     struct cr_strmap config;        /* keys of the profile's section in the config file */
     struct cr_strmap credentials;   /* keys of the profile's section in the credentials file */
+    /* cr_aws_config_load_sso_session(): the keys of one "[sso-session NAME]" section */
+    struct cr_strmap sso_session;
+    bool sso_session_found;
 };
 
 /** Initialises an empty config (no allocation). */
@@ -84,6 +87,14 @@ void cr_aws_config_dispose(struct cr_aws_config *cfg);
  */
 int cr_aws_config_load(struct cr_aws_config *out, const struct cr_aws_env *env,
                        const char *profile) CR_WARN_UNUSED;
+
+/**
+ * Reads the "[sso-session NAME]" section of the config file cfg was loaded from (IAM Identity
+ * Center settings shared by profiles: sso_start_url, sso_region, ...) into cfg->sso_session
+ * (replacing what it held; keys lowercased); sso_session_found says whether the section
+ * exists. Returns 0, or as cr_aws_config_load.
+ */
+int cr_aws_config_load_sso_session(struct cr_aws_config *cfg, const char *name) CR_WARN_UNUSED;
 
 /**
  * Parses shared-file text (tests, or a file already read) into the maps of out for the
@@ -131,6 +142,8 @@ struct cr_aws_partition_info {
     const char *dual_stack_dns_suffix; /* "api.aws" */
     bool supports_fips;
     bool supports_dual_stack;
+    const char *const *regions; /* the regions the partition lists ("us-east-1", ...) */
+    size_t n_regions;
 };
 
 /**
@@ -138,6 +151,15 @@ struct cr_aws_partition_info {
  * "us-gov-*" -> aws-us-gov); unknown regions fall in "aws", as the rules say. Never NULL.
  */
 const struct cr_aws_partition_info *cr_aws_config_partition(const char *region);
+
+/**
+ * Checks that region is one the partitions list (the table in aws/config.c, from botocore's
+ * partitions.json; also the "aws-global"-style pseudo-regions). For a region AWS opened after
+ * this build, callers offer a switch (`--region-check=off`) instead of calling this. Makes no
+ * network call. Returns 0, or CR_EINVALID: "unknown region 'us-esat-1' (did you mean
+ * 'us-east-1'?)", or without a close match a sentence naming --region-check=off.
+ */
+int cr_aws_config_check_region(const char *region) CR_WARN_UNUSED;
 
 /**
  * Applies a service's standard endpoint rules (the cognito-identity and sts rule sets have

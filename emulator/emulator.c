@@ -98,6 +98,34 @@ static int s_quotas(struct cr_emu *emu, const struct cr_emu_options *opts)
     return 0;
 }
 
+/* The settings of the credential endpoints (STS durations, IMDS, containers, SSO). */
+static int s_credential_endpoints(struct cr_emu *emu, const struct cr_emu_options *opts)
+{
+    char id[37];
+    emu->sts_min_duration_s = opts->sts_min_duration_s > 0 ? opts->sts_min_duration_s : 900;
+    emu->credentials_ttl_s = opts->credentials_ttl_s > 0 ? opts->credentials_ttl_s : 3600;
+    emu->imds_role = s_dup_or(opts->imds_role, "cognito-identity-local");
+    emu->container_role = s_dup_or(opts->container_role, "cognito-identity-local-task");
+    emu->container_token = opts->container_token ? strdup(opts->container_token) : NULL;
+    emu->sso_tokens = json_object();
+    emu->imds_tokens = json_object();
+    if (!emu->imds_role || !emu->container_role || !emu->sso_tokens || !emu->imds_tokens ||
+        (opts->container_token && !emu->container_token))
+        return CR_ENOMEM;
+    if (emu->sts_min_duration_s > 43200 || emu->credentials_ttl_s > 43200) {
+        cr_error_set("--sts-min-duration and --credentials-ttl: at most 43200 seconds");
+        return CR_EINVALID;
+    }
+    /* an instance id (i- and 17 hex digits) and a task id (32 hex digits) for this run */
+    cr__emu_uuid(id);
+    snprintf(emu->instance_id, sizeof(emu->instance_id), "i-%.8s%.4s%.4s%.1s", id, id + 9,
+             id + 14, id + 19);
+    cr__emu_uuid(id);
+    snprintf(emu->task_id, sizeof(emu->task_id), "%.8s%.4s%.4s%.4s%.12s", id, id + 9, id + 14,
+             id + 19, id + 24);
+    return 0;
+}
+
 int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
 {
     int result = CR_ENOMEM;
@@ -115,6 +143,9 @@ int cr_emu_new(struct cr_emu **out, const struct cr_emu_options *opts)
     emu->debug = opts->debug;
     emu->log = calloc(CR_EMU_LOG_CAP, sizeof(*emu->log));
     if (!emu->region || !emu->account_id || (opts->state_path && !emu->state_path) || !emu->log)
+        goto done;
+    result = s_credential_endpoints(emu, opts);
+    if (result != 0)
         goto done;
     if (!s_region_ok(emu->region) || !s_account_ok(emu->account_id)) {
         cr_error_set(!s_region_ok(emu->region) ? "--region '%s': not a region name (like us-east-1)"
@@ -177,6 +208,11 @@ void cr_emu_free(struct cr_emu *emu)
     free(emu->region);
     free(emu->account_id);
     free(emu->state_path);
+    free(emu->imds_role);
+    free(emu->container_role);
+    free(emu->container_token);
+    json_decref(emu->sso_tokens);
+    json_decref(emu->imds_tokens);
     free(emu);
 }
 

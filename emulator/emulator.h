@@ -37,6 +37,12 @@ struct cr_emu_options {
     size_t n_quota_rules;
     const char *const *s3_buckets; /* S3 buckets that exist (path-style); NULL = none */
     size_t n_s3_buckets;
+    /* temporary credentials (docs/emulator.md "Credential endpoints") */
+    long sts_min_duration_s;    /* lowest STS DurationSeconds accepted; 0 = 900 (AWS's) */
+    long credentials_ttl_s;     /* lifetime of IMDS, container and SSO credentials; 0 = 3600 */
+    const char *imds_role;      /* the instance profile's role; NULL = "cognito-identity-local" */
+    const char *container_role; /* the task role; NULL = "cognito-identity-local-task" */
+    const char *container_token; /* Authorization the container endpoint requires; NULL = none */
 };
 
 struct cr_emu;
@@ -52,6 +58,7 @@ struct cr_emu_request {
     size_t body_len;
     bool body_too_large; /* the server stopped reading at the cap */
     bool loopback;       /* the peer is 127.0.0.0/8 or ::1 */
+    bool imds;           /* it came to the instance metadata listener (cr_emu_imds_start) */
 };
 
 /**
@@ -167,5 +174,14 @@ unsigned cr_emu_server_port(const struct cr_emu_server *server);
 const char *cr_emu_server_url(const struct cr_emu_server *server);
 /** Stops serving (in-flight requests finish) and frees the server. Accepts NULL. */
 void cr_emu_server_stop(struct cr_emu_server *server);
+
+/**
+ * Serves emu's instance metadata service (IMDSv2: PUT /latest/api/token, GET
+ * /latest/meta-data/...) on opts->host and opts->port (the connection limits as for the main
+ * listener), a listener of its own because IMDS has fixed paths at the root. Stop it with
+ * cr_emu_server_stop(). Returns as cr_emu_server_start().
+ */
+int cr_emu_imds_start(struct cr_emu_server **out, struct cr_emu *emu,
+                      const struct cr_emu_server_options *opts) CR_WARN_UNUSED;
 
 #endif

@@ -115,6 +115,22 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
     return CR_EINVALID;
 }
 
+/* The credential endpoints' operations (emulator/metadata.c, sso.c): faults name them one by
+ * one; "*" means the API's operations and leaves them alone, so a test that throttles
+ * everything still gets its credentials. */
+static const char *const s_credential_ops[] = {"IMDSToken",          "IMDSRole",
+                                               "IMDSCredentials",    "IMDSMetadata",
+                                               "ContainerCredentials", "GetRoleCredentials"};
+
+static bool s_credential_op(const char *name)
+{
+    for (size_t i = 0; i < sizeof(s_credential_ops) / sizeof(s_credential_ops[0]); i++) {
+        if (strcmp(name, s_credential_ops[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* A rule for an operation that does not exist would never fire: a test would pass for the
  * wrong reason, so refuse it (with a suggestion for a typo). */
 static int s_check_operation(const char *name, const char *where)
@@ -122,13 +138,16 @@ static int s_check_operation(const char *name, const char *where)
     size_t n, n_s3, len = 0;
     const struct cr_operation *ops = cr_operation_all(&n);
     const char *const *s3 = cr__emu_s3_operations(&n_s3);
-    const char *names[48];
-    if (strcmp(name, "*") == 0 || cr_operation_find(name) || cr__emu_s3_operation(name))
+    const char *names[64];
+    if (strcmp(name, "*") == 0 || cr_operation_find(name) || cr__emu_s3_operation(name) ||
+        s_credential_op(name))
         return 0;
     for (size_t i = 0; i < n && len < 48; i++)
         names[len++] = ops[i].name;
     for (size_t i = 0; i < n_s3 && len < 48; i++)
         names[len++] = s3[i];
+    for (size_t i = 0; i < sizeof(s_credential_ops) / sizeof(s_credential_ops[0]); i++)
+        names[len++] = s_credential_ops[i];
     const char *hint = cr_str_suggest(name, names, len);
     cr_error_set("%s: unknown operation '%s'%s%s%s", where, name, hint ? " (did you mean '" : "",
                  hint ? hint : "", hint ? "'?)" : "");
@@ -310,7 +329,7 @@ void cr__emu_faults_decide(struct cr_emu_fault_action *out, struct cr_emu_faults
         for (size_t i = 0; i < faults->len; i++) {
             struct cr_emu_fault *f = &faults->items[i];
             bool exact = strcmp(f->operation, op) == 0;
-            if (pass == 0 ? !exact : strcmp(f->operation, "*") != 0)
+            if (pass == 0 ? !exact : strcmp(f->operation, "*") != 0 || s_credential_op(op))
                 continue;
             if (!s_apply(out, f, rnd01))
                 continue;

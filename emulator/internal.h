@@ -196,10 +196,19 @@ struct cr_emu {
     struct cr_emu_quotas quotas;               /* request-rate quotas (own lock) */
     struct cr_emu_quota_config quotas_initial; /* as started: what /_local/reset restores */
 
-    pthread_mutex_t aux_lock; /* faults, log, keys */
+    /* credential endpoints (sso.c, metadata.c); read-only after start */
+    long sts_min_duration_s;
+    long credentials_ttl_s;
+    char *imds_role, *container_role, *container_token;
+    char instance_id[20]; /* i- and 17 hex digits */
+    char task_id[33];     /* 32 hex digits */
+
+    pthread_mutex_t aux_lock; /* faults, log, keys, sso_tokens, imds_tokens */
     struct cr_emu_faults faults;
     struct cr_emu_keys keys;
     json_t *sessions; /* access key id -> who GetCredentialsForIdentity gave it to (/_local) */
+    json_t *sso_tokens;  /* access token -> {"user", "expires", "assignments"?} */
+    json_t *imds_tokens; /* IMDSv2 session token -> expiry (epoch seconds) */
     json_t **log;    /* ring of the last CR_EMU_LOG_CAP entries (oldest at log_head) */
     size_t log_head; /* index of the oldest entry */
     size_t log_len;
@@ -480,6 +489,10 @@ bool cr__emu_role_arn(const char *arn, char account[16], char name[128]);
 int cr__emu_session_mint(struct cr_emu_session *out, struct cr_emu *emu, const char *account,
                          const char *role, const char *session, long duration_s) CR_WARN_UNUSED;
 
+/** Decodes an application/x-www-form-urlencoded body (or a query string) into an object of
+ * strings (later duplicates win; names or values that are not UTF-8 are dropped). */
+json_t *cr__emu_form_parse(const char *body, size_t len);
+
 /** Handles a query-protocol STS request (form body). */
 int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
                        const struct cr_emu_request *req) CR_WARN_UNUSED;
@@ -542,6 +555,36 @@ int cr__emu_s3_state_check(const json_t *state) CR_WARN_UNUSED;
 int cr__emu_s3_put_object(struct cr_emu_s3_call *call);
 int cr__emu_s3_get_object(struct cr_emu_s3_call *call); /* GetObject and HeadObject */
 int cr__emu_s3_delete_object(struct cr_emu_s3_call *call);
+
+/* ---- credential endpoints: IMDS (imds.c), containers (container.c), SSO (sso.c) ---- */
+
+/** Which credential endpoint a request is for. */
+enum cr_emu_cred_kind {
+    CR_EMU_CRED_NONE,
+    CR_EMU_CRED_IMDS,      /* anything on the IMDS listener */
+    CR_EMU_CRED_CONTAINER, /* GET /v2/credentials/... (ECS), /v1/credentials (EKS Pod Identity) */
+    CR_EMU_CRED_SSO,       /* GET /federation/credentials (the IAM Identity Center portal) */
+};
+
+/** The endpoint of req, and the operation name the log and faults use (static). */
+enum cr_emu_cred_kind cr__emu_cred_route(const struct cr_emu_request *req, const char **op);
+/** Handles an IMDS request (logged). */
+int cr__emu_imds_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                        const struct cr_emu_request *req) CR_WARN_UNUSED;
+/** Handles a container credentials request (logged). */
+int cr__emu_container_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                             const struct cr_emu_request *req) CR_WARN_UNUSED;
+/** Handles GetRoleCredentials (logged). */
+int cr__emu_sso_handle(struct cr_emu *emu, struct cr_emu_response *out,
+                       const struct cr_emu_request *req) CR_WARN_UNUSED;
+/** POST /_local/sso/tokens: registers an access token the portal then accepts. */
+int cr__emu_sso_register(struct cr_emu *emu, struct cr_emu_response *out,
+                         const struct cr_emu_request *req) CR_WARN_UNUSED;
+/** A JSON body {"message": ..., "__type"?: type} with status (any content type). */
+int cr__emu_cred_error(struct cr_emu_response *out, int status, const char *type,
+                       const char *message) CR_WARN_UNUSED;
+/** ISO 8601 UTC ("2026-01-02T03:04:05Z") of t. */
+void cr__emu_iso8601(char out[32], int64_t t);
 
 /* ---- authentication (auth.c) ---- */
 

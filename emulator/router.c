@@ -435,12 +435,16 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
         return s_jwks(emu, out, true);
     if (strncmp(p, "credentials/", 12) == 0 && get)
         return s_local_credentials(emu, out, p + 12);
+    if (strcmp(p, "sso/tokens") == 0 && post)
+        return cr__emu_sso_register(emu, out, req);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
         strcmp(p, "reset") == 0 || strcmp(p, "state") == 0 || strcmp(p, "quotas") == 0 ||
-        strcmp(p, "token") == 0 || strcmp(p, "jwks") == 0) {
+        strcmp(p, "token") == 0 || strcmp(p, "jwks") == 0 || strcmp(p, "sso/tokens") == 0) {
         out->allow = strcmp(p, "faults") == 0 || strcmp(p, "quotas") == 0 ? "GET, POST"
-                     : strcmp(p, "reset") == 0 || strcmp(p, "token") == 0 ? "POST"
-                                                                          : "GET";
+                     : strcmp(p, "reset") == 0 || strcmp(p, "token") == 0 ||
+                             strcmp(p, "sso/tokens") == 0
+                         ? "POST"
+                         : "GET";
         return s_error(out, 405, "MethodNotAllowedException", "method not allowed");
     }
     return s_error(out, 404, "NotFoundException", "no such control endpoint");
@@ -567,6 +571,8 @@ struct cr_emu_pending {
     bool jwks;    /* GET /.well-known/jwks_uri: the OpenID signing keys */
     bool s3;      /* any other path outside /_local/: S3 (path-style) */
     const char *s3_op; /* PutObject, ...; NULL = not emulated */
+    enum cr_emu_cred_kind cred;  /* a credential endpoint (IMDS, container, SSO portal) */
+    const char *cred_op;         /* its operation name, for faults */
     const struct s_op *op;
     struct cr_emu_caller caller;
     struct cr_emu_auth_result auth;
@@ -598,7 +604,14 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
     p->op = p->json_op ? s_find_op(target) : NULL;
     /* GET /.well-known/jwks_uri is the OpenID keys (".well-known" is no valid bucket name). */
     p->jwks = strcmp(req->path, "/.well-known/jwks_uri") == 0 && strcmp(req->method, "GET") == 0;
-    p->s3 = !p->jwks && cr__emu_s3_request(req);
+    p->cred = cr__emu_cred_route(req, &p->cred_op);
+    if (p->cred != CR_EMU_CRED_NONE) { /* unsigned endpoints: faults apply to every call */
+        pthread_mutex_lock(&emu->aux_lock);
+        cr__emu_faults_decide(&p->fault, &emu->faults, p->cred_op, cr__emu_random01);
+        pthread_mutex_unlock(&emu->aux_lock);
+    }
+    /* the credential endpoints' paths come before S3's path-style buckets */
+    p->s3 = !p->jwks && p->cred == CR_EMU_CRED_NONE && cr__emu_s3_request(req);
     p->s3_op = p->s3 ? cr__emu_s3_operation_of(req) : NULL;
     if (p->op || p->s3) {
         cr__emu_auth_check(&p->auth, &p->caller, emu, req, p->s3 ? "s3" : "cognito-identity");
@@ -683,10 +696,34 @@ static int s_json_op(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+/* IMDS, container credentials, the SSO portal: after their injected fault, if any. They
+ * answer loopback clients only (choice: the real ones are link-local or behind a login). */
+static int s_credential_endpoint(struct cr_emu *emu, struct cr_emu_response *out,
+                                 const struct cr_emu_request *req,
+                                 const struct cr_emu_pending *p)
+{
+    int rc;
+    if (!req->loopback && p->cred != CR_EMU_CRED_SSO)
+        return cr__emu_cred_error(out, 403, NULL, "credential endpoints answer loopback only");
+    if (p->fault.kind != CR_EMU_FAULT_NONE && !p->fault.after) {
+        rc = s_fault_response(out, &p->fault);
+        cr__emu_log_add(emu, p->cred_op, out->status, s_fault_name(&p->fault), NULL, NULL);
+        return rc;
+    }
+    rc = p->cred == CR_EMU_CRED_IMDS        ? cr__emu_imds_handle(emu, out, req)
+         : p->cred == CR_EMU_CRED_CONTAINER ? cr__emu_container_handle(emu, out, req)
+                                            : cr__emu_sso_handle(emu, out, req);
+    if (rc == 0 && p->fault.kind != CR_EMU_FAULT_NONE) /* "after": handled, then it fails */
+        rc = s_fault_response(out, &p->fault);
+    return rc;
+}
+
 int cr_emu_finish(struct cr_emu *emu, struct cr_emu_response *out, const struct cr_emu_request *req,
                   const struct cr_emu_pending *pending)
 {
     char msg[128];
+    if (pending->cred != CR_EMU_CRED_NONE)
+        return s_credential_endpoint(emu, out, req, pending);
     if (strncmp(req->path, "/_local/", 8) == 0)
         return s_local(emu, out, req);
     if (pending->s3)

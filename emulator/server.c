@@ -56,6 +56,7 @@ struct s_timer_entry {
 struct cr_emu_server {
     struct MHD_Daemon *daemon;
     struct cr_emu *emu;
+    bool imds; /* the instance metadata listener */
     unsigned port;
     char url[128];
     /* resumes suspended (delayed) connections */
@@ -320,6 +321,7 @@ static enum MHD_Result s_dispatch(struct cr_emu_server *srv, struct MHD_Connecti
         .body_len = rq->body.len,
         .body_too_large = rq->too_large,
         .loopback = s_is_loopback(conn),
+        .imds = srv->imds,
     };
     if (!rq->pending) {
         if (cr_emu_prepare(&rq->pending, srv->emu, &req) != 0) {
@@ -465,8 +467,8 @@ static unsigned s_or(unsigned v, unsigned fallback)
     return v ? v : fallback;
 }
 
-int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
-                        const struct cr_emu_server_options *opts)
+static int s_start(struct cr_emu_server **out, struct cr_emu *emu,
+                   const struct cr_emu_server_options *opts, bool imds)
 {
     struct sockaddr_storage addr;
     socklen_t alen;
@@ -487,6 +489,7 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
         return CR_ENOMEM;
     }
     srv->emu = emu;
+    srv->imds = imds;
     srv->header_timeout_ms = s_or(opts->header_timeout_ms, CR_EMU_DEFAULT_HEADER_TIMEOUT_MS);
     if (s_timer_start(srv) != 0) {
         free(srv);
@@ -516,6 +519,20 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
     snprintf(srv->url, sizeof(srv->url), v6 ? "http://[%s]:%u" : "http://%s:%u", host, srv->port);
     *out = srv;
     return 0;
+}
+
+int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
+                        const struct cr_emu_server_options *opts)
+{
+    return s_start(out, emu, opts, false);
+}
+
+int cr_emu_imds_start(struct cr_emu_server **out, struct cr_emu *emu,
+                      const struct cr_emu_server_options *opts)
+{
+    struct cr_emu_server_options o = *opts;
+    o.threads = 2; /* a handful of requests per credentials fetch */
+    return s_start(out, emu, &o, true);
 }
 
 unsigned cr_emu_server_port(const struct cr_emu_server *server)

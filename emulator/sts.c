@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The two STS actions CI credentials need, on the emulator's own port (query protocol,
- * Version 2011-06-15): AssumeRoleWithWebIdentity (unsigned, as in AWS) and
- * GetCallerIdentity (signed with service "sts"). Responses are XML in STS's shape, or JSON
+ * The STS actions CI credentials need, on the emulator's own port (query protocol,
+ * Version 2011-06-15): AssumeRoleWithWebIdentity (unsigned, as in AWS), AssumeRole and
+ * GetCallerIdentity (both signed with service "sts"). Responses are XML in STS's shape, or JSON
  * when the client sends Accept: application/json. Credentials handed out are registered so
  * that later signed requests using them (with their session token) verify.
  *
@@ -52,7 +52,7 @@ static char *s_decode(const char *p, size_t len)
     return out;
 }
 
-static json_t *s_parse_form(const char *body, size_t len)
+json_t *cr__emu_form_parse(const char *body, size_t len)
 {
     json_t *params = json_object();
     size_t i = 0;
@@ -277,37 +277,54 @@ static void s_check_length(struct cr_buf *list, size_t *n, const char *v, const 
     }
 }
 
+/* The role-chaining limit: a role assumed with a role's credentials lasts at most an hour. */
+#define S_CHAINED_MAX_S 3600
+
 /*
- * The parameter checks STS makes (AssumeRoleWithWebIdentity's model constraints), reported
- * together as ValidationError like the service; true when acceptable (else out is set).
+ * The parameter checks STS makes (the model's constraints of AssumeRoleWithWebIdentity, or of
+ * AssumeRole when web_identity is false), reported together as ValidationError like the
+ * service; true when acceptable (else out is set). chained: the caller is an assumed role.
  */
-static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_request *req,
-                               const json_t *params, char account[16], char role[128],
+static bool s_assume_params_ok(struct cr_emu_response *out, struct cr_emu *emu,
+                               const struct cr_emu_request *req, const json_t *params,
+                               bool web_identity, bool chained, char account[16], char role[128],
                                long *duration_s)
 {
     struct cr_buf list = CR_BUF_INIT;
     size_t n = 0;
-    char *end = NULL;
+    char *end = NULL, floor[80];
     const char *role_arn = json_string_value(json_object_get(params, "RoleArn"));
     const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
     const char *jwt = json_string_value(json_object_get(params, "WebIdentityToken"));
     const char *dur = json_string_value(json_object_get(params, "DurationSeconds"));
+    const char *external_id = json_string_value(json_object_get(params, "ExternalId"));
     *duration_s = 3600;
     s_check_length(&list, &n, role_arn, "roleArn", 20, 2048, false);
     s_check_length(&list, &n, session, "roleSessionName", 2, 64, false);
     if (session && !s_session_name_ok(session))
         s_violation(&list, &n, session, "roleSessionName",
                     "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
-    s_check_length(&list, &n, jwt, "webIdentityToken", 4, 20000, true);
+    if (web_identity)
+        s_check_length(&list, &n, jwt, "webIdentityToken", 4, 20000, true);
+    if (!web_identity && external_id) {
+        s_check_length(&list, &n, external_id, "externalId", 2, 1224, false);
+        if (strspn(external_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "_+=,.@:/-") != strlen(external_id))
+            s_violation(&list, &n, external_id, "externalId",
+                        "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*");
+    }
     if (dur) {
         errno = 0;
         *duration_s = strtol(dur, &end, 10);
+        snprintf(floor, sizeof(floor), "Member must have value greater than or equal to %ld",
+                 emu->sts_min_duration_s);
         if (errno != 0 || end == dur || *end != '\0')
             s_violation(&list, &n, dur, "durationSeconds", "Member must be an integer");
-        else if (*duration_s < 900 || *duration_s > 43200)
+        else if (*duration_s < emu->sts_min_duration_s || *duration_s > 43200)
             s_violation(&list, &n, dur, "durationSeconds",
-                        *duration_s < 900 ? "Member must have value greater than or equal to 900"
-                                          : "Member must have value less than or equal to 43200");
+                        *duration_s < emu->sts_min_duration_s
+                            ? floor
+                            : "Member must have value less than or equal to 43200");
     }
     struct cr_buf msg = CR_BUF_INIT;
     if (n > 0)
@@ -315,6 +332,9 @@ static bool s_assume_params_ok(struct cr_emu_response *out, const struct cr_emu_
                       cr_buf_cstr(&list));
     else if (!cr__emu_role_arn(role_arn, account, role))
         cr_buf_puts(&msg, "Request ARN is invalid");
+    else if (chained && *duration_s > S_CHAINED_MAX_S)
+        cr_buf_puts(&msg, "The requested DurationSeconds exceeds the 1 hour session limit for "
+                          "roles assumed by role chaining.");
     if (msg.len > 0)
         s_error(out, req, 400, "ValidationError", cr_buf_cstr(&msg));
     bool ok = msg.len == 0;
@@ -331,7 +351,7 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
     long duration_s;
     char code[64], why[512];
     struct cr_emu_session ses;
-    if (!s_assume_params_ok(out, req, params, account, role, &duration_s))
+    if (!s_assume_params_ok(out, emu, req, params, true, false, account, role, &duration_s))
         return 0;
     const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
     const char *token = json_string_value(json_object_get(params, "WebIdentityToken"));
@@ -394,6 +414,41 @@ static int s_caller_identity(struct cr_emu *emu, struct cr_emu_response *out,
     return rc;
 }
 
+/* AssumeRole: signed with the caller's credentials (any key the emulator knows, or any at all
+ * without --credentials); a caller that is itself an assumed role is "role chaining". */
+static int s_assume_role(struct cr_emu *emu, struct cr_emu_response *out,
+                         const struct cr_emu_request *req, const json_t *params)
+{
+    struct cr_emu_caller caller;
+    struct cr_emu_auth_result auth;
+    char account[16], role[128];
+    long duration_s;
+    struct cr_emu_session ses;
+    int rc;
+    cr__emu_auth_check(&auth, &caller, emu, req, "sts");
+    if (auth.status != 0)
+        return s_error(out, req, 403, s_sts_code(auth.error_type), auth.message);
+    bool chained = strstr(caller.arn, ":assumed-role/") != NULL;
+    if (!s_assume_params_ok(out, emu, req, params, false, chained, account, role, &duration_s))
+        return 0;
+    const char *session = json_string_value(json_object_get(params, "RoleSessionName"));
+    rc = cr__emu_session_mint(&ses, emu, account, role, session, duration_s);
+    json_t *result = json_pack("{s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s}}", "AssumedRoleUser",
+                               "AssumedRoleId", ses.role_id, "Arn", ses.arn, "Credentials",
+                               "AccessKeyId", ses.key_id, "SecretAccessKey", ses.secret,
+                               "SessionToken", ses.token, "Expiration", ses.expiration);
+    if (rc == 0 && result && s_wants_json(req))
+        json_object_set_new(json_object_get(result, "Credentials"), "Expiration",
+                            json_integer(ses.expires)); /* JSON protocol: epoch seconds */
+    if (rc == 0 && result)
+        rc = s_respond(out, req, "AssumeRole", result);
+    else
+        rc = s_error(out, req, 500, "InternalFailure", "out of memory");
+    json_decref(result);
+    memset(&ses, 0, sizeof(ses)); /* secrets */
+    return rc;
+}
+
 /* The error code of an error response (XML <Code> or JSON "Code"), for the request log. */
 static void s_error_code(char *out, size_t cap, const struct cr_emu_response *resp)
 {
@@ -416,12 +471,14 @@ int cr__emu_sts_handle(struct cr_emu *emu, struct cr_emu_response *out,
 {
     int rc;
     char msg[256], code[64];
-    json_t *params = s_parse_form(req->body ? req->body : "", req->body_len);
+    json_t *params = cr__emu_form_parse(req->body ? req->body : "", req->body_len);
     const char *action = json_string_value(json_object_get(params, "Action"));
     if (!params) {
         rc = s_error(out, req, 500, "InternalFailure", "out of memory");
     } else if (action && strcmp(action, "AssumeRoleWithWebIdentity") == 0) {
         rc = s_assume(emu, out, req, params);
+    } else if (action && strcmp(action, "AssumeRole") == 0) {
+        rc = s_assume_role(emu, out, req, params);
     } else if (action && strcmp(action, "GetCallerIdentity") == 0) {
         rc = s_caller_identity(emu, out, req);
     } else {

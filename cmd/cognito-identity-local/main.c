@@ -20,6 +20,7 @@
 
 struct s_args {
     struct cr_emu_server_options server;
+    long imds_port; /* --imds-port; -1 = no instance metadata listener */
     struct cr_emu_options opts;
     const char *faults[64];
     size_t n_faults;
@@ -34,8 +35,9 @@ static void s_usage(FILE *f)
           "\n"
           "A local emulator of the Amazon Cognito Identity API (JSON 1.1: the pool-management\n"
           "operations and the identity side, GetId, GetCredentialsForIdentity, ...) with STS\n"
-          "AssumeRoleWithWebIdentity/GetCallerIdentity and the S3 object calls of a lock file\n"
-          "(path-style, --s3-bucket) on the same port.\n"
+          "(AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity), the S3 object calls of\n"
+          "a lock file (path-style, --s3-bucket), the IAM Identity Center portal and container\n"
+          "credentials on the same port.\n"
           "Prints http://HOST:PORT on the first stdout line once it accepts connections.\n"
           "\n"
           "  --host ADDR          address to listen on (default 127.0.0.1)\n"
@@ -71,6 +73,15 @@ static void s_usage(FILE *f)
           "                       second, bursts of BURST (default one second's worth);\n"
           "                       RPS may be 'unlimited'; a request over the rate gets\n"
           "                       TooManyRequestsException (repeatable; after --quotas)\n"
+          "  --imds-port N        also serve EC2 instance metadata (IMDSv2) on N (0 = a free\n"
+          "                       port); its URL is the second stdout line\n"
+          "  --imds-role NAME     the instance profile's role (default cognito-identity-local)\n"
+          "  --container-role NAME  the role of container credentials (/v2/credentials/ID,\n"
+          "                       /v1/credentials; default cognito-identity-local-task)\n"
+          "  --container-token T  the Authorization value container credentials require\n"
+          "  --credentials-ttl S  lifetime of IMDS, container and SSO credentials (default 3600)\n"
+          "  --sts-min-duration S lowest DurationSeconds STS accepts (default 900, as AWS;\n"
+          "                       lower it to test credentials that expire during a run)\n"
           "  --debug              log one line per request to stderr\n"
           "  --help               this text\n"
           "  --version            the version (and the git commit it was built from)\n"
@@ -122,6 +133,12 @@ static int s_parse(struct s_args *a, int argc, char **argv)
         {"quotas", required_argument, 0, 'Q'},
         {"quota", required_argument, 0, 'q'},
         {"s3-bucket", required_argument, 0, 'B'},
+        {"imds-port", required_argument, 0, 'I'},
+        {"imds-role", required_argument, 0, 'R'},
+        {"container-role", required_argument, 0, 'K'},
+        {"container-token", required_argument, 0, 'O'},
+        {"credentials-ttl", required_argument, 0, 'L'},
+        {"sts-min-duration", required_argument, 0, 'D'},
         {"debug", no_argument, 0, 'd'},
         {"help", no_argument, 0, 'H'},
         {"version", no_argument, 0, 'V'},
@@ -212,6 +229,30 @@ static int s_parse(struct s_args *a, int argc, char **argv)
             a->s3_buckets[a->opts.n_s3_buckets++] = optarg;
             a->opts.s3_buckets = a->s3_buckets;
             break;
+        case 'I':
+            if (s_number(&n, "--imds-port", optarg, 0, 65535) != 0)
+                return 1;
+            a->imds_port = (long)n;
+            break;
+        case 'R':
+            a->opts.imds_role = optarg;
+            break;
+        case 'K':
+            a->opts.container_role = optarg;
+            break;
+        case 'O':
+            a->opts.container_token = optarg;
+            break;
+        case 'L':
+            if (s_number(&n, "--credentials-ttl", optarg, 1, 43200) != 0)
+                return 1;
+            a->opts.credentials_ttl_s = (long)n;
+            break;
+        case 'D':
+            if (s_number(&n, "--sts-min-duration", optarg, 1, 43200) != 0)
+                return 1;
+            a->opts.sts_min_duration_s = (long)n;
+            break;
         case 'd':
             a->opts.debug = true;
             break;
@@ -278,11 +319,19 @@ static void s_fit_open_files(struct cr_emu_server_options *server)
     server->max_connections = (unsigned)(rl.rlim_cur - spare);
 }
 
+/* The instance metadata listener: --host, --imds-port, the main listener's limits. */
+static int s_imds_start(struct cr_emu_server **out, struct cr_emu *emu, const struct s_args *a)
+{
+    struct cr_emu_server_options o = a->server;
+    o.port = (unsigned)a->imds_port;
+    return cr_emu_imds_start(out, emu, &o);
+}
+
 int main(int argc, char **argv)
 {
-    struct s_args a = {0};
+    struct s_args a = {.imds_port = -1};
     struct cr_emu *emu = NULL;
-    struct cr_emu_server *srv = NULL;
+    struct cr_emu_server *srv = NULL, *imds = NULL;
     sigset_t set;
     int sig = 0, status = 1;
     if (argc > 1 && strcmp(argv[1], "token") == 0)
@@ -297,11 +346,14 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     s_fit_open_files(&a.server);
     if (cr_emu_new(&emu, &a.opts) != 0 || s_add_faults(emu, &a) != 0 ||
-        cr_emu_server_start(&srv, emu, &a.server) != 0) {
+        cr_emu_server_start(&srv, emu, &a.server) != 0 ||
+        (a.imds_port >= 0 && s_imds_start(&imds, emu, &a) != 0)) {
         fprintf(stderr, "cognito-identity-local: %s\n", cr_error_last());
         goto done;
     }
     printf("%s\n", cr_emu_server_url(srv));
+    if (imds)
+        printf("%s\n", cr_emu_server_url(imds));
     fflush(stdout);
     fprintf(stderr, "cognito-identity-local: listening on %s (region %s%s%s)\n",
             cr_emu_server_url(srv), a.opts.region ? a.opts.region : "us-east-1",
@@ -311,6 +363,7 @@ int main(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     status = 0;
 done:
+    cr_emu_server_stop(imds);
     cr_emu_server_stop(srv); /* in-flight requests finish; each change was already saved */
     cr_emu_free(emu);
     return status;
