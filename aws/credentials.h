@@ -2,14 +2,24 @@
 #ifndef CR_AWS_CREDENTIALS_H
 #define CR_AWS_CREDENTIALS_H
 /*
- * AWS credentials, found in the AWS CLI's order:
- *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN);
- *   2. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (+ AWS_ROLE_SESSION_NAME)
- *      -> STS AssumeRoleWithWebIdentity (GitHub Actions OIDC);
- *   3. the shared files for the profile: aws_access_key_id / aws_secret_access_key /
- *      aws_session_token (credentials file first, then config file), or role_arn +
- *      web_identity_token_file (+ role_session_name) in the profile -> STS.
- * Temporary credentials (from STS) are refreshed before they expire.
+ * AWS credentials, found in the AWS CLI v2's order (docs/credentials.md has the details):
+ *   1. environment: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), not read
+ *      with an explicit profile;
+ *   2. assume role: the profile's role_arn with source_profile (a chain of profiles) or
+ *      credential_source (Environment, Ec2InstanceMetadata, EcsContainer) -> STS AssumeRole;
+ *   3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, else the profile's role_arn +
+ *      web_identity_token_file -> STS AssumeRoleWithWebIdentity (GitHub Actions OIDC);
+ *   4. IAM Identity Center: the token `aws sso login` cached -> the portal's GetRoleCredentials;
+ *   5. the credentials file's aws_access_key_id / aws_secret_access_key (/ aws_session_token);
+ *   6. credential_process;
+ *   7. the config file's keys;
+ *   8. container credentials (ECS, EKS Pod Identity);
+ *   9. EC2 instance metadata (IMDSv2).
+ * Temporary credentials of every source are renewed before they expire.
+ *
+ * A provider is self-contained: several can live in one process, each for its own profile
+ * (opts.profile) or for a role assumed from another provider
+ * (cr_aws_credentials_provider_new_assume_role), e.g. one per account of a multi-account run.
  *
  * Secrets live in buffers wiped on dispose and are never logged.
  */
@@ -55,6 +65,7 @@ struct cr_aws_credentials_options {
                                      expire; 0 = 300 */
     uint32_t connect_timeout_ms;  /* STS call; 0 = 5000 */
     uint32_t timeout_ms;          /* STS call; 0 = 15000 */
+    uint32_t process_timeout_ms;  /* credential_process is killed after this; 0 = 60000 */
     /* The transport for the provider's own calls (STS), borrowed: it must outlive the
      * provider. NULL: the provider makes one when it first needs it (with env and the
      * profile's ca_bundle / AWS_CA_BUNDLE). */
@@ -69,12 +80,37 @@ struct cr_aws_transport;
  * Returns 0; CR_EAUTH when no source has credentials, with one sentence naming every source
  * tried, e.g. "no AWS credentials: tried environment variables (AWS_ACCESS_KEY_ID), web
  * identity (AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE), profile 'default' in
- * /root/.aws/credentials and /root/.aws/config"; CR_EAUTH also when a source is half set
- * (AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY) or STS refuses the token; CR_EINVALID
- * for a malformed shared file; CR_EIO / CR_ETIMEOUT when STS cannot be reached; CR_ENOMEM.
+ * /root/.aws/credentials and /root/.aws/config, container credentials (...), EC2 instance
+ * metadata (...)"; CR_EAUTH also when a source is half set (AWS_ACCESS_KEY_ID without
+ * AWS_SECRET_ACCESS_KEY), refuses (STS, the SSO portal, a failing credential_process) or needs
+ * the user (an expired SSO session: "run `aws sso login --profile dev`"); CR_EINVALID for a
+ * malformed shared file or profile (a source_profile loop, both source_profile and
+ * credential_source); CR_EIO / CR_ETIMEOUT when a source cannot be reached; CR_ENOMEM.
  */
 int cr_aws_credentials_provider_new(struct cr_aws_credentials_provider **out,
                                     const struct cr_aws_credentials_options *opts) CR_WARN_UNUSED;
+
+/** A role to assume with another provider's credentials. */
+struct cr_aws_assume_role {
+    const char *role_arn;     /* required */
+    const char *session_name; /* NULL = "cognito-reconcile-<unix time>" */
+    const char *external_id;  /* NULL = none */
+    uint32_t duration_s;      /* 0 = STS's default (one hour) */
+};
+
+/**
+ * Creates a provider of the role's credentials, obtained with STS AssumeRole signed by base's
+ * and renewed before they expire. base is borrowed: it must outlive the new provider (several
+ * roles may share one base). opts gives the environment, region, transport and timeouts; its
+ * profile only says where STS is (endpoint_url, FIPS) and which CA bundle to trust. The role
+ * is assumed once here, so a refusal fails now. Returns as cr_aws_credentials_provider_new()
+ * (CR_EAUTH for "sts AssumeRole: AccessDenied ...", CR_EINVALID without a role ARN).
+ */
+int cr_aws_credentials_provider_new_assume_role(struct cr_aws_credentials_provider **out,
+                                                struct cr_aws_credentials_provider *base,
+                                                const struct cr_aws_assume_role *role,
+                                                const struct cr_aws_credentials_options *opts)
+    CR_WARN_UNUSED;
 
 /** Frees the provider, wiping the credentials. Accepts NULL. */
 void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
@@ -93,14 +129,20 @@ int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
 /**
  * Tells the provider that the service refused the current credentials as expired
  * (ExpiredTokenException), e.g. because the local clock runs behind the service's and the
- * early refresh came too late. Temporary credentials the provider can renew (web identity)
- * are then fetched again by the next cr_aws_credentials_provider_get(), once per call of this
- * function. Returns true when that will happen, false for credentials that cannot be renewed
- * (environment, profile keys), which are left as they are.
+ * early refresh came too late. Credentials the provider can renew (every source but the
+ * environment and static profile keys) are then fetched again by the next
+ * cr_aws_credentials_provider_get(), once per call of this function. Returns true when that
+ * will happen, false for credentials that cannot be renewed, which are left as they are.
  */
 bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p);
 
-/** Which source supplied the credentials ("environment", "web identity (arn)", ...). Borrowed. */
+/**
+ * Which source supplied the credentials, for --debug: "environment", "web identity (ARN)",
+ * "profile 'x' (credentials file)", "assume role ARN via profile ci, source profile base <-
+ * profile 'base' (credentials file)", "IAM Identity Center, profile 'dev' (account A, role
+ * R)", "credential_process of profile 'x'", "container credentials (URL)", "EC2 instance
+ * metadata (role R)". Never a secret. Borrowed.
+ */
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p);
 
 /** How many times credentials were fetched (1 after _new; refreshes add one). */

@@ -33,13 +33,14 @@ static bool s_is_json(const char *body, size_t len)
     return i < len && body[i] == '{';
 }
 
-static int s_parse_credentials_xml(struct cr_aws_credentials *out, const char *body, size_t len)
+static int s_parse_credentials_xml(struct cr_aws_credentials *out, const char *op,
+                                   const char *body, size_t len)
 {
     int result = CR_EINVALID;
     struct cr_span creds;
     struct cr_buf exp = CR_BUF_INIT;
     if (!cr_xml_find(&creds, cr_span_of(body, len), "Credentials")) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: the answer has no <Credentials> element");
+        cr_error_set("sts %s: the answer has no <Credentials> element", op);
         goto done;
     }
     result = cr_xml_text(&out->access_key_id, creds, "AccessKeyId");
@@ -50,12 +51,11 @@ static int s_parse_credentials_xml(struct cr_aws_credentials *out, const char *b
     if (result == 0)
         result = cr_xml_text(&exp, creds, "Expiration");
     if (result < 0) {
-        cr_error_prefix("sts AssumeRoleWithWebIdentity");
+        cr_error_prefix("sts %s", op);
         goto done;
     }
     if (cr_sigv4_parse_date(&out->expiration_s, cr_buf_cstr(&exp)) < 0) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: Expiration '%s' is not an ISO 8601 date",
-                     cr_buf_cstr(&exp));
+        cr_error_set("sts %s: Expiration '%s' is not an ISO 8601 date", op, cr_buf_cstr(&exp));
         result = CR_EINVALID;
         goto done;
     }
@@ -70,26 +70,26 @@ static const char *s_json_str(json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
-static int s_parse_credentials_json(struct cr_aws_credentials *out, const char *body, size_t len)
+static int s_parse_credentials_json(struct cr_aws_credentials *out, const char *op,
+                                    const char *body, size_t len)
 {
     int result = CR_EINVALID;
     json_error_t jerr;
+    char response[96], res[96];
+    snprintf(response, sizeof(response), "%sResponse", op);
+    snprintf(res, sizeof(res), "%sResult", op);
     json_t *root = json_loadb(body, len, 0, &jerr);
-    json_t *c =
-        json_object_get(json_object_get(json_object_get(root, "AssumeRoleWithWebIdentityResponse"),
-                                        "AssumeRoleWithWebIdentityResult"),
-                        "Credentials");
+    json_t *c = json_object_get(json_object_get(json_object_get(root, response), res),
+                                "Credentials");
     if (!root) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: invalid JSON at line %d: %s", jerr.line,
-                     jerr.text);
+        cr_error_set("sts %s: invalid JSON at line %d: %s", op, jerr.line, jerr.text);
         goto done;
     }
     const char *akid = s_json_str(c, "AccessKeyId"), *secret = s_json_str(c, "SecretAccessKey");
     const char *token = s_json_str(c, "SessionToken");
     json_t *exp = json_object_get(c, "Expiration");
     if (!akid || !secret || !token || !exp) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: the answer lacks "
-                     "AssumeRoleWithWebIdentityResult.Credentials.%s",
+        cr_error_set("sts %s: the answer lacks %s.Credentials.%s", op, res,
                      !akid     ? "AccessKeyId"
                      : !secret ? "SecretAccessKey"
                      : !token  ? "SessionToken"
@@ -100,8 +100,7 @@ static int s_parse_credentials_json(struct cr_aws_credentials *out, const char *
         out->expiration_s = (int64_t)json_number_value(exp);
     } else if (!json_is_string(exp) ||
                cr_sigv4_parse_date(&out->expiration_s, json_string_value(exp)) < 0) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: Expiration is neither epoch seconds nor "
-                     "an ISO 8601 date");
+        cr_error_set("sts %s: Expiration is neither epoch seconds nor an ISO 8601 date", op);
         goto done;
     }
     result = cr_aws_credentials_set(out, akid, secret, token, out->expiration_s);
@@ -110,17 +109,24 @@ done:
     return result;
 }
 
-int cr_sts_parse_credentials(struct cr_aws_credentials *out, const char *body, size_t len)
+/* The Credentials of an AssumeRole* answer of operation op. */
+static int s_parse_credentials(struct cr_aws_credentials *out, const char *op, const char *body,
+                               size_t len)
 {
-    int rc = s_is_json(body, len) ? s_parse_credentials_json(out, body, len)
-                                  : s_parse_credentials_xml(out, body, len);
+    int rc = s_is_json(body, len) ? s_parse_credentials_json(out, op, body, len)
+                                  : s_parse_credentials_xml(out, op, body, len);
     if (rc == 0 && (!out->access_key_id.len || !out->secret_access_key.len)) {
-        cr_error_set("sts AssumeRoleWithWebIdentity: the answer has empty credentials");
+        cr_error_set("sts %s: the answer has empty credentials", op);
         rc = CR_EINVALID;
     }
     if (rc < 0)
         cr_aws_credentials_dispose(out);
     return rc;
+}
+
+int cr_sts_parse_credentials(struct cr_aws_credentials *out, const char *body, size_t len)
+{
+    return s_parse_credentials(out, "AssumeRoleWithWebIdentity", body, len);
 }
 
 int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len)
@@ -220,7 +226,8 @@ static int s_own_transport(struct cr_aws_transport **out, const struct cr_sts_op
 /* One STS call: POST the form body to the endpoint, signed with creds when given (the web
  * identity exchange is unsigned: the token is the proof). The answer's body goes to out. */
 static int s_call(struct cr_buf *out, const char *op, const struct cr_sts_options *opts,
-                  const char *body, const struct cr_aws_credentials *creds)
+                  const char *body, const struct cr_aws_credentials *creds,
+                  struct cr_aws_credentials_provider *provider)
 {
     struct cr_aws_transport *own = NULL, *t = opts->transport;
     struct cr_http_header headers[] = {{"Content-Type", S_FORM}};
@@ -252,10 +259,11 @@ static int s_call(struct cr_buf *out, const char *op, const struct cr_sts_option
     req.timeout_ms = opts->timeout_ms ? opts->timeout_ms : S_DEFAULT_TIMEOUT_MS;
     req.max_response_bytes = S_MAX_RESPONSE;
     req.retry = s_sts_retry;
-    if (creds)
+    if (creds || provider)
         req.sign = (struct cr_aws_signing){
             .service = "sts",
             .region = opts->region ? opts->region : "us-east-1",
+            .provider = provider,
             .credentials = creds,
         };
     rc = cr_aws_request_run(t, &req);
@@ -297,7 +305,7 @@ int cr_sts_assume_role_with_web_identity(struct cr_aws_credentials *out,
         goto done;
     }
     /* An unsigned call: the web identity token is the proof. */
-    result = s_call(&answer, "AssumeRoleWithWebIdentity", opts, cr_buf_cstr(&body), NULL);
+    result = s_call(&answer, "AssumeRoleWithWebIdentity", opts, cr_buf_cstr(&body), NULL, NULL);
     if (result == 0)
         result = cr_sts_parse_credentials(out, cr_buf_cstr(&answer), answer.len);
 done:
@@ -311,9 +319,41 @@ int cr_sts_get_caller_identity(struct cr_buf *out, const struct cr_sts_options *
 {
     struct cr_buf answer = CR_BUF_INIT;
     int rc = s_call(&answer, "GetCallerIdentity", opts,
-                    "Action=GetCallerIdentity&Version=" S_VERSION, creds);
+                    "Action=GetCallerIdentity&Version=" S_VERSION, creds, NULL);
     if (rc == 0)
         rc = cr_sts_parse_account(out, cr_buf_cstr(&answer), answer.len);
     cr_buf_dispose(&answer);
     return rc;
+}
+
+int cr_sts_assume_role(struct cr_aws_credentials *out, const struct cr_sts_options *opts,
+                       struct cr_aws_credentials_provider *base,
+                       const struct cr_sts_assume_role_params *params)
+{
+    int result = 0;
+    char duration[16];
+    struct cr_buf body = CR_BUF_INIT, answer = CR_BUF_INIT;
+    cr_buf_puts(&body, "Action=AssumeRole&Version=" S_VERSION);
+    s_form_param(&body, "RoleArn", params->role_arn);
+    s_form_param(&body, "RoleSessionName", params->session_name);
+    if (params->external_id)
+        s_form_param(&body, "ExternalId", params->external_id);
+    if (params->duration_s) {
+        snprintf(duration, sizeof(duration), "%u", params->duration_s);
+        s_form_param(&body, "DurationSeconds", duration);
+    }
+    if (cr_buf_oom(&body)) {
+        cr_error_set("sts AssumeRole: out of memory");
+        result = CR_ENOMEM;
+        goto done;
+    }
+    /* Signed with the base credentials; the request path renews them once if STS calls them
+     * expired. */
+    result = s_call(&answer, "AssumeRole", opts, cr_buf_cstr(&body), NULL, base);
+    if (result == 0)
+        result = s_parse_credentials(out, "AssumeRole", cr_buf_cstr(&answer), answer.len);
+done:
+    cr_buf_dispose(&body);
+    cr_buf_dispose_secure(&answer);
+    return result;
 }

@@ -2,9 +2,10 @@
 #ifndef CR_AWS_STS_H
 #define CR_AWS_STS_H
 /*
- * The two AWS STS calls we need, made through the generic request path (aws/request.h) in
- * the query protocol (POST form body, XML answer; JSON answers are understood too):
- *   AssumeRoleWithWebIdentity (unsigned) for web-identity credentials, and
+ * The AWS STS calls we need, made through the generic request path (aws/request.h) in the
+ * query protocol (POST form body, XML answer; JSON answers are understood too):
+ *   AssumeRoleWithWebIdentity (unsigned) for web-identity credentials,
+ *   AssumeRole (SigV4 with a base provider's credentials) for roles of profiles, and
  *   GetCallerIdentity (SigV4, service "sts") for the account id.
  * Retries, clock, --debug log and TLS verification are the transport's (one policy for every
  * AWS call of a run); STS's IDPCommunicationError counts as transient, as in the AWS SDKs.
@@ -53,6 +54,24 @@ int cr_sts_assume_role_with_web_identity(struct cr_aws_credentials *out,
                                          const struct cr_sts_options *opts, const char *role_arn,
                                          const char *session_name,
                                          const char *token) CR_WARN_UNUSED;
+
+/** What AssumeRole asks for. */
+struct cr_sts_assume_role_params {
+    const char *role_arn;
+    const char *session_name;
+    const char *external_id; /* NULL = none */
+    uint32_t duration_s;     /* 0 = STS's default (3600) */
+};
+
+/**
+ * Calls AssumeRole signed with base's credentials (renewed once by the request path when STS
+ * calls them expired) and fills out (empty). Returns as
+ * cr_sts_assume_role_with_web_identity (CR_EAUTH: "sts AssumeRole: AccessDenied (HTTP 403):
+ * ...").
+ */
+int cr_sts_assume_role(struct cr_aws_credentials *out, const struct cr_sts_options *opts,
+                       struct cr_aws_credentials_provider *base,
+                       const struct cr_sts_assume_role_params *params) CR_WARN_UNUSED;
 
 /**
  * Calls GetCallerIdentity signed with creds; appends the 12-digit Account to out.

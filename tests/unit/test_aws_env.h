@@ -53,7 +53,10 @@ static inline void s_set(struct fake_env *e, const char *name, const char *value
 
 /* Points the shared files into dir (config at dir/config, credentials at dir/credentials: the
  * paths are written to config and credentials, cap bytes each; the files themselves are left
- * to the test) and HOME at a folder that does not exist, so ~/.aws is never read. */
+ * to the test) and HOME at a folder that does not exist, so ~/.aws is never read; turns EC2
+ * instance metadata off, so the end of the credentials chain never reaches 169.254.169.254
+ * (a test that wants IMDS points AWS_EC2_METADATA_SERVICE_ENDPOINT at loopback and unsets
+ * this). */
 static inline void s_set_aws_files(struct fake_env *e, const char *dir, char *config,
                                    char *credentials, size_t cap)
 {
@@ -62,6 +65,7 @@ static inline void s_set_aws_files(struct fake_env *e, const char *dir, char *co
     s_set(e, "HOME", "/nonexistent-home");
     s_set(e, "AWS_CONFIG_FILE", config);
     s_set(e, "AWS_SHARED_CREDENTIALS_FILE", credentials);
+    s_set(e, "AWS_EC2_METADATA_DISABLED", "true");
 }
 
 /* The environment and clock of e, as the aws/ functions take them. */

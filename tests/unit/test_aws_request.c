@@ -600,8 +600,8 @@ struct s_nested {
 };
 
 /* The "STS" of the provider: a request of its own on the same transport, from inside the
- * signing of an outer request. Credentials that expire within the refresh margin, so every
- * signing renews them. */
+ * signing of an outer request. Credentials that are already due (they expire the moment they
+ * are handed out, by the test's fixed clock), so every signing renews them. */
 static int s_nested_fetch(void *ctx, struct cr_aws_credentials *out, const char *role_arn,
                           const char *session_name, const char *token)
 {
@@ -614,7 +614,7 @@ static int s_nested_fetch(void *ctx, struct cr_aws_credentials *out, const char 
     if (rc < 0)
         return rc;
     snprintf(akid, sizeof(akid), "ASIANESTED%02d", ++n->fetches);
-    return cr_aws_credentials_set(out, akid, S_SECRET, "tok", s_now + 60);
+    return cr_aws_credentials_set(out, akid, S_SECRET, "tok", s_now);
 }
 
 static char s_token_file[4096];

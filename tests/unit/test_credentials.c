@@ -134,7 +134,9 @@ static void test_credentials__nothing_found_names_every_source(void **state)
     cr_buf_printf(&want,
                   "no AWS credentials: tried environment variables (AWS_ACCESS_KEY_ID), web "
                   "identity (AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE), profile 'default' in "
-                  "%s (not found) and %s (not found)",
+                  "%s (not found) and %s (not found), container credentials "
+                  "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI not set), EC2 instance "
+                  "metadata (disabled by AWS_EC2_METADATA_DISABLED)",
                   f->credentials, f->config);
     assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
     cr_buf_dispose(&want);
@@ -221,11 +223,26 @@ static void test_credentials__unsupported_profile_source_is_named(void **state)
 {
     struct fixture *f = *state;
     struct cr_aws_credentials_provider *p = NULL;
-    assert_int_equal(cr_test_write_file(f->config, "[profile sso]\nsso_session = corp\n"), 0);
-    f->opts.profile = "sso";
+    /* `aws login` sessions and MFA prompts: named with the one workaround, nothing else */
+    assert_int_equal(cr_test_write_file(f->config,
+                                        "[profile console]\nlogin_session = arn:aws:iam::1:u\n"
+                                        "[profile mfa]\nrole_arn = arn:aws:iam::1:role/r\n"
+                                        "source_profile = console\nmfa_serial = arn:mfa\n"),
+                     0);
+    f->opts.profile = "console";
     assert_int_equal(s_new(f, &p), CR_EAUTH);
-    assert_non_null(strstr(cr_error_last(), "profile 'sso' gets credentials from sso_session"));
-    assert_non_null(strstr(cr_error_last(), "aws configure export-credentials"));
+    assert_string_equal(cr_error_last(),
+                        "profile 'console' gets its credentials from login_session (`aws "
+                        "login`), which cognito-reconcile does not support: run `aws configure "
+                        "export-credentials --profile console --format env` and use the "
+                        "exported variables");
+    f->opts.profile = "mfa";
+    assert_int_equal(s_new(f, &p), CR_EAUTH);
+    assert_string_equal(cr_error_last(),
+                        "profile 'mfa' assumes its role with an MFA code (mfa_serial), which "
+                        "cognito-reconcile does not prompt for: run `aws configure "
+                        "export-credentials --profile mfa --format env` and use the exported "
+                        "variables");
 }
 
 static void test_credentials__environment_beats_everything(void **state)
@@ -476,8 +493,10 @@ static void test_credentials__explicit_profile_without_keys_says_why(void **stat
     f->opts.profile = "empty";
     assert_int_equal(s_new(f, &p), CR_EAUTH);
     cr_buf_printf(&want,
-                  "no AWS credentials in profile 'empty' in %s (not found) and %s (--profile "
-                  "given: credential environment variables are not read, as in the AWS CLI)",
+                  "no AWS credentials (--profile given: credential environment variables are "
+                  "not read, as in the AWS CLI): tried profile 'empty' in %s (not found) and "
+                  "%s, container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI "
+                  "not set), EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)",
                   f->credentials, f->config);
     assert_string_equal(cr_error_last(), cr_buf_cstr(&want));
     cr_buf_dispose(&want);
