@@ -282,6 +282,13 @@ static bool s_valid_region(const char *r)
 int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
                          const struct cr_aws_env *env, const char *cli_region)
 {
+    return cr_aws_config_region_from(out, NULL, cfg, env, cli_region);
+}
+
+int cr_aws_config_region_from(struct cr_buf *out, const char **where,
+                              const struct cr_aws_config *cfg, const struct cr_aws_env *env,
+                              const char *cli_region)
+{
     const char *region = NULL, *from = NULL;
     struct {
         const char *value, *name;
@@ -313,6 +320,8 @@ int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
                      from, region);
         return CR_EINVALID;
     }
+    if (where)
+        *where = from;
     cr_buf_clear(out);
     return cr_buf_puts(out, region) < 0 ? s_oom() : 0;
 }

@@ -128,6 +128,14 @@ int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
                          const struct cr_aws_env *env, const char *cli_region) CR_WARN_UNUSED;
 
 /**
+ * cr_aws_config_region(), also saying where the region came from: *where (when not NULL) is
+ * set to "--region", "AWS_REGION", "AWS_DEFAULT_REGION" or "'region' of the profile" (static).
+ */
+int cr_aws_config_region_from(struct cr_buf *out, const char **where,
+                              const struct cr_aws_config *cfg, const struct cr_aws_env *env,
+                              const char *cli_region) CR_WARN_UNUSED;
+
+/**
  * A boolean setting: the environment variable env_name ("AWS_USE_FIPS_ENDPOINT") if set,
  * else the profile key ("use_fips_endpoint"), else false. "true"/"false" in any case.
  * Returns 0, or CR_EINVALID naming the variable or key for any other value.

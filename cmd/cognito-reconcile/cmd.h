@@ -63,6 +63,7 @@ struct cr_cli_options {
     const char *region;       /* --region */
     const char *profile;      /* --profile */
     const char *endpoint_url; /* --endpoint-url */
+    bool region_check_off;    /* --region-check=off: accept regions this build does not know */
     const char *stack;        /* --stack; "default" unless given */
     enum cr_cli_output output;
     unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */

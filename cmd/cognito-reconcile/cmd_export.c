@@ -61,7 +61,12 @@ static int s_export_regions(struct cr_strlist *out, const struct cr_cli_session 
         }
         memcpy(region, id, n);
         region[n] = '\0';
-        int rc = s_add_region(out, region);
+        int rc = cr_cli_session_check_region(s, region);
+        if (rc != 0) {
+            cr_error_prefix("--id %s", id);
+            return rc;
+        }
+        rc = s_add_region(out, region);
         if (rc != 0)
             return rc;
     }

@@ -26,6 +26,7 @@ enum s_kind {
     S_DURATION, /* "30s", "10m": milliseconds */
     S_LEASE,    /* a duration of 1 s to 1 h */
     S_S3_URL,   /* s3://BUCKET/KEY */
+    S_OFF_SWITCH, /* "on" or "off": a bool that is true for off */
 };
 
 struct s_option {
@@ -51,6 +52,9 @@ static const struct s_option s_options[] = {
      "named profile from the AWS config/credentials files"},
     {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
      "cognito-identity endpoint (e.g. a local emulator)"},
+    {"--region-check", "on|off", S_AWS, S_OFF_SWITCH, S_OFF(region_check_off),
+     "refuse regions this build does not know, before any call (default on; off for a region "
+     "AWS opened since)"},
     {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(stack),
      "ownership stack: only pools tagged with it are managed (default: default)"},
     {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_OUTPUT, S_OFF(output),
@@ -340,6 +344,13 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_RATE:
         return s_add_rate_limit((char **)member, opt->name, value);
+    case S_OFF_SWITCH:
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            cr_error_set("%s: expected on or off, got '%s'", opt->name, value);
+            return CR_EINVALID;
+        }
+        *(bool *)member = strcmp(value, "off") == 0;
+        return 0;
     case S_LIST:
         if (cr_strlist_push((struct cr_strlist *)member, value) != 0) {
             cr_error_set("out of memory");

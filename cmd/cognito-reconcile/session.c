@@ -78,9 +78,15 @@ int cr_cli_session_resolve_region(struct cr_cli_session *s)
         result = rc;
         goto done;
     }
-    rc = cr_aws_config_region(&s->default_region, &cfg, NULL, s->opts->region);
+    const char *from = NULL;
+    rc = cr_aws_config_region_from(&s->default_region, &from, &cfg, NULL, s->opts->region);
+    if (rc == 0 && !s->opts->region_check_off &&
+        cr_aws_config_check_region(cr_buf_cstr(&s->default_region)) != 0) {
+        cr_error_prefix("%s", from);
+        rc = CR_EINVALID;
+    }
     if (rc != 0 && s->opts->region != NULL) {
-        result = rc; /* --region itself is malformed */
+        result = rc; /* --region itself is malformed or unknown */
         goto done;
     }
     if (rc != 0) {
@@ -94,6 +100,11 @@ int cr_cli_session_resolve_region(struct cr_cli_session *s)
 done:
     cr_aws_config_dispose(&cfg);
     return result;
+}
+
+int cr_cli_session_check_region(const struct cr_cli_session *s, const char *region)
+{
+    return s->opts->region_check_off ? 0 : cr_aws_config_check_region(region);
 }
 
 /* Prints the diagnostics and sums them up as the error cr_cli_fail reports. */
@@ -129,6 +140,10 @@ static int s_resolve_pool_regions(struct cr_cli_session *s)
                 cr_error_set("out of memory");
                 return CR_ENOMEM;
             }
+        } else if (cr_cli_session_check_region(s, p->region) != 0) {
+            cr_error_prefix("%s: pool '%s': metadata.region", p->source ? p->source : "(manifest)",
+                            p->name);
+            return CR_EINVALID;
         }
         if (!cr_strlist_contains(&s->regions, p->region) &&
             cr_strlist_push(&s->regions, p->region) != 0) {

@@ -55,6 +55,14 @@ void cr_cli_session_dispose(struct cr_cli_session *s);
 int cr_cli_session_resolve_region(struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
+ * Refuses a region the partitions of this build do not list (cr_aws_config_check_region),
+ * unless --region-check=off. Makes no call. Returns 0 or CR_EINVALID ("unknown region
+ * 'us-esat-1' (did you mean 'us-east-1'?)"); callers prefix where the region came from.
+ */
+int cr_cli_session_check_region(const struct cr_cli_session *s,
+                                const char *region) CR_WARN_UNUSED;
+
+/**
  * Loads and validates the manifests of opts->paths, prints every diagnostic to stderr
  * ("file:line:column: message") and converts them into the desired state, each pool's region
  * resolved. Makes no network call. Returns 0, CR_EINVALID (diagnostics printed; the last
