@@ -36,8 +36,16 @@ static const char *s_hint(int code, const char *msg)
         if (s_is_call_error(msg)) /* found, sent, and refused by the service */
             return "the service rejected the credentials: --debug shows where they came from "
                    "(credentials=...); check the key id, the secret and the clock";
-        return "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, or the "
-               "web identity variables (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE)";
+        /* the other credential errors say themselves what to do (run aws sso login, fix
+         * the profile, the helper's stderr): a generic hint would contradict them */
+        if (strncmp(msg, "no AWS credentials (--profile given", 35) == 0)
+            return "give the profile keys (aws_access_key_id, aws_secret_access_key), a role "
+                   "(role_arn with source_profile or credential_source), IAM Identity Center "
+                   "settings or credential_process; docs/credentials.md lists every source";
+        if (strncmp(msg, "no AWS credentials", 18) == 0)
+            return "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile with "
+                   "--profile or AWS_PROFILE; docs/credentials.md lists every source";
+        return NULL;
     case CR_ETHROTTLED:
         return "the service kept throttling: retry later or lower --parallelism";
     case CR_ETIMEOUT:

@@ -12,6 +12,7 @@
 # The binary is $CR_BIN_DIR/cognito-identity-local. Every wait is bounded.
 
 EMU_URL=""
+EMU_IMDS_URL="" # with --imds-port: the instance metadata listener (the second stdout line)
 EMU_PID=""
 EMU_DIR=""
 
@@ -37,6 +38,15 @@ emu_start() {
     case "$EMU_URL" in
         http://*) ;;
         *) echo "emu_start: unexpected first line '$EMU_URL'" >&2; emu_stop; return 1 ;;
+    esac
+    case " $* " in
+        *" --imds-port "*)
+            if ! IFS= read -r -t 10 EMU_IMDS_URL <&9; then
+                echo "emu_start: no IMDS URL (second line) within 10 s" >&2
+                emu_stop
+                return 1
+            fi
+            export EMU_IMDS_URL ;;
     esac
     export EMU_URL EMU_PID
 }

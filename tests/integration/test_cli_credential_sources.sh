@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Every credential source through the cognito-reconcile binary, against the emulator (which
+# verifies every signature and hands out the temporary keys): the chain role_arn ->
+# source_profile -> credential_process, an IAM Identity Center profile with the token cache
+# `aws sso login` writes, EC2 instance metadata (IMDSv2, a token-less request refused), ECS
+# credentials with a token file, an instance metadata service that never answers, a
+# 200-pool apply whose credentials expire several times on the way, and the region check.
+# --debug names the source and never prints a key, a session token, an SSO access token,
+# a container authorization token or an IMDS token.
+. "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+ECS_TOKEN=ecsAgentToken0123456789abcdefghijklmnopqrstuvwx
+SSO_TOKEN=ssoAccessToken0123456789abcdefghijklmnopqrstuv
+cli_setup --sigv4 --imds-port 0 --container-token "$ECS_TOKEN" --sts-min-duration 1 \
+    --account-id 111122223333
+ROLE=arn:aws:iam::222233334444:role/deploy
+mkdir -p "$T/home"
+export HOME=$T/home AWS_ENDPOINT_URL_STS=$EMU_URL AWS_ENDPOINT_URL_SSO=$EMU_URL
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+cat >"$T/m/app.yaml" <<'EOF'
+apiVersion: cognito-reconcile/v1
+kind: IdentityPool
+metadata:
+  name: app
+spec:
+  identityPoolName: App
+  allowUnauthenticatedIdentities: false
+EOF
+cat >"$T/helper.sh" <<EOF
+#!/bin/sh
+# a credential_process helper: the emulator's static key
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s"}' "$TEST_KEY" "$TEST_SECRET"
+EOF
+chmod +x "$T/helper.sh"
+printf '%s\n' "$ECS_TOKEN" >"$T/ecs-token"
+
+# no_secrets FILE: no key material (runs of 40 base64 characters: secrets, session tokens,
+# the SSO and container tokens, IMDS tokens) and none of the known secrets.
+no_secrets() {
+    expect_not_in "$1" "$TEST_SECRET"
+    expect_not_in "$1" "$ECS_TOKEN"
+    expect_not_in "$1" "$SSO_TOKEN"
+    if grep -Eo '[A-Za-z0-9+/_=]{40,}' "$1" | head -3 | grep -q .; then
+        fail "key material in $(basename "$1"): $(grep -Eo '[A-Za-z0-9+/_=]{40,}' "$1" | head -3)"
+    fi
+}
+
+# pools_in ACCOUNT: how many pools the emulator holds for the account in us-east-1.
+pools_in() {
+    curl -sf --max-time 30 "$EMU_URL/_local/state" >"$T/state.json" || fail "GET /_local/state"
+    "$PY" -S -c '
+import json, sys
+parts = json.load(open(sys.argv[1])).get("partitions", {})
+print(len(parts.get(sys.argv[2] + "/us-east-1", {}).get("pools", {})))' "$T/state.json" "$1"
+}
+
+step "assume role: role_arn -> source_profile -> credential_process, --debug names the chain"
+cat >"$T/aws-config" <<EOF
+[profile ci]
+region = us-east-1
+role_arn = $ROLE
+source_profile = base
+role_session_name = ci-run
+[profile base]
+credential_process = $T/helper.sh --profile 'base profile'
+EOF
+run_cr 0 apply "$T/m" --profile ci --auto-approve --debug
+expect_in "$T/err" "profile=ci credentials=assume role $ROLE via profile ci, source profile base <- credential_process of profile 'base'"
+expect_in "$T/err" "debug: aws sts AssumeRole $EMU_URL attempt=1 status=200"
+no_secrets "$T/err"
+no_secrets "$T/out"
+[ "$(pools_in 222233334444)" = 1 ] || fail "the pool is not in the role's account"
+
+step "IAM Identity Center: the token cache of aws sso login, then the portal"
+curl -sf --max-time 10 -X POST "$EMU_URL/_local/sso/tokens" \
+    -d "{\"accessToken\": \"$SSO_TOKEN\", \"user\": \"alice\"}" >/dev/null || fail "token"
+cat >"$T/aws-config" <<EOF
+[profile dev]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = AdministratorAccess
+region = us-east-1
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-west-1
+EOF
+CACHE=$HOME/.aws/sso/cache/$(printf '%s' corp | sha1sum | cut -d' ' -f1).json
+mkdir -p "$(dirname "$CACHE")"
+printf '{"startUrl": "https://corp.awsapps.com/start", "region": "eu-west-1", "accessToken": "%s", "expiresAt": "2099-01-01T00:00:00Z"}' \
+    "$SSO_TOKEN" >"$CACHE"
+run_cr 2 plan "$T/m" --profile dev --debug --detailed-exitcode
+expect_in "$T/err" "credentials=IAM Identity Center, profile 'dev' (account 111122223333, role AdministratorAccess, sso-session corp)"
+expect_in "$T/err" "debug: aws sso GetRoleCredentials attempt=1 status=200"
+no_secrets "$T/err"
+# an expired session: the user is told what to run, and the portal is not asked
+printf '{"accessToken": "%s", "expiresAt": "2020-01-01T00:00:00Z"}' "$SSO_TOKEN" >"$CACHE"
+before=$(emu_count GetRoleCredentials)
+run_cr 1 plan "$T/m" --profile dev
+expect_in "$T/err" "IAM Identity Center session of profile 'dev' expired at 2020-01-01T00:00:00Z"
+expect_in "$T/err" "run \`aws sso login --profile dev\`"
+[ "$(emu_count GetRoleCredentials)" = "$before" ] || fail "the portal was asked with an expired token"
+
+step "EC2 instance metadata (IMDSv2): the role's credentials; a request without the token is refused"
+: >"$T/aws-config"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+    "$EMU_IMDS_URL/latest/meta-data/iam/security-credentials/")
+[ "$code" = 401 ] || fail "IMDS answered a token-less request with $code"
+unset AWS_EC2_METADATA_DISABLED
+AWS_EC2_METADATA_SERVICE_ENDPOINT=$EMU_IMDS_URL run_cr 2 plan "$T/m" --debug --detailed-exitcode
+expect_in "$T/err" "credentials=EC2 instance metadata (role cognito-identity-local)"
+expect_in "$T/err" "debug: aws imds PUT /latest/api/token attempt=1 status=200"
+no_secrets "$T/err"
+
+step "an instance metadata service that never answers: one attempt, then no credentials"
+emu_faults '[{"operation": "IMDSToken", "hang": 1, "hang_ms": 10000}]'
+before=$(emu_count IMDSToken)
+AWS_EC2_METADATA_SERVICE_ENDPOINT=$EMU_IMDS_URL run_cr 1 plan "$T/m"
+expect_in "$T/err" "no AWS credentials: tried environment variables"
+expect_in "$T/err" "EC2 instance metadata ($EMU_IMDS_URL: imds PUT /latest/api/token: "
+[ "$(emu_count IMDSToken)" = $((before + 1)) ] || fail "IMDS was asked again after a timeout"
+emu_faults '[]'
+export AWS_EC2_METADATA_DISABLED=true
+
+step "ECS container credentials with an authorization token file"
+export AWS_CONTAINER_CREDENTIALS_FULL_URI=$EMU_URL/v2/credentials/task-1
+export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$T/ecs-token
+run_cr 2 plan "$T/m" --debug --detailed-exitcode
+expect_in "$T/err" "credentials=container credentials ($EMU_URL/v2/credentials/task-1)"
+no_secrets "$T/err"
+printf 'not-the-token\n' >"$T/ecs-token"
+run_cr 1 plan "$T/m"
+expect_in "$T/err" "container credentials: HTTP 401"
+unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+
+step "a 200-pool apply whose credentials (2 s) expire on the way completes"
+cat >"$T/aws-config" <<EOF
+[profile short]
+region = us-east-1
+role_arn = arn:aws:iam::333344445555:role/short
+source_profile = keys
+duration_seconds = 2
+EOF
+cat >"$T/aws-credentials" <<EOF
+[keys]
+aws_access_key_id = $TEST_KEY
+aws_secret_access_key = $TEST_SECRET
+EOF
+mkdir -p "$T/many"
+for i in $(seq 1 200); do
+    printf -- '---\napiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: p%03d\nspec:\n  identityPoolName: P%03d\n  allowUnauthenticatedIdentities: false\n' "$i" "$i"
+done >"$T/many/pools.yaml"
+# 60 ms per create, 4 at a time: the 200 creates take at least 3 s, longer than the
+# credentials live, however fast the machine
+emu_faults '[{"operation": "CreateIdentityPool", "latency_ms": 60}]'
+before=$(emu_count AssumeRole)
+run_cr 0 apply "$T/many" --profile short --auto-approve --parallelism 4 --rate-limit '*=unlimited'
+emu_faults '[]'
+[ "$(pools_in 333344445555)" = 200 ] || fail "$(pools_in 333344445555) of 200 pools created"
+assumed=$(($(emu_count AssumeRole) - before))
+[ "$assumed" -ge 2 ] || fail "the credentials were assumed $assumed time(s): never renewed"
+echo "   AssumeRole calls during the apply: $assumed"
+
+step "an unknown region is refused before any call, with a suggestion; --region-check=off lets it through"
+export AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET
+: >"$T/aws-config"
+: >"$T/aws-credentials"
+mark=$(log_mark)
+run_cr 1 plan "$T/m" --region us-esat-1
+expect_in "$T/err" "--region: unknown region 'us-esat-1' (did you mean 'us-east-1'?)"
+[ -z "$(ops_since "$mark" all)" ] || fail "calls were made for an unknown region"
+run_cr 2 plan "$T/m" --region us-east-7 --region-check=off --detailed-exitcode
+
+echo "PASS: credential sources through the CLI"
