@@ -224,7 +224,9 @@ int cr__emu_session_mint(struct cr_emu_session *out, struct cr_emu *emu, const c
     struct cr_emu_key key = {out->key_id, out->secret,  out->token,  (char *)account,
                              out->arn,    out->role_id, out->expires};
     pthread_mutex_lock(&emu->aux_lock);
-    cr__emu_keys_prune(&emu->keys, cr_time_now()); /* sessions do not pile up */
+    /* sessions do not pile up; an expired one is kept an hour, so it still gets
+     * ExpiredTokenException rather than "invalid" */
+    cr__emu_keys_prune(&emu->keys, cr_time_now() - 3600);
     rc = cr__emu_keys_add(&emu->keys, &key);
     pthread_mutex_unlock(&emu->aux_lock);
     return rc;
