@@ -954,6 +954,28 @@ bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p)
     return true;
 }
 
+int cr_aws_credentials_provider_expired_advice(const struct cr_aws_credentials_provider *p,
+                                               struct cr_buf *out)
+{
+    const char *source = cr_aws_credentials_provider_source(p);
+    if (p->kind == S_ENV)
+        cr_buf_puts(out, "credentials from the environment: export fresh AWS_ACCESS_KEY_ID, "
+                         "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN");
+    else if (p->kind == S_STATIC)
+        cr_buf_printf(out, "credentials from %s: replace its aws_session_token and keys with "
+                           "fresh ones",
+                      source);
+    else if (p->kind == S_SSO)
+        cr_buf_printf(out, "credentials from %s, renewed and refused again: run `aws sso login "
+                           "--profile %s`, and check this machine's clock",
+                      source, p->sso.profile);
+    else
+        cr_buf_printf(out, "credentials from %s, renewed and refused again: check this "
+                           "machine's clock, then that source",
+                      source);
+    return cr_buf_oom(out) ? s_oom() : 0;
+}
+
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p)
 {
     return cr_buf_cstr(&p->source) ? cr_buf_cstr(&p->source) : "";

@@ -145,6 +145,16 @@ bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p);
  */
 const char *cr_aws_credentials_provider_source(const struct cr_aws_credentials_provider *p);
 
+/**
+ * What to do when the service calls the credentials expired in the end (after the one
+ * renewal cr_aws_credentials_provider_reject() allows, or for keys that cannot be renewed):
+ * appends e.g. "credentials from the environment: export fresh AWS_ACCESS_KEY_ID, ..." or
+ * "credentials from <source>, renewed and refused again: check this machine's clock, then
+ * that source" to out. Returns 0 or CR_ENOMEM.
+ */
+int cr_aws_credentials_provider_expired_advice(const struct cr_aws_credentials_provider *p,
+                                               struct cr_buf *out) CR_WARN_UNUSED;
+
 /** How many times credentials were fetched (1 after _new; refreshes add one). */
 unsigned cr_aws_credentials_provider_fetch_count(const struct cr_aws_credentials_provider *p);
 

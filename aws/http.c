@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,8 +473,146 @@ enum cr_retry_transport cr_http_curl_transport(int curl_code)
     }
 }
 
+/* Appends text to req->error (truncated at its size). */
+static void s_error_append(struct cr_http_request *req, const char *fmt, ...) CR_PRINTF(2, 3);
+
+static void s_error_append(struct cr_http_request *req, const char *fmt, ...)
+{
+    size_t n = strlen(req->error);
+    va_list ap;
+    if (n + 1 >= sizeof(req->error))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(req->error + n, sizeof(req->error) - n, fmt, ap);
+    va_end(ap);
+}
+
+/* A variable as libcurl reads it: the lower-case name, then (except http_proxy, which CGI
+ * programs can have set by a request header) the upper-case one. */
+static const char *s_proxy_var(const char *lower, const char **name)
+{
+    char upper[32];
+    const char *v = getenv(lower);
+    *name = lower;
+    if ((!v || !*v) && strcmp(lower, "http_proxy") != 0) {
+        size_t i = 0;
+        for (; lower[i] && i + 1 < sizeof(upper); i++)
+            upper[i] = (char)(lower[i] >= 'a' && lower[i] <= 'z' ? lower[i] - 32 : lower[i]);
+        upper[i] = '\0';
+        v = getenv(upper);
+        *name = lower[0] == 'h' ? (lower[4] == 's' ? "HTTPS_PROXY" : "HTTP_PROXY")
+                : lower[0] == 'a' ? "ALL_PROXY"
+                                  : "NO_PROXY";
+    }
+    return v && *v ? v : NULL;
+}
+
+/* Does NO_PROXY exempt host (libcurl's rule: "*", or host equal to or under an entry)? */
+static bool s_no_proxy(const char *host)
+{
+    const char *name = NULL, *list = s_proxy_var("no_proxy", &name);
+    size_t hlen = strlen(host);
+    while (list && *list) {
+        size_t n = strcspn(list, ", ");
+        const char *entry = list;
+        if (n && entry[0] == '.') {
+            entry++;
+            n--;
+        }
+        if ((n == 1 && entry[0] == '*') ||
+            (n && n <= hlen && strncasecmp(host + hlen - n, entry, n) == 0 &&
+             (n == hlen || host[hlen - n - 1] == '.')))
+            return true;
+        list += strcspn(list, ", ");
+        list += strspn(list, ", ");
+    }
+    return false;
+}
+
+/* The proxy libcurl takes from the environment for url, as scheme://host[:port] (never a
+ * user or password), and the variable it came from; false when none applies. */
+static bool s_env_proxy(char *out, size_t cap, const char **var, const char *url)
+{
+    CURLU *u = curl_url(), *p = curl_url();
+    char *scheme = NULL, *host = NULL, *pscheme = NULL, *phost = NULL, *pport = NULL;
+    bool found = false;
+    if (u && p && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && !s_no_proxy(host)) {
+        const char *proxy = s_proxy_var(strcmp(scheme, "https") == 0 ? "https_proxy" : "http_proxy",
+                                        var);
+        if (!proxy)
+            proxy = s_proxy_var("all_proxy", var);
+        if (proxy &&
+            curl_url_set(p, CURLUPART_URL, proxy, CURLU_GUESS_SCHEME) == CURLUE_OK &&
+            curl_url_get(p, CURLUPART_SCHEME, &pscheme, 0) == CURLUE_OK &&
+            curl_url_get(p, CURLUPART_HOST, &phost, 0) == CURLUE_OK) {
+            curl_url_get(p, CURLUPART_PORT, &pport, 0);
+            snprintf(out, cap, "%s://%s%s%s", pscheme, phost, pport ? ":" : "",
+                     pport ? pport : "");
+            found = true;
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(pscheme);
+    curl_free(phost);
+    curl_free(pport);
+    curl_url_cleanup(u);
+    curl_url_cleanup(p);
+    return found;
+}
+
+/* What was in use when a transfer failed in a way the user fixes by configuration: the
+ * certificates trusted (a TLS failure) or the proxy (a failure to reach or use it). */
+static void s_explain_failure(const struct cr_http *http, struct cr_http_request *req, CURL *e,
+                              CURLcode code)
+{
+    char proxy[512];
+    const char *var = NULL;
+    bool via_proxy = s_env_proxy(proxy, sizeof(proxy), &var, req->url);
+    switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CONNECT_ERROR: {
+        char *system = NULL;
+        curl_easy_getinfo(e, CURLINFO_CAINFO, &system);
+        if (http->ca_bundle)
+            s_error_append(req, " (TLS: trusted are the system store%s%s%s and AWS_CA_BUNDLE / "
+                                "ca_bundle %s",
+                           system ? " (" : "", system ? system : "", system ? ")" : "",
+                           http->ca_bundle);
+        else
+            s_error_append(req, " (TLS: trusted is the system store%s%s%s; for a private CA or "
+                                "a TLS-inspecting proxy, set AWS_CA_BUNDLE or ca_bundle to its "
+                                "PEM file",
+                           system ? " (" : "", system ? system : "", system ? ")" : "");
+        if (via_proxy)
+            s_error_append(req, "; through the proxy %s from %s", proxy, var);
+        s_error_append(req, ")");
+        break;
+    }
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        if (via_proxy)
+            s_error_append(req, " (through the proxy %s from %s: check it, or exempt the host "
+                                "with NO_PROXY)",
+                           proxy, var);
+        break;
+    default:
+        break;
+    }
+}
+
 /* Maps a libcurl result to our codes and to what aws/retry needs to know. */
-static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
+static void s_classify(const struct cr_http *http, struct cr_http_request *req, CURL *e,
+                       CURLcode code)
 {
     curl_off_t pretransfer = 0;
     long request_size = 0;
@@ -492,6 +631,8 @@ static void s_classify(struct cr_http_request *req, CURL *e, CURLcode code)
     req->result = CR_EIO;
     if (code != CURLE_OK && !req->error[0])
         snprintf(req->error, sizeof(req->error), "%s", curl_easy_strerror(code));
+    if (code != CURLE_OK)
+        s_explain_failure(http, req, e, code);
     if (code == CURLE_OUT_OF_MEMORY || (code == CURLE_WRITE_ERROR && body_rc == CR_ENOMEM)) {
         snprintf(req->error, sizeof(req->error), "out of memory receiving the response");
         req->result = CR_ENOMEM;
@@ -536,7 +677,7 @@ static void s_finish(struct cr_http *http, CURL *e, CURLcode code)
     if (req) {
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &req->status);
         req->duration_ms = (uint64_t)total_us / 1000;
-        s_classify(req, e, code);
+        s_classify(http, req, e, code);
         req->easy = NULL;
         if (http->done_tail)
             http->done_tail->next_done = req;

@@ -72,8 +72,10 @@ struct cr_http_request {
     char request_id[128];              /* x-amzn-RequestId (or x-amz-request-id) */
     char date[64];                     /* the response's Date header, "" when none */
     uint64_t duration_ms;
-    char error[256]; /* transport failure text (libcurl's CURLOPT_ERRORBUFFER, which is
-                        CURL_ERROR_SIZE bytes), "" when none */
+    char error[1024]; /* transport failure text (libcurl's CURLOPT_ERRORBUFFER, which needs
+                         CURL_ERROR_SIZE bytes) and, for a certificate or proxy failure, what
+                         was in use (AWS_CA_BUNDLE and the bundle, the proxy and its
+                         variable); "" when none */
 
     /* private */
     void *easy;

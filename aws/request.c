@@ -692,6 +692,23 @@ static bool s_renew_expired(struct cr_aws_transport *t, struct s_slot *slot)
     return true;
 }
 
+/* Credentials the service still calls expired in the end (renewing did not help, or they
+ * cannot be renewed here): the message says which source to refresh. */
+static void s_expired_advice(struct cr_aws_request *req)
+{
+    const char *type = req->error.type;
+    if (!req->sign.provider ||
+        !(strcmp(type, "ExpiredTokenException") == 0 || strcmp(type, "ExpiredToken") == 0))
+        return;
+    struct cr_buf advice = CR_BUF_INIT;
+    if (cr_aws_credentials_provider_expired_advice(req->sign.provider, &advice) == 0) {
+        size_t n = strlen(req->error.message);
+        snprintf(req->error.message + n, sizeof(req->error.message) - n, " (%s)",
+                 cr_buf_cstr(&advice));
+    }
+    cr_buf_dispose(&advice);
+}
+
 /* What one attempt tells: the status, the service's error (body, else x-amzn-ErrorType), or
  * the transport's failure. */
 static void s_read_attempt(struct cr_aws_request *req, const struct cr_http_request *r)
@@ -745,6 +762,7 @@ static void s_after_attempt(struct cr_aws_transport *t, struct s_slot *slot, uin
         return;
     }
     req->result = s_final_code(req, r, d);
+    s_expired_advice(req);
     s_take_response(req, r);
     s_slot_done(slot);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "tests/integration/cred_fixture.h"
 
@@ -451,6 +452,87 @@ static void test_sources__every_source_renews_before_expiry(void **state)
     f->env.clock_ctx = NULL;
 }
 
+/* GetCallerIdentity signed with p; the request's result (its message in cr_error_last()). */
+static int s_try_caller(struct fixture *f, struct cr_aws_credentials_provider *p)
+{
+    struct cr_aws_transport *t = NULL;
+    struct cr_aws_request req;
+    struct cr_http_header h[] = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    assert_ok(cr_aws_transport_new(&t, NULL));
+    cr_aws_request_init(&req);
+    req.name = "sts GetCallerIdentity";
+    req.method = "POST";
+    req.url = cr_emu_server_url(f->srv);
+    req.headers = h;
+    req.header_count = 1;
+    req.body = "Action=GetCallerIdentity&Version=2011-06-15";
+    req.body_len = strlen(req.body);
+    req.sign = (struct cr_aws_signing){.service = "sts", .region = "us-east-1", .provider = p};
+    int rc = cr_aws_request_run(t, &req);
+    cr_aws_request_dispose(&req);
+    cr_aws_transport_free(t);
+    return rc;
+}
+
+/* Waits (bounded) until the real clock has passed t. */
+static void s_wait_past(int64_t t)
+{
+    for (int i = 0; i < 100 && cr_time_now() <= t; i++)
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    assert_true(cr_time_now() > t);
+}
+
+static void test_sources__expired_credentials_say_what_to_refresh(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_credentials_provider *base = NULL, *role = NULL, *env = NULL;
+    const struct cr_aws_credentials *c = NULL;
+    struct s_clock behind = {-30};
+    char akid[64], secret[64], token[256];
+    s_files(f, "", "[org]\naws_access_key_id = " S_KEY "\naws_secret_access_key = " S_SECRET "\n");
+    f->opts.profile = "org";
+    assert_ok(cr_aws_credentials_provider_new(&base, &f->opts));
+    f->opts.profile = NULL;
+    /* one-second credentials (the emulator's --sts-min-duration), exported as variables */
+    struct cr_aws_assume_role brief = {S_ROLE, "brief", NULL, 1};
+    assert_ok(cr_aws_credentials_provider_new_assume_role(&role, base, &brief, &f->opts));
+    assert_ok(cr_aws_credentials_provider_get(role, &c));
+    snprintf(akid, sizeof(akid), "%s", cr_buf_cstr(&c->access_key_id));
+    snprintf(secret, sizeof(secret), "%s", cr_buf_cstr(&c->secret_access_key));
+    snprintf(token, sizeof(token), "%s", cr_buf_cstr(&c->session_token));
+    int64_t exp = c->expiration_s;
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", akid);
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", secret);
+    s_set(&f->vars, "AWS_SESSION_TOKEN", token);
+    assert_ok(cr_aws_credentials_provider_new(&env, &f->opts));
+    s_wait_past(exp);
+    /* the environment's cannot be renewed: the message says where to refresh them */
+    assert_int_equal(s_try_caller(f, env), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "ExpiredToken: The security token included in the "
+                                            "request is expired (credentials from the "
+                                            "environment: export fresh AWS_ACCESS_KEY_ID, "
+                                            "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN)"));
+    /* a role whose clock runs behind the service's: called expired, renewed, sent again */
+    f->env.clock = s_shifted_clock;
+    f->env.clock_ctx = &behind;
+    long assumed = s_count(f, "AssumeRole");
+    cr_aws_credentials_provider_free(role);
+    assert_ok(cr_aws_credentials_provider_new_assume_role(&role, base, &brief, &f->opts));
+    assert_ok(cr_aws_credentials_provider_get(role, &c));
+    s_wait_past(c->expiration_s); /* expired for the emulator, 30 s left for us */
+    assert_ok(s_try_caller(f, role));
+    assert_int_equal(s_count(f, "AssumeRole") - assumed, 2);
+    assert_int_equal(cr_aws_credentials_provider_fetch_count(role), 2);
+    f->env.clock = s_real_clock;
+    f->env.clock_ctx = NULL;
+    s_set(&f->vars, "AWS_ACCESS_KEY_ID", NULL);
+    s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", NULL);
+    s_set(&f->vars, "AWS_SESSION_TOKEN", NULL);
+    cr_aws_credentials_provider_free(env);
+    cr_aws_credentials_provider_free(role);
+    cr_aws_credentials_provider_free(base);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
@@ -465,6 +547,7 @@ int main(void)
         T(test_sources__container_credentials),
         T(test_sources__instance_metadata),
         T(test_sources__every_source_renews_before_expiry),
+        T(test_sources__expired_credentials_say_what_to_refresh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

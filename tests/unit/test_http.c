@@ -280,14 +280,22 @@ static int s_stop_tls_server(void **state)
 static void test_http__tls_is_verified_and_ca_bundle_trusts(void **state)
 {
     (void)state;
-    char url[64], err[256];
+    char url[64], err[1024];
     struct s_tls_server *srv = &s_tls;
-    s_tls_server_start(srv, 4);
+    s_tls_server_start(srv, 5);
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/", srv->port);
-    /* default trust store: the self-signed certificate is refused, never retried */
+    /* default trust store: the self-signed certificate is refused, never retried, and the
+     * message says what was trusted and what to set */
     assert_int_equal(s_tls_post(url, NULL, err, sizeof(err)), CR_RETRY_TRANSPORT_FATAL);
     print_message("untrusted: %s\n", err);
     assert_non_null(strstr(err, "certificate"));
+    assert_non_null(strstr(err, "(TLS: trusted is the system store"));
+    assert_non_null(strstr(err, "set AWS_CA_BUNDLE or ca_bundle to its PEM file)"));
+    /* a bundle that does not trust it: the message names the bundle in use */
+    assert_int_equal(s_tls_post(url, srv->key, err, sizeof(err)), CR_RETRY_TRANSPORT_FATAL);
+    print_message("wrong bundle: %s\n", err);
+    assert_non_null(strstr(err, "and AWS_CA_BUNDLE / ca_bundle "));
+    assert_non_null(strstr(err, srv->key));
     /* with the bundle the handshake succeeds; s_server -rev echoes lines back, which is not
      * HTTP, so the attempt fails at once after the handshake, never with a TLS error */
     enum cr_retry_transport t = s_tls_post(url, srv->cert, err, sizeof(err));
@@ -297,12 +305,37 @@ static void test_http__tls_is_verified_and_ca_bundle_trusts(void **state)
     assert_null(strstr(err, "certificate"));
 }
 
+/* A proxy that cannot be reached is named (never its password), with its variable. */
+static void test_http__proxy_failures_name_the_proxy(void **state)
+{
+    (void)state;
+    struct cr_http_request req;
+    setenv("http_proxy", "http://user:s3cretpw@127.0.0.1:1", 1);
+    unsetenv("no_proxy");
+    unsetenv("NO_PROXY");
+    s_post_once(&req, NULL, s_server_url());
+    print_message("proxy: %s\n", req.error);
+    assert_int_equal(req.result, CR_EIO);
+    assert_non_null(strstr(req.error, " (through the proxy http://127.0.0.1:1 from http_proxy: "
+                                      "check it, or exempt the host with NO_PROXY)"));
+    assert_null(strstr(req.error, "s3cretpw"));
+    cr_http_request_dispose(&req);
+    /* exempted: the request goes straight to the server */
+    setenv("NO_PROXY", "localhost,127.0.0.1", 1);
+    s_post_once(&req, NULL, s_server_url());
+    assert_int_equal(req.status, 200);
+    cr_http_request_dispose(&req);
+    unsetenv("NO_PROXY");
+    unsetenv("http_proxy");
+}
+
 #define S_TEST(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         S_TEST(test_http__post_reads_status_body_and_request_id),
+        S_TEST(test_http__proxy_failures_name_the_proxy),
         S_TEST(test_http__connections_are_reused),
         S_TEST(test_http__fresh_connection_is_not_reused),
         S_TEST(test_http__requests_run_concurrently_within_the_bound),
