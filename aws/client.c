@@ -35,6 +35,7 @@ struct cr_aws_client {
     struct cr_buf url;      /* normalised by libcurl's parser: what we POST to */
     bool custom_endpoint;   /* --endpoint-url given: STS goes there too */
     struct cr_aws_credentials_provider *creds;
+    bool own_creds; /* creds was resolved here (not cr_aws_options.credentials) */
     struct cr_aws_transport *transport;
     struct cr_ratelimit buckets[CR_OP_COUNT];
     bool debug;
@@ -196,6 +197,11 @@ static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_option
         .timeout_ms = c->timeout_ms,
         .transport = c->transport,
     };
+    if (opts->credentials) {
+        c->creds = opts->credentials;
+        return 0;
+    }
+    c->own_creds = true;
     return cr_aws_credentials_provider_new(&c->creds, &copts);
 }
 
@@ -248,7 +254,8 @@ void cr_aws_client_free(struct cr_aws_client *client)
 {
     if (!client)
         return;
-    cr_aws_credentials_provider_free(client->creds);
+    if (client->own_creds)
+        cr_aws_credentials_provider_free(client->creds);
     cr_aws_transport_free(client->transport); /* after the provider, which borrows it */
     cr_aws_config_dispose(&client->cfg);
     cr_buf_dispose(&client->region);

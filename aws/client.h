@@ -44,6 +44,9 @@ struct cr_aws_options {
     uint32_t retry_cap_ms;          /* largest backoff ceiling; 0 = 5000 */
     double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 1 (even spacing) */
     const struct cr_aws_env *env;   /* environment and clock; NULL = the process's (tests) */
+    /* credentials to sign with, borrowed (must outlive the client; several clients may share
+     * one, e.g. one per region of a run); NULL = resolve the chain for opts->profile */
+    struct cr_aws_credentials_provider *credentials;
     /* --rate-limit: a cr_ratelimit_parse_spec() specification ("TagResource=2,*=50:10"),
      * applied over COGNITO_RECONCILE_RATE_LIMITS, which is applied over the defaults; a
      * non-zero rate_per_second/rate_burst member still wins for its operation */

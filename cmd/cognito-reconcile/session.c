@@ -40,7 +40,8 @@ void cr_cli_session_dispose(struct cr_cli_session *s)
     s->lock = NULL;
     cr_plan_dispose(&s->plan);
     cr_live_state_dispose(&s->live);
-    for (size_t i = 0; i < s->n_clients; i++)
+    /* the last first: the clients of other regions borrow the first one's credentials */
+    for (size_t i = s->n_clients; i-- > 0;)
         cr_aws_client_free(s->clients[i]);
     free(s->clients);
     s->clients = NULL;
@@ -188,6 +189,12 @@ int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *re
     for (size_t i = 0; i < regions->len; i++) {
         struct cr_aws_options aws;
         cr_cli_aws_options(&aws, s->opts, regions->items[i]);
+        /* The credentials chain once for the run: the first client resolves it (after its
+         * own settings are checked, so a bad option still fails before any call) and the
+         * clients of the other regions sign with it: one assume-role, one credential_process
+         * run, one IMDS or SSO exchange, however many regions the manifests use. */
+        if (i > 0)
+            aws.credentials = cr_aws_client_credentials(s->clients[0]);
         int rc = cr_aws_client_new(&s->clients[i], &aws);
         if (rc != 0)
             return rc;

@@ -71,6 +71,16 @@ no_secrets "$T/err"
 no_secrets "$T/out"
 [ "$(pools_in 222233334444)" = 1 ] || fail "the pool is not in the role's account"
 
+step "one credentials chain for the run: manifests in two regions assume the role once"
+mkdir -p "$T/two"
+for r in us-east-1 eu-west-1; do
+    printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: in-%s\n  region: %s\nspec:\n  identityPoolName: In %s\n  allowUnauthenticatedIdentities: false\n' \
+        "$r" "$r" "$r" >"$T/two/$r.yaml"
+done
+before=$(emu_count AssumeRole)
+run_cr 0 apply "$T/two" --profile ci --auto-approve
+[ "$(emu_count AssumeRole)" = $((before + 1)) ] || fail "the role was assumed $(($(emu_count AssumeRole) - before)) times for two regions"
+
 step "IAM Identity Center: the token cache of aws sso login, then the portal"
 curl -sf --max-time 10 -X POST "$EMU_URL/_local/sso/tokens" \
     -d "{\"accessToken\": \"$SSO_TOKEN\", \"user\": \"alice\"}" >/dev/null || fail "token"

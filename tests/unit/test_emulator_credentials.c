@@ -110,7 +110,7 @@ static void test_emu_creds__imds_tokens(void **state)
     (void)state;
     struct cr_emu *emu = s_emu(&(struct cr_emu_options){.imds_role = "web"});
     struct cr_sigv4_header ttl[2] = {{"X-aws-ec2-metadata-token-ttl-seconds", "60"}};
-    char token[128], arn[512], buf[256], tok2[128];
+    char token[128], arn[512], buf[256], tok2[8400];
     /* the TTL header is required and 1..21600 */
     static const char *const bad_ttl[] = {"0", "21601", "abc", "-5", "60s"};
     assert_int_equal(s_call(emu, "PUT", "/latest/api/token", NULL, NULL, 0, NULL, true).status,
