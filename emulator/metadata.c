@@ -155,6 +155,9 @@ static int s_imds_put_token(struct cr_emu *emu, struct cr_emu_response *out,
         return s_text(out, 400, "Bad Request");
     if (s_imds_token_new(emu, token, ttl_s) != 0)
         return s_text(out, 500, "Internal Server Error");
+    /* as EC2 answers: the TTL the token got */
+    if (cr_emu_response_header(out, S_TTL_HEADER, "%ld", ttl_s) != 0)
+        return CR_ENOMEM;
     return s_text(out, 200, token);
 }
 
