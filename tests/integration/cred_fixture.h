@@ -61,9 +61,9 @@ static inline int s_setup(void **state)
                                 .container_role = "task-role",
                                 .credentials_ttl_s = 1800,
                                 .sts_min_duration_s = 1};
-    if (cr_emu_new(&f->emu, &eo) != 0 ||
-        cr_emu_server_start(&f->srv, f->emu, "127.0.0.1", 0, 4) != 0 ||
-        cr_emu_imds_start(&f->imds, f->emu, "127.0.0.1", 0) != 0) {
+    struct cr_emu_server_options so = {.host = "127.0.0.1"};
+    if (cr_emu_new(&f->emu, &eo) != 0 || cr_emu_server_start(&f->srv, f->emu, &so) != 0 ||
+        cr_emu_imds_start(&f->imds, f->emu, &so) != 0) {
         print_error("emulator: %s\n", cr_error_last());
         return -1;
     }
