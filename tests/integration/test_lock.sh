@@ -84,19 +84,26 @@ lock_gone || fail "the lock object is still there"
 [ "$(pool_id_of p1 | wc -l)" -eq 1 ] || fail "p1 was not created once"
 
 # prompt_holder NAME ARGS...: an apply on a pseudo-terminal (script(1)), stopped at its
-# confirmation prompt while it holds the lock; answers come from the fifo on fd 7.
+# confirmation prompt while it holds the lock; answers come from the fifo on fd 7. script(1)
+# runs its command with $SHELL -c, or /bin/sh when SHELL is unset (as in CI); dash does not
+# exec a lone command, so the command says exec: then HOLDER, script's only child, is the apply
+# itself (checked by its executable), the process the lease must name and the signals must reach.
 prompt_holder() {
-    local name=$1
+    local name=$1 kids
     shift
     rm -f "$T/$name.in"
     mkfifo "$T/$name.in"
     exec 7<>"$T/$name.in"
-    script -qfec "$(printf '%q ' "$CR" apply --endpoint-url "$EMU_URL" "$@")" /dev/null \
+    script -qfec "exec $(printf '%q ' "$CR" apply --endpoint-url "$EMU_URL" "$@")" /dev/null \
         <"$T/$name.in" >"$T/$name.err" 2>&1 &
     BG_PID=$!
     wait_for "the prompt" said "$T/$name.err" "Enter a value"
-    HOLDER=$(pgrep -P "$BG_PID" -x cognito-reconci || pgrep -P "$BG_PID")
-    [ -n "$HOLDER" ] || fail "no apply under script(1)"
+    kids=$(pgrep -P "$BG_PID" | tr '\n' ' ')
+    HOLDER=${kids% }
+    [ -n "$HOLDER" ] && [ "$HOLDER" -gt 0 ] 2>/dev/null ||
+        fail "script(1) has not exactly one child: '$kids'"
+    [ "$(readlink "/proc/$HOLDER/exe")" = "$(readlink -f "$CR")" ] ||
+        fail "script(1)'s child $HOLDER is $(readlink "/proc/$HOLDER/exe"), not $CR"
 }
 
 step "while one apply holds it (at its prompt): the lease is JSON the AWS CLI reads; plan notes it; another apply fails at once or waits"
