@@ -213,6 +213,12 @@ struct cr_emu {
     size_t log_head; /* index of the oldest entry */
     size_t log_len;
     long log_seq;
+
+    /* the HTTP server's open connections (GET /_local/connections): set by emulator/server.c
+     * while it serves (the last one started), NULL otherwise; returns a new JSON object, or
+     * NULL when out of memory */
+    json_t *(*connections)(void *arg);
+    void *connections_arg;
 };
 
 /** The caller as authentication decided it. */

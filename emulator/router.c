@@ -401,6 +401,20 @@ static int s_local_credentials(struct cr_emu *emu, struct cr_emu_response *out, 
     return rc;
 }
 
+/* GET /_local/connections: the HTTP server's open connections by client address. */
+static int s_local_connections(struct cr_emu *emu, struct cr_emu_response *out)
+{
+    if (!emu->connections)
+        return s_error(out, 404, "NotFoundException",
+                       "connections are counted by the HTTP server, which is not running");
+    json_t *doc = emu->connections(emu->connections_arg);
+    if (!doc)
+        return s_error(out, 500, "InternalErrorException", "out of memory");
+    int rc = s_set_json(out, 200, doc);
+    json_decref(doc);
+    return rc;
+}
+
 static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
                    const struct cr_emu_request *req)
 {
@@ -433,13 +447,16 @@ static int s_local(struct cr_emu *emu, struct cr_emu_response *out,
         return s_local_token(emu, out, req);
     if (strcmp(p, "jwks") == 0 && get)
         return s_jwks(emu, out, true);
+    if (strcmp(p, "connections") == 0 && get)
+        return s_local_connections(emu, out);
     if (strncmp(p, "credentials/", 12) == 0 && get)
         return s_local_credentials(emu, out, p + 12);
     if (strcmp(p, "sso/tokens") == 0 && post)
         return cr__emu_sso_register(emu, out, req);
     if (strcmp(p, "health") == 0 || strcmp(p, "requests") == 0 || strcmp(p, "faults") == 0 ||
         strcmp(p, "reset") == 0 || strcmp(p, "state") == 0 || strcmp(p, "quotas") == 0 ||
-        strcmp(p, "token") == 0 || strcmp(p, "jwks") == 0 || strcmp(p, "sso/tokens") == 0) {
+        strcmp(p, "token") == 0 || strcmp(p, "jwks") == 0 || strcmp(p, "sso/tokens") == 0 ||
+        strcmp(p, "connections") == 0) {
         out->allow = strcmp(p, "faults") == 0 || strcmp(p, "quotas") == 0 ? "GET, POST"
                      : strcmp(p, "reset") == 0 || strcmp(p, "token") == 0 ||
                              strcmp(p, "sso/tokens") == 0

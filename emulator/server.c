@@ -40,10 +40,12 @@
 #define CR_EMU_DEFAULT_CONNECTIONS_PER_PEER 256
 #define CR_EMU_DEFAULT_HEADER_TIMEOUT_MS    20000
 
-/* One open connection (MHD's socket context), for the request-head deadline. */
+/* One open connection (MHD's socket context), for the request-head deadline and
+ * GET /_local/connections. */
 struct s_conn {
     struct s_conn *prev, *next;
     int fd;
+    char client[INET6_ADDRSTRLEN]; /* the peer's address ("?" when MHD did not say) */
     uint64_t head_since_ms; /* awaiting a request head since then (monotonic); 0 = not */
     bool cut;               /* shut down at the deadline, waiting for MHD to close it */
 };
@@ -69,6 +71,7 @@ struct cr_emu_server {
     size_t len, cap;
     struct s_conn *conns; /* every open connection (lock) */
     unsigned header_timeout_ms;
+    unsigned per_client_limit;
 };
 
 /* Per-request state (MHD's con_cls). */
@@ -152,6 +155,49 @@ static bool s_delay(struct cr_emu_server *srv, struct MHD_Connection *conn, uint
     return ok;
 }
 
+/* The client address of conn as text into buf (INET6_ADDRSTRLEN bytes); "?" if unknown. */
+static void s_client_text(char *buf, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const void *ip = NULL;
+    if (sa && sa->sa_family == AF_INET)
+        ip = &((const struct sockaddr_in *)sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+        ip = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    if (!ip || !inet_ntop(sa->sa_family, ip, buf, INET6_ADDRSTRLEN))
+        snprintf(buf, INET6_ADDRSTRLEN, "?");
+}
+
+/* GET /_local/connections (cr_emu.connections): how many connections the server holds, in
+ * all and by client address, and the per-client limit. A connection counts from the moment
+ * libmicrohttpd keeps it (one it refuses never does) until it is closed. */
+static json_t *s_connections_json(void *arg)
+{
+    struct cr_emu_server *srv = arg;
+    json_t *clients = json_object(), *doc = NULL;
+    json_int_t open = 0;
+    bool ok = clients != NULL;
+    pthread_mutex_lock(&srv->lock);
+    for (struct s_conn *c = srv->conns; c && ok; c = c->next) {
+        json_int_t had = json_integer_value(json_object_get(clients, c->client));
+        ok = json_object_set_new(clients, c->client, json_integer(had + 1)) == 0;
+        open++;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    doc = ok ? json_object() : NULL;
+    if (doc && (json_object_set_new(doc, "open", json_integer(open)) != 0 ||
+                json_object_set_new(doc, "per_client_limit",
+                                    json_integer((json_int_t)srv->per_client_limit)) != 0 ||
+                json_object_set(doc, "clients", clients) != 0)) {
+        json_decref(doc);
+        doc = NULL;
+    }
+    json_decref(clients);
+    return doc;
+}
+
 /* Tracks a connection from its start to its close (MHD_OPTION_NOTIFY_CONNECTION). */
 static void s_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                                 enum MHD_ConnectionNotificationCode code)
@@ -165,6 +211,7 @@ static void s_notify_connection(void *cls, struct MHD_Connection *conn, void **s
         if (!c)
             return; /* untracked: only the inactivity timeout applies to it */
         c->fd = info->connect_fd;
+        s_client_text(c->client, conn);
         pthread_mutex_lock(&srv->lock);
         c->head_since_ms = s_mono_ms();
         c->next = srv->conns;
@@ -491,22 +538,26 @@ static int s_start(struct cr_emu_server **out, struct cr_emu *emu,
     srv->emu = emu;
     srv->imds = imds;
     srv->header_timeout_ms = s_or(opts->header_timeout_ms, CR_EMU_DEFAULT_HEADER_TIMEOUT_MS);
+    srv->per_client_limit =
+        s_or(opts->max_connections_per_client, CR_EMU_DEFAULT_CONNECTIONS_PER_PEER);
     if (s_timer_start(srv) != 0) {
         free(srv);
         cr_error_set("cannot start the timer thread");
         return CR_ERROR;
     }
+    emu->connections = s_connections_json; /* before any worker thread can read it */
+    emu->connections_arg = srv;
     srv->daemon = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0, NULL,
         NULL, s_handler, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, s_or(opts->threads, CR_EMU_DEFAULT_THREADS),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CR_EMU_CONNECTION_TIMEOUT_S,
         MHD_OPTION_CONNECTION_LIMIT, s_or(opts->max_connections, CR_EMU_DEFAULT_CONNECTIONS),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        s_or(opts->max_connections_per_client, CR_EMU_DEFAULT_CONNECTIONS_PER_PEER),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, srv->per_client_limit,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)512, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
         srv, MHD_OPTION_NOTIFY_CONNECTION, s_notify_connection, srv, MHD_OPTION_END);
     if (!srv->daemon) {
+        emu->connections = NULL;
         cr_error_set("cannot listen on %s port %u (address in use or not available)", host,
                      opts->port);
         s_timer_stop(srv);
@@ -551,6 +602,8 @@ void cr_emu_server_stop(struct cr_emu_server *server)
         return;
     s_timer_stop(server); /* resumes delayed requests so they finish */
     MHD_stop_daemon(server->daemon);
+    if (server->emu->connections_arg == server)
+        server->emu->connections = NULL; /* no worker thread is left to read it */
     s_timer_dispose(server);
     free(server);
 }

@@ -98,6 +98,18 @@ static void s_op(struct s_resp *r, struct s_server *s, CURL *reuse, const char *
     curl_slist_free_all(hl);
 }
 
+/* METHOD /_local/NAME on a fresh connection. */
+static void s_control(struct s_resp *r, struct s_server *s, const char *method, const char *name)
+{
+    char url[160];
+    snprintf(url, sizeof(url), "%s/_local/%s", cr_emu_server_url(s->srv), name);
+    memset(r, 0, sizeof(*r));
+    CURL *c = s_easy(url, method, NULL, 0, NULL, r);
+    r->rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(c);
+}
+
 static void test_emulator__http_keep_alive_and_headers(void **state)
 {
     struct s_server s;
@@ -332,7 +344,8 @@ static void test_emulator__http_hang_looks_like_a_timeout(void **state)
 
 /* A client that sends half a request and stalls does not hold up others (1 worker thread):
  * the call is answered while all eight stalled connections are still open and unanswered
- * (the server would only drop them after its 30 s idle timeout). */
+ * (the server would only drop them after its 30 s idle timeout), and GET /_local/connections
+ * counts them. */
 static void test_emulator__http_slow_client_does_not_block(void **state)
 {
     struct s_server s;
@@ -349,6 +362,23 @@ static void test_emulator__http_slow_client_does_not_block(void **state)
                                     : "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar";
         assert_true(write(fds[i], partial, strlen(partial)) > 0);
     }
+    /* the server holds the eight (one worker accepts in order, so all eight before this
+     * request) and this request's own connection, and says so by client address */
+    s_control(&r, &s, "GET", "connections");
+    assert_int_equal(r.status, 200);
+    json_t *doc = json_loads(cr_buf_cstr(&r.body), 0, NULL);
+    assert_non_null(doc);
+    assert_int_equal(json_integer_value(json_object_get(doc, "open")), 9);
+    assert_int_equal(json_integer_value(json_object_get(doc, "per_client_limit")), 256);
+    assert_int_equal(json_object_size(json_object_get(doc, "clients")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(doc, "clients"), "127.0.0.1")), 9);
+    json_decref(doc);
+    s_resp_dispose(&r);
+    s_control(&r, &s, "POST", "connections"); /* read-only */
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(cr_buf_cstr(&r.headers), "Allow: GET"));
+    s_resp_dispose(&r);
     s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
     assert_int_equal(r.status, 200);
     s_resp_dispose(&r);
