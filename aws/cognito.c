@@ -644,7 +644,10 @@ static int s_load(json_t **out, const char *ctx, const char *body, size_t len)
         return CR_ENOMEM;
     }
     if (!root) {
-        cr_error_set("%s response: not valid JSON at byte %d: %s", ctx, err.position, err.text);
+        /* not the text jansson quotes: answers carry credentials and tokens */
+        char reason[JSON_ERROR_TEXT_LENGTH];
+        cr_error_set("%s response: not valid JSON at byte %d: %s", ctx, err.position,
+                     cr_json_error_reason(reason, sizeof(reason), &err));
         return CR_EINVALID;
     }
     if (!json_is_object(root)) {

@@ -10,11 +10,13 @@
  * run time, so a hung helper cannot hang a CI job.
  */
 #define _GNU_SOURCE /* pipe2 */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "aws/cred_internal.h"
+#include "aws/json.h"
 #include "aws/redact.h"
 #include "util/strutil.h"
 
@@ -121,8 +124,9 @@ int cr_aws__process_parse(struct cr_aws_credentials *out, const char *text, size
     int rc;
     if (!doc) {
         /* never the text itself: it is meant to hold a secret key */
+        char reason[JSON_ERROR_TEXT_LENGTH];
         cr_error_set(S_WHAT ": the helper's output is not JSON (line %d: %s)", jerr.line,
-                     jerr.text);
+                     cr_json_error_reason(reason, sizeof(reason), &jerr));
         return CR_EAUTH;
     }
     json_t *version = json_object_get(doc, "Version");
@@ -219,10 +223,38 @@ static void s_collect(struct s_run *r, uint32_t timeout_ms)
     }
 }
 
-/* The start of the helper's stderr, on one line, secrets redacted: appended to msg. */
+/* A secret access key is 40 characters of base64, session tokens are longer. */
+#define S_KEY_LIKE_RUN 40
+
+static bool s_is_key_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '/' || c == '=';
+}
+
+/* Appends text to out with every run of S_KEY_LIKE_RUN or more base64 characters (a bare key
+ * or token, which cr_redact_text() cannot tell by a name before it) replaced. */
+static void s_mask_key_like(struct cr_buf *out, const char *text, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t run = 0;
+        while (i + run < len && s_is_key_char(text[i + run]))
+            run++;
+        if (run >= S_KEY_LIKE_RUN)
+            cr_buf_puts(out, CR_REDACTED);
+        else
+            cr_buf_put(out, text + i, run);
+        i += run;
+        if (i < len)
+            cr_buf_putc(out, text[i++]);
+    }
+}
+
+/* The start of the helper's stderr, on one line, secrets redacted (named ones and bare
+ * key-like runs): appended to msg. */
 static void s_stderr_excerpt(struct cr_buf *msg, const struct cr_buf *err)
 {
-    struct cr_buf flat = CR_BUF_INIT;
+    struct cr_buf flat = CR_BUF_INIT, named = CR_BUF_INIT;
     for (size_t i = 0; i < err->len; i++) {
         char c = err->ptr[i];
         cr_buf_putc(&flat, c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
@@ -231,12 +263,15 @@ static void s_stderr_excerpt(struct cr_buf *msg, const struct cr_buf *err)
         flat.ptr[--flat.len] = '\0';
     if (flat.len) {
         cr_buf_puts(msg, ": ");
-        if (cr_redact_text(msg, flat.ptr, flat.len) < 0)
+        if (cr_redact_text(&named, flat.ptr, flat.len) < 0)
             cr_buf_puts(msg, "(stderr not shown)");
+        else
+            s_mask_key_like(msg, named.ptr, named.len);
     } else {
         cr_buf_puts(msg, " (no output on stderr)");
     }
-    cr_buf_dispose(&flat);
+    cr_buf_dispose_secure(&flat);
+    cr_buf_dispose_secure(&named);
 }
 
 /* The error of a helper that did not give credentials. */

@@ -3,7 +3,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *cr_json_type_name(const json_t *v)
 {
@@ -25,6 +27,16 @@ const char *cr_json_type_name(const json_t *v)
     default:
         return "something else";
     }
+}
+
+const char *cr_json_error_reason(char *buf, size_t cap, const json_error_t *err)
+{
+    snprintf(buf, cap, "%s", err->text);
+    /* jansson appends " near '<text>'" to its messages (load.c, error_set) */
+    char *near = strstr(buf, " near '");
+    if (near)
+        *near = '\0';
+    return buf;
 }
 
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;

@@ -22,6 +22,15 @@ const char *cr_json_type_name(const json_t *v);
  */
 unsigned long cr_json_alloc_failures(void);
 
+/**
+ * jansson's message for a failed parse without the piece of input it quotes (" near '...'":
+ * up to 20 characters of the text, which in an answer carrying credentials may be the secret
+ * key or the session token): "premature end of input", "unable to decode byte 0x80". For
+ * messages about any text that may hold a secret. Writes at most cap bytes to buf (cap > 0);
+ * returns buf.
+ */
+const char *cr_json_error_reason(char *buf, size_t cap, const json_error_t *err);
+
 /* ---- test-visible ---- */
 
 /** The allocator behind the counting one (NULL = malloc), so tests can fail allocations. */

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "aws/json.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
@@ -82,7 +83,9 @@ static int s_parse_credentials_json(struct cr_aws_credentials *out, const char *
     json_t *c = json_object_get(json_object_get(json_object_get(root, response), res),
                                 "Credentials");
     if (!root) {
-        cr_error_set("sts %s: invalid JSON at line %d: %s", op, jerr.line, jerr.text);
+        char reason[JSON_ERROR_TEXT_LENGTH];
+        cr_error_set("sts %s: invalid JSON at line %d: %s", op, jerr.line,
+                     cr_json_error_reason(reason, sizeof(reason), &jerr));
         goto done;
     }
     const char *akid = s_json_str(c, "AccessKeyId"), *secret = s_json_str(c, "SecretAccessKey");

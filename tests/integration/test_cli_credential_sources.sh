@@ -7,7 +7,8 @@
 # credentials with a token file, an instance metadata service that never answers, a
 # 200-pool apply whose credentials expire several times on the way, and the region check.
 # --debug names the source and never prints a key, a session token, an SSO access token,
-# a container authorization token or an IMDS token.
+# a container authorization token or an IMDS token, not even a piece of one, also when a
+# credential_process helper fails (output cut inside the secret, secrets on stderr).
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
 ECS_TOKEN=ecsAgentToken0123456789abcdefghijklmnopqrstuvwx
 SSO_TOKEN=ssoAccessToken0123456789abcdefghijklmnopqrstuv
@@ -34,14 +35,18 @@ EOF
 chmod +x "$T/helper.sh"
 printf '%s\n' "$ECS_TOKEN" >"$T/ecs-token"
 
+# Every 10-character piece of the known secrets (a message quoting part of one is a leak).
+for s in "$TEST_SECRET" "$ECS_TOKEN" "$SSO_TOKEN"; do
+    for ((i = 0; i + 10 <= ${#s}; i++)); do printf '%s\n' "${s:i:10}"; done
+done >"$T/secret-pieces"
+
 # no_secrets FILE: no key material (runs of 40 base64 characters: secrets, session tokens,
-# the SSO and container tokens, IMDS tokens) and none of the known secrets (the plan digest,
-# "sha256:" and 64 hex digits, is public and left out).
+# the SSO and container tokens, IMDS tokens) and no piece of the known secrets (the plan
+# digest, "sha256:" and 64 hex digits, is public and left out).
 no_secrets() {
-    expect_not_in "$1" "$TEST_SECRET"
-    expect_not_in "$1" "$ECS_TOKEN"
-    expect_not_in "$1" "$SSO_TOKEN"
     local runs
+    runs=$(grep -oF -f "$T/secret-pieces" "$1" | head -3) || true
+    [ -z "$runs" ] || fail "a piece of a secret in $(basename "$1"): $runs"
     runs=$(sed 's/sha256:[0-9a-f]\{64\}//g' "$1" | grep -Eo '[A-Za-z0-9+/_=]{40,}' | head -3) || true
     [ -z "$runs" ] || fail "key material in $(basename "$1"): $runs"
 }
@@ -81,6 +86,31 @@ done
 before=$(emu_count AssumeRole)
 run_cr 0 apply "$T/two" --profile ci --auto-approve
 [ "$(emu_count AssumeRole)" = $((before + 1)) ] || fail "the role was assumed $(($(emu_count AssumeRole) - before)) times for two regions"
+
+step "a credential_process helper that fails, under --debug: no piece of its output or of a secret"
+# a helper whose output is cut inside the secret (jansson quotes the text near an error)
+cat >"$T/cut.sh" <<EOF
+#!/bin/sh
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s' "$TEST_KEY" "$TEST_SECRET"
+EOF
+# a helper that prints the credentials, then fails with a key and tokens on stderr
+cat >"$T/noisy.sh" <<EOF
+#!/bin/sh
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s"}' "$TEST_KEY" "$TEST_SECRET"
+echo "aws_secret_access_key = $TEST_SECRET" >&2
+echo "token $SSO_TOKEN expired for $ECS_TOKEN" >&2
+exit 4
+EOF
+chmod +x "$T/cut.sh" "$T/noisy.sh"
+for helper in cut noisy; do
+    printf '[profile %s]\nregion = us-east-1\ncredential_process = %s\n' \
+        "$helper" "$T/$helper.sh" >"$T/aws-config"
+    run_cr 1 plan "$T/m" --profile "$helper" --debug
+    expect_in "$T/err" "credential_process: "
+    no_secrets "$T/err"
+    no_secrets "$T/out"
+done
+expect_in "$T/err" "'$T/noisy.sh' exited with status 4: aws_secret_access_key = [redacted] token [redacted] expired for [redacted]"
 
 step "IAM Identity Center: the token cache of aws sso login, then the portal"
 curl -sf --max-time 10 -X POST "$EMU_URL/_local/sso/tokens" \

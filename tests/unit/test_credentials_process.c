@@ -227,6 +227,16 @@ static void test_process__failures_say_why(void **state)
                                "exit 1");
     assert_int_equal(cr_aws__process_fetch(&c, path, 10000), CR_EAUTH);
     assert_null(strstr(cr_error_last(), "wJalrXUtnFEMI"));
+    /* so is a bare key or token (a run of 40 or more base64 characters), but not the words
+     * around it; stdout (the credentials) is never shown */
+    path = s_helper("bare.sh", "echo '{\"SecretAccessKey\": \"abc' ; "
+                               "echo 'refused key wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY=, "
+                               "path /usr/lib/x' >&2; exit 2");
+    assert_int_equal(cr_aws__process_fetch(&c, path, 10000), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "exited with status 2: refused key [redacted], "
+                                            "path /usr/lib/x"));
+    assert_null(strstr(cr_error_last(), "wJalrXUtnFEMI"));
+    assert_null(strstr(cr_error_last(), "abc"));
     assert_null(c.access_key_id.ptr);
 }
 
