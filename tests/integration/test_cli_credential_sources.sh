@@ -139,6 +139,7 @@ before=$(emu_count GetRoleCredentials)
 run_cr 1 plan "$T/m" --profile dev
 expect_in "$T/err" "IAM Identity Center session of profile 'dev' expired at 2020-01-01T00:00:00Z"
 expect_in "$T/err" "run \`aws sso login --profile dev\`"
+expect_not_in "$T/err" "hint:"
 [ "$(emu_count GetRoleCredentials)" = "$before" ] || fail "the portal was asked with an expired token"
 
 step "EC2 instance metadata (IMDSv2): the role's credentials; a request without the token is refused"
@@ -171,6 +172,7 @@ no_secrets "$T/err"
 printf 'not-the-token\n' >"$T/ecs-token"
 run_cr 1 plan "$T/m"
 expect_in "$T/err" "container credentials: HTTP 401"
+expect_not_in "$T/err" "hint:"
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 
 step "a 200-pool apply whose credentials (2 s) expire on the way completes"
@@ -200,6 +202,32 @@ emu_faults '[]'
 assumed=$(($(emu_count AssumeRole) - before))
 [ "$assumed" -ge 2 ] || fail "the credentials were assumed $assumed time(s): never renewed"
 echo "   AssumeRole calls during the apply: $assumed"
+
+step "a source we do not support is named with its workaround, and no other hint"
+cat >"$T/aws-config" <<EOF
+[profile console]
+region = us-east-1
+login_session = arn:aws:iam::111122223333:user/alice
+[profile mfa]
+region = us-east-1
+role_arn = $ROLE
+source_profile = keys
+mfa_serial = arn:aws:iam::111122223333:mfa/alice
+EOF
+cat >"$T/aws-credentials" <<EOF
+[keys]
+aws_access_key_id = $TEST_KEY
+aws_secret_access_key = $TEST_SECRET
+EOF
+before=$(emu_count AssumeRole)
+run_cr 1 plan "$T/m" --profile console
+expect_in "$T/err" "error: profile 'console' gets its credentials from login_session (\`aws login\`), which cognito-reconcile does not support: run \`aws configure export-credentials --profile console --format env\`"
+expect_not_in "$T/err" "hint:"
+run_cr 1 plan "$T/m" --profile mfa
+expect_in "$T/err" "error: profile 'mfa' assumes its role with an MFA code (mfa_serial), which cognito-reconcile does not prompt for: run \`aws configure export-credentials --profile mfa --format env\`"
+expect_not_in "$T/err" "hint:"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "more than the one error line"
+[ "$(emu_count AssumeRole)" = "$before" ] || fail "a role was assumed for an MFA profile"
 
 step "an unknown region is refused before any call, with a suggestion; --region-check=off lets it through"
 export AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET
