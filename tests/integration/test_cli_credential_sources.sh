@@ -5,7 +5,8 @@
 # source_profile -> credential_process, an IAM Identity Center profile with the token cache
 # `aws sso login` writes, EC2 instance metadata (IMDSv2, a token-less request refused), ECS
 # credentials with a token file, an instance metadata service that never answers, a
-# 200-pool apply whose credentials expire several times on the way, and the region check.
+# 1,000-pool apply whose credentials expire several times on the way, an unsupported source,
+# and the region check.
 # --debug names the source and never prints a key, a session token, an SSO access token,
 # a container authorization token or an IMDS token, not even a piece of one, also when a
 # credential_process helper fails (output cut inside the secret, secrets on stderr).
@@ -175,7 +176,7 @@ expect_in "$T/err" "container credentials: HTTP 401"
 expect_not_in "$T/err" "hint:"
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 
-step "a 200-pool apply whose credentials (2 s) expire on the way completes"
+step "a 1,000-pool apply whose credentials (2 s) expire on the way completes"
 cat >"$T/aws-config" <<EOF
 [profile short]
 region = us-east-1
@@ -189,16 +190,16 @@ aws_access_key_id = $TEST_KEY
 aws_secret_access_key = $TEST_SECRET
 EOF
 mkdir -p "$T/many"
-for i in $(seq 1 200); do
-    printf -- '---\napiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: p%03d\nspec:\n  identityPoolName: P%03d\n  allowUnauthenticatedIdentities: false\n' "$i" "$i"
+for i in $(seq 1 1000); do
+    printf -- '---\napiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: p%04d\nspec:\n  identityPoolName: P%04d\n  allowUnauthenticatedIdentities: false\n' "$i" "$i"
 done >"$T/many/pools.yaml"
-# 60 ms per create, 4 at a time: the 200 creates take at least 3 s, longer than the
+# 12 ms per create, 4 at a time: the 1,000 creates take at least 3 s, longer than the
 # credentials live, however fast the machine
-emu_faults '[{"operation": "CreateIdentityPool", "latency_ms": 60}]'
+emu_faults '[{"operation": "CreateIdentityPool", "latency_ms": 12}]'
 before=$(emu_count AssumeRole)
 run_cr 0 apply "$T/many" --profile short --auto-approve --parallelism 4 --rate-limit '*=unlimited'
 emu_faults '[]'
-[ "$(pools_in 333344445555)" = 200 ] || fail "$(pools_in 333344445555) of 200 pools created"
+[ "$(pools_in 333344445555)" = 1000 ] || fail "$(pools_in 333344445555) of 1000 pools created"
 assumed=$(($(emu_count AssumeRole) - before))
 [ "$assumed" -ge 2 ] || fail "the credentials were assumed $assumed time(s): never renewed"
 echo "   AssumeRole calls during the apply: $assumed"
