@@ -369,6 +369,22 @@ static void test_sources__instance_metadata(void **state)
     assert_int_equal(s_count(f, "IMDSCredentials") - creds, 1);
     cr_aws_credentials_provider_free(p);
 
+    /* a 5xx is tried once more (AWS_METADATA_SERVICE_NUM_ATTEMPTS, default 2)... */
+    assert_ok(cr_emu_add_faults(f->emu, "IMDSCredentials:error=1,status=503,count=1"));
+    creds = s_count(f, "IMDSCredentials");
+    assert_ok(cr_aws_credentials_provider_new(&p, &f->opts));
+    assert_int_equal(s_count(f, "IMDSCredentials") - creds, 2);
+    cr_aws_credentials_provider_free(p);
+    /* ...and only once: then the chain ends with "no credentials" naming the answer */
+    assert_ok(cr_emu_add_faults(f->emu, "IMDSCredentials:error=1,status=503,count=2"));
+    creds = s_count(f, "IMDSCredentials");
+    assert_int_equal(cr_aws_credentials_provider_new(&p, &f->opts), CR_EAUTH);
+    assert_non_null(strstr(cr_error_last(), "no AWS credentials: tried "));
+    assert_non_null(strstr(cr_error_last(), "EC2 instance metadata (imds GET /latest/meta-data/iam/"
+                                            "security-credentials/...: InternalErrorException: "));
+    assert_non_null(strstr(cr_error_last(), "(after 2 attempts))"));
+    assert_int_equal(s_count(f, "IMDSCredentials") - creds, 2);
+
     /* nothing listening: the chain ends with "no credentials" naming why, after one try
      * (a refused connection is retried once, a deadline never) */
     snprintf(closed, sizeof(closed), "http://127.0.0.1:1");
