@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The credentials chain: precedence of every source, the one-sentence error, web identity
  * (with the STS call replaced by a recording fetch) and refresh before expiry with an
- * injected clock. */
+ * injected clock; the IAM Identity Center cache file name and portal endpoint. */
 #include "tests/support/cr_test.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/cred_internal.h"
 #include "aws/credentials.h"
 #include "tests/unit/test_aws_env.h"
 #include "util/buf.h"
@@ -243,6 +244,64 @@ static void test_credentials__unsupported_profile_source_is_named(void **state)
                         "cognito-reconcile does not prompt for: run `aws configure "
                         "export-credentials --profile mfa --format env` and use the exported "
                         "variables");
+}
+
+/* Resolves the IAM Identity Center settings of profile; returns the cr_aws__sso_resolve code. */
+static int s_sso(struct fixture *f, struct cr_aws__sso *sso, const char *profile)
+{
+    struct cr_aws_config cfg;
+    bool found = false;
+    cr_aws_config_init(&cfg);
+    memset(sso, 0, sizeof(*sso));
+    assert_ok(cr_aws_config_load(&cfg, &f->env, profile));
+    int rc = cr_aws__sso_resolve(sso, &found, &cfg, &f->env);
+    if (rc == 0)
+        assert_true(found);
+    cr_aws_config_dispose(&cfg);
+    return rc;
+}
+
+static void test_credentials__sso_cache_file_and_portal_endpoint(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws__sso sso;
+    char want[4200];
+    s_set(&f->vars, "HOME", f->dir);
+    assert_int_equal(cr_test_write_file(f->config,
+                                        "[profile dev]\nsso_session = corp\n"
+                                        "sso_account_id = 111122223333\nsso_role_name = Admin\n"
+                                        "[sso-session corp]\n"
+                                        "sso_start_url = https://corp.awsapps.com/start\n"
+                                        "sso_region = cn-north-1\n"
+                                        "[profile legacy]\n"
+                                        "sso_start_url = https://corp.awsapps.com/start\n"
+                                        "sso_region = eu-west-1\nsso_account_id = 1\n"
+                                        "sso_role_name = R\n"),
+                     0);
+    /* the cache file `aws sso login` writes: SHA-1 of the session name, or of the start URL */
+    assert_ok(s_sso(f, &sso, "dev"));
+    snprintf(want, sizeof(want), "%s/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json",
+             f->dir);
+    assert_string_equal(cr_buf_cstr(&sso.cache_file), want);
+    assert_string_equal(cr_buf_cstr(&sso.endpoint),
+                        "https://portal.sso.cn-north-1.amazonaws.com.cn");
+    cr_aws__sso_dispose(&sso);
+    assert_ok(s_sso(f, &sso, "legacy"));
+    snprintf(want, sizeof(want), "%s/.aws/sso/cache/a51746d4aa793ae07b25e90c3a5db96fc7832bd7.json",
+             f->dir);
+    assert_string_equal(cr_buf_cstr(&sso.cache_file), want);
+    assert_null(sso.session_name);
+    assert_string_equal(cr_buf_cstr(&sso.endpoint), "https://portal.sso.eu-west-1.amazonaws.com");
+    cr_aws__sso_dispose(&sso);
+    /* the overrides: AWS_ENDPOINT_URL_SSO, else AWS_ENDPOINT_URL */
+    s_set(&f->vars, "AWS_ENDPOINT_URL", "http://127.0.0.1:4001");
+    assert_ok(s_sso(f, &sso, "legacy"));
+    assert_string_equal(cr_buf_cstr(&sso.endpoint), "http://127.0.0.1:4001");
+    cr_aws__sso_dispose(&sso);
+    s_set(&f->vars, "AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:4002");
+    assert_ok(s_sso(f, &sso, "legacy"));
+    assert_string_equal(cr_buf_cstr(&sso.endpoint), "http://127.0.0.1:4002");
+    cr_aws__sso_dispose(&sso);
 }
 
 static void test_credentials__environment_beats_everything(void **state)
@@ -511,6 +570,7 @@ int main(void)
         T(test_credentials__profile_files),
         T(test_credentials__partial_profile_is_an_error),
         T(test_credentials__unsupported_profile_source_is_named),
+        T(test_credentials__sso_cache_file_and_portal_endpoint),
         T(test_credentials__environment_beats_everything),
         T(test_credentials__web_identity_from_environment),
         T(test_credentials__web_identity_from_profile),

@@ -16,7 +16,7 @@
 #include "util/buf.h"
 
 #define S_SECRET "wJalrXUtnFEMIK7MDENGbPxRfiCYzSECRETKEY9"
-#define S_TOKEN "FwoGZXIvYXdzEBcaDHRva2VuZm9ydGVzdGluZw"
+#define S_TOKEN  "FwoGZXIvYXdzEBcaDHRva2VuZm9ydGVzdGluZw"
 
 /* The shortest piece of a secret that counts as leaked. */
 #define S_PIECE 5
@@ -92,8 +92,8 @@ static void test_secrets__answers_cut_at_every_byte(void **state)
 }
 
 /* Bytes that break the syntax of JSON or XML in different ways. */
-static const char s_breakers[] = {'"', '\\', '\n', '\t', '<', '>', '&', '{', '}', ',', ':',
-                                  ']', '\0', 'x', ' ', '\'', '\x80', '\x01'};
+static const char s_breakers[] = {'"', '\\', '\n', '\t', '<', '>', '&',  '{',    '}',
+                                  ',', ':',  ']',  '\0', 'x', ' ', '\'', '\x80', '\x01'};
 
 static void test_secrets__mutated_answers_property(void **state)
 {
