@@ -3,12 +3,14 @@
  * Every credential source of the chain against the emulator (label integration), over real
  * HTTP on loopback: STS AssumeRole (source_profile chains, credential_source), the IAM
  * Identity Center portal with a token cache file, container credentials with a token file,
- * IMDSv2 on its own listener. The emulator verifies every signature (--credentials), and
- * GetCallerIdentity with the credentials each source produced must name the identity that
- * source stands for, so a chain that picked the wrong link fails.
+ * IMDSv2 on its own listener, credential_process; each renewed before expiry. The emulator
+ * verifies every signature (--credentials), and GetCallerIdentity with the credentials each
+ * source produced must name the identity that source stands for, so a chain that picked the
+ * wrong link fails.
  */
 #include "tests/support/cr_test.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -419,20 +421,39 @@ static void test_sources__every_source_renews_before_expiry(void **state)
     struct cr_aws_credentials_provider *p = NULL;
     const struct cr_aws_credentials *c = NULL;
     char first[32], arn[512];
+    struct cr_buf cfg = CR_BUF_INIT;
+    char helper[4096];
     f->env.clock = s_shifted_clock;
     f->env.clock_ctx = &clock;
-    s_files(f,
-            "[profile role]\nrole_arn = " S_ROLE "\nsource_profile = base\n"
-            "[profile imds]\nregion = us-east-1\n"
-            "[profile sso]\nsso_session = corp\nsso_account_id = " S_ACCOUNT "\n"
-            "sso_role_name = AdministratorAccess\n"
-            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
-            "sso_region = eu-west-1\n",
+    /* a credential_process helper whose keys expire an hour (and a minute per run) later */
+    snprintf(helper, sizeof(helper), "%s/expiring.sh", f->dir);
+    cr_buf_printf(&cfg,
+                  "#!/bin/sh\nn=$(cat '%s/runs' 2>/dev/null || echo 0); n=$((n + 1))\n"
+                  "echo $n >'%s/runs'\n"
+                  "exp=$(date -u -d \"@$(($(date +%%s) + 3600 + 60 * n))\" "
+                  "+%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+                  "printf '{\"Version\": 1, \"AccessKeyId\": \"" S_KEY "\", \"SecretAccessKey\": "
+                  "\"" S_SECRET "\", \"Expiration\": \"%%s\"}' \"$exp\"\n",
+                  f->dir, f->dir);
+    assert_int_equal(cr_test_write_file(helper, cr_buf_cstr(&cfg)), 0);
+    assert_int_equal(chmod(helper, 0755), 0);
+    cr_buf_clear(&cfg);
+    cr_buf_printf(&cfg,
+                  "[profile role]\nrole_arn = " S_ROLE "\nsource_profile = base\n"
+                  "[profile imds]\nregion = us-east-1\n"
+                  "[profile sso]\nsso_session = corp\nsso_account_id = " S_ACCOUNT "\n"
+                  "sso_role_name = AdministratorAccess\n"
+                  "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+                  "sso_region = eu-west-1\n"
+                  "[profile process]\ncredential_process = %s\n",
+                  helper);
+    s_files(f, cr_buf_cstr(&cfg),
             "[base]\naws_access_key_id = " S_KEY "\naws_secret_access_key = " S_SECRET "\n");
+    cr_buf_dispose(&cfg);
     s_control(f, "/_local/sso/tokens", "{\"accessToken\": \"sso-refresh\", \"user\": \"bob\"}");
     s_sso_cache(f, "corp", "sso-refresh", "2099-01-01T00:00:00Z");
-    static const char *const profiles[] = {"role", "sso", "imds", "container"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const profiles[] = {"role", "sso", "imds", "container", "process"};
+    for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
         clock.offset = 0;
         f->opts.profile = strcmp(profiles[i], "container") == 0 ? NULL : profiles[i];
         if (strcmp(profiles[i], "imds") == 0) {
@@ -454,7 +475,11 @@ static void test_sources__every_source_renews_before_expiry(void **state)
         /* within the last five minutes: renewed, and the new ones work */
         clock.offset = exp - cr_time_now() - 200;
         assert_ok(cr_aws_credentials_provider_get(p, &c));
-        if (strcmp(cr_buf_cstr(&c->access_key_id), first) == 0)
+        /* the helper prints the same static key each time, with a later expiry */
+        bool same = strcmp(profiles[i], "process") == 0
+                        ? c->expiration_s <= exp
+                        : strcmp(cr_buf_cstr(&c->access_key_id), first) == 0;
+        if (same)
             fail_msg("%s: not renewed", profiles[i]);
         assert_int_equal(cr_aws_credentials_provider_fetch_count(p), 2);
         clock.offset = 0;
