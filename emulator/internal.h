@@ -479,6 +479,30 @@ int cr__emu_local_token(json_t **out, struct cr_emu *emu, const char *body, size
 int cr__emu_web_identity_check(struct cr_emu *emu, const char *token, char code[64],
                                char message[512]) CR_WARN_UNUSED;
 
+/* ---- which keys verify a JWT; the STS guard (web_identity.c) ---- */
+
+struct cr_emu_jwt;
+
+/**
+ * Verifies jwt's RS256 signature with the keys the emulator knows for its issuer iss: its own
+ * test identity-provider key (POST /_local/token; by kid), or the --idp-keys of iss (by kid,
+ * or any of them when the token or the key has none). *known tells whether any key was
+ * known. Returns 0 (verified, or no key known), or CR_EAUTH (known keys, none verifies).
+ * state_lock held (the own key lives in the state).
+ */
+int cr__emu_jwt_key_verify(struct cr_emu *emu, const struct cr_emu_jwt *jwt, const char *iss,
+                           bool *known) CR_WARN_UNUSED;
+
+/**
+ * The guard of STS AssumeRoleWithWebIdentity when --credentials is given: token must be a JWT
+ * whose issuer's keys are known (cr__emu_jwt_key_verify; Cognito Identity's own tokens are
+ * cr__emu_web_identity_check's), signed by one of them, with an exp ahead. Returns 0, or
+ * fills code and message (STS's InvalidIdentityToken or ExpiredTokenException; the message
+ * never repeats the token) and returns CR_EAUTH. Takes state_lock.
+ */
+int cr__emu_web_identity_verify(struct cr_emu *emu, const char *token, char code[64],
+                                char message[512]) CR_WARN_UNUSED;
+
 /* ---- STS (sts.c) ---- */
 
 /** Temporary credentials handed out (and registered so that requests signed with them

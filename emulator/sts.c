@@ -361,6 +361,9 @@ static int s_assume(struct cr_emu *emu, struct cr_emu_response *out,
      * allows the classic flow */
     if (cr__emu_web_identity_check(emu, token, code, why) != 0)
         return s_error(out, req, 400, code, why);
+    /* with --credentials, a token must verify, or anyone could get keys that then verify */
+    if (emu->verify && cr__emu_web_identity_verify(emu, token, code, why) != 0)
+        return s_error(out, req, 400, code, why);
     json_t *claims = s_jwt_claims(token);
     rc = cr__emu_session_mint(&ses, emu, account, role, session, duration_s);
     json_t *result = json_pack(

@@ -264,6 +264,15 @@ emu_start() {
   echo "# emulator pid $EMU_PID at $EMU_URL ($*)"
 }
 
+# emu_token ISSUER [CLAIMS_JSON]: prints a web identity token of ISSUER signed by the current
+# emulator's own test identity provider (POST /_local/token); it verifies even with
+# --credentials (which makes the emulator verify web identity tokens).
+emu_token() {
+  curl -sf --max-time 10 -X POST -H 'Content-Type: application/json' \
+    --data "{\"issuer\":\"$1\",\"claims\":${2:-{\}}}" "$EMU_URL/_local/token" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))'
+}
+
 # emu_stop PID: stops one emulator now.
 emu_stop() {
   kill "$1" 2>/dev/null

@@ -20,3 +20,12 @@ export async function failure(client, command) {
   }
   assert.fail(`expected an error, got ${JSON.stringify(out)}`);
 }
+
+// A web identity token of issuer with claims, signed by the emulator at url with its own test
+// identity provider (POST /_local/token): it verifies even when the emulator verifies
+// signatures (--credentials), which makes it verify web identity tokens too.
+export async function mintToken(url, issuer, claims = {}) {
+  const res = await fetch(`${url}/_local/token`, { method: 'POST', body: JSON.stringify({ issuer, claims }) });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()).token;
+}

@@ -19,12 +19,18 @@ conf_clean_aws_env "$AKID" "$SECRET"
 emu_write_credentials "$TMP/emu-credentials" "$AKID" "$SECRET"
 emu_start --region "$REGION" --account-id "$ACCOUNT" --credentials "$TMP/emu-credentials"
 
-# A GitHub-Actions-like OIDC token (the emulator does not verify it; it echoes the claims).
+# A GitHub-Actions-like OIDC token. With --credentials the emulator verifies web identity
+# tokens (issue 9.5), so this one is signed by its own test identity provider
+# (POST /_local/token); it echoes the claims.
+JWT=$(emu_token https://token.actions.githubusercontent.com \
+  '{"sub":"repo:example/infra:ref:refs/heads/main","aud":"sts.amazonaws.com"}') ||
+  die "POST /_local/token failed"
+printf '%s' "$JWT" >"$TMP/token.jwt" # as the runner writes it: no line break
+# The same claims unsigned ("alg":"none"): anyone could write it, so it must get no keys.
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-JWT_HEADER=$(printf '{"alg":"RS256","typ":"JWT","kid":"conformance"}' | b64url)
-JWT_CLAIMS=$(printf '{"iss":"https://token.actions.githubusercontent.com","sub":"repo:example/infra:ref:refs/heads/main","aud":"sts.amazonaws.com","exp":%d}' \
-  "$(($(date +%s) + 600))" | b64url)
-printf '%s.%s.%s' "$JWT_HEADER" "$JWT_CLAIMS" "c2lnbmF0dXJlLW5vdC1jaGVja2Vk" >"$TMP/token.jwt"
+printf '%s.%s.' "$(printf '{"alg":"none"}' | b64url)" \
+  "$(printf '{"iss":"https://token.actions.githubusercontent.com","sub":"repo:example/infra:ref:refs/heads/main","aud":"sts.amazonaws.com","exp":%d}' \
+    "$(($(date +%s) + 600))" | b64url)" >"$TMP/forged.jwt"
 
 # ---------------------------------------------------------------- batch 1 (side by side)
 BATCH1_S=$(date +%s) # no call of the batch starts earlier
@@ -39,6 +45,10 @@ AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= aws_bg assume \
   "sts assume-role-with-web-identity (token file, no credentials)" \
   sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "$SESSION" \
   --web-identity-token "file://$TMP/token.jwt" --duration-seconds 900
+AWS_ACCESS_KEY_ID= AWS_SECRET_ACCESS_KEY= aws_bg forged \
+  "sts assume-role-with-web-identity (an unsigned token: refused with --credentials)" \
+  sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "$SESSION" \
+  --web-identity-token "file://$TMP/forged.jwt"
 aws_wait gci
 expect_rc 0
 expect_json d "{\"UserId\":\"$(jget d.UserId)\",\"Account\":\"$ACCOUNT\",\
@@ -66,6 +76,15 @@ expect_json 'd.Provider' '"https://token.actions.githubusercontent.com"'
 TMP_AKID=$(jget d.Credentials.AccessKeyId)
 TMP_SECRET=$(jget d.Credentials.SecretAccessKey)
 TMP_TOKEN=$(jget d.Credentials.SessionToken)
+aws_wait forged
+expect_rc 254
+expect_stderr "An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com"
+expect_stdout_empty
+if grep -qF -- "$(cut -d. -f2 "$TMP/forged.jwt")" "$ERR"; then
+  fail "the refusal does not repeat the token" "the token's payload is on stderr"
+else
+  pass "the refusal does not repeat the token"
+fi
 
 # ---------------------------------------------------------------- batch 2: the temporary keys
 aws_bg filekey "list-identity-pools (file key: its account has no pools)" \

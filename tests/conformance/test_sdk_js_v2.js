@@ -340,17 +340,30 @@ test('signature verification: an unknown key is UnrecognizedClientException', as
 });
 
 test('STS on the same port: AssumeRoleWithWebIdentity credentials sign cognito calls', async () => {
-  const claims = Buffer.from(JSON.stringify({
-    iss: 'https://token.actions.githubusercontent.com', sub: 'repo:example/app:ref:refs/heads/main',
-    aud: 'sts.amazonaws.com',
-  })).toString('base64url');
+  // With --credentials the emulator verifies web identity tokens (issue 9.5): this one is
+  // signed by its own test identity provider (POST /_local/token).
+  const claims = { sub: 'repo:example/app:ref:refs/heads/main', aud: 'sts.amazonaws.com' };
+  const minted = await fetch(`${URL_SIGNED}/_local/token`, {
+    method: 'POST',
+    body: JSON.stringify({ issuer: 'https://token.actions.githubusercontent.com', claims }),
+  });
+  const { token } = await minted.json();
   const sts = new AWS.STS({ endpoint: URL_SIGNED, region: REGION, maxRetries: 0 });
+  // the same claims unsigned: refused, and the message does not repeat the token
+  const forged = `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+  const refused = await failure(sts.assumeRoleWithWebIdentity({
+    RoleArn: 'arn:aws:iam::777788889999:role/SdkV2Deploy', RoleSessionName: 'sdk-v2',
+    WebIdentityToken: forged,
+  }));
+  assert.equal(refused.code, 'InvalidIdentityToken');
+  assert.equal(refused.statusCode, 400);
+  assert.ok(!refused.message.includes(forged.split('.')[1]), refused.message);
   // Unsigned (no credentials needed), parsed from STS's XML by the SDK.
   const asked = Math.floor(Date.now() / 1000) * 1000; // STS times have whole seconds
   const assumed = await sts.assumeRoleWithWebIdentity({
     RoleArn: 'arn:aws:iam::777788889999:role/SdkV2Deploy',
     RoleSessionName: 'sdk-v2',
-    WebIdentityToken: `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`,
+    WebIdentityToken: token,
   }).promise();
   assert.match(assumed.Credentials.AccessKeyId, /^ASIA/);
   assert.ok(assumed.Credentials.Expiration instanceof Date);

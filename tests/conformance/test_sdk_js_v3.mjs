@@ -27,7 +27,7 @@ import {
   UpdateIdentityPoolCommand,
   paginateListIdentityPools,
 } from '@aws-sdk/client-cognito-identity';
-import { failure, requireEnv } from './sdk_helpers.mjs';
+import { failure, mintToken, requireEnv } from './sdk_helpers.mjs';
 
 const env = requireEnv('test_sdk_js_v3.sh', [
   'EMU_URL', 'EMU_URL_SIGNED', 'EMU_ACCOUNT', 'EMU_AKID', 'EMU_SECRET',
@@ -283,9 +283,9 @@ test('default credential chain with AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (
   // with the temporary credentials and their session token, verified by the emulator.
   const dir = mkdtempSync(join(tmpdir(), 'cr-conformance-oidc-'));
   try {
-    const claims = Buffer.from(JSON.stringify({ sub: 'repo:example/infra:environment:prod' }))
-      .toString('base64url');
-    writeFileSync(join(dir, 'token'), `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`);
+    // the emulator verifies web identity tokens (--credentials): one its test IdP signed
+    writeFileSync(join(dir, 'token'), await mintToken(env.EMU_URL_SIGNED,
+      'https://token.actions.githubusercontent.com', { sub: 'repo:example/infra:environment:prod' }));
     const clientPath = createRequire(import.meta.url).resolve('@aws-sdk/client-cognito-identity');
     const script = `
       const { CognitoIdentityClient, CreateIdentityPoolCommand, ListTagsForResourceCommand } =

@@ -20,10 +20,10 @@
 #define S_SECRET  "webIdentityTestSecret000000000000000000"
 #define S_ACCOUNT "111122223333"
 #define S_ROLE    "arn:aws:iam::210987654321:role/ci-deploy"
-/* {"alg":"none"}.{"sub":"repo:org/app:ref:refs/heads/main","aud":"sts.amazonaws.com"}. */
-#define S_JWT                                                                                      \
-    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJyZXBvOm9yZy9hcHA6cmVmOnJlZnMvaGVhZHMvbWFpbiIsImF1ZCI6InN0"     \
-    "cy5hbWF6b25hd3MuY29tIn0.c2ln"
+/* The token's issuer and claims, as GitHub Actions OIDC gives them; the emulator signs it
+ * (POST /_local/token): with --credentials it verifies web identity tokens (issue 9.5). */
+#define S_ISSUER "https://token.actions.githubusercontent.com"
+#define S_CLAIMS "{\"sub\":\"repo:org/app:ref:refs/heads/main\",\"aud\":\"sts.amazonaws.com\"}"
 
 static struct cr_emu_proc s_emu;
 static char *s_dir;
@@ -62,15 +62,20 @@ static int s_group_setup(void **state)
         return -1;
     snprintf(keys, sizeof(keys), "%s/keys", s_dir);
     snprintf(s_token_file, sizeof(s_token_file), "%s/token", s_dir);
-    if (cr_test_write_file(keys, S_KEY " " S_SECRET " " S_ACCOUNT "\n") != 0 ||
-        cr_test_write_file(s_token_file, S_JWT "\n") != 0)
+    if (cr_test_write_file(keys, S_KEY " " S_SECRET " " S_ACCOUNT "\n") != 0)
         return -1;
     const char *args[] = {"--credentials", keys, NULL};
-    if (cr_emu_proc_start(&s_emu, args) != 0) {
+    struct cr_buf token = CR_BUF_INIT;
+    int rc = cr_emu_proc_start(&s_emu, args) == 0 &&
+                     cr_emu_proc_token(&s_emu, S_ISSUER, S_CLAIMS, &token) == 0 &&
+                     cr_buf_puts(&token, "\n") == 0 &&
+                     cr_test_write_file(s_token_file, cr_buf_cstr(&token)) == 0
+                 ? 0
+                 : -1;
+    if (rc != 0)
         print_error("emulator: %s\n", cr_error_last());
-        return -1;
-    }
-    return 0;
+    cr_buf_dispose(&token);
+    return rc;
 }
 
 static int s_group_teardown(void **state)

@@ -93,6 +93,15 @@ emu_count() {
     emu_requests | python3 -c 'import json,sys; op=sys.argv[1]; print(sum(1 for e in json.load(sys.stdin)["requests"] if e["operation"]==op))' "$1"
 }
 
+# emu_token ISSUER [CLAIMS_JSON]: prints a web identity / login token of ISSUER signed by the
+# emulator's own test identity provider (POST /_local/token), which it verifies even with
+# --credentials.
+emu_token() {
+    curl -sf --max-time 10 -X POST -H 'Content-Type: application/json' \
+        --data "{\"issuer\":\"$1\",\"claims\":${2:-{\}}}" "$EMU_URL/_local/token" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
 # emu_reset: clears state, faults and the log.
 emu_reset() {
     curl -sf --max-time 10 -X POST "$EMU_URL/_local/reset" >/dev/null

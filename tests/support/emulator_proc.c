@@ -249,6 +249,31 @@ int cr_emu_proc_faults(const struct cr_emu_proc *emu, const char *json)
     return rc;
 }
 
+int cr_emu_proc_token(const struct cr_emu_proc *emu, const char *issuer, const char *claims,
+                      struct cr_buf *out)
+{
+    struct cr_buf resp = CR_BUF_INIT;
+    json_t *req = json_pack("{s:s, s:o}", "issuer", issuer, "claims",
+                            json_loads(claims ? claims : "{}", 0, NULL));
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_t *doc = NULL;
+    int rc = body ? s_control(emu, "POST", "/_local/token", body, &resp) : -1;
+    if (rc == 0)
+        doc = json_loads(cr_buf_cstr(&resp), 0, NULL);
+    const char *token = json_string_value(json_object_get(doc, "token"));
+    if (rc == 0 && !token) {
+        cr_error_set("POST /_local/token: no token in %s", cr_buf_cstr(&resp));
+        rc = -1;
+    }
+    if (rc == 0)
+        cr_buf_puts(out, token);
+    json_decref(doc);
+    json_decref(req);
+    free(body);
+    cr_buf_dispose(&resp);
+    return rc;
+}
+
 int cr_emu_proc_reset(const struct cr_emu_proc *emu)
 {
     struct cr_buf resp = CR_BUF_INIT;

@@ -49,6 +49,14 @@ void cr_emu_proc_kill9(struct cr_emu_proc *emu);
 /** Replaces the fault rules (POST /_local/faults with this JSON). Returns 0 or -1. */
 int cr_emu_proc_faults(const struct cr_emu_proc *emu, const char *json);
 
+/**
+ * A web identity / login token of issuer with claims (a JSON object text; NULL = {}), signed
+ * by the emulator's own test identity-provider key (POST /_local/token), so it verifies even
+ * with --credentials. Appends it to out. Returns 0 or -1.
+ */
+int cr_emu_proc_token(const struct cr_emu_proc *emu, const char *issuer, const char *claims,
+                      struct cr_buf *out);
+
 /** Clears state, faults and the request log (POST /_local/reset). Returns 0 or -1. */
 int cr_emu_proc_reset(const struct cr_emu_proc *emu);
 

@@ -583,12 +583,27 @@ static void test_emulator__http_sts(void **state)
     char *dir, *keys = s_credentials_file(&dir);
     s_start(&s, keys, 2);
     struct s_signer none = {"x", "y", NULL, "us-east-1", "sts", 0};
-    /* header.{"sub":"repo:org/app","aud":"sts.amazonaws.com","iss":"https://token.example"}.sig */
-    const char *form =
-        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
-        "444455556666%3Arole%2Fci%2FDeploy&RoleSessionName=gha-run&WebIdentityToken=eyJhbGciOiJ"
-        "SUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9hcHAiLCJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsImlzcyI6Imh0"
-        "dHBzOi8vdG9rZW4uZXhhbXBsZSJ9.c2ln";
+    /* a token the emulator verifies (with --credentials it verifies web identity tokens):
+     * signed by its test identity provider, {"sub":"repo:org/app","aud":"sts.amazonaws.com",
+     * "iss":"https://token.example"} */
+    const char *mint = "{\"issuer\":\"https://token.example\",\"claims\":{\"sub\":"
+                       "\"repo:org/app\",\"aud\":\"sts.amazonaws.com\"}}";
+    struct cr_emu_request mint_req = {.method = "POST",
+                                      .path = "/_local/token",
+                                      .body = mint,
+                                      .body_len = strlen(mint),
+                                      .loopback = true};
+    struct cr_emu_response minted;
+    cr_emu_response_init(&minted);
+    assert_ok(cr_emu_handle(s.emu, &minted, &mint_req));
+    json_t *jwt = json_loads(cr_buf_cstr(&minted.body), 0, NULL);
+    char form[4096];
+    snprintf(form, sizeof(form),
+             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%%3Aaws%%3Aiam%%3A%%3A"
+             "444455556666%%3Arole%%2Fci%%2FDeploy&RoleSessionName=gha-run&WebIdentityToken=%s",
+             json_string_value(json_object_get(jwt, "token")));
+    json_decref(jwt);
+    cr_emu_response_dispose(&minted);
     int64_t before = cr_time_now();
     s_signed(&r, &s, &none, NULL, "application/x-www-form-urlencoded; charset=utf-8", form, NULL);
     int64_t after = cr_time_now();
