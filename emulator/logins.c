@@ -51,27 +51,12 @@ static int s_oom(struct cr_emu_call *call)
     return cr__emu_fail(call, 500, "InternalErrorException", "out of memory");
 }
 
-/* Verifies the signature when the issuer's key is known: the emulator's test key (by kid),
- * or --idp-keys for the issuer (by kid, or the only key). 0 also when no key is known. */
+/* Verifies the signature when the issuer's key is known (cr__emu_jwt_key_verify: the
+ * emulator's test key by kid, or --idp-keys for the issuer). 0 also when no key is known. */
 static int s_signature(struct cr_emu_call *call, const struct cr_emu_jwt *jwt, const char *iss)
 {
-    struct cr_emu *emu = call->emu;
-    struct cr_emu_signing_key *own = cr__emu_signing_key(emu, CR_EMU_KEY_IDP, NULL);
-    const char *kid = json_string_value(json_object_get(jwt->header, "kid"));
-    size_t candidates = 0;
-    if (own && kid && strcmp(kid, own->kid) == 0)
-        return cr__emu_jwt_verify(jwt, own->pkey) == 0
-                   ? 0
-                   : s_refuse(call, "Invalid login token. Invalid signature.");
-    for (size_t i = 0; iss && i < emu->n_idp_keys; i++) {
-        const struct cr_emu_idp_key *k = &emu->idp_keys[i];
-        if (strcmp(k->issuer, iss) != 0)
-            continue;
-        candidates++;
-        if ((!kid || !k->kid || strcmp(kid, k->kid) == 0) && cr__emu_jwt_verify(jwt, k->pkey) == 0)
-            return 0;
-    }
-    if (candidates > 0)
+    bool known;
+    if (cr__emu_jwt_key_verify(call->emu, jwt, iss, &known) != 0)
         return s_refuse(call, "Invalid login token. Invalid signature.");
     return 0;
 }
