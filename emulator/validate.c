@@ -76,19 +76,36 @@ static void s_render(struct cr_buf *out, const json_t *v)
     }
 }
 
-static void s_violation(struct s_walk *w, const json_t *v, const char *path, const char *sentence)
+/* Shapes whose values are secrets: login tokens (the values of a Logins map), and lists or
+ * maps that hold them. */
+static bool s_sensitive(const struct cr_shape *shape)
+{
+    if (!shape)
+        return false;
+    if (strcmp(shape->name, "IdentityProviderToken") == 0)
+        return true;
+    return s_sensitive(shape->member) || s_sensitive(shape->value);
+}
+
+/* "Value 'v' at 'path' failed to satisfy constraint: sentence"; the value of a sensitive shape
+ * is left out, as AWS words sensitive members ("Value at 'password' failed to ..."), so a
+ * client that prints the message (the AWS CLI does) never prints a token (issue 9.5). */
+static void s_violation(struct s_walk *w, const struct cr_shape *shape, const json_t *v,
+                        const char *path, const char *sentence)
 {
     if (++w->n_errors > CR_EMU_MAX_VALIDATION_ERRORS)
         return;
     if (w->n_errors > 1)
         cr_buf_puts(&w->errors, "; ");
-    cr_buf_puts(&w->errors, "Value ");
-    if (v) {
-        cr_buf_putc(&w->errors, '\'');
+    cr_buf_puts(&w->errors, "Value");
+    if (v && s_sensitive(shape)) {
+        /* named without the value */
+    } else if (v) {
+        cr_buf_puts(&w->errors, " '");
         s_render(&w->errors, v);
         cr_buf_putc(&w->errors, '\'');
     } else {
-        cr_buf_puts(&w->errors, "null");
+        cr_buf_puts(&w->errors, " null");
     }
     cr_buf_printf(&w->errors, " at '%s' failed to satisfy constraint: %s", path, sentence);
 }
@@ -135,7 +152,7 @@ static void s_walk_structure(struct s_walk *w, const struct cr_shape *shape, con
         s_child_path(child, sizeof(child), path, name, NULL);
         if (!mv || json_is_null(mv)) {
             if (m->required)
-                s_violation(w, NULL, child, CR_CONSTRAINT_NOT_NULL);
+                s_violation(w, m->shape, NULL, child, CR_CONSTRAINT_NOT_NULL);
             continue;
         }
         s_walk(w, m->shape, mv, child);
@@ -152,7 +169,7 @@ static void s_walk_collection(struct s_walk *w, const struct cr_shape *shape, co
     const char *k;
     json_t *e;
     if (msg)
-        s_violation(w, v, path, msg);
+        s_violation(w, shape, v, path, msg);
     if (shape->kind == CR_SHAPE_LIST) {
         json_array_foreach((json_t *)v, i, e)
         {
@@ -197,14 +214,14 @@ static void s_walk(struct s_walk *w, const struct cr_shape *shape, const json_t 
         n = cr_constraint_check_string_all(found, 8, shape, json_string_value(v),
                                            json_string_length(v));
         for (size_t i = 0; i < n && i < 8; i++)
-            s_violation(w, v, path, found[i]);
+            s_violation(w, shape, v, path, found[i]);
         break;
     case CR_SHAPE_INTEGER:
         msg =
             cr_constraint_check_integer(shape, json_is_integer(v) ? (long long)json_integer_value(v)
                                                                   : (long long)json_real_value(v));
         if (msg)
-            s_violation(w, v, path, msg);
+            s_violation(w, shape, v, path, msg);
         break;
     case CR_SHAPE_LIST:
     case CR_SHAPE_MAP:

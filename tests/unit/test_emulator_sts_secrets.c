@@ -13,6 +13,7 @@
 #include "emulator/internal.h"
 #include "emulator/jwt.h"
 #include "tests/support/cr_test.h"
+#include "tests/unit/test_emulator_call.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 
@@ -105,6 +106,44 @@ static void test_emulator_sts__tokens_never_echoed_property(void **state)
     }
     cr_buf_dispose(&token);
     cr_buf_dispose(&form);
+    cr_buf_dispose(&body);
+    cr_emu_free(emu);
+}
+
+/* Login tokens are secrets too: a Logins map that breaks a constraint (a token over 50,000
+ * characters, more than 10 logins) is named in the ValidationException without its values. */
+static void test_emulator_sts__login_tokens_not_echoed(void **state)
+{
+    struct cr_emu *emu = s_new();
+    struct cr_buf body = CR_BUF_INIT, big = CR_BUF_INIT;
+    for (int i = 0; i < 50001; i++)
+        cr_buf_putc(&big, "QWXZ"[i % 4]);
+    cr_buf_printf(&body,
+                  "{\"IdentityPoolId\":\"us-east-1:00000000-0000-4000-8000-000000000000\","
+                  "\"Logins\":{\"graph.facebook.com\":\"%s\"}}",
+                  cr_buf_cstr(&big));
+    struct test_emu_res r = test_emu_call(emu, "GetId", body.ptr, body.len, NULL);
+    const char *msg = json_string_value(json_object_get(r.body, "message"));
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(msg, "Value at 'logins.graph.facebook.com.member' failed to satisfy "
+                                "constraint: Member must have length less than or equal to 50000"));
+    assert_null(strstr(msg, "QWXZQWXZ"));
+    json_decref(r.body);
+    cr_buf_clear(&body);
+    cr_buf_puts(&body, "{\"IdentityPoolId\":\"us-east-1:00000000-0000-4000-8000-000000000000\","
+                       "\"Logins\":{");
+    for (int i = 0; i < 11; i++)
+        cr_buf_printf(&body, "%s\"provider%d.example\":\"SECRET-LOGIN-TOKEN-%d\"", i ? "," : "", i,
+                      i);
+    cr_buf_puts(&body, "}}");
+    r = test_emu_call(emu, "GetId", body.ptr, body.len, NULL);
+    msg = json_string_value(json_object_get(r.body, "message"));
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(msg, "Value at 'logins' failed to satisfy constraint: Member must have "
+                                "length less than or equal to 10"));
+    assert_null(strstr(msg, "SECRET-LOGIN-TOKEN"));
+    json_decref(r.body);
+    cr_buf_dispose(&big);
     cr_buf_dispose(&body);
     cr_emu_free(emu);
 }
@@ -280,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emulator_sts__short_token_not_echoed),
         cmocka_unit_test(test_emulator_sts__tokens_never_echoed_property),
+        cmocka_unit_test(test_emulator_sts__login_tokens_not_echoed),
         cmocka_unit_test_setup_teardown(test_emulator_sts__guard_refuses_unverifiable_tokens,
                                         s_guard_setup, s_guard_teardown),
         cmocka_unit_test_setup_teardown(test_emulator_sts__guard_accepts_verified_tokens,
