@@ -98,6 +98,9 @@ struct cr_cli_options {
     struct cr_lock_settings lock;
     bool no_lock; /* --no-lock: ignore the configured lock */
     bool force;   /* force-unlock: --force (no prompt) */
+    /* --config FILE (docs/cli.md "Configuration file"): values read from it are owned here */
+    const char *config_file;
+    struct cr_strlist config_values;
     /* positional arguments (manifest files/folders, or a saved plan for apply); owned */
     struct cr_strlist paths;
 };

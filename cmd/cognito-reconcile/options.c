@@ -12,6 +12,7 @@
 #include "aws/ratelimit.h"
 #include "aws/s3.h"
 #include "cmd/cognito-reconcile/cmd.h"
+#include "cmd/cognito-reconcile/config.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
@@ -123,6 +124,9 @@ static const struct s_option s_options[] = {
      "repeatable); .cognito-reconcile-ignore files work the same way"},
     {"--verbose", NULL, S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
      "list the files that were skipped (not manifests, not read) or excluded, and why"},
+    {"--config", "FILE", S_ALL, S_STRING, S_OFF(config_file),
+     "read options from this YAML file (keys are the long option names: 'stack: prod'); the "
+     "command line wins"},
     {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug), "log every API call (redacted) to stderr"},
     {"--no-color", NULL, S_ALL, S_FLAG, S_OFF(no_color), "never colour the output"},
     {"--help", NULL, S_ALL, S_FLAG, S_OFF(help), "show this help"},
@@ -185,6 +189,7 @@ void cr_cli_options_dispose(struct cr_cli_options *opts)
     cr_strlist_dispose(&opts->excludes);
     cr_strlist_dispose(&opts->targets);
     cr_strlist_dispose(&opts->paths);
+    cr_strlist_dispose(&opts->config_values);
 }
 
 static const struct s_option *s_find(const char *name, size_t name_len)
@@ -396,9 +401,155 @@ static int s_parse_one(struct cr_cli_options *opts, int argc, char **argv, int *
     return s_store(opts, opt, argv[*i]);
 }
 
+/* ---- --config FILE (cmd/cognito-reconcile/config.h) ---- */
+
+/* Environment variables that stand for an option: set, they win over the file's key (the
+ * order is command line > environment > configuration file > default). */
+static const struct {
+    const char *key;
+    const char *env;
+} s_env_keys[] = {
+    {"rate-limit", "COGNITO_RECONCILE_RATE_LIMITS"},
+};
+
+static bool s_env_overrides(const char *key)
+{
+    for (size_t i = 0; i < sizeof(s_env_keys) / sizeof(s_env_keys[0]); i++) {
+        const char *v = strcmp(key, s_env_keys[i].key) == 0 ? getenv(s_env_keys[i].env) : NULL;
+        if (v != NULL && v[0] != '\0')
+            return true;
+    }
+    return false;
+}
+
+/* A flag's value in the file: YAML's true/false. */
+static int s_config_flag(bool *out, const char *value)
+{
+    static const char *const yes[] = {"true", "True", "TRUE"};
+    static const char *const no[] = {"false", "False", "FALSE"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+            *out = strcmp(value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    cr_error_set("expected true or false, got '%s'", value);
+    return CR_EINVALID;
+}
+
+/* The key unknown to every subcommand: the message suggests the closest option name. */
+static int s_config_unknown(const struct cr_cli_config_entry *e)
+{
+    const char *names[S_N_OPTIONS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < S_N_OPTIONS; i++)
+        if (strcmp(s_options[i].name, "--config") != 0 && strcmp(s_options[i].name, "--help") != 0)
+            names[n++] = s_options[i].name + 2;
+    names[n++] = "paths";
+    const char *best = cr_str_suggest(e->key, names, n);
+    cr_error_set("unknown option '%s'%s%s%s", e->key, best ? " (did you mean '" : "",
+                 best ? best : "", best ? "'?)" : " (keys are the long option names)");
+    return CR_EINVALID;
+}
+
+/* One value of an option, copied into opts (values are borrowed like argv's). */
+static int s_config_store(struct cr_cli_options *opts, const struct s_option *opt,
+                          const char *value)
+{
+    if (cr_strlist_push(&opts->config_values, value) != 0) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    const char *copy = opts->config_values.items[opts->config_values.len - 1];
+    if (opt->kind == S_FLAG)
+        return s_config_flag((bool *)((char *)opts + opt->offset), copy);
+    return s_store(opts, opt, copy);
+}
+
+static int s_config_entry(struct cr_cli_options *opts, const struct cr_cli_config_entry *e,
+                          bool *from_config)
+{
+    if (strcmp(e->key, "paths") == 0) {
+        for (size_t i = 0; i < e->values.len; i++)
+            if (cr_strlist_push(&opts->paths, e->values.items[i]) != 0) {
+                cr_error_set("out of memory");
+                return CR_ENOMEM;
+            }
+        return 0;
+    }
+    char name[128];
+    snprintf(name, sizeof(name), "--%s", e->key);
+    const struct s_option *opt = s_find(name, strlen(name));
+    if (opt == NULL)
+        return s_config_unknown(e);
+    if (strcmp(e->key, "config") == 0 || strcmp(e->key, "help") == 0) {
+        cr_error_set("'%s' cannot be set in the configuration file", e->key);
+        return CR_EINVALID;
+    }
+    if (!(opt->verbs & opts->verb)) /* one file serves every subcommand: not this one's */
+        return 0;
+    if (s_env_overrides(e->key))
+        return 0;
+    bool repeatable = opt->kind == S_LIST || opt->kind == S_RATE;
+    if (e->is_list && !repeatable) {
+        cr_error_set("'%s' takes one value, not a list", e->key);
+        return CR_EINVALID;
+    }
+    for (size_t i = 0; i < e->values.len; i++) {
+        int rc = s_config_store(opts, opt, e->values.items[i]);
+        if (rc != 0)
+            return rc;
+    }
+    from_config[opt - s_options] = true;
+    return 0;
+}
+
+/* Reads the file --config names (if any) into out, before the command line is parsed. */
+static int s_load_config(struct cr_cli_options *out, int argc, char **argv, bool *from_config,
+                         bool *paths_from_config)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[++i];
+    }
+    if (path == NULL || path[0] == '\0')
+        return 0; /* a missing or empty value is reported by the command-line pass */
+    struct cr_cli_config cfg = {0};
+    int rc = cr_cli_config_read(&cfg, path);
+    for (size_t i = 0; rc == 0 && i < cfg.len; i++) {
+        rc = s_config_entry(out, &cfg.entries[i], from_config);
+        if (rc == CR_EINVALID)
+            cr_error_prefix("%s:%u:%u", path, cfg.entries[i].line, cfg.entries[i].column);
+    }
+    *paths_from_config = out->paths.len > 0;
+    cr_cli_config_dispose(&cfg);
+    return rc;
+}
+
+/* The command line gives a repeatable option the file gave too: the command line's values
+ * replace the file's. */
+static void s_forget_config_values(struct cr_cli_options *opts, const struct s_option *opt)
+{
+    char *member = (char *)opts + opt->offset;
+    if (opt->kind == S_LIST) {
+        cr_strlist_dispose((struct cr_strlist *)member);
+    } else if (opt->kind == S_RATE) {
+        free(*(char **)member);
+        *(char **)member = NULL;
+    }
+}
+
 int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
 {
     bool only_paths = false;
+    bool from_config[S_N_OPTIONS] = {0};
+    bool paths_from_config = false;
+    int rc = s_load_config(out, argc, argv, from_config, &paths_from_config);
+    if (rc != 0)
+        return rc;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!only_paths && strcmp(arg, "--") == 0) {
@@ -406,10 +557,20 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
             continue;
         }
         if (!only_paths && arg[0] == '-' && arg[1] != '\0') {
-            int rc = s_parse_one(out, argc, argv, &i);
+            const char *eq = strchr(arg, '=');
+            const struct s_option *opt = s_find(arg, eq ? (size_t)(eq - arg) : strlen(arg));
+            if (opt != NULL && from_config[opt - s_options]) {
+                s_forget_config_values(out, opt);
+                from_config[opt - s_options] = false;
+            }
+            rc = s_parse_one(out, argc, argv, &i);
             if (rc != 0)
                 return rc;
             continue;
+        }
+        if (paths_from_config) { /* PATH arguments replace the file's paths */
+            cr_strlist_dispose(&out->paths);
+            paths_from_config = false;
         }
         if (cr_strlist_push(&out->paths, arg) != 0) {
             cr_error_set("out of memory");
