@@ -19,6 +19,7 @@
 
 #include "aws/credentials.h"
 #include "aws/redact.h"
+#include "aws/stats.h"
 #include "aws/sigv4.h"
 #include "aws/xml.h"
 #include "util/log.h"
@@ -745,6 +746,7 @@ static void s_after_attempt(struct cr_aws_transport *t, struct s_slot *slot, uin
     };
     enum cr_retry_decision d = req->retry ? req->retry(req->retry_ctx, req, &outcome)
                                           : cr_retry_decide(&outcome, req->at_most_once);
+    cr_aws_stats_record(slot->name, r->result < 0 ? 0 : r->status, d == CR_RETRY_THROTTLED);
     if (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) {
         uint32_t wait = cr_retry_backoff_ms(slot->policy, req->attempts, t->random(t->random_ctx));
         if (cr_retry_allowed(slot->policy, req->attempts, slot->waited_ms, wait)) {
