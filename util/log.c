@@ -6,6 +6,14 @@
 #include <stdio.h>
 
 static atomic_bool s_debug;
+static cr_log_sink_fn *s_sink;
+static void *s_sink_ctx;
+
+void cr_log_set_sink(cr_log_sink_fn *fn, void *ctx)
+{
+    s_sink_ctx = ctx;
+    s_sink = fn;
+}
 
 void cr_log_set_debug(bool on)
 {
@@ -21,6 +29,10 @@ static void s_write(const char *prefix, const char *fmt, va_list ap)
 {
     char line[8192];
     vsnprintf(line, sizeof(line), fmt, ap);
+    if (s_sink != NULL) {
+        s_sink(s_sink_ctx, prefix[0] != '\0', line);
+        return;
+    }
     /* one fputs per line so lines from several threads do not interleave */
     char out[8300];
     snprintf(out, sizeof(out), "%s%s\n", prefix, line);

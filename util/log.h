@@ -15,4 +15,12 @@ void cr_log_debug(const char *fmt, ...) CR_PRINTF(1, 2);
 /** Writes a progress or warning line to stderr. */
 void cr_log_info(const char *fmt, ...) CR_PRINTF(1, 2);
 
+/**
+ * Where lines go instead of stderr (cognito-reconcile watch --log-format json wraps each in a
+ * JSON object): fn(ctx, debug, line) gets every line, without its "debug: " prefix or newline,
+ * from any thread. NULL restores stderr. Set it before other threads log.
+ */
+typedef void cr_log_sink_fn(void *ctx, bool debug, const char *line);
+void cr_log_set_sink(cr_log_sink_fn *fn, void *ctx);
+
 #endif

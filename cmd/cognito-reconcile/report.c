@@ -13,6 +13,7 @@
 #include "cmd/cognito-reconcile/cmd.h"
 #include "schema/manifest.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 /* True for the failure of an API call ("ListIdentityPools: ...", "sts ..."): CR_EIO is also a
  * file the command could not write, where advice about the network would mislead. */
@@ -93,10 +94,10 @@ int cr_cli_print_diagnostics(const struct cr_manifest_set *set)
             result = CR_ENOMEM;
             goto done;
         }
-        fprintf(stderr, "%s\n", cr_buf_cstr(&line));
+        cr_log_info("%s", cr_buf_cstr(&line)); /* through the log: watch may write JSON lines */
     }
     if (set->truncated)
-        fprintf(stderr, "(more problems not shown)\n");
+        cr_log_info("(more problems not shown)");
 done:
     cr_buf_dispose(&line);
     return result;
