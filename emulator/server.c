@@ -33,6 +33,7 @@
 
 #include "emulator/internal.h"
 #include "util/array.h"
+#include "util/net.h"
 
 #define CR_EMU_CONNECTION_TIMEOUT_S         30 /* inactivity */
 #define CR_EMU_DEFAULT_THREADS              4
@@ -485,30 +486,6 @@ static void s_timer_dispose(struct cr_emu_server *srv)
     free(srv->items);
 }
 
-static int s_address(struct sockaddr_storage *out, socklen_t *len, bool *v6, const char *host,
-                     unsigned port)
-{
-    struct sockaddr_in *in = (struct sockaddr_in *)out;
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-    memset(out, 0, sizeof(*out));
-    if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-        in->sin_family = AF_INET;
-        in->sin_port = htons((uint16_t)port);
-        *len = sizeof(*in);
-        *v6 = false;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-        in6->sin6_family = AF_INET6;
-        in6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*in6);
-        *v6 = true;
-        return 0;
-    }
-    cr_error_set("--host '%s': not an IPv4 or IPv6 address", host);
-    return CR_EINVALID;
-}
-
 static unsigned s_or(unsigned v, unsigned fallback)
 {
     return v ? v : fallback;
@@ -527,7 +504,7 @@ static int s_start(struct cr_emu_server **out, struct cr_emu *emu,
         cr_error_set("--port %u: must be 0..65535", opts->port);
         return CR_EINVALID;
     }
-    rc = s_address(&addr, &alen, &v6, host, opts->port);
+    rc = cr_net_address(&addr, &alen, &v6, host, opts->port, "--host");
     if (rc != 0)
         return rc;
     struct cr_emu_server *srv = calloc(1, sizeof(*srv));
