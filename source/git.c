@@ -654,7 +654,7 @@ done:
 
 /* What a job reads and what it gives back. */
 struct s_job {
-    enum { S_JOB_COLLECT, S_JOB_RESOLVE, S_JOB_ANCESTOR } kind;
+    enum { S_JOB_COLLECT, S_JOB_RESOLVE, S_JOB_ANCESTOR, S_JOB_FETCH } kind;
     const char *git_dir;
     const char *rev;
     const char *const *paths;
@@ -662,6 +662,8 @@ struct s_job {
     const struct cr_source_options *opts;
     const char *commit;   /* S_JOB_ANCESTOR */
     const char *recorded; /* S_JOB_ANCESTOR */
+    const struct cr_source_git_remote *remote; /* S_JOB_FETCH */
+    int stall_ms;                              /* the watchdog's limit; 0 = s_stall_ms() */
     /* results */
     struct cr_source_list *out;
     struct cr_git_revision *rev_out;
@@ -756,6 +758,140 @@ done:
     return result;
 }
 
+/* ---- fetching a remote branch into the cache (the child's side) ---- */
+
+struct s_fetch {
+    const struct cr_source_git_remote *remote;
+    unsigned tries; /* credential callbacks: libgit2 asks again after a refusal */
+    bool auth_asked;
+};
+
+/* libgit2 asks for credentials when the server wants them: a token for http(s), a key (or the
+ * agent) for ssh. A second request for the same kind means the first was refused: stop. */
+static int s_credentials(git_credential **out, const char *url, const char *user_from_url,
+                         unsigned int allowed, void *payload)
+{
+    struct s_fetch *f = payload;
+    const struct cr_source_git_remote *r = f->remote;
+    f->auth_asked = true;
+    if (++f->tries > 1)
+        return GIT_EUSER;
+    const char *user = user_from_url != NULL && user_from_url[0] != '\0' ? user_from_url : NULL;
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && r->token != NULL)
+        return git_credential_userpass_plaintext_new(out, r->username ? r->username : "git",
+                                                     r->token);
+    if ((allowed & GIT_CREDENTIAL_SSH_KEY) && r->ssh_key != NULL)
+        return git_credential_ssh_key_new(out, user ? user : "git", NULL, r->ssh_key,
+                                          r->ssh_passphrase);
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user ? user : "git");
+    if (allowed & GIT_CREDENTIAL_USERNAME)
+        return git_credential_username_new(out, user ? user : "git");
+    return GIT_EUSER;
+}
+
+/* Every batch of objects received is progress for the watchdog. */
+static int s_transfer(const git_indexer_progress *stats, void *payload)
+{
+    (void)payload;
+    s_progress("fetching: %u of %u objects, %zu bytes", stats->received_objects,
+               stats->total_objects, stats->received_bytes);
+    return 0;
+}
+
+static int s_sideband(const char *str, int len, void *payload)
+{
+    (void)payload;
+    s_progress("fetching: %.*s", len > 200 ? 200 : len, str);
+    return 0;
+}
+
+static int s_open_cache(git_repository **out, const char *dir)
+{
+    s_progress("the cache %s", dir);
+    if (git_repository_open_bare(out, dir) == 0)
+        return 0;
+    if (git_repository_init(out, dir, 1) == 0)
+        return 0;
+    cr_error_set("git cache '%s': cannot create a repository: %s", dir, s_git_message());
+    return CR_EIO;
+}
+
+/* The fetch's failure, worded for the user (libgit2's text, and what kind of failure). */
+static int s_fetch_error(const struct s_fetch *f, int rc)
+{
+    const struct cr_source_git_remote *r = f->remote;
+    if (rc == GIT_EUSER || rc == GIT_EAUTH || (f->auth_asked && f->tries > 1)) {
+        cr_error_set("git fetch %s (branch %s): the remote refused the credentials%s", r->url,
+                     r->branch,
+                     r->token == NULL && r->ssh_key == NULL
+                         ? " (none given: set a token or an ssh key, docs/watch.md)"
+                         : "");
+        return CR_EAUTH;
+    }
+    cr_error_set("git fetch %s (branch %s): %s", r->url, r->branch, s_git_message());
+    return CR_EIO;
+}
+
+static int s_job_fetch(struct s_job *job)
+{
+    const struct cr_source_git_remote *r = job->remote;
+    git_repository *repo = NULL;
+    git_remote *remote = NULL;
+    git_reference *ref = NULL;
+    git_commit *commit = NULL;
+    struct cr_buf refspec = CR_BUF_INIT, local = CR_BUF_INIT;
+    struct s_fetch f = {.remote = r};
+    int result = s_open_cache(&repo, r->cache_dir);
+    if (result != 0)
+        goto done;
+    /* ours only: refs/cognito-reconcile/<branch>, forced (a force-push is followed; the
+     * rewind check decides whether applying it is allowed) */
+    cr_buf_printf(&refspec, "+refs/heads/%s:refs/cognito-reconcile/%s", r->branch, r->branch);
+    cr_buf_printf(&local, "refs/cognito-reconcile/%s", r->branch);
+    if (cr_buf_oom(&refspec) || cr_buf_oom(&local)) {
+        result = s_oom("git fetch");
+        goto done;
+    }
+    s_progress("connecting to %s", r->url);
+    if (git_remote_create_anonymous(&remote, repo, r->url) != 0) {
+        cr_error_set("git fetch %s: %s", r->url, s_git_message());
+        result = CR_EINVALID;
+        goto done;
+    }
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fo.callbacks.credentials = s_credentials;
+    fo.callbacks.transfer_progress = s_transfer;
+    fo.callbacks.sideband_progress = s_sideband;
+    fo.callbacks.payload = &f;
+    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    char *specs[] = {refspec.ptr};
+    git_strarray list = {specs, 1};
+    int rc = git_remote_fetch(remote, &list, &fo, "cognito-reconcile watch");
+    if (rc != 0) {
+        result = s_fetch_error(&f, rc);
+        goto done;
+    }
+    s_progress("the commit of %s", local.ptr);
+    if (git_reference_lookup(&ref, repo, local.ptr) != 0 ||
+        git_reference_peel((git_object **)&commit, ref, GIT_OBJECT_COMMIT) != 0) {
+        cr_error_set("git fetch %s: the remote has no branch '%s'", r->url, r->branch);
+        result = CR_ENOTFOUND;
+        goto done;
+    }
+    s_fill_revision(job->rev_out, commit);
+    result = 0;
+done:
+    git_commit_free(commit);
+    git_reference_free(ref);
+    git_remote_free(remote);
+    git_repository_free(repo);
+    cr_buf_dispose(&refspec);
+    cr_buf_dispose(&local);
+    return result;
+}
+
 static int s_job_run(struct s_job *job)
 {
     git_libgit2_init();
@@ -766,6 +902,9 @@ static int s_job_run(struct s_job *job)
         break;
     case S_JOB_RESOLVE:
         rc = s_job_resolve(job);
+        break;
+    case S_JOB_FETCH:
+        rc = s_job_fetch(job);
         break;
     case S_JOB_ANCESTOR:
     default:
@@ -873,15 +1012,16 @@ static void s_child(struct s_job *job, int fd)
     _exit(0); /* no atexit handlers, no stdio buffers of the parent flushed twice */
 }
 
-/* How long the child may go without sending anything. */
-static int s_stall_ms(void)
+/* How long the child may go without sending anything: COGNITO_RECONCILE_GIT_STALL_SECONDS, else
+ * the job's default. */
+static int s_stall_ms(int fallback_ms)
 {
     const char *env = getenv("COGNITO_RECONCILE_GIT_STALL_SECONDS");
     char *end = NULL;
     long s = env != NULL ? strtol(env, &end, 10) : 0;
     if (env != NULL && end != env && *end == '\0' && s >= 1 && s <= 3600)
         return (int)(s * 1000);
-    return CR_GIT_STALL_MS;
+    return fallback_ms;
 }
 
 /* The payload of the last 'P' record in bytes (what the child was reading), or "". */
@@ -979,7 +1119,7 @@ static int s_guarded(struct s_job *job, const char *what)
     int status = 0;
     char reading[512];
     struct cr_buf bytes = CR_BUF_INIT;
-    int stall_ms = s_stall_ms();
+    int stall_ms = s_stall_ms(job->stall_ms ? job->stall_ms : CR_GIT_STALL_MS);
     if (pipe(fds) != 0) {
         cr_error_set("%s: cannot create a pipe: %s", what, strerror(errno));
         return CR_EIO;
@@ -1004,6 +1144,12 @@ static int s_guarded(struct s_job *job, const char *what)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     s_last_progress(reading, sizeof(reading), &bytes);
+    if (drained == CR_ETIMEOUT && job->kind == S_JOB_FETCH) {
+        cr_error_set("%s: %s made no progress for %d s: the remote or the network stalled", what,
+                     reading[0] != '\0' ? reading : "the fetch", stall_ms / 1000);
+        result = CR_EIO;
+        goto done;
+    }
     if (drained == CR_ETIMEOUT) {
         cr_error_set("%s: reading %s made no progress for %d s: the repository looks corrupt "
                      "(run git fsck)",
@@ -1050,6 +1196,21 @@ int cr_source_git_resolve(struct cr_git_revision *out, const char *git_dir, cons
     struct s_job job = {.kind = S_JOB_RESOLVE, .git_dir = git_dir, .rev = rev, .rev_out = out};
     snprintf(what, sizeof(what), "git revision '%s'", rev);
     return s_guarded(&job, what);
+}
+
+int cr_source_git_fetch(struct cr_git_revision *out, const struct cr_source_git_remote *remote)
+{
+    char what[512];
+    struct s_job job = {.kind = S_JOB_FETCH, .remote = remote, .rev_out = out,
+                        .stall_ms = CR_GIT_FETCH_STALL_MS};
+    memset(out, 0, sizeof(*out));
+    snprintf(what, sizeof(what), "git fetch %s (branch %s)", remote->url, remote->branch);
+    int rc = s_guarded(&job, what);
+    if (rc == 0 && out->id[0] == '\0') {
+        cr_error_set("%s: no commit came back", what);
+        rc = CR_EIO;
+    }
+    return rc;
 }
 
 int cr_source_git_check_ancestor(const char *git_dir, const char *commit, const char *recorded)

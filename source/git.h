@@ -41,6 +41,7 @@
 #define CR_GIT_OID_HEX   40 /* SHA-1 commit ids */
 #define CR_GIT_SHORT_HEX 12
 #define CR_GIT_STALL_MS  10000 /* the watchdog's limit for a read that sends nothing */
+#define CR_GIT_FETCH_STALL_MS 60000 /* ... and for a fetch (a server may pack for a while) */
 
 /** The commit a revision named. */
 struct cr_git_revision {
@@ -91,5 +92,36 @@ int cr_source_git_resolve(struct cr_git_revision *out, const char *git_dir,
  */
 int cr_source_git_check_ancestor(const char *git_dir, const char *commit,
                                  const char *recorded) CR_WARN_UNUSED;
+
+/** A branch of a remote repository, fetched into a local cache (cr_source_git_fetch). */
+struct cr_source_git_remote {
+    const char *url;       /* file://, git://, http(s)://, ssh://, or scp-like user@host:path */
+    const char *branch;    /* "main": fetched as refs/heads/<branch> */
+    const char *cache_dir; /* the bare repository kept between fetches; created when missing */
+    /* http(s) credentials, sent only when the server asks (401): username (NULL = "git") and a
+     * token or password (NULL = none). Never logged. */
+    const char *username;
+    const char *token;
+    /* ssh: the private key file (NULL = the ssh agent); the user is the URL's (else "git").
+     * The server's host key must be in ~/.ssh/known_hosts (libgit2 checks it). */
+    const char *ssh_key;
+    const char *ssh_passphrase; /* NULL = none; never logged */
+};
+
+/**
+ * Fetches remote->branch of remote->url into the bare repository remote->cache_dir (made on
+ * first use; later fetches transfer only new objects, with full history, so the rewind check
+ * can walk it) and resolves it to its commit, in a child process under the watchdog: a fetch
+ * that makes no progress for COGNITO_RECONCILE_GIT_STALL_SECONDS (default 60 s for a fetch)
+ * is killed. The remote is not recorded in the cache's configuration (an anonymous remote),
+ * so one cache folder per URL (the caller's choice) is all that ties them.
+ *
+ * Afterwards cr_source_git_collect(out, remote->cache_dir, out->id, ...) reads the commit.
+ * Returns 0; CR_ENOTFOUND (no such branch on the remote); CR_EAUTH (credentials missing or
+ * refused); CR_EIO (the remote cannot be reached, a transfer failed or stalled, the cache
+ * cannot be written); CR_ENOMEM. The message names the URL and the branch, never a secret.
+ */
+int cr_source_git_fetch(struct cr_git_revision *out,
+                        const struct cr_source_git_remote *remote) CR_WARN_UNUSED;
 
 #endif
