@@ -215,37 +215,6 @@ static void s_print_summary(const struct cr_cli_session *s, const struct cr_appl
            rep->n_done == 1 ? "" : "s");
 }
 
-/* Before reporting success, an apply that created pools looks for twins of them made by a run
- * at the same time, and deletes the ones it made that the twin rule does not keep
- * (reconcile/twins.h). Returns 0 or CR_ECONFLICT naming the twins left. */
-static int s_check_twins(struct cr_cli_session *s, struct cr_twins_report *twins,
-                         const struct cr_apply_report *rep)
-{
-    if (s->plan.n_create == 0)
-        return 0;
-    struct cr_twins_check_options o = {
-        .before = &s->live, .applied = rep, .guard = cr_cli_lock_guard, .guard_ctx = s->lock};
-    int rc = cr_twins_check_after_apply(twins, &s->plan, s->clients, s->n_clients, &o);
-    for (size_t i = 0; i < twins->len; i++) {
-        const struct cr_twin_finding *f = &twins->items[i];
-        if (f->outcome == CR_TWIN_DELETED && f->created_here)
-            cr_log_info("twin check: pool '%s': deleted %s, which this run created at the same "
-                        "time as another run created %s; %s keeps the name (docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
-        else if (f->outcome == CR_TWIN_DELETED)
-            cr_log_info("twin check: pool '%s': deleted %s, which another run created at the same "
-                        "time and did not delete (it ended before it saw %s); %s keeps the name "
-                        "(docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
-        else if (f->outcome == CR_TWIN_DELETED_BY_OTHER)
-            cr_log_info("twin check: pool '%s': %s, which another run created at the same time, "
-                        "was deleted by that run; %s keeps the name (docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id);
-    }
-    cr_log_debug("twin check: %lu API call%s", twins->calls, twins->calls == 1 ? "" : "s");
-    return rc;
-}
-
 /* Executes s->plan with every connected client and reports the outcome. */
 static int s_execute(struct cr_cli_session *s)
 {
@@ -265,22 +234,12 @@ static int s_execute(struct cr_cli_session *s)
         result = cr_cli_fail(CR_ENOMEM);
         goto done;
     }
-    /* An old pipeline run must not overwrite what a newer commit applied (docs/gitops.md). */
-    rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
-    if (rc != 0) {
+    bool calls_failed = false;
+    rc = cr_cli_session_apply(s, &rep, &twins, &calls_failed, &ao);
+    if (rc != 0 && rep.n_results == 0) { /* refused before any call (a rewind, the lock) */
         result = cr_cli_fail(rc);
         goto done;
     }
-    rc = cr_cli_lock_begin_writes(s->lock);
-    if (rc != 0) {
-        result = cr_cli_fail(rc);
-        goto done;
-    }
-    cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
-    rc = cr_apply(&rep, &s->plan, s->clients, s->n_clients, &ao);
-    bool calls_failed = rc != 0;
-    if (rc == 0)
-        rc = s_check_twins(s, &twins, &rep);
     if (s->opts->output == CR_CLI_OUTPUT_JSON &&
         s_print_json(s, &rep, &ids, rc == 0 ? "complete" : "failed", &twins) != 0)
         rc = rc != 0 ? rc : CR_EIO;

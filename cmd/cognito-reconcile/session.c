@@ -12,6 +12,7 @@
 #include "cmd/cognito-reconcile/lock.h"
 #include "cmd/cognito-reconcile/session.h"
 #include "cmd/cognito-reconcile/sources.h"
+#include "reconcile/apply.h"
 #include "reconcile/junit.h"
 #include "reconcile/render.h"
 #include "reconcile/target.h"
@@ -396,6 +397,56 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
 done:
     cr_plan_wants_dispose(&wants);
     return result;
+}
+
+/* Before reporting success, an apply that created pools looks for twins of them made by a run
+ * at the same time, and deletes the ones it made that the twin rule does not keep
+ * (reconcile/twins.h). Returns 0 or CR_ECONFLICT naming the twins left. */
+static int s_check_twins(struct cr_cli_session *s, struct cr_twins_report *twins,
+                         const struct cr_apply_report *rep, const struct cr_apply_options *ao)
+{
+    if (s->plan.n_create == 0)
+        return 0;
+    struct cr_twins_check_options o = {
+        .before = &s->live, .applied = rep, .guard = ao->guard, .guard_ctx = ao->guard_ctx};
+    int rc = cr_twins_check_after_apply(twins, &s->plan, s->clients, s->n_clients, &o);
+    for (size_t i = 0; i < twins->len; i++) {
+        const struct cr_twin_finding *f = &twins->items[i];
+        if (f->outcome == CR_TWIN_DELETED && f->created_here)
+            cr_log_info("twin check: pool '%s': deleted %s, which this run created at the same "
+                        "time as another run created %s; %s keeps the name (docs/locking.md)",
+                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+        else if (f->outcome == CR_TWIN_DELETED)
+            cr_log_info("twin check: pool '%s': deleted %s, which another run created at the same "
+                        "time and did not delete (it ended before it saw %s); %s keeps the name "
+                        "(docs/locking.md)",
+                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+        else if (f->outcome == CR_TWIN_DELETED_BY_OTHER)
+            cr_log_info("twin check: pool '%s': %s, which another run created at the same time, "
+                        "was deleted by that run; %s keeps the name (docs/locking.md)",
+                        f->name, f->loser_id, f->keeper_id);
+    }
+    cr_log_debug("twin check: %lu API call%s", twins->calls, twins->calls == 1 ? "" : "s");
+    return rc;
+}
+
+int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
+                         struct cr_twins_report *twins, bool *calls_failed,
+                         const struct cr_apply_options *ao)
+{
+    *calls_failed = false;
+    /* An old pipeline run must not overwrite what a newer commit applied (docs/gitops.md). */
+    int rc = s->opts->allow_rewind ? 0 : cr_cmd_check_rewind(&s->plan, &s->live, s->opts->git_dir);
+    if (rc == 0)
+        rc = cr_cli_lock_begin_writes(s->lock);
+    if (rc != 0)
+        return rc;
+    cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
+    rc = cr_apply(out, &s->plan, s->clients, s->n_clients, ao);
+    *calls_failed = rc != 0;
+    if (rc == 0)
+        rc = s_check_twins(s, twins, out, ao);
+    return rc;
 }
 
 /* drift --output junit: stamped now, timed since the session started. */

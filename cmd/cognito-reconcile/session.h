@@ -107,6 +107,23 @@ int cr_cli_session_check_prune(const struct cr_cli_session *s) CR_WARN_UNUSED;
  */
 int cr_cli_session_plan(struct cr_cli_session *s, bool drift) CR_WARN_UNUSED;
 
+struct cr_apply_report;
+struct cr_apply_options;
+struct cr_twins_report;
+
+/**
+ * The write side, once s->plan is built, for apply and each cycle of watch: apply's rewind
+ * check (unless --allow-rewind; a revision must not overwrite pools a newer commit applied,
+ * docs/gitops.md), the start of the lock's write phase (s->lock, when apply holds one), the
+ * plan's calls (reconcile/apply.h, with ao's progress and write guard) through every connected
+ * client, then, when pools were created, the twin check (docs/locking.md; deletions under the
+ * same guard). out and twins receive their reports in every case; *calls_failed says whether
+ * the plan's calls themselves failed (not the twin check). Returns 0 or the first failure.
+ */
+int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
+                         struct cr_twins_report *twins, bool *calls_failed,
+                         const struct cr_apply_options *ao) CR_WARN_UNUSED;
+
 /**
  * Renders s->plan in opts->output to fp (colour decided by cr_cli_use_color for text).
  * drift switches the wording. Returns 0 or CR_ENOMEM / CR_EIO.
