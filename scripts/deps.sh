@@ -14,13 +14,16 @@ set -euo pipefail
 
 # Each group once; a profile is a list of groups.
 g_build=(build-essential cmake pkg-config git)
-g_runtime=(libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev)
+# libmicrohttpd: the emulator, and the endpoints of `cognito-reconcile watch`
+g_runtime=(libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev
+  libmicrohttpd-dev)
 g_emulator=(libmicrohttpd-dev)
 g_docs=(scdoc)
 g_demo=(awscli python3 curl)
 g_package=(dpkg-dev file)
 g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml jq
-  lintian pre-commit bash zsh fish groff-base man-db)
+  lintian pre-commit bash zsh fish groff-base man-db
+  prometheus) # promtool: test_watch_endpoints checks /metrics (about 45 s to install, 96 MB)
 
 profile_groups() {
   case $1 in

@@ -7,6 +7,7 @@
  * statuses and stderr text.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "reconcile/lock.h"
@@ -29,6 +30,7 @@ int cr_cmd_export(int argc, char **argv);
 int cr_cmd_diff(int argc, char **argv);
 int cr_cmd_completion(int argc, char **argv);
 int cr_cmd_force_unlock(int argc, char **argv);
+int cr_cmd_watch(int argc, char **argv);
 
 /** The subcommands (main.c), in the order `--help` lists them; *out_count is set. */
 const struct cr_command *cr_cmd_table(size_t *out_count);
@@ -44,6 +46,7 @@ enum cr_cli_verb {
     CR_CLI_EXPORT = 1 << 4,
     CR_CLI_DIFF = 1 << 5,
     CR_CLI_FORCE_UNLOCK = 1 << 6,
+    CR_CLI_WATCH = 1 << 7,
 };
 
 enum cr_cli_output {
@@ -98,6 +101,19 @@ struct cr_cli_options {
     struct cr_lock_settings lock;
     bool no_lock; /* --no-lock: ignore the configured lock */
     bool force;   /* force-unlock: --force (no prompt) */
+    /* watch (docs/watch.md) */
+    const char *git_url;        /* --git-url */
+    const char *git_branch;     /* --git-branch; NULL = main */
+    const char *cache_dir;      /* --cache-dir; NULL = under $XDG_CACHE_HOME */
+    uint64_t interval_ms;       /* --interval; 0 = 5 min */
+    const char *drift_mode;     /* --drift repair|report */
+    const char *listen;         /* --listen HOST:PORT, or "none" */
+    const char *control_token;  /* --control-token (else COGNITO_RECONCILE_CONTROL_TOKEN) */
+    const char *notify_url;     /* --notify */
+    const char *log_format;     /* --log-format text|json */
+    const char *git_username;   /* --git-username */
+    const char *git_token_file; /* --git-token-file (else COGNITO_RECONCILE_GIT_TOKEN) */
+    const char *git_ssh_key;    /* --git-ssh-key */
     /* --config FILE (docs/cli.md "Configuration file"): values read from it are owned here */
     const char *config_file;
     struct cr_strlist config_values;

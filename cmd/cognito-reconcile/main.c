@@ -16,6 +16,8 @@ static const struct cr_command s_commands[] = {
     {"diff", "compare the manifests of two git revisions (offline, no credentials)", cr_cmd_diff},
     {"force-unlock", "release the run lock a killed apply left behind (docs/locking.md)",
      cr_cmd_force_unlock},
+    {"watch", "follow a git branch and keep the pools in line with it (GitOps controller)",
+     cr_cmd_watch},
     {"completion", "print the shell completion script: bash, zsh or fish", cr_cmd_completion},
 };
 

@@ -13,6 +13,7 @@
 #include "aws/s3.h"
 #include "cmd/cognito-reconcile/cmd.h"
 #include "cmd/cognito-reconcile/config.h"
+#include "util/duration.h"
 #include "util/log.h"
 #include "util/strutil.h"
 
@@ -28,6 +29,7 @@ enum s_kind {
     S_LEASE,    /* a duration of 1 s to 1 h */
     S_S3_URL,   /* s3://BUCKET/KEY */
     S_OFF_SWITCH, /* "on" or "off": a bool that is true for off */
+    S_INTERVAL,   /* watch --interval: milliseconds, 100ms to 24h */
 };
 
 struct s_option {
@@ -39,10 +41,11 @@ struct s_option {
     const char *help;
 };
 
-#define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT)
+#define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT | CR_CLI_WATCH)
 #define S_DIFF   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
 #define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK)
 #define S_LOCK   (S_DIFF | CR_CLI_FORCE_UNLOCK)
+#define S_RECON  (S_DIFF | CR_CLI_WATCH) /* what plans: plan, apply, drift, watch */
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
 static const struct s_option s_options[] = {
@@ -67,15 +70,15 @@ static const struct s_option s_options[] = {
     {"--rate-limit", "SPEC", S_AWS, S_RATE, S_OFF(rate_limits),
      "per-operation call rate: Op=RATE[:BURST],... (e.g. TagResource=2,*=20); repeatable, later "
      "entries win; also COGNITO_RECONCILE_RATE_LIMITS"},
-    {"--prune", NULL, S_DIFF, S_FLAG, S_OFF(prune),
+    {"--prune", NULL, S_RECON, S_FLAG, S_OFF(prune),
      "delete owned pools that are no longer in the manifests"},
-    {"--allow-empty-prune", NULL, S_DIFF, S_FLAG, S_OFF(allow_empty_prune),
+    {"--allow-empty-prune", NULL, S_RECON, S_FLAG, S_OFF(allow_empty_prune),
      "let --prune go ahead when no manifest was read, or when paths that may hold manifests were "
      "not read (links not followed, *.YAML): it then deletes their pools"},
-    {"--target", "NAME", S_DIFF, S_LIST, S_OFF(targets),
+    {"--target", "NAME", S_RECON, S_LIST, S_OFF(targets),
      "only the pools whose metadata.name matches NAME (a glob such as 'web-*'; repeatable): "
      "the others are neither changed, compared nor pruned"},
-    {"--allow-replace", NULL, S_DIFF, S_FLAG, S_OFF(allow_replace),
+    {"--allow-replace", NULL, S_RECON, S_FLAG, S_OFF(allow_replace),
      "allow replacing a pool (destroys its identities) when an immutable field changes"},
     {"--auto-approve", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(auto_approve),
      "apply without asking for confirmation"},
@@ -94,7 +97,7 @@ static const struct s_option s_options[] = {
      "the git repository (default: the one containing the current folder)"},
     {"--expect-digest", "DIGEST", CR_CLI_APPLY, S_STRING, S_OFF(expect_digest),
      "apply only the plan whose digest is DIGEST (sha256:..., printed by plan): the reviewed one"},
-    {"--allow-rewind", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(allow_rewind),
+    {"--allow-rewind", NULL, CR_CLI_APPLY | CR_CLI_WATCH, S_FLAG, S_OFF(allow_rewind),
      "apply even when a pool was last applied from a revision this one does not descend from"},
     {"--from", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_from), "diff: the old revision"},
     {"--to", "REV", CR_CLI_DIFF, S_STRING, S_OFF(diff_to),
@@ -118,11 +121,39 @@ static const struct s_option s_options[] = {
      "ignore the lock COGNITO_RECONCILE_LOCK configures (applies may then overlap)"},
     {"--force", NULL, CR_CLI_FORCE_UNLOCK, S_FLAG, S_OFF(force),
      "force-unlock without asking for confirmation"},
+    /* watch: the GitOps controller (docs/watch.md, cmd/cognito-reconcile/cmd_watch.c). */
+    {"--git-url", "URL", CR_CLI_WATCH, S_STRING, S_OFF(git_url),
+     "the repository to follow: file://, git://, http(s):// or ssh:// (required)"},
+    {"--git-branch", "BRANCH", CR_CLI_WATCH, S_STRING, S_OFF(git_branch),
+     "the branch to follow (default: main)"},
+    {"--cache-dir", "DIR", CR_CLI_WATCH, S_STRING, S_OFF(cache_dir),
+     "where the fetched repository is kept (default: under $XDG_CACHE_HOME or ~/.cache)"},
+    {"--interval", "DURATION", CR_CLI_WATCH, S_INTERVAL, S_OFF(interval_ms),
+     "fetch and reconcile every DURATION, 1s to 24h (default: 5m)"},
+    {"--drift", "MODE", CR_CLI_WATCH, S_STRING, S_OFF(drift_mode),
+     "repair (default: apply what differs) or report (plan only, never write)"},
+    {"--listen", "ADDR", CR_CLI_WATCH, S_STRING, S_OFF(listen),
+     "HTTP endpoints (/healthz, /readyz, /status, /metrics, POST /reconcile) on HOST:PORT "
+     "(default: 127.0.0.1:9464; none: no server)"},
+    {"--control-token", "TOKEN", CR_CLI_WATCH, S_STRING, S_OFF(control_token),
+     "POST /reconcile needs 'Authorization: Bearer TOKEN' (better: COGNITO_RECONCILE_CONTROL_TOKEN, "
+     "which ps does not show)"},
+    {"--notify", "URL", CR_CLI_WATCH, S_STRING, S_OFF(notify_url),
+     "POST a JSON event (applied, drift, failures, lease changes) to this webhook"},
+    {"--log-format", "FORMAT", CR_CLI_WATCH, S_STRING, S_OFF(log_format),
+     "text (default) or json: one JSON object per line on stderr"},
+    {"--git-username", "NAME", CR_CLI_WATCH, S_STRING, S_OFF(git_username),
+     "user name sent with the token to an http(s) remote (default: git)"},
+    {"--git-token-file", "FILE", CR_CLI_WATCH, S_STRING, S_OFF(git_token_file),
+     "read the http(s) token or password from FILE (else COGNITO_RECONCILE_GIT_TOKEN)"},
+    {"--git-ssh-key", "FILE", CR_CLI_WATCH, S_STRING, S_OFF(git_ssh_key),
+     "private key for an ssh remote (else the ssh agent); the host must be in "
+     "~/.ssh/known_hosts"},
     /* Which files are manifests (docs/manifests.md): cmd/cognito-reconcile/sources.c. */
-    {"--exclude", "GLOB", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
+    {"--exclude", "GLOB", S_RECON | CR_CLI_VALIDATE | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
      "leave out paths matching GLOB (gitignore syntax, relative to the current folder; "
      "repeatable); .cognito-reconcile-ignore files work the same way"},
-    {"--verbose", NULL, S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
+    {"--verbose", NULL, S_RECON | CR_CLI_VALIDATE | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
      "list the files that were skipped (not manifests, not read) or excluded, and why"},
     {"--config", "FILE", S_ALL, S_STRING, S_OFF(config_file),
      "read options from this YAML file (keys are the long option names: 'stack: prod'); the "
@@ -151,6 +182,8 @@ static const char *s_verb_name(enum cr_cli_verb verb)
         return "diff";
     case CR_CLI_FORCE_UNLOCK:
         return "force-unlock";
+    case CR_CLI_WATCH:
+        return "watch";
     default:
         return "?";
     }
@@ -345,6 +378,8 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
     case S_LEASE:
         return s_parse_duration((uint32_t *)member, opt->name, value, CR_LOCK_MIN_LEASE_MS,
                                 3600000u);
+    case S_INTERVAL:
+        return cr_duration_parse((uint64_t *)member, value, opt->name, 1000, 24u * 3600000u);
     case S_OUTPUT:
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_RATE:
@@ -410,6 +445,7 @@ static const struct {
     const char *env;
 } s_env_keys[] = {
     {"rate-limit", "COGNITO_RECONCILE_RATE_LIMITS"},
+    {"control-token", "COGNITO_RECONCILE_CONTROL_TOKEN"},
 };
 
 static bool s_env_overrides(const char *key)

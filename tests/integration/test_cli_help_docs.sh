@@ -70,7 +70,7 @@ EOF
 echo "== the options table of docs/cli.md is the program's"
 for opt in $(sed -n 's/^| `\(--[a-z-]*\).*/\1/p' "$CR_SOURCE_DIR/docs/cli.md" | sort -u); do
     found=0
-    for cmd in validate plan apply drift export diff force-unlock; do
+    for cmd in validate plan apply drift export diff force-unlock watch; do
         help=$("$CR" "$cmd" --help) # (grep -q on a pipe would cut the help short: SIGPIPE)
         grep -q -- "^  $opt\b" <<<"$help" && found=1
     done

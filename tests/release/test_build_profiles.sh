@@ -4,8 +4,8 @@
 # - scripts/deps.sh: the cli profile is the build tools and the CLI's runtime libraries; demo
 #   adds the emulator's library and the AWS CLI but none of the test toolchain (cmocka, clang,
 #   node, wrk, ...); test holds every other profile.
-# - CMake with pkg-config seeing every installed library except cmocka and libmicrohttpd
-#   (a copy of the .pc files without them): -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=OFF
+# - CMake with pkg-config seeing every installed library except cmocka (a copy of the .pc
+#   files without it; libmicrohttpd is a runtime library of the CLI: watch's endpoints): -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=OFF
 #   -DCR_BUILD_BENCH=OFF configures; the default profile refuses, naming cmocka; the demo's
 #   profile (emulator, no tests) configures when only cmocka is missing.
 # - The CLI links only its runtime libraries (ELF NEEDED of the built program).
@@ -25,7 +25,7 @@ SRC=$CR_SOURCE_DIR
 for p in cli demo install package test; do
     bash "$SRC/scripts/deps.sh" --list "$p" | sort >"$T/deps-$p" || fail "deps.sh --list $p"
 done
-runtime="libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev"
+runtime="libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev libmicrohttpd-dev"
 for pkg in $runtime cmake pkg-config; do
     grep -qx "$pkg" "$T/deps-cli" || fail "deps.sh cli lacks $pkg"
 done
@@ -55,7 +55,7 @@ pcdir() { # DIR MODULE...: every .pc file pkg-config knows, except those of MODU
     done
     for m in "$@"; do rm -f "$dir/$m.pc"; done
 }
-pcdir "$T/pc-runtime" cmocka libmicrohttpd
+pcdir "$T/pc-runtime" cmocka
 pcdir "$T/pc-demo" cmocka
 [ -e "$T/pc-runtime/libgit2.pc" ] && [ ! -e "$T/pc-runtime/cmocka.pc" ] || fail "pkg-config copy"
 cli_only=(-DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=OFF -DCR_BUILD_BENCH=OFF)
@@ -97,6 +97,7 @@ grep -q '^libgit2' "$T/needed" || fail "readelf shows no libgit2 for the CLI: $(
 while read -r lib; do
     case $lib in
     libyaml-0.so.* | libcurl.so.* | libcrypto.so.* | libjansson.so.* | libgit2.so.* | libinih.so.* | \
+        libmicrohttpd.so.* | \
         libc.so.* | libm.so.* | libpthread.so.* | libasan.so.* | libubsan.so.* | libstdc++.so.* | \
         libgcc_s.so.* | ld-linux*) ;;
     *) fail "cognito-reconcile needs $lib, which is not one of its runtime libraries" ;;
