@@ -129,7 +129,7 @@ static const struct s_option s_options[] = {
     {"--cache-dir", "DIR", CR_CLI_WATCH, S_STRING, S_OFF(cache_dir),
      "where the fetched repository is kept (default: under $XDG_CACHE_HOME or ~/.cache)"},
     {"--interval", "DURATION", CR_CLI_WATCH, S_INTERVAL, S_OFF(interval_ms),
-     "fetch and reconcile every DURATION, 1s to 24h (default: 5m)"},
+     "fetch and reconcile every DURATION, 100ms to 24h (default: 5m)"},
     {"--drift", "MODE", CR_CLI_WATCH, S_STRING, S_OFF(drift_mode),
      "repair (default: apply what differs) or report (plan only, never write)"},
     {"--listen", "ADDR", CR_CLI_WATCH, S_STRING, S_OFF(listen),
@@ -379,7 +379,7 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
         return s_parse_duration((uint32_t *)member, opt->name, value, CR_LOCK_MIN_LEASE_MS,
                                 3600000u);
     case S_INTERVAL:
-        return cr_duration_parse((uint64_t *)member, value, opt->name, 1000, 24u * 3600000u);
+        return cr_duration_parse((uint64_t *)member, value, opt->name, 100, 24u * 3600000u);
     case S_OUTPUT:
         return s_parse_output((enum cr_cli_output *)member, opt->name, value, opts->verb);
     case S_RATE:
