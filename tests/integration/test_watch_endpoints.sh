@@ -16,7 +16,7 @@ successes_at_least() { [ "$(status_field "$1" 'd["cycles"]["success"]')" -ge "$2
 
 step "a remote that cannot be fetched: alive, not ready, failures counted, retried"
 watch_start bad --git-url "file://$T/nowhere.git" --interval 1s envs/prod
-wait_for 10 "two failed cycles" field_is bad 'd["cycles"]["failed"] >= 2' true
+wait_for 60 "two failed cycles" field_is bad 'd["cycles"]["failed"] >= 2' true
 [ "$(watch_get bad /healthz)" = 200 ] || fail "/healthz"
 [ "$(watch_get bad /readyz)" = 503 ] || fail "/readyz before any success: $(cat "$T/bad.http")"
 [ "$(status_field bad 'd["last_cycle"]["result"]')" = failed ] || fail "last_cycle.result"
@@ -37,7 +37,7 @@ notify: http://127.0.0.1:$(cat "$T/hook.port")/hook
 EOF
 export COGNITO_RECONCILE_CONTROL_TOKEN=tok-$RANDOM-s3cret
 watch_start a --config "$T/watch.yaml"
-wait_for 20 "ready" http_is a /readyz 200
+wait_for 60 "ready" http_is a /readyz 200
 wait_for 10 "revision $c1" field_is a 'd["revision"]' "$c1"
 
 step "POST /reconcile: 401 without the token, 202 and a cycle at once with it"
@@ -50,7 +50,7 @@ n=$(status_field a 'd["cycles"]["success"]')
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
     -H "Authorization: Bearer $COGNITO_RECONCILE_CONTROL_TOKEN" "http://127.0.0.1:${W_PORT[a]}/reconcile")
 [ "$code" = 202 ] || fail "POST with the token: $code"
-wait_for 10 "the requested cycle (interval 1h)" successes_at_least a $((n + 1))
+wait_for 60 "the requested cycle (interval 1h)" successes_at_least a $((n + 1))
 [ "$(watch_get a /reconcile)" = 405 ] || fail "GET /reconcile"
 [ "$(watch_get a /nope)" = 404 ] || fail "GET /nope"
 
