@@ -112,4 +112,25 @@ expect_in "$T/b.err" "drift in 1 pool (report only: nothing changed)"
 [ "$(status_field b 'd["revision"]')" = "$c3" ] || fail "report mode: revision"
 watch_stop b INT
 [ "$W_RC" = 0 ] || fail "watch exited $W_RC on SIGINT, not 0"
+
+step "http:// remote (git http-backend behind Basic auth): the token from a file, a wrong one refused"
+token="tok-$RANDOM-$RANDOM-secret"
+"$PY" "$CR_SOURCE_DIR/tests/integration/git_http_server.py" "$T" x-access-token "$token" \
+    >"$T/http.port" 2>"$T/http.err" &
+WATCH_PIDS="$WATCH_PIDS $!"
+wait_for 10 "the git http server" test -s "$T/http.port"
+url="http://127.0.0.1:$(cat "$T/http.port")/remote.git"
+printf 'wrong\n' >"$T/bad-token"
+watch_start c --git-url "$url" --git-username x-access-token --git-token-file "$T/bad-token" \
+    --interval 1s envs/prod
+wait_for 30 "a refused fetch" field_is c 'd["cycles"]["failed"] >= 1' true
+status_field c 'd["last_cycle"]["message"]' >"$T/why"
+expect_in "$T/why" "git fetch $url (branch main): the remote refused the credentials"
+watch_stop c
+printf '%s\n' "$token" >"$T/token"
+watch_start d --git-url "$url" --git-username x-access-token --git-token-file "$T/token" \
+    --interval 1s envs/prod
+wait_for 30 "revision $c3 over http" field_is d 'd["revision"]' "$c3"
+watch_stop d
+if grep -qF "$token" "$T"/*.err "$T"/*.http 2>/dev/null; then fail "the git token was printed"; fi
 echo "PASS"
