@@ -199,6 +199,16 @@ lock_gone || fail "the lock object is still there"
 [ "$(pool_id_of killed | wc -l)" -eq 1 ] || fail "'killed' has $(pool_id_of killed | wc -l) pools"
 run_cr 0 plan "$T/m" --detailed-exitcode
 
+step "a run longer than its lease renews it (PutObject If-Match every third) and succeeds"
+emu_faults '[{"operation":"CreateIdentityPool","latency_ms":2500}]'
+pool_yaml long >"$T/m/long.yaml"
+mark=$(log_mark)
+run_cr 0 apply "$T/m" --auto-approve "${L[@]}" --lock-lease 1s
+emu_faults '[]'
+renewals=$(s3_ops "$mark" | grep -c "^PutObject 200") || true
+[ "$renewals" -ge 3 ] || fail "the lease was not renewed while the run outlived it: $(s3_ops "$mark" | tr '\n' ' ')"
+[ "$(s3_ops "$mark" | tail -1)" = "DeleteObject 204" ] || fail "the renewed lease was not released"
+
 step "SIGINT during the writes: the calls in flight finish, nothing more, the lock is released, exit 130"
 emu_faults '[{"operation":"CreateIdentityPool","latency_ms":3000}]'
 for n in a b; do
