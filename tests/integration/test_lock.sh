@@ -61,6 +61,14 @@ bg_wait() {
         fail "background apply '$2' exited $rc, expected $1"
     }
 }
+# two_pools_with_roles PREFIX: manifests PREFIXa and PREFIXb, each a create and then a
+# SetIdentityPoolRoles (two rounds of calls)
+two_pools_with_roles() {
+    for n in a b; do
+        pool_yaml "$1$n" >"$T/m/$1$n.yaml"
+        printf '  roles:\n    authenticated: arn:aws:iam::123456789012:role/R\n' >>"$T/m/$1$n.yaml"
+    done
+}
 put_lease() { # put_lease FILE: plants FILE as the lock object (as another tool would)
     aws_cli s3api put-object --bucket locks --key "$KEY" --body "$1" >"$T/put.json"
 }
@@ -211,10 +219,7 @@ renewals=$(s3_ops "$mark" | grep -c "^PutObject 200") || true
 
 step "SIGINT during the writes: the calls in flight finish, nothing more, the lock is released, exit 130"
 emu_faults '[{"operation":"CreateIdentityPool","latency_ms":3000}]'
-for n in a b; do
-    pool_yaml "int$n" >"$T/m/int$n.yaml"
-    printf '  roles:\n    authenticated: arn:aws:iam::123456789012:role/R\n' >>"$T/m/int$n.yaml"
-done
+two_pools_with_roles int
 mark=$(log_mark)
 bg_apply int "$T/m" "${L[@]}"
 wait_for "the writes" said "$T/int.err" "applying"
@@ -232,10 +237,7 @@ run_cr 0 plan "$T/m" --detailed-exitcode
 
 step "a lease lost mid-run (overwritten by another holder) stops the writes and is not deleted"
 emu_faults '[{"operation":"CreateIdentityPool","latency_ms":6000}]'
-for n in a b; do
-    pool_yaml "lost$n" >"$T/m/lost$n.yaml"
-    printf '  roles:\n    authenticated: arn:aws:iam::123456789012:role/R\n' >>"$T/m/lost$n.yaml"
-done
+two_pools_with_roles lost
 mark=$(log_mark)
 bg_apply lost "$T/m" "${L[@]}" --lock-lease 1s
 wait_for "the writes" said "$T/lost.err" "applying"
