@@ -16,6 +16,17 @@ KEY=identity/prod.json
 LOCK="s3://locks/$KEY"
 L=(--lock "$LOCK" --lock-endpoint-url "$EMU_URL")
 BG_PID=""
+# A failed step leaves no apply behind (a holder at its prompt would wait forever): this shell's
+# running jobs and their children (the apply under script(1)) are stopped before the emulator.
+stop_runs() {
+    local j
+    for j in $(jobs -p); do
+        pkill -9 -P "$j" 2>/dev/null || true
+        kill -9 "$j" 2>/dev/null || true
+    done
+    cli_cleanup
+}
+trap stop_runs EXIT
 
 # wait_for WHAT CMD...: polls CMD every 50 ms, at most 20 s.
 wait_for() {
