@@ -277,6 +277,14 @@ void cr_watch_request_reload(struct cr_watch *w)
     s_flag(w, &w->reload_requested);
 }
 
+bool cr_watch_stopping(struct cr_watch *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool stopping = w->stopping;
+    pthread_mutex_unlock(&w->lock);
+    return stopping;
+}
+
 bool cr_watch_ready(struct cr_watch *w)
 {
     pthread_mutex_lock(&w->lock);

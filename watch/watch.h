@@ -119,6 +119,8 @@ int cr_watch_run(struct cr_watch *w);
 
 /** Asks the loop to end after the current cycle (any thread, async-signal context excluded). */
 void cr_watch_stop(struct cr_watch *w);
+/** True once cr_watch_stop() was called (a cycle's write guard stops before its next call). */
+bool cr_watch_stopping(struct cr_watch *w);
 /** Asks for a cycle now (POST /reconcile). */
 void cr_watch_trigger(struct cr_watch *w);
 /** Asks the loop to re-read the configuration before its next cycle (SIGHUP). */

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cmd/cognito-reconcile/lock.h"
 #include "cmd/cognito-reconcile/session.h"
 #include "reconcile/apply.h"
 #include "reconcile/twins.h"
@@ -54,6 +56,7 @@ struct s_ctx {
     struct s_gen gens[2]; /* the current one, and the one before (still borrowed until swap) */
     size_t cur;
     struct cr_watch *w;
+    struct cr_lock *lock; /* the lease, while this replica leads */
 };
 
 static void s_gen_dispose(struct s_gen *g)
@@ -138,6 +141,16 @@ static int s_settings(struct s_gen *g)
     st->notify_url = o->notify_url;
     st->json_logs = o->log_format != NULL && strcmp(o->log_format, "json") == 0;
     st->stack = o->stack;
+    struct cr_lock_settings lock;
+    const char *what = NULL;
+    rc = cr_cli_lock_settings(&lock, &what, o); /* --lock, else COGNITO_RECONCILE_LOCK */
+    if (rc != 0)
+        return rc;
+    st->lock_url = lock.url;
+    if (lock.url != NULL) { /* a standby tries a third of a lease apart (2 s at most) */
+        uint32_t lease = lock.lease_ms ? lock.lease_ms : CR_LOCK_DEFAULT_LEASE_MS;
+        st->standby_poll_ms = lease / 3 < 2000 ? lease / 3 : 2000;
+    }
     /* short intervals (tests) retry sooner */
     st->retry_base_ms = o->interval_ms && o->interval_ms < 4000 ? o->interval_ms / 4 : 0;
     return 0;
@@ -189,6 +202,78 @@ static void s_diagnostics(struct cr_buf *out, const struct cr_manifest_set *set)
     }
 }
 
+/* The write guard of a cycle's calls (and of the twin check): the lease must still be ours,
+ * and SIGTERM stops the cycle before its next call. */
+static int s_write_guard(void *ctx_ptr)
+{
+    struct s_ctx *ctx = ctx_ptr;
+    if (cr_watch_stopping(ctx->w)) {
+        cr_error_set("stopping (SIGTERM/SIGINT): the cycle ends before its next write call");
+        return CR_EREFUSED;
+    }
+    return ctx->lock != NULL ? cr_lock_check(ctx->lock) : 0;
+}
+
+/* ---- the lease (--lock): watch/watch.h's lease operations on reconcile/lock.h ---- */
+
+static int64_t s_epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One try, no waiting (timeout 0): a standby tries again at its next poll. */
+static int s_lease_acquire(void *ctx_ptr, struct cr_buf *holder)
+{
+    struct s_ctx *ctx = ctx_ptr;
+    const struct cr_cli_options *o = &ctx->gens[ctx->cur].opts;
+    struct cr_cli_session s;
+    struct cr_lock_store *store = NULL;
+    struct cr_lock_lease held = {0};
+    cr_cli_session_init(&s, o);
+    int rc = cr_cli_session_resolve_region(&s); /* the bucket's default region */
+    if (rc == 0)
+        rc = cr_cli_lock_store(&store, o, cr_buf_cstr(&s.default_region));
+    struct cr_lock_options lo = {.stack = o->stack, .command = "watch",
+                                 .lease_ms = o->lock.lease_ms, .timeout_ms = 0};
+    if (rc == 0)
+        rc = cr_lock_acquire(&ctx->lock, &held, store, &lo);
+    if (rc == 0) {
+        store = NULL; /* now owned by the lock */
+        rc = cr_lock_start_keeper(ctx->lock);
+        if (rc != 0) {
+            (void)!cr_lock_release(ctx->lock);
+            cr_lock_free(ctx->lock);
+            ctx->lock = NULL;
+        }
+    } else if (rc == CR_ECONFLICT && held.etag != NULL &&
+               cr_lock_lease_describe(holder, &held, s_epoch_ms()) != 0) {
+        rc = CR_ENOMEM;
+    }
+    cr_lock_lease_dispose(&held);
+    cr_lock_store_free(store);
+    cr_cli_session_dispose(&s);
+    return rc;
+}
+
+static int s_lease_check(void *ctx_ptr)
+{
+    struct s_ctx *ctx = ctx_ptr;
+    return ctx->lock != NULL ? cr_lock_check(ctx->lock) : CR_ECONFLICT;
+}
+
+static void s_lease_release(void *ctx_ptr)
+{
+    struct s_ctx *ctx = ctx_ptr;
+    if (ctx->lock == NULL)
+        return;
+    if (cr_lock_release(ctx->lock) != 0) /* lost meanwhile: nothing of ours to delete */
+        cr_error_clear();
+    cr_lock_free(ctx->lock);
+    ctx->lock = NULL;
+}
+
 static void s_cycle(void *ctx_ptr, struct cr_watch_cycle *c)
 {
     struct s_ctx *ctx = ctx_ptr;
@@ -220,7 +305,10 @@ static void s_cycle(void *ctx_ptr, struct cr_watch_cycle *c)
                 rc = CR_ENOMEM;
     }
     if (rc == 0 && !report && !cr_plan_is_empty(&s.plan)) {
-        struct cr_apply_options ao = {.progress = s_op_progress, .progress_user = &progress};
+        struct cr_apply_options ao = {.progress = s_op_progress,
+                                      .progress_user = &progress,
+                                      .guard = s_write_guard,
+                                      .guard_ctx = ctx};
         bool calls_failed = false;
         rc = cr_cli_session_apply(&s, &rep, &twins, &calls_failed, &ao);
         c->written = progress.done;
@@ -316,7 +404,9 @@ static int s_main(const struct cr_cli_options *first)
     }
     s_block_signals();
     const struct cr_watch_settings *st = &ctx.gens[0].settings;
-    rc = cr_watch_new(&ctx.w, st, s_cycle, &ctx, NULL);
+    struct cr_watch_lease_ops lease = {
+        .acquire = s_lease_acquire, .check = s_lease_check, .release = s_lease_release, .ctx = &ctx};
+    rc = cr_watch_new(&ctx.w, st, s_cycle, &ctx, st->lock_url != NULL ? &lease : NULL);
     if (rc != 0) {
         result = cr_cli_fail(rc);
         goto done;

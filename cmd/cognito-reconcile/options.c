@@ -44,7 +44,7 @@ struct s_option {
 #define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT | CR_CLI_WATCH)
 #define S_DIFF   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
 #define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK)
-#define S_LOCK   (S_DIFF | CR_CLI_FORCE_UNLOCK)
+#define S_LOCK   (S_DIFF | CR_CLI_FORCE_UNLOCK | CR_CLI_WATCH)
 #define S_RECON  (S_DIFF | CR_CLI_WATCH) /* what plans: plan, apply, drift, watch */
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
@@ -109,7 +109,7 @@ static const struct s_option s_options[] = {
     {"--lock-timeout", "DURATION", CR_CLI_APPLY, S_DURATION, S_OFF(lock.timeout_ms),
      "wait up to DURATION for a held lock (30s, 10m, 1h; default 0s: fail at once, naming the "
      "holder)"},
-    {"--lock-lease", "DURATION", CR_CLI_APPLY, S_LEASE, S_OFF(lock.lease_ms),
+    {"--lock-lease", "DURATION", CR_CLI_APPLY | CR_CLI_WATCH, S_LEASE, S_OFF(lock.lease_ms),
      "lease length, renewed every third of it; a killed run's lock is taken over once it "
      "expired (default 2m, 1s to 1h)"},
     {"--lock-region", "REGION", S_LOCK, S_STRING, S_OFF(lock.region),
@@ -117,7 +117,7 @@ static const struct s_option s_options[] = {
     {"--lock-endpoint-url", "URL", S_LOCK, S_STRING, S_OFF(lock.endpoint_url),
      "S3 endpoint for the lock, path-style (e.g. the local emulator); else AWS_ENDPOINT_URL_S3, "
      "AWS_ENDPOINT_URL; --endpoint-url is cognito-identity's only"},
-    {"--no-lock", NULL, S_DIFF, S_FLAG, S_OFF(no_lock),
+    {"--no-lock", NULL, S_RECON, S_FLAG, S_OFF(no_lock),
      "ignore the lock COGNITO_RECONCILE_LOCK configures (applies may then overlap)"},
     {"--force", NULL, CR_CLI_FORCE_UNLOCK, S_FLAG, S_OFF(force),
      "force-unlock without asking for confirmation"},
