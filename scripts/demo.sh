@@ -13,14 +13,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CR="$BUILD/cmd/cognito-reconcile"
 EMU="$BUILD/cmd/cognito-identity-local"
 AWS=${AWS_CLI:-/usr/bin/aws}
-# The manifests: every stack folder of examples/ (examples/ci holds CI pipelines, not
-# manifests), or the folders named in DEMO_MANIFESTS (space-separated).
+# The manifests: every stack folder of examples/ (one with a cognito-reconcile manifest:
+# examples/ci holds CI pipelines, examples/kubernetes and examples/systemd deployments of
+# watch), or the folders named in DEMO_MANIFESTS (space-separated).
 MANIFESTS=()
 if [ -n "${DEMO_MANIFESTS:-}" ]; then
   read -ra MANIFESTS <<<"$DEMO_MANIFESTS"
 else
   for dir in "$ROOT"/examples/*/; do
-    [ "$(basename "$dir")" = ci ] || MANIFESTS+=("$dir")
+    if grep -qs '^apiVersion: cognito-reconcile/' "$dir"*.yaml; then MANIFESTS+=("$dir"); fi
   done
 fi
 [ ${#MANIFESTS[@]} -gt 0 ] || { echo "demo: no manifest folders under examples/" >&2; exit 1; }
