@@ -9,8 +9,10 @@
  * times out (unlike a plain drop, which HTTP clients may silently retry on a reused
  * connection). A rule with a count fires that many
  * more times (a request it delays or fails counts once) and then disappears, so tests can
- * say "the next 2 DescribeIdentityPool calls throttle". Rules for the exact operation are
- * consulted before "*" rules; the first rule that fires decides.
+ * say "the next 2 DescribeIdentityPool calls throttle". A rule with an account applies to the
+ * requests of that account only (the caller's, from its access key), so a test can break one
+ * account of a multi-account run. Rules for the exact operation are consulted before "*"
+ * rules; the first rule that fires decides.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -109,8 +111,16 @@ static int s_set(struct cr_emu_fault *f, const char *key, double num, const char
         snprintf(f->message, sizeof(f->message), "%s", str);
         return 0;
     }
+    if (strcmp(key, "account") == 0) {
+        if (!str || strlen(str) != 12 || strspn(str, "0123456789") != 12) {
+            cr_error_set("fault 'account': must be a 12-digit account id (quoted in JSON)");
+            return CR_EINVALID;
+        }
+        snprintf(f->account, sizeof(f->account), "%s", str);
+        return 0;
+    }
     cr_error_set("fault: unknown key '%s' (latency_ms, jitter_ms, throttle, error, drop, hang, "
-                 "hang_ms, count, after, type, status, message)",
+                 "hang_ms, count, after, type, status, message, account)",
                  key);
     return CR_EINVALID;
 }
@@ -322,12 +332,14 @@ static bool s_apply(struct cr_emu_fault_action *out, const struct cr_emu_fault *
 }
 
 void cr__emu_faults_decide(struct cr_emu_fault_action *out, struct cr_emu_faults *faults,
-                           const char *op, double (*rnd01)(void))
+                           const char *op, const char *account, double (*rnd01)(void))
 {
     memset(out, 0, sizeof(*out));
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < faults->len; i++) {
             struct cr_emu_fault *f = &faults->items[i];
+            if (f->account[0] != '\0' && (account == NULL || strcmp(f->account, account) != 0))
+                continue;
             bool exact = strcmp(f->operation, op) == 0;
             if (pass == 0 ? !exact : strcmp(f->operation, "*") != 0 || s_credential_op(op))
                 continue;
@@ -355,6 +367,8 @@ json_t *cr__emu_faults_json(const struct cr_emu_faults *faults)
             json_object_set_new(o, "count", json_integer(f->count));
         if (o && f->message[0])
             json_object_set_new(o, "message", json_string(f->message));
+        if (o && f->account[0])
+            json_object_set_new(o, "account", json_string(f->account));
         if (!o || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             return NULL;

@@ -26,6 +26,7 @@
 
 struct cr_emu_fault {
     char operation[64]; /* "*" or an operation name */
+    char account[16];   /* only requests of this account (12 digits); "" = any account */
     uint32_t latency_ms;
     uint32_t jitter_ms;
     double throttle;  /* TooManyRequestsException rate */
@@ -67,7 +68,7 @@ struct cr_emu_fault_action {
 int cr__emu_faults_parse(struct cr_emu_faults *faults, const char *spec) CR_WARN_UNUSED;
 /** Decides for one request of operation op (consumes counts). rnd01 gives uniform [0,1). */
 void cr__emu_faults_decide(struct cr_emu_fault_action *out, struct cr_emu_faults *faults,
-                           const char *op, double (*rnd01)(void));
+                           const char *op, const char *account, double (*rnd01)(void));
 /** The rules as a JSON array (new reference). */
 json_t *cr__emu_faults_json(const struct cr_emu_faults *faults);
 void cr__emu_faults_dispose(struct cr_emu_faults *faults);

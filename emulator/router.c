@@ -647,7 +647,7 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
         if (p->auth.status == 0 && !p->throttled && (p->op || p->s3_op)) {
             pthread_mutex_lock(&emu->aux_lock);
             cr__emu_faults_decide(&p->fault, &emu->faults, p->op ? p->op->name : p->s3_op,
-                                  cr__emu_random01);
+                                  p->caller.account_id, cr__emu_random01);
             pthread_mutex_unlock(&emu->aux_lock);
         }
     }

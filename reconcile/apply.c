@@ -21,6 +21,7 @@ struct s_cursor {
     struct cr_aws_client *client;
     size_t next;   /* ops done so far (index relative to first_op) */
     char *pool_id; /* the id the next call addresses (NULL until a create answers) */
+    bool stopped;  /* a call of its account failed: nothing more is sent for it */
 };
 
 struct s_run {
@@ -45,13 +46,31 @@ void cr_apply_report_dispose(struct cr_apply_report *report)
     memset(report, 0, sizeof(*report));
 }
 
-static struct cr_aws_client *s_client_for(struct cr_aws_client *const *clients, size_t n,
-                                          const char *region)
+static bool s_same(const char *a, const char *b)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(cr_aws_client_region(clients[i]), region) == 0)
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static struct cr_aws_client *s_client_for(struct cr_aws_client *const *clients, size_t n,
+                                          const struct cr_apply_options *opts,
+                                          const struct cr_plan_pool *pool)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *account = opts && opts->client_accounts ? opts->client_accounts[i] : NULL;
+        if (s_same(account, pool->account) &&
+            strcmp(cr_aws_client_region(clients[i]), pool->region) == 0)
             return clients[i];
+    }
     return NULL;
+}
+
+/* A failure stops its account: the pools of other accounts are another world (their own
+ * credentials, pools and quotas), so they go on, and the report shows both. */
+static void s_stop_account(struct s_run *run, const char *account)
+{
+    for (size_t p = 0; p < run->plan->n_pools; p++)
+        if (s_same(run->plan->pools[p].account, account))
+            run->cursors[p].stopped = true;
 }
 
 static void s_progress(struct s_run *run, size_t op_index)
@@ -83,6 +102,7 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
     r->code = code;
     r->error = cr_buf_detach(&msg);
     run->report->n_failed++;
+    s_stop_account(run, p->account);
     if (run->first_error == 0) {
         run->first_error = code;
         run->first_message = r->error ? strdup(r->error) : NULL;
@@ -240,7 +260,7 @@ static int s_round_client(struct s_run *run, struct cr_aws_client *client, bool 
         goto done;
     for (size_t p = 0; p < plan->n_pools; p++) {
         struct s_cursor *c = &run->cursors[p];
-        if (c->client != client || c->next >= plan->pools[p].n_ops ||
+        if (c->client != client || c->stopped || c->next >= plan->pools[p].n_ops ||
             (plan->pools[p].action == CR_PLAN_DELETE) != run->prune_phase)
             continue;
         size_t i = plan->pools[p].first_op + c->next;
@@ -285,7 +305,8 @@ static unsigned long s_write_calls(struct cr_aws_client *const *clients, size_t 
     return total;
 }
 
-static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, size_t n_clients)
+static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, size_t n_clients,
+                     const struct cr_apply_options *opts)
 {
     const struct cr_plan *plan = run->plan;
     run->cursors = calloc(plan->n_pools ? plan->n_pools : 1, sizeof(*run->cursors));
@@ -297,10 +318,12 @@ static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, si
         struct s_cursor *c = &run->cursors[p];
         if (!plan->pools[p].n_ops)
             continue;
-        c->client = s_client_for(clients, n_clients, plan->pools[p].region);
+        c->client = s_client_for(clients, n_clients, opts, &plan->pools[p]);
         if (!c->client) {
-            cr_error_set("pool '%s': no client for region %s", plan->pools[p].name,
-                         plan->pools[p].region);
+            char label[96];
+            cr_error_set("pool '%s': no client for region %s of %s", plan->pools[p].name,
+                         plan->pools[p].region,
+                         cr_plan_account_label(label, plan->pools[p].account));
             return CR_EINVALID;
         }
         if (!plan->pools[p].pool_id)
@@ -314,12 +337,12 @@ static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, si
     return 0;
 }
 
-/* Rounds until every pool of the phase is done or a round failed; each round makes progress,
- * so at most max(n_ops per pool) rounds run. */
+/* Rounds until every pool of the phase is done or stopped by a failure in its account; each
+ * round makes progress, so at most max(n_ops per pool) rounds run. */
 static int s_phase(struct s_run *run, struct cr_aws_client *const *clients, size_t n_clients)
 {
     int result = 0;
-    for (bool any = true; any && result == 0 && run->first_error == 0;) {
+    for (bool any = true; any && result == 0;) {
         any = false;
         for (size_t k = 0; k < n_clients && result == 0; k++)
             result = s_round_client(run, clients[k], &any);
@@ -341,11 +364,12 @@ int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
         cr_error_set("out of memory applying the plan");
         goto done;
     }
-    result = s_cursors(&run, clients, n_clients);
+    result = s_cursors(&run, clients, n_clients, opts);
     if (result < 0)
         goto done;
     result = s_phase(&run, clients, n_clients);
-    if (result == 0 && run.first_error == 0) {
+    if (result == 0) {
+        /* pruning last, in the accounts where everything else succeeded (stopped ones skip) */
         run.prune_phase = true;
         result = s_phase(&run, clients, n_clients);
     }

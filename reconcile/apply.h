@@ -4,7 +4,8 @@
 /*
  * Apply: executes a plan's calls. Calls of one pool run in order; pools run in parallel in
  * rounds (round k = the k-th call of every pool that has one, through one cr_aws_perform()).
- * The first failed round stops the run: the report says what succeeded, what failed (with
+ * The first failed round stops the run in that account (accounts fail on their own: the others
+ * run to the end, their pruning included): the report says what succeeded, what failed (with
  * the service's error) and what was not attempted; running plan/apply again converges.
  *
  * CreateIdentityPool is never sent twice blindly: after an ambiguous failure (timeout,
@@ -56,6 +57,9 @@ typedef int (*cr_apply_guard_fn)(void *ctx);
 
 struct cr_apply_options {
     unsigned max_create_attempts;  /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
+    /* the account each client reaches (an Account's name; NULL entries: the default account),
+     * parallel to cr_apply's clients; NULL = every client is the default account's */
+    const char *const *client_accounts;
     cr_apply_progress_fn progress; /* may be NULL */
     void *progress_user;
     /* Asked before each round of calls is sent; a refusal ends the run there as a failure
@@ -68,11 +72,12 @@ struct cr_apply_options {
 void cr_apply_report_dispose(struct cr_apply_report *report);
 
 /**
- * Executes plan. clients holds one client per region the plan touches (matched by
- * cr_aws_client_region). out receives the report in every case (also on failure).
+ * Executes plan. clients holds one client per account and region the plan touches (matched by
+ * opts->client_accounts and cr_aws_client_region). out receives the report in every case (also
+ * on failure). A failure stops the calls of its account only: the other accounts' calls go on.
  * Returns 0 when every call succeeded; otherwise the first failure's code (the message names
- * the operation, the pool and the service's error), CR_EINVALID when no client serves a
- * region of the plan.
+ * the operation, the pool and the service's error), CR_EINVALID when no client serves an
+ * account and region of the plan (nothing is then sent).
  */
 int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
              struct cr_aws_client *const *clients, size_t n_clients,

@@ -7,6 +7,7 @@
 
 #include "reconcile/live.h"
 #include "schema/model.h"
+#include "util/strutil.h"
 
 void cr_desired_pool_init(struct cr_desired_pool *pool)
 {
@@ -19,6 +20,7 @@ void cr_desired_pool_dispose(struct cr_desired_pool *pool)
     if (!pool)
         return;
     free(pool->name);
+    free(pool->account);
     free(pool->region);
     free(pool->adopt_id);
     free(pool->source);
@@ -38,7 +40,52 @@ void cr_desired_set_dispose(struct cr_desired_set *set)
     for (size_t i = 0; i < set->len; i++)
         cr_desired_pool_dispose(&set->pools[i]);
     free(set->pools);
+    for (size_t i = 0; i < set->n_accounts; i++)
+        cr_desired_account_dispose(&set->accounts[i]);
+    free(set->accounts);
     memset(set, 0, sizeof(*set));
+}
+
+void cr_desired_account_dispose(struct cr_desired_account *account)
+{
+    if (!account)
+        return;
+    free(account->name);
+    free(account->account_id);
+    free(account->profile);
+    free(account->role_arn);
+    free(account->external_id);
+    free(account->session_name);
+    free(account->region);
+    free(account->source);
+    memset(account, 0, sizeof(*account));
+}
+
+int cr_desired_account_copy(struct cr_desired_account *out, const struct cr_desired_account *src)
+{
+    bool oom = false;
+    out->name = cr_strdup_null(src->name, &oom);
+    out->account_id = cr_strdup_null(src->account_id, &oom);
+    out->profile = cr_strdup_null(src->profile, &oom);
+    out->role_arn = cr_strdup_null(src->role_arn, &oom);
+    out->external_id = cr_strdup_null(src->external_id, &oom);
+    out->session_name = cr_strdup_null(src->session_name, &oom);
+    out->region = cr_strdup_null(src->region, &oom);
+    out->source = cr_strdup_null(src->source, &oom);
+    if (!oom)
+        return 0;
+    cr_desired_account_dispose(out);
+    cr_error_set("out of memory copying account '%s'", src->name ? src->name : "?");
+    return CR_ENOMEM;
+}
+
+const struct cr_desired_account *cr_desired_set_account(const struct cr_desired_set *set,
+                                                        const char *name)
+{
+    for (size_t i = 0; name && i < set->n_accounts; i++)
+        if (set->accounts[i].name && strcmp(set->accounts[i].name, name) == 0)
+            return &set->accounts[i];
+    return NULL;
 }
 
 static int s_cmp_provider(const void *a, const void *b)

@@ -22,10 +22,34 @@
 #include "util/error.h"
 #include "util/strmap.h"
 
+/**
+ * An AWS account pools may live in (a kind: Account document): the id it must be (checked
+ * before any write) and how to reach it: a profile, or a role assumed with the credentials of
+ * the default chain. Every string is heap-owned; NULL = not given.
+ */
+struct cr_desired_account {
+    char *name;         /* metadata.name: what pools write in metadata.account */
+    char *account_id;   /* spec.accountId: 12 digits */
+    char *profile;      /* spec.profile */
+    char *role_arn;     /* spec.roleArn */
+    char *external_id;  /* spec.externalId (with role_arn) */
+    char *session_name; /* spec.sessionName (with role_arn) */
+    char *region;       /* spec.region: the region of its pools without metadata.region */
+    char *source;       /* "file:line:column" of the document; may be NULL */
+};
+
+/** Frees the account's strings and zeroes it. Safe on a zeroed account. */
+void cr_desired_account_dispose(struct cr_desired_account *account);
+/** Deep-copies src into out (zeroed first). Returns 0 or CR_ENOMEM (out left disposed). */
+int cr_desired_account_copy(struct cr_desired_account *out,
+                            const struct cr_desired_account *src) CR_WARN_UNUSED;
+
 /** The normalised desired state of one identity pool. */
 struct cr_desired_pool {
     char *name;     /* metadata.name: the logical name, kept in the cognito-reconcile:name tag */
-    char *region;   /* metadata.region, or NULL for the default region */
+    char *account;  /* metadata.account (an Account's name), or NULL for the default account */
+    char *region;   /* metadata.region (else the id's, else the account's), or NULL for the
+                       default region */
     char *adopt_id; /* metadata.id: adopt this existing pool, or NULL to discover by tag */
     char *source;   /* "file:line:column" of the document, for messages; may be NULL */
 
@@ -45,23 +69,31 @@ struct cr_desired_pool {
     struct cr_strmap tags; /* user tags (never a cognito-reconcile:* key) */
 };
 
-/** A list of desired pools (what one run of plan/apply manages). */
+/** A list of desired pools (what one run of plan/apply manages) and the accounts they name. */
 struct cr_desired_set {
     struct cr_desired_pool *pools;
     size_t len;
+    struct cr_desired_account *accounts; /* the Account documents, in manifest order */
+    size_t n_accounts;
 };
+
+/** The account named name, or NULL (also for name NULL: the default account). Borrowed. */
+const struct cr_desired_account *cr_desired_set_account(const struct cr_desired_set *set,
+                                                        const char *name);
 
 /** Zeroes a desired pool and sets config.allow_classic_flow to 0 (the API default). */
 void cr_desired_pool_init(struct cr_desired_pool *pool);
 /** Frees everything the pool holds and zeroes it. Safe on a zeroed pool. */
 void cr_desired_pool_dispose(struct cr_desired_pool *pool);
-/** Frees every pool of the set and the array. Safe on a zeroed set. */
+/** Frees every pool and account of the set and the arrays. Safe on a zeroed set. */
 void cr_desired_set_dispose(struct cr_desired_set *set);
 
 /**
  * Converts every pool of a loaded, valid manifest set (in set order) into out, normalised
- * (cr_desired_normalise). source is "file:line:column" of each document; region is
- * metadata.region, else the region part of metadata.id, else NULL (the default region).
+ * (cr_desired_normalise), and every Account document into out->accounts. source is
+ * "file:line:column" of each document; account is metadata.account; region is metadata.region,
+ * else the region part of metadata.id, else the account's spec.region, else NULL (the default
+ * region).
  * Returns 0, CR_EINVALID (the set has diagnostics or a reserved tag key; the message names
  * the place) or CR_ENOMEM. On failure out is left empty.
  */

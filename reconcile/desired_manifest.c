@@ -107,15 +107,21 @@ static int s_ptags(struct cr_desired_pool *d, const struct cr_model_pool *m)
     return 0;
 }
 
-static int s_pool(struct cr_desired_pool *d, const struct cr_model_pool *m)
+static int s_pool(struct cr_desired_pool *d, const struct cr_model_pool *m,
+                  const struct cr_manifest_set *set)
 {
     struct cr_buf src = CR_BUF_INIT;
     bool oom = false;
+    const struct cr_model_account *account = cr_manifest_set_account(set, m->account.value);
+    const char *region = m->region.value ? m->region.value : m->id_region;
+    if (!region && account)
+        region = account->region.value;
     cr_desired_pool_init(d);
     cr_buf_printf(&src, "%s:%u:%u", m->file ? m->file : "(manifest)", m->loc.line, m->loc.column);
     d->source = cr_buf_detach(&src);
     d->name = cr_strdup_null(m->name.value, &oom);
-    d->region = cr_strdup_null(m->region.value ? m->region.value : m->id_region, &oom);
+    d->account = cr_strdup_null(m->account.value, &oom);
+    d->region = cr_strdup_null(region, &oom);
     d->adopt_id = cr_strdup_null(m->id.value, &oom);
     d->manage_roles = m->manage_roles;
     d->manage_principal_tags = m->manage_principal_tags;
@@ -128,6 +134,36 @@ static int s_pool(struct cr_desired_pool *d, const struct cr_model_pool *m)
         return CR_ENOMEM;
     }
     return cr_desired_normalise(d);
+}
+
+static int s_accounts(struct cr_desired_set *out, const struct cr_manifest_set *set)
+{
+    out->accounts = calloc(set->n_accounts ? set->n_accounts : 1, sizeof(*out->accounts));
+    if (!out->accounts)
+        goto oom;
+    for (size_t i = 0; i < set->n_accounts; i++) {
+        const struct cr_model_account *m = set->accounts[i];
+        struct cr_desired_account *a = &out->accounts[i];
+        struct cr_buf src = CR_BUF_INIT;
+        bool oom = false;
+        out->n_accounts = i + 1;
+        cr_buf_printf(&src, "%s:%u:%u", m->file ? m->file : "(manifest)", m->loc.line,
+                      m->loc.column);
+        a->source = cr_buf_detach(&src);
+        a->name = cr_strdup_null(m->name.value, &oom);
+        a->account_id = cr_strdup_null(m->account_id.value, &oom);
+        a->profile = cr_strdup_null(m->profile.value, &oom);
+        a->role_arn = cr_strdup_null(m->role_arn.value, &oom);
+        a->external_id = cr_strdup_null(m->external_id.value, &oom);
+        a->session_name = cr_strdup_null(m->session_name.value, &oom);
+        a->region = cr_strdup_null(m->region.value, &oom);
+        if (oom || !a->source)
+            goto oom;
+    }
+    return 0;
+oom:
+    cr_error_set("out of memory converting manifests");
+    return CR_ENOMEM;
 }
 
 int cr_desired_from_manifest(struct cr_desired_set *out, const struct cr_manifest_set *set)
@@ -147,11 +183,11 @@ int cr_desired_from_manifest(struct cr_desired_set *out, const struct cr_manifes
     }
     for (size_t i = 0; i < set->n_pools; i++) {
         out->len = i + 1;
-        result = s_pool(&out->pools[i], set->pools[i]);
+        result = s_pool(&out->pools[i], set->pools[i], set);
         if (result < 0)
             goto done;
     }
-    result = 0;
+    result = s_accounts(out, set);
 done:
     if (result < 0)
         cr_desired_set_dispose(out);

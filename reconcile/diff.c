@@ -1269,6 +1269,7 @@ static int s_desired_copy(struct cr_desired_pool *out, const struct cr_desired_p
     bool oom = false;
     cr_desired_pool_init(out);
     out->name = cr_strdup_null(d->name, &oom);
+    out->account = cr_strdup_null(d->account, &oom);
     out->region = cr_strdup_null(region, &oom);
     out->adopt_id = cr_strdup_null(d->adopt_id, &oom);
     out->source = cr_strdup_null(d->source, &oom);
@@ -1322,8 +1323,9 @@ static int s_keep_inputs(struct s_ctx *ctx, const struct cr_desired_pool *desire
     return 0;
 }
 
-int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,
-                  const struct cr_live_state *live, const struct cr_plan_options *opts)
+int cr_plan__build_account(struct cr_plan *out, const struct cr_desired_pool *desired,
+                           size_t n_desired, const struct cr_live_state *live,
+                           const struct cr_plan_options *opts)
 {
     struct s_ctx ctx = {.plan = out, .opts = opts, .live = live};
     const char **regions = calloc(n_desired ? n_desired : 1, sizeof(*regions));

@@ -104,7 +104,10 @@ static void s_details(struct cr_buf *text, const struct cr_plan *plan, const str
 static void s_testcase(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_pool *p)
 {
     struct cr_buf cls = CR_BUF_INIT, msg = CR_BUF_INIT, text = CR_BUF_INIT;
-    cr_buf_printf(&cls, "cognito-reconcile.%s.%s", plan->stack, p->region);
+    if (p->account)
+        cr_buf_printf(&cls, "cognito-reconcile.%s.%s.%s", plan->stack, p->account, p->region);
+    else
+        cr_buf_printf(&cls, "cognito-reconcile.%s.%s", plan->stack, p->region);
     cr_buf_puts(out, "    <testcase");
     s_attr(out, "classname", cr_buf_cstr(&cls));
     s_attr(out, "name", p->name);
@@ -131,29 +134,26 @@ done:
     cr_buf_dispose(&text);
 }
 
-static size_t s_failures(const struct cr_plan *plan)
+static size_t s_failures(const struct cr_plan *plan, const size_t *pools, size_t n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < plan->n_pools; i++)
-        if (plan->pools[i].action != CR_PLAN_NOOP && plan->pools[i].n_ops > 0)
-            n++;
-    return n;
+    size_t failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct cr_plan_pool *p = &plan->pools[pools ? pools[i] : i];
+        if (p->action != CR_PLAN_NOOP && p->n_ops > 0)
+            failures++;
+    }
+    return failures;
 }
 
-int cr_render_junit(struct cr_buf *out, const struct cr_plan *plan,
+/* One <testsuite> of the pools given (all of them when pools is NULL). */
+static void s_suite(struct cr_buf *out, const struct cr_plan *plan, const char *name,
+                    const size_t *pools, size_t n, unsigned long ms,
                     const struct cr_junit_options *opts)
 {
-    const char *suite = opts && opts->suite ? opts->suite : "cognito-reconcile drift";
-    unsigned long ms = opts ? opts->time_ms : 0;
-    size_t failures = s_failures(plan);
-    cr_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
-    s_attr(out, "name", "cognito-reconcile");
-    cr_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\"", plan->n_pools, failures);
-    s_time(out, ms);
-    cr_buf_puts(out, ">\n  <testsuite");
-    s_attr(out, "name", suite);
-    cr_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\"", plan->n_pools,
-                  failures);
+    size_t failures = s_failures(plan, pools, n);
+    cr_buf_puts(out, "  <testsuite");
+    s_attr(out, "name", name);
+    cr_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\"", n, failures);
     s_time(out, ms);
     if (opts && opts->timestamp)
         s_attr(out, "timestamp", opts->timestamp);
@@ -166,9 +166,42 @@ int cr_render_junit(struct cr_buf *out, const struct cr_plan *plan,
         cr_buf_puts(out, "/>\n");
     }
     cr_buf_puts(out, "    </properties>\n");
-    for (size_t i = 0; i < plan->n_pools; i++)
-        s_testcase(out, plan, &plan->pools[i]);
-    cr_buf_puts(out, "  </testsuite>\n</testsuites>\n");
+    for (size_t i = 0; i < n; i++)
+        s_testcase(out, plan, &plan->pools[pools ? pools[i] : i]);
+    cr_buf_puts(out, "  </testsuite>\n");
+}
+
+int cr_render_junit(struct cr_buf *out, const struct cr_plan *plan,
+                    const struct cr_junit_options *opts)
+{
+    const char *suite = opts && opts->suite ? opts->suite : "cognito-reconcile drift";
+    unsigned long ms = opts ? opts->time_ms : 0;
+    struct cr_render_groups groups;
+    if (cr_render_groups(&groups, plan, false) != 0)
+        return CR_ENOMEM;
+    cr_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
+    s_attr(out, "name", "cognito-reconcile");
+    cr_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\"", plan->n_pools,
+                  s_failures(plan, NULL, plan->n_pools));
+    s_time(out, ms);
+    cr_buf_puts(out, ">\n");
+    if (!groups.headed) {
+        s_suite(out, plan, suite, NULL, plan->n_pools, ms, opts);
+    } else {
+        /* a suite per account and region, so CI shows where the drift is; the run's time is
+         * the whole report's */
+        for (size_t g = 0; g < groups.len; g++) {
+            struct cr_buf name = CR_BUF_INIT;
+            cr_buf_printf(&name, "%s: ", suite);
+            cr_render_group_title(&name, plan, &groups.items[g], false);
+            s_suite(out, plan, cr_buf_cstr(&name) ? cr_buf_cstr(&name) : suite,
+                    groups.items[g].pools, groups.items[g].n, 0, opts);
+            out->oom = out->oom || cr_buf_oom(&name);
+            cr_buf_dispose(&name);
+        }
+    }
+    cr_buf_puts(out, "</testsuites>\n");
+    cr_render_groups_dispose(&groups);
     if (cr_buf_oom(out)) {
         cr_error_set("out of memory rendering the JUnit report");
         return CR_ENOMEM;

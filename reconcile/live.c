@@ -147,18 +147,172 @@ int cr_live_state_take(struct cr_live_pool **out, struct cr_live_state *state, c
     return s_add(out, state, region, pool);
 }
 
-int cr_live_state_add_region(struct cr_live_state *state, const char *region,
-                             const char *account_id)
+const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account,
+                              const char *region)
 {
-    if (!cr_strlist_contains(&state->regions, region) &&
-        cr_strlist_push(&state->regions, region) < 0)
+    if (account)
+        snprintf(out, CR_LIVE_SCOPE_MAX, "%s/%s", account, region ? region : "");
+    else
+        snprintf(out, CR_LIVE_SCOPE_MAX, "%s", region ? region : "");
+    return out;
+}
+
+/* Splits a scope key into its account (NULL for the default) and region. */
+static const char *s_scope_split(char account[CR_LIVE_SCOPE_MAX], const char *key)
+{
+    const char *slash = strchr(key, '/');
+    if (!slash)
+        return key;
+    snprintf(account, CR_LIVE_SCOPE_MAX, "%.*s", (int)(slash - key), key);
+    return slash + 1;
+}
+
+static bool s_same_account(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether scope key belongs to account; *region is then its region. */
+static bool s_scope_of(const char **region, const char *key, const char *account)
+{
+    char a[CR_LIVE_SCOPE_MAX] = "";
+    *region = s_scope_split(a, key);
+    return s_same_account(*region == key ? NULL : a, account);
+}
+
+int cr_live_state_add_scope(struct cr_live_state *state, const char *account, const char *region,
+                            const char *account_id)
+{
+    char key[CR_LIVE_SCOPE_MAX];
+    cr_live_scope_key(key, account, region);
+    if (!cr_strlist_contains(&state->regions, key) && cr_strlist_push(&state->regions, key) < 0)
         goto oom;
-    if (account_id && cr_strmap_set(&state->account_ids, region, account_id) < 0)
+    if (account_id && cr_strmap_set(&state->account_ids, key, account_id) < 0)
         goto oom;
     return 0;
 oom:
-    cr_error_set("out of memory recording region %s", region);
+    cr_error_set("out of memory recording region %s", key);
     return CR_ENOMEM;
+}
+
+int cr_live_state_add_region(struct cr_live_state *state, const char *region,
+                             const char *account_id)
+{
+    return cr_live_state_add_scope(state, NULL, region, account_id);
+}
+
+int cr_live_pool_set_account(struct cr_live_state *state, struct cr_live_pool *pool,
+                             const char *account)
+{
+    pool->account = account ? cr_arena_strdup(&state->arena, account) : NULL;
+    if (account && !pool->account) {
+        cr_error_set("out of memory recording the account of a live pool");
+        return CR_ENOMEM;
+    }
+    return 0;
+}
+
+int cr_live_state_merge(struct cr_live_state *dst, struct cr_live_state *src)
+{
+    size_t moved = 0;
+    if (cr_array_reserve(&dst->pools, &dst->cap, dst->len + src->len, sizeof(*dst->pools), 16) < 0)
+        goto oom;
+    for (; moved < src->len; moved++) {
+        struct cr_live_pool *p = src->pools[moved];
+        /* the strings live in src's arena: copied into dst's before the pool moves */
+        const char *region = cr_arena_strdup(&dst->arena, p->region ? p->region : "");
+        const char *account = p->account ? cr_arena_strdup(&dst->arena, p->account) : NULL;
+        if (!region || (p->account && !account))
+            goto oom;
+        p->region = region;
+        p->account = account;
+        dst->pools[dst->len++] = p; /* capacity reserved above */
+    }
+    src->len = moved = 0;
+    for (size_t i = 0; i < src->regions.len; i++)
+        if (!cr_strlist_contains(&dst->regions, src->regions.items[i]) &&
+            cr_strlist_push(&dst->regions, src->regions.items[i]) < 0)
+            goto oom;
+    for (size_t i = 0; i < src->account_ids.len; i++)
+        if (cr_strmap_set(&dst->account_ids, src->account_ids.items[i].key,
+                          src->account_ids.items[i].value) < 0)
+            goto oom;
+    cr_live_state_dispose(src);
+    cr_live_state_init(src);
+    return 0;
+oom:
+    /* what moved is dst's now; src keeps the rest */
+    memmove(src->pools, src->pools + moved, (src->len - moved) * sizeof(*src->pools));
+    src->len -= moved;
+    cr_error_set("out of memory gathering the live state");
+    return CR_ENOMEM;
+}
+
+int cr_live_state_view(struct cr_live_state *out, const struct cr_live_state *state,
+                       const char *account)
+{
+    const char *region;
+    cr_live_state_init(out);
+    for (size_t i = 0; i < state->len; i++)
+        if (s_same_account(state->pools[i]->account, account) && s_push(out, state->pools[i]) < 0)
+            goto oom;
+    for (size_t i = 0; i < state->regions.len; i++)
+        if (s_scope_of(&region, state->regions.items[i], account) &&
+            cr_strlist_push(&out->regions, region) < 0)
+            goto oom;
+    for (size_t i = 0; i < state->account_ids.len; i++)
+        if (s_scope_of(&region, state->account_ids.items[i].key, account) &&
+            cr_strmap_set(&out->account_ids, region, state->account_ids.items[i].value) < 0)
+            goto oom;
+    return 0;
+oom:
+    cr_live_state_view_dispose(out);
+    cr_error_set("out of memory viewing the live state of an account");
+    return CR_ENOMEM;
+}
+
+void cr_live_state_view_dispose(struct cr_live_state *view)
+{
+    free(view->pools); /* borrowed pools: only the array is the view's */
+    view->pools = NULL;
+    view->len = 0;
+    cr_live_state_dispose(view);
+}
+
+/* Adds account (NULL: notes the default) to out once. */
+static int s_note_account(struct cr_strlist *out, bool *has_default, const char *account)
+{
+    if (!account) {
+        *has_default = true;
+        return 0;
+    }
+    if (cr_strlist_contains(out, account) || cr_strlist_push(out, account) == 0)
+        return 0;
+    return CR_ENOMEM;
+}
+
+int cr_live_state_accounts(struct cr_strlist *out, bool *has_default,
+                           const struct cr_live_state *state)
+{
+    char a[CR_LIVE_SCOPE_MAX];
+    int rc = 0;
+    *has_default = false;
+    for (size_t i = 0; rc == 0 && i < state->len; i++)
+        rc = s_note_account(out, has_default, state->pools[i]->account);
+    for (size_t i = 0; rc == 0 && i < state->regions.len; i++) {
+        const char *key = state->regions.items[i];
+        rc = s_note_account(out, has_default, s_scope_split(a, key) == key ? NULL : a);
+    }
+    for (size_t i = 0; rc == 0 && i < state->account_ids.len; i++) {
+        const char *key = state->account_ids.items[i].key;
+        rc = s_note_account(out, has_default, s_scope_split(a, key) == key ? NULL : a);
+    }
+    if (rc < 0) {
+        cr_error_set("out of memory listing the accounts of the live state");
+        return CR_ENOMEM;
+    }
+    cr_strlist_sort(out);
+    return 0;
 }
 
 const struct cr_live_pool *cr_live_find_id(const struct cr_live_state *state, const char *pool_id)

@@ -19,6 +19,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aws/client.h"
 #include "aws/cognito.h"
@@ -44,6 +45,7 @@ enum cr_live_identities {
 
 /** One pool as the service describes it. */
 struct cr_live_pool {
+    const char *account; /* the Account (metadata.account) it was read in; NULL = the default */
     const char *region;
     struct cr_cognito_pool config; /* DescribeIdentityPool; config.tags = IdentityPoolTags */
     /* ownership, parsed from config.tags (NULL when the tag is absent) */
@@ -61,13 +63,20 @@ struct cr_live_pool {
     size_t n_principal_tags;
 };
 
-/** All pools read, across the regions read. Disposed in one call. */
+/** The longest scope key (cr_live_scope_key), NUL included. */
+#define CR_LIVE_SCOPE_MAX 160
+
+/**
+ * All pools read, across the accounts and regions read. Disposed in one call. regions and
+ * account_ids are keyed by scope: the region for the default account, "ACCOUNT/REGION" for a
+ * named one (cr_live_scope_key), so a state of the default account alone is keyed by region.
+ */
 struct cr_live_state {
     struct cr_live_pool **pools; /* owned */
     size_t len;
     size_t cap;
-    struct cr_strlist regions;    /* regions whose pools were listed (discovery complete) */
-    struct cr_strmap account_ids; /* region -> account id, when known (for ARNs) */
+    struct cr_strlist regions;    /* scopes whose pools were listed (discovery complete) */
+    struct cr_strmap account_ids; /* scope -> account id, when known (for ARNs) */
     struct cr_arena arena;        /* scratch strings */
 };
 
@@ -77,6 +86,7 @@ struct cr_live_state {
  */
 struct cr_live_want {
     const char *name;    /* logical name (discovered by the cognito-reconcile:name tag) */
+    const char *account; /* metadata.account; NULL = the default account */
     const char *region;  /* NULL = the client's region */
     const char *pool_id; /* describe this id directly (metadata.id, or a saved plan's pool) */
     bool roles;          /* read GetIdentityPoolRoles */
@@ -84,8 +94,19 @@ struct cr_live_want {
     const struct cr_strlist *providers; /* providers whose maps the manifest manages */
 };
 
+struct cr_aws_client;
+struct cr_live_state;
+
+/** More reading for one source, on its thread, once cr_live_read has filled its state (e.g. the
+ * identities of twins): returns 0 or an error code with the message set. */
+typedef int cr_live_after_read_fn(void *ctx, struct cr_live_state *state,
+                                  struct cr_aws_client *client);
+
 struct cr_live_read_options {
     const char *stack;          /* ownership stack (default "default") */
+    const char *account;        /* the account the client reaches (an Account's name; NULL = the
+                                   default): wants of other accounts are skipped, and the pools
+                                   read and the scope listed are recorded as this account's */
     bool discover;              /* list and describe every pool even if every want has a pool_id
                                    (--prune, saved-plan verification of creates) */
     bool all_details;           /* export: read roles and every configured provider's map for every
@@ -96,6 +117,8 @@ struct cr_live_read_options {
     unsigned parallelism;       /* the client's --parallelism: while pages are listed, a round sends
                                    about this many calls so the page chain advances every wave;
                                    0 = 16 */
+    cr_live_after_read_fn *after_read; /* cr_live_read_all: then this, per source; may be NULL */
+    void *after_read_ctx;
 };
 
 /** Zeroes a state (no allocation). */
@@ -114,6 +137,27 @@ void cr_live_state_dispose(struct cr_live_state *state);
 int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
                  const struct cr_live_want *wants, size_t n_wants,
                  const struct cr_live_read_options *opts) CR_WARN_UNUSED;
+
+/** One account and region to read in parallel with others (cr_live_read_all). */
+struct cr_live_source {
+    const char *account;          /* the account the client reaches; NULL = the default */
+    struct cr_aws_client *client; /* borrowed; used by one thread only */
+    /* results */
+    int result;        /* 0, or the failure's code */
+    char error[1024];  /* the failure's message */
+    uint64_t elapsed_ms; /* how long this source took */
+};
+
+/**
+ * Reads every source at once, each on a thread of its own with its own client (so each account
+ * and region has its own connections, credentials and rate limits), with cr_live_read and
+ * opts (whose account is replaced by each source's), then gathers what was read into state, in
+ * source order. Returns 0, or the first failing source's code (in source order) with its
+ * message; state then holds what the sources that succeeded read.
+ */
+int cr_live_read_all(struct cr_live_state *state, struct cr_live_source *sources, size_t n,
+                     const struct cr_live_want *wants, size_t n_wants,
+                     const struct cr_live_read_options *opts) CR_WARN_UNUSED;
 
 /**
  * Adds a pool to the state (tests, saved-plan tools): deep-copies config (and roles /
@@ -138,10 +182,48 @@ typedef bool cr_live_keep_fn(const struct cr_live_pool *pool, void *ctx);
  * regions listed stay as they are. */
 void cr_live_state_retain(struct cr_live_state *state, cr_live_keep_fn *keep, void *ctx);
 
-/** Marks a region as fully listed (discovery complete) and records its account id (may be
- * NULL). Returns 0 or CR_ENOMEM. */
+/** Marks a region of the default account as fully listed (discovery complete) and records its
+ * account id (may be NULL). Returns 0 or CR_ENOMEM. */
 int cr_live_state_add_region(struct cr_live_state *state, const char *region,
                              const char *account_id) CR_WARN_UNUSED;
+
+/** cr_live_state_add_region for a region of the named account (NULL = the default one). */
+int cr_live_state_add_scope(struct cr_live_state *state, const char *account, const char *region,
+                            const char *account_id) CR_WARN_UNUSED;
+
+/** Records that pool (of state) was read in account (NULL = the default). 0 or CR_ENOMEM. */
+int cr_live_pool_set_account(struct cr_live_state *state, struct cr_live_pool *pool,
+                             const char *account) CR_WARN_UNUSED;
+
+/** The scope key of a region of an account: "REGION", or "ACCOUNT/REGION". Returns out. */
+const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account,
+                              const char *region);
+
+/**
+ * Moves every pool, listed scope and account id of src into dst (src is left empty but
+ * usable). Pools keep the account they were read in. Used to gather the states read in
+ * parallel, one per account and region. Returns 0 or CR_ENOMEM (src then keeps what was not
+ * moved; both stay disposable).
+ */
+int cr_live_state_merge(struct cr_live_state *dst, struct cr_live_state *src) CR_WARN_UNUSED;
+
+/**
+ * A view of one account of state: out borrows state's pools of that account (NULL = the
+ * default account) and holds that account's listed regions and account ids keyed by plain
+ * region, as a state of that account alone would be. Free it with cr_live_state_view_dispose
+ * (never cr_live_state_dispose), before state. Returns 0 or CR_ENOMEM.
+ */
+int cr_live_state_view(struct cr_live_state *out, const struct cr_live_state *state,
+                       const char *account) CR_WARN_UNUSED;
+
+/** Frees what a view owns (not the pools it borrows). */
+void cr_live_state_view_dispose(struct cr_live_state *view);
+
+/** The named accounts state holds pools, listed scopes or account ids of, sorted, copied into
+ * out; *has_default tells whether it holds anything of the default account. Returns 0 or
+ * CR_ENOMEM. */
+int cr_live_state_accounts(struct cr_strlist *out, bool *has_default,
+                           const struct cr_live_state *state) CR_WARN_UNUSED;
 
 /** The pool with that id, or NULL. Borrowed. */
 const struct cr_live_pool *cr_live_find_id(const struct cr_live_state *state, const char *pool_id);

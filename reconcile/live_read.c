@@ -54,8 +54,10 @@ static void s_calls_free(struct cr_aws_call *calls, size_t n)
     free(calls);
 }
 
-/* Set once per cr_live_read call: the region wants without one belong to. */
+/* Set once per cr_live_read call: the account and region read, and the region wants without
+ * one belong to. */
 struct s_where {
+    const char *account;        /* the client's account (NULL = the default one) */
     const char *region;         /* the client's */
     const char *default_region; /* may be NULL */
 };
@@ -63,7 +65,8 @@ struct s_where {
 static bool s_want_here(const struct cr_live_want *w, const struct s_where *at)
 {
     const char *r = w->region ? w->region : at->default_region;
-    return !r || strcmp(r, at->region) == 0;
+    bool account = w->account ? at->account && strcmp(w->account, at->account) == 0 : !at->account;
+    return account && (!r || strcmp(r, at->region) == 0);
 }
 
 /* What is read for one described pool beyond DescribeIdentityPool. */
@@ -298,16 +301,18 @@ static bool s_needs_discovery(const struct cr_live_want *wants, size_t n, const 
 
 /* Tag calls address pools by ARN, which needs the account id: resolved (STS, once) only when
  * a pool the plan may tag was found. */
-static int s_account(struct cr_live_state *state, struct cr_aws_client *client, const char *region,
-                     bool matched)
+static int s_account(struct cr_live_state *state, struct cr_aws_client *client,
+                     const struct s_where *at, bool matched)
 {
     const char *account = NULL;
+    char key[CR_LIVE_SCOPE_MAX];
     if (!matched)
         return 0;
     int rc = cr_aws_client_account_id(client, &account);
     if (rc < 0)
         return rc;
-    if (cr_strmap_set(&state->account_ids, region, account) < 0) {
+    if (cr_strmap_set(&state->account_ids, cr_live_scope_key(key, at->account, at->region),
+                      account) < 0) {
         cr_error_set("out of memory recording the account id");
         return CR_ENOMEM;
     }
@@ -403,6 +408,8 @@ static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char 
     int rc = cr_cognito_decode_pool(&pool, call->response.ptr, call->response.len);
     if (rc == 0)
         rc = cr_live_state_take(&added, r->state, r->at.region, &pool); /* decoded once, moved */
+    if (rc == 0)
+        rc = cr_live_pool_set_account(r->state, added, r->at.account);
     cr_cognito_pool_dispose(&pool);
     if (rc < 0) {
         cr_error_prefix("DescribeIdentityPool %s", id);
@@ -506,7 +513,7 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
         o.stack = "default";
     struct s_reader r = {.state = state, .client = client, .opts = &o};
     struct s_want_key *index = NULL;
-    r.at = (struct s_where){cr_aws_client_region(client), o.default_region};
+    r.at = (struct s_where){o.account, cr_aws_client_region(client), o.default_region};
     r.batch = o.parallelism ? o.parallelism : S_DEFAULT_BATCH;
     bool discover = s_needs_discovery(wants, n_wants, &r.at, &o);
     r.listing = discover;
@@ -518,9 +525,9 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
     for (bool more = true; more && result == 0;)
         result = s_round(&r, &more);
     if (result == 0)
-        result = s_account(state, client, r.at.region, r.matched);
+        result = s_account(state, client, &r.at, r.matched);
     if (result == 0 && discover)
-        result = cr_live_state_add_region(state, r.at.region, NULL);
+        result = cr_live_state_add_scope(state, r.at.account, r.at.region, NULL);
     free(r.token);
     cr_strmap_dispose(&r.seen);
     cr_strlist_dispose(&r.ids);

@@ -32,6 +32,7 @@ static void s_op_dispose(struct cr_plan_op *op)
 static void s_pool_dispose(struct cr_plan_pool *pool)
 {
     free(pool->name);
+    free(pool->account);
     free(pool->region);
     free(pool->pool_id);
     free(pool->source);
@@ -61,6 +62,11 @@ void cr_plan_dispose(struct cr_plan *plan)
     cr_strlist_dispose(&plan->listed);
     cr_strlist_dispose(&plan->targets);
     cr_strmap_dispose(&plan->owned);
+    for (size_t i = 0; i < plan->n_accounts; i++) {
+        cr_desired_account_dispose(&plan->accounts[i].account);
+        cr_strlist_dispose(&plan->accounts[i].regions);
+    }
+    free(plan->accounts);
     memset(plan, 0, sizeof(*plan));
 }
 
@@ -214,6 +220,7 @@ int cr_plan_wants_from_desired(struct cr_plan_wants *out, const struct cr_desire
         const struct cr_desired_pool *d = &desired[i];
         struct cr_live_want *w = &out->items[i];
         w->name = d->name;
+        w->account = d->account;
         w->region = d->region;
         w->pool_id = d->adopt_id;
         w->roles = d->manage_roles;
@@ -234,6 +241,7 @@ int cr_plan_wants_from_plan(struct cr_plan_wants *out, const struct cr_plan *pla
         const struct cr_plan_pool *p = &plan->pools[i];
         struct cr_live_want *w = &out->items[i];
         w->name = p->name;
+        w->account = p->account;
         w->region = p->region;
         /* A pool the plan replaces or deletes is read by its id; one it creates is looked
          * for by its name tag (it must still not exist). */
@@ -256,8 +264,10 @@ static const struct cr_live_pool *s_find_live(const struct cr_plan *plan,
         return cr_live_find_id(live, p->pool_id);
     for (size_t i = 0; i < live->len; i++) {
         const struct cr_live_pool *l = live->pools[i];
+        bool same_account = p->account ? l->account && strcmp(l->account, p->account) == 0
+                                       : !l->account;
         if (l->stack && l->name && strcmp(l->stack, plan->stack) == 0 &&
-            strcmp(l->name, p->name) == 0 && strcmp(l->region, p->region) == 0)
+            strcmp(l->name, p->name) == 0 && strcmp(l->region, p->region) == 0 && same_account)
             return l;
     }
     return NULL;
@@ -284,8 +294,9 @@ static int s_verify_inventory(const struct cr_plan *plan, const struct cr_live_s
         }
     for (size_t i = 0; rc == 0 && i < live->len; i++) {
         const struct cr_live_pool *l = live->pools[i];
+        char scope[CR_LIVE_SCOPE_MAX];
         if (l->stack && strcmp(l->stack, plan->stack) == 0 &&
-            cr_strlist_contains(&plan->listed, l->region) &&
+            cr_strlist_contains(&plan->listed, cr_live_scope_key(scope, l->account, l->region)) &&
             cr_strmap_set(&now, l->config.id, l->name ? l->name : "") < 0)
             rc = CR_ENOMEM;
     }
@@ -357,9 +368,12 @@ static int s_compare_pools(const struct cr_plan *saved, const struct cr_plan *no
         return s_differs("it covers %zu pools, not %zu", saved->n_pools, now->n_pools);
     for (size_t i = 0; i < saved->n_pools; i++) {
         const struct cr_plan_pool *a = &saved->pools[i], *b = &now->pools[i];
-        if (!s_same(a->name, b->name) || !s_same(a->region, b->region))
-            return s_differs("pool %zu is '%s' in %s, not '%s' in %s", i, a->name, a->region,
-                             b->name, b->region);
+        if (!s_same(a->name, b->name) || !s_same(a->region, b->region) ||
+            !s_same(a->account, b->account))
+            return s_differs("pool %zu is '%s' in %s%s%s, not '%s' in %s%s%s", i, a->name,
+                             a->account ? a->account : "", a->account ? "/" : "", a->region,
+                             b->name, b->account ? b->account : "", b->account ? "/" : "",
+                             b->region);
         if (!s_same(a->pool_id, b->pool_id) || a->action != b->action)
             return s_differs("pool '%s' (%s): %s, not %s (%s)", a->name,
                              a->pool_id ? a->pool_id : "new", cr_plan_action_name(a->action),
@@ -395,6 +409,27 @@ static int s_compare_op(const struct cr_plan *saved, const struct cr_plan *now, 
     return rc;
 }
 
+/* The saved plan's accounts (how to reach them, their ids) replace the ones recorded now. */
+static int s_copy_accounts(struct cr_plan *out, const struct cr_plan *saved)
+{
+    for (size_t i = 0; i < out->n_accounts; i++) {
+        cr_desired_account_dispose(&out->accounts[i].account);
+        cr_strlist_dispose(&out->accounts[i].regions);
+    }
+    free(out->accounts);
+    out->n_accounts = 0;
+    out->accounts = calloc(saved->n_accounts + 1, sizeof(*out->accounts));
+    if (!out->accounts)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < saved->n_accounts; i++) {
+        out->n_accounts = i + 1;
+        if (cr_desired_account_copy(&out->accounts[i].account, &saved->accounts[i].account) < 0 ||
+            cr_strlist_copy(&out->accounts[i].regions, &saved->accounts[i].regions) < 0)
+            return CR_ENOMEM;
+    }
+    return 0;
+}
+
 int cr_plan_rederive(struct cr_plan *out, const struct cr_plan *saved,
                      const struct cr_live_state *live)
 {
@@ -409,7 +444,7 @@ int cr_plan_rederive(struct cr_plan *out, const struct cr_plan *saved,
         cr_error_prefix("planning the saved plan's manifests again");
         return rc;
     }
-    if (cr_strlist_copy(&out->targets, &saved->targets) < 0) {
+    if (cr_strlist_copy(&out->targets, &saved->targets) < 0 || s_copy_accounts(out, saved) < 0) {
         cr_plan_dispose(out);
         cr_error_set("out of memory comparing the saved plan");
         return CR_ENOMEM;

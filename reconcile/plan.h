@@ -80,6 +80,7 @@ struct cr_plan_op {
 /** One pool the plan looked at (desired ones in input order, then pruned ones by name). */
 struct cr_plan_pool {
     char *name;    /* logical name */
+    char *account; /* metadata.account (an Account's name); NULL = the default account */
     char *region;  /* resolved region */
     char *pool_id; /* live id, or NULL when the pool is created */
     char *source;  /* "file:line:column" of the manifest document, NULL for pruned pools */
@@ -100,10 +101,23 @@ struct cr_plan_pool {
     size_t n_ops;
 };
 
+/** An account a plan covers: which one, how to reach it (so a saved plan can be applied), and
+ * the regions of it the plan covers. */
+struct cr_plan_account {
+    struct cr_desired_account account; /* name NULL: the default account (the command line's
+                                          credentials); account_id: the id every call's
+                                          credentials must be for, NULL when not pinned */
+    struct cr_strlist regions;         /* sorted */
+};
+
 struct cr_plan {
     char *stack;
     char *revision;            /* git commit recorded in the revision tag, or NULL */
-    struct cr_strlist regions; /* regions the plan covers, sorted */
+    struct cr_strlist regions; /* regions the plan covers (in any account), sorted */
+    struct cr_plan_account *accounts; /* the default account first (when covered), then the
+                                         named ones by name; pools of one account are
+                                         contiguous in `pools`, in this order */
+    size_t n_accounts;
     struct cr_plan_pool *pools;
     size_t n_pools;
     struct cr_plan_op *ops;
@@ -125,6 +139,11 @@ struct cr_plan {
 struct cr_plan_options {
     const char *stack;    /* ownership stack; NULL = "default" */
     const char *region;   /* the default region, for pools without metadata.region */
+    /* the Account documents (recorded in the plan for the accounts it covers), and the id of
+     * the default account when it is known (--account-id, or the caller identity) */
+    const struct cr_desired_account *accounts;
+    size_t n_accounts;
+    const char *default_account_id;
     const char *revision; /* git commit for the revision tag, or NULL */
     bool prune;           /* delete owned pools that no manifest names */
     bool allow_replace;   /* permit replacements (developerProviderName changes) */
@@ -136,7 +155,10 @@ void cr_plan_init(struct cr_plan *plan);
 void cr_plan_dispose(struct cr_plan *plan);
 
 /**
- * Builds the plan that takes live to desired. Pure: no I/O.
+ * Builds the plan that takes live to desired, account by account: the desired pools and the
+ * live pools of each account (metadata.account; the default account for pools without one)
+ * are planned on their own (names are unique, pools are found and pruned, per account), and
+ * the plans are joined, the default account first, then the others by name. Pure: no I/O.
  * Returns 0, or:
  * - CR_EREFUSED: a replacement without opts->allow_replace (the message names the pool, its
  *   file:line:column and the developerProviderName change);
@@ -151,6 +173,23 @@ void cr_plan_dispose(struct cr_plan *plan);
 int cr_plan_build(struct cr_plan *out, const struct cr_desired_pool *desired, size_t n_desired,
                   const struct cr_live_state *live,
                   const struct cr_plan_options *opts) CR_WARN_UNUSED;
+
+/** cr_plan_build for the pools of one account (the pure diff, reconcile/diff.c): desired and
+ * live hold that account's pools only, live keyed by plain regions. */
+int cr_plan__build_account(struct cr_plan *out, const struct cr_desired_pool *desired,
+                           size_t n_desired, const struct cr_live_state *live,
+                           const struct cr_plan_options *opts) CR_WARN_UNUSED;
+
+/** The plan's entry for account (NULL = the default), or NULL. Borrowed. */
+const struct cr_plan_account *cr_plan_account_find(const struct cr_plan *plan,
+                                                   const char *account);
+
+/** "account 'prod'" or "the default account", for messages. Static or borrowed string in
+ * buf. */
+const char *cr_plan_account_label(char buf[96], const char *account);
+
+/** True when the plan covers a named account (a kind: Account document). */
+bool cr_plan_has_accounts(const struct cr_plan *plan);
 
 /** True when the plan makes no call. */
 bool cr_plan_is_empty(const struct cr_plan *plan);

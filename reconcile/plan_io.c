@@ -112,10 +112,10 @@ static int s_canon(struct cr_buf *out, const json_t *v)
 }
 
 /* The members of an operation the digest covers. */
-static const char *const s_digest_members[] = {"action",  "pool",    "region",
+static const char *const s_digest_members[] = {"action",  "pool",    "account",   "region",
                                                "pool_id", "replace", "parameters"};
 
-/* {action, pool, region, pool_id, replace, parameters} of operation i, as jq builds it (a
+/* {action, pool, account, region, pool_id, replace, parameters} of operation i, as jq builds it (a
  * member the operation lacks is null). */
 static int s_pick(json_t **out, const json_t *op, size_t i)
 {
@@ -246,8 +246,9 @@ static json_t *s_desired_json(const struct cr_desired_pool *d)
         json_decref(tags);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name", d->name, "region",
-                     d->region ? d->region : "", "adopt_id",
+    return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name", d->name, "account",
+                     cr_render_json_str_or_null(d->account), "region", d->region ? d->region : "",
+                     "adopt_id",
                      cr_render_json_str_or_null(d->adopt_id), "source",
                      cr_render_json_str_or_null(d->source), "config", config, "roles", roles,
                      "principal_tags", ptags, "tags", tags);
@@ -451,6 +452,7 @@ static int s_load_pool(struct cr_plan_pool *p, const struct s_load *ld, json_t *
         return s_bad(ld, where, "must be an object");
     /* each step runs only while the previous ones succeeded */
     rc = s_str(&p->name, ld, o, "name", where, false);
+    rc = rc < 0 ? rc : s_str(&p->account, ld, o, "account", where, true);
     rc = rc < 0 ? rc : s_str(&p->region, ld, o, "region", where, false);
     rc = rc < 0 ? rc : s_str(&p->pool_id, ld, o, "pool_id", where, true);
     rc = rc < 0 ? rc : s_str(&p->identity_pool_name, ld, o, "identity_pool_name", where, true);
@@ -750,6 +752,7 @@ static int s_load_desired(struct cr_desired_pool *d, const struct s_load *ld, js
     if (!json_is_object(o))
         return s_bad(ld, where, "must be an object");
     int rc = s_str(&d->name, ld, o, "name", where, false);
+    rc = rc < 0 ? rc : s_str(&d->account, ld, o, "account", where, true);
     rc = rc < 0 ? rc : s_str(&d->region, ld, o, "region", where, false);
     rc = rc < 0 ? rc : s_str(&d->adopt_id, ld, o, "adopt_id", where, true);
     rc = rc < 0 ? rc : s_str(&d->source, ld, o, "source", where, true);
@@ -861,6 +864,60 @@ static int s_check_digest(struct cr_plan *plan, const struct s_load *ld, json_t 
     return rc;
 }
 
+/* accounts[i]: which account, the id it must be and how to reach it. */
+static int s_load_account(struct cr_plan_account *a, const struct s_load *ld, json_t *o, size_t i)
+{
+    char where[64];
+    struct cr_desired_account *d = &a->account;
+    snprintf(where, sizeof(where), "accounts[%zu]", i);
+    if (!json_is_object(o))
+        return s_bad(ld, where, "must be an object");
+    int rc = s_str(&d->name, ld, o, "name", where, true);
+    rc = rc < 0 ? rc : s_str(&d->account_id, ld, o, "account_id", where, true);
+    rc = rc < 0 ? rc : s_str(&d->profile, ld, o, "profile", where, true);
+    rc = rc < 0 ? rc : s_str(&d->role_arn, ld, o, "role_arn", where, true);
+    rc = rc < 0 ? rc : s_str(&d->external_id, ld, o, "external_id", where, true);
+    rc = rc < 0 ? rc : s_str(&d->session_name, ld, o, "session_name", where, true);
+    rc = rc < 0 ? rc : s_str(&d->region, ld, o, "region", where, true);
+    if (rc < 0)
+        return rc;
+    if (d->account_id &&
+        (strlen(d->account_id) != 12 || strspn(d->account_id, "0123456789") != 12))
+        return s_bad(ld, where, "account_id must be 12 digits or null");
+    if (d->name && (!d->account_id || (!d->profile == !d->role_arn)))
+        return s_bad(ld, where, "a named account needs its account_id and a profile or a role_arn");
+    char member[80];
+    snprintf(member, sizeof(member), "%s.regions", where);
+    return s_load_strings(&a->regions, ld, json_object_get(o, "regions"), member);
+}
+
+/* "accounts": every account the plan covers, once each, every pool's among them. */
+static int s_load_accounts(struct cr_plan *plan, const struct s_load *ld, json_t *accounts)
+{
+    if (!json_is_array(accounts))
+        return s_bad(ld, "accounts", "must be an array");
+    plan->accounts = calloc(json_array_size(accounts) + 1, sizeof(*plan->accounts));
+    if (!plan->accounts)
+        return s_oom_loading();
+    for (size_t i = 0; i < json_array_size(accounts); i++) {
+        plan->n_accounts = i + 1;
+        int rc = s_load_account(&plan->accounts[i], ld, json_array_get(accounts, i), i);
+        if (rc < 0)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (cr_plan_account_find(plan, plan->accounts[i].account.name) !=
+                &plan->accounts[i])
+                return s_bad(ld, "accounts", "an account is listed twice");
+    }
+    for (size_t i = 0; i < plan->n_pools; i++)
+        if (plan->pools[i].account && !cr_plan_account_find(plan, plan->pools[i].account)) {
+            char where[64];
+            snprintf(where, sizeof(where), "pools[%zu].account", i);
+            return s_bad(ld, where, "names an account the plan does not list under accounts");
+        }
+    return 0;
+}
+
 static int s_load_doc(struct cr_plan *plan, const struct s_load *ld, json_t *root)
 {
     int rc;
@@ -896,6 +953,7 @@ static int s_load_doc(struct cr_plan *plan, const struct s_load *ld, json_t *roo
             return rc;
     }
     rc = s_link_ops(plan, ld);
+    rc = rc < 0 ? rc : s_load_accounts(plan, ld, json_object_get(root, "accounts"));
     rc = rc < 0 ? rc : s_load_counts(plan, ld, json_object_get(root, "summary"));
     rc = rc < 0 ? rc : s_load_inputs(plan, ld, root);
     return rc < 0 ? rc : s_check_digest(plan, ld, root);

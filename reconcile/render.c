@@ -79,22 +79,57 @@ static void s_text_pool(struct cr_buf *out, bool color, const struct cr_plan *pl
     cr_buf_puts(out, "\n");
 }
 
+/* With several accounts, what the plan does in each, under the summary. */
+static void s_account_summaries(struct cr_buf *out, const struct cr_plan *plan, const char *indent)
+{
+    if (!cr_plan_has_accounts(plan) || plan->n_accounts < 2)
+        return;
+    for (size_t i = 0; i < plan->n_accounts; i++) {
+        const struct cr_desired_account *a = &plan->accounts[i].account;
+        struct cr_render_counts c;
+        cr_render_account_counts(&c, plan, a->name);
+        cr_buf_printf(out, "%s%s%s", indent, a->name ? "account " : "default account",
+                      a->name ? a->name : "");
+        if (a->account_id)
+            cr_buf_printf(out, " (%s)", a->account_id);
+        cr_buf_printf(out, ": %zu to create, %zu to update, %zu to delete", c.create, c.update,
+                      c.del);
+        if (c.replace)
+            cr_buf_printf(out, " (%zu replaced)", c.replace);
+        cr_buf_puts(out, "\n");
+    }
+}
+
 int cr_render_text(struct cr_buf *out, const struct cr_plan *plan,
                    const struct cr_render_options *opts)
 {
     bool color = opts && opts->color;
     bool drift = opts && opts->drift;
+    struct cr_render_groups groups;
+    if (cr_render_groups(&groups, plan, true) != 0)
+        return CR_ENOMEM;
     if (!cr_plan_is_empty(plan))
         cr_buf_printf(out, "%s for stack \"%s\":\n\n",
                       drift ? "Live state differs from the manifests"
                             : "cognito-reconcile will make these calls",
                       plan->stack);
-    for (size_t i = 0; i < plan->n_pools; i++)
-        if (plan->pools[i].n_ops)
-            s_text_pool(out, color, plan, &plan->pools[i]);
+    for (size_t g = 0; g < groups.len; g++) {
+        if (groups.headed) {
+            cr_buf_printf(out, "%sIn ", cr_render_ansi(color, CR_ANSI_BOLD));
+            cr_render_group_title(out, plan, &groups.items[g], false);
+            cr_buf_puts(out, ":\n");
+            cr_render_ansi_end_line(out, color);
+            cr_buf_puts(out, "\n");
+        }
+        for (size_t i = 0; i < groups.items[g].n; i++)
+            s_text_pool(out, color, plan, &plan->pools[groups.items[g].pools[i]]);
+    }
+    cr_render_groups_dispose(&groups);
     cr_buf_puts(out, cr_render_ansi(color, CR_ANSI_BOLD));
     s_summary(out, plan, drift);
     cr_render_ansi_end_line(out, color);
+    if (!cr_plan_is_empty(plan))
+        s_account_summaries(out, plan, "  ");
     if (!drift && s_digest_line(out, plan, false) < 0)
         return CR_ENOMEM;
     if (cr_buf_oom(out)) {
@@ -112,8 +147,9 @@ static json_t *s_json_pool(const struct cr_plan_pool *p)
     for (size_t i = 0; i < p->providers.len; i++)
         json_array_append_new(providers, json_string(p->providers.items[i]));
     return json_pack(
-        "{s:s, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:s, s:{s:o, s:b, s:b, s:o}}", "name",
-        p->name, "region", p->region, "pool_id", cr_render_json_str_or_null(p->pool_id),
+        "{s:s, s:o, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:s, s:{s:o, s:b, s:b, s:o}}", "name",
+        p->name, "account", cr_render_json_str_or_null(p->account), "region", p->region,
+        "pool_id", cr_render_json_str_or_null(p->pool_id),
         "identity_pool_name", cr_render_json_str_or_null(p->identity_pool_name), "source",
         cr_render_json_str_or_null(p->source), "action", cr_plan_action_name(p->action), "adopted",
         p->adopted, "note", cr_render_json_str_or_null(p->note), "live_revision",
@@ -134,8 +170,9 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
     changes = cr_render_json_changes(op->changes, op->n_changes);
     if (!params || !changes)
         goto done;
-    o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index", (json_int_t)index,
-                  "pool_index", (json_int_t)op->pool, "pool", p->name, "region", p->region,
+    o = json_pack("{s:I, s:I, s:s, s:o, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index",
+                  (json_int_t)index, "pool_index", (json_int_t)op->pool, "pool", p->name,
+                  "account", cr_render_json_str_or_null(p->account), "region", p->region,
                   "pool_id", cr_render_json_str_or_null(cr_plan_op_pool_id(plan, op)), "action",
                   cr_plan_op_kind_name(op->kind), "operation",
                   cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace,
@@ -147,11 +184,38 @@ done:
     return o;
 }
 
+/* One account the plan covers: which, how it is reached, its regions and what happens there. */
+static json_t *s_json_account(const struct cr_plan *plan, const struct cr_plan_account *pa)
+{
+    const struct cr_desired_account *a = &pa->account;
+    struct cr_render_counts c;
+    json_t *regions = json_array();
+    for (size_t i = 0; regions && i < pa->regions.len; i++)
+        json_array_append_new(regions, json_string(pa->regions.items[i]));
+    cr_render_account_counts(&c, plan, a->name);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}}", "name",
+                     cr_render_json_str_or_null(a->name), "account_id",
+                     cr_render_json_str_or_null(a->account_id), "profile",
+                     cr_render_json_str_or_null(a->profile), "role_arn",
+                     cr_render_json_str_or_null(a->role_arn), "external_id",
+                     cr_render_json_str_or_null(a->external_id), "session_name",
+                     cr_render_json_str_or_null(a->session_name), "region",
+                     cr_render_json_str_or_null(a->region), "regions", regions, "summary", "create",
+                     (json_int_t)c.create, "update", (json_int_t)c.update, "delete",
+                     (json_int_t)c.del, "replace", (json_int_t)c.replace);
+}
+
 static json_t *s_json_doc(const struct cr_plan *plan)
 {
     json_t *regions = json_array(), *pools = json_array(), *ops = json_array();
+    json_t *accounts = json_array();
     for (size_t i = 0; regions && i < plan->regions.len; i++)
         json_array_append_new(regions, json_string(plan->regions.items[i]));
+    for (size_t i = 0; accounts && i < plan->n_accounts; i++) {
+        json_t *a = s_json_account(plan, &plan->accounts[i]);
+        if (!a || json_array_append_new(accounts, a) < 0)
+            goto fail;
+    }
     for (size_t i = 0; pools && i < plan->n_pools; i++) {
         json_t *p = s_json_pool(&plan->pools[i]);
         if (!p || json_array_append_new(pools, p) < 0)
@@ -165,15 +229,17 @@ static json_t *s_json_doc(const struct cr_plan *plan)
     char digest[CR_PLAN_DIGEST_LEN + 1];
     if (!ops || cr_plan_digest_ops(digest, ops) < 0)
         goto fail;
-    return json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:b}, s:s, s:o, s:o}",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:b}, s:s, s:o, s:o}",
                      "format_version", "1", "stack", plan->stack, "revision",
-                     cr_render_json_str_or_null(plan->revision), "regions", regions, "summary",
+                     cr_render_json_str_or_null(plan->revision), "regions", regions, "accounts",
+                     accounts, "summary",
                      "create", (json_int_t)plan->n_create, "update", (json_int_t)plan->n_update,
                      "delete", (json_int_t)plan->n_delete, "replace", (json_int_t)plan->n_replace,
                      "changes", !cr_plan_is_empty(plan), "digest", digest, "pools", pools,
                      "operations", ops);
 fail:
     json_decref(regions);
+    json_decref(accounts);
     json_decref(pools);
     json_decref(ops);
     return NULL;
@@ -203,10 +269,11 @@ int cr_render_json(struct cr_buf *out, const struct cr_plan *plan)
 
 /* ---- Markdown ---- */
 
-static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_pool *p)
+static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_pool *p,
+                      const char *level)
 {
     size_t fence = 3;
-    cr_buf_printf(out, "### %s ", cr_render_verb(cr_render_kind_of_action(p->action)));
+    cr_buf_printf(out, "%s %s ", level, cr_render_verb(cr_render_kind_of_action(p->action)));
     cr_render_md_code(out, p->name, false);
     cr_buf_printf(out, " (%s)\n\n", p->pool_id ? p->pool_id : p->region);
     if (p->note)
@@ -232,6 +299,56 @@ static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const stru
     cr_buf_puts(out, "\n");
 }
 
+/* One summary row per changed pool: [account,] pool, region, action, calls. */
+static void s_md_row(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_pool *p,
+                     bool accounts)
+{
+    enum cr_render_kind kind = cr_render_kind_of_action(p->action);
+    cr_buf_puts(out, "| ");
+    if (accounts) {
+        if (p->account)
+            cr_render_md_code(out, p->account, true);
+        else
+            cr_buf_puts(out, "(default)");
+        cr_buf_puts(out, " | ");
+    }
+    cr_render_md_code(out, p->name, true);
+    cr_buf_puts(out, " | ");
+    cr_render_md_text(out, p->region);
+    cr_buf_printf(out, " | %s %s | ", cr_render_symbol(kind), cr_render_verb(kind));
+    for (size_t k = 0; k < p->n_ops; k++)
+        cr_buf_printf(out, "%s%s", k ? ", " : "",
+                      cr_cognito_op_name(cr_plan_op_api(plan->ops[p->first_op + k].kind)));
+    cr_buf_puts(out, " |\n");
+}
+
+/* The summary table, then a section per changed pool, grouped by account and region. */
+static int s_md_body(struct cr_buf *out, const struct cr_plan *plan)
+{
+    struct cr_render_groups groups;
+    bool accounts = cr_plan_has_accounts(plan);
+    if (cr_render_groups(&groups, plan, true) != 0)
+        return CR_ENOMEM;
+    cr_buf_puts(out, accounts ? "| Account | Pool | Region | Action | Calls |\n|---|---|---|---|---|\n"
+                              : "| Pool | Region | Action | Calls |\n|---|---|---|---|\n");
+    for (size_t g = 0; g < groups.len; g++)
+        for (size_t i = 0; i < groups.items[g].n; i++)
+            s_md_row(out, plan, &plan->pools[groups.items[g].pools[i]], accounts);
+    cr_buf_puts(out, "\n");
+    for (size_t g = 0; g < groups.len; g++) {
+        if (groups.headed) {
+            cr_buf_puts(out, "### In ");
+            cr_render_group_title(out, plan, &groups.items[g], true);
+            cr_buf_puts(out, "\n\n");
+        }
+        for (size_t i = 0; i < groups.items[g].n; i++)
+            s_md_pool(out, plan, &plan->pools[groups.items[g].pools[i]],
+                      groups.headed ? "####" : "###");
+    }
+    cr_render_groups_dispose(&groups);
+    return 0;
+}
+
 int cr_render_markdown(struct cr_buf *out, const struct cr_plan *plan,
                        const struct cr_render_options *opts)
 {
@@ -251,28 +368,13 @@ int cr_render_markdown(struct cr_buf *out, const struct cr_plan *plan,
     cr_buf_puts(out, "**\n\n");
     if (!drift && s_digest_line(out, plan, true) < 0)
         return CR_ENOMEM;
-    if (!cr_plan_is_empty(plan)) {
-        cr_buf_puts(out, "| Pool | Region | Action | Calls |\n|---|---|---|---|\n");
-        for (size_t i = 0; i < plan->n_pools; i++) {
-            const struct cr_plan_pool *p = &plan->pools[i];
-            if (!p->n_ops)
-                continue;
-            enum cr_render_kind kind = cr_render_kind_of_action(p->action);
-            cr_buf_puts(out, "| ");
-            cr_render_md_code(out, p->name, true);
-            cr_buf_puts(out, " | ");
-            cr_render_md_text(out, p->region);
-            cr_buf_printf(out, " | %s %s | ", cr_render_symbol(kind), cr_render_verb(kind));
-            for (size_t k = 0; k < p->n_ops; k++)
-                cr_buf_printf(out, "%s%s", k ? ", " : "",
-                              cr_cognito_op_name(cr_plan_op_api(plan->ops[p->first_op + k].kind)));
-            cr_buf_puts(out, " |\n");
-        }
+    size_t before = out->len;
+    if (!cr_plan_is_empty(plan))
+        s_account_summaries(out, plan, "- ");
+    if (out->len > before)
         cr_buf_puts(out, "\n");
-        for (size_t i = 0; i < plan->n_pools; i++)
-            if (plan->pools[i].n_ops)
-                s_md_pool(out, plan, &plan->pools[i]);
-    }
+    if (!cr_plan_is_empty(plan) && s_md_body(out, plan) != 0)
+        return CR_ENOMEM;
     if (cr_buf_oom(out)) {
         cr_error_set("out of memory rendering the plan as Markdown");
         return CR_ENOMEM;

@@ -2,6 +2,7 @@
 /* The render toolkit: one vocabulary, one ANSI switch, one set of Markdown escapes. */
 #include "reconcile/render_kit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define S_ARROW " \xe2\x86\x92 " /* " → " */
@@ -72,6 +73,146 @@ const char *cr_render_verb(enum cr_render_kind kind)
 const char *cr_render_status(enum cr_render_kind kind)
 {
     return s_word(kind)->status;
+}
+
+/* ---- groups ---- */
+
+static bool s_same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The group of (account, region) in out, added (empty) when new; NULL on out-of-memory. */
+static struct cr_render_group *s_group(struct cr_render_groups *out, size_t *cap,
+                                       const char *account, const char *region)
+{
+    for (size_t i = 0; i < out->len; i++)
+        if (s_same(out->items[i].account, account) && s_same(out->items[i].region, region))
+            return &out->items[i];
+    if (out->len == *cap) {
+        size_t n = *cap ? *cap * 2 : 4;
+        struct cr_render_group *grown = realloc(out->items, n * sizeof(*grown));
+        if (grown == NULL)
+            return NULL;
+        out->items = grown;
+        *cap = n;
+    }
+    struct cr_render_group *g = &out->items[out->len++];
+    memset(g, 0, sizeof(*g));
+    g->account = account;
+    g->region = region;
+    return g;
+}
+
+/* The position of account among the plan's accounts (unknown ones last, by name). */
+static size_t s_account_rank(const struct cr_plan *plan, const char *account)
+{
+    for (size_t i = 0; i < plan->n_accounts; i++)
+        if (s_same(plan->accounts[i].account.name, account))
+            return i;
+    return plan->n_accounts;
+}
+
+static _Thread_local const struct cr_plan *s_sort_plan;
+
+static int s_group_cmp(const void *x, const void *y)
+{
+    const struct cr_render_group *a = x, *b = y;
+    size_t ra = s_account_rank(s_sort_plan, a->account), rb = s_account_rank(s_sort_plan, b->account);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    int c = strcmp(a->account ? a->account : "", b->account ? b->account : "");
+    return c != 0 ? c : strcmp(a->region ? a->region : "", b->region ? b->region : "");
+}
+
+int cr_render_groups(struct cr_render_groups *out, const struct cr_plan *plan, bool changed_only)
+{
+    size_t cap = 0;
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < plan->n_pools; i++) {
+        const struct cr_plan_pool *p = &plan->pools[i];
+        if (changed_only && p->n_ops == 0)
+            continue;
+        struct cr_render_group *g = s_group(out, &cap, p->account, p->region);
+        size_t *pools = g != NULL ? realloc(g->pools, (g->n + 1) * sizeof(*pools)) : NULL;
+        if (pools == NULL) {
+            cr_render_groups_dispose(out);
+            cr_error_set("out of memory grouping the plan by account and region");
+            return CR_ENOMEM;
+        }
+        g->pools = pools;
+        g->pools[g->n++] = i;
+    }
+    s_sort_plan = plan;
+    if (out->len > 1)
+        qsort(out->items, out->len, sizeof(*out->items), s_group_cmp);
+    for (size_t i = 0; i < out->len; i++) {
+        const struct cr_plan_account *a = cr_plan_account_find(plan, out->items[i].account);
+        out->items[i].account_id = a != NULL ? a->account.account_id : NULL;
+    }
+    out->headed = out->len > 1 || cr_plan_has_accounts(plan);
+    return 0;
+}
+
+void cr_render_groups_dispose(struct cr_render_groups *groups)
+{
+    for (size_t i = 0; i < groups->len; i++)
+        free(groups->items[i].pools);
+    free(groups->items);
+    memset(groups, 0, sizeof(*groups));
+}
+
+void cr_render_group_title(struct cr_buf *out, const struct cr_plan *plan,
+                           const struct cr_render_group *group, bool code)
+{
+    if (cr_plan_has_accounts(plan)) {
+        if (group->account == NULL) {
+            cr_buf_puts(out, "default account");
+        } else {
+            cr_buf_puts(out, "account ");
+            if (code)
+                cr_render_md_code(out, group->account, false);
+            else
+                cr_buf_puts(out, group->account);
+        }
+        if (group->account_id != NULL)
+            cr_buf_printf(out, " (%s)", group->account_id);
+        cr_buf_puts(out, ", ");
+    }
+    cr_buf_puts(out, "region ");
+    if (code)
+        cr_render_md_code(out, group->region ? group->region : "", false);
+    else
+        cr_buf_puts(out, group->region ? group->region : "");
+}
+
+void cr_render_account_counts(struct cr_render_counts *out, const struct cr_plan *plan,
+                              const char *account)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < plan->n_pools; i++) {
+        if (!s_same(plan->pools[i].account, account))
+            continue;
+        switch (plan->pools[i].action) {
+        case CR_PLAN_CREATE:
+            out->create++;
+            break;
+        case CR_PLAN_UPDATE:
+            out->update++;
+            break;
+        case CR_PLAN_DELETE:
+            out->del++;
+            break;
+        case CR_PLAN_REPLACE:
+            out->replace++;
+            out->create++;
+            out->del++;
+            break;
+        case CR_PLAN_NOOP:
+        default:
+            break;
+        }
+    }
 }
 
 /* ---- ANSI ---- */

@@ -50,6 +50,50 @@ const char *cr_render_verb(enum cr_render_kind kind);
 /** The participle a comparison uses: "added", "changed", "replaced", "removed", "unchanged". */
 const char *cr_render_status(enum cr_render_kind kind);
 
+/* ---- groups: a plan's pools by account, then region ---- */
+
+/** The pools of one account and region, in plan order. */
+struct cr_render_group {
+    const char *account;    /* the Account's name; NULL = the default account. Borrowed */
+    const char *account_id; /* the id the account must be, or NULL. Borrowed */
+    const char *region;     /* borrowed */
+    size_t *pools;          /* indexes into plan->pools; owned */
+    size_t n;
+};
+
+/** A plan's pools grouped: by account (the plan's order), then region (sorted). */
+struct cr_render_groups {
+    struct cr_render_group *items;
+    size_t len;
+    bool headed; /* show a heading per group: the plan has a named account, or (of the pools
+                    grouped) more than one region; a plain one-region plan reads as before */
+};
+
+/**
+ * Groups plan's pools (only those with calls when changed_only) by account and region: every
+ * renderer lists them in this order, under a heading per group when out->headed. Returns 0 or
+ * CR_ENOMEM (error set); free with cr_render_groups_dispose.
+ */
+int cr_render_groups(struct cr_render_groups *out, const struct cr_plan *plan,
+                     bool changed_only) CR_WARN_UNUSED;
+void cr_render_groups_dispose(struct cr_render_groups *groups);
+
+/**
+ * Appends a group's title: "account prod (222222222222), region eu-west-1", "default account
+ * (111111111111), region us-east-1" (when the plan has named accounts), or "region us-east-1".
+ * code: names in Markdown code spans (`prod`).
+ */
+void cr_render_group_title(struct cr_buf *out, const struct cr_plan *plan,
+                           const struct cr_render_group *group, bool code);
+
+/** What the plan does in one account (NULL = the default), counted as the plan's summary is:
+ * a replacement is one create and one delete. */
+struct cr_render_counts {
+    size_t create, update, del, replace;
+};
+void cr_render_account_counts(struct cr_render_counts *out, const struct cr_plan *plan,
+                              const char *account);
+
 /* ---- ANSI ---- */
 
 /** code when color is on, "" when it is off: the one place colour is switched. */

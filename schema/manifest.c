@@ -84,6 +84,27 @@ void cr_manifest__field_diag(struct cr_mctx *ctx, struct cr_loc loc, const char 
     va_end(ap);
 }
 
+int cr_manifest__warn(struct cr_manifest_set *set, const char *file, size_t file_index,
+                      struct cr_loc loc, const char *path, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    s_trim_utf8(msg);
+    if (cr_array_reserve(&set->warnings, &set->cap_warnings, set->n_warnings,
+                         sizeof(*set->warnings), 4) != 0)
+        return CR_ENOMEM;
+    struct cr_diagnostic *w = &set->warnings[set->n_warnings];
+    *w = (struct cr_diagnostic){file, loc.line, loc.column, cr_arena_strdup(&set->arena, path),
+                                cr_arena_strdup(&set->arena, msg), file_index};
+    if (w->path == NULL || w->message == NULL)
+        return CR_ENOMEM;
+    set->n_warnings++;
+    return 0;
+}
+
 static size_t s_path_push(struct cr_mctx *ctx, int kind, const char *text, size_t n)
 {
     size_t old = ctx->depth;
@@ -642,6 +663,7 @@ static const struct s_field s_metadata_fields[] = {
     S_FIELD("name", S_STR, struct cr_model_pool, name, true),
     S_FIELD("region", S_STR, struct cr_model_pool, region, false),
     S_FIELD("id", S_STR, struct cr_model_pool, id, false),
+    S_FIELD("account", S_STR, struct cr_model_pool, account, false),
 };
 
 static const struct s_field s_spec_fields[] = {
@@ -706,6 +728,15 @@ static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
     int rc = cr_array_reserve(&set->pools, &set->cap_pools, set->n_pools, sizeof(*set->pools), 16);
     if (rc == 0)
         set->pools[set->n_pools++] = pool;
+    return rc;
+}
+
+static int s_push_account(struct cr_manifest_set *set, struct cr_model_account *account)
+{
+    int rc = cr_array_reserve(&set->accounts, &set->cap_accounts, set->n_accounts,
+                              sizeof(*set->accounts), 4);
+    if (rc == 0)
+        set->accounts[set->n_accounts++] = account;
     return rc;
 }
 
@@ -907,6 +938,63 @@ int cr_manifest__convert_pool(struct cr_mctx *ctx, size_t index, const struct cr
     return s_push_pool(ctx->set, pool);
 }
 
+/* ---- kind: Account ---- */
+
+static const struct s_field s_account_metadata_fields[] = {
+    S_FIELD("name", S_STR, struct cr_model_account, name, true),
+};
+
+static const struct s_field s_account_spec_fields[] = {
+    S_FIELD("accountId", S_STR, struct cr_model_account, account_id, true),
+    S_FIELD("profile", S_STR, struct cr_model_account, profile, false),
+    S_FIELD("roleArn", S_STR, struct cr_model_account, role_arn, false),
+    S_FIELD("externalId", S_STR, struct cr_model_account, external_id, false),
+    S_FIELD("sessionName", S_STR, struct cr_model_account, session_name, false),
+    S_FIELD("region", S_STR, struct cr_model_account, region, false),
+};
+
+static void s_account_metadata(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                               const struct cr_ynode *val)
+{
+    s_struct(ctx, obj, val, s_account_metadata_fields,
+             sizeof(s_account_metadata_fields) / sizeof(s_account_metadata_fields[0]));
+}
+
+static void s_account_spec(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                           const struct cr_ynode *val)
+{
+    struct cr_model_account *account = obj;
+    account->spec_loc = val->loc;
+    s_struct(ctx, obj, val, s_account_spec_fields,
+             sizeof(s_account_spec_fields) / sizeof(s_account_spec_fields[0]));
+}
+
+static const struct s_field s_account_root_fields[] = {
+    S_FIELD("apiVersion", S_STR, struct cr_model_account, api_version, true),
+    S_FIELD("kind", S_STR, struct cr_model_account, kind, true),
+    S_CUSTOM_FIELD("metadata", s_account_metadata, true),
+    S_CUSTOM_FIELD("spec", s_account_spec, true),
+};
+
+int cr_manifest__convert_account(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root)
+{
+    struct cr_model_account *account = cr_arena_alloc(&ctx->set->arena, sizeof(*account));
+    if (account == NULL)
+        return CR_ENOMEM;
+    account->file = ctx->file;
+    account->file_index = ctx->file_index;
+    account->document = index;
+    account->loc = root->loc;
+    s_struct(ctx, account, root, s_account_root_fields,
+             sizeof(s_account_root_fields) / sizeof(s_account_root_fields[0]));
+    if (ctx->rc != 0)
+        return ctx->rc;
+    cr_manifest__validate_account(ctx, account);
+    if (ctx->rc != 0)
+        return ctx->rc;
+    return s_push_account(ctx->set, account);
+}
+
 static int s_document(struct cr_mctx *ctx, size_t index, struct cr_loc loc,
                       const struct cr_ynode *root)
 {
@@ -1099,6 +1187,15 @@ int cr_manifest_set_finish(struct cr_manifest_set *set)
         }
         set->diagnostics[j] = t;
     }
+    for (size_t i = 1; i < set->n_warnings; i++) {
+        struct cr_diagnostic t = set->warnings[i];
+        size_t j = i;
+        while (j > 0 && s_diag_after(&set->warnings[j - 1], &t)) {
+            set->warnings[j] = set->warnings[j - 1];
+            j--;
+        }
+        set->warnings[j] = t;
+    }
     /* The parallel loader merges skips shard by shard: back to file order. */
     for (size_t i = 1; i < set->n_skipped; i++) {
         struct cr_manifest_skip t = set->skipped[i];
@@ -1174,6 +1271,9 @@ static int s_merge(struct cr_manifest_set *set, struct cr_manifest_set *shard)
     for (size_t i = 0; i < shard->n_skipped; i++)
         if (s_push_skip(set, &shard->skipped[i]) != 0)
             return CR_ENOMEM;
+    for (size_t i = 0; i < shard->n_accounts; i++)
+        if (s_push_account(set, shard->accounts[i]) != 0)
+            return CR_ENOMEM;
     set->truncated = set->truncated || shard->truncated;
     set->n_files += shard->n_files;
     return 0;
@@ -1183,6 +1283,15 @@ static int s_pool_order(const void *x, const void *y)
 {
     const struct cr_model_pool *a = *(const struct cr_model_pool *const *)x;
     const struct cr_model_pool *b = *(const struct cr_model_pool *const *)y;
+    if (a->file_index != b->file_index)
+        return a->file_index < b->file_index ? -1 : 1;
+    return (a->document > b->document) - (a->document < b->document);
+}
+
+static int s_account_order(const void *x, const void *y)
+{
+    const struct cr_model_account *a = *(const struct cr_model_account *const *)x;
+    const struct cr_model_account *b = *(const struct cr_model_account *const *)y;
     if (a->file_index != b->file_index)
         return a->file_index < b->file_index ? -1 : 1;
     return (a->document > b->document) - (a->document < b->document);
@@ -1237,6 +1346,8 @@ static int s_load_parallel(struct cr_manifest_set *set, const struct cr_manifest
             goto done;
     if (set->n_pools > 1)
         qsort(set->pools, set->n_pools, sizeof(*set->pools), s_pool_order);
+    if (set->n_accounts > 1)
+        qsort(set->accounts, set->n_accounts, sizeof(*set->accounts), s_account_order);
     result = 0;
 done:
     if (result == CR_ENOMEM)
@@ -1289,6 +1400,8 @@ void cr_manifest_set_free(struct cr_manifest_set *set)
     free(set->pools);
     free(set->diagnostics);
     free(set->skipped);
+    free(set->accounts);
+    free(set->warnings);
     free(set);
 }
 
@@ -1309,6 +1422,25 @@ int cr_diagnostic_format(struct cr_buf *out, const struct cr_diagnostic *diag)
     if (diag->line == 0)
         return cr_buf_printf(out, "%s: %s", diag->file, diag->message);
     return cr_buf_printf(out, "%s:%u:%u: %s", diag->file, diag->line, diag->column, diag->message);
+}
+
+const struct cr_model_account *cr_manifest_set_account(const struct cr_manifest_set *set,
+                                                       const char *name)
+{
+    for (size_t i = 0; name != NULL && i < set->n_accounts; i++)
+        if (set->accounts[i]->name.value != NULL && strcmp(set->accounts[i]->name.value, name) == 0)
+            return set->accounts[i];
+    return NULL;
+}
+
+const char *cr_manifest_pool_region(const struct cr_manifest_set *set,
+                                    const struct cr_model_pool *pool)
+{
+    const struct cr_model_account *account = cr_manifest_set_account(set, pool->account.value);
+    if (pool->region.value == NULL && pool->id_region == NULL && account != NULL &&
+        account->region.value != NULL)
+        return account->region.value;
+    return cr_model_pool_region(pool, set->opts.default_region);
 }
 
 const struct cr_model_pool *cr_manifest_set_find(const struct cr_manifest_set *set,

@@ -29,6 +29,7 @@
 
 #define CR_MANIFEST_API_VERSION       "cognito-reconcile/v1"
 #define CR_MANIFEST_KIND              "IdentityPool"
+#define CR_MANIFEST_KIND_ACCOUNT      "Account"
 #define CR_MANIFEST_MAX_FILE_BYTES    (1024 * 1024) /* larger files are refused */
 #define CR_MANIFEST_MAX_DEPTH         64            /* YAML nesting */
 #define CR_MANIFEST_MAX_ALIASES       100           /* alias uses per document */
@@ -90,6 +91,12 @@ struct cr_manifest_set {
     struct cr_diagnostic *diagnostics; /* sorted by file order, line, column after finish */
     size_t n_diagnostics;
     size_t cap_diagnostics;
+    struct cr_model_account **accounts; /* kind: Account documents, in file then document order */
+    size_t n_accounts;
+    size_t cap_accounts;
+    struct cr_diagnostic *warnings; /* not errors (an Account no pool names); sorted after finish */
+    size_t n_warnings;
+    size_t cap_warnings;
     size_t n_files; /* files holding manifests of ours (or problems that may be ours) */
     struct cr_manifest_skip *skipped; /* files that are not ours, in file order after finish */
     size_t n_skipped;
@@ -131,8 +138,9 @@ int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, c
                         size_t len) CR_WARN_UNUSED;
 
 /**
- * Runs the checks across documents (metadata.name unique per region) and sorts the
- * diagnostics. Returns 0 when the set is valid, CR_EINVALID when it has diagnostics (the
+ * Runs the checks across documents (metadata.name unique per account and region, pool ids
+ * adopted once, metadata.account names an Account document, Account names and ids unique; an
+ * Account no pool names is a warning) and sorts the diagnostics and warnings. Returns 0 when the set is valid, CR_EINVALID when it has diagnostics (the
  * last error then names the first one and the count), or CR_ENOMEM.
  */
 int cr_manifest_set_finish(struct cr_manifest_set *set) CR_WARN_UNUSED;
@@ -158,6 +166,17 @@ size_t cr_manifest_set_files_with_errors(const struct cr_manifest_set *set);
 
 /** Appends "file:line:column: message" (or "file: message" when line is 0) to out. */
 int cr_diagnostic_format(struct cr_buf *out, const struct cr_diagnostic *diag) CR_WARN_UNUSED;
+
+/** The Account document named name, or NULL. Borrowed. */
+const struct cr_model_account *cr_manifest_set_account(const struct cr_manifest_set *set,
+                                                       const char *name);
+
+/**
+ * The region a pool lives in: metadata.region, else the region of metadata.id, else its
+ * account's spec.region, else the set's default region (may be NULL). Borrowed.
+ */
+const char *cr_manifest_pool_region(const struct cr_manifest_set *set,
+                                    const struct cr_model_pool *pool);
 
 /** The pool with metadata.name == name in region (see cr_model_pool_region), or NULL. */
 const struct cr_model_pool *cr_manifest_set_find(const struct cr_manifest_set *set,

@@ -83,10 +83,21 @@ const struct cr_manifest_kind *cr_manifest__kind_find(const char *name, size_t l
 /** kind: IdentityPool (manifest.c). */
 int cr_manifest__convert_pool(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
 
+/** kind: Account (manifest.c). */
+int cr_manifest__convert_account(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
+
+/** Validates one converted Account document on its own (validate.c). */
+void cr_manifest__validate_account(struct cr_mctx *ctx, const struct cr_model_account *account);
+
+/** Records a warning of the set (not an error) at file:loc with the field path given. */
+int cr_manifest__warn(struct cr_manifest_set *set, const char *file, size_t file_index,
+                      struct cr_loc loc, const char *path, const char *fmt, ...) CR_PRINTF(6, 7);
+
 /** Validates one converted pool on its own: constraints, limits, cross-references. */
 void cr_manifest__validate_pool(struct cr_mctx *ctx, const struct cr_model_pool *pool);
 
-/** Checks across the pools of the set: unique metadata.name per region, unique ids. */
+/** Checks across the documents of the set: unique metadata.name per account and region,
+ * unique ids, Account references, names and ids (validate.c). */
 int cr_manifest__validate_set(struct cr_manifest_set *set);
 
 #endif

@@ -125,8 +125,9 @@ struct cr_model_pool {
     struct cr_model_str kind;        /* IdentityPool */
 
     /* metadata */
-    struct cr_model_str name;   /* logical name, unique per stack and region */
-    struct cr_model_str region; /* optional; default from --region / AWS config */
+    struct cr_model_str name;    /* logical name, unique per stack, account and region */
+    struct cr_model_str region;  /* optional; default from the account, then --region / AWS config */
+    struct cr_model_str account; /* optional: the metadata.name of a kind: Account document */
     struct cr_model_str id;     /* optional: adopt this pool (REGION:GUID) */
     const char *id_region;      /* the REGION part of id, or NULL */
 
@@ -160,6 +161,31 @@ struct cr_model_pool {
     /* section tags (user tags; the ownership tags are added by the tool) */
     bool manage_tags;
     struct cr_model_map tags;
+};
+
+/**
+ * One Account document: an AWS account that pools name in metadata.account, the id it must
+ * be and how to reach it. Modelled on Terraform's aws provider: metadata.name is the provider
+ * alias, accountId the one entry of allowed_account_ids, profile / roleArn (+ externalId,
+ * sessionName) its profile and assume_role block, region its region.
+ */
+struct cr_model_account {
+    const char *file;  /* display path */
+    size_t file_index; /* order in which the file was added to the set */
+    size_t document;   /* 0-based index of the YAML document in the file */
+    struct cr_loc loc; /* the document's root mapping */
+
+    struct cr_model_str api_version; /* cognito-reconcile/v1 */
+    struct cr_model_str kind;        /* Account */
+
+    struct cr_model_str name;         /* metadata.name: what pools write in metadata.account */
+    struct cr_model_str account_id;   /* spec.accountId: 12 digits, checked before any write */
+    struct cr_model_str profile;      /* spec.profile: a profile of the AWS config files */
+    struct cr_model_str role_arn;     /* spec.roleArn: assumed with the default chain's keys */
+    struct cr_model_str external_id;  /* spec.externalId: with roleArn only */
+    struct cr_model_str session_name; /* spec.sessionName: with roleArn only */
+    struct cr_model_str region;       /* spec.region: for its pools without metadata.region */
+    struct cr_loc spec_loc;           /* where spec starts (for "give profile or roleArn") */
 };
 
 /** The value for key in map, or NULL. Borrowed. */

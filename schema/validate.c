@@ -2,6 +2,7 @@
 /* Validation of converted pools: the API constraint table on every field, the limits the
  * documentation states, provider cross-references, ARN shapes, and the checks across
  * documents. Messages name the field path; positions are the offending key or value. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,7 +200,8 @@ static void s_validate_id(struct cr_mctx *ctx, const struct cr_model_pool *pool)
         strcmp(pool->region.value, region) != 0)
         cr_manifest__field_diag(ctx, id->loc, "pool id is in region %s but metadata.region is %s",
                                 region, pool->region.value);
-    else if (pool->region.value == NULL && ctx->set->opts.default_region != NULL &&
+    else if (pool->region.value == NULL && pool->account.value == NULL &&
+             ctx->set->opts.default_region != NULL &&
              strcmp(ctx->set->opts.default_region, region) != 0)
         cr_manifest__field_diag(ctx, id->loc,
                                 "pool id is in region %s but the default region is %s (set "
@@ -612,6 +614,161 @@ void cr_manifest__validate_pool(struct cr_mctx *ctx, const struct cr_model_pool 
     cr_manifest__path_pop(ctx, mark);
 }
 
+/* ---- kind: Account ---- */
+
+/* A 12-digit AWS account id. */
+static bool s_account_id_ok(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    return n == 12 && s[n] == '\0';
+}
+
+/* The 12-digit account of an IAM ARN (arn:PARTITION:iam::ACCOUNT:...) into out[13]. */
+static void s_arn_account(char out[13], const char *arn)
+{
+    const char *p = strstr(arn, ":iam::");
+    out[0] = '\0';
+    if (p != NULL && strlen(p + 6) >= 12) {
+        memcpy(out, p + 6, 12);
+        out[12] = '\0';
+    }
+}
+
+/* STS's own rules for AssumeRole's ExternalId and RoleSessionName (the sts-2011-06-15 model:
+ * externalIdType 2-1224 [\w+=,.@:\/-]*, roleSessionNameType 2-64 [\w+=,.@-]*), in its words. */
+static void s_check_sts_string(struct cr_mctx *ctx, const char *field,
+                               const struct cr_model_str *v, size_t min, size_t max,
+                               const char *extra, const char *pattern)
+{
+    if (v->value == NULL)
+        return;
+    size_t mark = cr_manifest__path_field(ctx, field);
+    bool chars_ok = true;
+    for (size_t i = 0; i < v->len && chars_ok; i++) {
+        unsigned char c = (unsigned char)v->value[i];
+        chars_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || strchr(extra, c) != NULL;
+    }
+    if (v->len < min)
+        cr_manifest__field_diag(ctx, v->loc, "Member must have length greater than or equal to %zu",
+                                min);
+    else if (v->len > max)
+        cr_manifest__field_diag(ctx, v->loc, "Member must have length less than or equal to %zu",
+                                max);
+    else if (!chars_ok)
+        cr_manifest__field_diag(ctx, v->loc, "Member must satisfy regular expression pattern: %s",
+                                pattern);
+    cr_manifest__path_pop(ctx, mark);
+}
+
+/* A profile name: a [profile NAME] section of the AWS config file. */
+static void s_check_profile(struct cr_mctx *ctx, const struct cr_model_str *v)
+{
+    char q[100];
+    if (v->value == NULL)
+        return;
+    bool ok = v->len > 0 && v->len <= 128;
+    for (size_t i = 0; i < v->len && ok; i++)
+        ok = !isspace((unsigned char)v->value[i]) && v->value[i] != '[' && v->value[i] != ']';
+    if (ok)
+        return;
+    size_t mark = cr_manifest__path_field(ctx, "profile");
+    cr_manifest__field_diag(ctx, v->loc,
+                            "'%s' is not a profile name (1 to 128 characters, no whitespace or "
+                            "brackets)",
+                            cr_manifest__quote(q, sizeof(q), v->value, v->len));
+    cr_manifest__path_pop(ctx, mark);
+}
+
+/* spec.roleArn: an IAM role of the account itself. */
+static void s_check_account_role(struct cr_mctx *ctx, const struct cr_model_account *a)
+{
+    char role_account[13];
+    size_t mark = cr_manifest__path_field(ctx, "roleArn");
+    if (a->role_arn.value != NULL && s_check_str(ctx, &a->role_arn, "ARNString")) {
+        s_check_role_arn(ctx, &a->role_arn);
+        s_arn_account(role_account, a->role_arn.value);
+        if (cr_model_iam_arn(a->role_arn.value, "role", NULL) && a->account_id.value != NULL &&
+            s_account_id_ok(a->account_id.value) &&
+            strcmp(role_account, a->account_id.value) != 0)
+            cr_manifest__field_diag(ctx, a->role_arn.loc,
+                                    "the role is in account %s, not %s (spec.accountId): its "
+                                    "credentials would be for another account",
+                                    role_account, a->account_id.value);
+    }
+    cr_manifest__path_pop(ctx, mark);
+}
+
+/* How to reach the account: exactly one of profile and roleArn; externalId and sessionName
+ * go with roleArn. */
+static void s_check_account_access(struct cr_mctx *ctx, const struct cr_model_account *a)
+{
+    const char *name = a->name.value != NULL ? a->name.value : "?";
+    char q[100];
+    cr_manifest__quote(q, sizeof(q), name, strlen(name));
+    if (a->profile.value == NULL && a->role_arn.value == NULL)
+        cr_manifest__field_diag(ctx, a->spec_loc,
+                                "give profile (a profile of the AWS config files) or roleArn (a "
+                                "role to assume with the default credentials) to say how to reach "
+                                "account '%s'",
+                                q);
+    if (a->profile.value != NULL && a->role_arn.value != NULL) {
+        size_t mark = cr_manifest__path_field(ctx, "roleArn");
+        cr_manifest__field_diag(ctx, a->role_arn.key_loc,
+                                "profile and roleArn exclude each other: give one of them");
+        cr_manifest__path_pop(ctx, mark);
+    }
+    static const char *const with_role[] = {"externalId", "sessionName"};
+    const struct cr_model_str *values[] = {&a->external_id, &a->session_name};
+    for (size_t i = 0; i < 2 && a->role_arn.value == NULL; i++) {
+        if (values[i]->value == NULL)
+            continue;
+        size_t mark = cr_manifest__path_field(ctx, with_role[i]);
+        cr_manifest__field_diag(ctx, values[i]->key_loc,
+                                "only with roleArn (it is a parameter of assuming the role)");
+        cr_manifest__path_pop(ctx, mark);
+    }
+}
+
+void cr_manifest__validate_account(struct cr_mctx *ctx, const struct cr_model_account *a)
+{
+    char q[100];
+    size_t mark = ctx->depth;
+    cr_manifest__path_pop(ctx, 0);
+    size_t m1 = cr_manifest__path_field(ctx, "metadata");
+    size_t m2 = cr_manifest__path_field(ctx, "name");
+    if (a->name.value != NULL && !s_name_ok(a->name.value))
+        cr_manifest__field_diag(ctx, a->name.loc,
+                                "'%s' is not a valid account name (1 to 63 lowercase letters, "
+                                "digits and '-', starting with a letter or digit)",
+                                cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len));
+    cr_manifest__path_pop(ctx, m2);
+    cr_manifest__path_pop(ctx, m1);
+    m1 = cr_manifest__path_field(ctx, "spec");
+    m2 = cr_manifest__path_field(ctx, "accountId");
+    if (a->account_id.value != NULL && !s_account_id_ok(a->account_id.value))
+        cr_manifest__field_diag(
+            ctx, a->account_id.loc, "'%s' is not an AWS account id (12 digits)",
+            cr_manifest__quote(q, sizeof(q), a->account_id.value, a->account_id.len));
+    cr_manifest__path_pop(ctx, m2);
+    m2 = cr_manifest__path_field(ctx, "region");
+    if (a->region.value != NULL && !s_region_ok(a->region.value))
+        cr_manifest__field_diag(
+            ctx, a->region.loc, "'%s' is not an AWS region name (like us-east-1)",
+            cr_manifest__quote(q, sizeof(q), a->region.value, a->region.len));
+    cr_manifest__path_pop(ctx, m2);
+    s_check_profile(ctx, &a->profile);
+    s_check_account_role(ctx, a);
+    s_check_sts_string(ctx, "externalId", &a->external_id, 2, 1224, "+=,.@:/-", "[\\w+=,.@:/-]*");
+    s_check_sts_string(ctx, "sessionName", &a->session_name, 2, 64, "+=,.@-", "[\\w+=,.@-]*");
+    if (a->spec_loc.line != 0) /* spec is a mapping (otherwise that is the problem) */
+        s_check_account_access(ctx, a);
+    cr_manifest__path_pop(ctx, m1);
+    cr_manifest__path_pop(ctx, mark);
+}
+
 /* ---- across documents ---- */
 
 static bool s_same_region(const char *a, const char *b)
@@ -619,20 +776,26 @@ static bool s_same_region(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-static void s_ctx_for(struct cr_mctx *ctx, struct cr_manifest_set *set,
-                      const struct cr_model_pool *p, const char *field)
+static void s_ctx_at(struct cr_mctx *ctx, struct cr_manifest_set *set, const char *file,
+                     size_t file_index, const char *section, const char *field)
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->set = set;
-    ctx->file = p->file;
-    ctx->file_index = p->file_index;
-    cr_manifest__path_field(ctx, "metadata");
+    ctx->file = file;
+    ctx->file_index = file_index;
+    cr_manifest__path_field(ctx, section);
     cr_manifest__path_field(ctx, field);
+}
+
+static void s_ctx_for(struct cr_mctx *ctx, struct cr_manifest_set *set,
+                      const struct cr_model_pool *p, const char *field)
+{
+    s_ctx_at(ctx, set, p->file, p->file_index, "metadata", field);
 }
 
 /* qsort has no context argument: the pools being sorted are reached through these. */
 static _Thread_local struct cr_model_pool *const *s_sort_pools;
-static _Thread_local const char *s_sort_region;
+static _Thread_local const char *const *s_sort_regions; /* each pool's region */
 static _Thread_local bool s_sort_by_id;
 
 static int s_strcmp_null(const char *a, const char *b)
@@ -652,16 +815,18 @@ static int s_pool_cmp(const void *x, const void *y)
     } else {
         c = s_strcmp_null(pa->name.value, pb->name.value);
         if (c == 0)
-            c = s_strcmp_null(cr_model_pool_region(pa, s_sort_region),
-                              cr_model_pool_region(pb, s_sort_region));
+            c = s_strcmp_null(pa->account.value, pb->account.value);
+        if (c == 0)
+            c = s_strcmp_null(s_sort_regions[a], s_sort_regions[b]);
     }
     return c != 0 ? c : (a > b) - (a < b);
 }
 
 static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
-                               const struct cr_model_pool *p, const struct cr_model_pool *o)
+                               const struct cr_model_pool *p, const struct cr_model_pool *o,
+                               const char *region)
 {
-    char q[100];
+    char q[100], r[100], a[100];
     if (s_sort_by_id) {
         s_ctx_for(ctx, set, p, "id");
         cr_manifest__field_diag(ctx, p->id.loc, "pool id '%s' is adopted twice (also at %s:%u:%u)",
@@ -669,36 +834,34 @@ static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
                                 o->id.loc.line, o->id.loc.column);
         return;
     }
-    const char *region = cr_model_pool_region(p, set->opts.default_region);
-    char r[100];
     s_ctx_for(ctx, set, p, "name");
     cr_manifest__quote(q, sizeof(q), p->name.value, p->name.len);
+    char where[260] = "";
+    if (p->account.value != NULL)
+        snprintf(where, sizeof(where), " in account %s%s",
+                 cr_manifest__quote(a, sizeof(a), p->account.value, p->account.len),
+                 region != NULL ? "," : "");
     if (region != NULL)
-        cr_manifest__field_diag(ctx, p->name.loc,
-                                "duplicate pool name '%s' in region %s (also defined at %s:%u:%u)",
-                                q, cr_manifest__quote(r, sizeof(r), region, strlen(region)),
-                                o->file, o->name.loc.line, o->name.loc.column);
-    else
-        cr_manifest__field_diag(ctx, p->name.loc,
-                                "duplicate pool name '%s' (also defined at %s:%u:%u)", q, o->file,
-                                o->name.loc.line, o->name.loc.column);
+        snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s region %s",
+                 p->account.value != NULL ? "" : " in",
+                 cr_manifest__quote(r, sizeof(r), region, strlen(region)));
+    cr_manifest__field_diag(ctx, p->name.loc, "duplicate pool name '%s'%s (also defined at %s:%u:%u)",
+                            q, where, o->file, o->name.loc.line, o->name.loc.column);
 }
 
-int cr_manifest__validate_set(struct cr_manifest_set *set)
+/* Sorts by (name, account, region) and by id, then compares neighbours: n log n for the
+ * 10,000 pools of the benchmark. The first pool in file order is the one others point to. */
+static int s_unique_pools(struct cr_mctx *ctx, struct cr_manifest_set *set, const char **regions)
 {
-    int result = CR_ENOMEM;
     size_t n = set->n_pools;
-    struct cr_mctx *ctx = calloc(1, sizeof(*ctx));
     size_t *order = malloc((n + 1) * sizeof(*order));
-    if (ctx == NULL || order == NULL)
-        goto done;
-    /* Sort by (name, region) and by id, then compare neighbours: n log n for the 10,000
-     * pools of the benchmark. The first pool in file order is the one others point to. */
+    if (order == NULL)
+        return CR_ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++)
             order[i] = i;
         s_sort_pools = set->pools;
-        s_sort_region = set->opts.default_region;
+        s_sort_regions = regions;
         s_sort_by_id = pass == 1;
         if (n > 1)
             qsort(order, n, sizeof(*order), s_pool_cmp);
@@ -709,18 +872,148 @@ int cr_manifest__validate_set(struct cr_manifest_set *set)
             bool same = s_sort_by_id
                             ? p->id.value != NULL && s_eq(p->id.value, o->id.value)
                             : p->name.value != NULL && s_eq(p->name.value, o->name.value) &&
-                                  s_same_region(cr_model_pool_region(p, s_sort_region),
-                                                cr_model_pool_region(o, s_sort_region));
+                                  s_strcmp_null(p->account.value, o->account.value) == 0 &&
+                                  s_same_region(regions[order[i]], regions[order[first]]);
             if (!same) {
                 first = i;
                 continue;
             }
-            s_report_duplicate(ctx, set, p, o);
+            s_report_duplicate(ctx, set, p, o, regions[order[i]]);
         }
     }
+    free(order);
+    return ctx->rc;
+}
+
+/* Account names and account ids are unique: two names for one account would let two sets of
+ * manifests manage (and prune) each other's pools. */
+static void s_unique_accounts(struct cr_mctx *ctx, struct cr_manifest_set *set)
+{
+    char q[100];
+    for (size_t i = 0; i < set->n_accounts; i++) {
+        const struct cr_model_account *a = set->accounts[i];
+        for (size_t j = 0; j < i; j++) {
+            const struct cr_model_account *o = set->accounts[j];
+            if (s_eq(a->name.value, o->name.value)) {
+                s_ctx_at(ctx, set, a->file, a->file_index, "metadata", "name");
+                cr_manifest__field_diag(ctx, a->name.loc,
+                                        "duplicate account name '%s' (also defined at %s:%u:%u)",
+                                        cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len),
+                                        o->file, o->name.loc.line, o->name.loc.column);
+                break;
+            }
+            if (s_eq(a->account_id.value, o->account_id.value) &&
+                s_account_id_ok(a->account_id.value)) {
+                s_ctx_at(ctx, set, a->file, a->file_index, "spec", "accountId");
+                cr_manifest__field_diag(ctx, a->account_id.loc,
+                                        "account %s is already account '%s' (%s:%u:%u): one "
+                                        "account, one Account document",
+                                        a->account_id.value, o->name.value ? o->name.value : "?",
+                                        o->file, o->name.loc.line, o->name.loc.column);
+                break;
+            }
+        }
+    }
+}
+
+/* metadata.account names an Account document; the Account's region is the pool's (a pool
+ * id of another region needs metadata.region). */
+static void s_check_pool_account(struct cr_mctx *ctx, struct cr_manifest_set *set,
+                                 const struct cr_model_pool *p, bool *referenced)
+{
+    char q[100], list[400];
+    if (p->account.value == NULL)
+        return;
+    const struct cr_model_account *a = NULL;
+    for (size_t i = 0; i < set->n_accounts; i++)
+        if (s_eq(set->accounts[i]->name.value, p->account.value)) {
+            a = a != NULL ? a : set->accounts[i]; /* a duplicate name is reported on its own */
+            referenced[i] = true;
+        }
+    s_ctx_for(ctx, set, p, "account");
+    cr_manifest__quote(q, sizeof(q), p->account.value, p->account.len);
+    if (a == NULL) {
+        const char *names[64];
+        size_t n = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < set->n_accounts && n < 64; i++)
+            if (set->accounts[i]->name.value != NULL)
+                names[n++] = set->accounts[i]->name.value;
+        const char *hint = cr_str_suggest(p->account.value, names, n);
+        for (size_t i = 0; i < n && strlen(list) + strlen(names[i]) + 8 < sizeof(list); i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s'%s'", i ? ", " : "",
+                     names[i]);
+        if (hint != NULL)
+            cr_manifest__field_diag(ctx, p->account.loc,
+                                    "no Account document named '%s' (did you mean '%s'?)", q, hint);
+        else if (n == 0)
+            cr_manifest__field_diag(ctx, p->account.loc,
+                                    "no Account document named '%s' (the manifests define no "
+                                    "kind: Account document)",
+                                    q);
+        else
+            cr_manifest__field_diag(ctx, p->account.loc,
+                                    "no Account document named '%s' (accounts: %s)", q, list);
+        return;
+    }
+    if (p->region.value != NULL || p->id_region == NULL)
+        return;
+    s_ctx_for(ctx, set, p, "id");
+    if (a->region.value != NULL && strcmp(p->id_region, a->region.value) != 0)
+        cr_manifest__field_diag(ctx, p->id.loc,
+                                "pool id is in region %s but account '%s' has region %s (set "
+                                "metadata.region)",
+                                p->id_region, q, a->region.value);
+    else if (a->region.value == NULL && set->opts.default_region != NULL &&
+             strcmp(p->id_region, set->opts.default_region) != 0)
+        cr_manifest__field_diag(ctx, p->id.loc,
+                                "pool id is in region %s but the default region is %s (set "
+                                "metadata.region)",
+                                p->id_region, set->opts.default_region);
+}
+
+/* An Account no pool names: nothing is read there, except with --prune (which then deletes
+ * every pool of the stack in it): worth a warning, not an error. */
+static int s_warn_unreferenced(struct cr_manifest_set *set, const bool *referenced)
+{
+    char q[100];
+    for (size_t i = 0; i < set->n_accounts; i++) {
+        const struct cr_model_account *a = set->accounts[i];
+        if (referenced[i] || a->name.value == NULL)
+            continue;
+        int rc = cr_manifest__warn(
+            set, a->file, a->file_index, a->name.loc, "metadata.name",
+            "account '%s' is named by no pool (metadata.account): plan reads nothing there, "
+            "except with --prune, which deletes every pool of the stack in it",
+            cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len));
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int cr_manifest__validate_set(struct cr_manifest_set *set)
+{
+    int result = CR_ENOMEM;
+    size_t n = set->n_pools;
+    struct cr_mctx *ctx = calloc(1, sizeof(*ctx));
+    const char **regions = malloc((n + 1) * sizeof(*regions));
+    bool *referenced = calloc(set->n_accounts + 1, sizeof(*referenced));
+    if (ctx == NULL || regions == NULL || referenced == NULL)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        regions[i] = cr_manifest_pool_region(set, set->pools[i]);
+        s_check_pool_account(ctx, set, set->pools[i], referenced);
+    }
+    s_unique_accounts(ctx, set);
+    if (ctx->rc == 0 && s_unique_pools(ctx, set, regions) != 0)
+        goto done;
+    if (ctx->rc == 0 && s_warn_unreferenced(set, referenced) != 0)
+        goto done;
     result = ctx->rc;
 done:
-    free(order);
+    free(referenced);
+    free(regions);
     free(ctx);
     return result;
 }

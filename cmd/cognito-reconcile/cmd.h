@@ -67,6 +67,7 @@ struct cr_cli_options {
     const char *profile;      /* --profile */
     const char *endpoint_url; /* --endpoint-url */
     bool region_check_off;    /* --region-check=off: accept regions this build does not know */
+    const char *account_id;   /* --account-id: the account of pools without metadata.account */
     const char *stack;        /* --stack; "default" unless given */
     enum cr_cli_output output;
     unsigned parallelism; /* --parallelism; CR_CLI_DEFAULT_PARALLELISM unless given */
@@ -194,5 +195,11 @@ int cr_cli_failf(const char *fmt, ...) CR_PRINTF(1, 2);
  * last line when the set stopped collecting them. Returns 0, or CR_ENOMEM (error set).
  */
 int cr_cli_print_diagnostics(const struct cr_manifest_set *set) CR_WARN_UNUSED;
+
+/**
+ * Prints every warning of set (an Account no pool names) to stderr, one "file:line:column:
+ * warning: message" line each. Returns 0, or CR_ENOMEM (error set).
+ */
+int cr_cli_print_warnings(const struct cr_manifest_set *set) CR_WARN_UNUSED;
 
 #endif

@@ -362,7 +362,10 @@ static int s_verify_saved(struct cr_cli_session *s, const char *path)
     cr_log_info("verifying that the live state still matches %s...", path);
     int rc = s_check_digest(s); /* before any call: a wrong file is refused offline */
     if (rc == 0)
-        rc = cr_cli_session_connect(s, &s->plan.regions);
+        rc = cr_cli_session_connect_plan(s);
+    /* before any read: every account must be the one the plan was made for */
+    if (rc == 0)
+        rc = cr_cli_session_guard(s, false);
     if (rc == 0)
         rc = cr_cli_session_lock(s);
     if (rc == 0)

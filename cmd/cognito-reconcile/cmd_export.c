@@ -116,8 +116,12 @@ static int s_run(const struct cr_cli_options *opts)
     int rc = cr_cli_session_resolve_region(&s);
     if (rc == 0)
         rc = s_export_regions(&regions, &s);
+    for (size_t i = 0; rc == 0 && i < regions.len; i++)
+        rc = cr_cli_session_add_scope(&s, NULL, regions.items[i]);
     if (rc == 0)
-        rc = cr_cli_session_connect(&s, &regions);
+        rc = cr_cli_session_connect(&s);
+    if (rc == 0)
+        rc = cr_cli_session_guard(&s, false);
     if (rc == 0)
         rc = s_read(&s, &eo);
     if (rc == 0)

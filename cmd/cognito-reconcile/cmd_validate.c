@@ -44,13 +44,15 @@ static const char *s_plural(size_t n)
 static int s_print_text(const struct cr_manifest_set *set, const struct cr_source_list *skips,
                         const struct cr_cli_options *opts)
 {
-    if (cr_cli_print_diagnostics(set) != 0)
+    if (cr_cli_print_diagnostics(set) != 0 || cr_cli_print_warnings(set) != 0)
         return cr_cli_fail(CR_ENOMEM);
     if (set->n_diagnostics == 0) {
         /* "validated 6 pools in 5 files; skipped 2 files that are not cognito-reconcile
          * manifests; 1 path not read" (--verbose lists both) */
-        printf("validated %zu pool%s in %zu file%s", set->n_pools, s_plural(set->n_pools),
-               set->n_files, s_plural(set->n_files));
+        printf("validated %zu pool%s", set->n_pools, s_plural(set->n_pools));
+        if (set->n_accounts > 0)
+            printf(" and %zu account%s", set->n_accounts, s_plural(set->n_accounts));
+        printf(" in %zu file%s", set->n_files, s_plural(set->n_files));
         if (set->n_skipped == 1)
             printf("; skipped 1 file that is not a cognito-reconcile manifest");
         else if (set->n_skipped > 1)
@@ -127,10 +129,15 @@ static int s_print_json(const struct cr_manifest_set *set, const struct cr_sourc
                         const char *error_file, const char *error)
 {
     int status = CR_EXIT_ERROR;
-    json_t *diags = json_array();
+    json_t *diags = json_array(), *warnings = json_array();
     json_t *doc = NULL;
-    if (diags == NULL)
+    if (diags == NULL || warnings == NULL)
         goto done;
+    for (size_t i = 0; set != NULL && i < set->n_warnings; i++) {
+        const struct cr_diagnostic *w = &set->warnings[i];
+        json_array_append_new(warnings,
+                              s_diag_json(w->file, w->line, w->column, w->path, w->message));
+    }
     if (error != NULL)
         json_array_append_new(diags, s_diag_json(error_file, 0, 0, "", error));
     for (size_t i = 0; set != NULL && i < set->n_diagnostics; i++) {
@@ -138,10 +145,11 @@ static int s_print_json(const struct cr_manifest_set *set, const struct cr_sourc
         json_array_append_new(diags, s_diag_json(d->file, d->line, d->column, d->path, d->message));
     }
     bool valid = error == NULL && set != NULL && set->n_diagnostics == 0;
-    doc = json_pack("{s:s, s:b, s:i, s:i, s:b, s:O}", "format_version", "1", "valid", valid,
-                    "pools", (json_int_t)(set ? set->n_pools : 0), "files",
+    doc = json_pack("{s:s, s:b, s:i, s:i, s:i, s:b, s:O, s:O}", "format_version", "1", "valid",
+                    valid, "pools", (json_int_t)(set ? set->n_pools : 0), "accounts",
+                    (json_int_t)(set ? set->n_accounts : 0), "files",
                     (json_int_t)(set ? set->n_files : 0), "truncated",
-                    set != NULL && set->truncated, "diagnostics", diags);
+                    set != NULL && set->truncated, "diagnostics", diags, "warnings", warnings);
     if (doc == NULL || s_json_skips(doc, set, skips) != 0)
         goto done;
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -153,6 +161,7 @@ static int s_print_json(const struct cr_manifest_set *set, const struct cr_sourc
 done:
     json_decref(doc);
     json_decref(diags);
+    json_decref(warnings);
     return status;
 }
 

@@ -59,6 +59,9 @@ static const struct s_option s_options[] = {
     {"--region-check", "on|off", S_AWS, S_OFF_SWITCH, S_OFF(region_check_off),
      "refuse regions this build does not know, before any call (default on; off for a region "
      "AWS opened since)"},
+    {"--account-id", "ACCOUNT_ID", S_AWS, S_STRING, S_OFF(account_id),
+     "the AWS account (12 digits) the credentials must be for, checked before any call for "
+     "pools without metadata.account"},
     {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(stack),
      "ownership stack: only pools tagged with it are managed (default: default)"},
     {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_OUTPUT, S_OFF(output),
@@ -623,6 +626,11 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
     }
     if (out->no_lock && out->lock.url && !out->help) {
         cr_error_set("--lock and --no-lock contradict each other");
+        return CR_EINVALID;
+    }
+    if (out->account_id != NULL &&
+        (strlen(out->account_id) != 12 || strspn(out->account_id, "0123456789") != 12)) {
+        cr_error_set("--account-id: '%s' is not an AWS account id (12 digits)", out->account_id);
         return CR_EINVALID;
     }
     /* No PATH reads the current folder: run from the wrong one (or with an empty $VAR for

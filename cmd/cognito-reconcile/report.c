@@ -82,23 +82,39 @@ int cr_cli_failf(const char *fmt, ...)
     return CR_EXIT_ERROR;
 }
 
-int cr_cli_print_diagnostics(const struct cr_manifest_set *set)
+/* One "file:line:column: [warning: ]message" line per entry, to stderr. */
+static int s_print_diags(const struct cr_diagnostic *diags, size_t n, bool warning)
 {
     int result = 0;
     struct cr_buf line;
     cr_buf_init(&line);
-    for (size_t i = 0; i < set->n_diagnostics; i++) {
+    for (size_t i = 0; i < n; i++) {
+        struct cr_diagnostic d = diags[i];
+        char message[1100];
+        snprintf(message, sizeof(message), "%s%s", warning ? "warning: " : "", d.message);
+        d.message = message;
         cr_buf_clear(&line);
-        if (cr_diagnostic_format(&line, &set->diagnostics[i]) != 0 || cr_buf_oom(&line)) {
+        if (cr_diagnostic_format(&line, &d) != 0 || cr_buf_oom(&line)) {
             cr_error_set("out of memory formatting diagnostics");
             result = CR_ENOMEM;
             goto done;
         }
         cr_log_info("%s", cr_buf_cstr(&line)); /* through the log: watch may write JSON lines */
     }
-    if (set->truncated)
-        cr_log_info("(more problems not shown)");
 done:
     cr_buf_dispose(&line);
     return result;
+}
+
+int cr_cli_print_diagnostics(const struct cr_manifest_set *set)
+{
+    int rc = s_print_diags(set->diagnostics, set->n_diagnostics, false);
+    if (rc == 0 && set->truncated)
+        cr_log_info("(more problems not shown)");
+    return rc;
+}
+
+int cr_cli_print_warnings(const struct cr_manifest_set *set)
+{
+    return s_print_diags(set->warnings, set->n_warnings, true);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The read side shared by plan, apply and drift: manifests -> desired -> clients -> live ->
- * plan -> rendering. Validation happens before any client exists, so invalid manifests never
- * cause an API call (not even a read).
+ * The read side shared by plan, apply and drift: manifests -> desired -> one client per
+ * account and region -> the wrong-account guard -> live (all at once) -> plan -> rendering.
+ * Validation happens before any client exists, so invalid manifests never cause an API call
+ * (not even a read); the guard runs before any read, so a run with the wrong credentials reads
+ * and writes nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 
 #include "aws/config.h"
 #include "cmd/cognito-reconcile/lock.h"
+#include "aws/credentials.h"
 #include "cmd/cognito-reconcile/session.h"
 #include "cmd/cognito-reconcile/sources.h"
 #include "reconcile/apply.h"
@@ -19,6 +22,7 @@
 #include "reconcile/twins.h"
 #include "schema/manifest.h"
 #include "util/log.h"
+#include "util/parallel.h"
 #include "util/strutil.h"
 
 void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *opts)
@@ -29,6 +33,9 @@ void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *
     s->targets.n = opts->targets.len;
     cr_buf_init(&s->default_region);
     cr_buf_init(&s->region_error);
+    cr_buf_init(&s->resolved_default_id);
+    cr_buf_init(&s->plan_default_id);
+    s->default_account_id = opts->account_id;
     cr_live_state_init(&s->live);
     cr_plan_init(&s->plan);
     cr_source_list_init(&s->unread);
@@ -41,12 +48,26 @@ void cr_cli_session_dispose(struct cr_cli_session *s)
     s->lock = NULL;
     cr_plan_dispose(&s->plan);
     cr_live_state_dispose(&s->live);
-    /* the last first: the clients of other regions borrow the first one's credentials */
-    for (size_t i = s->n_clients; i-- > 0;)
-        cr_aws_client_free(s->clients[i]);
+    for (size_t i = s->n_scopes; i-- > 0;) {
+        cr_aws_client_free(s->scopes[i].client);
+        free(s->scopes[i].account);
+        free(s->scopes[i].region);
+    }
+    free(s->scopes);
+    s->scopes = NULL;
+    s->n_scopes = 0;
     free(s->clients);
+    free(s->client_accounts);
     s->clients = NULL;
+    s->client_accounts = NULL;
     s->n_clients = 0;
+    cr_buf_dispose(&s->resolved_default_id);
+    cr_buf_dispose(&s->plan_default_id);
+    for (size_t i = 0; i < s->n_plan_accounts; i++)
+        cr_desired_account_dispose(&s->plan_accounts[i]);
+    free(s->plan_accounts);
+    s->plan_accounts = NULL;
+    s->n_plan_accounts = 0;
     cr_strlist_dispose(&s->regions);
     cr_desired_set_dispose(&s->desired);
     cr_manifest_set_free(s->manifests);
@@ -171,37 +192,309 @@ int cr_cli_session_load(struct cr_cli_session *s)
         return s_print_diagnostics(s->manifests);
     if (rc != 0)
         return rc;
+    if (cr_cli_print_warnings(s->manifests) != 0)
+        return CR_ENOMEM;
     rc = cr_desired_from_manifest(&s->desired, s->manifests);
     if (rc == 0)
         rc = cr_target_desired(&s->desired, &s->targets, s->opts->prune);
     if (rc != 0)
         return rc;
+    s->accounts = s->desired.accounts;
+    s->n_accounts = s->desired.n_accounts;
     return s_resolve_pool_regions(s);
 }
 
-int cr_cli_session_connect(struct cr_cli_session *s, const struct cr_strlist *regions)
+const char *cr_cli_scope_label(char buf[96], const struct cr_cli_scope *scope)
 {
-    struct cr_aws_client **clients = calloc(regions->len ? regions->len : 1, sizeof(*clients));
-    if (clients == NULL) {
-        cr_error_set("out of memory");
-        return CR_ENOMEM;
+    return cr_plan_account_label(buf, scope->account);
+}
+
+static int s_oom(void)
+{
+    cr_error_set("out of memory");
+    return CR_ENOMEM;
+}
+
+static const struct cr_desired_account *s_account_config(const struct cr_cli_session *s,
+                                                         const char *name)
+{
+    for (size_t i = 0; name != NULL && i < s->n_accounts; i++)
+        if (s->accounts[i].name != NULL && strcmp(s->accounts[i].name, name) == 0)
+            return &s->accounts[i];
+    return NULL;
+}
+
+static bool s_same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int cr_cli_session_add_scope(struct cr_cli_session *s, const char *account, const char *region)
+{
+    const struct cr_desired_account *config = s_account_config(s, account);
+    if (account != NULL && config == NULL) {
+        cr_error_set("account '%s' is not defined (no kind: Account document names it)", account);
+        return CR_EINVALID;
     }
-    s->clients = clients;
-    for (size_t i = 0; i < regions->len; i++) {
-        struct cr_aws_options aws;
-        cr_cli_aws_options(&aws, s->opts, regions->items[i]);
-        /* The credentials chain once for the run: the first client resolves it (after its
-         * own settings are checked, so a bad option still fails before any call) and the
-         * clients of the other regions sign with it: one assume-role, one credential_process
-         * run, one IMDS or SSO exchange, however many regions the manifests use. */
-        if (i > 0)
-            aws.credentials = cr_aws_client_credentials(s->clients[0]);
-        int rc = cr_aws_client_new(&s->clients[i], &aws);
+    for (size_t i = 0; i < s->n_scopes; i++)
+        if (s_same(s->scopes[i].account, account) && strcmp(s->scopes[i].region, region) == 0)
+            return 0;
+    struct cr_cli_scope *grown = realloc(s->scopes, (s->n_scopes + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return s_oom();
+    s->scopes = grown;
+    struct cr_cli_scope *scope = &s->scopes[s->n_scopes];
+    bool oom = false;
+    *scope = (struct cr_cli_scope){cr_strdup_null(account, &oom), strdup(region), config, NULL};
+    if (oom || scope->region == NULL) {
+        free(scope->account);
+        free(scope->region);
+        return s_oom();
+    }
+    s->n_scopes++;
+    return 0;
+}
+
+/* The default account first, then the named ones by name; regions sorted within each. */
+static int s_scope_cmp(const void *x, const void *y)
+{
+    const struct cr_cli_scope *a = x, *b = y;
+    if ((a->account == NULL) != (b->account == NULL))
+        return a->account == NULL ? -1 : 1;
+    int c = a->account != NULL ? strcmp(a->account, b->account) : 0;
+    return c != 0 ? c : strcmp(a->region, b->region);
+}
+
+/* The client of one scope: an Account's profile, or the command line's credentials. The
+ * credentials chain runs once per account: the first scope of an account (scopes are sorted by
+ * account) resolves it, after its own settings are checked, and the account's other regions
+ * sign with it (one assume-role, one credential_process run, however many regions). */
+static int s_connect_scope(struct cr_cli_session *s, struct cr_cli_scope *scope)
+{
+    char label[96];
+    struct cr_aws_options aws;
+    cr_cli_aws_options(&aws, s->opts, scope->region);
+    if (scope->config != NULL && scope->config->profile != NULL)
+        aws.profile = scope->config->profile;
+    for (const struct cr_cli_scope *o = s->scopes; o < scope; o++)
+        if (o->client != NULL && s_same(o->account, scope->account)) {
+            aws.credentials = cr_aws_client_credentials(o->client);
+            break;
+        }
+    if (scope->config != NULL && scope->config->role_arn != NULL) {
+        cr_error_set("%s (%s): roleArn accounts are not supported by this build; reach the "
+                     "account with a profile (spec.profile) instead",
+                     cr_cli_scope_label(label, scope),
+                     scope->config->source ? scope->config->source : "?");
+        return CR_EINVALID;
+    }
+    int rc = cr_aws_client_new(&scope->client, &aws);
+    if (rc != 0 && scope->account != NULL)
+        cr_error_prefix("%s", cr_cli_scope_label(label, scope));
+    return rc;
+}
+
+int cr_cli_session_connect(struct cr_cli_session *s)
+{
+    if (s->n_scopes > 1)
+        qsort(s->scopes, s->n_scopes, sizeof(*s->scopes), s_scope_cmp);
+    s->clients = calloc(s->n_scopes + 1, sizeof(*s->clients));
+    s->client_accounts = calloc(s->n_scopes + 1, sizeof(*s->client_accounts));
+    if (s->clients == NULL || s->client_accounts == NULL)
+        return s_oom();
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        int rc = s_connect_scope(s, &s->scopes[i]);
         if (rc != 0)
             return rc;
+        s->clients[i] = s->scopes[i].client;
+        s->client_accounts[i] = s->scopes[i].account;
         s->n_clients = i + 1;
     }
     return 0;
+}
+
+/* The saved plan's accounts, copied: the plan is replaced by its re-derivation while the
+ * clients live on. */
+static int s_take_plan_accounts(struct cr_cli_session *s)
+{
+    const struct cr_plan *plan = &s->plan;
+    s->plan_accounts = calloc(plan->n_accounts + 1, sizeof(*s->plan_accounts));
+    if (s->plan_accounts == NULL)
+        return s_oom();
+    for (size_t i = 0; i < plan->n_accounts; i++) {
+        const struct cr_desired_account *a = &plan->accounts[i].account;
+        if (a->name == NULL) {
+            if (a->account_id != NULL && cr_buf_puts(&s->plan_default_id, a->account_id) != 0)
+                return s_oom();
+            continue;
+        }
+        if (cr_desired_account_copy(&s->plan_accounts[s->n_plan_accounts], a) != 0)
+            return CR_ENOMEM;
+        s->n_plan_accounts++;
+    }
+    s->accounts = s->plan_accounts;
+    s->n_accounts = s->n_plan_accounts;
+    return 0;
+}
+
+int cr_cli_session_connect_plan(struct cr_cli_session *s)
+{
+    int rc = s_take_plan_accounts(s);
+    const char *recorded = s->plan_default_id.len > 0 ? cr_buf_cstr(&s->plan_default_id) : NULL;
+    if (rc == 0 && recorded != NULL && s->opts->account_id != NULL &&
+        strcmp(recorded, s->opts->account_id) != 0) {
+        cr_error_set("--account-id %s: the saved plan was made for account %s", s->opts->account_id,
+                     recorded);
+        return CR_EINVALID;
+    }
+    if (recorded != NULL)
+        s->default_account_id = recorded;
+    for (size_t i = 0; rc == 0 && i < s->plan.n_accounts; i++) {
+        const struct cr_plan_account *a = &s->plan.accounts[i];
+        for (size_t r = 0; rc == 0 && r < a->regions.len; r++)
+            rc = cr_cli_session_add_scope(s, a->account.name, a->regions.items[r]);
+    }
+    return rc == 0 ? cr_cli_session_connect(s) : rc;
+}
+
+/* ---- the wrong-account guard ---- */
+
+struct s_identity {
+    const char *id; /* the caller's account id (borrowed from the client) */
+    int rc;
+    char error[1024];
+};
+
+struct s_identities {
+    struct cr_cli_session *s;
+    struct s_identity *items; /* one per scope */
+    const bool *wanted;
+};
+
+static void s_identify(void *ctx, size_t i)
+{
+    struct s_identities *ids = ctx;
+    if (!ids->wanted[i])
+        return;
+    ids->items[i].rc = cr_aws_client_account_id(ids->s->scopes[i].client, &ids->items[i].id);
+    if (ids->items[i].rc != 0)
+        snprintf(ids->items[i].error, sizeof(ids->items[i].error), "%s", cr_error_last());
+}
+
+/* Where a scope's credentials come from, for the guard's message: "profile dev", or the
+ * chain's own description of its source. */
+static void s_credentials_of(struct cr_buf *out, const struct cr_cli_session *s,
+                             const struct cr_cli_scope *scope)
+{
+    if (scope->config != NULL && scope->config->profile != NULL)
+        cr_buf_printf(out, "profile %s", scope->config->profile);
+    else if (scope->config != NULL && scope->config->role_arn != NULL)
+        cr_buf_printf(out, "role %s", scope->config->role_arn);
+    else if (s->opts->profile != NULL)
+        cr_buf_printf(out, "profile %s", s->opts->profile);
+    else
+        cr_buf_puts(out, cr_aws_credentials_provider_source(
+                             cr_aws_client_credentials(scope->client)));
+}
+
+/* The id a scope's account must be, or NULL. */
+static const char *s_expected_id(const struct cr_cli_session *s, const struct cr_cli_scope *scope)
+{
+    return scope->config != NULL ? scope->config->account_id : s->default_account_id;
+}
+
+/* One mismatch, printed; the first becomes the error. */
+static int s_mismatch(const struct cr_cli_session *s, const struct cr_cli_scope *scope,
+                      const char *expected, const char *actual, bool first)
+{
+    struct cr_buf from = CR_BUF_INIT, msg = CR_BUF_INIT;
+    s_credentials_of(&from, s, scope);
+    if (scope->account != NULL)
+        cr_buf_printf(&msg, "account %s", scope->account);
+    else
+        cr_buf_puts(&msg, s->opts->account_id != NULL ? "--account-id" : "the saved plan's default account");
+    cr_buf_printf(&msg, " expects %s, credentials are for %s (%s)", expected, actual,
+                  cr_buf_cstr(&from) ? cr_buf_cstr(&from) : "?");
+    if (first)
+        cr_error_set("%s; nothing was read or changed", cr_buf_cstr(&msg));
+    else
+        cr_log_info("error: %s", cr_buf_cstr(&msg));
+    cr_buf_dispose(&from);
+    cr_buf_dispose(&msg);
+    return CR_EREFUSED;
+}
+
+/* Pools without metadata.account must not live in an account that has its own Account
+ * document: the two would manage (and --prune) each other's pools. */
+static int s_check_default_overlap(struct cr_cli_session *s, const struct s_identity *ids)
+{
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        if (s->scopes[i].account != NULL || ids[i].id == NULL)
+            continue;
+        if (s->resolved_default_id.len == 0 && cr_buf_puts(&s->resolved_default_id, ids[i].id) != 0)
+            return s_oom();
+        for (size_t k = 0; k < s->n_accounts; k++) {
+            const struct cr_desired_account *a = &s->accounts[k];
+            if (a->name == NULL || !s_same(a->account_id, ids[i].id))
+                continue;
+            struct cr_buf from = CR_BUF_INIT;
+            s_credentials_of(&from, s, &s->scopes[i]);
+            cr_error_set("pools without metadata.account use credentials for %s (%s), which is "
+                         "account '%s' (%s): give those pools metadata.account: %s, or use "
+                         "other credentials; nothing was read or changed",
+                         ids[i].id, cr_buf_cstr(&from) ? cr_buf_cstr(&from) : "?", a->name,
+                         a->source ? a->source : "?", a->name);
+            cr_buf_dispose(&from);
+            return CR_EREFUSED;
+        }
+    }
+    return 0;
+}
+
+int cr_cli_session_guard(struct cr_cli_session *s, bool resolve_all)
+{
+    int result = 0;
+    bool named = false;
+    for (size_t i = 0; i < s->n_scopes; i++)
+        named = named || s->scopes[i].account != NULL;
+    struct s_identity *items = calloc(s->n_scopes + 1, sizeof(*items));
+    bool *wanted = calloc(s->n_scopes + 1, sizeof(*wanted));
+    if (items == NULL || wanted == NULL) {
+        result = s_oom();
+        goto done;
+    }
+    size_t n_wanted = 0;
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        wanted[i] = s_expected_id(s, &s->scopes[i]) != NULL || resolve_all ||
+                    (named && s->scopes[i].account == NULL);
+        n_wanted += wanted[i];
+    }
+    if (n_wanted == 0)
+        goto done;
+    /* one STS GetCallerIdentity per scope, all at once */
+    struct s_identities ids = {s, items, wanted};
+    cr_parallel_run(s->n_scopes, 16, s_identify, &ids);
+    for (size_t i = 0; i < s->n_scopes && result == 0; i++)
+        if (wanted[i] && items[i].rc != 0) {
+            char label[96];
+            cr_error_set("%s: %s", cr_cli_scope_label(label, &s->scopes[i]), items[i].error);
+            result = items[i].rc;
+        }
+    /* every mismatch, once per account, so one run shows everything to fix */
+    for (size_t i = 0; i < s->n_scopes && (result == 0 || result == CR_EREFUSED); i++) {
+        const char *expected = s_expected_id(s, &s->scopes[i]);
+        bool reported = i > 0 && s_same(s->scopes[i - 1].account, s->scopes[i].account) &&
+                        items[i - 1].id != NULL && s_same(items[i - 1].id, items[i].id);
+        if (expected != NULL && items[i].id != NULL && strcmp(expected, items[i].id) != 0 &&
+            !reported)
+            result = s_mismatch(s, &s->scopes[i], expected, items[i].id, result == 0);
+    }
+    if (result == 0)
+        result = s_check_default_overlap(s, items);
+done:
+    free(items);
+    free(wanted);
+    return result;
 }
 
 /* "ListIdentityPools 2, DescribeIdentityPool 40" for the calls a client made so far. */
@@ -218,11 +511,12 @@ static void s_call_counts(struct cr_buf *out, unsigned long *total,
     }
 }
 
-static size_t s_pools_in(const struct cr_live_state *live, const char *region)
+static size_t s_pools_in(const struct cr_live_state *live, const struct cr_cli_scope *scope)
 {
     size_t n = 0;
     for (size_t i = 0; i < live->len; i++)
-        if (live->pools[i]->region != NULL && strcmp(live->pools[i]->region, region) == 0)
+        if (live->pools[i]->region != NULL && strcmp(live->pools[i]->region, scope->region) == 0 &&
+            s_same(live->pools[i]->account, scope->account))
             n++;
     return n;
 }
@@ -243,6 +537,12 @@ int cr_cli_session_lock(struct cr_cli_session *s)
                             s->revision.id[0] ? s->revision.id : s->plan.revision);
 }
 
+/* On a scope's thread, with its own state: the twins there (reconcile/twins.h). */
+static int s_read_twins(void *stack, struct cr_live_state *state, struct cr_aws_client *client)
+{
+    return cr_twins_read_identities(state, client, stack);
+}
+
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover)
 {
@@ -252,45 +552,72 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
         .discover = discover,
         .default_region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
         .parallelism = s->opts->parallelism,
+        /* twins need to say whether they hold identities (docs/locking.md) */
+        .after_read = s_read_twins,
+        .after_read_ctx = (void *)s->opts->stack,
     };
-    for (size_t i = 0; i < s->n_clients; i++) {
-        struct cr_aws_client *client = s->clients[i];
-        const char *region = cr_aws_client_region(client);
-        uint64_t t0 = cr_now_ms();
-        cr_log_info("reading live state in %s (%s)...", region, cr_aws_client_endpoint(client));
-        int rc = cr_live_read(&s->live, client, wants, n, &ro);
-        if (rc == 0) /* twins need to say whether they hold identities (docs/locking.md) */
-            rc = cr_twins_read_identities(&s->live, client, s->opts->stack);
-        if (rc != 0)
-            return rc;
+    char where[CR_LIVE_SCOPE_MAX];
+    struct cr_live_source *sources = calloc(s->n_scopes + 1, sizeof(*sources));
+    if (sources == NULL)
+        return s_oom();
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        sources[i].account = s->scopes[i].account;
+        sources[i].client = s->scopes[i].client;
+        cr_log_info("reading live state in %s (%s)...",
+                    cr_live_scope_key(where, s->scopes[i].account, s->scopes[i].region),
+                    cr_aws_client_endpoint(s->scopes[i].client));
+    }
+    /* every account and region at once: each has its own client, credentials and quotas */
+    int rc = cr_live_read_all(&s->live, sources, s->n_scopes, wants, n, &ro);
+    for (size_t i = 0; rc == 0 && i < s->n_scopes; i++) {
         struct cr_buf counts;
         unsigned long total = 0;
         cr_buf_init(&counts);
-        s_call_counts(&counts, &total, client);
-        size_t pools = s_pools_in(&s->live, region);
+        s_call_counts(&counts, &total, s->scopes[i].client);
+        size_t pools = s_pools_in(&s->live, &s->scopes[i]);
         cr_log_info("read %zu pool%s in %s: %lu API call%s (%s) in %.2f s", pools,
-                    pools == 1 ? "" : "s", region, total, total == 1 ? "" : "s",
-                    cr_buf_cstr(&counts) ? cr_buf_cstr(&counts) : "none",
-                    (double)(cr_now_ms() - t0) / 1000.0);
+                    pools == 1 ? "" : "s",
+                    cr_live_scope_key(where, s->scopes[i].account, s->scopes[i].region), total,
+                    total == 1 ? "" : "s", cr_buf_cstr(&counts) ? cr_buf_cstr(&counts) : "none",
+                    (double)sources[i].elapsed_ms / 1000.0);
         cr_buf_dispose(&counts);
     }
-    return 0;
+    free(sources);
+    return rc;
 }
 
-/* The regions to read: those of the manifests, and with --prune the default region too (an
- * empty manifest folder with --prune still prunes the stack there). */
-static int s_plan_regions(struct cr_cli_session *s)
+/* The default account is in the run when a pool has no metadata.account, or when there is no
+ * Account document at all (an empty folder with --prune still prunes the stack there). */
+static bool s_default_in_use(const struct cr_cli_session *s)
+{
+    if (s->n_accounts == 0)
+        return true;
+    for (size_t i = 0; i < s->desired.len; i++)
+        if (s->desired.pools[i].account == NULL)
+            return true;
+    return false;
+}
+
+/* The accounts and regions to read: those of the manifests, and with --prune each account's
+ * default region too (its spec.region, else the default region), so pools of the stack that
+ * no manifest names any more are found there. */
+static int s_plan_scopes(struct cr_cli_session *s)
 {
     const char *fallback = cr_buf_cstr(&s->default_region);
-    if (!s->opts->prune || fallback == NULL || fallback[0] == '\0' ||
-        cr_strlist_contains(&s->regions, fallback))
-        return 0;
-    if (cr_strlist_push(&s->regions, fallback) != 0) {
-        cr_error_set("out of memory");
-        return CR_ENOMEM;
+    bool has_fallback = fallback != NULL && fallback[0] != '\0';
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->desired.len; i++)
+        rc = cr_cli_session_add_scope(s, s->desired.pools[i].account, s->desired.pools[i].region);
+    if (!s->opts->prune)
+        return rc;
+    if (rc == 0 && has_fallback && s_default_in_use(s))
+        rc = cr_cli_session_add_scope(s, NULL, fallback);
+    for (size_t i = 0; rc == 0 && i < s->n_accounts; i++) {
+        const char *region = s->accounts[i].region ? s->accounts[i].region : fallback;
+        if (region != NULL && region[0] != '\0')
+            rc = cr_cli_session_add_scope(s, s->accounts[i].name, region);
     }
-    cr_strlist_sort(&s->regions);
-    return 0;
+    return rc;
 }
 
 /* A folder with no manifest is legal (with --prune it tears the stack down) but is more often
@@ -359,9 +686,12 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
     if (rc == 0)
         rc = cr_cli_session_check_prune(s);
     if (rc == 0)
-        rc = s_plan_regions(s);
+        rc = s_plan_scopes(s);
     if (rc == 0)
-        rc = cr_cli_session_connect(s, &s->regions);
+        rc = cr_cli_session_connect(s);
+    /* plan --out pins every account's id in the saved plan, so apply checks them all */
+    if (rc == 0)
+        rc = cr_cli_session_guard(s, s->opts->out_file != NULL);
     if (rc == 0)
         rc = cr_cli_session_lock(s);
     if (rc == 0)
@@ -386,7 +716,13 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         .revision = !drift && s->revision.id[0] != '\0' ? s->revision.id : NULL,
         .prune = s->opts->prune,
         .allow_replace = drift || s->opts->allow_replace,
+        .accounts = s->accounts,
+        .n_accounts = s->n_accounts,
+        .default_account_id = s->default_account_id != NULL ? s->default_account_id
+                                                            : cr_buf_cstr(&s->resolved_default_id),
     };
+    if (po.default_account_id != NULL && po.default_account_id[0] == '\0')
+        po.default_account_id = NULL;
     result = cr_plan_build(&s->plan, s->desired.pools, s->desired.len, &s->live, &po);
     /* a saved plan records the targets its inputs were limited to (apply FILE limits again) */
     for (size_t i = 0; result == 0 && i < s->targets.n; i++)
@@ -442,7 +778,9 @@ int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
     if (rc != 0)
         return rc;
     cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
-    rc = cr_apply(out, &s->plan, s->clients, s->n_clients, ao);
+    struct cr_apply_options o = *ao;
+    o.client_accounts = s->client_accounts; /* each client's account (accounts fail alone) */
+    rc = cr_apply(out, &s->plan, s->clients, s->n_clients, &o);
     *calls_failed = rc != 0;
     if (rc == 0)
         rc = s_check_twins(s, twins, out, ao);

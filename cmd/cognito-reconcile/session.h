@@ -3,8 +3,9 @@
 #define CR_CMD_SESSION_H
 /*
  * The pipeline plan, apply and drift share: manifests -> desired state -> one client per
- * region -> live state -> plan -> rendering. Each stage is a function so a command runs the
- * stages it needs, in order, and stops at the first failure (which cr_cli_fail reports).
+ * account and region (a "scope") -> the wrong-account guard -> live state (every scope read
+ * at once) -> plan -> rendering. Each stage is a function so a command runs the stages it
+ * needs, in order, and stops at the first failure (which cr_cli_fail reports).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +23,15 @@
 struct cr_manifest_set;
 struct cr_cli_lock;
 
+/** One account and region of a run, with a client of its own (its credentials, connections
+ * and rate limits). */
+struct cr_cli_scope {
+    char *account; /* an Account's name; NULL = the default account (the command line's chain) */
+    char *region;
+    const struct cr_desired_account *config; /* the Account document; NULL for the default */
+    struct cr_aws_client *client;            /* after cr_cli_session_connect */
+};
+
 /** One run's state. Initialise with cr_cli_session_init, free with cr_cli_session_dispose. */
 struct cr_cli_session {
     const struct cr_cli_options *opts; /* borrowed */
@@ -32,8 +42,20 @@ struct cr_cli_session {
     struct cr_targets targets;    /* --target: borrowed from opts */
     struct cr_git_revision revision; /* the commit read with --git-ref; id "" from disk */
     struct cr_desired_set desired;
-    struct cr_strlist regions; /* regions to read, sorted */
-    struct cr_aws_client **clients;
+    struct cr_strlist regions; /* regions of the desired pools, sorted */
+    /* the accounts of the run: the Account documents (desired.accounts) or a saved plan's */
+    const struct cr_desired_account *accounts;
+    size_t n_accounts;
+    const char *default_account_id; /* the id the default account must be: --account-id, or a
+                                       saved plan's record; NULL = not checked */
+    struct cr_buf resolved_default_id; /* the default account's id once the guard read it */
+    struct cr_desired_account *plan_accounts; /* a saved plan's named accounts, copied */
+    size_t n_plan_accounts;
+    struct cr_buf plan_default_id; /* a saved plan's record of the default account's id */
+    struct cr_cli_scope *scopes;       /* sorted: the default account first, then by name */
+    size_t n_scopes;
+    struct cr_aws_client **clients; /* the scopes' clients, in scope order (for cr_apply) */
+    const char **client_accounts;   /* and their accounts */
     size_t n_clients;
     struct cr_live_state live;
     struct cr_plan plan;
@@ -70,10 +92,39 @@ int cr_cli_session_check_region(const struct cr_cli_session *s,
  */
 int cr_cli_session_load(struct cr_cli_session *s) CR_WARN_UNUSED;
 
-/** Creates one client per region of `regions` (sorted, unique). Returns 0 or the failing
- * client's code (credentials, bad endpoint). */
-int cr_cli_session_connect(struct cr_cli_session *s,
-                           const struct cr_strlist *regions) CR_WARN_UNUSED;
+/**
+ * Adds the scope (account, region) to connect (once; account NULL = the default account). A
+ * named account must be one of s->accounts. Returns 0, CR_EINVALID (an unknown account) or
+ * CR_ENOMEM.
+ */
+int cr_cli_session_add_scope(struct cr_cli_session *s, const char *account,
+                             const char *region) CR_WARN_UNUSED;
+
+/**
+ * Creates one client per scope: an Account's scopes sign with its profile's credentials, the
+ * default account's with the command line's (--profile, AWS_PROFILE, the environment...).
+ * Returns 0 or the failing client's code (credentials, bad endpoint), naming the account.
+ */
+int cr_cli_session_connect(struct cr_cli_session *s) CR_WARN_UNUSED;
+
+/**
+ * For a saved plan in s->plan: takes its accounts (how to reach them, the ids they must be: the
+ * default account's too when the plan recorded it, which --account-id may not contradict), adds
+ * a scope for every account and region it covers, and connects them (cr_cli_session_connect).
+ * Returns 0, CR_EINVALID (--account-id differs from the plan's record) or connect's code.
+ */
+int cr_cli_session_connect_plan(struct cr_cli_session *s) CR_WARN_UNUSED;
+
+/**
+ * The wrong-account guard, before any read or write: reads the caller identity (STS
+ * GetCallerIdentity) of every scope whose account id is known (an Account's accountId;
+ * --account-id or a saved plan for the default account), and of the default account's scopes
+ * when named accounts are in the run too, or when resolve_all (plan --out pins every account).
+ * A mismatch stops the whole run: "account prod expects 222222222222, credentials are for
+ * 111111111111 (profile dev)"; so does a default account that is one of the named ones.
+ * Returns 0, CR_EREFUSED (a mismatch; every one is printed) or the STS call's code.
+ */
+int cr_cli_session_guard(struct cr_cli_session *s, bool resolve_all) CR_WARN_UNUSED;
 
 /**
  * The run lock, once connected and before the live state is read (docs/locking.md): apply
@@ -83,9 +134,9 @@ int cr_cli_session_connect(struct cr_cli_session *s,
 int cr_cli_session_lock(struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
- * Reads the live state of every connected region for the given wants (discover: list and
- * describe every pool, for --prune and saved plans). Prints progress and the number of API
- * calls per operation to stderr. Returns 0 or the first failing call's code.
+ * Reads the live state of every scope at once (one thread each) for the given wants (discover:
+ * list and describe every pool, for --prune and saved plans). Prints progress and, per scope,
+ * the number of API calls per operation to stderr. Returns 0 or the first failing call's code.
  */
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover) CR_WARN_UNUSED;
@@ -100,8 +151,9 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
 int cr_cli_session_check_prune(const struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
- * The whole read side for manifests: load, connect to every region the manifests (and, with
- * --prune, the default region) use, read the live state, build the plan into s->plan.
+ * The whole read side for manifests: load, connect to every account and region the manifests
+ * (and, with --prune, each account's default region) use, check the accounts, read the live
+ * state, build the plan into s->plan.
  * drift: show replacements instead of refusing them, and do not record the git revision
  * (drift only compares). Returns 0 or the failing stage's code.
  */
@@ -133,5 +185,8 @@ int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift) CR_WAR
 /** The aws client options for region from the command line. */
 void cr_cli_aws_options(struct cr_aws_options *out, const struct cr_cli_options *opts,
                         const char *region);
+
+/** "account 'prod'" or "the default account" for a scope's messages; buf holds 96 bytes. */
+const char *cr_cli_scope_label(char buf[96], const struct cr_cli_scope *scope);
 
 #endif

@@ -181,17 +181,56 @@ static void test_emulator__fault_rates_use_the_random_source(void **state)
     struct cr_emu_faults faults = {0};
     struct cr_emu_fault_action a;
     assert_ok(cr__emu_faults_parse(&faults, "TagResource:throttle=0.5"));
-    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_low);
+    cr__emu_faults_decide(&a, &faults, "TagResource", NULL, s_rnd_low);
     assert_int_equal(a.kind, CR_EMU_FAULT_THROTTLE);
-    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_high);
+    cr__emu_faults_decide(&a, &faults, "TagResource", NULL, s_rnd_high);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
-    cr__emu_faults_decide(&a, &faults, "UntagResource", s_rnd_low);
+    cr__emu_faults_decide(&a, &faults, "UntagResource", NULL, s_rnd_low);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
     cr__emu_faults_dispose(&faults);
     assert_ok(cr__emu_faults_parse(&faults, "TagResource:latency_ms=40,jitter_ms=10"));
-    cr__emu_faults_decide(&a, &faults, "TagResource", s_rnd_high);
+    cr__emu_faults_decide(&a, &faults, "TagResource", NULL, s_rnd_high);
     assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
     assert_in_range(a.delay_ms, 40, 50);
+    cr__emu_faults_dispose(&faults);
+}
+
+/* A rule with an account breaks that account's requests only, with a count that only its
+ * requests use up; other accounts' requests fall through to the next rule. */
+static void test_emulator__fault_scoped_to_an_account(void **state)
+{
+    struct cr_emu_faults faults = {0};
+    struct cr_emu_fault_action a;
+    assert_ok(cr__emu_faults_parse(
+        &faults, "[{\"operation\": \"CreateIdentityPool\", \"account\": \"222222222222\", "
+                 "\"error\": 1, \"count\": 2}, {\"operation\": \"*\", \"throttle\": 1, "
+                 "\"account\": \"333333333333\"}]"));
+    cr__emu_faults_decide(&a, &faults, "CreateIdentityPool", "111111111111", s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
+    cr__emu_faults_decide(&a, &faults, "CreateIdentityPool", NULL, s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE);
+    cr__emu_faults_decide(&a, &faults, "CreateIdentityPool", "333333333333", s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_THROTTLE);
+    for (int i = 0; i < 2; i++) {
+        cr__emu_faults_decide(&a, &faults, "CreateIdentityPool", "222222222222", s_rnd_low);
+        assert_int_equal(a.kind, CR_EMU_FAULT_ERROR);
+    }
+    cr__emu_faults_decide(&a, &faults, "CreateIdentityPool", "222222222222", s_rnd_low);
+    assert_int_equal(a.kind, CR_EMU_FAULT_NONE); /* its count is used up */
+    json_t *rules = cr__emu_faults_json(&faults);
+    assert_int_equal(json_array_size(rules), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rules, 0), "account")),
+                        "333333333333");
+    json_decref(rules);
+    cr__emu_faults_dispose(&faults);
+    /* an account is 12 digits, as a string */
+    assert_int_equal(cr__emu_faults_parse(&faults, "[{\"operation\": \"*\", \"account\": "
+                                                   "222222222222, \"error\": 1}]"),
+                     CR_EINVALID);
+    assert_int_equal(cr__emu_faults_parse(&faults, "DeleteIdentityPool:error=1,account=2222"),
+                     CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "12-digit account id"));
+    assert_ok(cr__emu_faults_parse(&faults, "DeleteIdentityPool:error=1,account=222222222222"));
     cr__emu_faults_dispose(&faults);
 }
 
@@ -367,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_emulator__fault_flag_spec_and_wildcard),
         cmocka_unit_test(test_emulator__fault_specs_rejected),
         cmocka_unit_test(test_emulator__fault_rates_use_the_random_source),
+        cmocka_unit_test(test_emulator__fault_scoped_to_an_account),
         cmocka_unit_test(test_emulator__fault_after_applies_the_write),
         cmocka_unit_test(test_emulator__fault_drop_and_latency),
         cmocka_unit_test(test_emulator__control_endpoints_loopback_only),

@@ -582,6 +582,125 @@ static void test_manifest__parallel_load_matches_sequential(void **state)
         cr_buf_dispose(&files[f]);
 }
 
+
+/* ---- kind: Account ---- */
+
+#define S_ACCOUNT "apiVersion: cognito-reconcile/v1\nkind: Account\n"
+
+static void test_manifest__accounts_model_and_regions(void **state)
+{
+    static const char accounts[] =
+        S_ACCOUNT "metadata: {name: prod}\nspec:\n  accountId: \"222222222222\"\n"
+                  "  roleArn: arn:aws:iam::222222222222:role/deploy\n  externalId: ci-1\n"
+                  "  sessionName: ci\n  region: eu-west-1\n---\n" S_ACCOUNT
+                  "metadata: {name: dev}\nspec: {accountId: \"111111111111\", profile: dev}\n";
+    static const char pools[] =
+        S_HEAD "metadata: {name: web, account: prod}\nspec: {identityPoolName: W, "
+               "allowUnauthenticatedIdentities: false}\n---\n" S_HEAD
+               "metadata: {name: web, account: dev}\nspec: {identityPoolName: W, "
+               "allowUnauthenticatedIdentities: false}\n---\n" S_HEAD
+               "metadata: {name: web}\nspec: {identityPoolName: W, "
+               "allowUnauthenticatedIdentities: false}\n";
+    /* the pools come first: references resolve across files, whatever their order */
+    struct cr_manifest_input in[] = {{"pools.yaml", pools, sizeof(pools) - 1},
+                                     {"accounts.yaml", accounts, sizeof(accounts) - 1}};
+    struct cr_manifest_options opts;
+    cr_manifest_options_init(&opts);
+    opts.default_region = "us-east-1";
+    struct cr_manifest_set *set = NULL;
+    assert_ok(cr_manifest_load_buffers(&set, in, 2, &opts));
+    assert_int_equal(set->n_accounts, 2);
+    assert_int_equal(set->n_warnings, 0);
+    const struct cr_model_account *prod = cr_manifest_set_account(set, "prod");
+    assert_ptr_equal(prod, set->accounts[0]);
+    assert_string_equal(prod->account_id.value, "222222222222");
+    assert_string_equal(prod->role_arn.value, "arn:aws:iam::222222222222:role/deploy");
+    assert_string_equal(prod->external_id.value, "ci-1");
+    assert_string_equal(prod->session_name.value, "ci");
+    assert_null(prod->profile.value);
+    assert_string_equal(prod->file, "accounts.yaml");
+    assert_int_equal(prod->account_id.loc.line, 5);
+    assert_string_equal(set->accounts[1]->profile.value, "dev");
+    assert_null(cr_manifest_set_account(set, "prd"));
+    /* the same name three times: three accounts, three pools; regions from the account */
+    assert_int_equal(set->n_pools, 3);
+    assert_string_equal(cr_manifest_pool_region(set, set->pools[0]), "eu-west-1");
+    assert_string_equal(cr_manifest_pool_region(set, set->pools[1]), "us-east-1");
+    assert_string_equal(cr_manifest_pool_region(set, set->pools[2]), "us-east-1");
+    assert_string_equal(set->pools[1]->account.value, "dev");
+    assert_null(set->pools[2]->account.value);
+    cr_manifest_set_free(set);
+}
+
+static void test_manifest__unreferenced_account_is_a_warning(void **state)
+{
+    static const char yaml[] =
+        S_ACCOUNT "metadata: {name: spare}\nspec: {accountId: \"333333333333\", profile: spare}\n";
+    int rc = -1;
+    struct cr_manifest_set *set = s_load_str(yaml, &rc);
+    assert_ok(rc); /* valid: with --prune it names an account to empty */
+    assert_int_equal(set->n_diagnostics, 0);
+    assert_int_equal(set->n_warnings, 1);
+    assert_int_equal(set->warnings[0].line, 3);
+    assert_int_equal(set->warnings[0].column, 18);
+    assert_string_equal(set->warnings[0].path, "metadata.name");
+    assert_string_equal(set->warnings[0].message,
+                        "account 'spare' is named by no pool (metadata.account): plan reads "
+                        "nothing there, except with --prune, which deletes every pool of the "
+                        "stack in it");
+    cr_manifest_set_free(set);
+}
+
+/* Accounts in every file, each file's pools in the next file's account: 1 thread and 4 give
+ * the same accounts in file order, and every reference resolves across the shards. */
+static void test_manifest__parallel_load_merges_accounts(void **state)
+{
+    enum { FILES = 8, POOLS = 150 };
+    struct cr_buf files[FILES];
+    char names[FILES][32];
+    struct cr_manifest_input in[FILES];
+    for (int f = 0; f < FILES; f++) {
+        cr_buf_init(&files[f]);
+        assert_ok(cr_buf_printf(&files[f],
+                                S_ACCOUNT "metadata: {name: a%d}\nspec: {accountId: "
+                                          "\"%012d\", profile: p%d}\n",
+                                f, 100000 + f, f));
+        for (int p = 0; p < POOLS; p++)
+            assert_ok(cr_buf_printf(&files[f],
+                                    "---\n" S_HEAD "metadata: {name: p-%d, account: a%d, region: "
+                                    "us-east-1}\nspec:\n  identityPoolName: Pool\n"
+                                    "  allowUnauthenticatedIdentities: false\n"
+                                    "  tags: {team: t%d, owner: someone-with-a-long-name}\n",
+                                    p, (f + 1) % FILES, p));
+        snprintf(names[f], sizeof(names[f]), "f%d.yaml", f);
+        in[f] = (struct cr_manifest_input){names[f], files[f].ptr, files[f].len};
+    }
+    struct cr_manifest_options one, four;
+    cr_manifest_options_init(&one);
+    one.threads = 1;
+    cr_manifest_options_init(&four);
+    four.threads = 4;
+    struct cr_manifest_set *a = NULL, *b = NULL;
+    assert_ok(cr_manifest_load_buffers(&a, in, FILES, &one));
+    assert_ok(cr_manifest_load_buffers(&b, in, FILES, &four));
+    assert_int_equal(a->n_accounts, FILES);
+    assert_int_equal(b->n_accounts, FILES);
+    for (int f = 0; f < FILES; f++) {
+        char name[8];
+        snprintf(name, sizeof(name), "a%d", f);
+        assert_string_equal(a->accounts[f]->name.value, name);
+        assert_string_equal(b->accounts[f]->name.value, name);
+        assert_string_equal(b->accounts[f]->file, names[f]);
+    }
+    /* the same pool names in eight accounts: no clash, no unreferenced account */
+    assert_int_equal(b->n_diagnostics, 0);
+    assert_int_equal(b->n_warnings, 0);
+    cr_manifest_set_free(a);
+    cr_manifest_set_free(b);
+    for (int f = 0; f < FILES; f++)
+        cr_buf_dispose(&files[f]);
+}
+
 /* The one IAM ARN parser (validate; reconcile and the emulator are asked to share it). */
 static void test_manifest__iam_arn_and_oidc_host(void **state)
 {
@@ -629,6 +748,9 @@ int main(void)
         cmocka_unit_test(test_manifest__diagnostic_cap),
         cmocka_unit_test(test_manifest__add_then_finish),
         cmocka_unit_test(test_manifest__parallel_load_matches_sequential),
+        cmocka_unit_test(test_manifest__accounts_model_and_regions),
+        cmocka_unit_test(test_manifest__unreferenced_account_is_a_warning),
+        cmocka_unit_test(test_manifest__parallel_load_merges_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
