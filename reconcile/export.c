@@ -101,18 +101,29 @@ static void s_derive_name(char *out, size_t cap, const char *pool_name)
     out[n] = '\0';
 }
 
-static bool s_taken(const struct s_entry *e, size_t n, const char *name)
+static bool s_same_account(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Names are unique per account (metadata.name is: docs/manifests.md). */
+static bool s_taken(const struct s_entry *e, size_t n, const char *account, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(e[i].name, name) == 0)
+        if (strcmp(e[i].name, name) == 0 && s_same_account(e[i].pool->account, account))
             return true;
     return false;
 }
 
+/* The default account's pools first, then each account's, by name. */
 static int s_cmp_entry(const void *a, const void *b)
 {
     const struct s_entry *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
+    const char *ax = x->pool->account, *ay = y->pool->account;
+    if (!ax != !ay)
+        return ax ? 1 : -1;
+    int c = ax ? strcmp(ax, ay) : 0;
+    c = c ? c : strcmp(x->name, y->name);
     return c ? c : strcmp(x->pool->config.id, y->pool->config.id);
 }
 
@@ -123,7 +134,7 @@ static size_t s_entries(struct s_entry *out, const struct cr_live_state *state,
     size_t n = 0;
     for (size_t i = 0; i < state->len; i++) {
         const struct cr_live_pool *p = state->pools[i];
-        if (s_selected(p, opts) && p->name && !s_taken(out, n, p->name)) {
+        if (s_selected(p, opts) && p->name && !s_taken(out, n, p->account, p->name)) {
             out[n].pool = p;
             snprintf(out[n++].name, sizeof(out[0].name), "%s", p->name);
         }
@@ -138,7 +149,7 @@ static size_t s_entries(struct s_entry *out, const struct cr_live_state *state,
         char base[140];
         s_derive_name(base, sizeof(base), p->config.name);
         snprintf(out[n].name, sizeof(out[0].name), "%s", base);
-        for (unsigned k = 2; s_taken(out, n, out[n].name); k++)
+        for (unsigned k = 2; s_taken(out, n, p->account, out[n].name); k++)
             snprintf(out[n].name, sizeof(out[0].name), "%s-%u", base, k);
         out[n++].pool = p;
     }
@@ -403,6 +414,8 @@ static void s_document(struct s_emit *e, const struct s_entry *en,
     s_str(e, "metadata");
     s_map_start(e, false);
     s_kv(e, "name", en->name);
+    if (p->account)
+        s_kv(e, "account", p->account);
     s_kv(e, "region", p->region);
     /* not ours yet: the manifest adopts the pool by id (its first plan adds our tags) */
     if (!owned)

@@ -285,7 +285,7 @@ struct json_t;
 /**
  * The digest of a plan's JSON "operations" array: SHA-256 of the compact JSON text, keys
  * sorted and escaped as `jq -jcS` prints it, of
- * [.operations[] | {action, pool, region, pool_id, replace, parameters}].
+ * [.operations[] | {action, pool, account, region, pool_id, replace, parameters}].
  * Writes CR_PLAN_DIGEST_LEN characters and a NUL into out. Returns 0, CR_EINVALID (not an
  * array of objects, or a JSON number that is not an integer) or CR_ENOMEM.
  */

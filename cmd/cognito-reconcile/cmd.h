@@ -84,6 +84,7 @@ struct cr_cli_options {
     /* export */
     bool all;              /* --all */
     struct cr_strlist ids; /* --id (repeatable); owned */
+    struct cr_strlist accounts; /* --account NAME (repeatable); owned */
     /* git sources (design §6): filled by --git-ref / --git-dir */
     const char *git_ref;
     const char *git_dir;

@@ -99,27 +99,72 @@ static void s_progress(void *user, const struct cr_plan *plan, size_t i,
     }
 }
 
-/* After a failure: what succeeded, what failed, what was not attempted (stderr). */
-static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_report *rep,
-                            const struct s_ids *ids)
+static bool s_same_account(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* How many calls of account (every account when all) ended with st. */
+static size_t s_count_status(const struct cr_plan *plan, const struct cr_apply_report *rep,
+                             bool all, const char *account, enum cr_apply_status st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rep->n_results && i < plan->n_ops; i++)
+        if (rep->results[i].status == st &&
+            (all || s_same_account(plan->pools[plan->ops[i].pool].account, account)))
+            n++;
+    return n;
+}
+
+/* The calls of one account (every account when all): what succeeded, failed, was not tried. */
+static void s_print_outcomes(const struct cr_plan *plan, const struct cr_apply_report *rep,
+                             const struct s_ids *ids, bool all, const char *account,
+                             const char *indent)
 {
     static const char *const titles[] = {"not attempted", "succeeded", "failed"};
     static const enum cr_apply_status order[] = {CR_APPLY_DONE, CR_APPLY_FAILED,
                                                  CR_APPLY_NOT_ATTEMPTED};
-    size_t counts[] = {rep->n_not_attempted, rep->n_done, rep->n_failed};
-    fprintf(stderr, "\napply stopped at the first failure:\n");
     for (size_t k = 0; k < 3; k++) {
         enum cr_apply_status st = order[k];
-        fprintf(stderr, "  %s (%zu):\n", titles[st], counts[st]);
+        fprintf(stderr, "%s%s (%zu):\n", indent, titles[st],
+                s_count_status(plan, rep, all, account, st));
         for (size_t i = 0; i < rep->n_results && i < plan->n_ops; i++) {
             const struct cr_apply_result *r = &rep->results[i];
-            if (r->status != st)
-                continue;
             const struct cr_plan_pool *pool = &plan->pools[plan->ops[i].pool];
-            fprintf(stderr, "    %s %s (%s, %s)%s%s\n",
+            if (r->status != st || (!all && !s_same_account(pool->account, account)))
+                continue;
+            fprintf(stderr, "%s  %s %s (%s, %s)%s%s\n", indent,
                     cr_cognito_op_name(cr_plan_op_api(plan->ops[i].kind)), pool->name, pool->region,
                     s_op_pool_id(plan, i, r, ids), st == CR_APPLY_FAILED ? ": " : "",
                     st == CR_APPLY_FAILED ? (r->error ? r->error : cr_error_name(r->code)) : "");
+        }
+    }
+}
+
+/* After a failure: what succeeded, what failed, what was not attempted (stderr); with several
+ * accounts, account by account, since a failure stops only its own account. */
+static void s_print_failure(const struct cr_plan *plan, const struct cr_apply_report *rep,
+                            const struct s_ids *ids)
+{
+    if (!cr_plan_has_accounts(plan)) {
+        fprintf(stderr, "\napply stopped at the first failure:\n");
+        s_print_outcomes(plan, rep, ids, true, NULL, "  ");
+    } else {
+        size_t failed = 0;
+        for (size_t a = 0; a < plan->n_accounts; a++)
+            failed += s_count_status(plan, rep, false, plan->accounts[a].account.name,
+                                     CR_APPLY_FAILED) > 0;
+        fprintf(stderr, "\napply failed in %zu of %zu accounts; the others went on:\n", failed,
+                plan->n_accounts);
+        for (size_t a = 0; a < plan->n_accounts; a++) {
+            const struct cr_desired_account *acc = &plan->accounts[a].account;
+            bool bad = s_count_status(plan, rep, false, acc->name, CR_APPLY_FAILED) > 0;
+            fprintf(stderr, "  %s%s", acc->name ? "account " : "default account",
+                    acc->name ? acc->name : "");
+            if (acc->account_id)
+                fprintf(stderr, " (%s)", acc->account_id);
+            fprintf(stderr, ": %s\n", bad ? "FAILED" : "complete");
+            s_print_outcomes(plan, rep, ids, false, acc->name, "    ");
         }
     }
     fprintf(stderr, "run apply again to converge: it re-reads the live state and makes only "
@@ -178,15 +223,34 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
-        json_t *o =
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
-                      cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool", pool->name,
-                      "region", pool->region, "pool_id", s_op_pool_id(&s->plan, i, r, ids),
-                      "status", s_status_name(r->status));
+        json_t *o = json_pack(
+            "{s:I, s:s, s:s, s:o, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
+            cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool", pool->name,
+            "account", pool->account ? json_string(pool->account) : json_null(), "region",
+            pool->region, "pool_id", s_op_pool_id(&s->plan, i, r, ids), "status",
+            s_status_name(r->status));
         if (o != NULL && r->error != NULL)
             json_object_set_new(o, "error", json_string(r->error));
         json_array_append_new(ops, o);
     }
+    /* each account's outcome: a failure stops its own account only */
+    json_t *accounts = json_array();
+    for (size_t a = 0; doc != NULL && accounts != NULL && a < s->plan.n_accounts; a++) {
+        const char *name = s->plan.accounts[a].account.name;
+        size_t failed = s_count_status(&s->plan, rep, false, name, CR_APPLY_FAILED);
+        json_array_append_new(
+            accounts,
+            json_pack("{s:o, s:s, s:I, s:I, s:I}", "name", name ? json_string(name) : json_null(),
+                      "status", failed ? "failed" : "complete", "done",
+                      (json_int_t)s_count_status(&s->plan, rep, false, name, CR_APPLY_DONE),
+                      "failed", (json_int_t)failed, "not_attempted",
+                      (json_int_t)s_count_status(&s->plan, rep, false, name,
+                                                 CR_APPLY_NOT_ATTEMPTED)));
+    }
+    if (doc != NULL && accounts != NULL)
+        json_object_set_new(json_object_get(doc, "apply"), "accounts", accounts);
+    else
+        json_decref(accounts);
     if (doc == NULL || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
         cr_error_set("writing the apply report failed");
         result = CR_EIO;

@@ -92,6 +92,8 @@ static const struct s_option s_options[] = {
     {"--all", NULL, CR_CLI_EXPORT, S_FLAG, S_OFF(all),
      "export every pool in the region, owned or not"},
     {"--id", "POOL_ID", CR_CLI_EXPORT, S_LIST, S_OFF(ids), "export this pool (repeatable)"},
+    {"--account", "NAME", CR_CLI_EXPORT, S_LIST, S_OFF(accounts),
+     "export the pools of this account (a kind: Account document in PATH; repeatable)"},
     /* Sources from git (design §6, docs/gitops.md): cmd/cognito-reconcile/sources.c reads them. */
     {"--git-ref", "REV", S_DIFF | CR_CLI_VALIDATE, S_STRING, S_OFF(git_ref),
      "read the manifests from this git revision (branch, tag, commit, HEAD~2), not the "
@@ -222,6 +224,7 @@ void cr_cli_options_dispose(struct cr_cli_options *opts)
     free(opts->rate_limits);
     opts->rate_limits = NULL;
     cr_strlist_dispose(&opts->ids);
+    cr_strlist_dispose(&opts->accounts);
     cr_strlist_dispose(&opts->excludes);
     cr_strlist_dispose(&opts->targets);
     cr_strlist_dispose(&opts->paths);

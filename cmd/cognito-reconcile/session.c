@@ -192,7 +192,8 @@ int cr_cli_session_load(struct cr_cli_session *s)
         return s_print_diagnostics(s->manifests);
     if (rc != 0)
         return rc;
-    if (cr_cli_print_warnings(s->manifests) != 0)
+    /* (export reads Account documents alone: that no pool names them is no news there) */
+    if (s->opts->verb != CR_CLI_EXPORT && cr_cli_print_warnings(s->manifests) != 0)
         return CR_ENOMEM;
     rc = cr_desired_from_manifest(&s->desired, s->manifests);
     if (rc == 0)

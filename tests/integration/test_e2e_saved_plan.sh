@@ -31,7 +31,7 @@ EOF
 
 # digest_of FILE: the digest a reviewer computes from a saved plan (docs/plan.md).
 digest_of() {
-    printf 'sha256:%s' "$(jq -jcS '[.operations[] | {action, pool, region, pool_id, replace, parameters}]' "$1" |
+    printf 'sha256:%s' "$(jq -jcS '[.operations[] | {action, pool, account, region, pool_id, replace, parameters}]' "$1" |
         sha256sum | cut -d' ' -f1)"
 }
 
