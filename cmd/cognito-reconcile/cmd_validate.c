@@ -18,9 +18,10 @@
 
 static const char s_synopsis[] = "[options] [PATH...]";
 static const char s_description[] =
-    "Checks IdentityPool manifests without calling AWS: YAML syntax, unknown and duplicate\n"
-    "keys, types, every API constraint (lengths, patterns, enums, limits), provider\n"
-    "references, ARNs, and metadata.name unique per stack and region. PATH is a file or a\n"
+    "Checks IdentityPool and Account manifests without calling AWS: YAML syntax, unknown and\n"
+    "duplicate keys, types, every API constraint (lengths, patterns, enums, limits), provider\n"
+    "and account references, ARNs, and metadata.name unique per stack, account and region.\n"
+    "PATH is a file or a\n"
     "folder (read recursively: *.yaml, *.yml), or - for standard input; no PATH reads the\n"
     "current folder. Other YAML (CI pipelines, Kubernetes objects, Helm values) is skipped\n"
     "and counted; --exclude and .cognito-reconcile-ignore leave paths out. Every problem is\n"

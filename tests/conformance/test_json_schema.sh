@@ -25,6 +25,12 @@ c_only=(
     058-metadata-id-region-mismatch        # compares two fields
     064-invalid-utf8                       # node decodes bad bytes to U+FFFD before the schema
     066-complex-key                        # the yaml package turns [a, b] into the key "a,b"
+    084-account-unknown-reference          # metadata.account names an Account of the run
+    085-account-duplicate-name             # across documents
+    089-account-role-in-other-account      # compares two fields
+    091-pool-name-duplicate-in-account     # across documents
+    092-account-id-twice                   # across documents
+    095-account-id-region-mismatch         # compares two documents
 )
 invalid=()
 for f in "$root"/tests/data/manifests/invalid/*.yaml; do

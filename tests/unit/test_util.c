@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "tests/support/cr_test.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/arena.h"
 #include "util/array.h"
 #include "util/buf.h"
+#include "util/parallel.h"
 #include "util/strmap.h"
 #include "util/strutil.h"
 
@@ -176,10 +178,59 @@ static void test_util__array_reserve_doubles_and_refuses_overflow(void **state)
     free(items);
 }
 
+/* Each index runs exactly once, and never more than max_threads at the same time: every
+ * worker waits until it sees as many in flight as allowed (or all work started), so the
+ * highest count observed is exactly the bound. */
+struct s_par {
+    atomic_int runs[64];
+    atomic_int in_flight;
+    atomic_int peak;
+    atomic_int started;
+    int max;
+    int n;
+};
+
+static void s_par_one(void *ctx, size_t i)
+{
+    struct s_par *p = ctx;
+    int now = atomic_fetch_add(&p->in_flight, 1) + 1;
+    int started = atomic_fetch_add(&p->started, 1) + 1;
+    for (int peak = atomic_load(&p->peak); now > peak;)
+        if (atomic_compare_exchange_weak(&p->peak, &peak, now))
+            break;
+    /* hold until the other workers are in too (bounded: they all start without waiting) */
+    for (long spin = 0; spin < 200000000L && atomic_load(&p->in_flight) < p->max &&
+                        atomic_load(&p->started) < p->n && started < p->n;
+         spin++)
+        ;
+    atomic_fetch_add(&p->runs[i], 1);
+    atomic_fetch_sub(&p->in_flight, 1);
+}
+
+static void test_util__parallel_runs_each_index_once_within_the_bound(void **state)
+{
+    static const int cases[][2] = {{0, 4}, {1, 4}, {3, 0}, {64, 4}, {10, 1}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        struct s_par *p = calloc(1, sizeof(*p));
+        assert_non_null(p);
+        p->n = cases[c][0];
+        p->max = cases[c][1] == 0 || cases[c][1] > p->n ? p->n : cases[c][1];
+        cr_parallel_run((size_t)p->n, (size_t)cases[c][1], s_par_one, p);
+        for (int i = 0; i < p->n; i++)
+            assert_int_equal(atomic_load(&p->runs[i]), 1);
+        assert_in_range(atomic_load(&p->peak), p->n > 0 ? 1 : 0, p->max);
+        if (p->n > 0 && p->max > 1)
+            assert_int_equal(atomic_load(&p->peak), p->max); /* they did run side by side */
+        assert_int_equal(atomic_load(&p->in_flight), 0);
+        free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_util__buf_appends_and_terminates),
+        cmocka_unit_test(test_util__parallel_runs_each_index_once_within_the_bound),
         cmocka_unit_test(test_util__buf_limit_is_sticky),
         cmocka_unit_test(test_util__strdup_null_keeps_null),
         cmocka_unit_test(test_util__strmap_sorted_set_get_remove),
