@@ -29,27 +29,34 @@ static const char *s_region_of(const struct cr_compare_options *opts,
     return p->region != NULL ? p->region : opts->region;
 }
 
+static bool s_same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static const struct cr_desired_pool *s_find(const struct cr_desired_set *set, const char *name,
-                                            const char *region,
+                                            const char *account, const char *region,
                                             const struct cr_compare_options *opts)
 {
     for (size_t i = 0; i < set->len; i++)
-        if (strcmp(set->pools[i].name, name) == 0 &&
+        if (strcmp(set->pools[i].name, name) == 0 && s_same(set->pools[i].account, account) &&
             strcmp(s_region_of(opts, &set->pools[i]), region) == 0)
             return &set->pools[i];
     return NULL;
 }
 
-/* Names match pools: each name may appear once per region on each side. */
+/* Names match pools: each name may appear once per account and region on each side. */
 static int s_check_unique(const struct cr_desired_set *set, const struct cr_compare_options *opts)
 {
     for (size_t i = 0; i < set->len; i++) {
         const struct cr_desired_pool *p = &set->pools[i];
-        const struct cr_desired_pool *first = s_find(set, p->name, s_region_of(opts, p), opts);
+        const struct cr_desired_pool *first =
+            s_find(set, p->name, p->account, s_region_of(opts, p), opts);
         if (first == p)
             continue;
-        cr_error_set("%s: duplicate pool name '%s' in region %s (also defined at %s)",
-                     p->source ? p->source : "?", p->name, s_region_of(opts, p),
+        cr_error_set("%s: duplicate pool name '%s' in %s%s%sregion %s (also defined at %s)",
+                     p->source ? p->source : "?", p->name, p->account ? "account " : "",
+                     p->account ? p->account : "", p->account ? ", " : "", s_region_of(opts, p),
                      first->source ? first->source : "?");
         return CR_EINVALID;
     }
@@ -117,11 +124,14 @@ static int s_snapshot_pool(struct cr_live_state *live, const struct cr_desired_p
     if (result == 0)
         result = s_snapshot_ptags(&ptags, &n_ptags, &providers, p);
     /* An unmanaged roles section reads as empty: one that becomes managed shows every entry. */
+    struct cr_live_pool *added = NULL;
     if (result == 0)
-        result = cr_live_state_add(NULL, live, region, &config,
+        result = cr_live_state_add(&added, live, region, &config,
                                    p->manage_roles ? &p->roles : &no_roles, ptags, n_ptags);
     if (result == 0)
-        result = cr_live_state_add_region(live, region, S_ACCOUNT);
+        result = cr_live_pool_set_account(live, added, p->account);
+    if (result == 0)
+        result = cr_live_state_add_scope(live, p->account, region, S_ACCOUNT);
     free(ptags); /* the maps borrowed */
     cr_strlist_dispose(&providers);
     cr_cognito_pool_dispose(&config);
@@ -129,7 +139,7 @@ static int s_snapshot_pool(struct cr_live_state *live, const struct cr_desired_p
 }
 
 /* Plans `to` against a snapshot of `from` (prune on, replacements allowed). Pools match by
- * name and region only: `to` is planned without its metadata.id (shallow copies that
+ * name, account and region only: `to` is planned without its metadata.id (shallow copies that
  * borrow everything else). */
 static int s_plan_between(struct cr_plan *out, const struct cr_desired_set *from,
                           const struct cr_desired_set *to, const struct cr_compare_options *opts)
@@ -143,7 +153,8 @@ static int s_plan_between(struct cr_plan *out, const struct cr_desired_set *from
     for (size_t i = 0; i < to->len && result == 0; i++) {
         view[i] = to->pools[i];
         view[i].adopt_id = NULL;
-        result = cr_live_state_add_region(&live, s_region_of(opts, &to->pools[i]), S_ACCOUNT);
+        result = cr_live_state_add_scope(&live, to->pools[i].account,
+                                         s_region_of(opts, &to->pools[i]), S_ACCOUNT);
     }
     if (result == CR_ENOMEM)
         result = s_oom();
@@ -163,11 +174,6 @@ static bool s_is_ownership_path(const char *path)
 {
     static const char prefix[] = "tags[\"" CR_TAG_PREFIX;
     return strncmp(path, prefix, sizeof(prefix) - 1) == 0;
-}
-
-static bool s_same(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 static void s_change_dispose(struct cr_plan_change *c)
@@ -258,8 +264,8 @@ static int s_add_adopt_change(struct s_pool *b, const struct cr_desired_set *fro
                               const struct cr_desired_set *to,
                               const struct cr_compare_options *opts)
 {
-    const struct cr_desired_pool *a = s_find(from, b->p->name, b->p->region, opts);
-    const struct cr_desired_pool *z = s_find(to, b->p->name, b->p->region, opts);
+    const struct cr_desired_pool *a = s_find(from, b->p->name, b->p->account, b->p->region, opts);
+    const struct cr_desired_pool *z = s_find(to, b->p->name, b->p->account, b->p->region, opts);
     const char *before = a != NULL ? a->adopt_id : NULL, *after = z != NULL ? z->adopt_id : NULL;
     char *bj = NULL, *aj = NULL;
     if (s_same(before, after))
@@ -296,11 +302,13 @@ static enum cr_compare_status s_status_of(enum cr_plan_action action)
     }
 }
 
-static const struct cr_plan_pool *s_find_plan_pool(const struct cr_plan *plan, const char *name,
-                                                   const char *region)
+static const struct cr_plan_pool *s_find_plan_pool(const struct cr_plan *plan,
+                                                   const struct cr_plan_pool *pp)
 {
     for (size_t i = 0; i < plan->n_pools; i++)
-        if (strcmp(plan->pools[i].name, name) == 0 && strcmp(plan->pools[i].region, region) == 0)
+        if (strcmp(plan->pools[i].name, pp->name) == 0 &&
+            s_same(plan->pools[i].account, pp->account) &&
+            strcmp(plan->pools[i].region, pp->region) == 0)
             return &plan->pools[i];
     return NULL;
 }
@@ -323,10 +331,11 @@ static bool s_moved(const struct cr_compare_pool *p, const struct cr_compare_opt
 static int s_pool_head(struct cr_compare_pool *p, const struct cr_plan_pool *pp,
                        const struct cr_desired_set *from, const struct cr_compare_options *opts)
 {
-    const struct cr_desired_pool *old = s_find(from, pp->name, pp->region, opts);
+    const struct cr_desired_pool *old = s_find(from, pp->name, pp->account, pp->region, opts);
     p->status = s_status_of(pp->action);
     bool oom = false; /* every member is set, NULL or owned, so the pool can be disposed */
     p->name = cr_strdup_null(pp->name, &oom);
+    p->account = cr_strdup_null(pp->account, &oom);
     p->region = cr_strdup_null(pp->region, &oom);
     p->note = cr_strdup_null(p->status == CR_COMPARE_REPLACED ? pp->note : NULL, &oom);
     p->from_source =
@@ -343,7 +352,7 @@ static int s_pool_changes(struct s_pool *b, const struct s_plans *plans,
                           const struct cr_plan_pool *pp, const struct cr_desired_set *from,
                           const struct cr_desired_set *to, const struct cr_compare_options *opts)
 {
-    const struct cr_plan_pool *rp = s_find_plan_pool(&plans->reverse, pp->name, pp->region);
+    const struct cr_plan_pool *rp = s_find_plan_pool(&plans->reverse, pp);
     int rc = s_add_adopt_change(b, from, to, opts);
     if (rc == 0 && b->p->status != CR_COMPARE_ADDED && b->p->status != CR_COMPARE_CHANGED)
         rc = s_add_plan_changes(b, &plans->reverse, rp, true);
@@ -358,6 +367,7 @@ static void s_pool_dispose(struct cr_compare_pool *p)
         s_change_dispose(&p->changes[i]);
     free(p->changes);
     free(p->name);
+    free(p->account);
     free(p->region);
     free(p->from_source);
     free(p->to_source);

@@ -11,7 +11,7 @@
  * as the service would hold it after applying A) and B is planned against it (prune on,
  * replacements allowed); the plan's field-level changes, merged per pool, are the
  * comparison. A pool only in A is removed: its fields come from the reverse plan (A planned
- * against a snapshot of B). Pools match by metadata.name and region; metadata.id is compared
+ * against a snapshot of B). Pools match by metadata.name, account and region; metadata.id is compared
  * as a field. Ownership tags never appear. A section a side leaves unmanaged compares as
  * empty, so a section that becomes managed shows every entry.
  */
@@ -33,8 +33,9 @@ enum cr_compare_status {
 
 /** One pool that differs. Every string is owned by the comparison. */
 struct cr_compare_pool {
-    char *name;   /* metadata.name */
-    char *region; /* metadata.region, or the default region of the options */
+    char *name;    /* metadata.name */
+    char *account; /* metadata.account, or NULL for the default account */
+    char *region;  /* metadata.region, or the default region of the options */
     enum cr_compare_status status;
     char *from_source;              /* A's "file:line:column", NULL when added */
     char *to_source;                /* B's "file:line:column", NULL when removed */
@@ -63,7 +64,7 @@ struct cr_compare_options {
 
 /**
  * Compares desired state A (from) with B (to) into out. Neither set is changed. Returns 0,
- * CR_EINVALID (two pools of one side share name and region: the message names them) or
+ * CR_EINVALID (two pools of one side share name, account and region: the message names them) or
  * CR_ENOMEM. On failure out is left empty (disposable).
  */
 int cr_compare_build(struct cr_compare *out, const struct cr_desired_set *from,

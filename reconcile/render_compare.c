@@ -56,7 +56,8 @@ static void s_text_pool(struct cr_buf *out, const struct cr_compare_pool *p, boo
 {
     const char *source = p->to_source != NULL ? p->to_source : p->from_source;
     cr_render_head(out, color, s_kind(p->status), s_status(p->status));
-    cr_buf_printf(out, " identity pool \"%s\" in %s", p->name, p->region);
+    cr_buf_printf(out, " identity pool \"%s\" in %s%s%s", p->name, p->account ? p->account : "",
+                  p->account ? "/" : "", p->region);
     if (source != NULL)
         cr_buf_printf(out, " (%s", source);
     if (p->moved)
@@ -95,7 +96,8 @@ int cr_render_compare_text(struct cr_buf *out, const struct cr_compare *cmp,
 static json_t *s_json_pool(const struct cr_compare_pool *p)
 {
     return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "region", p->region, "status",
+        "{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "account",
+        cr_render_json_str_or_null(p->account), "region", p->region, "status",
         s_status(p->status), "from_source", cr_render_json_str_or_null(p->from_source), "to_source",
         cr_render_json_str_or_null(p->to_source), "note", cr_render_json_str_or_null(p->note),
         "changes", cr_render_json_changes(p->changes, p->n_changes));
@@ -143,7 +145,8 @@ static void s_md_pool(struct cr_buf *out, const struct cr_compare_pool *p)
     size_t fence = cr_render_md_fence_len(p->changes, p->n_changes);
     cr_buf_printf(out, "#### %s ", s_status(p->status));
     cr_render_md_code(out, p->name, false);
-    cr_buf_printf(out, " (%s)\n\n", p->region);
+    cr_buf_printf(out, " (%s%s%s)\n\n", p->account ? p->account : "", p->account ? "/" : "",
+                  p->region);
     if (p->note != NULL)
         cr_buf_printf(out, "> %s\n\n", p->note);
     cr_render_md_fence(out, fence, "diff");
@@ -162,6 +165,10 @@ static void s_md_table(struct cr_buf *out, const struct cr_compare *cmp)
         cr_buf_puts(out, "| ");
         cr_render_md_text(out, p->name);
         cr_buf_puts(out, " | ");
+        if (p->account != NULL) {
+            cr_render_md_text(out, p->account);
+            cr_buf_putc(out, '/');
+        }
         cr_render_md_text(out, p->region);
         cr_buf_printf(out, " | %s | %zu |\n", s_status(p->status), p->n_changes);
     }

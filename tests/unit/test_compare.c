@@ -581,9 +581,41 @@ static void test_compare__mirror_images_and_self_is_empty(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* Pools match by account too: the same name in two accounts is two pools; moving a pool to
+ * another account removes it from one and adds it to the other. */
+static void test_compare__pools_match_by_account(void **state)
+{
+    struct sides *s = *state;
+    s_mobile(&s->a, "web", FX_REGION, "v1:pools/web.yaml:1:1")->account = strdup("dev");
+    s_mobile(&s->a, "web", FX_REGION, "v1:pools/web.yaml:9:1")->account = strdup("prod");
+    s_mobile(&s->b, "web", FX_REGION, "v2:pools/web.yaml:1:1")->account = strdup("dev");
+    s_mobile(&s->b, "web", FX_REGION, "v2:pools/web.yaml:9:1")->account = strdup("prod");
+    s_compare(s);
+    assert_int_equal(s->cmp.n_pools, 0);
+    /* prod's web moves to staging */
+    free(s->b.pools[1].account);
+    s->b.pools[1].account = strdup("staging");
+    s_compare(s);
+    assert_int_equal(s->cmp.n_pools, 2);
+    assert_int_equal(s->cmp.counts[CR_COMPARE_ADDED], 1);
+    assert_int_equal(s->cmp.counts[CR_COMPARE_REMOVED], 1);
+    for (size_t i = 0; i < s->cmp.n_pools; i++) {
+        const struct cr_compare_pool *p = &s->cmp.pools[i];
+        assert_string_equal(p->account,
+                            p->status == CR_COMPARE_ADDED ? "staging" : "prod");
+    }
+    /* a name twice in one account is refused; once per account is fine */
+    free(s->b.pools[1].account);
+    s->b.pools[1].account = strdup("dev");
+    cr_compare_dispose(&s->cmp);
+    assert_int_equal(cr_compare_build(&s->cmp, &s->a, &s->b, &s->opts), CR_EINVALID);
+    assert_non_null(strstr(cr_error_last(), "duplicate pool name 'web' in account dev, region"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_compare__pools_match_by_account, setup, teardown),
         T(test_compare__identical_sets_are_empty),
         T(test_compare__a_new_pool_is_added_with_every_field),
         T(test_compare__a_dropped_pool_is_removed_with_every_field),
