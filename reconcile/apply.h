@@ -56,7 +56,7 @@ typedef void (*cr_apply_progress_fn)(void *user, const struct cr_plan *plan, siz
 typedef int (*cr_apply_guard_fn)(void *ctx);
 
 struct cr_apply_options {
-    unsigned max_create_attempts;  /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
+    unsigned max_create_attempts; /* CreateIdentityPool tries after ambiguous failures; 0 = 3 */
     /* the account each client reaches (an Account's name; NULL entries: the default account),
      * parallel to cr_apply's clients; NULL = every client is the default account's */
     const char *const *client_accounts;

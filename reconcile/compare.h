@@ -11,8 +11,8 @@
  * as the service would hold it after applying A) and B is planned against it (prune on,
  * replacements allowed); the plan's field-level changes, merged per pool, are the
  * comparison. A pool only in A is removed: its fields come from the reverse plan (A planned
- * against a snapshot of B). Pools match by metadata.name, account and region; metadata.id is compared
- * as a field. Ownership tags never appear. A section a side leaves unmanaged compares as
+ * against a snapshot of B). Pools match by metadata.name, account and region; metadata.id is
+ * compared as a field. Ownership tags never appear. A section a side leaves unmanaged compares as
  * empty, so a section that becomes managed shows every entry.
  */
 #include <stdbool.h>

@@ -147,8 +147,7 @@ int cr_live_state_take(struct cr_live_pool **out, struct cr_live_state *state, c
     return s_add(out, state, region, pool);
 }
 
-const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account,
-                              const char *region)
+const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account, const char *region)
 {
     if (account)
         snprintf(out, CR_LIVE_SCOPE_MAX, "%s/%s", account, region ? region : "");

@@ -143,8 +143,8 @@ struct cr_live_source {
     const char *account;          /* the account the client reaches; NULL = the default */
     struct cr_aws_client *client; /* borrowed; used by one thread only */
     /* results */
-    int result;        /* 0, or the failure's code */
-    char error[1024];  /* the failure's message */
+    int result;          /* 0, or the failure's code */
+    char error[1024];    /* the failure's message */
     uint64_t elapsed_ms; /* how long this source took */
 };
 
@@ -196,8 +196,7 @@ int cr_live_pool_set_account(struct cr_live_state *state, struct cr_live_pool *p
                              const char *account) CR_WARN_UNUSED;
 
 /** The scope key of a region of an account: "REGION", or "ACCOUNT/REGION". Returns out. */
-const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account,
-                              const char *region);
+const char *cr_live_scope_key(char out[CR_LIVE_SCOPE_MAX], const char *account, const char *region);
 
 /**
  * Moves every pool, listed scope and account id of src into dst (src is left empty but

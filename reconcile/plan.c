@@ -264,8 +264,8 @@ static const struct cr_live_pool *s_find_live(const struct cr_plan *plan,
         return cr_live_find_id(live, p->pool_id);
     for (size_t i = 0; i < live->len; i++) {
         const struct cr_live_pool *l = live->pools[i];
-        bool same_account = p->account ? l->account && strcmp(l->account, p->account) == 0
-                                       : !l->account;
+        bool same_account =
+            p->account ? l->account && strcmp(l->account, p->account) == 0 : !l->account;
         if (l->stack && l->name && strcmp(l->stack, plan->stack) == 0 &&
             strcmp(l->name, p->name) == 0 && strcmp(l->region, p->region) == 0 && same_account)
             return l;

@@ -112,8 +112,8 @@ struct cr_plan_account {
 
 struct cr_plan {
     char *stack;
-    char *revision;            /* git commit recorded in the revision tag, or NULL */
-    struct cr_strlist regions; /* regions the plan covers (in any account), sorted */
+    char *revision;                   /* git commit recorded in the revision tag, or NULL */
+    struct cr_strlist regions;        /* regions the plan covers (in any account), sorted */
     struct cr_plan_account *accounts; /* the default account first (when covered), then the
                                          named ones by name; pools of one account are
                                          contiguous in `pools`, in this order */
@@ -137,8 +137,8 @@ struct cr_plan {
 };
 
 struct cr_plan_options {
-    const char *stack;    /* ownership stack; NULL = "default" */
-    const char *region;   /* the default region, for pools without metadata.region */
+    const char *stack;  /* ownership stack; NULL = "default" */
+    const char *region; /* the default region, for pools without metadata.region */
     /* the Account documents (recorded in the plan for the accounts it covers), and the id of
      * the default account when it is known (--account-id, or the caller identity) */
     const struct cr_desired_account *accounts;
@@ -181,8 +181,7 @@ int cr_plan__build_account(struct cr_plan *out, const struct cr_desired_pool *de
                            const struct cr_plan_options *opts) CR_WARN_UNUSED;
 
 /** The plan's entry for account (NULL = the default), or NULL. Borrowed. */
-const struct cr_plan_account *cr_plan_account_find(const struct cr_plan *plan,
-                                                   const char *account);
+const struct cr_plan_account *cr_plan_account_find(const struct cr_plan *plan, const char *account);
 
 /** "account 'prod'" or "the default account", for messages. Static or borrowed string in
  * buf. */

@@ -33,8 +33,7 @@ const char *cr_plan_account_label(char buf[96], const char *account)
     return buf;
 }
 
-const struct cr_plan_account *cr_plan_account_find(const struct cr_plan *plan,
-                                                   const char *account)
+const struct cr_plan_account *cr_plan_account_find(const struct cr_plan *plan, const char *account)
 {
     for (size_t i = 0; i < plan->n_accounts; i++)
         if (s_same(plan->accounts[i].account.name, account))

@@ -248,8 +248,7 @@ static json_t *s_desired_json(const struct cr_desired_pool *d)
     }
     return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "name", d->name, "account",
                      cr_render_json_str_or_null(d->account), "region", d->region ? d->region : "",
-                     "adopt_id",
-                     cr_render_json_str_or_null(d->adopt_id), "source",
+                     "adopt_id", cr_render_json_str_or_null(d->adopt_id), "source",
                      cr_render_json_str_or_null(d->source), "config", config, "roles", roles,
                      "principal_tags", ptags, "tags", tags);
 }
@@ -881,8 +880,7 @@ static int s_load_account(struct cr_plan_account *a, const struct s_load *ld, js
     rc = rc < 0 ? rc : s_str(&d->region, ld, o, "region", where, true);
     if (rc < 0)
         return rc;
-    if (d->account_id &&
-        (strlen(d->account_id) != 12 || strspn(d->account_id, "0123456789") != 12))
+    if (d->account_id && (strlen(d->account_id) != 12 || strspn(d->account_id, "0123456789") != 12))
         return s_bad(ld, where, "account_id must be 12 digits or null");
     if (d->name && (!d->account_id || (!d->profile == !d->role_arn)))
         return s_bad(ld, where, "a named account needs its account_id and a profile or a role_arn");
@@ -905,8 +903,7 @@ static int s_load_accounts(struct cr_plan *plan, const struct s_load *ld, json_t
         if (rc < 0)
             return rc;
         for (size_t j = 0; j < i; j++)
-            if (cr_plan_account_find(plan, plan->accounts[i].account.name) !=
-                &plan->accounts[i])
+            if (cr_plan_account_find(plan, plan->accounts[i].account.name) != &plan->accounts[i])
                 return s_bad(ld, "accounts", "an account is listed twice");
     }
     for (size_t i = 0; i < plan->n_pools; i++)

@@ -148,9 +148,9 @@ static json_t *s_json_pool(const struct cr_plan_pool *p)
         json_array_append_new(providers, json_string(p->providers.items[i]));
     return json_pack(
         "{s:s, s:o, s:s, s:o, s:o, s:o, s:s, s:b, s:o, s:o, s:s, s:{s:o, s:b, s:b, s:o}}", "name",
-        p->name, "account", cr_render_json_str_or_null(p->account), "region", p->region,
-        "pool_id", cr_render_json_str_or_null(p->pool_id),
-        "identity_pool_name", cr_render_json_str_or_null(p->identity_pool_name), "source",
+        p->name, "account", cr_render_json_str_or_null(p->account), "region", p->region, "pool_id",
+        cr_render_json_str_or_null(p->pool_id), "identity_pool_name",
+        cr_render_json_str_or_null(p->identity_pool_name), "source",
         cr_render_json_str_or_null(p->source), "action", cr_plan_action_name(p->action), "adopted",
         p->adopted, "note", cr_render_json_str_or_null(p->note), "live_revision",
         cr_render_json_str_or_null(p->live_revision), "fingerprint", p->fingerprint, "reads",
@@ -171,9 +171,9 @@ static json_t *s_json_op(const struct cr_plan *plan, size_t index)
     if (!params || !changes)
         goto done;
     o = json_pack("{s:I, s:I, s:s, s:o, s:s, s:o, s:s, s:s, s:b, s:O, s:O}", "index",
-                  (json_int_t)index, "pool_index", (json_int_t)op->pool, "pool", p->name,
-                  "account", cr_render_json_str_or_null(p->account), "region", p->region,
-                  "pool_id", cr_render_json_str_or_null(cr_plan_op_pool_id(plan, op)), "action",
+                  (json_int_t)index, "pool_index", (json_int_t)op->pool, "pool", p->name, "account",
+                  cr_render_json_str_or_null(p->account), "region", p->region, "pool_id",
+                  cr_render_json_str_or_null(cr_plan_op_pool_id(plan, op)), "action",
                   cr_plan_op_kind_name(op->kind), "operation",
                   cr_cognito_op_name(cr_plan_op_api(op->kind)), "replace", op->replace,
                   "parameters", params, "changes", changes);
@@ -232,11 +232,10 @@ static json_t *s_json_doc(const struct cr_plan *plan)
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:b}, s:s, s:o, s:o}",
                      "format_version", "1", "stack", plan->stack, "revision",
                      cr_render_json_str_or_null(plan->revision), "regions", regions, "accounts",
-                     accounts, "summary",
-                     "create", (json_int_t)plan->n_create, "update", (json_int_t)plan->n_update,
-                     "delete", (json_int_t)plan->n_delete, "replace", (json_int_t)plan->n_replace,
-                     "changes", !cr_plan_is_empty(plan), "digest", digest, "pools", pools,
-                     "operations", ops);
+                     accounts, "summary", "create", (json_int_t)plan->n_create, "update",
+                     (json_int_t)plan->n_update, "delete", (json_int_t)plan->n_delete, "replace",
+                     (json_int_t)plan->n_replace, "changes", !cr_plan_is_empty(plan), "digest",
+                     digest, "pools", pools, "operations", ops);
 fail:
     json_decref(regions);
     json_decref(accounts);
@@ -329,8 +328,9 @@ static int s_md_body(struct cr_buf *out, const struct cr_plan *plan)
     bool accounts = cr_plan_has_accounts(plan);
     if (cr_render_groups(&groups, plan, true) != 0)
         return CR_ENOMEM;
-    cr_buf_puts(out, accounts ? "| Account | Pool | Region | Action | Calls |\n|---|---|---|---|---|\n"
-                              : "| Pool | Region | Action | Calls |\n|---|---|---|---|\n");
+    cr_buf_puts(out, accounts
+                         ? "| Account | Pool | Region | Action | Calls |\n|---|---|---|---|---|\n"
+                         : "| Pool | Region | Action | Calls |\n|---|---|---|---|\n");
     for (size_t g = 0; g < groups.len; g++)
         for (size_t i = 0; i < groups.items[g].n; i++)
             s_md_row(out, plan, &plan->pools[groups.items[g].pools[i]], accounts);

@@ -95,12 +95,12 @@ int cr_render_compare_text(struct cr_buf *out, const struct cr_compare *cmp,
 
 static json_t *s_json_pool(const struct cr_compare_pool *p)
 {
-    return json_pack(
-        "{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "account",
-        cr_render_json_str_or_null(p->account), "region", p->region, "status",
-        s_status(p->status), "from_source", cr_render_json_str_or_null(p->from_source), "to_source",
-        cr_render_json_str_or_null(p->to_source), "note", cr_render_json_str_or_null(p->note),
-        "changes", cr_render_json_changes(p->changes, p->n_changes));
+    return json_pack("{s:s, s:o, s:s, s:s, s:o, s:o, s:o, s:o}", "name", p->name, "account",
+                     cr_render_json_str_or_null(p->account), "region", p->region, "status",
+                     s_status(p->status), "from_source", cr_render_json_str_or_null(p->from_source),
+                     "to_source", cr_render_json_str_or_null(p->to_source), "note",
+                     cr_render_json_str_or_null(p->note), "changes",
+                     cr_render_json_changes(p->changes, p->n_changes));
 }
 
 static json_t *s_json_doc(const struct cr_compare *cmp, const struct cr_render_revision *from,

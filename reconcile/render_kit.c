@@ -118,7 +118,8 @@ static _Thread_local const struct cr_plan *s_sort_plan;
 static int s_group_cmp(const void *x, const void *y)
 {
     const struct cr_render_group *a = x, *b = y;
-    size_t ra = s_account_rank(s_sort_plan, a->account), rb = s_account_rank(s_sort_plan, b->account);
+    size_t ra = s_account_rank(s_sort_plan, a->account),
+           rb = s_account_rank(s_sort_plan, b->account);
     if (ra != rb)
         return ra < rb ? -1 : 1;
     int c = strcmp(a->account ? a->account : "", b->account ? b->account : "");

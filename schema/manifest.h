@@ -140,8 +140,9 @@ int cr_manifest_set_add(struct cr_manifest_set *set, const char *display_path, c
 /**
  * Runs the checks across documents (metadata.name unique per account and region, pool ids
  * adopted once, metadata.account names an Account document, Account names and ids unique; an
- * Account no pool names is a warning) and sorts the diagnostics and warnings. Returns 0 when the set is valid, CR_EINVALID when it has diagnostics (the
- * last error then names the first one and the count), or CR_ENOMEM.
+ * Account no pool names is a warning) and sorts the diagnostics and warnings. Returns 0 when
+ * the set is valid, CR_EINVALID when it has diagnostics (the last error then names the first
+ * one and the count), or CR_ENOMEM.
  */
 int cr_manifest_set_finish(struct cr_manifest_set *set) CR_WARN_UNUSED;
 

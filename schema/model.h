@@ -125,11 +125,11 @@ struct cr_model_pool {
     struct cr_model_str kind;        /* IdentityPool */
 
     /* metadata */
-    struct cr_model_str name;    /* logical name, unique per stack, account and region */
-    struct cr_model_str region;  /* optional; default from the account, then --region / AWS config */
+    struct cr_model_str name;   /* logical name, unique per stack, account and region */
+    struct cr_model_str region; /* optional; default from the account, then --region / AWS config */
     struct cr_model_str account; /* optional: the metadata.name of a kind: Account document */
-    struct cr_model_str id;     /* optional: adopt this pool (REGION:GUID) */
-    const char *id_region;      /* the REGION part of id, or NULL */
+    struct cr_model_str id;      /* optional: adopt this pool (REGION:GUID) */
+    const char *id_region;       /* the REGION part of id, or NULL */
 
     /* spec: pool fields (UpdateIdentityPool), always fully managed */
     struct cr_model_str identity_pool_name;

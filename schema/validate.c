@@ -638,9 +638,8 @@ static void s_arn_account(char out[13], const char *arn)
 
 /* STS's own rules for AssumeRole's ExternalId and RoleSessionName (the sts-2011-06-15 model:
  * externalIdType 2-1224 [\w+=,.@:\/-]*, roleSessionNameType 2-64 [\w+=,.@-]*), in its words. */
-static void s_check_sts_string(struct cr_mctx *ctx, const char *field,
-                               const struct cr_model_str *v, size_t min, size_t max,
-                               const char *extra, const char *pattern)
+static void s_check_sts_string(struct cr_mctx *ctx, const char *field, const struct cr_model_str *v,
+                               size_t min, size_t max, const char *extra, const char *pattern)
 {
     if (v->value == NULL)
         return;
@@ -691,8 +690,7 @@ static void s_check_account_role(struct cr_mctx *ctx, const struct cr_model_acco
         s_check_role_arn(ctx, &a->role_arn);
         s_arn_account(role_account, a->role_arn.value);
         if (cr_model_iam_arn(a->role_arn.value, "role", NULL) && a->account_id.value != NULL &&
-            s_account_id_ok(a->account_id.value) &&
-            strcmp(role_account, a->account_id.value) != 0)
+            s_account_id_ok(a->account_id.value) && strcmp(role_account, a->account_id.value) != 0)
             cr_manifest__field_diag(ctx, a->role_arn.loc,
                                     "the role is in account %s, not %s (spec.accountId): its "
                                     "credentials would be for another account",
@@ -755,9 +753,9 @@ void cr_manifest__validate_account(struct cr_mctx *ctx, const struct cr_model_ac
     cr_manifest__path_pop(ctx, m2);
     m2 = cr_manifest__path_field(ctx, "region");
     if (a->region.value != NULL && !s_region_ok(a->region.value))
-        cr_manifest__field_diag(
-            ctx, a->region.loc, "'%s' is not an AWS region name (like us-east-1)",
-            cr_manifest__quote(q, sizeof(q), a->region.value, a->region.len));
+        cr_manifest__field_diag(ctx, a->region.loc,
+                                "'%s' is not an AWS region name (like us-east-1)",
+                                cr_manifest__quote(q, sizeof(q), a->region.value, a->region.len));
     cr_manifest__path_pop(ctx, m2);
     s_check_profile(ctx, &a->profile);
     s_check_account_role(ctx, a);
@@ -845,8 +843,9 @@ static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
         snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s region %s",
                  p->account.value != NULL ? "" : " in",
                  cr_manifest__quote(r, sizeof(r), region, strlen(region)));
-    cr_manifest__field_diag(ctx, p->name.loc, "duplicate pool name '%s'%s (also defined at %s:%u:%u)",
-                            q, where, o->file, o->name.loc.line, o->name.loc.column);
+    cr_manifest__field_diag(ctx, p->name.loc,
+                            "duplicate pool name '%s'%s (also defined at %s:%u:%u)", q, where,
+                            o->file, o->name.loc.line, o->name.loc.column);
 }
 
 /* Sorts by (name, account, region) and by id, then compares neighbours: n log n for the
@@ -896,10 +895,10 @@ static void s_unique_accounts(struct cr_mctx *ctx, struct cr_manifest_set *set)
             const struct cr_model_account *o = set->accounts[j];
             if (s_eq(a->name.value, o->name.value)) {
                 s_ctx_at(ctx, set, a->file, a->file_index, "metadata", "name");
-                cr_manifest__field_diag(ctx, a->name.loc,
-                                        "duplicate account name '%s' (also defined at %s:%u:%u)",
-                                        cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len),
-                                        o->file, o->name.loc.line, o->name.loc.column);
+                cr_manifest__field_diag(
+                    ctx, a->name.loc, "duplicate account name '%s' (also defined at %s:%u:%u)",
+                    cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len), o->file,
+                    o->name.loc.line, o->name.loc.column);
                 break;
             }
             if (s_eq(a->account_id.value, o->account_id.value) &&

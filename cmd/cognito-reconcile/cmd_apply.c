@@ -225,10 +225,9 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
         json_t *o = json_pack(
             "{s:I, s:s, s:s, s:o, s:s, s:s, s:s}", "index", (json_int_t)i, "operation",
-            cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool", pool->name,
-            "account", pool->account ? json_string(pool->account) : json_null(), "region",
-            pool->region, "pool_id", s_op_pool_id(&s->plan, i, r, ids), "status",
-            s_status_name(r->status));
+            cr_cognito_op_name(cr_plan_op_api(s->plan.ops[i].kind)), "pool", pool->name, "account",
+            pool->account ? json_string(pool->account) : json_null(), "region", pool->region,
+            "pool_id", s_op_pool_id(&s->plan, i, r, ids), "status", s_status_name(r->status));
         if (o != NULL && r->error != NULL)
             json_object_set_new(o, "error", json_string(r->error));
         json_array_append_new(ops, o);
@@ -240,12 +239,12 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
         size_t failed = s_count_status(&s->plan, rep, false, name, CR_APPLY_FAILED);
         json_array_append_new(
             accounts,
-            json_pack("{s:o, s:s, s:I, s:I, s:I}", "name", name ? json_string(name) : json_null(),
-                      "status", failed ? "failed" : "complete", "done",
-                      (json_int_t)s_count_status(&s->plan, rep, false, name, CR_APPLY_DONE),
-                      "failed", (json_int_t)failed, "not_attempted",
-                      (json_int_t)s_count_status(&s->plan, rep, false, name,
-                                                 CR_APPLY_NOT_ATTEMPTED)));
+            json_pack(
+                "{s:o, s:s, s:I, s:I, s:I}", "name", name ? json_string(name) : json_null(),
+                "status", failed ? "failed" : "complete", "done",
+                (json_int_t)s_count_status(&s->plan, rep, false, name, CR_APPLY_DONE), "failed",
+                (json_int_t)failed, "not_attempted",
+                (json_int_t)s_count_status(&s->plan, rep, false, name, CR_APPLY_NOT_ATTEMPTED)));
     }
     if (doc != NULL && accounts != NULL)
         json_object_set_new(json_object_get(doc, "apply"), "accounts", accounts);

@@ -413,7 +413,8 @@ static int s_mismatch(const struct cr_cli_session *s, const struct cr_cli_scope 
     if (scope->account != NULL)
         cr_buf_printf(&msg, "account %s", scope->account);
     else
-        cr_buf_puts(&msg, s->opts->account_id != NULL ? "--account-id" : "the saved plan's default account");
+        cr_buf_puts(&msg, s->opts->account_id != NULL ? "--account-id"
+                                                      : "the saved plan's default account");
     cr_buf_printf(&msg, " expects %s, credentials are for %s (%s)", expected, actual,
                   cr_buf_cstr(&from) ? cr_buf_cstr(&from) : "?");
     if (first)

@@ -327,8 +327,9 @@ static void test_accounts__the_inventory_is_checked_per_account(void **state)
     cr_buf_dispose(&text);
 }
 
-static void s_golden(const char *name, int (*render)(struct cr_buf *, const struct cr_plan *,
-                                                     const struct cr_render_options *),
+static void s_golden(const char *name,
+                     int (*render)(struct cr_buf *, const struct cr_plan *,
+                                   const struct cr_render_options *),
                      const struct cr_plan *plan)
 {
     struct cr_buf out = CR_BUF_INIT;
@@ -376,8 +377,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_accounts__a_saved_plan_records_every_account, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_accounts__the_inventory_is_checked_per_account,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accounts__the_inventory_is_checked_per_account, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_accounts__renderers_group_by_account_then_region,
                                         setup, teardown),
     };

@@ -601,8 +601,7 @@ static void test_compare__pools_match_by_account(void **state)
     assert_int_equal(s->cmp.counts[CR_COMPARE_REMOVED], 1);
     for (size_t i = 0; i < s->cmp.n_pools; i++) {
         const struct cr_compare_pool *p = &s->cmp.pools[i];
-        assert_string_equal(p->account,
-                            p->status == CR_COMPARE_ADDED ? "staging" : "prod");
+        assert_string_equal(p->account, p->status == CR_COMPARE_ADDED ? "staging" : "prod");
     }
     /* a name twice in one account is refused; once per account is fine */
     free(s->b.pools[1].account);

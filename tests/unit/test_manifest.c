@@ -582,7 +582,6 @@ static void test_manifest__parallel_load_matches_sequential(void **state)
         cr_buf_dispose(&files[f]);
 }
 
-
 /* ---- kind: Account ---- */
 
 #define S_ACCOUNT "apiVersion: cognito-reconcile/v1\nkind: Account\n"

@@ -297,8 +297,8 @@ static void test_plan__digest_covers_the_calls_and_nothing_else(void **state)
     assert_ok(cr_plan_digest_ops(b, y));
     assert_string_equal(a, b);
     /* every covered member counts */
-    static const char *const members[] = {"action", "pool", "account", "region", "pool_id",
-                                          "replace"};
+    static const char *const members[] = {"action", "pool",    "account",
+                                          "region", "pool_id", "replace"};
     for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++) {
         json_t *z = json_deep_copy(y);
         json_object_set_new(json_array_get(z, 0), members[i], json_string("other"));
