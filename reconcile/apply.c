@@ -109,7 +109,8 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
     }
 }
 
-/* The guard refused the next round (rc < 0): the run stops with its code and message. */
+/* The guard refused the next round (rc < 0): the whole run stops, every account (the lock is
+ * lost or a signal came), with the guard's code and message. */
 static bool s_refused(struct s_run *run, int rc)
 {
     if (rc >= 0)
@@ -118,6 +119,8 @@ static bool s_refused(struct s_run *run, int rc)
         run->first_error = rc;
         run->first_message = strdup(cr_error_last());
     }
+    for (size_t p = 0; p < run->plan->n_pools; p++)
+        run->cursors[p].stopped = true;
     return true;
 }
 
