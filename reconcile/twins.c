@@ -27,6 +27,11 @@ size_t cr_twins_keeper(const struct cr_live_pool *const *pools, size_t n, const 
     return keeper;
 }
 
+static bool s_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 static bool s_made_by_cognito_reconcile(const struct cr_live_pool *l)
 {
     return l->created_by && strcmp(l->created_by, CR_TAG_CREATED_BY_VALUE) == 0;
@@ -128,13 +133,23 @@ char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper)
 
 /* ---- reading identities (plan) ---- */
 
-/* Pools of stack in region, sorted by name tag then id: twins become neighbours. */
+/* Pools of stack in region, sorted by account, name tag, then id: twins become neighbours. */
 static int s_cmp_claim(const void *a, const void *b)
 {
     const struct cr_live_pool *x = *(const struct cr_live_pool *const *)a;
     const struct cr_live_pool *y = *(const struct cr_live_pool *const *)b;
-    int c = strcmp(x->name, y->name);
+    int c = strcmp(x->account ? x->account : "", y->account ? y->account : "");
+    if (c == 0 && !s_same(x->account, y->account))
+        c = x->account ? 1 : -1; /* (the default account before an account named "") */
+    if (c == 0)
+        c = strcmp(x->name, y->name);
     return c ? c : strcmp(x->config.id ? x->config.id : "", y->config.id ? y->config.id : "");
+}
+
+/* Do two pools of one stack and region claim one name in one account? */
+static bool s_twins(const struct cr_live_pool *x, const struct cr_live_pool *y)
+{
+    return strcmp(x->name, y->name) == 0 && s_same(x->account, y->account);
 }
 
 /* The pools of state (region, stack) that carry a name tag, sorted (s_cmp_claim). */
@@ -163,8 +178,7 @@ int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *
     struct cr_live_pool **v = s_claims(&n, state, cr_aws_client_region(client), stack);
     int rc = v ? 0 : CR_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        bool twin = (i > 0 && strcmp(v[i]->name, v[i - 1]->name) == 0) ||
-                    (i + 1 < n && strcmp(v[i]->name, v[i + 1]->name) == 0);
+        bool twin = (i > 0 && s_twins(v[i], v[i - 1])) || (i + 1 < n && s_twins(v[i], v[i + 1]));
         bool some = false;
         if (!twin)
             continue;
@@ -190,6 +204,7 @@ void cr_twins_report_dispose(struct cr_twins_report *report)
     for (size_t i = 0; i < report->len; i++) {
         struct cr_twin_finding *f = &report->items[i];
         free(f->name);
+        free(f->account);
         free(f->region);
         free(f->keeper_id);
         free(f->loser_id);
@@ -199,12 +214,13 @@ void cr_twins_report_dispose(struct cr_twins_report *report)
     memset(report, 0, sizeof(*report));
 }
 
-/* What the check knows in one region. */
+/* What the check knows in one account and region. */
 struct s_check {
     struct cr_twins_report *out;
     const struct cr_plan *plan;
     const struct cr_twins_check_options *opts;
     struct cr_aws_client *client;
+    const char *account; /* NULL = the default account */
     const char *region;
     struct cr_live_state seen; /* the pools that appeared since the live read, described */
     struct cr_buf left;        /* the message for the losers left */
@@ -232,6 +248,24 @@ static unsigned long s_calls(const struct cr_aws_client *c)
     for (int op = 0; op < CR_OP_COUNT; op++)
         n += cr_aws_client_request_count(c, (enum cr_cognito_op)op);
     return n;
+}
+
+/* Does the plan create (or replace) pp in the check's account and region? */
+static bool s_created_in(const struct s_check *k, const struct cr_plan_pool *pp)
+{
+    return (pp->action == CR_PLAN_CREATE || pp->action == CR_PLAN_REPLACE) &&
+           s_same(pp->account, k->account) && strcmp(pp->region, k->region) == 0;
+}
+
+/* Did every call the plan makes in the check's account succeed? */
+static bool s_account_complete(const struct s_check *k)
+{
+    const struct cr_apply_report *rep = k->opts->applied;
+    for (size_t i = 0; rep && i < k->plan->n_ops; i++)
+        if (s_same(k->plan->pools[k->plan->ops[i].pool].account, k->account) &&
+            (i >= rep->n_results || rep->results[i].status != CR_APPLY_DONE))
+            return false;
+    return true;
 }
 
 static bool s_created_here(const struct s_check *k, const char *id)
@@ -299,6 +333,7 @@ static int s_add_finding(struct s_check *k, const struct cr_live_pool *keeper,
     bool oom = false;
     memset(f, 0, sizeof(*f));
     f->name = cr_strdup_null(loser->name, &oom);
+    f->account = cr_strdup_null(k->account, &oom);
     f->region = cr_strdup_null(loser->region, &oom);
     f->keeper_id = cr_strdup_null(keeper->config.id, &oom);
     f->loser_id = cr_strdup_null(loser->config.id, &oom);
@@ -344,13 +379,28 @@ static int s_delete_loser(struct s_check *k, const struct cr_live_pool *keeper,
     return rc < 0 ? rc : s_add_finding(k, keeper, loser, CR_TWIN_DELETED, NULL);
 }
 
-/* Records a loser that stays, with the remediation (cr_twins_describe) for its group. */
+/* The id of the check's account, for ARNs: as the live read learnt it, else as the plan pins
+ * it, else NULL. */
+static const char *s_account_id(const struct s_check *k)
+{
+    char key[CR_LIVE_SCOPE_MAX];
+    const char *id =
+        cr_strmap_get(&k->opts->before->account_ids, cr_live_scope_key(key, k->account, k->region));
+    const struct cr_plan_account *a = cr_plan_account_find(k->plan, k->account);
+    return id ? id : a ? a->account.account_id : NULL;
+}
+
+/* Records a loser that stays, with the remediation (cr_twins_describe) for its group; in a
+ * named account, the message starts with it ("account 'prod': "), as the plan's do. */
 static int s_leave(struct s_check *k, const struct cr_live_pool *const *group, size_t n,
                    size_t keeper, const struct cr_live_pool *loser)
 {
     struct cr_buf why = CR_BUF_INIT;
+    char label[96];
+    if (k->account)
+        cr_buf_printf(&why, "%s: ", cr_plan_account_label(label, k->account));
     int rc = cr_twins_describe(&why, NULL, k->plan->stack, loser->name, group, n, keeper,
-                               cr_strmap_get(&k->opts->before->account_ids, k->region));
+                               s_account_id(k));
     if (rc == 0)
         rc = s_add_finding(k, group[keeper], loser, CR_TWIN_LEFT, why.ptr);
     if (rc == 0)
@@ -372,9 +422,9 @@ static size_t s_group(const struct cr_live_pool **group, size_t max, const struc
     }
     for (size_t i = 0; i < k->opts->before->len && n < max; i++) {
         const struct cr_live_pool *l = k->opts->before->pools[i];
-        if (l->stack && l->name && strcmp(l->region, k->region) == 0 &&
-            strcmp(l->stack, k->plan->stack) == 0 && strcmp(l->name, name) == 0 &&
-            s_listed(k, l->config.id)) /* (a replaced pool is gone) */
+        if (l->stack && l->name && s_same(l->account, k->account) &&
+            strcmp(l->region, k->region) == 0 && strcmp(l->stack, k->plan->stack) == 0 &&
+            strcmp(l->name, name) == 0 && s_listed(k, l->config.id)) /* (a replaced pool is gone) */
             group[n++] = l;
     }
     return n;
@@ -474,7 +524,8 @@ static int s_wait_others(struct s_check *k)
     return rc;
 }
 
-/* One region: list, describe what is new, settle each name the plan created there. */
+/* One account and region: list, describe what is new, settle each name the plan created
+ * there. */
 static int s_check_region(struct s_check *k)
 {
     struct cr_cognito_pool_page page = {0};
@@ -493,12 +544,9 @@ static int s_check_region(struct s_check *k)
         cr_error_set("out of memory");
         rc = CR_ENOMEM;
     }
-    for (size_t p = 0; rc == 0 && p < k->plan->n_pools; p++) {
-        const struct cr_plan_pool *pp = &k->plan->pools[p];
-        if ((pp->action == CR_PLAN_CREATE || pp->action == CR_PLAN_REPLACE) &&
-            strcmp(pp->region, k->region) == 0)
-            rc = s_settle_name(k, pp->name);
-    }
+    for (size_t p = 0; rc == 0 && p < k->plan->n_pools; p++)
+        if (s_created_in(k, &k->plan->pools[p]))
+            rc = s_settle_name(k, k->plan->pools[p].name);
     if (rc == 0)
         rc = s_wait_others(k);
     free(k->listed); /* (borrowed the page's ids) */
@@ -515,14 +563,16 @@ int cr_twins_check_after_apply(struct cr_twins_report *out, const struct cr_plan
     memset(out, 0, sizeof(*out));
     struct cr_buf left = CR_BUF_INIT;
     for (size_t c = 0; rc == 0 && c < n_clients; c++) {
-        struct s_check k = {.out = out, .plan = plan, .opts = opts, .client = clients[c],
+        struct s_check k = {.out = out,
+                            .plan = plan,
+                            .opts = opts,
+                            .client = clients[c],
+                            .account = opts->client_accounts ? opts->client_accounts[c] : NULL,
                             .region = cr_aws_client_region(clients[c])};
         bool created = false;
         for (size_t p = 0; p < plan->n_pools; p++)
-            created = created || ((plan->pools[p].action == CR_PLAN_CREATE ||
-                                   plan->pools[p].action == CR_PLAN_REPLACE) &&
-                                  strcmp(plan->pools[p].region, k.region) == 0);
-        if (!created)
+            created = created || s_created_in(&k, &plan->pools[p]);
+        if (!created || !s_account_complete(&k))
             continue;
         unsigned long before = s_calls(k.client);
         cr_live_state_init(&k.seen);

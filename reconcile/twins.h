@@ -18,6 +18,9 @@
  * Whoever runs the rule and whatever subset of the twins it sees, the pool with the smallest id
  * of all is kept by everyone who sees it, so the rule never deletes every twin.
  *
+ * Twins are looked for in one account and region at a time, never across accounts: pools of
+ * one name in two accounts (kind Account, metadata.account) are two pools, not twins.
+ *
  * Who applies it:
  *   - apply, after its calls (cr_twins_check_after_apply): it lists the region again, describes
  *     the pools that appeared since its live read, and deletes the deletable losers: its own at
@@ -72,10 +75,11 @@ char *cr_twins_note(const char *stack, const struct cr_live_pool *keeper);
 /**
  * Reads, for every pool of stack in state that shares its region and name tag with another
  * (a twin), whether it holds identities (ListIdentities, MaxResults 1) and records it in
- * pool->identities. Pools of the client's region only. No call when there are no twins. A
- * call that fails (a role not allowed cognito-identity:ListIdentities) leaves the pool's
- * identities unknown, with a warning on stderr: such a twin is then reported, never deleted.
- * Returns 0 or CR_ENOMEM.
+ * pool->identities. Pools of the client's region only; pools of one name in two accounts are
+ * not twins (state is normally one account's: cr_live_read's, or a cr_live_state_view). No call
+ * when there are no twins. A call that fails (a role not allowed cognito-identity:ListIdentities)
+ * leaves the pool's identities unknown, with a warning on stderr: such a twin is then reported,
+ * never deleted. Returns 0 or CR_ENOMEM.
  */
 int cr_twins_read_identities(struct cr_live_state *state, struct cr_aws_client *client,
                              const char *stack) CR_WARN_UNUSED;
@@ -90,7 +94,8 @@ enum cr_twin_outcome {
 
 /** One loser the check found. */
 struct cr_twin_finding {
-    char *name;      /* logical name */
+    char *name;    /* logical name */
+    char *account; /* the Account (metadata.account) it is in; NULL = the default account */
     char *region;
     char *keeper_id; /* the pool that keeps the name */
     char *loser_id;
@@ -116,15 +121,20 @@ typedef int cr_twins_guard_fn(void *ctx);
 struct cr_twins_check_options {
     const struct cr_live_state *before;    /* the live state the plan was made from */
     const struct cr_apply_report *applied; /* what apply did (the ids its creates returned) */
+    /* the account each client reaches (an Account's name; NULL entries: the default account),
+     * parallel to the clients; NULL = every client is the default account's */
+    const char *const *client_accounts;
     cr_twins_guard_fn *guard;              /* may be NULL */
     void *guard_ctx;
     uint32_t wait_ms; /* how long to wait for another run to delete its twins; 0 = 500 */
 };
 
 /**
- * After apply made plan's calls: for every region where the plan created a pool, lists the
- * pools again, describes those that are neither in opts->before nor already known, and looks
- * for twins of the names the plan created. Losers this run created that hold no identities are
+ * After apply made plan's calls: for every account and region where the plan created a pool
+ * and every call of that account succeeded (an account whose calls failed is left to its next
+ * plan), lists the pools again with that account's client, describes those that are neither in
+ * opts->before nor already known, and looks for twins of the names the plan created there, among
+ * that account's pools only. Losers this run created that hold no identities are
  * deleted (DeleteIdentityPool) at once. A loser another run of cognito-reconcile created is
  * first left to that run, which deletes it in its own check if it is still going (so it is
  * never deleted under the feet of a run still configuring it): this one waits up to

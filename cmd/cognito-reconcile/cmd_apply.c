@@ -190,13 +190,14 @@ static json_t *s_twins_json(const struct cr_twins_report *twins)
     json_t *a = json_array();
     for (size_t i = 0; a && twins && i < twins->len; i++) {
         const struct cr_twin_finding *f = &twins->items[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "pool", f->name, "region",
-                              f->region, "keeper_id", f->keeper_id, "twin_id", f->loser_id,
-                              "outcome",
-                              f->outcome == CR_TWIN_DELETED            ? "deleted"
-                              : f->outcome == CR_TWIN_DELETED_BY_OTHER ? "deleted_by_other_run"
-                                                                       : "left",
-                              "created_by_this_run", f->created_here);
+        json_t *o =
+            json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:b}", "pool", f->name, "account",
+                      f->account ? json_string(f->account) : json_null(), "region", f->region,
+                      "keeper_id", f->keeper_id, "twin_id", f->loser_id, "outcome",
+                      f->outcome == CR_TWIN_DELETED            ? "deleted"
+                      : f->outcome == CR_TWIN_DELETED_BY_OTHER ? "deleted_by_other_run"
+                                                               : "left",
+                      "created_by_this_run", f->created_here);
         if (o && f->reason)
             json_object_set_new(o, "reason", json_string(f->reason));
         json_array_append_new(a, o);

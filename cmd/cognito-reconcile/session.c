@@ -739,30 +739,37 @@ done:
 
 /* Before reporting success, an apply that created pools looks for twins of them made by a run
  * at the same time, and deletes the ones it made that the twin rule does not keep
- * (reconcile/twins.h). Returns 0 or CR_ECONFLICT naming the twins left. */
+ * (reconcile/twins.h), in each account whose calls all succeeded. Returns 0 or CR_ECONFLICT
+ * naming the twins left. */
 static int s_check_twins(struct cr_cli_session *s, struct cr_twins_report *twins,
                          const struct cr_apply_report *rep, const struct cr_apply_options *ao)
 {
-    if (s->plan.n_create == 0)
+    if (s->plan.n_create == 0 && s->plan.n_replace == 0)
         return 0;
-    struct cr_twins_check_options o = {
-        .before = &s->live, .applied = rep, .guard = ao->guard, .guard_ctx = ao->guard_ctx};
+    struct cr_twins_check_options o = {.before = &s->live,
+                                       .applied = rep,
+                                       .client_accounts = s->client_accounts,
+                                       .guard = ao->guard,
+                                       .guard_ctx = ao->guard_ctx};
     int rc = cr_twins_check_after_apply(twins, &s->plan, s->clients, s->n_clients, &o);
     for (size_t i = 0; i < twins->len; i++) {
         const struct cr_twin_finding *f = &twins->items[i];
+        char where[128] = "";
+        if (f->account)
+            snprintf(where, sizeof(where), " (account '%s')", f->account);
         if (f->outcome == CR_TWIN_DELETED && f->created_here)
-            cr_log_info("twin check: pool '%s': deleted %s, which this run created at the same "
+            cr_log_info("twin check: pool '%s'%s: deleted %s, which this run created at the same "
                         "time as another run created %s; %s keeps the name (docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+                        f->name, where, f->loser_id, f->keeper_id, f->keeper_id);
         else if (f->outcome == CR_TWIN_DELETED)
-            cr_log_info("twin check: pool '%s': deleted %s, which another run created at the same "
-                        "time and did not delete (it ended before it saw %s); %s keeps the name "
-                        "(docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id, f->keeper_id);
+            cr_log_info("twin check: pool '%s'%s: deleted %s, which another run created at the "
+                        "same time and did not delete (it ended before it saw %s); %s keeps the "
+                        "name (docs/locking.md)",
+                        f->name, where, f->loser_id, f->keeper_id, f->keeper_id);
         else if (f->outcome == CR_TWIN_DELETED_BY_OTHER)
-            cr_log_info("twin check: pool '%s': %s, which another run created at the same time, "
-                        "was deleted by that run; %s keeps the name (docs/locking.md)",
-                        f->name, f->loser_id, f->keeper_id);
+            cr_log_info("twin check: pool '%s'%s: %s, which another run created at the same "
+                        "time, was deleted by that run; %s keeps the name (docs/locking.md)",
+                        f->name, where, f->loser_id, f->keeper_id);
     }
     cr_log_debug("twin check: %lu API call%s", twins->calls, twins->calls == 1 ? "" : "s");
     return rc;
@@ -784,8 +791,17 @@ int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
     o.client_accounts = s->client_accounts; /* each client's account (accounts fail alone) */
     rc = cr_apply(out, &s->plan, s->clients, s->n_clients, &o);
     *calls_failed = rc != 0;
-    if (rc == 0)
+    if (rc == 0) {
         rc = s_check_twins(s, twins, out, ao);
+    } else if (out->n_done > 0 && cr_plan_has_accounts(&s->plan)) {
+        /* the accounts that completed are checked all the same (their results are reported
+         * with the failed one's); the failure stays the run's error */
+        char *failure = strdup(cr_error_last());
+        if (s_check_twins(s, twins, out, ao) != 0)
+            cr_log_info("error: %s", cr_error_last());
+        cr_error_set("%s", failure ? failure : "out of memory");
+        free(failure);
+    }
     return rc;
 }
 

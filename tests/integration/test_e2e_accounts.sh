@@ -146,11 +146,21 @@ step "apply: staging's creates fail; dev and prod are applied and reported, exit
 refuse='"error": 1, "type": "NotAuthorizedException", "status": 400, "message": "denied here"'
 emu_faults "[{\"operation\": \"CreateIdentityPool\", \"account\": \"$STG\", $refuse}]" ||
     fail "faults"
+mark=$(log_mark)
 run_cr 1 apply "$M" --auto-approve --output json
-"$PY" -S - "$T/out" <<'EOF' || fail "the JSON report"
+emu_requests "$mark" >"$T/log.json"
+"$PY" -S - "$T/out" "$T/log.json" <<'EOF' || fail "the JSON report"
 import json, sys
 doc = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))["requests"]
+# the twin check ran in the accounts that completed (a listing after their creates, with their
+# keys: one account per region here), not in staging, whose creates failed
+for region, checked in (("us-east-1", True), ("eu-west-1", True), ("us-west-2", False)):
+    ops = [e["operation"] for e in log if e.get("region") == region]
+    last_create = max(i for i, op in enumerate(ops) if op == "CreateIdentityPool")
+    assert ("ListIdentityPools" in ops[last_create:]) == checked, (region, ops)
 apply = doc["apply"]
+assert apply["twins"] == [], apply["twins"]
 assert apply["status"] == "failed", apply["status"]
 by = {a["name"]: a for a in apply["accounts"]}
 assert set(by) == {"dev", "staging", "prod"}, by
