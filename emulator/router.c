@@ -624,7 +624,7 @@ int cr_emu_prepare(struct cr_emu_pending **out, struct cr_emu *emu,
     p->cred = cr__emu_cred_route(req, &p->cred_op);
     if (p->cred != CR_EMU_CRED_NONE) { /* unsigned endpoints: faults apply to every call */
         pthread_mutex_lock(&emu->aux_lock);
-        cr__emu_faults_decide(&p->fault, &emu->faults, p->cred_op, cr__emu_random01);
+        cr__emu_faults_decide(&p->fault, &emu->faults, p->cred_op, NULL, cr__emu_random01);
         pthread_mutex_unlock(&emu->aux_lock);
     }
     /* the credential endpoints' paths come before S3's path-style buckets */
