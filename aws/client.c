@@ -199,6 +199,7 @@ static int s_credentials_new(struct cr_aws_client *c, const struct cr_aws_option
     };
     if (opts->credentials) {
         c->creds = opts->credentials;
+        cr_aws_credentials_provider_share(c->creds); /* other clients, other threads */
         return 0;
     }
     c->own_creds = true;

@@ -21,6 +21,7 @@
 #include "aws/credentials.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,14 @@ struct cr_aws_credentials_provider {
     int64_t next_refresh_s; /* no early refresh attempt before this time */
     bool rejected;          /* the service called the current credentials expired */
     struct cr_buf source;   /* "assume role ... via profile ci, source profile base <- ..." */
+    /* One provider may sign for the clients of several threads (the regions and accounts of a
+     * run read at once): get, reject and share take the lock, and get hands out a copy of the
+     * current credentials made once per fetch and kept until free (wiped then), so a set a
+     * thread is signing with is never changed or freed by another thread's refresh. */
+    pthread_mutex_t lock;
+    struct cr_aws_credentials **handed; /* the copies, the last one current */
+    size_t n_handed;
+    unsigned handed_fetch; /* the fetch the last copy was made of */
 
     /* per source, kept for refreshes */
     char *role_arn, *token_file, *session_name; /* web identity; role_arn also assume role */
@@ -899,8 +908,51 @@ static bool s_renewable(const struct cr_aws_credentials_provider *p)
     return p->kind != S_ENV && p->kind != S_STATIC && p->kind != S_NONE;
 }
 
+static int s_get(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out);
+
+/* The copy of the current credentials get hands out: made once per fetch, kept until free. */
+static int s_handed(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out)
+{
+    if (p->n_handed && p->handed_fetch == p->fetches) {
+        *out = p->handed[p->n_handed - 1];
+        return 0;
+    }
+    struct cr_aws_credentials **grown = realloc(p->handed, (p->n_handed + 1) * sizeof(*grown));
+    struct cr_aws_credentials *copy = malloc(sizeof(*copy));
+    if (grown)
+        p->handed = grown;
+    if (!grown || !copy) {
+        free(copy);
+        return s_oom();
+    }
+    cr_aws_credentials_init(copy);
+    const struct cr_aws_credentials *c = &p->current;
+    if (cr_aws_credentials_set(
+            copy, cr_buf_cstr(&c->access_key_id), cr_buf_cstr(&c->secret_access_key),
+            c->session_token.len ? cr_buf_cstr(&c->session_token) : NULL, c->expiration_s) < 0) {
+        cr_aws_credentials_dispose(copy);
+        free(copy);
+        return s_oom();
+    }
+    copy->source = c->source;
+    p->handed[p->n_handed++] = copy;
+    p->handed_fetch = p->fetches;
+    *out = copy;
+    return 0;
+}
+
 int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
                                     const struct cr_aws_credentials **out)
+{
+    const struct cr_aws_credentials *unused = NULL;
+    pthread_mutex_lock(&p->lock);
+    int rc = s_get(p, &unused);
+    int copied = s_handed(p, out);
+    pthread_mutex_unlock(&p->lock);
+    return rc < 0 ? rc : copied;
+}
+
+static int s_get(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out)
 {
     int64_t now = cr_aws_env_now(s_env(p));
     int64_t exp = p->current.expiration_s;
@@ -936,7 +988,7 @@ int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
                         cr_buf_cstr(&p->source));
         return rc;
     }
-    cr_aws_credentials_dispose(&p->current);
+    cr_aws_credentials_dispose(&p->current); /* (get hands out copies: s_handed) */
     p->current = fresh; /* now owned by the provider */
     p->current.source = cr_buf_cstr(&p->source);
     p->fetches++;
@@ -950,8 +1002,20 @@ bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p)
 {
     if (!s_renewable(p))
         return false;
+    pthread_mutex_lock(&p->lock);
     p->rejected = true;
+    pthread_mutex_unlock(&p->lock);
     return true;
+}
+
+void cr_aws_credentials_provider_share(struct cr_aws_credentials_provider *p)
+{
+    for (; p; p = p->own_base ? p->base : NULL) {
+        pthread_mutex_lock(&p->lock);
+        if (p->transport != p->own_transport)
+            p->transport = NULL; /* the next call that needs one makes the provider's own */
+        pthread_mutex_unlock(&p->lock);
+    }
 }
 
 int cr_aws_credentials_provider_expired_advice(const struct cr_aws_credentials_provider *p,
@@ -997,6 +1061,7 @@ static int s_provider_alloc(struct cr_aws_credentials_provider **out,
     *out = p;
     if (!p)
         return s_oom();
+    pthread_mutex_init(&p->lock, NULL);
     if (parent) {
         p->env = parent->env;
         p->has_env = parent->has_env;
@@ -1124,6 +1189,12 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p)
     if (!p)
         return;
     cr_aws_credentials_dispose(&p->current);
+    for (size_t i = 0; i < p->n_handed; i++) {
+        cr_aws_credentials_dispose(p->handed[i]);
+        free(p->handed[i]);
+    }
+    free(p->handed);
+    pthread_mutex_destroy(&p->lock);
     if (p->own_base)
         cr_aws_credentials_provider_free(p->base);
     free(p->profile);

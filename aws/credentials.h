@@ -116,9 +116,20 @@ int cr_aws_credentials_provider_new_assume_role(struct cr_aws_credentials_provid
 void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
 
 /**
+ * Prepares a provider to sign for clients on several threads: its own calls (refreshes: STS,
+ * IMDS, ...) stop using the transport it was given (a client's, which belongs to that
+ * client's thread) and use one of the provider's own, made when first needed. get and reject
+ * are safe from any thread; the credentials get hands out stay valid until the provider is
+ * freed, even after another thread's refresh replaced them. cr_aws_client_new calls it for
+ * cr_aws_options.credentials.
+ */
+void cr_aws_credentials_provider_share(struct cr_aws_credentials_provider *p);
+
+/**
  * Returns current credentials through out, refreshing them first when they are temporary
  * and expire within refresh_before_s (by the env clock). The pointer is borrowed and stays
- * valid until the next call to get or free. On a failed refresh the old credentials are kept
+ * valid until the provider is freed (it is a copy that no refresh changes; the copies are kept
+ * and wiped then). On a failed refresh the old credentials are kept
  * while still unexpired (the refresh is retried at most every 30 s; the error is returned
  * only once they have expired).
  * Returns 0 or the error of the refresh (see _new).

@@ -4,6 +4,7 @@
  * injected clock; the IAM Identity Center cache file name and portal endpoint. */
 #include "tests/support/cr_test.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -561,6 +562,98 @@ static void test_credentials__explicit_profile_without_keys_says_why(void **stat
     cr_buf_dispose(&want);
 }
 
+/* ---- one provider, several threads (the clients of a run's accounts and regions) ---- */
+
+/* A clock that moves one second every 50 reads, whoever reads it. */
+struct s_ticking {
+    int64_t start;
+    unsigned long reads;
+};
+
+static int64_t s_tick(void *ctx)
+{
+    struct s_ticking *t = ctx;
+    return t->start + (int64_t)(__atomic_fetch_add(&t->reads, 1, __ATOMIC_RELAXED) / 50);
+}
+
+/* STS stand-in for the threaded test: 10-second credentials (renewed every ~5 s), each set
+ * with matching key, secret and token; called under the provider's lock. */
+struct s_sts10 {
+    const struct cr_aws_env *env;
+    unsigned calls;
+};
+
+static int s_fetch10(void *ctx, struct cr_aws_credentials *out, const char *role_arn,
+                     const char *session_name, const char *token)
+{
+    (void)role_arn, (void)session_name, (void)token;
+    struct s_sts10 *f = ctx;
+    char akid[32], secret[32], session[32];
+    f->calls++;
+    snprintf(akid, sizeof(akid), "ASIA%u", f->calls);
+    snprintf(secret, sizeof(secret), "secret-%u", f->calls);
+    snprintf(session, sizeof(session), "token-%u", f->calls);
+    return cr_aws_credentials_set(out, akid, secret, session, cr_aws_env_now(f->env) + 10);
+}
+
+struct s_signer {
+    struct cr_aws_credentials_provider *p;
+    int bad; /* sets whose key, secret and token do not belong together */
+};
+
+/* What a client's thread does per request: get, then read the set while signing. */
+static void *s_sign_many(void *arg)
+{
+    struct s_signer *sg = arg;
+    for (int i = 0; i < 3000; i++) {
+        const struct cr_aws_credentials *c = NULL;
+        if (cr_aws_credentials_provider_get(sg->p, &c) != 0) {
+            sg->bad++;
+            continue;
+        }
+        const char *n = cr_buf_cstr(&c->access_key_id) + 4;
+        char secret[32], session[32];
+        snprintf(secret, sizeof(secret), "secret-%s", n);
+        snprintf(session, sizeof(session), "token-%s", n);
+        if (strcmp(cr_buf_cstr(&c->secret_access_key), secret) != 0 ||
+            strcmp(cr_buf_cstr(&c->session_token), session) != 0)
+            sg->bad++;
+    }
+    return NULL;
+}
+
+/* Four threads sign with one provider while its credentials are renewed under them: every set
+ * a thread got stays whole (ASan: no use after free), and renewals are not duplicated. */
+static void test_credentials__one_provider_signs_for_several_threads(void **state)
+{
+    struct fixture *f = *state;
+    struct s_ticking clock = {.start = f->vars.now};
+    struct cr_aws_env env = {s_getenv, &f->vars, s_tick, &clock};
+    struct s_sts10 sts = {.env = &env};
+    struct cr_aws_credentials_options o = {.env = &env};
+    struct cr_aws_credentials_provider *p = NULL;
+    pthread_t th[4];
+    struct s_signer sg[4];
+    s_web_identity_env(f, "jwt");
+    assert_ok(cr_aws__credentials_provider_new_with(&p, &o, s_fetch10, &sts));
+    cr_aws_credentials_provider_share(p);
+    for (int i = 0; i < 4; i++) {
+        sg[i] = (struct s_signer){.p = p};
+        assert_int_equal(pthread_create(&th[i], NULL, s_sign_many, &sg[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(sg[i].bad, 0);
+    }
+    /* 12,000 gets at 50 reads a second: some 240 s, a renewal every 5 s or so, never two for
+     * one expiry */
+    unsigned long seconds = clock.reads / 50;
+    if (sts.calls < 10 || sts.calls > seconds / 4 + 2)
+        fail_msg("%u renewals in %lu s", sts.calls, seconds);
+    assert_int_equal(cr_aws_credentials_provider_fetch_count(p), sts.calls);
+    cr_aws_credentials_provider_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +676,7 @@ int main(void)
         T(test_credentials__explicit_profile_ignores_environment_credentials),
         T(test_credentials__explicit_profile_without_keys_says_why),
         T(test_credentials__dispose_wipes_and_resets),
+        T(test_credentials__one_provider_signs_for_several_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
