@@ -48,11 +48,20 @@ void cr_cli_session_dispose(struct cr_cli_session *s)
     s->lock = NULL;
     cr_plan_dispose(&s->plan);
     cr_live_state_dispose(&s->live);
-    for (size_t i = s->n_scopes; i-- > 0;) {
+    /* the clients first (the last first: the other regions of an account borrow its first
+     * one's credentials), then the roles' credentials they signed with, then the base chain
+     * the roles were assumed with */
+    for (size_t i = s->n_scopes; i-- > 0;)
         cr_aws_client_free(s->scopes[i].client);
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        cr_aws_credentials_provider_free(s->scopes[i].role_credentials);
         free(s->scopes[i].account);
         free(s->scopes[i].region);
     }
+    if (s->own_base_credentials)
+        cr_aws_credentials_provider_free(s->base_credentials);
+    s->base_credentials = NULL;
+    s->own_base_credentials = false;
     free(s->scopes);
     s->scopes = NULL;
     s->n_scopes = 0;
@@ -246,7 +255,8 @@ int cr_cli_session_add_scope(struct cr_cli_session *s, const char *account, cons
     s->scopes = grown;
     struct cr_cli_scope *scope = &s->scopes[s->n_scopes];
     bool oom = false;
-    *scope = (struct cr_cli_scope){cr_strdup_null(account, &oom), strdup(region), config, NULL};
+    *scope =
+        (struct cr_cli_scope){cr_strdup_null(account, &oom), strdup(region), config, NULL, NULL};
     if (oom || scope->region == NULL) {
         free(scope->account);
         free(scope->region);
@@ -266,14 +276,54 @@ static int s_scope_cmp(const void *x, const void *y)
     return c != 0 ? c : strcmp(a->region, b->region);
 }
 
-/* The client of one scope: an Account's profile, or the command line's credentials. The
- * credentials chain runs once per account: the first scope of an account (scopes are sorted by
- * account) resolves it, after its own settings are checked, and the account's other regions
- * sign with it (one assume-role, one credential_process run, however many regions). */
+/* The run's base chain, for assuming roles: the default account's (its client resolved it
+ * already: scopes are sorted with the default account first), else resolved here once, with
+ * the command line's settings. */
+static int s_base_credentials(struct cr_aws_credentials_provider **out, struct cr_cli_session *s,
+                              const char *region)
+{
+    if (s->base_credentials == NULL && s->n_scopes > 0 && s->scopes[0].account == NULL &&
+        s->scopes[0].client != NULL)
+        s->base_credentials = cr_aws_client_credentials(s->scopes[0].client);
+    if (s->base_credentials == NULL) {
+        struct cr_aws_credentials_options o = {.profile = s->opts->profile, .region = region};
+        int rc = cr_aws_credentials_provider_new(&s->base_credentials, &o);
+        if (rc != 0)
+            return rc;
+        s->own_base_credentials = true;
+    }
+    cr_aws_credentials_provider_share(s->base_credentials); /* roles renew on their threads */
+    *out = s->base_credentials;
+    return 0;
+}
+
+/* A roleArn account's credentials: STS AssumeRole (the regional endpoint of the account's
+ * first region, or AWS_ENDPOINT_URL_STS) signed with the base chain, renewed before expiry. */
+static int s_assume_role(struct cr_cli_session *s, struct cr_cli_scope *scope)
+{
+    struct cr_aws_credentials_provider *base = NULL;
+    int rc = s_base_credentials(&base, s, scope->region);
+    if (rc != 0) {
+        cr_error_prefix("the default credentials, to assume role %s", scope->config->role_arn);
+        return rc;
+    }
+    struct cr_aws_assume_role role = {.role_arn = scope->config->role_arn,
+                                      .session_name = scope->config->session_name,
+                                      .external_id = scope->config->external_id};
+    struct cr_aws_credentials_options o = {.profile = s->opts->profile, .region = scope->region};
+    return cr_aws_credentials_provider_new_assume_role(&scope->role_credentials, base, &role, &o);
+}
+
+/* The client of one scope: an Account's profile or role, or the command line's credentials.
+ * The credentials chain runs once per account: the first scope of an account (scopes are
+ * sorted by account) resolves it, after its own settings are checked (for a role: assumes it),
+ * and the account's other regions sign with it (one assume-role, one credential_process run,
+ * however many regions). */
 static int s_connect_scope(struct cr_cli_session *s, struct cr_cli_scope *scope)
 {
     char label[96];
     struct cr_aws_options aws;
+    int rc = 0;
     cr_cli_aws_options(&aws, s->opts, scope->region);
     if (scope->config != NULL && scope->config->profile != NULL)
         aws.profile = scope->config->profile;
@@ -282,16 +332,15 @@ static int s_connect_scope(struct cr_cli_session *s, struct cr_cli_scope *scope)
             aws.credentials = cr_aws_client_credentials(o->client);
             break;
         }
-    if (scope->config != NULL && scope->config->role_arn != NULL) {
-        cr_error_set("%s (%s): roleArn accounts are not supported by this build; reach the "
-                     "account with a profile (spec.profile) instead",
-                     cr_cli_scope_label(label, scope),
-                     scope->config->source ? scope->config->source : "?");
-        return CR_EINVALID;
+    if (aws.credentials == NULL && scope->config != NULL && scope->config->role_arn != NULL) {
+        rc = s_assume_role(s, scope);
+        aws.credentials = scope->role_credentials;
     }
-    int rc = cr_aws_client_new(&scope->client, &aws);
+    if (rc == 0)
+        rc = cr_aws_client_new(&scope->client, &aws);
     if (rc != 0 && scope->account != NULL)
-        cr_error_prefix("%s", cr_cli_scope_label(label, scope));
+        cr_error_prefix("%s (%s)", cr_cli_scope_label(label, scope),
+                        scope->config->source ? scope->config->source : "?");
     return rc;
 }
 
@@ -390,7 +439,8 @@ static void s_credentials_of(struct cr_buf *out, const struct cr_cli_session *s,
     if (scope->config != NULL && scope->config->profile != NULL)
         cr_buf_printf(out, "profile %s", scope->config->profile);
     else if (scope->config != NULL && scope->config->role_arn != NULL)
-        cr_buf_printf(out, "role %s", scope->config->role_arn);
+        cr_buf_puts(out,
+                    cr_aws_credentials_provider_source(cr_aws_client_credentials(scope->client)));
     else if (s->opts->profile != NULL)
         cr_buf_printf(out, "profile %s", s->opts->profile);
     else

@@ -30,6 +30,9 @@ struct cr_cli_scope {
     char *region;
     const struct cr_desired_account *config; /* the Account document; NULL for the default */
     struct cr_aws_client *client;            /* after cr_cli_session_connect */
+    /* a roleArn account's first scope: the role's credentials, assumed with the base chain's
+     * (owned; the account's other scopes borrow them through their clients) */
+    struct cr_aws_credentials_provider *role_credentials;
 };
 
 /** One run's state. Initialise with cr_cli_session_init, free with cr_cli_session_dispose. */
@@ -54,6 +57,10 @@ struct cr_cli_session {
     struct cr_buf plan_default_id; /* a saved plan's record of the default account's id */
     struct cr_cli_scope *scopes;       /* sorted: the default account first, then by name */
     size_t n_scopes;
+    /* the run's base chain (the command line's credentials), which roleArn accounts assume
+     * their roles with: the default account's client's, else one of the session's own */
+    struct cr_aws_credentials_provider *base_credentials;
+    bool own_base_credentials;
     struct cr_aws_client **clients; /* the scopes' clients, in scope order (for cr_apply) */
     const char **client_accounts;   /* and their accounts */
     size_t n_clients;
