@@ -7,9 +7,11 @@
 #include "aws/sts.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -175,10 +177,73 @@ void cr_sts_parse_error(struct cr_buf *code, struct cr_buf *message, const char 
 
 /* ---- endpoint ---- */
 
+#define S_GLOBAL_ENDPOINT "https://sts.amazonaws.com"
+
+/* The regions whose STS calls go to the global endpoint with sts_regional_endpoints = legacy
+ * (botocore's LEGACY_GLOBAL_STS_REGIONS). */
+static const char *const s_legacy_global_regions[] = {
+    "ap-northeast-1", "ap-south-1",   "ap-southeast-1", "ap-southeast-2",
+    "aws-global",     "ca-central-1", "eu-central-1",   "eu-north-1",
+    "eu-west-1",      "eu-west-2",    "eu-west-3",      "sa-east-1",
+    "us-east-1",      "us-east-2",    "us-west-1",      "us-west-2",
+};
+
+/* sts_regional_endpoints: true for legacy, false for regional (the default). */
+static int s_legacy_mode(bool *legacy, const struct cr_aws_config *cfg,
+                         const struct cr_aws_env *env)
+{
+    const char *from = "AWS_STS_REGIONAL_ENDPOINTS";
+    const char *v = cr_aws_env_get(env, from);
+    if (!v && cfg) {
+        from = "sts_regional_endpoints";
+        v = cr_aws_config_get(cfg, from);
+    }
+    *legacy = v && strcasecmp(v, "legacy") == 0;
+    if (v && !*legacy && strcasecmp(v, "regional") != 0) {
+        cr_error_set("%s '%s': expected legacy or regional", from, v);
+        return CR_EINVALID;
+    }
+    return 0;
+}
+
 int cr_sts_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                     const struct cr_aws_env *env, const char *region)
 {
-    return cr_aws_config_endpoint(out, cfg, env, "sts", "STS", region ? region : "us-east-1", NULL);
+    char regional[128];
+    bool legacy = false;
+    const char *r = region ? region : "us-east-1";
+    int rc = s_legacy_mode(&legacy, cfg, env);
+    size_t start = out->len;
+    if (rc == 0)
+        rc = cr_aws_config_endpoint(out, cfg, env, "sts", "STS", r, NULL);
+    if (rc < 0 || !legacy)
+        return rc;
+    /* only where the rules gave the plain regional endpoint: not an override, FIPS or
+     * dual-stack */
+    snprintf(regional, sizeof(regional), "https://sts.%s.amazonaws.com", r);
+    for (size_t i = 0; i < sizeof(s_legacy_global_regions) / sizeof(s_legacy_global_regions[0]);
+         i++) {
+        if (strcmp(r, s_legacy_global_regions[i]) == 0 &&
+            strcmp(cr_buf_cstr(out) + start, regional) == 0) {
+            out->len = start; /* the regional URL appended above is replaced */
+            out->ptr[start] = '\0';
+            if (cr_buf_puts(out, S_GLOBAL_ENDPOINT) < 0) {
+                cr_error_set("out of memory resolving the STS endpoint");
+                return CR_ENOMEM;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+const char *cr_sts_signing_region(const char *endpoint, const char *region)
+{
+    size_t n = strlen(S_GLOBAL_ENDPOINT);
+    if (endpoint && strncmp(endpoint, S_GLOBAL_ENDPOINT, n) == 0 &&
+        (endpoint[n] == '\0' || strcmp(endpoint + n, "/") == 0))
+        return "us-east-1";
+    return region ? region : "us-east-1";
 }
 
 /* ---- calls ---- */
@@ -265,7 +330,7 @@ static int s_call(struct cr_buf *out, const char *op, const struct cr_sts_option
     if (creds || provider)
         req.sign = (struct cr_aws_signing){
             .service = "sts",
-            .region = opts->region ? opts->region : "us-east-1",
+            .region = cr_sts_signing_region(opts->endpoint, opts->region),
             .provider = provider,
             .credentials = creds,
         };

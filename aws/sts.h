@@ -37,10 +37,19 @@ struct cr_sts_options {
 
 /**
  * Resolves the STS endpoint: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > profile endpoint_url >
- * https://sts[-fips].{region}.{dnsSuffix}. Appends to out. Returns 0 or CR_EINVALID.
+ * https://sts[-fips].{region}.{dnsSuffix}; but with sts_regional_endpoints = legacy
+ * (AWS_STS_REGIONAL_ENDPOINTS, else the profile's) the regions botocore lists as legacy
+ * (us-east-1, eu-west-1, ... 16 of them) use the global https://sts.amazonaws.com when no
+ * override, FIPS or dual-stack applies. regional is the default, as in the AWS CLI v2.
+ * Appends to out. Returns 0 or CR_EINVALID (a bad URL, or a setting other than legacy or
+ * regional, naming where it came from).
  */
 int cr_sts_endpoint(struct cr_buf *out, const struct cr_aws_config *cfg,
                     const struct cr_aws_env *env, const char *region) CR_WARN_UNUSED;
+
+/** The region to sign an STS call to endpoint for: us-east-1 for the global endpoint
+ * (https://sts.amazonaws.com), else region (NULL: us-east-1). Borrowed or static. */
+const char *cr_sts_signing_region(const char *endpoint, const char *region);
 
 /**
  * Calls AssumeRoleWithWebIdentity and fills out (empty) with the temporary credentials.

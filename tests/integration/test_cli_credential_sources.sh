@@ -230,6 +230,22 @@ expect_not_in "$T/err" "hint:"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "more than the one error line"
 [ "$(emu_count AssumeRole)" = "$before" ] || fail "a role was assumed for an MFA profile"
 
+step "sts_regional_endpoints = legacy: the global STS endpoint (seen through a proxy on a closed loopback port)"
+cat >"$T/aws-config" <<EOF
+[profile legacy]
+region = eu-west-1
+sts_regional_endpoints = legacy
+role_arn = $ROLE
+source_profile = keys
+EOF
+(
+    unset AWS_ENDPOINT_URL_STS
+    export HTTPS_PROXY=http://127.0.0.1:1
+    run_cr 1 plan "$T/m" --profile legacy
+)
+expect_in "$T/err" "sts AssumeRole https://sts.amazonaws.com: "
+expect_in "$T/err" "through the proxy http://127.0.0.1:1 from HTTPS_PROXY"
+
 step "an unknown region is refused before any call, with a suggestion; --region-check=off lets it through"
 export AWS_ACCESS_KEY_ID=$TEST_KEY AWS_SECRET_ACCESS_KEY=$TEST_SECRET
 : >"$T/aws-config"

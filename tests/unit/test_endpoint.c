@@ -202,6 +202,56 @@ static void test_endpoint__sts(void **state)
     cr_buf_dispose(&out);
 }
 
+/* sts_regional_endpoints = legacy (AWS_STS_REGIONAL_ENDPOINTS): the 16 regions botocore lists
+ * go to the global endpoint, signed for us-east-1; others, overrides and FIPS are unchanged. */
+static void test_endpoint__sts_regional_endpoints_legacy(void **state)
+{
+    (void)state;
+    struct fake_env vars = {.vars = {{"AWS_STS_REGIONAL_ENDPOINTS", "legacy"}}, .n = 1};
+    struct cr_aws_env env = s_fake_env(&vars);
+    struct cr_buf out = CR_BUF_INIT;
+    static const struct {
+        const char *region, *want;
+    } rows[] = {
+        {"eu-west-1", "https://sts.amazonaws.com"},
+        {"us-east-1", "https://sts.amazonaws.com"},
+        {"ap-southeast-2", "https://sts.amazonaws.com"},
+        {"ap-northeast-2", "https://sts.ap-northeast-2.amazonaws.com"}, /* not a legacy one */
+        {"cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        cr_buf_clear(&out);
+        assert_ok(cr_sts_endpoint(&out, NULL, &env, rows[i].region));
+        assert_string_equal(cr_buf_cstr(&out), rows[i].want);
+    }
+    assert_string_equal(cr_sts_signing_region("https://sts.amazonaws.com", "eu-west-1"),
+                        "us-east-1");
+    assert_string_equal(cr_sts_signing_region("https://sts.eu-west-1.amazonaws.com", "eu-west-1"),
+                        "eu-west-1");
+    assert_string_equal(cr_sts_signing_region("http://127.0.0.1:9", "eu-west-1"), "eu-west-1");
+    /* FIPS and an explicit endpoint are not the legacy default: left alone */
+    s_set(&vars, "AWS_USE_FIPS_ENDPOINT", "true");
+    cr_buf_clear(&out);
+    assert_ok(cr_sts_endpoint(&out, NULL, &env, "us-east-1"));
+    assert_string_equal(cr_buf_cstr(&out), "https://sts-fips.us-east-1.amazonaws.com");
+    s_set(&vars, "AWS_USE_FIPS_ENDPOINT", NULL);
+    s_set(&vars, "AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    cr_buf_clear(&out);
+    assert_ok(cr_sts_endpoint(&out, NULL, &env, "us-east-1"));
+    assert_string_equal(cr_buf_cstr(&out), "http://127.0.0.1:9");
+    s_set(&vars, "AWS_ENDPOINT_URL_STS", NULL);
+    /* regional (the AWS CLI v2's default), case-insensitive; anything else is an error */
+    s_set(&vars, "AWS_STS_REGIONAL_ENDPOINTS", "Regional");
+    cr_buf_clear(&out);
+    assert_ok(cr_sts_endpoint(&out, NULL, &env, "eu-west-1"));
+    assert_string_equal(cr_buf_cstr(&out), "https://sts.eu-west-1.amazonaws.com");
+    s_set(&vars, "AWS_STS_REGIONAL_ENDPOINTS", "global");
+    assert_int_equal(cr_sts_endpoint(&out, NULL, &env, "eu-west-1"), CR_EINVALID);
+    assert_string_equal(cr_error_last(),
+                        "AWS_STS_REGIONAL_ENDPOINTS 'global': expected legacy or regional");
+    cr_buf_dispose(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_endpoint__fips_from_env_and_conflicts),
         cmocka_unit_test(test_endpoint__invalid_urls_have_clear_errors),
         cmocka_unit_test(test_endpoint__sts),
+        cmocka_unit_test(test_endpoint__sts_regional_endpoints_legacy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
