@@ -289,14 +289,20 @@ int cr_aws_config_region_from(struct cr_buf *out, const char **where,
                               const struct cr_aws_config *cfg, const struct cr_aws_env *env,
                               const char *cli_region)
 {
+    /* where: "'region' of profile 'dev' in /home/me/.aws/config" (the profile's own text
+     * outlives cfg: the caller may free cfg before reporting) */
+    static _Thread_local char profile_from[1024];
     const char *region = NULL, *from = NULL;
+    if (cfg)
+        snprintf(profile_from, sizeof(profile_from), "'region' of profile '%s' in %s",
+                 cr_buf_cstr(&cfg->profile), cr_buf_cstr(&cfg->config_path));
     struct {
         const char *value, *name;
     } sources[] = {
         {cli_region && *cli_region ? cli_region : NULL, "--region"},
         {cr_aws_env_get(env, "AWS_REGION"), "AWS_REGION"},
         {cr_aws_env_get(env, "AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"},
-        {cr_aws_config_get(cfg, "region"), "'region' of the profile"},
+        {cr_aws_config_get(cfg, "region"), profile_from},
     };
     for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]) && !region; i++) {
         region = sources[i].value;

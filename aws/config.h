@@ -129,7 +129,8 @@ int cr_aws_config_region(struct cr_buf *out, const struct cr_aws_config *cfg,
 
 /**
  * cr_aws_config_region(), also saying where the region came from: *where (when not NULL) is
- * set to "--region", "AWS_REGION", "AWS_DEFAULT_REGION" or "'region' of the profile" (static).
+ * set to "--region", "AWS_REGION", "AWS_DEFAULT_REGION" (static) or "'region' of profile 'dev'
+ * in /home/me/.aws/config" (valid until the next call on this thread).
  */
 int cr_aws_config_region_from(struct cr_buf *out, const char **where,
                               const struct cr_aws_config *cfg, const struct cr_aws_env *env,
