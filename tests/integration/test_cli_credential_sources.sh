@@ -255,5 +255,26 @@ run_cr 1 plan "$T/m" --region us-esat-1
 expect_in "$T/err" "--region: unknown region 'us-esat-1' (did you mean 'us-east-1'?)"
 [ -z "$(ops_since "$mark" all)" ] || fail "calls were made for an unknown region"
 run_cr 2 plan "$T/m" --region us-east-7 --region-check=off --detailed-exitcode
+# a manifest's metadata.region: the file and the pool are named, nothing is called
+mkdir -p "$T/mr"
+printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: typo\n  region: eu-wset-1\nspec:\n  identityPoolName: Typo\n  allowUnauthenticatedIdentities: false\n' \
+    >"$T/mr/typo.yaml"
+mark=$(log_mark)
+run_cr 1 plan "$T/mr"
+expect_in "$T/err" "$T/mr/typo.yaml"
+expect_in "$T/err" "pool 'typo': metadata.region: unknown region 'eu-wset-1' (did you mean 'eu-west-1'?)"
+[ -z "$(ops_since "$mark" all)" ] || fail "calls were made for an unknown metadata.region"
+run_cr 2 plan "$T/mr" --region-check=off --detailed-exitcode
+# the region of an --id
+run_cr 1 export --id us-esat-1:11111111-2222-3333-4444-555555555555
+expect_in "$T/err" "--id us-esat-1:11111111-2222-3333-4444-555555555555: unknown region 'us-esat-1' (did you mean 'us-east-1'?)"
+# the profile's region, named with the profile, once a pool needs it
+printf '[default]\nregion = us-wset-2\n' >"$T/aws-config"
+(
+    unset AWS_REGION
+    run_cr 1 plan "$T/m"
+)
+expect_in "$T/err" "'region' of profile 'default' in $T/aws-config: unknown region"
+expect_in "$T/err" "unknown region 'us-wset-2' (did you mean 'us-west-2'?)"
 
 echo "PASS: credential sources through the CLI"

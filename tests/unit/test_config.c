@@ -3,6 +3,7 @@
  * environment (never the developer's variables or ~/.aws). */
 #include "tests/support/cr_test.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,12 +245,120 @@ static void test_config__invalid_region_is_rejected(void **state)
 {
     struct fixture *f = *state;
     struct cr_buf r = CR_BUF_INIT;
+    struct cr_aws_config cfg;
+    const char *where = NULL;
+    char want[4200];
+    /* a profile's region is named with the profile and its file */
+    assert_int_equal(cr_test_write_file(f->config, "[profile dev]\nregion = us_east_1\n"
+                                                   "[profile typo]\nregion = us-wset-2\n"),
+                     0);
+    cr_aws_config_init(&cfg);
+    assert_ok(cr_aws_config_load(&cfg, &f->env, "dev"));
+    assert_int_equal(cr_aws_config_region_from(&r, &where, &cfg, &f->env, NULL), CR_EINVALID);
+    snprintf(want, sizeof(want), "'region' of profile 'dev' in %s: 'us_east_1' is not a valid",
+             f->config);
+    assert_non_null(strstr(cr_error_last(), want));
+    cr_aws_config_dispose(&cfg);
+    cr_aws_config_init(&cfg);
+    assert_ok(cr_aws_config_load(&cfg, &f->env, "typo"));
+    assert_ok(cr_aws_config_region_from(&r, &where, &cfg, &f->env, NULL));
+    cr_aws_config_dispose(&cfg); /* where outlives it */
+    snprintf(want, sizeof(want), "'region' of profile 'typo' in %s", f->config);
+    assert_string_equal(where, want);
+    assert_int_equal(cr_aws_config_check_region(cr_buf_cstr(&r)), CR_EINVALID);
     assert_int_equal(cr_aws_config_region(&r, NULL, &f->env, "us east 1"), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "--region: 'us east 1' is not a valid region"));
     s_set(&f->vars, "AWS_REGION", "-us-east-1");
     assert_int_equal(cr_aws_config_region(&r, NULL, &f->env, NULL), CR_EINVALID);
     assert_non_null(strstr(cr_error_last(), "AWS_REGION"));
     cr_buf_dispose(&r);
+}
+
+/* Every region of every partition, as listed in botocore's partitions.json (the build's
+ * table), and the partitions' global pseudo-regions. */
+static const char *const s_known_regions[] = {
+    "af-south-1",     "ap-east-1",      "ap-east-2",      "ap-northeast-1",    "ap-northeast-2",
+    "ap-northeast-3", "ap-south-1",     "ap-south-2",     "ap-southeast-1",    "ap-southeast-2",
+    "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6",    "ap-southeast-7",
+    "ca-central-1",   "ca-west-1",      "eu-central-1",   "eu-central-2",      "eu-north-1",
+    "eu-south-1",     "eu-south-2",     "eu-west-1",      "eu-west-2",         "eu-west-3",
+    "il-central-1",   "me-central-1",   "me-south-1",     "mx-central-1",      "sa-east-1",
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",         "cn-north-1",
+    "cn-northwest-1", "us-gov-east-1",  "us-gov-west-1",  "us-iso-east-1",     "us-iso-west-1",
+    "us-isob-east-1", "us-isob-west-1", "eu-isoe-west-1", "us-isof-east-1",    "us-isof-south-1",
+    "eusc-de-east-1", "aws-global",     "aws-cn-global",  "aws-us-gov-global",
+};
+
+static bool s_is_known(const char *region)
+{
+    for (size_t i = 0; i < sizeof(s_known_regions) / sizeof(s_known_regions[0]); i++)
+        if (strcmp(region, s_known_regions[i]) == 0)
+            return true;
+    return false;
+}
+
+static void test_config__region_check(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(s_known_regions) / sizeof(s_known_regions[0]); i++)
+        if (cr_aws_config_check_region(s_known_regions[i]) != 0)
+            fail_msg("'%s' refused: %s", s_known_regions[i], cr_error_last());
+    static const struct {
+        const char *typo, *message;
+    } rows[] = {
+        {"us-esat-1", "unknown region 'us-esat-1' (did you mean 'us-east-1'?)"},
+        {"eu-wset-1", "unknown region 'eu-wset-1' (did you mean 'eu-west-1'?)"},
+        {"cn-nrth-1", "unknown region 'cn-nrth-1' (did you mean 'cn-north-1'?)"},
+        {"us-gov-wst-1", "unknown region 'us-gov-wst-1' (did you mean 'us-gov-west-1'?)"},
+        {"localstack", "unknown region 'localstack': not a region of any AWS partition "
+                       "known to this build (if AWS opened it since, pass --region-check=off)"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(cr_aws_config_check_region(rows[i].typo), CR_EINVALID);
+        assert_string_equal(cr_error_last(), rows[i].message);
+    }
+    /* property: a known region with one character changed, dropped or doubled is refused
+     * unless it is itself known, and what is suggested is always a known region */
+    const char *env = getenv("CR_TEST_SEED");
+    uint32_t base = env ? (uint32_t)strtoul(env, NULL, 10) : 20261206u;
+    for (uint32_t round = 0; round < 3000; round++) {
+        uint32_t seed = base + round * 7919u;
+        uint32_t case_seed = seed ? seed : 1;
+        seed = case_seed;
+        const char *from = s_known_regions[cr_test_random(&seed) %
+                                           (sizeof(s_known_regions) / sizeof(s_known_regions[0]))];
+        char typo[64];
+        size_t n = strlen(from), at = cr_test_random(&seed) % n;
+        unsigned kind = cr_test_random(&seed) % 3;
+        char c = "abcdefghijklmnopqrstuvwxyz0123456789-"[cr_test_random(&seed) % 37];
+        if (kind == 0) { /* changed */
+            snprintf(typo, sizeof(typo), "%s", from);
+            typo[at] = c;
+        } else if (kind == 1) { /* dropped */
+            snprintf(typo, sizeof(typo), "%.*s%s", (int)at, from, from + at + 1);
+        } else { /* doubled */
+            snprintf(typo, sizeof(typo), "%.*s%s", (int)at + 1, from, from + at);
+        }
+        int rc = cr_aws_config_check_region(typo);
+        if (s_is_known(typo)) {
+            if (rc != 0)
+                fail_msg("seed %u: known '%s' refused", case_seed, typo);
+            continue;
+        }
+        if (rc != CR_EINVALID)
+            fail_msg("seed %u (CR_TEST_SEED=%u, round %u): '%s' (from '%s') accepted", case_seed,
+                     base, round, typo, from);
+        const char *open = strstr(cr_error_last(), "(did you mean '");
+        if (open) {
+            char suggested[64];
+            const char *start = open + strlen("(did you mean '");
+            size_t len = strcspn(start, "'");
+            snprintf(suggested, sizeof(suggested), "%.*s", (int)len, start);
+            if (!s_is_known(suggested))
+                fail_msg("seed %u: '%s' suggests '%s', not a known region", case_seed, typo,
+                         suggested);
+        }
+    }
 }
 
 static void test_config__booleans(void **state)
@@ -298,6 +407,7 @@ int main(void)
         T(test_config__region_precedence),
         T(test_config__missing_region_names_every_source),
         T(test_config__invalid_region_is_rejected),
+        T(test_config__region_check),
         T(test_config__booleans),
         T(test_config__process_environment_when_env_is_null),
     };
