@@ -172,7 +172,13 @@ int cr_emu_server_start(struct cr_emu_server **out, struct cr_emu *emu,
 unsigned cr_emu_server_port(const struct cr_emu_server *server);
 /** "http://HOST:PORT" (IPv6 hosts bracketed). Borrowed. */
 const char *cr_emu_server_url(const struct cr_emu_server *server);
-/** Stops serving (in-flight requests finish) and frees the server. Accepts NULL. */
+/**
+ * Stops serving and frees the server. Accepts NULL. New connections are refused at once; every
+ * request already received whole is answered (one held for injected latency now, without the
+ * rest of its delay; one held by a hang fault gets its connection closed, no answer), waiting
+ * at most 5 s for the answers to be written, and then every connection is closed: a client
+ * gets its answer or a closed connection, never a wait. Requests still arriving are cut off.
+ */
 void cr_emu_server_stop(struct cr_emu_server *server);
 
 /**

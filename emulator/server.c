@@ -20,6 +20,13 @@
  * shutdown(2), so libmicrohttpd reads end-of-file and closes it itself. The fd stays valid
  * while we hold the lock: libmicrohttpd notifies _CLOSED (which takes the lock) before it
  * closes the socket.
+ *
+ * Stopping drains (cr_emu_server_stop): the listening socket is closed first
+ * (MHD_quiesce_daemon), the timer resumes every held request at once, and the stop waits,
+ * bounded, until every request received whole has been answered (its completion notified,
+ * which libmicrohttpd does once the response is written) before MHD_stop_daemon closes the
+ * connections. Stopping the daemon right after resuming lost answers: the workers had not yet
+ * called the handler again when their connections were closed.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -30,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "emulator/internal.h"
 #include "util/array.h"
@@ -40,6 +48,7 @@
 #define CR_EMU_DEFAULT_CONNECTIONS          1000
 #define CR_EMU_DEFAULT_CONNECTIONS_PER_PEER 256
 #define CR_EMU_DEFAULT_HEADER_TIMEOUT_MS    20000
+#define CR_EMU_DRAIN_MS                     5000 /* stop waits this long for answers */
 
 /* One open connection (MHD's socket context), for the request-head deadline and
  * GET /_local/connections. */
@@ -73,6 +82,8 @@ struct cr_emu_server {
     struct s_conn *conns; /* every open connection (lock) */
     unsigned header_timeout_ms;
     unsigned per_client_limit;
+    size_t answering;       /* requests received whole and not yet answered (lock) */
+    pthread_cond_t drained; /* signalled when answering drops to 0 */
 };
 
 /* Per-request state (MHD's con_cls). */
@@ -81,6 +92,7 @@ struct s_req {
     bool too_large;
     struct cr_emu_pending *pending; /* set once prepared (before any delay) */
     bool drop_on_resume;            /* a "hang" fault: close once the hold is over */
+    bool answering;                 /* counted in srv->answering */
 };
 
 static uint64_t s_mono_ms(void)
@@ -397,6 +409,17 @@ done:
     return ret;
 }
 
+/* The request has arrived whole and is being answered: stopping waits for its answer. */
+static void s_answer_begins(struct cr_emu_server *srv, struct s_req *rq)
+{
+    if (rq->answering)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    srv->answering++;
+    pthread_mutex_unlock(&srv->lock);
+    rq->answering = true;
+}
+
 static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
@@ -412,8 +435,10 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
         cr_buf_init_limit(&rq->body, srv->emu->max_body_bytes);
         rq->too_large = cl && strtoull(cl, NULL, 10) > srv->emu->max_body_bytes;
         *con_cls = rq;
-        if (rq->too_large) /* answer now rather than read a body we will not keep */
+        if (rq->too_large) { /* answer now rather than read a body we will not keep */
+            s_answer_begins(srv, rq);
             return s_dispatch(srv, conn, url, method, rq);
+        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -426,16 +451,24 @@ static enum MHD_Result s_handler(void *cls, struct MHD_Connection *conn, const c
     }
     if (rq->drop_on_resume)
         return MHD_NO;
+    s_answer_begins(srv, rq);
     return s_dispatch(srv, conn, url, method, rq);
 }
 
 static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                         enum MHD_RequestTerminationCode toe)
 {
+    struct cr_emu_server *srv = cls;
     struct s_req *rq = *con_cls;
-    s_awaiting_head(cls, conn, true); /* a kept-alive connection waits for its next head */
+    s_awaiting_head(srv, conn, true); /* a kept-alive connection waits for its next head */
     if (!rq)
         return;
+    if (rq->answering) { /* answered (or given up: the connection closed) */
+        pthread_mutex_lock(&srv->lock);
+        if (--srv->answering == 0)
+            pthread_cond_broadcast(&srv->drained);
+        pthread_mutex_unlock(&srv->lock);
+    }
     cr_buf_dispose(&rq->body);
     cr_emu_pending_free(rq->pending);
     free(rq);
@@ -449,9 +482,11 @@ static int s_timer_start(struct cr_emu_server *srv)
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->cond, &attr);
+    pthread_cond_init(&srv->drained, &attr);
     pthread_condattr_destroy(&attr);
     if (pthread_create(&srv->timer, NULL, s_timer_main, srv) != 0) {
         pthread_cond_destroy(&srv->cond);
+        pthread_cond_destroy(&srv->drained);
         pthread_mutex_destroy(&srv->lock);
         return -1;
     }
@@ -473,6 +508,18 @@ static void s_timer_stop(struct cr_emu_server *srv)
     srv->timer_started = false;
 }
 
+/* Waits until every request received whole has been answered, at most CR_EMU_DRAIN_MS (a
+ * client that does not read a large answer cannot hold the stop forever). */
+static void s_drain(struct cr_emu_server *srv)
+{
+    uint64_t deadline = s_mono_ms() + CR_EMU_DRAIN_MS;
+    struct timespec ts = {(time_t)(deadline / 1000u), (long)(deadline % 1000u) * 1000000L};
+    pthread_mutex_lock(&srv->lock);
+    while (srv->answering > 0 && s_mono_ms() < deadline)
+        pthread_cond_timedwait(&srv->drained, &srv->lock, &ts);
+    pthread_mutex_unlock(&srv->lock);
+}
+
 /* After the daemon stopped (no notification can come any more). */
 static void s_timer_dispose(struct cr_emu_server *srv)
 {
@@ -482,6 +529,7 @@ static void s_timer_dispose(struct cr_emu_server *srv)
         free(c);
     }
     pthread_cond_destroy(&srv->cond);
+    pthread_cond_destroy(&srv->drained);
     pthread_mutex_destroy(&srv->lock);
     free(srv->items);
 }
@@ -577,10 +625,15 @@ void cr_emu_server_stop(struct cr_emu_server *server)
 {
     if (!server)
         return;
-    s_timer_stop(server); /* resumes delayed requests so they finish */
+    /* no new connections; those open may still send requests, which are answered too */
+    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
+    s_timer_stop(server); /* resumes held requests: answered now, hangs closed */
+    s_drain(server);
     MHD_stop_daemon(server->daemon);
     if (server->emu->connections_arg == server)
         server->emu->connections = NULL; /* no worker thread is left to read it */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener); /* after the stop: the workers no longer poll it */
     s_timer_dispose(server);
     free(server);
 }

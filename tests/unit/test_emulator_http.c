@@ -240,15 +240,20 @@ static void s_batch_start(struct s_batch *b, struct s_server *s, int n, const ch
     }
 }
 
-/* One turn of the multi handle (waiting up to 100 ms for activity); returns how many calls
+/* One turn of the multi handle (waiting up to wait_ms for activity); returns how many calls
  * are still running. */
-static int s_batch_turn(struct s_batch *b)
+static int s_batch_turn_ms(struct s_batch *b, int wait_ms)
 {
     int running = 0;
     curl_multi_perform(b->m, &running);
-    if (running)
-        curl_multi_poll(b->m, NULL, 0, 100, NULL);
+    if (running && wait_ms)
+        curl_multi_poll(b->m, NULL, 0, wait_ms, NULL);
     return running;
+}
+
+static int s_batch_turn(struct s_batch *b)
+{
+    return s_batch_turn_ms(b, 100);
 }
 
 /* Runs the batch to its end (bounded) and checks every status (want_status -1: any). */
@@ -286,30 +291,86 @@ static size_t s_fault_rules(struct s_server *s)
     return n;
 }
 
+/* Starts a server of the given threads with one fault rule for ListIdentityPools whose count
+ * is n (e.g. "latency_ms=600000,count=8"), and n such calls at once; returns when the
+ * server has taken all n in (the rule's count ran out). */
+static void s_hold(struct s_server *s, struct s_batch *b, unsigned threads, const char *fault,
+                   int n)
+{
+    char rule[128];
+    snprintf(rule, sizeof(rule), "ListIdentityPools:%s", fault);
+    s_start(s, NULL, threads);
+    assert_ok(cr_emu_add_faults(s->emu, rule));
+    s_batch_start(b, s, n, "ListIdentityPools", "{\"MaxResults\":5}");
+    for (int turns = 0; s_fault_rules(s) > 0 && turns < 6000; turns++)
+        s_batch_turn_ms(b, 10);
+    assert_int_equal(s_fault_rules(s), 0);
+}
+
 /* Injected latency suspends a request instead of holding a worker thread: 16 calls delayed
  * ten minutes on a 2-thread server are all taken in at once (the rule's count of 16 runs
  * out while none has been answered), and another call is answered while they wait. Nothing
  * is timed: the delay outlasts the test, so only a free thread can answer. Stopping the
- * server releases the 16; whether they are answered or cut off by the shutdown is not this
- * test's concern. */
+ * server answers the 16 at once. */
 static void test_emulator__http_latency_overlaps(void **state)
 {
     struct s_server s;
     struct s_batch b;
     struct s_resp r;
-    s_start(&s, NULL, 2);
-    assert_ok(cr_emu_add_faults(s.emu, "ListIdentityPools:latency_ms=600000,count=16"));
-    s_batch_start(&b, &s, 16, "ListIdentityPools", "{\"MaxResults\":5}");
-    for (int turns = 0; s_fault_rules(&s) > 0 && turns < 600; turns++)
-        s_batch_turn(&b);
-    assert_int_equal(s_fault_rules(&s), 0);
+    s_hold(&s, &b, 2, "latency_ms=600000,count=16", 16);
     assert_int_equal(s_batch_turn(&b), 16);
     s_op(&r, &s, NULL, "ListIdentityPools", "{\"MaxResults\":5}");
     assert_int_equal(r.status, 200);
     s_resp_dispose(&r);
     assert_int_equal(s_batch_turn(&b), 16); /* still held */
     s_stop(&s);
-    s_batch_finish(&b, -1);
+    s_batch_finish(&b, 200);
+}
+
+/* Stopping the server answers the requests it holds for injected latency (emulator.h:
+ * in-flight requests finish). Each round holds 8 calls on a 2-thread server and stops it while
+ * the client is not even reading; all 8 must come back 200 with their body. 60 rounds (under
+ * a second): when stop closed the connections right after resuming them, the first few rounds
+ * already lost an answer (status 0) in 20 runs out of 20. */
+static void test_emulator__http_stop_answers_held_requests(void **state)
+{
+    for (int round = 0; round < 60; round++) {
+        struct s_server s;
+        struct s_batch b;
+        s_hold(&s, &b, 2, "latency_ms=600000,count=8", 8);
+        assert_int_equal(s_batch_turn_ms(&b, 0), 8); /* all held */
+        s_stop(&s);
+        for (int turns = 0; s_batch_turn_ms(&b, 10) && turns < 6000; turns++)
+            ;
+        for (int i = 0; i < b.n; i++) {
+            long status = 0;
+            curl_easy_getinfo(b.easy[i], CURLINFO_RESPONSE_CODE, &status);
+            if (status != 200)
+                fail_msg("round %d: call %d got status %ld", round, i, status);
+            assert_non_null(strstr(cr_buf_cstr(&b.r[i].body), "\"IdentityPools\":[]"));
+        }
+        s_batch_finish(&b, 200);
+    }
+}
+
+/* A call held by a hang fault when the server stops gets a clean close at once (libcurl:
+ * "empty reply from server"), not a wait until its own timeout (20 s here). */
+static void test_emulator__http_stop_closes_hung_requests(void **state)
+{
+    struct s_server s;
+    struct s_batch b;
+    s_hold(&s, &b, 1, "hang_ms=600000,count=1", 1);
+    s_stop(&s);
+    CURLMsg *msg = NULL;
+    int left = 0;
+    for (int turns = 0; !msg && turns < 600; turns++) {
+        s_batch_turn(&b);
+        msg = curl_multi_info_read(b.m, &left);
+    }
+    assert_non_null(msg);
+    assert_int_equal(msg->msg, CURLMSG_DONE);
+    assert_int_equal(msg->data.result, CURLE_GOT_NOTHING);
+    s_batch_finish(&b, 0);
 }
 
 /* A hang holds the connection and never answers, so the client can only time out (the hold
@@ -712,6 +773,8 @@ int main(void)
         cmocka_unit_test(test_emulator__http_many_headers_none_dropped),
         cmocka_unit_test(test_emulator__http_latency_overlaps),
         cmocka_unit_test(test_emulator__http_hang_looks_like_a_timeout),
+        cmocka_unit_test(test_emulator__http_stop_answers_held_requests),
+        cmocka_unit_test(test_emulator__http_stop_closes_hung_requests),
         cmocka_unit_test(test_emulator__http_slow_client_does_not_block),
         cmocka_unit_test(test_emulator__http_many_connections),
         cmocka_unit_test(test_emulator__http_sigv4_verification),
