@@ -243,23 +243,25 @@ static bool s_decode_json(struct cr_aws_error *out, const char *body, size_t len
 }
 
 /* <ErrorResponse><Error><Code>..</Code><Message>..</Message></Error> (STS) and
- * <Error><Code>..</Code>..</Error> (S3). */
+ * <Error><Code>..</Code>..</Error> (S3), of any service's namespace. A body that is not
+ * well-formed XML, or has no <Code>, is not decoded (the caller quotes it instead). */
 static bool s_decode_xml(struct cr_aws_error *out, const char *body, size_t len)
 {
-    struct cr_span all = cr_span_of(body, len), scope, v;
+    struct cr_xml_doc *doc = NULL;
     struct cr_buf text = CR_BUF_INIT;
-    if (!cr_xml_find(&scope, all, "Error"))
-        scope = all;
-    if (!cr_xml_find(&v, scope, "Code"))
-        return false;
-    /* the decoders set a message when the text is malformed; this is a best effort */
+    /* the reader sets a message when the body is not XML; this is a best effort */
     char saved[512];
     snprintf(saved, sizeof(saved), "%s", cr_error_last());
-    if (cr_xml_text(&text, scope, "Code") == 0)
-        s_set_type(out, cr_buf_cstr(&text));
-    cr_buf_clear(&text);
-    if (cr_xml_text(&text, scope, "Message") == 0)
-        snprintf(out->message, sizeof(out->message), "%s", cr_buf_cstr(&text));
+    if (cr_xml_parse(&doc, body, len, NULL) == 0) {
+        const struct cr_xml_node *scope = cr_xml_top(doc);
+        cr_xml_find(&scope, scope, "Error"); /* else the whole document */
+        if (cr_xml_text(&text, scope, "Code") == 0)
+            s_set_type(out, cr_buf_cstr(&text));
+        cr_buf_clear(&text);
+        if (out->type[0] && cr_xml_text(&text, scope, "Message") == 0)
+            snprintf(out->message, sizeof(out->message), "%s", cr_buf_cstr(&text));
+    }
+    cr_xml_free(doc);
     cr_buf_dispose(&text);
     cr_error_set("%s", saved);
     return out->type[0] != '\0';

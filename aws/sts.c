@@ -2,7 +2,7 @@
 /*
  * AWS STS through the generic request path (aws/request.h). STS speaks the query protocol: a
  * form-encoded POST ("Action=...&Version=2011-06-15") answered with XML by default, read with
- * aws/xml.h's leaf-element reader; JSON answers (Accept: application/json) with jansson.
+ * aws/xml.h (libxml2); JSON answers (Accept: application/json) with jansson.
  */
 #include "aws/sts.h"
 
@@ -21,6 +21,7 @@
 #include "aws/xml.h"
 
 #define S_VERSION            "2011-06-15"
+#define S_NAMESPACE          "https://sts.amazonaws.com/doc/" S_VERSION "/"
 #define S_MAX_RESPONSE       (1u << 20)
 #define S_DEFAULT_CONNECT_MS 5000
 #define S_DEFAULT_TIMEOUT_MS 15000
@@ -39,14 +40,16 @@ static bool s_is_json(const char *body, size_t len)
 static int s_parse_credentials_xml(struct cr_aws_credentials *out, const char *op,
                                    const char *body, size_t len)
 {
-    int result = CR_EINVALID;
-    struct cr_span creds;
+    struct cr_xml_doc *doc = NULL;
+    const struct cr_xml_node *creds = NULL;
     struct cr_buf exp = CR_BUF_INIT;
-    if (!cr_xml_find(&creds, cr_span_of(body, len), "Credentials")) {
-        cr_error_set("sts %s: the answer has no <Credentials> element", op);
-        goto done;
+    int result = cr_xml_parse(&doc, body, len, S_NAMESPACE);
+    if (result == 0 && !cr_xml_find(&creds, cr_xml_top(doc), "Credentials")) {
+        cr_error_set("the answer has no <Credentials> element");
+        result = CR_EINVALID;
     }
-    result = cr_xml_text(&out->access_key_id, creds, "AccessKeyId");
+    if (result == 0)
+        result = cr_xml_text(&out->access_key_id, creds, "AccessKeyId");
     if (result == 0)
         result = cr_xml_text(&out->secret_access_key, creds, "SecretAccessKey");
     if (result == 0)
@@ -65,6 +68,7 @@ static int s_parse_credentials_xml(struct cr_aws_credentials *out, const char *o
     result = 0;
 done:
     cr_buf_dispose(&exp);
+    cr_xml_free(doc);
     return result;
 }
 
@@ -139,9 +143,13 @@ int cr_sts_parse_account(struct cr_buf *out, const char *body, size_t len)
     int result = CR_EINVALID;
     json_t *root = NULL;
     if (!s_is_json(body, len)) {
-        result = cr_xml_text(out, cr_span_of(body, len), "Account");
+        struct cr_xml_doc *doc = NULL;
+        result = cr_xml_parse(&doc, body, len, S_NAMESPACE);
+        if (result == 0)
+            result = cr_xml_text(out, cr_xml_top(doc), "Account");
         if (result < 0)
             cr_error_prefix("sts GetCallerIdentity");
+        cr_xml_free(doc);
         return result;
     }
     root = json_loadb(body, len, 0, NULL);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build profiles. The defaults build everything (what `make test` and CI need). A packager
 # builds the CLI alone with its runtime libraries (libyaml, libcurl, OpenSSL, jansson, libgit2,
-# libinih, libmicrohttpd for watch's endpoints) and nothing of the test toolchain:
+# libinih, libxml2, libmicrohttpd for watch's endpoints) and nothing of the test toolchain:
 #   cmake -S . -B build -DCR_BUILD_TESTS=OFF -DCR_BUILD_EMULATOR=OFF -DCR_BUILD_BENCH=OFF
 option(CR_BUILD_TESTS "Build the test suite (needs cmocka and the emulator)" ON)
 option(CR_BUILD_EMULATOR "Build cognito-identity-local (needs libmicrohttpd)" ON)

@@ -16,7 +16,7 @@ set -euo pipefail
 g_build=(build-essential cmake pkg-config git)
 # libmicrohttpd: the emulator, and the endpoints of `cognito-reconcile watch`
 g_runtime=(libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev
-  libmicrohttpd-dev)
+  libxml2-dev libmicrohttpd-dev)
 g_emulator=(libmicrohttpd-dev)
 g_docs=(scdoc)
 g_demo=(awscli python3 curl)

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: every response decoder of aws/ on the same input: the cognito-identity
  * decoders, the STS answer readers (AssumeRoleWithWebIdentity, GetCallerIdentity, errors:
- * XML or JSON, with a hand-written XML entity decoder) and the Authorization header and date
+ * XML through libxml2 (aws/xml.h) or JSON) and the Authorization header and date
  * parsers the emulator applies to client input. They read untrusted bytes, so none may crash,
  * leak or read out of bounds; a successful decode must also survive a copy and re-encode.
  */

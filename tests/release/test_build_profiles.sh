@@ -25,11 +25,12 @@ SRC=$CR_SOURCE_DIR
 for p in cli demo install package test; do
     bash "$SRC/scripts/deps.sh" --list "$p" | sort >"$T/deps-$p" || fail "deps.sh --list $p"
 done
-runtime="libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev libmicrohttpd-dev"
+runtime="libyaml-dev libcurl4-openssl-dev libssl-dev libjansson-dev libgit2-dev libinih-dev libxml2-dev libmicrohttpd-dev"
 for pkg in $runtime cmake pkg-config; do
     grep -qx "$pkg" "$T/deps-cli" || fail "deps.sh cli lacks $pkg"
 done
-[ "$(wc -l <"$T/deps-cli")" -le 11 ] || fail "deps.sh cli installs more than the build tools and runtime libraries: $(cat "$T/deps-cli")"
+# the runtime libraries and the four build tools (build-essential cmake pkg-config git), no more
+[ "$(wc -l <"$T/deps-cli")" -le $(($(echo $runtime | wc -w) + 4)) ] || fail "deps.sh cli installs more than the build tools and runtime libraries: $(cat "$T/deps-cli")"
 grep -qx libmicrohttpd-dev "$T/deps-demo" || fail "deps.sh demo lacks the emulator's libmicrohttpd-dev"
 grep -qx awscli "$T/deps-demo" || fail "deps.sh demo lacks the AWS CLI the demo uses"
 for pkg in libcmocka-dev clang libclang-rt-14-dev nodejs npm wrk lintian pre-commit; do
@@ -97,7 +98,7 @@ grep -q '^libgit2' "$T/needed" || fail "readelf shows no libgit2 for the CLI: $(
 while read -r lib; do
     case $lib in
     libyaml-0.so.* | libcurl.so.* | libcrypto.so.* | libjansson.so.* | libgit2.so.* | libinih.so.* | \
-        libmicrohttpd.so.* | \
+        libxml2.so.* | libmicrohttpd.so.* | \
         libc.so.* | libm.so.* | libpthread.so.* | libasan.so.* | libubsan.so.* | libstdc++.so.* | \
         libgcc_s.so.* | ld-linux*) ;;
     *) fail "cognito-reconcile needs $lib, which is not one of its runtime libraries" ;;

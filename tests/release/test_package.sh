@@ -54,6 +54,7 @@ have=$(field Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | sort -u)
 [ "$have" = "$want" ] ||
     fail "Depends names [$(echo $have)], the binaries need [$(echo $want)]"
 echo "$have" | grep -q '^libgit2' || fail "Depends lacks libgit2: $have"
+echo "$have" | grep -q '^libxml2$' || fail "Depends lacks libxml2 (aws/xml.c): $have"
 
 # ---- contents ----
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's#^\./#/#' >"$T/contents"

@@ -557,6 +557,39 @@ static void test_aws_request__decode_error_bodies(void **state)
     assert_non_null(strstr(e.message, "non-JSON"));
     cr_aws_error_decode(&e, 400, "<Error><Code>A&bogus;</Code></Error>", 36); /* bad entity */
     assert_string_equal(e.type, "");
+    assert_string_equal(e.message,
+                        "HTTP 400 with a non-JSON body: <Error><Code>A&bogus;</Code></Error>");
+
+    /* XML error bodies: S3's (no namespace), STS's (its namespace), text as an XML reader
+     * reads it; what is not well-formed, or declares a DTD, is quoted, not decoded */
+    const char *s3 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code>"
+                     "<Message><![CDATA[Please <reduce>]]> your &amp; rate</Message></Error>";
+    cr_aws_error_decode(&e, 503, s3, strlen(s3));
+    assert_string_equal(e.type, "SlowDown");
+    assert_string_equal(e.message, "Please <reduce> your & rate");
+    const char *sts = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+                      "<Type>Sender</Type><Code>ExpiredToken</Code><Message>a &#x26; b</Message>"
+                      "</Error><RequestId>r</RequestId></ErrorResponse>";
+    cr_aws_error_decode(&e, 400, sts, strlen(sts));
+    assert_string_equal(e.type, "ExpiredToken");
+    assert_string_equal(e.message, "a & b");
+    const char *truncated = "<ErrorResponse><Error><Code>Throttling</Code><Mess";
+    cr_aws_error_decode(&e, 400, truncated, strlen(truncated));
+    assert_string_equal(e.type, "");
+    assert_string_equal(e.message, "HTTP 400 with a non-JSON body: <ErrorResponse><Error><Code>"
+                                   "Throttling</Code><Mess");
+    const char *bomb = "<!DOCTYPE e [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
+                       "<Error><Code>X</Code><Message>&b;</Message></Error>";
+    cr_aws_error_decode(&e, 400, bomb, strlen(bomb));
+    assert_string_equal(e.type, "");
+    assert_non_null(strstr(e.message, "HTTP 400 with a non-JSON body: <!DOCTYPE e"));
+    const char *nested = "<Error><Code><Code>X</Code></Code></Error>";
+    cr_aws_error_decode(&e, 400, nested, strlen(nested));
+    assert_string_equal(e.type, "");
+    /* the caller's last error is left as it was */
+    cr_error_set("before");
+    cr_aws_error_decode(&e, 400, truncated, strlen(truncated));
+    assert_string_equal(cr_error_last(), "before");
 }
 
 /* ---- one clock ---- */

@@ -93,10 +93,11 @@ static void test_credentials__sts_bad_answers(void **state)
         {"<Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
          "<SessionToken>t</SessionToken><Expiration>soon</Expiration></Credentials>",
          "Expiration 'soon'"},
-        {"<Credentials><AccessKeyId>A&bogus;</AccessKeyId></Credentials>", "malformed XML entity"},
+        {"<Credentials><AccessKeyId>A&bogus;</AccessKeyId></Credentials>",
+         "not well-formed XML: line 1, column 35: an entity nobody declared"},
         {"<Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
          "<SessionToken>t</SessionToken><Expiration>2015-08-30T12:36:00Z</Expi",
-         "no <Credentials>"}, /* truncated */
+         "not well-formed XML"}, /* truncated */
         {"{\"AssumeRoleWithWebIdentityResponse\":{}}", "lacks"},
         {"{\"AssumeRoleWithWebIdentityResponse\":", "invalid JSON"},
         {"<Credentials><AccessKeyId></AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
@@ -115,6 +116,61 @@ static void test_credentials__sts_bad_answers(void **state)
     }
 }
 
+/* Hostile or foreign answers to AssumeRoleWithWebIdentity, each with its exact outcome; the
+ * reader itself is tested in test_aws_xml.c. */
+static void test_credentials__sts_hostile_answers(void **state)
+{
+    static const char creds[] =
+        "<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+        "<SessionToken>t</SessionToken><Expiration>2015-08-30T12:36:00Z</Expiration>"
+        "</Credentials>";
+    static const struct {
+        const char *body, *message;
+    } rows[] = {
+        {"<!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
+         "<r><Credentials><AccessKeyId>&b;</AccessKeyId></Credentials></r>",
+         "sts AssumeRoleWithWebIdentity: the answer is refused as XML: it has a document type "
+         "declaration (<!DOCTYPE ...>), which AWS answers never have"},
+        {"<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>",
+         "sts AssumeRoleWithWebIdentity: the answer is refused as XML: it has a document type "
+         "declaration (<!DOCTYPE ...>), which AWS answers never have"},
+        /* the right shape in another service's namespace */
+        {"<AssumeRoleWithWebIdentityResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
+         "<AssumeRoleWithWebIdentityResult>"
+         "<Credentials><AccessKeyId>ASIA</AccessKeyId></Credentials>"
+         "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+         "sts AssumeRoleWithWebIdentity: the answer has no <Credentials> element"},
+        {"<r><Credentials><AccessKeyId><b>ASIA</b></AccessKeyId></Credentials></r>",
+         "sts AssumeRoleWithWebIdentity: <AccessKeyId> holds elements, not text"},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct cr_aws_credentials c;
+        cr_aws_credentials_init(&c);
+        int rc = cr_sts_parse_credentials(&c, rows[i].body, strlen(rows[i].body));
+        if (rc != CR_EINVALID || strcmp(cr_error_last(), rows[i].message) != 0)
+            fail_msg("row %zu: rc %d '%s'", i, rc, cr_error_last());
+        assert_null(c.secret_access_key.ptr);
+        cr_aws_credentials_dispose(&c);
+    }
+    /* CDATA and references in a secret are read as text; an element of another namespace
+     * beside STS's is not taken for it */
+    static const char ok[] =
+        "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+        "<AssumeRoleWithWebIdentityResult><o:Credentials xmlns:o=\"urn:evil\">"
+        "<o:AccessKeyId>EVIL</o:AccessKeyId></o:Credentials><Credentials>"
+        "<AccessKeyId>ASIA</AccessKeyId><SecretAccessKey><![CDATA[a<b]]>&amp;c</SecretAccessKey>"
+        "<SessionToken>t</SessionToken><Expiration>2015-08-30T12:36:00Z</Expiration>"
+        "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+    struct cr_aws_credentials c;
+    cr_aws_credentials_init(&c);
+    assert_ok(cr_sts_parse_credentials(&c, ok, strlen(ok)));
+    assert_string_equal(cr_buf_cstr(&c.access_key_id), "ASIA");
+    assert_string_equal(cr_buf_cstr(&c.secret_access_key), "a<b&c");
+    cr_aws_credentials_dispose(&c);
+    assert_ok(cr_sts_parse_credentials(&c, creds, strlen(creds))); /* no namespace: fine */
+    cr_aws_credentials_dispose(&c);
+}
+
 static void test_credentials__sts_account(void **state)
 {
     struct cr_buf a = CR_BUF_INIT;
@@ -131,6 +187,15 @@ static void test_credentials__sts_account(void **state)
     assert_string_equal(cr_buf_cstr(&a), "210987654321");
     cr_buf_clear(&a);
     assert_int_equal(cr_sts_parse_account(&a, "<x/>", 4), CR_EINVALID);
+    assert_string_equal(cr_error_last(),
+                        "sts GetCallerIdentity: the answer has no <Account> element");
+    const char *other =
+        "<GetCallerIdentityResponse xmlns=\"urn:other\"><GetCallerIdentityResult>"
+        "<Account>666</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
+    assert_int_equal(cr_sts_parse_account(&a, other, strlen(other)), CR_EINVALID);
+    assert_string_equal(cr_error_last(),
+                        "sts GetCallerIdentity: the answer has no <Account> element");
+    assert_int_equal(a.len, 0);
     assert_int_equal(cr_sts_parse_account(&a, "{}", 2), CR_EINVALID);
     cr_buf_dispose(&a);
 }
@@ -223,6 +288,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credentials__sts_xml_answer),
+        cmocka_unit_test(test_credentials__sts_hostile_answers),
         cmocka_unit_test(test_credentials__sts_truncated_answers_are_rejected),
         cmocka_unit_test(test_credentials__sts_json_answer),
         cmocka_unit_test(test_credentials__sts_bad_answers),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws/xml.h"
 #include "emulator/internal.h"
 #include "tests/support/cr_test.h"
 #include "util/strutil.h"
@@ -102,18 +103,19 @@ static inline const char *test_s3_resp_header(const struct cr_emu_response *resp
     return NULL;
 }
 
-/** The text of the first <element> of an XML body (static buffer), "" when absent. */
+/** The text of the first <element> of an XML body as a client reads it (aws/xml.h; static
+ * buffer), "" when absent or when the body is not well-formed XML. */
 static inline const char *test_s3_xml(const struct cr_emu_response *resp, const char *element)
 {
     static char value[512];
-    char open[64], close[64];
-    snprintf(open, sizeof(open), "<%s>", element);
-    snprintf(close, sizeof(close), "</%s>", element);
-    const char *body = cr_buf_cstr(&resp->body);
-    const char *a = strstr(body, open), *b = a ? strstr(a, close) : NULL;
+    struct cr_xml_doc *doc = NULL;
+    struct cr_buf text = CR_BUF_INIT;
     value[0] = '\0';
-    if (a && b)
-        snprintf(value, sizeof(value), "%.*s", (int)(b - a - strlen(open)), a + strlen(open));
+    if (cr_xml_parse(&doc, resp->body.ptr, resp->body.len, NULL) == 0 &&
+        cr_xml_text(&text, cr_xml_top(doc), element) == 0)
+        snprintf(value, sizeof(value), "%s", cr_buf_cstr(&text));
+    cr_xml_free(doc);
+    cr_buf_dispose(&text);
     return value;
 }
 
