@@ -111,9 +111,9 @@ int cr_aws_config_parse_string(struct cr_aws_config *out, const char *text, cons
 const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key);
 
 /**
- * The PEM file of extra trusted certificates, as the AWS CLI reads it: AWS_CA_BUNDLE, else
- * `ca_bundle` in the profile; NULL = the system trust store only. TLS verification stays on
- * either way. Borrowed (from env or cfg).
+ * The PEM file of the trusted certificates, as the AWS CLI reads it: AWS_CA_BUNDLE, else
+ * `ca_bundle` in the profile; it replaces the system trust store (NULL: the system store).
+ * TLS verification stays on either way. Borrowed (from env or cfg).
  */
 const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struct cr_aws_env *env);
 

@@ -359,9 +359,13 @@ static int s_configure(struct cr_http *http, CURL *e, struct cr_http_request *re
     rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    /* another set of trusted CAs, never fewer checks */
-    if (http->ca_bundle)
+    /* AWS_CA_BUNDLE replaces the trust store, as in the AWS CLI: the bundle is the only CA
+     * file and libcurl's default CA folder (/etc/ssl/certs on Debian) is dropped, so the
+     * system's authorities are no longer trusted; verification itself never changes */
+    if (http->ca_bundle) {
         rc |= curl_easy_setopt(e, CURLOPT_CAINFO, http->ca_bundle);
+        rc |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    }
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(
         e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -580,9 +584,8 @@ static void s_explain_failure(const struct cr_http *http, struct cr_http_request
         char *system = NULL;
         curl_easy_getinfo(e, CURLINFO_CAINFO, &system);
         if (http->ca_bundle)
-            s_error_append(req, " (TLS: trusted are the system store%s%s%s and AWS_CA_BUNDLE / "
-                                "ca_bundle %s",
-                           system ? " (" : "", system ? system : "", system ? ")" : "",
+            s_error_append(req, " (TLS: trusted is only AWS_CA_BUNDLE / ca_bundle %s, which "
+                                "replaces the system store",
                            http->ca_bundle);
         else
             s_error_append(req, " (TLS: trusted is the system store%s%s%s; for a private CA or "

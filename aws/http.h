@@ -32,7 +32,7 @@ struct cr_http_options {
     uint32_t timeout_ms;         /* whole attempt; 0 = 30000 */
     size_t max_response_bytes;   /* 0 = 8 MiB */
     const char *user_agent;      /* NULL = "cognito-reconcile" */
-    const char *ca_bundle;       /* PEM file of trusted CAs (AWS_CA_BUNDLE); NULL = system */
+    const char *ca_bundle;       /* the only trusted CAs (PEM; AWS_CA_BUNDLE); NULL = system */
 };
 
 /** One header to send. Borrowed. */

@@ -122,7 +122,7 @@ int cr_aws_transport_new(struct cr_aws_transport **out, const struct cr_aws_tran
         .connect_timeout_ms = opts->connect_timeout_ms,
         .timeout_ms = opts->timeout_ms,
         .max_response_bytes = opts->max_response_bytes,
-        .ca_bundle = opts->ca_bundle, /* another set of trusted CAs, never fewer checks */
+        .ca_bundle = opts->ca_bundle, /* replaces the trust store; never fewer checks */
     };
     result = cr_http_new(&t->http, &hopts);
     if (result < 0)

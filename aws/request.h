@@ -17,7 +17,7 @@
  *     X-Amz-Security-Token, x-amz-sso_bearer_token, X-aws-ec2-metadata-token and anything
  *     that looks like a key never reach stderr; bodies are never logged;
  *   - a response cap (CR_ELIMIT, distinct from CR_ENOMEM), TLS peer and host verification
- *     always on, AWS_CA_BUNDLE as an extra trust store (never fewer checks);
+ *     always on, AWS_CA_BUNDLE replacing the trust store as in the AWS CLI;
  *   - per-request timeouts, attempt limits, response cap, token bucket and retry decision.
  *
  * Many requests run at once through cr_aws_perform_requests(); cr_aws_request_run() is one.
@@ -77,7 +77,7 @@ struct cr_aws_transport_options {
     uint32_t connect_timeout_ms;   /* default per request; 0 = 5000 */
     uint32_t timeout_ms;           /* default per attempt; 0 = 30000 */
     size_t max_response_bytes;     /* default per request; 0 = 8 MiB */
-    const char *ca_bundle;         /* extra trusted CAs (PEM; AWS_CA_BUNDLE); NULL = system */
+    const char *ca_bundle;         /* the trusted CAs (PEM; AWS_CA_BUNDLE); NULL = system */
     struct cr_retry_policy policy; /* default per request; max_attempts 0 = all of
                                       cr_retry_policy_default() */
     bool debug;                    /* log each attempt (also on with cr_log_set_debug) */

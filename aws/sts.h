@@ -29,7 +29,7 @@ struct cr_sts_options {
      * borrowed. NULL: a transport of the call's own, from the three members below. */
     struct cr_aws_transport *transport;
     const struct cr_aws_env *env; /* without a transport: clock for signing; NULL = time() */
-    const char *ca_bundle;        /* without a transport: extra trusted CAs (PEM;
+    const char *ca_bundle;        /* without a transport: the trusted CAs (PEM;
                                      cr_aws_config_ca_bundle); NULL = the system store.
                                      Verification is always on. */
     bool debug;                   /* without a transport: log each attempt (redacted) */
