@@ -10,17 +10,6 @@ cli_setup
 . "$CR_SOURCE_DIR/tests/integration/watch_lib.sh"
 repo_init
 
-manifest() { # manifest DISPLAY_NAME [EXTRA_SPEC_LINE]
-    printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: web\n  region: us-east-1\nspec:\n  identityPoolName: %s\n  allowUnauthenticatedIdentities: false\n%s' "$1" "${2:-}"
-}
-pool_name() { # the live IdentityPoolName of the pool named web
-    local id
-    id=$(pool_id_of web)
-    [ -n "$id" ] || return 1
-    describe "$id" "$T/desc.json"
-    json_get "$T/desc.json" 'd["IdentityPoolName"]'
-}
-name_is() { [ "$(pool_name)" = "$1" ]; }
 revision_is() { field_is "$1" 'd["revision"]' "$2"; }
 cycles_at_least() { [ "$(status_field "$1" 'd["cycles"]["success"]')" -ge "$2" ]; }
 

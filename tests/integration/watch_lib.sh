@@ -8,6 +8,8 @@
 #   wait_for SECONDS DESC CMD...   # polls CMD (0.1 s apart) until it succeeds, or fails the test
 #                                  # (CMD is a command: $(...) in its arguments is run once only)
 #   status_field NAME PYEXPR       # evaluates PYEXPR on its /status JSON (d)
+#   manifest NAME [EXTRA_LINE]     # the manifest of pool web, identityPoolName NAME
+#   name_is NAME                   # the live pool web is called NAME (for wait_for)
 
 declare -A W_PID W_PORT
 WATCH_PIDS=""
@@ -49,6 +51,9 @@ commit_file() {
 watch_start() {
     local name=$1 i port=""
     shift
+    # made before the child opens it: the first look for the port must not race its redirection
+    # (sed on a missing file, under set -e and pipefail, would end the test without a word)
+    : >"$T/$name.err"
     "$CR" watch --endpoint-url "$EMU_URL" --listen 127.0.0.1:0 --cache-dir "$T/cache-$name" \
         "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null &
     W_PID[$name]=$!
@@ -103,3 +108,15 @@ wait_for() {
     done
     fail "waited ${limit} s for: $desc"
 }
+
+manifest() { # manifest DISPLAY_NAME [EXTRA_SPEC_LINE]
+    printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: web\n  region: us-east-1\nspec:\n  identityPoolName: %s\n  allowUnauthenticatedIdentities: false\n%s' "$1" "${2:-}"
+}
+pool_name() { # the live IdentityPoolName of the pool named web
+    local id
+    id=$(pool_id_of web)
+    [ -n "$id" ] || return 1
+    describe "$id" "$T/desc.json"
+    json_get "$T/desc.json" 'd["IdentityPoolName"]'
+}
+name_is() { [ "$(pool_name)" = "$1" ]; }
