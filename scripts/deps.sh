@@ -24,7 +24,8 @@ g_package=(dpkg-dev file)
 g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml jq
   lintian pre-commit bash zsh fish groff-base man-db
   prometheus # promtool: test_watch_endpoints checks /metrics (about 45 s to install, 96 MB)
-  systemd) # systemd-analyze verify: test_watch_examples checks the example unit
+  systemd # systemd-analyze verify: test_watch_examples checks the example unit
+  openssh-server) # sshd: test_watch_ssh serves a repository over ssh on loopback
 
 profile_groups() {
   case $1 in

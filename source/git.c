@@ -829,6 +829,17 @@ static int s_fetch_error(const struct s_fetch *f, int rc)
                          : "");
         return CR_EAUTH;
     }
+    const git_error *e = git_error_last();
+    if (rc == GIT_ECERTIFICATE && e != NULL && e->klass == GIT_ERROR_SSH) {
+        /* libgit2 looks the host up in $HOME/.ssh/known_hosts (with [host]:port for a port
+         * other than 22) and refuses a host missing from it or a key that differs */
+        const char *home = getenv("HOME");
+        cr_error_set("git fetch %s (branch %s): %s: the server's host key is missing from "
+                     "%s/.ssh/known_hosts or differs from it (docs/watch.md)",
+                     r->url, r->branch, s_git_message(),
+                     home != NULL && home[0] != '\0' ? home : "~");
+        return CR_EIO;
+    }
     cr_error_set("git fetch %s (branch %s): %s", r->url, r->branch, s_git_message());
     return CR_EIO;
 }
