@@ -19,6 +19,7 @@
 #include "util/strutil.h"
 
 #define S_DEFAULT_PARALLELISM        8
+#define S_DEFAULT_MAX_ATTEMPTS       5
 #define S_DEFAULT_MAX_RETRY_MS       20000
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define S_DEFAULT_TIMEOUT_MS         30000
@@ -37,7 +38,9 @@ struct cr_aws_client {
     struct cr_aws_credentials_provider *creds;
     bool own_creds; /* creds was resolved here (not cr_aws_options.credentials) */
     struct cr_aws_transport *transport;
-    struct cr_ratelimit buckets[CR_OP_COUNT];
+    double rates[CR_OP_COUNT], bursts[CR_OP_COUNT]; /* as configured */
+    struct cr_pacer *pacer; /* the buckets, shared by the clients of one account and region */
+    struct cr_retry_settings retry; /* AWS_RETRY_MODE, AWS_MAX_ATTEMPTS, the profile's */
     bool debug;
     uint32_t connect_timeout_ms; /* also for STS, as the cognito-identity calls */
     uint32_t timeout_ms;
@@ -109,24 +112,27 @@ static void s_apply_options(struct cr_aws_client *c, const struct cr_aws_options
     c->custom_endpoint = o->endpoint_url && *o->endpoint_url;
 }
 
-/* Logs the operations that are rate limited, so --debug shows what a specification did. */
+/* Logs the operations that are rate limited and the retry mode, so --debug shows what the
+ * settings did. */
 static void s_debug_rates(const struct cr_aws_client *c)
 {
     struct cr_buf line = CR_BUF_INIT;
     cr_buf_puts(&line, "rate limits:");
-    for (int op = 0; op < CR_OP_COUNT; op++) {
-        const struct cr_ratelimit *rl = &c->buckets[op];
-        if (cr_ratelimit_is_limited(rl))
+    for (int op = 0; op < CR_OP_COUNT; op++)
+        if (c->rates[op] > 0)
             cr_buf_printf(&line, " %s=%g:%g", cr_cognito_op_name((enum cr_cognito_op)op),
-                          rl->rate_per_second, rl->burst);
-    }
+                          c->rates[op], c->bursts[op] >= 1 ? c->bursts[op] : 1.0);
+    cr_buf_printf(&line, "; retry mode %s (%s), at most %u attempts (%s)",
+                  cr_retry_mode_name(c->retry.mode), c->retry.mode_from, c->retry.max_attempts,
+                  c->retry.attempts_from);
     if (!cr_buf_oom(&line))
         cr_aws_client_log(c, line.ptr);
     cr_buf_dispose(&line);
 }
 
-/* Token buckets: defaults < COGNITO_RECONCILE_RATE_LIMITS < opts->rate_limits < the arrays. */
-static int s_init_buckets(struct cr_aws_client *c, const struct cr_aws_options *o)
+/* The rates: defaults (aws/quotas.h) < COGNITO_RECONCILE_RATE_LIMITS < opts->rate_limits < the
+ * arrays. Checked before anything else, so a bad specification fails first. */
+static int s_rates(struct cr_aws_client *c, const struct cr_aws_options *o)
 {
     double rates[CR_OP_COUNT] = {0}, bursts[CR_OP_COUNT] = {0};
     int rc = cr_ratelimit_parse_spec(rates, bursts, cr_aws_env_get(s_env(c), CR_RATELIMIT_ENV),
@@ -136,16 +142,38 @@ static int s_init_buckets(struct cr_aws_client *c, const struct cr_aws_options *
     rc = cr_ratelimit_parse_spec(rates, bursts, o->rate_limits, "--rate-limit");
     if (rc < 0)
         return rc;
-    uint64_t now = cr_now_ms();
     for (int op = 0; op < CR_OP_COUNT; op++) {
         double rate = o->rate_per_second[op] != 0 ? o->rate_per_second[op] : rates[op];
         double burst = o->rate_burst[op] != 0 ? o->rate_burst[op] : bursts[op];
         if (rate == 0)
             rate = cr_ratelimit_default_rate((enum cr_cognito_op)op);
-        cr_ratelimit_init(&c->buckets[op], rate > 0 ? rate : 0, burst, now);
+        c->rates[op] = rate > 0 ? rate : 0;
+        c->bursts[op] = burst;
     }
-    s_debug_rates(c);
     return 0;
+}
+
+/* The buckets, shared with every other client of the same scope: the quota is per account and
+ * region, so two clients of one (same endpoint, region and credentials) pace together. Clients
+ * told different rates or retry modes keep their own (each gets what it asked for). */
+static int s_pacer(struct cr_aws_client *c)
+{
+    struct cr_buf scope = CR_BUF_INIT;
+    cr_buf_printf(&scope, "%s|%s|%s|%s|%s", cr_buf_cstr(&c->url), cr_buf_cstr(&c->region),
+                  cr_buf_cstr(&c->cfg.profile) ? cr_buf_cstr(&c->cfg.profile) : "",
+                  cr_aws_credentials_provider_source(c->creds), cr_retry_mode_name(c->retry.mode));
+    for (int op = 0; op < CR_OP_COUNT; op++)
+        cr_buf_printf(&scope, "|%g:%g", c->rates[op], c->bursts[op]);
+    int rc = cr_buf_oom(&scope)
+                 ? CR_ENOMEM
+                 : cr_pacer_get(&c->pacer, scope.ptr, c->rates, c->bursts,
+                                c->retry.mode == CR_RETRY_MODE_ADAPTIVE, cr_now_ms());
+    if (rc == CR_ENOMEM)
+        cr_error_set("out of memory setting up rate limits");
+    cr_buf_dispose(&scope);
+    if (rc == 0)
+        s_debug_rates(c);
+    return rc;
 }
 
 /* Where region, endpoint and credentials came from (names only, never a key), for --debug. */
@@ -176,8 +204,7 @@ static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options 
         .debug_headers = o->debug_headers,
     };
     cr_retry_policy_default(&topts.policy);
-    if (o->max_attempts)
-        topts.policy.max_attempts = o->max_attempts;
+    topts.policy.max_attempts = o->max_attempts ? o->max_attempts : c->retry.max_attempts;
     topts.policy.max_total_ms = o->max_retry_ms ? o->max_retry_ms : S_DEFAULT_MAX_RETRY_MS;
     if (o->retry_base_ms)
         topts.policy.base_ms = o->retry_base_ms;
@@ -220,10 +247,13 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     }
     cr_aws_config_init(&c->cfg);
     s_apply_options(c, opts);
-    result = s_init_buckets(c, opts);
+    result = s_rates(c, opts);
     if (result < 0)
         goto done;
     result = cr_aws_config_load(&c->cfg, s_env(c), opts->profile);
+    if (result < 0)
+        goto done;
+    result = cr_retry_settings_resolve(&c->retry, &c->cfg, s_env(c), S_DEFAULT_MAX_ATTEMPTS);
     if (result < 0)
         goto done;
     result = cr_aws_config_region(&c->region, &c->cfg, s_env(c), opts->region);
@@ -242,6 +272,9 @@ int cr_aws_client_new(struct cr_aws_client **out, const struct cr_aws_options *o
     result = s_credentials_new(c, opts);
     if (result < 0)
         goto done;
+    result = s_pacer(c);
+    if (result < 0)
+        goto done;
     s_debug_setup(c);
     *out = c;
     c = NULL; /* now owned by the caller */
@@ -255,6 +288,7 @@ void cr_aws_client_free(struct cr_aws_client *client)
 {
     if (!client)
         return;
+    cr_pacer_release(client->pacer);
     if (client->own_creds)
         cr_aws_credentials_provider_free(client->creds);
     cr_aws_transport_free(client->transport); /* after the provider, which borrows it */
@@ -437,7 +471,7 @@ static void s_to_request(struct cr_aws_request *req, struct s_call_headers *h,
     };
     /* CreateIdentityPool has no idempotency token: never re-sent blindly */
     req->at_most_once = call->op == CR_OP_CREATE_IDENTITY_POOL;
-    req->bucket = &c->buckets[call->op];
+    req->bucket = cr_pacer_bucket(c->pacer, call->op);
     req->retry = s_classify;
     req->retry_ctx = call;
 }
@@ -492,4 +526,59 @@ done:
     free(reqs);
     free(headers);
     return result;
+}
+
+/* ---- streams of calls ---- */
+
+/* A call on its way through a stream: the request made of it and what the request points to. */
+struct s_streamed {
+    struct cr_aws_request req;
+    struct s_call_headers headers;
+    struct cr_aws_call *call;
+};
+
+struct s_stream {
+    struct cr_aws_client *client;
+    cr_aws_next_call_fn *next;
+    cr_aws_done_call_fn *done;
+    void *ctx;
+};
+
+static int s_stream_next(void *ctx, struct cr_aws_request **out)
+{
+    struct s_stream *st = ctx;
+    struct cr_aws_call *call = NULL;
+    *out = NULL;
+    int rc = st->next(st->ctx, &call);
+    if (rc < 0 || !call)
+        return rc;
+    struct s_streamed *w = calloc(1, sizeof(*w));
+    if (!w) {
+        cr_error_set("out of memory starting a call");
+        return CR_ENOMEM;
+    }
+    w->call = call;
+    cr_buf_clear(&call->response);
+    s_to_request(&w->req, &w->headers, st->client, call);
+    w->req.user = w;
+    *out = &w->req;
+    return 0;
+}
+
+static int s_stream_done(void *ctx, struct cr_aws_request *req)
+{
+    struct s_stream *st = ctx;
+    struct s_streamed *w = req->user;
+    struct cr_aws_call *call = w->call;
+    s_from_request(st->client, call, &w->req);
+    cr_aws_request_dispose(&w->req);
+    free(w);
+    return st->done(st->ctx, call);
+}
+
+int cr_aws_stream(struct cr_aws_client *client, size_t window, cr_aws_next_call_fn *next,
+                  cr_aws_done_call_fn *done, void *ctx)
+{
+    struct s_stream st = {client, next, done, ctx};
+    return cr_aws_perform_stream(client->transport, window, s_stream_next, s_stream_done, &st);
 }

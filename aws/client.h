@@ -31,7 +31,7 @@ struct cr_aws_options {
     const char *profile;                 /* --profile */
     const char *endpoint_url;            /* --endpoint-url */
     unsigned parallelism;                /* --parallelism; 0 = 8 */
-    unsigned max_attempts;               /* 0 = 5 */
+    unsigned max_attempts;               /* 0 = AWS_MAX_ATTEMPTS > max_attempts > 5 */
     uint32_t max_retry_ms;               /* total time spent waiting between retries; 0 = 20000 */
     uint32_t connect_timeout_ms;         /* 0 = 5000 */
     uint32_t timeout_ms;                 /* per attempt; 0 = 30000 */
@@ -111,6 +111,28 @@ void cr_aws_call_dispose(struct cr_aws_call *call);
  */
 int cr_aws_perform(struct cr_aws_client *client, struct cr_aws_call *calls,
                    size_t n) CR_WARN_UNUSED;
+
+/** A stream's source: the next call to make (the caller's until done() gets it back), or *out
+ * NULL when there is nothing to send now. Negative: stop the stream with that code. */
+typedef int cr_aws_next_call_fn(void *ctx, struct cr_aws_call **out);
+/** A stream's sink: a call next() gave has finished (results set as for cr_aws_perform).
+ * Negative: stop the stream with that code. CR_AWS_STREAM_DRAIN (aws/request.h): send
+ * nothing more; calls already sent finish, calls not sent yet come back unsent (attempts 0,
+ * result CR_EREFUSED). */
+typedef int cr_aws_done_call_fn(void *ctx, struct cr_aws_call *call);
+
+/**
+ * Makes calls as a source hands them out (a pipeline, not rounds): next() is asked whenever
+ * fewer than `window` calls are held (waiting for their operation's rate, or in flight; at
+ * most `parallelism` in flight), and again after every answer; done() gets each call as soon
+ * as it finished, retries included, whatever the others are doing. Ends when next() has
+ * nothing and nothing is held, or when next() or done() returns a negative code (calls still
+ * held are cancelled, never passed to done(): stop this way only when their outcome does not
+ * matter, e.g. reads), or after a drain (writes: what was sent finishes). Returns 0 or that
+ * code.
+ */
+int cr_aws_stream(struct cr_aws_client *client, size_t window, cr_aws_next_call_fn *next,
+                  cr_aws_done_call_fn *done, void *ctx) CR_WARN_UNUSED;
 
 /**
  * The one-line message for a failed call: "Op target: Type: message" (target is the pool id,

@@ -5,64 +5,179 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/quotas.h"
 #include "util/strutil.h"
 
 double cr_ratelimit_default_rate(enum cr_cognito_op op)
 {
-    /* published quotas (service-behaviour.md "Quotas"); other rates are unpublished */
-    switch (op) {
-    case CR_OP_TAG_RESOURCE:
-    case CR_OP_UNTAG_RESOURCE:
-    case CR_OP_LIST_IDENTITIES:
-        return 5.0;
-    case CR_OP_LIST_TAGS_FOR_RESOURCE:
-        return 10.0;
-    default:
-        return 0.0;
-    }
+    const struct cr_quota *q = cr_quota_find(cr_cognito_op_name(op));
+    return q ? q->rate : 0.0;
 }
 
 void cr_ratelimit_init(struct cr_ratelimit *rl, double rate_per_second, double burst,
                        uint64_t now_ms)
 {
+    memset(rl, 0, sizeof(*rl));
     rl->rate_per_second = rate_per_second > 0 ? rate_per_second : 0;
+    rl->current = rl->rate_per_second;
     rl->burst = burst >= 1.0 ? burst : 1.0;
     rl->tokens = rl->burst;
     rl->last_ms = now_ms;
 }
 
-bool cr_ratelimit_is_limited(const struct cr_ratelimit *rl)
+static void s_lock(struct cr_ratelimit *rl)
 {
-    return rl->rate_per_second > 0;
+    if (rl->lock)
+        pthread_mutex_lock(rl->lock);
 }
 
+static void s_unlock(struct cr_ratelimit *rl)
+{
+    if (rl->lock)
+        pthread_mutex_unlock(rl->lock);
+}
+
+void cr_ratelimit_set_adaptive(struct cr_ratelimit *rl, uint64_t now_ms)
+{
+    s_lock(rl);
+    rl->adaptive = true;
+    cr_adaptive_init(&rl->control, rl->rate_per_second, now_ms);
+    s_unlock(rl);
+}
+
+bool cr_ratelimit_is_limited(const struct cr_ratelimit *rl)
+{
+    return rl->current > 0;
+}
+
+/* Tokens flow at the current rate since last_ms (an unlimited bucket stays full). */
 static void s_refill(struct cr_ratelimit *rl, uint64_t now_ms)
 {
     if (now_ms <= rl->last_ms)
         return;
-    rl->tokens += (double)(now_ms - rl->last_ms) * rl->rate_per_second / 1000.0;
-    if (rl->tokens > rl->burst)
+    rl->tokens += (double)(now_ms - rl->last_ms) * rl->current / 1000.0;
+    if (rl->tokens > rl->burst || rl->current <= 0)
         rl->tokens = rl->burst;
     rl->last_ms = now_ms;
 }
 
 uint64_t cr_ratelimit_try_acquire(struct cr_ratelimit *rl, uint64_t now_ms)
 {
-    if (!cr_ratelimit_is_limited(rl))
-        return 0;
+    uint64_t ms = 0;
+    s_lock(rl);
     s_refill(rl, now_ms);
     /* a small epsilon absorbs floating-point drift so 200 ms at 5/s yields exactly a token */
-    if (rl->tokens >= 1.0 - 1e-9) {
-        rl->tokens -= 1.0;
-        if (rl->tokens < 0)
-            rl->tokens = 0;
-        return 0;
+    if (rl->current <= 0 || rl->tokens >= 1.0 - 1e-9) {
+        rl->tokens = rl->tokens >= 1.0 ? rl->tokens - 1.0 : 0;
+        if (rl->adaptive)
+            cr_adaptive_sent(&rl->control, now_ms);
+        goto done;
     }
-    double wait = (1.0 - rl->tokens) * 1000.0 / rl->rate_per_second;
-    uint64_t ms = (uint64_t)wait;
+    double wait = (1.0 - rl->tokens) * 1000.0 / rl->current;
+    ms = (uint64_t)wait;
     if ((double)ms < wait)
         ms++; /* round up: waking early would find no token */
-    return ms < 1 ? 1 : ms;
+    ms = ms < 1 ? 1 : ms;
+done:
+    s_unlock(rl);
+    return ms;
+}
+
+void cr_ratelimit_observe(struct cr_ratelimit *rl, bool throttled, uint64_t sent_ms,
+                          uint64_t now_ms)
+{
+    s_lock(rl);
+    if (rl->adaptive && cr_adaptive_answer(&rl->control, throttled, sent_ms, now_ms)) {
+        s_refill(rl, now_ms); /* the tokens so far at the old rate, the rest at the new */
+        rl->current = cr_adaptive_rate(&rl->control);
+        if (rl->current > 0 && rl->tokens > 1.0)
+            rl->tokens = 1.0; /* after a throttle, no burst: pace at once */
+    }
+    s_unlock(rl);
+}
+
+double cr_ratelimit_rate(struct cr_ratelimit *rl)
+{
+    s_lock(rl);
+    double r = rl->current;
+    s_unlock(rl);
+    return r;
+}
+
+/* ---- buckets shared per scope ---- */
+
+struct cr_pacer {
+    struct cr_pacer *next;
+    char *scope;
+    unsigned users;
+    pthread_mutex_t lock;
+    struct cr_ratelimit buckets[CR_OP_COUNT];
+};
+
+static pthread_mutex_t s_pacers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cr_pacer *s_pacers;
+
+int cr_pacer_get(struct cr_pacer **out, const char *scope, const double rates[CR_OP_COUNT],
+                 const double bursts[CR_OP_COUNT], bool adaptive, uint64_t now_ms)
+{
+    int result = 0;
+    pthread_mutex_lock(&s_pacers_lock);
+    struct cr_pacer *p = s_pacers;
+    while (p && strcmp(p->scope, scope) != 0)
+        p = p->next;
+    if (!p) {
+        p = calloc(1, sizeof(*p));
+        char *copy = p ? strdup(scope) : NULL;
+        if (!copy) {
+            free(p);
+            cr_error_set("out of memory setting up rate limits");
+            result = CR_ENOMEM;
+            goto done;
+        }
+        p->scope = copy;
+        pthread_mutex_init(&p->lock, NULL);
+        for (int op = 0; op < CR_OP_COUNT; op++) {
+            struct cr_ratelimit *rl = &p->buckets[op];
+            cr_ratelimit_init(rl, rates[op] > 0 ? rates[op] : 0, bursts[op], now_ms);
+            if (adaptive)
+                cr_ratelimit_set_adaptive(rl, now_ms);
+            rl->lock = &p->lock; /* from now on shared */
+        }
+        p->next = s_pacers;
+        s_pacers = p;
+    }
+    p->users++;
+    *out = p;
+done:
+    pthread_mutex_unlock(&s_pacers_lock);
+    return result;
+}
+
+struct cr_ratelimit *cr_pacer_bucket(struct cr_pacer *pacer, enum cr_cognito_op op)
+{
+    return &pacer->buckets[op];
+}
+
+unsigned cr_pacer_users(const struct cr_pacer *pacer)
+{
+    return pacer->users;
+}
+
+void cr_pacer_release(struct cr_pacer *pacer)
+{
+    if (!pacer)
+        return;
+    pthread_mutex_lock(&s_pacers_lock);
+    if (--pacer->users == 0) {
+        struct cr_pacer **link = &s_pacers;
+        while (*link != pacer)
+            link = &(*link)->next;
+        *link = pacer->next;
+        pthread_mutex_destroy(&pacer->lock);
+        free(pacer->scope);
+        free(pacer);
+    }
+    pthread_mutex_unlock(&s_pacers_lock);
 }
 
 /* ---- user-facing specification ---- */

@@ -371,6 +371,7 @@ struct s_slot {
     bool done;
     uint64_t not_before_ms;
     uint64_t waited_ms;
+    uint64_t sent_ms; /* when the bucket let the current attempt through */
 };
 
 static void s_slot_done(struct s_slot *slot)
@@ -749,6 +750,9 @@ static void s_after_attempt(struct cr_aws_transport *t, struct s_slot *slot, uin
     enum cr_retry_decision d = req->retry ? req->retry(req->retry_ctx, req, &outcome)
                                           : cr_retry_decide(&outcome, req->at_most_once);
     cr_aws_stats_record(slot->name, r->result < 0 ? 0 : r->status, d == CR_RETRY_THROTTLED);
+    /* the bucket learns how its rate fared (adaptive mode lowers it after a throttle) */
+    if (req->bucket && r->result == 0)
+        cr_ratelimit_observe(req->bucket, d == CR_RETRY_THROTTLED, slot->sent_ms, now_ms);
     if (d == CR_RETRY_THROTTLED || d == CR_RETRY_TRANSIENT) {
         uint32_t wait = cr_retry_backoff_ms(slot->policy, req->attempts, t->random(t->random_ctx));
         if (cr_retry_allowed(slot->policy, req->attempts, slot->waited_ms, wait)) {
@@ -794,6 +798,7 @@ static uint64_t s_start_ready(struct cr_aws_transport *t, struct s_slot *slots, 
             continue;
         }
         uint64_t wait = s->req->bucket ? cr_ratelimit_try_acquire(s->req->bucket, now) : 0;
+        s->sent_ms = now;
         if (wait) {
             s->not_before_ms = now + wait;
             wake = s->not_before_ms < wake ? s->not_before_ms : wake;
@@ -904,4 +909,132 @@ int cr_aws_perform_requests(struct cr_aws_transport *t, struct cr_aws_request *r
 int cr_aws_request_run(struct cr_aws_transport *t, struct cr_aws_request *req)
 {
     return cr_aws_perform_requests(t, req, 1);
+}
+
+/* ---- a stream: requests handed out one at a time ---- */
+
+/* One stream's window: slots[i] holds a request of the caller's while active[i]. */
+struct s_window {
+    struct s_slot *slots;
+    bool *active;
+    size_t n;
+    struct s_batch batch;
+    bool draining; /* done() said CR_AWS_STREAM_DRAIN: nothing new goes out */
+};
+
+/* Draining: requests not sent yet never will be; they end unsent. */
+static void s_window_unsend(struct s_window *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        struct s_slot *s = &w->slots[i];
+        if (w->active[i] && s->pending && !s->done && s->req->attempts == 0) {
+            cr_error_set("%s: not sent: the stream stopped first", s->name);
+            s_slot_fail(s, CR_EREFUSED);
+        }
+    }
+}
+
+/* Fills the free slots from next(); *exhausted when next() had nothing to send now. */
+static int s_window_fill(struct cr_aws_transport *t, struct s_window *w,
+                         cr_aws_next_request_fn *next, void *ctx, bool *exhausted)
+{
+    *exhausted = false;
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->active[i])
+            continue;
+        struct cr_aws_request *req = NULL;
+        int rc = next(ctx, &req);
+        if (rc < 0)
+            return rc;
+        if (!req) {
+            *exhausted = true;
+            return 0;
+        }
+        struct s_slot *s = &w->slots[i];
+        memset(s, 0, sizeof(*s));
+        s->req = req;
+        s->batch = &w->batch;
+        s->pending = true;
+        w->batch.remaining++;
+        w->active[i] = true;
+        cr_http_request_init(&s->http);
+        cr_sigv4_signed_init(&s->sig);
+        s_reset_outputs(req);
+        s_name(s->name, sizeof(s->name), req);
+        rc = s_slot_prepare(t, s);
+        if (rc < 0)
+            s_slot_fail(s, rc);
+    }
+    return 0;
+}
+
+/* Hands every finished request to done(). Completions may also have been handled by a nested
+ * run inside a callback (it drives the shared transport), so every slot is looked at. */
+static int s_window_deliver(struct cr_aws_transport *t, struct s_window *w,
+                            cr_aws_done_request_fn *done, void *ctx, bool *any)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        if (!w->active[i] || !w->slots[i].done)
+            continue;
+        struct cr_aws_request *req = w->slots[i].req;
+        s_slot_dispose(t, &w->slots[i]);
+        w->active[i] = false;
+        *any = true;
+        int rc = done(ctx, req);
+        if (rc < 0)
+            return rc;
+        if (rc == CR_AWS_STREAM_DRAIN && !w->draining) {
+            w->draining = true;
+            s_window_unsend(w);
+        }
+    }
+    return 0;
+}
+
+int cr_aws_perform_stream(struct cr_aws_transport *t, size_t window, cr_aws_next_request_fn *next,
+                          cr_aws_done_request_fn *done, void *ctx)
+{
+    int result = 0;
+    struct s_window w = {.n = window ? window : 1};
+    w.slots = calloc(w.n, sizeof(*w.slots));
+    w.active = calloc(w.n, sizeof(*w.active));
+    if (!w.slots || !w.active) {
+        cr_error_set("out of memory starting a stream of requests");
+        result = CR_ENOMEM;
+        goto done;
+    }
+    for (;;) {
+        bool exhausted = w.draining, any = false;
+        if (!w.draining)
+            result = s_window_fill(t, &w, next, ctx, &exhausted);
+        /* requests that failed before sending are done already: deliver before waiting */
+        if (result == 0)
+            result = s_window_deliver(t, &w, done, ctx, &any);
+        if (result < 0)
+            break;
+        if (any)
+            continue; /* done() may have made new work ready */
+        if (w.batch.remaining == 0 && exhausted)
+            break; /* nothing in flight, nothing to send */
+        size_t first = 0;
+        uint64_t wake = s_start_ready(t, w.slots, w.n, &first);
+        if (cr_http_poll(t->http, s_poll_wait(wake)) < 0) {
+            result = CR_EIO;
+            break;
+        }
+        struct cr_http_request *r;
+        for (r = cr_http_next_done(t->http); r; r = cr_http_next_done(t->http))
+            s_after_attempt(t, r->user, cr_now_ms());
+        result = s_window_deliver(t, &w, done, ctx, &any);
+        if (result < 0)
+            break;
+    }
+done:
+    /* stopped early: the requests still held are cancelled, never passed to done() */
+    for (size_t i = 0; w.active && i < w.n; i++)
+        if (w.active[i])
+            s_slot_dispose(t, &w.slots[i]);
+    free(w.slots);
+    free(w.active);
+    return result;
 }

@@ -223,6 +223,31 @@ int cr_aws_perform_requests(struct cr_aws_transport *t, struct cr_aws_request *r
 /** cr_aws_perform_requests() of one request. */
 int cr_aws_request_run(struct cr_aws_transport *t, struct cr_aws_request *req) CR_WARN_UNUSED;
 
+/** A stream's source: the next request to run (the caller's, kept alive until done() gets it),
+ * or *out NULL when there is nothing to send now. Negative: stop the stream with that code. */
+typedef int cr_aws_next_request_fn(void *ctx, struct cr_aws_request **out);
+/** A stream's sink: a request next() gave has finished (its outputs set). Negative: stop;
+ * CR_AWS_STREAM_DRAIN: send nothing more, let what was sent finish (below). */
+typedef int cr_aws_done_request_fn(void *ctx, struct cr_aws_request *req);
+
+/** done()'s answer for "send nothing more": requests already sent (retries included) finish
+ * and are delivered; those not sent yet are delivered unsent (attempts 0, result CR_EREFUSED)
+ * and next() is not asked again. */
+#define CR_AWS_STREAM_DRAIN 1
+
+/**
+ * Runs requests as a source hands them out, a pipeline instead of a batch: next() is asked
+ * whenever fewer than `window` requests are held (queued for their token bucket or in
+ * flight; the transport's max_connections still bounds those in flight), again after every
+ * completion, and done() gets each request as it finishes, whatever the others are doing.
+ * Ends when next() has nothing and nothing is held, or when next() or done() returns a
+ * negative code (requests still held are then cancelled and never passed to done()), or,
+ * after done() returned CR_AWS_STREAM_DRAIN, when what was sent has finished.
+ * Returns 0, that code, or CR_EIO when the transport failed.
+ */
+int cr_aws_perform_stream(struct cr_aws_transport *t, size_t window, cr_aws_next_request_fn *next,
+                          cr_aws_done_request_fn *done, void *ctx) CR_WARN_UNUSED;
+
 /* ---- test-visible ---- */
 
 /** A source of random numbers in [0, 1) for the backoff jitter. */

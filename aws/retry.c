@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "aws/retry.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cr_retry_policy_default(struct cr_retry_policy *out)
@@ -158,4 +160,71 @@ bool cr_retry_allowed(const struct cr_retry_policy *policy, unsigned attempts, u
     if (attempts >= policy->max_attempts)
         return false;
     return waited_ms + next_wait_ms <= policy->max_total_ms;
+}
+
+/* ---- the retry mode and attempts ---- */
+
+const char *cr_retry_mode_name(enum cr_retry_mode mode)
+{
+    return mode == CR_RETRY_MODE_ADAPTIVE ? "adaptive" : "standard";
+}
+
+static int s_mode(enum cr_retry_mode *out, const char *text, const char *what)
+{
+    if (strcmp(text, "adaptive") == 0) {
+        *out = CR_RETRY_MODE_ADAPTIVE;
+        return 0;
+    }
+    if (strcmp(text, "standard") == 0 || strcmp(text, "legacy") == 0) {
+        *out = CR_RETRY_MODE_STANDARD;
+        return 0;
+    }
+    cr_error_set("%s: '%s' is not a retry mode (standard, adaptive or legacy)", what, text);
+    return CR_EINVALID;
+}
+
+static int s_attempts(unsigned *out, const char *text, const char *what)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 100) {
+        cr_error_set("%s: '%s' is not a number of attempts (1 to 100)", what, text);
+        return CR_EINVALID;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* The environment variable when set and not empty, else the profile's setting (from names
+ * the one used). */
+static const char *s_setting(const char **from, const struct cr_aws_config *cfg,
+                             const struct cr_aws_env *env, const char *var, const char *key,
+                             const char *key_what)
+{
+    const char *v = cr_aws_env_get(env, var);
+    if (v && *v) {
+        *from = var;
+        return v;
+    }
+    v = cfg ? cr_aws_config_get(cfg, key) : NULL;
+    if (v)
+        *from = key_what;
+    return v;
+}
+
+int cr_retry_settings_resolve(struct cr_retry_settings *out, const struct cr_aws_config *cfg,
+                              const struct cr_aws_env *env, unsigned default_attempts)
+{
+    *out =
+        (struct cr_retry_settings){CR_RETRY_MODE_ADAPTIVE, default_attempts, "default", "default"};
+    const char *mode = s_setting(&out->mode_from, cfg, env, "AWS_RETRY_MODE", "retry_mode",
+                                 "retry_mode in the AWS config profile");
+    const char *attempts = s_setting(&out->attempts_from, cfg, env, "AWS_MAX_ATTEMPTS",
+                                     "max_attempts", "max_attempts in the AWS config profile");
+    if (mode && s_mode(&out->mode, mode, out->mode_from) < 0)
+        return CR_EINVALID;
+    if (attempts && s_attempts(&out->max_attempts, attempts, out->attempts_from) < 0)
+        return CR_EINVALID;
+    return 0;
 }

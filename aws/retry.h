@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "aws/cognito.h"
+#include "aws/config.h"
 
 /** How the transport ended one attempt (before any service error is looked at). */
 enum cr_retry_transport {
@@ -101,5 +102,36 @@ uint32_t cr_retry_backoff_ms(const struct cr_retry_policy *policy, unsigned atte
  */
 bool cr_retry_allowed(const struct cr_retry_policy *policy, unsigned attempts, uint64_t waited_ms,
                       uint32_t next_wait_ms);
+
+/* ---- the retry mode and attempts, as the AWS CLI and SDKs configure them ---- */
+
+/** The AWS retry modes. "legacy" (older SDKs' default) is taken as standard. */
+enum cr_retry_mode {
+    CR_RETRY_MODE_STANDARD, /* retries with backoff; pacing at the configured rates only */
+    CR_RETRY_MODE_ADAPTIVE, /* and the rates adapt to throttling (aws/adaptive.h) */
+};
+
+/** What the environment and the config file say (cr_retry_settings_resolve). */
+struct cr_retry_settings {
+    enum cr_retry_mode mode;
+    unsigned max_attempts; /* attempts in all, >= 1 */
+    const char *mode_from; /* "AWS_RETRY_MODE", "profile default", "default" (static or the
+                              config's profile name) */
+    const char *attempts_from;
+};
+
+/** "standard" or "adaptive". Static. */
+const char *cr_retry_mode_name(enum cr_retry_mode mode);
+
+/**
+ * Resolves the retry mode and the maximum attempts the AWS CLI's way: AWS_RETRY_MODE >
+ * the profile's retry_mode > adaptive (ours: the quota is found without a flag), and
+ * AWS_MAX_ATTEMPTS > the profile's max_attempts > default_attempts. Modes: standard,
+ * adaptive, legacy (= standard); attempts: an integer 1..100. cfg and env may be NULL.
+ * Returns 0, or CR_EINVALID naming the variable or the profile setting and its value.
+ */
+int cr_retry_settings_resolve(struct cr_retry_settings *out, const struct cr_aws_config *cfg,
+                              const struct cr_aws_env *env,
+                              unsigned default_attempts) CR_WARN_UNUSED;
 
 #endif

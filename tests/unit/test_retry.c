@@ -150,6 +150,96 @@ static void test_retry__attempts_and_total_time_bounded(void **state)
     assert_false(cr_retry_allowed(&p, 2, 45, 10)); /* would pass the time budget */
 }
 
+/* ---- AWS_RETRY_MODE, AWS_MAX_ATTEMPTS and the profile's retry_mode / max_attempts ---- */
+
+static const char *const *s_vars; /* NAME, VALUE pairs, NULL-terminated */
+
+static const char *s_getenv(void *ctx, const char *name)
+{
+    (void)ctx;
+    for (size_t i = 0; s_vars && s_vars[i]; i += 2)
+        if (strcmp(s_vars[i], name) == 0)
+            return s_vars[i + 1];
+    return NULL;
+}
+
+static const struct cr_aws_env s_env = {s_getenv, NULL, NULL, NULL};
+
+static void s_profile(struct cr_aws_config *cfg, const char *text)
+{
+    cr_aws_config_init(cfg);
+    assert_ok(cr_aws_config_parse_string(cfg, text, "config", true));
+}
+
+static void test_retry__settings_environment_over_profile_over_default(void **state)
+{
+    (void)state;
+    struct cr_retry_settings rs;
+    struct cr_aws_config cfg;
+    s_vars = NULL;
+    assert_ok(cr_retry_settings_resolve(&rs, NULL, &s_env, 5));
+    assert_int_equal(rs.mode, CR_RETRY_MODE_ADAPTIVE); /* ours: pace to the quota by itself */
+    assert_int_equal(rs.max_attempts, 5);
+    assert_string_equal(rs.mode_from, "default");
+    s_profile(&cfg, "[default]\nretry_mode = standard\nmax_attempts = 3\n");
+    assert_ok(cr_retry_settings_resolve(&rs, &cfg, &s_env, 5));
+    assert_int_equal(rs.mode, CR_RETRY_MODE_STANDARD);
+    assert_int_equal(rs.max_attempts, 3);
+    assert_string_equal(rs.attempts_from, "max_attempts in the AWS config profile");
+    static const char *const env[] = {"AWS_RETRY_MODE", "adaptive", "AWS_MAX_ATTEMPTS", "10", NULL};
+    s_vars = env;
+    assert_ok(cr_retry_settings_resolve(&rs, &cfg, &s_env, 5));
+    assert_int_equal(rs.mode, CR_RETRY_MODE_ADAPTIVE);
+    assert_int_equal(rs.max_attempts, 10);
+    assert_string_equal(rs.mode_from, "AWS_RETRY_MODE");
+    /* empty variables count as unset; legacy is standard */
+    static const char *const empty[] = {"AWS_RETRY_MODE", "", "AWS_MAX_ATTEMPTS", "", NULL};
+    s_vars = empty;
+    cr_aws_config_dispose(&cfg);
+    s_profile(&cfg, "[default]\nretry_mode = legacy\n");
+    assert_ok(cr_retry_settings_resolve(&rs, &cfg, &s_env, 4));
+    assert_int_equal(rs.mode, CR_RETRY_MODE_STANDARD);
+    assert_int_equal(rs.max_attempts, 4);
+    assert_string_equal(cr_retry_mode_name(rs.mode), "standard");
+    cr_aws_config_dispose(&cfg);
+    s_vars = NULL;
+}
+
+static void test_retry__settings_bad_values_name_their_source(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *const env[5];
+        const char *profile, *message;
+    } cases[] = {
+        {{"AWS_RETRY_MODE", "fast", NULL},
+         "",
+         "AWS_RETRY_MODE: 'fast' is not a retry mode (standard, adaptive or legacy)"},
+        {{"AWS_MAX_ATTEMPTS", "0", NULL},
+         "",
+         "AWS_MAX_ATTEMPTS: '0' is not a number of attempts (1 to 100)"},
+        {{"AWS_MAX_ATTEMPTS", "3x", NULL}, "", "AWS_MAX_ATTEMPTS: '3x'"},
+        {{"AWS_MAX_ATTEMPTS", "101", NULL}, "", "AWS_MAX_ATTEMPTS: '101'"},
+        {{NULL},
+         "[default]\nretry_mode = Adaptive\n",
+         "retry_mode in the AWS config profile: 'Adaptive' is not a retry mode"},
+        {{NULL},
+         "[default]\nmax_attempts = -2\n",
+         "max_attempts in the AWS config profile: '-2' is not a number of attempts"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cr_retry_settings rs;
+        struct cr_aws_config cfg;
+        s_profile(&cfg, cases[i].profile);
+        s_vars = cases[i].env;
+        assert_int_equal(cr_retry_settings_resolve(&rs, &cfg, &s_env, 5), CR_EINVALID);
+        if (!strstr(cr_error_last(), cases[i].message))
+            fail_msg("case %zu: '%s' lacks '%s'", i, cr_error_last(), cases[i].message);
+        cr_aws_config_dispose(&cfg);
+    }
+    s_vars = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +248,8 @@ int main(void)
         cmocka_unit_test(test_retry__clock_skew_errors),
         cmocka_unit_test(test_retry__backoff_full_jitter_bounds),
         cmocka_unit_test(test_retry__attempts_and_total_time_bounded),
+        cmocka_unit_test(test_retry__settings_environment_over_profile_over_default),
+        cmocka_unit_test(test_retry__settings_bad_values_name_their_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
