@@ -119,7 +119,7 @@ use_web_identity_env
 COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,DescribeIdentityPool=40:4' \
     run_cr 0 plan "$T/m" --debug
 expect_in "$T/err" "rate limits: CreateIdentityPool=15:1 UpdateIdentityPool=15:1 DescribeIdentityPool=40:4"
-expect_in "$T/err" "TagResource=2:1 UntagResource=5:1 ListTagsForResource=10:1; retry mode adaptive (default), at most 5 attempts (default)"
+expect_in "$T/err" "TagResource=2:1 UntagResource=5:1 ListTagsForResource=10:1 ListIdentities=5:1; retry mode adaptive (default), at most 5 attempts (default)"
 # --rate-limit (repeatable) wins over the variable, per operation
 COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,UntagResource=3' \
     run_cr 0 plan "$T/m" --debug --rate-limit 'TagResource=unlimited' --rate-limit '*=50:2'
