@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Apply: runs a plan's calls, pools in parallel (round k = the k-th call of every pool), calls
- * of one pool in order, and stops after the first round with a failure (docs/plan.md
- * "Apply"). Pools pruned by the plan are deleted last, in a second phase that runs only when
- * every other call succeeded (design §5's order: a failed run destroys nothing). CreateIdentityPool
- * has no idempotency token, so an ambiguous failure is followed by a lookup of the pool by its
- * ownership tags before any second attempt.
+ * Apply: runs a plan's calls (docs/plan.md "Apply and failures"). Pools are independent, so
+ * their calls run in parallel, streamed (cr_aws_stream): a pool's next call starts as soon as
+ * its previous one answered and the client has room for it (--parallelism, the operation's
+ * rate), pools earlier in the plan first; the calls of one pool keep their order. Regions run
+ * at once, one thread each; so do accounts (docs/plan.md "Accounts"): every account and region
+ * has its own client and stream. The first failure stops its account: calls already sent
+ * finish, nothing else of that account starts, the other accounts go on; a refusal of the
+ * run lock's guard stops every account. Pools pruned by the plan are deleted last, in a second
+ * phase, in the accounts where every other call succeeded (design §5's order: a failed run
+ * destroys nothing).
+ * CreateIdentityPool has no idempotency token, so an ambiguous failure is followed by a
+ * lookup of the pool by its ownership tags before any second attempt.
+ *
+ * The scheduling (which call next, s_next; what an answer means, s_answer) is one piece; what
+ * a single answer does to the run (s_settle, the safe create) is another.
  */
 #include "reconcile/apply.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +32,9 @@ struct s_cursor {
     struct cr_aws_client *client;
     size_t next;   /* ops done so far (index relative to first_op) */
     char *pool_id; /* the id the next call addresses (NULL until a create answers) */
-    bool stopped;  /* a call of its account failed: nothing more is sent for it */
+    bool busy;     /* a call of this pool is in flight */
+    bool stopped;  /* a call of its account failed, or the guard refused: nothing more is sent
+                      for it (under the run's lock) */
 };
 
 struct s_run {
@@ -29,11 +42,14 @@ struct s_run {
     struct cr_apply_report *report;
     const struct cr_apply_options *opts;
     struct s_cursor *cursors;
-    bool prune_phase; /* false: every pool but the pruned ones; true: the pruned ones */
+    bool prune_phase;     /* false: every pool but the pruned ones; true: the pruned ones */
+    pthread_mutex_t lock; /* the report's counters, the first failure, the reporting below */
     int first_error;
     char *first_message;
+    bool halted; /* the guard refused: every account stopped */
+    size_t *order; /* ops in the order they are reported: the plan's, pruned pools last */
+    size_t n_order, reported;
 };
-
 void cr_apply_report_dispose(struct cr_apply_report *report)
 {
     if (!report)
@@ -64,8 +80,8 @@ static struct cr_aws_client *s_client_for(struct cr_aws_client *const *clients, 
     return NULL;
 }
 
-/* A failure stops its account: the pools of other accounts are another world (their own
- * credentials, pools and quotas), so they go on, and the report shows both. */
+/* A failure stops its account (lock held): the pools of other accounts are another world
+ * (their own credentials, pools and quotas), so they go on, and the report shows both. */
 static void s_stop_account(struct s_run *run, const char *account)
 {
     for (size_t p = 0; p < run->plan->n_pools; p++)
@@ -73,11 +89,27 @@ static void s_stop_account(struct s_run *run, const char *account)
             run->cursors[p].stopped = true;
 }
 
-static void s_progress(struct s_run *run, size_t op_index)
+static void s_callback(struct s_run *run, size_t op_index)
 {
     if (run->opts && run->opts->progress)
         run->opts->progress(run->opts->progress_user, run->plan, op_index,
                             &run->report->results[op_index]);
+}
+
+/* Reports the ops that ended, in plan order (lock held): an op is reported once every op
+ * before it in the order was reported or will never run, so the output is grouped per pool
+ * and in plan order whatever order the answers came in. flush: the phase is over, so ops not
+ * attempted are passed over. */
+static void s_report_ready(struct s_run *run, bool flush)
+{
+    while (run->reported < run->n_order) {
+        size_t i = run->order[run->reported];
+        if (run->report->results[i].status == CR_APPLY_NOT_ATTEMPTED && !flush)
+            return;
+        if (run->report->results[i].status != CR_APPLY_NOT_ATTEMPTED)
+            s_callback(run, i);
+        run->reported++;
+    }
 }
 
 /* Records a failure of op i with the service's words, naming the call and the pool. */
@@ -98,6 +130,7 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
                       cr_error_last());
     cr_buf_dispose(&what);
     struct cr_apply_result *r = &run->report->results[i];
+    pthread_mutex_lock(&run->lock);
     r->status = CR_APPLY_FAILED;
     r->code = code;
     r->error = cr_buf_detach(&msg);
@@ -107,29 +140,43 @@ static void s_fail(struct s_run *run, size_t i, int code, const struct cr_aws_ca
         run->first_error = code;
         run->first_message = r->error ? strdup(r->error) : NULL;
     }
+    s_report_ready(run, false);
+    pthread_mutex_unlock(&run->lock);
+    if (run->opts && run->opts->meter)
+        cr_progress_add(run->opts->meter, 1, 0, false);
 }
 
-/* The guard refused the next round (rc < 0): the whole run stops, every account (the lock is
- * lost or a signal came), with the guard's code and message. */
+/* The guard (the run lock's, docs/locking.md) refused the next call (rc < 0): the whole run
+ * stops, every account (the lock is lost or a signal came), with the guard's code and
+ * message. */
 static bool s_refused(struct s_run *run, int rc)
 {
     if (rc >= 0)
         return false;
+    pthread_mutex_lock(&run->lock);
     if (run->first_error == 0) {
         run->first_error = rc;
         run->first_message = strdup(cr_error_last());
     }
     for (size_t p = 0; p < run->plan->n_pools; p++)
         run->cursors[p].stopped = true;
+    run->halted = true;
+    pthread_mutex_unlock(&run->lock);
     return true;
 }
 
-static void s_done(struct s_run *run, size_t i, const char *pool_id)
+static void s_done(struct s_run *run, size_t i, const char *pool_id, bool recovered)
 {
     struct cr_apply_result *r = &run->report->results[i];
+    pthread_mutex_lock(&run->lock);
     r->status = CR_APPLY_DONE;
     r->pool_id = pool_id ? strdup(pool_id) : NULL;
+    r->recovered = recovered;
     run->report->n_done++;
+    s_report_ready(run, false);
+    pthread_mutex_unlock(&run->lock);
+    if (run->opts && run->opts->meter)
+        cr_progress_add(run->opts->meter, 1, 0, false);
 }
 
 /* After an ambiguous CreateIdentityPool: is there a pool with this name that carries our
@@ -230,8 +277,7 @@ static void s_settle(struct s_run *run, size_t i, struct s_cursor *c, struct cr_
         if (rc == 0) {
             free(c->pool_id);
             c->pool_id = new_id; /* now owned by the cursor: later calls address it */
-            s_done(run, i, c->pool_id);
-            run->report->results[i].recovered = recovered;
+            s_done(run, i, c->pool_id, recovered);
             return;
         }
         free(new_id);
@@ -244,58 +290,144 @@ static void s_settle(struct s_run *run, size_t i, struct s_cursor *c, struct cr_
         s_fail(run, i, rc, call, target);
         return;
     }
-    s_done(run, i, c->pool_id);
+    s_done(run, i, c->pool_id, false);
     if (op->kind == CR_PLAN_OP_DELETE) {
         free(c->pool_id);
         c->pool_id = NULL;
     }
 }
 
-/* One round: the next call of every pool whose region is served by client. */
-static int s_round_client(struct s_run *run, struct cr_aws_client *client, bool *any)
+/* ---- scheduling: one region's stream ---- */
+
+/* One region's share of a phase: its pools in plan order. */
+struct s_sched {
+    struct s_run *run;
+    struct cr_aws_client *client;
+    size_t *pools; /* plan indices of this region's pools in this phase, plan order */
+    size_t n_pools;
+    size_t first; /* pools[..first) have no call left */
+    int result;   /* CR_ENOMEM and the like: the run could not go on */
+    char error[1024];
+    pthread_t thread;
+    bool started;
+};
+
+/* One call in flight. */
+struct s_flight {
+    struct cr_aws_call call;
+    size_t op; /* index into plan->ops */
+};
+
+/* Whether pool p's account stopped (a failure in it, or the guard's refusal). */
+static bool s_stopped(struct s_run *run, size_t p)
 {
+    pthread_mutex_lock(&run->lock);
+    bool stop = run->cursors[p].stopped;
+    pthread_mutex_unlock(&run->lock);
+    return stop;
+}
+
+/* cr_aws_next_fn: the next call of the first pool (in plan order) that has one and none in
+ * flight; nothing once a call of this account failed (a stream serves one account and
+ * region). */
+static int s_next(void *ctx, struct cr_aws_call **out)
+{
+    struct s_sched *s = ctx;
+    struct s_run *run = s->run;
     const struct cr_plan *plan = run->plan;
-    size_t n = 0;
-    size_t *index = calloc(plan->n_pools ? plan->n_pools : 1, sizeof(*index));
-    struct cr_aws_call *calls = calloc(plan->n_pools ? plan->n_pools : 1, sizeof(*calls));
-    int result = CR_ENOMEM;
-    if (!index || !calls)
-        goto done;
-    for (size_t p = 0; p < plan->n_pools; p++) {
+    *out = NULL;
+    if (s->n_pools && s_stopped(run, s->pools[0]))
+        return 0;
+    /* every call is a write: asked before each one goes out (the guard is thread-safe) */
+    if (run->opts && run->opts->guard && s_refused(run, run->opts->guard(run->opts->guard_ctx)))
+        return 0;
+    while (s->first < s->n_pools &&
+           run->cursors[s->pools[s->first]].next >= plan->pools[s->pools[s->first]].n_ops &&
+           !run->cursors[s->pools[s->first]].busy)
+        s->first++;
+    for (size_t k = s->first; k < s->n_pools; k++) {
+        size_t p = s->pools[k];
         struct s_cursor *c = &run->cursors[p];
-        if (c->client != client || c->stopped || c->next >= plan->pools[p].n_ops ||
-            (plan->pools[p].action == CR_PLAN_DELETE) != run->prune_phase)
+        if (c->busy || c->next >= plan->pools[p].n_ops)
             continue;
         size_t i = plan->pools[p].first_op + c->next;
-        cr_aws_call_init(&calls[n], cr_plan_op_api(plan->ops[i].kind));
-        result = cr_plan_op_body(&calls[n].body, plan, &plan->ops[i], c->pool_id);
-        if (result < 0)
-            goto done;
-        index[n++] = i;
+        struct s_flight *f = calloc(1, sizeof(*f));
+        if (!f) {
+            cr_error_set("out of memory applying the plan");
+            return CR_ENOMEM;
+        }
+        cr_aws_call_init(&f->call, cr_plan_op_api(plan->ops[i].kind));
+        f->call.user = f;
+        f->op = i;
+        int rc = cr_plan_op_body(&f->call.body, plan, &plan->ops[i], c->pool_id);
+        if (rc < 0) {
+            cr_aws_call_dispose(&f->call);
+            free(f);
+            return rc;
+        }
+        c->busy = true;
+        pthread_mutex_lock(&run->lock);
+        s_callback(run, i); /* "starting" (not attempted yet) */
+        pthread_mutex_unlock(&run->lock);
+        *out = &f->call;
+        return 0;
     }
-    *any = *any || n > 0;
-    if (n && run->opts && run->opts->guard && s_refused(run, run->opts->guard(run->opts->guard_ctx)))
-        n = 0; /* nothing of this round is sent */
-    for (size_t k = 0; k < n; k++)
-        s_progress(run, index[k]);
-    if (n)
-        (void)!cr_aws_perform(client, calls, n); /* each call's result is settled below */
-    for (size_t k = 0; k < n; k++) {
-        size_t i = index[k];
-        struct s_cursor *c = &run->cursors[plan->ops[i].pool];
-        s_settle(run, i, c, &calls[k]);
+    return 0;
+}
+
+/* cr_aws_done_fn: settles an answer. A failure is recorded and drains the stream: calls
+ * already sent finish and are reported, calls not sent yet come back unsent (attempts 0) and
+ * stay "not attempted". */
+static int s_answer(void *ctx, struct cr_aws_call *call)
+{
+    struct s_sched *s = ctx;
+    struct s_flight *f = call->user;
+    size_t pool = s->run->plan->ops[f->op].pool;
+    struct s_cursor *c = &s->run->cursors[pool];
+    bool unsent = call->attempts == 0 && call->result == CR_EREFUSED; /* drained */
+    if (!unsent) {
+        s_settle(s->run, f->op, c, call);
         c->next++;
-        s_progress(run, i);
     }
-    result = 0;
-done:
-    for (size_t k = 0; calls && k < plan->n_pools; k++)
-        cr_aws_call_dispose(&calls[k]);
-    free(calls);
-    free(index);
-    if (result == CR_ENOMEM)
+    c->busy = false;
+    cr_aws_call_dispose(&f->call);
+    free(f);
+    return s_stopped(s->run, pool) ? CR_AWS_STREAM_DRAIN : 0;
+}
+
+/* How many calls a region keeps queued or in flight: its parallelism, and as many again
+ * waiting for their operation's rate (so a call whose bucket has a token never waits behind
+ * calls whose bucket has none). */
+static size_t s_window(const struct s_run *run)
+{
+    unsigned p = run->opts && run->opts->parallelism ? run->opts->parallelism : 8;
+    return 2 * (size_t)p;
+}
+
+static void *s_sched_main(void *arg)
+{
+    struct s_sched *s = arg;
+    s->result = cr_aws_stream(s->client, s_window(s->run), s_next, s_answer, s);
+    if (s->result < 0)
+        snprintf(s->error, sizeof(s->error), "%s", cr_error_last());
+    return NULL;
+}
+
+/* The pools of phase served by client, in plan order. */
+static int s_sched_pools(struct s_sched *s)
+{
+    const struct cr_plan *plan = s->run->plan;
+    s->pools = calloc(plan->n_pools ? plan->n_pools : 1, sizeof(*s->pools));
+    if (!s->pools) {
         cr_error_set("out of memory applying the plan");
-    return result;
+        return CR_ENOMEM;
+    }
+    for (size_t p = 0; p < plan->n_pools; p++)
+        if (s->run->cursors[p].client == s->client && plan->pools[p].n_ops &&
+            !s->run->cursors[p].stopped &&
+            (plan->pools[p].action == CR_PLAN_DELETE) == s->run->prune_phase)
+            s->pools[s->n_pools++] = p;
+    return 0;
 }
 
 static unsigned long s_write_calls(struct cr_aws_client *const *clients, size_t n)
@@ -340,17 +472,57 @@ static int s_cursors(struct s_run *run, struct cr_aws_client *const *clients, si
     return 0;
 }
 
-/* Rounds until every pool of the phase is done or stopped by a failure in its account; each
- * round makes progress, so at most max(n_ops per pool) rounds run. */
+/* One phase: every region's stream at once (one thread each; the first region runs on this
+ * thread), until each has no call left or the run stopped. Returns 0, or a code that ended a
+ * stream (out of memory): failed calls are recorded in the report instead. */
 static int s_phase(struct s_run *run, struct cr_aws_client *const *clients, size_t n_clients)
 {
     int result = 0;
-    for (bool any = true; any && result == 0;) {
-        any = false;
-        for (size_t k = 0; k < n_clients && result == 0; k++)
-            result = s_round_client(run, clients[k], &any);
+    struct s_sched *s = calloc(n_clients ? n_clients : 1, sizeof(*s));
+    if (!s) {
+        cr_error_set("out of memory applying the plan");
+        return CR_ENOMEM;
     }
+    for (size_t k = 0; k < n_clients && result == 0; k++) {
+        s[k].run = run;
+        s[k].client = clients[k];
+        result = s_sched_pools(&s[k]);
+    }
+    for (size_t k = 1; k < n_clients && result == 0; k++)
+        s[k].started = s[k].n_pools && pthread_create(&s[k].thread, NULL, s_sched_main, &s[k]) == 0;
+    for (size_t k = 0; k < n_clients && result == 0; k++)
+        if (!s[k].started && s[k].n_pools)
+            s_sched_main(&s[k]); /* the first region, or one no thread could be made for */
+    for (size_t k = 0; k < n_clients; k++) {
+        if (s[k].started)
+            pthread_join(s[k].thread, NULL);
+        if (result == 0 && s[k].result < 0) {
+            result = s[k].result;
+            cr_error_set("%s", s[k].error);
+        }
+        free(s[k].pools);
+    }
+    free(s);
+    pthread_mutex_lock(&run->lock);
+    s_report_ready(run, true);
+    pthread_mutex_unlock(&run->lock);
     return result;
+}
+
+/* The reporting order: the plan's, pruned pools' ops last (they run in the second phase). */
+static int s_order(struct s_run *run)
+{
+    const struct cr_plan *plan = run->plan;
+    run->order = calloc(plan->n_ops ? plan->n_ops : 1, sizeof(*run->order));
+    if (!run->order) {
+        cr_error_set("out of memory applying the plan");
+        return CR_ENOMEM;
+    }
+    for (int prune = 0; prune < 2; prune++)
+        for (size_t i = 0; i < plan->n_ops; i++)
+            if ((plan->pools[plan->ops[i].pool].action == CR_PLAN_DELETE) == (prune == 1))
+                run->order[run->n_order++] = i;
+    return 0;
 }
 
 int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
@@ -359,6 +531,7 @@ int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
 {
     struct s_run run = {.plan = plan, .report = out, .opts = opts};
     int result = CR_ENOMEM;
+    pthread_mutex_init(&run.lock, NULL);
     unsigned long writes_before = s_write_calls(clients, n_clients);
     memset(out, 0, sizeof(*out));
     out->results = calloc(plan->n_ops ? plan->n_ops : 1, sizeof(*out->results));
@@ -368,10 +541,12 @@ int cr_apply(struct cr_apply_report *out, const struct cr_plan *plan,
         goto done;
     }
     result = s_cursors(&run, clients, n_clients, opts);
+    if (result == 0)
+        result = s_order(&run);
     if (result < 0)
         goto done;
     result = s_phase(&run, clients, n_clients);
-    if (result == 0) {
+    if (result == 0 && !run.halted) {
         /* pruning last, in the accounts where everything else succeeded (stopped ones skip) */
         run.prune_phase = true;
         result = s_phase(&run, clients, n_clients);
@@ -388,5 +563,7 @@ done:
         free(run.cursors[p].pool_id);
     free(run.cursors);
     free(run.first_message);
+    free(run.order);
+    pthread_mutex_destroy(&run.lock);
     return result;
 }

@@ -2,11 +2,13 @@
 #ifndef CR_RECONCILE_APPLY_H
 #define CR_RECONCILE_APPLY_H
 /*
- * Apply: executes a plan's calls. Calls of one pool run in order; pools run in parallel in
- * rounds (round k = the k-th call of every pool that has one, through one cr_aws_perform()).
- * The first failed round stops the run in that account (accounts fail on their own: the others
- * run to the end, their pruning included): the report says what succeeded, what failed (with
- * the service's error) and what was not attempted; running plan/apply again converges.
+ * Apply: executes a plan's calls. Calls of one pool run in order; pools run in parallel,
+ * streamed (a pool's next call starts as soon as its previous one answered, within the
+ * client's parallelism and rates, pools earlier in the plan first), every account and region
+ * at once. The first failure stops the run in its account (accounts fail on their own: the
+ * others run to the end, their pruning included): calls already sent finish, nothing else of
+ * that account starts; the report says what succeeded, what failed (with the service's error)
+ * and what was not attempted; running plan/apply again converges.
  *
  * CreateIdentityPool is never sent twice blindly: after an ambiguous failure (timeout,
  * reset, 5xx) apply lists the pools, describes those with the same IdentityPoolName and
@@ -19,6 +21,7 @@
 
 #include "aws/client.h"
 #include "reconcile/plan.h"
+#include "reconcile/progress.h"
 #include "util/error.h"
 
 enum cr_apply_status {
@@ -44,9 +47,11 @@ struct cr_apply_report {
 };
 
 /**
- * Called on the caller's thread as operations run: with CR_APPLY_NOT_ATTEMPTED (code 0) just
- * before an operation's round starts, and with CR_APPLY_DONE or CR_APPLY_FAILED when it ends.
- * result is borrowed for the call.
+ * Called as operations run: with CR_APPLY_NOT_ATTEMPTED (code 0) just before an operation is
+ * sent, and with CR_APPLY_DONE or CR_APPLY_FAILED once it ended -- these in plan order (the
+ * pruned pools' deletes last), each only after every operation before it was reported or
+ * will never run, so the output stays grouped per pool and in plan order. Calls come from the
+ * regions' threads, one at a time. result is borrowed for the call.
  */
 typedef void (*cr_apply_progress_fn)(void *user, const struct cr_plan *plan, size_t op_index,
                                      const struct cr_apply_result *result);
@@ -62,10 +67,15 @@ struct cr_apply_options {
     const char *const *client_accounts;
     cr_apply_progress_fn progress; /* may be NULL */
     void *progress_user;
-    /* Asked before each round of calls is sent; a refusal ends the run there as a failure
-     * (the refusal's code and message; the calls not sent are not attempted). May be NULL. */
+    /* Asked before each call is sent (all of apply's calls are writes); a refusal ends the
+     * run there as a failure (the refusal's code and message; calls not sent are not
+     * attempted, calls already sent finish). Called from the regions' threads: thread-safe.
+     * May be NULL. */
     cr_apply_guard_fn guard;
     void *guard_ctx;
+    unsigned parallelism;      /* the clients' --parallelism (calls kept queued: twice this);
+                                  0 = 8 */
+    struct cr_progress *meter; /* counts the operations that ended; NULL = none */
 };
 
 /** Frees the report's strings and array. Safe on a zeroed report. */

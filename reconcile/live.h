@@ -9,8 +9,9 @@
  * be discovered by its ownership tags (a pool without metadata.id, or --prune); otherwise
  * DescribeIdentityPool for the adopted ids only. GetIdentityPoolRoles only for pools whose
  * manifest manages roles; GetPrincipalTagAttributeMap only when principalTagAttributeMaps is
- * managed, for the providers the manifest manages that the live pool has configured. Calls of
- * one stage run concurrently through cr_aws_perform().
+ * managed, for the providers the manifest manages that the live pool has configured. The calls
+ * stream through cr_aws_stream(): each starts as soon as what it needs has arrived and the
+ * client has room for it; accounts and regions are read at once (cr_live_read_all).
  *
  * A snapshot (struct cr_live_state) owns every pool it holds: each struct cr_live_pool is its
  * own heap allocation with the heap-owned cognito structs it carries (config, roles, maps), and
@@ -23,6 +24,7 @@
 
 #include "aws/client.h"
 #include "aws/cognito.h"
+#include "reconcile/progress.h"
 #include "util/arena.h"
 #include "util/error.h"
 #include "util/strmap.h"
@@ -114,9 +116,10 @@ struct cr_live_read_options {
     bool details_owned_only;    /* with all_details: only for pools of `stack` (export --stack) */
     const char *default_region; /* the region of wants whose region is NULL; NULL = such
                                    wants apply to every region read (more reads, same plan) */
-    unsigned parallelism;       /* the client's --parallelism: while pages are listed, a round sends
-                                   about this many calls so the page chain advances every wave;
-                                   0 = 16 */
+    unsigned parallelism;       /* the client's --parallelism: the stream keeps twice this many
+                                   calls queued or in flight; 0 = 16 */
+    struct cr_progress *progress; /* counts pools listed (the total) and described; NULL = none
+                                     (shared by the scopes read at once: thread-safe) */
     cr_live_after_read_fn *after_read; /* cr_live_read_all: then this, per source; may be NULL */
     void *after_read_ctx;
 };

@@ -2,12 +2,14 @@
 /*
  * The live-state reader: only the calls the plan needs (docs/plan.md "Reading live state").
  *
- * Reads are pipelined in rounds, each one cr_aws_perform(): round k holds the next
- * ListIdentityPools page (when discovering), DescribeIdentityPool for the ids of the page
- * received in round k-1, and GetIdentityPoolRoles / GetPrincipalTagAttributeMap for the pools
- * described in round k-1 that the manifests manage. So listing many pages costs little more
- * than describing them, and a region of one page takes three rounds.
+ * Reads stream (cr_aws_stream): a call starts as soon as what it needs has arrived and the
+ * client has room for it (--parallelism, the operation's rate), never waiting for another
+ * call's answer. The next ListIdentityPools page goes first whenever its token is known; then
+ * the detail reads (GetIdentityPoolRoles, GetPrincipalTagAttributeMap) of pools already
+ * described, so pools complete early; then DescribeIdentityPool of listed ids. Accounts and
+ * regions are read at once, one thread each (cr_live_read_all): quotas are per account and region.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,23 +37,6 @@ static int s_call_failed(const struct cr_aws_call *call, const char *target)
                      call->error.message);
     cr_buf_dispose(&msg);
     return call->result;
-}
-
-static int s_calls_new(struct cr_aws_call **out, size_t n)
-{
-    *out = calloc(n ? n : 1, sizeof(**out));
-    if (!*out) {
-        cr_error_set("out of memory preparing %zu calls", n);
-        return CR_ENOMEM;
-    }
-    return 0;
-}
-
-static void s_calls_free(struct cr_aws_call *calls, size_t n)
-{
-    for (size_t i = 0; calls && i < n; i++)
-        cr_aws_call_dispose(&calls[i]);
-    free(calls);
 }
 
 /* Set once per cr_live_read call: the account and region read, and the region wants without
@@ -206,14 +191,6 @@ static int s_plan_detail(struct s_detail *d, bool *matched, const struct s_match
     return 0;
 }
 
-static size_t s_count_calls(const struct s_detail *details, size_t n)
-{
-    size_t calls = 0;
-    for (size_t i = 0; i < n; i++)
-        calls += (details[i].roles ? 1 : 0) + (details[i].ptags ? details[i].providers.len : 0);
-    return calls;
-}
-
 static int s_store_roles(struct s_detail *d, struct cr_aws_call *call)
 {
     struct cr_live_pool *p = d->pool;
@@ -261,33 +238,6 @@ done:
     return result;
 }
 
-/* Appends the detail calls of d to calls at *k. */
-static int s_detail_calls(struct cr_aws_call *calls, size_t *k, struct s_detail *d)
-{
-    int rc = 0;
-    if (d->roles) {
-        cr_aws_call_init(&calls[*k], CR_OP_GET_IDENTITY_POOL_ROLES);
-        rc = cr_cognito_encode_pool_id(&calls[(*k)++].body, d->pool->config.id);
-    }
-    for (size_t j = 0; rc == 0 && d->ptags && j < d->providers.len; j++) {
-        cr_aws_call_init(&calls[*k], CR_OP_GET_PRINCIPAL_TAG_ATTRIBUTE_MAP);
-        rc = cr_cognito_encode_get_principal_tags(&calls[(*k)++].body, d->pool->config.id,
-                                                  d->providers.items[j]);
-    }
-    return rc;
-}
-
-/* Stores the answers of d's detail calls, read from calls at *k. */
-static int s_detail_store(struct cr_aws_call *calls, size_t *k, struct s_detail *d)
-{
-    int rc = 0;
-    if (d->roles)
-        rc = s_store_roles(d, &calls[(*k)++]);
-    for (size_t j = 0; rc == 0 && d->ptags && j < d->providers.len; j++)
-        rc = s_store_ptags(d, &calls[(*k)++], d->providers.items[j]);
-    return rc;
-}
-
 static bool s_needs_discovery(const struct cr_live_want *wants, size_t n, const struct s_where *at,
                               const struct cr_live_read_options *opts)
 {
@@ -319,31 +269,39 @@ static int s_account(struct cr_live_state *state, struct cr_aws_client *client,
     return 0;
 }
 
-#define S_MAX_PAGES     10000 /* ListIdentityPools pages (60 pools each) before giving up */
-#define S_DEFAULT_BATCH 16    /* calls per round while listing when opts->parallelism is 0 */
+#define S_MAX_PAGES 10000 /* ListIdentityPools pages (60 pools each) before giving up */
 
-/*
- * The pipeline's state between rounds: a queue of ids to describe and a queue of described
- * pools whose details are due. While pages are still being listed, a round holds the next
- * ListIdentityPools call plus queued work up to one batch (about --parallelism calls, one
- * "wave"), so the page chain advances every wave; once listing is done, a round takes the
- * whole queue.
- */
+enum s_kind { S_LIST, S_DESCRIBE, S_ROLES, S_PTAGS };
+
+/* One call of the stream, with what its answer is for. */
+struct s_call {
+    struct cr_aws_call call;
+    enum s_kind kind;
+    size_t index;    /* S_DESCRIBE: into ids; S_ROLES/S_PTAGS: into details */
+    size_t provider; /* S_PTAGS: into the detail's providers */
+};
+
+/* The reader of one region: a describe queue (ids[ids_head..] due), a queue of described pools
+ * whose detail calls are due (details[details_head..], each handing out its calls one by one),
+ * and the page chain. */
 struct s_reader {
     struct cr_live_state *state;
     struct cr_aws_client *client;
     struct s_match match; /* wants of this region, indexed */
     struct s_where at;
     const struct cr_live_read_options *opts;
-    size_t batch;
-    bool listing; /* another ListIdentityPools page is due */
-    char *token;  /* its NextToken (NULL for the first page) */
+    bool listing;   /* another ListIdentityPools page is due */
+    bool list_busy; /* ... and already sent */
+    char *token;    /* its NextToken (NULL for the first page) */
     unsigned pages;
     struct cr_strmap seen; /* ids described or queued (id -> "") */
-    struct cr_strlist ids; /* describe queue: ids[ids_head..] are due */
+    struct cr_strlist ids; /* describe queue */
     size_t ids_head;
-    struct s_detail *details; /* detail queue: details[details_head..n_details) are due */
+    struct s_detail *details; /* detail queue */
     size_t details_head, n_details, cap_details;
+    size_t detail_next; /* calls of details[details_head] handed out */
+    size_t *pool_seq;   /* for each pool added to state (from first_pool): its ids index */
+    size_t first_pool, cap_seq;
     bool matched; /* a want named a pool that was found */
 };
 
@@ -363,10 +321,17 @@ static int s_queue(struct s_reader *r, const char *id)
     return 0;
 }
 
+static void s_progress(const struct s_reader *r, size_t described, size_t listed, bool final)
+{
+    if (r->opts->progress)
+        cr_progress_add(r->opts->progress, described, listed, final);
+}
+
 /* A ListIdentityPools answer: queue its new ids, remember the next token. */
 static int s_take_page(struct s_reader *r, struct cr_aws_call *call)
 {
     struct cr_cognito_pool_page page = {0};
+    size_t before = r->ids.len;
     if (call->result < 0)
         return s_call_failed(call, r->at.region);
     int rc = cr_cognito_decode_pool_page(&page, call->response.ptr, call->response.len);
@@ -382,6 +347,8 @@ static int s_take_page(struct s_reader *r, struct cr_aws_call *call)
                      S_MAX_PAGES);
         rc = CR_ELIMIT;
     }
+    if (rc == 0)
+        s_progress(r, 0, r->ids.len - before, !r->listing);
     return rc;
 }
 
@@ -394,13 +361,27 @@ static struct s_detail *s_detail_push(struct s_reader *r)
     return d;
 }
 
+/* Remembers which listed id a pool added to the state came from, so the region's pools are put
+ * back in listing order at the end (answers arrive in any order; plans must not). */
+static int s_note_seq(struct s_reader *r, size_t id_index)
+{
+    size_t k = r->state->len - 1 - r->first_pool;
+    if (k >= r->cap_seq &&
+        cr_array_reserve(&r->pool_seq, &r->cap_seq, k, sizeof(*r->pool_seq), 64) < 0)
+        return CR_ENOMEM;
+    r->pool_seq[k] = id_index;
+    return 0;
+}
+
 /* A DescribeIdentityPool answer: store the pool and queue its detail reads. A pool gone
  * meanwhile (or an adopted id that does not exist) is simply absent: the plan reports it with
  * its manifest. */
-static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char *id)
+static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, size_t id_index)
 {
+    const char *id = r->ids.items[id_index];
     struct cr_cognito_pool pool = {0};
     struct cr_live_pool *added = NULL;
+    s_progress(r, 1, 0, false);
     if (s_is_not_found(call))
         return 0;
     if (call->result < 0)
@@ -416,7 +397,7 @@ static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char 
         return rc;
     }
     struct s_detail *d = s_detail_push(r);
-    if (!d)
+    if (!d || s_note_seq(r, id_index) < 0)
         return CR_ENOMEM;
     d->pool = added;
     if (s_plan_detail(d, &r->matched, &r->match, r->opts) < 0)
@@ -426,72 +407,161 @@ static int s_take_pool(struct s_reader *r, struct cr_aws_call *call, const char 
     return 0;
 }
 
-/* What one round sends: how many queued details and ids it takes. */
-struct s_take {
-    size_t details_end; /* details[details_head .. details_end) */
-    size_t ids_end;     /* ids[ids_head .. ids_end) */
-    size_t n_calls;
+/* ---- the stream: what to send next, what an answer brings ---- */
+
+static struct s_call *s_call_new(enum s_kind kind, enum cr_cognito_op op, size_t index)
+{
+    struct s_call *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    cr_aws_call_init(&c->call, op);
+    c->call.user = c;
+    c->kind = kind;
+    c->index = index;
+    return c;
+}
+
+static void s_call_free(struct s_call *c)
+{
+    if (!c)
+        return;
+    cr_aws_call_dispose(&c->call);
+    free(c);
+}
+
+/* The next detail call due, or none (skips details with nothing to read). */
+static int s_next_detail(struct s_reader *r, struct s_call **out)
+{
+    while (r->details_head < r->n_details) {
+        struct s_detail *d = &r->details[r->details_head];
+        size_t n = (d->roles ? 1 : 0) + (d->ptags ? d->providers.len : 0);
+        if (r->detail_next >= n) {
+            r->details_head++;
+            r->detail_next = 0;
+            continue;
+        }
+        size_t k = r->detail_next++;
+        bool roles = d->roles && k == 0;
+        size_t provider = k - (d->roles ? 1 : 0);
+        struct s_call *c = s_call_new(roles ? S_ROLES : S_PTAGS,
+                                      roles ? CR_OP_GET_IDENTITY_POOL_ROLES
+                                            : CR_OP_GET_PRINCIPAL_TAG_ATTRIBUTE_MAP,
+                                      r->details_head);
+        if (!c)
+            return CR_ENOMEM;
+        c->provider = provider;
+        int rc = roles ? cr_cognito_encode_pool_id(&c->call.body, d->pool->config.id)
+                       : cr_cognito_encode_get_principal_tags(&c->call.body, d->pool->config.id,
+                                                              d->providers.items[provider]);
+        if (rc < 0) {
+            s_call_free(c);
+            return rc;
+        }
+        *out = c;
+        return 0;
+    }
+    return 0;
+}
+
+/* cr_aws_next_fn: the page chain first, then details, then describes. */
+static int s_next(void *ctx, struct cr_aws_call **out)
+{
+    struct s_reader *r = ctx;
+    struct s_call *c = NULL;
+    int rc = 0;
+    *out = NULL;
+    if (r->listing && !r->list_busy) {
+        c = s_call_new(S_LIST, CR_OP_LIST_IDENTITY_POOLS, 0);
+        rc = c ? cr_cognito_encode_list(&c->call.body, 60, r->token) : CR_ENOMEM;
+        r->list_busy = c != NULL;
+    } else {
+        rc = s_next_detail(r, &c);
+        if (rc == 0 && !c && r->ids_head < r->ids.len) {
+            c = s_call_new(S_DESCRIBE, CR_OP_DESCRIBE_IDENTITY_POOL, r->ids_head);
+            rc = c ? cr_cognito_encode_pool_id(&c->call.body, r->ids.items[r->ids_head++])
+                   : CR_ENOMEM;
+        }
+    }
+    if (rc < 0) {
+        s_call_free(c);
+        if (rc == CR_ENOMEM)
+            cr_error_set("out of memory reading live state");
+        return rc;
+    }
+    *out = c ? &c->call : NULL;
+    return 0;
+}
+
+/* cr_aws_done_fn: stores an answer; the first failure ends the read. */
+static int s_done(void *ctx, struct cr_aws_call *call)
+{
+    struct s_reader *r = ctx;
+    struct s_call *c = call->user;
+    int rc = 0;
+    switch (c->kind) {
+    case S_LIST:
+        r->list_busy = false;
+        rc = s_take_page(r, call);
+        break;
+    case S_DESCRIBE:
+        rc = s_take_pool(r, call, c->index);
+        break;
+    case S_ROLES:
+        rc = s_store_roles(&r->details[c->index], call);
+        break;
+    case S_PTAGS:
+    default:
+        rc = s_store_ptags(&r->details[c->index], call,
+                           r->details[c->index].providers.items[c->provider]);
+        break;
+    }
+    s_call_free(c);
+    if (rc == CR_ENOMEM && !cr_error_last()[0])
+        cr_error_set("out of memory reading live state");
+    return rc;
+}
+
+/* Answers come in any order: the region's pools go back to listing order, each pool's
+ * principal-tag maps to provider order (live.h), so plans are the same whatever the timing. */
+struct s_seq_pool {
+    size_t seq;
+    struct cr_live_pool *pool;
 };
 
-static struct s_take s_plan_round(const struct s_reader *r)
+static int s_cmp_seq(const void *a, const void *b)
 {
-    struct s_take t = {r->details_head, r->ids_head, r->listing ? 1 : 0};
-    size_t budget = r->listing ? r->batch : (size_t)-1;
-    while (t.details_end < r->n_details) {
-        size_t c = s_count_calls(&r->details[t.details_end], 1);
-        if (t.n_calls > 0 && t.n_calls + c > budget)
-            return t;
-        t.n_calls += c;
-        t.details_end++;
-    }
-    while (t.ids_end < r->ids.len && t.n_calls < budget) {
-        t.n_calls++;
-        t.ids_end++;
-    }
-    return t;
+    const struct s_seq_pool *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* One round: send what is due, then queue what the answers bring. */
-static int s_round(struct s_reader *r, bool *more)
+static int s_cmp_ptags(const void *a, const void *b)
 {
-    struct s_take t = s_plan_round(r);
-    struct cr_aws_call *calls = NULL;
-    size_t k = 0, n = t.n_calls;
-    *more = n > 0;
-    if (n == 0)
-        return 0;
-    int result = s_calls_new(&calls, n);
-    if (result == 0 && r->listing) {
-        cr_aws_call_init(&calls[k], CR_OP_LIST_IDENTITY_POOLS);
-        result = cr_cognito_encode_list(&calls[k++].body, 60, r->token);
-    }
-    for (size_t i = r->details_head; result == 0 && i < t.details_end; i++)
-        result = s_detail_calls(calls, &k, &r->details[i]);
-    for (size_t i = r->ids_head; result == 0 && i < t.ids_end; i++) {
-        cr_aws_call_init(&calls[k], CR_OP_DESCRIBE_IDENTITY_POOL);
-        result = cr_cognito_encode_pool_id(&calls[k++].body, r->ids.items[i]);
-    }
-    if (result < 0)
-        goto done;
-    (void)!cr_aws_perform(r->client, calls, n); /* each call's result is checked below */
-    k = 0;
-    if (r->listing)
-        result = s_take_page(r, &calls[k++]);
-    for (size_t i = r->details_head; result == 0 && i < t.details_end; i++)
-        result = s_detail_store(calls, &k, &r->details[i]);
-    r->details_head = t.details_end;
-    for (size_t i = r->ids_head; result == 0 && i < t.ids_end; i++)
-        result = s_take_pool(r, &calls[k++], r->ids.items[i]);
-    r->ids_head = t.ids_end;
-done:
-    if (result == CR_ENOMEM)
-        cr_error_set("out of memory reading live state");
-    s_calls_free(calls, n);
-    return result;
+    const struct cr_cognito_principal_tags *x = a, *y = b;
+    return strcmp(x->provider ? x->provider : "", y->provider ? y->provider : "");
 }
 
-/* Queues the adopted ids of this region: described in the first round, next to the first
- * page. */
+static int s_restore_order(struct s_reader *r)
+{
+    size_t n = r->state->len - r->first_pool;
+    struct s_seq_pool *v = calloc(n ? n : 1, sizeof(*v));
+    if (!v) {
+        cr_error_set("out of memory ordering the live pools");
+        return CR_ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++)
+        v[k] = (struct s_seq_pool){r->pool_seq[k], r->state->pools[r->first_pool + k]};
+    qsort(v, n, sizeof(*v), s_cmp_seq);
+    for (size_t k = 0; k < n; k++) {
+        struct cr_live_pool *p = v[k].pool;
+        r->state->pools[r->first_pool + k] = p;
+        if (p->n_principal_tags > 1)
+            qsort(p->principal_tags, p->n_principal_tags, sizeof(*p->principal_tags), s_cmp_ptags);
+    }
+    free(v);
+    return 0;
+}
+
+/* Queues the adopted ids of this region: described first, next to the first page. */
 static int s_queue_adopted(struct s_reader *r, const struct cr_live_want *wants, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -503,6 +573,14 @@ static int s_queue_adopted(struct s_reader *r, const struct cr_live_want *wants,
     return 0;
 }
 
+/* How many calls the stream keeps queued or in flight: the client's parallelism and as many
+ * again waiting for their rate, so a call whose bucket has a token never waits behind calls
+ * whose bucket has none. */
+static size_t s_window(const struct cr_live_read_options *o)
+{
+    return 2 * (o->parallelism ? o->parallelism : 16);
+}
+
 int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
                  const struct cr_live_want *wants, size_t n_wants,
                  const struct cr_live_read_options *opts)
@@ -511,24 +589,29 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
     struct cr_live_read_options o = opts ? *opts : defaults;
     if (!o.stack)
         o.stack = "default";
-    struct s_reader r = {.state = state, .client = client, .opts = &o};
+    struct s_reader r = {.state = state, .client = client, .opts = &o, .first_pool = state->len};
     struct s_want_key *index = NULL;
     r.at = (struct s_where){o.account, cr_aws_client_region(client), o.default_region};
-    r.batch = o.parallelism ? o.parallelism : S_DEFAULT_BATCH;
     bool discover = s_needs_discovery(wants, n_wants, &r.at, &o);
     r.listing = discover;
+    if (!discover)
+        s_progress(&r, 0, 0, true); /* nothing to list: the total is known as ids are queued */
     int result = s_want_index_build(&index, &r.match.n_index, wants, n_wants, &r.at);
     r.match = (struct s_match){wants, index, r.match.n_index};
     if (result == 0)
         result = s_queue_adopted(&r, wants, n_wants);
-    /* bounded: every round consumes queued work or a page, and pages are capped */
-    for (bool more = true; more && result == 0;)
-        result = s_round(&r, &more);
+    if (result == 0 && !discover)
+        s_progress(&r, 0, r.ids.len, false);
+    if (result == 0)
+        result = cr_aws_stream(client, s_window(&o), s_next, s_done, &r);
+    if (result == 0)
+        result = s_restore_order(&r);
     if (result == 0)
         result = s_account(state, client, &r.at, r.matched);
     if (result == 0 && discover)
         result = cr_live_state_add_scope(state, r.at.account, r.at.region, NULL);
     free(r.token);
+    free(r.pool_seq);
     cr_strmap_dispose(&r.seen);
     cr_strlist_dispose(&r.ids);
     s_details_free(r.details, r.n_details);

@@ -15,6 +15,11 @@ void cr_log_set_sink(cr_log_sink_fn *fn, void *ctx)
     s_sink = fn;
 }
 
+bool cr_log_has_sink(void)
+{
+    return s_sink != NULL;
+}
+
 void cr_log_set_debug(bool on)
 {
     atomic_store(&s_debug, on);

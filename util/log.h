@@ -22,5 +22,7 @@ void cr_log_info(const char *fmt, ...) CR_PRINTF(1, 2);
  */
 typedef void cr_log_sink_fn(void *ctx, bool debug, const char *line);
 void cr_log_set_sink(cr_log_sink_fn *fn, void *ctx);
+/** True while a sink takes the lines (what writes to stderr by itself should then keep quiet). */
+bool cr_log_has_sink(void);
 
 #endif

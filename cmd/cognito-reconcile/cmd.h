@@ -79,6 +79,7 @@ struct cr_cli_options {
     bool detailed_exitcode;
     const char *out_file; /* --out */
     bool debug;
+    bool quiet; /* --quiet: no progress or per-call lines on stderr (errors and warnings stay) */
     bool no_color;
     bool help;
     /* export */

@@ -48,6 +48,7 @@ static bool s_is_saved_plan(const struct cr_cli_options *opts)
 struct s_ids {
     char **by_pool;
     size_t n;
+    bool quiet; /* --quiet: no line per call (the failure summary still prints) */
 };
 
 static void s_ids_dispose(struct s_ids *ids)
@@ -81,6 +82,8 @@ static void s_progress(void *user, const struct cr_plan *plan, size_t i,
         ids->by_pool[op->pool] = strdup(r->pool_id); /* NULL on OOM: the line says "known after" */
     const struct cr_plan_pool *pool = &plan->pools[op->pool];
     const char *api = cr_cognito_op_name(cr_plan_op_api(op->kind));
+    if (ids->quiet)
+        return;
     switch (r->status) {
     case CR_APPLY_NOT_ATTEMPTED:
         cr_log_debug("[%zu/%zu] %s %s: starting", i + 1, plan->n_ops, api, pool->name);
@@ -218,9 +221,8 @@ static int s_print_json(struct cr_cli_session *s, const struct cr_apply_report *
     json_t *ops = json_array();
     json_t *twin_list = s_twins_json(twins);
     doc = json_pack("{s:s, s:o, s:{s:s, s:o, s:I, s:o}}", "format_version", "1", "plan", plan,
-                    "apply", "status", status, "operations", ops ? ops : json_null(),
-                    "write_calls", (json_int_t)rep->write_calls, "twins",
-                    twin_list ? twin_list : json_null());
+                    "apply", "status", status, "operations", ops ? ops : json_null(), "write_calls",
+                    (json_int_t)rep->write_calls, "twins", twin_list ? twin_list : json_null());
     for (size_t i = 0; doc != NULL && ops != NULL && i < rep->n_results && i < s->plan.n_ops; i++) {
         const struct cr_apply_result *r = &rep->results[i];
         const struct cr_plan_pool *pool = &s->plan.pools[s->plan.ops[i].pool];
@@ -299,6 +301,7 @@ static int s_execute(struct cr_cli_session *s)
         goto done;
     }
     bool calls_failed = false;
+    ids.quiet = s->opts->quiet;
     rc = cr_cli_session_apply(s, &rep, &twins, &calls_failed, &ao);
     if (rc != 0 && rep.n_results == 0) { /* refused before any call (a rewind, the lock) */
         result = cr_cli_fail(rc);

@@ -164,6 +164,8 @@ static const struct s_option s_options[] = {
      "read options from this YAML file (keys are the long option names: 'stack: prod'); the "
      "command line wins"},
     {"--debug", NULL, S_ALL, S_FLAG, S_OFF(debug), "log every API call (redacted) to stderr"},
+    {"--quiet", NULL, S_AWS, S_FLAG, S_OFF(quiet),
+     "no progress and no per-call lines on stderr (errors and warnings still)"},
     {"--no-color", NULL, S_ALL, S_FLAG, S_OFF(no_color), "never colour the output"},
     {"--help", NULL, S_ALL, S_FLAG, S_OFF(help), "show this help"},
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aws/config.h"
 #include "cmd/cognito-reconcile/lock.h"
@@ -40,10 +41,15 @@ void cr_cli_session_init(struct cr_cli_session *s, const struct cr_cli_options *
     cr_plan_init(&s->plan);
     cr_source_list_init(&s->unread);
     s->started_ms = cr_now_ms();
+    /* a live line on a terminal, unless --debug writes lines of its own there; none when the
+     * log lines go to a sink (watch --log-format json: stderr holds JSON objects only) */
+    cr_progress_init(&s->progress, opts->quiet || cr_log_has_sink() ? NULL : stderr,
+                     isatty(fileno(stderr)) == 1 && !opts->debug, NULL);
 }
 
 void cr_cli_session_dispose(struct cr_cli_session *s)
 {
+    cr_progress_dispose(&s->progress);
     (void)cr_cli_lock_finish(s->lock, CR_EXIT_ERROR); /* normally released by the command */
     s->lock = NULL;
     cr_plan_dispose(&s->plan);
@@ -604,6 +610,7 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
         .discover = discover,
         .default_region = fallback != NULL && fallback[0] != '\0' ? fallback : NULL,
         .parallelism = s->opts->parallelism,
+        .progress = &s->progress,
         /* twins need to say whether they hold identities (docs/locking.md) */
         .after_read = s_read_twins,
         .after_read_ctx = (void *)s->opts->stack,
@@ -615,13 +622,16 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
     for (size_t i = 0; i < s->n_scopes; i++) {
         sources[i].account = s->scopes[i].account;
         sources[i].client = s->scopes[i].client;
-        cr_log_info("reading live state in %s (%s)...",
-                    cr_live_scope_key(where, s->scopes[i].account, s->scopes[i].region),
-                    cr_aws_client_endpoint(s->scopes[i].client));
+        if (!s->opts->quiet)
+            cr_log_info("reading live state in %s (%s)...",
+                        cr_live_scope_key(where, s->scopes[i].account, s->scopes[i].region),
+                        cr_aws_client_endpoint(s->scopes[i].client));
     }
     /* every account and region at once: each has its own client, credentials and quotas */
+    cr_progress_begin(&s->progress, "reading live state", "pools", (unsigned)s->n_scopes);
     int rc = cr_live_read_all(&s->live, sources, s->n_scopes, wants, n, &ro);
-    for (size_t i = 0; rc == 0 && i < s->n_scopes; i++) {
+    cr_progress_end(&s->progress);
+    for (size_t i = 0; rc == 0 && i < s->n_scopes && !s->opts->quiet; i++) {
         struct cr_buf counts;
         unsigned long total = 0;
         cr_buf_init(&counts);
@@ -754,8 +764,8 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
         rc = cr_cli_session_read(s, wants.items, wants.len,
                                  s->opts->prune || s->opts->out_file != NULL);
     if (rc == 0)
-        rc = cr_target_live(&s->live, &s->targets, s->opts->stack, s->desired.pools,
-                            s->desired.len);
+        rc =
+            cr_target_live(&s->live, &s->targets, s->opts->stack, s->desired.pools, s->desired.len);
     if (rc != 0) {
         result = rc;
         goto done;
@@ -836,10 +846,18 @@ int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
         rc = cr_cli_lock_begin_writes(s->lock);
     if (rc != 0)
         return rc;
-    cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
+    if (!s->opts->quiet)
+        cr_log_info("applying %zu call%s...", s->plan.n_ops, s->plan.n_ops == 1 ? "" : "s");
+    /* pools in parallel, --parallelism per account and region; the calls that ended count as
+     * progress */
     struct cr_apply_options o = *ao;
     o.client_accounts = s->client_accounts; /* each client's account (accounts fail alone) */
+    o.parallelism = o.parallelism ? o.parallelism : s->opts->parallelism;
+    o.meter = o.meter ? o.meter : &s->progress;
+    cr_progress_begin(&s->progress, "applying", "calls", 0);
+    cr_progress_add(&s->progress, 0, s->plan.n_ops, false);
     rc = cr_apply(out, &s->plan, s->clients, s->n_clients, &o);
+    cr_progress_end(&s->progress);
     *calls_failed = rc != 0;
     if (rc == 0) {
         rc = s_check_twins(s, twins, out, ao);

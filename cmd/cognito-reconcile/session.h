@@ -15,6 +15,7 @@
 #include "reconcile/desired.h"
 #include "reconcile/live.h"
 #include "reconcile/plan.h"
+#include "reconcile/progress.h"
 #include "reconcile/target.h"
 #include "source/git.h"
 #include "source/source.h"
@@ -41,8 +42,8 @@ struct cr_cli_session {
     struct cr_buf default_region;      /* resolved from --region / AWS config; "" if none */
     struct cr_buf region_error;        /* why there is no default region */
     struct cr_manifest_set *manifests;
-    struct cr_source_list unread; /* paths met and not read (skips only, no files) */
-    struct cr_targets targets;    /* --target: borrowed from opts */
+    struct cr_source_list unread;    /* paths met and not read (skips only, no files) */
+    struct cr_targets targets;       /* --target: borrowed from opts */
     struct cr_git_revision revision; /* the commit read with --git-ref; id "" from disk */
     struct cr_desired_set desired;
     struct cr_strlist regions; /* regions of the desired pools, sorted */
@@ -68,6 +69,7 @@ struct cr_cli_session {
     struct cr_plan plan;
     uint64_t started_ms;
     struct cr_cli_lock *lock; /* apply's run lock while held (cmd/cognito-reconcile/lock.h) */
+    struct cr_progress progress; /* reads and applies longer than 2 s, on stderr */
 };
 
 /** Initialises s for opts (borrowed; must outlive s). No allocation. */
@@ -141,9 +143,10 @@ int cr_cli_session_guard(struct cr_cli_session *s, bool resolve_all) CR_WARN_UNU
 int cr_cli_session_lock(struct cr_cli_session *s) CR_WARN_UNUSED;
 
 /**
- * Reads the live state of every scope at once (one thread each) for the given wants (discover:
- * list and describe every pool, for --prune and saved plans). Prints progress and, per scope,
- * the number of API calls per operation to stderr. Returns 0 or the first failing call's code.
+ * Reads the live state of every scope (account and region) at once, one thread each, for the
+ * given wants (discover: list and describe every pool, for --prune and saved plans). Prints
+ * progress and, per scope, the number of API calls per operation to stderr (not with
+ * --quiet). Returns 0 or the first failing call's code.
  */
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover) CR_WARN_UNUSED;
