@@ -121,7 +121,7 @@ static void s_debug_rates(const struct cr_aws_client *c)
     for (int op = 0; op < CR_OP_COUNT; op++)
         if (c->rates[op] > 0)
             cr_buf_printf(&line, " %s=%g:%g", cr_cognito_op_name((enum cr_cognito_op)op),
-                          c->rates[op], c->bursts[op] >= 1 ? c->bursts[op] : 1.0);
+                          c->rates[op], c->bursts[op]);
     cr_buf_printf(&line, "; retry mode %s (%s), at most %u attempts (%s)",
                   cr_retry_mode_name(c->retry.mode), c->retry.mode_from, c->retry.max_attempts,
                   c->retry.attempts_from);
@@ -148,7 +148,7 @@ static int s_rates(struct cr_aws_client *c, const struct cr_aws_options *o)
         if (rate == 0)
             rate = cr_ratelimit_default_rate((enum cr_cognito_op)op);
         c->rates[op] = rate > 0 ? rate : 0;
-        c->bursts[op] = burst;
+        c->bursts[op] = burst >= 1 ? burst : CR_RATELIMIT_DEFAULT_BURST;
     }
     return 0;
 }

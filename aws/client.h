@@ -42,7 +42,7 @@ struct cr_aws_options {
     bool debug_headers;             /* with debug: also log the request headers, redacted */
     uint32_t retry_base_ms;         /* first backoff ceiling; 0 = 100 */
     uint32_t retry_cap_ms;          /* largest backoff ceiling; 0 = 5000 */
-    double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 1 (even spacing) */
+    double rate_burst[CR_OP_COUNT]; /* token-bucket size per operation; 0 = 2 */
     const struct cr_aws_env *env;   /* environment and clock; NULL = the process's (tests) */
     /* credentials to sign with, borrowed (must outlive the client; several clients may share
      * one, e.g. one per region of a run); NULL = resolve the chain for opts->profile */

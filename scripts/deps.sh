@@ -21,7 +21,7 @@ g_emulator=(libmicrohttpd-dev)
 g_docs=(scdoc)
 g_demo=(awscli python3 curl)
 g_package=(dpkg-dev file)
-g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml jq
+g_test=(clang libclang-rt-14-dev libcmocka-dev openssl libxml2-utils wrk python3-yaml python3-boto3 jq
   lintian pre-commit bash zsh fish groff-base man-db
   prometheus # promtool: test_watch_endpoints checks /metrics (about 45 s to install, 96 MB)
   systemd # systemd-analyze verify: test_watch_examples checks the example unit

@@ -97,7 +97,7 @@ retried "aws retries a throttled call (standard mode)" \
 expect_rc 0
 expect_json d.IdentityPoolId "\"$ID\""
 
-# ---------------------------------------------------------------- boto3
+# ---------------------------------------------------------------- boto3 (Debian's python3-boto3)
 cat >"$TMP/boto3_quota.py" <<'PY'
 import sys, boto3, botocore.config, botocore.exceptions
 url, pool, attempts = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -113,10 +113,10 @@ except botocore.exceptions.ClientError as e:
 PY
 quotas "$TIGHT"
 api_run "boto3 set-up: take the token" DescribeIdentityPool "{\"IdentityPoolId\":\"$ID\"}"
-run "boto3, no retries" python3 "$TMP/boto3_quota.py" "$EMU_URL" "$ID" 1
+run "boto3, no retries" /usr/bin/python3 "$TMP/boto3_quota.py" "$EMU_URL" "$ID" 1
 expect_rc 0
 expect_throttle_error
-retried "boto3 retries a throttled call" python3 "$TMP/boto3_quota.py" "$EMU_URL" "$ID" 10
+retried "boto3 retries a throttled call" /usr/bin/python3 "$TMP/boto3_quota.py" "$EMU_URL" "$ID" 10
 expect_rc 0
 expect_served
 

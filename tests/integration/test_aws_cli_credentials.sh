@@ -118,8 +118,8 @@ step "rate limits set by the user: applied, shown by --debug; a bad one is refus
 use_web_identity_env
 COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,DescribeIdentityPool=40:4' \
     run_cr 0 plan "$T/m" --debug
-expect_in "$T/err" "rate limits: CreateIdentityPool=15:1 UpdateIdentityPool=15:1 DescribeIdentityPool=40:4"
-expect_in "$T/err" "TagResource=2:1 UntagResource=5:1 ListTagsForResource=10:1 ListIdentities=5:1; retry mode adaptive (default), at most 5 attempts (default)"
+expect_in "$T/err" "rate limits: CreateIdentityPool=15:2 UpdateIdentityPool=15:2 DescribeIdentityPool=40:4"
+expect_in "$T/err" "TagResource=2:2 UntagResource=5:2 ListTagsForResource=10:2 ListIdentities=5:2; retry mode adaptive (default), at most 5 attempts (default)"
 # --rate-limit (repeatable) wins over the variable, per operation
 COGNITO_RECONCILE_RATE_LIMITS='TagResource=2,UntagResource=3' \
     run_cr 0 plan "$T/m" --debug --rate-limit 'TagResource=unlimited' --rate-limit '*=50:2'
@@ -127,7 +127,7 @@ expect_in "$T/err" "rate limits: CreateIdentityPool=50:2 UpdateIdentityPool=50:2
 expect_in "$T/err" "TagResource=50:2 UntagResource=50:2"
 COGNITO_RECONCILE_RATE_LIMITS='UntagResource=3' \
     run_cr 0 plan "$T/m" --debug --rate-limit 'TagResource=unlimited'
-expect_in "$T/err" "SetPrincipalTagAttributeMap=15:1 UntagResource=3:1 ListTagsForResource=10:1"
+expect_in "$T/err" "SetPrincipalTagAttributeMap=15:2 UntagResource=3:2 ListTagsForResource=10:2"
 # the AWS retry settings: the environment over the profile
 AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=3 run_cr 0 plan "$T/m" --debug
 expect_in "$T/err" "retry mode standard (AWS_RETRY_MODE), at most 3 attempts (AWS_MAX_ATTEMPTS)"
