@@ -135,7 +135,7 @@ static void test_parallel__describes_start_while_pages_are_still_listed(void **s
     (void)state;
     s_seed(150);
     assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"ListIdentityPools\","
-                                         "\"latency_ms\":500}]"));
+                                         "\"latency_ms\":1000}]"));
     struct cr_aws_client *c = s_client(8, "*=unlimited");
     struct cr_live_state live;
     cr_live_state_init(&live);
@@ -160,14 +160,14 @@ static void test_parallel__describes_start_while_pages_are_still_listed(void **s
     cr_aws_client_free(c);
 }
 
-/* One describe takes 1.5 s: the others, and the detail reads of the pools they describe, do
+/* One describe takes 3 s: the others, and the detail reads of the pools they describe, do
  * not wait for it (no rounds). */
 static void test_parallel__a_slow_call_holds_nothing_back(void **state)
 {
     (void)state;
     s_seed(40);
     assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"DescribeIdentityPool\","
-                                         "\"latency_ms\":1500,\"count\":1}]"));
+                                         "\"latency_ms\":3000,\"count\":1}]"));
     struct cr_aws_client *c = s_client(4, "*=unlimited");
     struct cr_live_state live;
     cr_live_state_init(&live);
@@ -271,7 +271,7 @@ static void test_parallel__apply_runs_pools_at_once_and_reports_in_plan_order(vo
     s_world(&w, c);
     /* the first create is slow: the other pools go on meanwhile */
     assert_ok(cr_emu_proc_faults(&s_emu, "[{\"operation\":\"CreateIdentityPool\","
-                                         "\"latency_ms\":800,\"count\":1}]"));
+                                         "\"latency_ms\":2500,\"count\":1}]"));
     struct cr_apply_options ao = {.progress = s_record, .progress_user = &w, .parallelism = 8};
     assert_ok(cr_apply(&w.report, &w.plan, &c, 1, &ao));
     assert_int_equal(w.report.n_done, w.plan.n_ops);
@@ -350,21 +350,21 @@ static double s_throttled_share(long *throttled)
 
 #define S_NO_POOL "us-east-1:00000000-0000-0000-0000-000000000000"
 
-/* 240 describes through a client told 120/s, against a service allowing 40/s. (Of a pool that
+/* 120 describes through a client told 120/s, against a service allowing 20/s. (Of a pool that
  * does not exist: ResourceNotFound is cheap, and it is the rate that counts.) */
 static double s_paced_run(const char *mode, long *throttled)
 {
     s_retry_mode = mode;
     assert_ok(cr_emu_proc_reset(&s_emu));
-    s_quotas("{\"quota\":[\"DescribeIdentityPool=40:40\"]}");
+    s_quotas("{\"quota\":[\"DescribeIdentityPool=20:20\"]}");
     struct cr_aws_client *c = s_client(8, "DescribeIdentityPool=120");
-    struct cr_aws_call calls[240];
-    for (size_t i = 0; i < 240; i++) {
+    struct cr_aws_call calls[120];
+    for (size_t i = 0; i < 120; i++) {
         cr_aws_call_init(&calls[i], CR_OP_DESCRIBE_IDENTITY_POOL);
         assert_ok(cr_cognito_encode_pool_id(&calls[i].body, S_NO_POOL));
     }
-    (void)!cr_aws_perform(c, calls, 240);
-    for (size_t i = 0; i < 240; i++) {
+    (void)!cr_aws_perform(c, calls, 120);
+    for (size_t i = 0; i < 120; i++) {
         /* answered (not found), or still throttled after every attempt */
         if (calls[i].result == CR_ESERVICE)
             assert_string_equal(calls[i].error.type, "ResourceNotFoundException");
@@ -385,7 +385,7 @@ static void test_parallel__adaptive_mode_finds_a_lower_quota(void **state)
     long t_adaptive = 0, t_standard = 0;
     double adaptive = s_paced_run(NULL, &t_adaptive);
     double standard = s_paced_run("standard", &t_standard);
-    /* told three times the quota: the fixed rate bounces off it all along; the adaptive rate
+    /* told six times the quota: the fixed rate bounces off it all along; the adaptive rate
      * finds it after a few cuts */
     assert_true(standard >= 0.3);
     assert_true(adaptive <= 0.2);

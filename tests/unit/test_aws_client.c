@@ -314,7 +314,7 @@ static void s_rates_run(void *ctx)
 }
 
 /* The token buckets a client with these options sets up, from its --debug line
- * ("rate limits: TagResource=5:1 ..."; rate:burst, unlimited operations not listed). */
+ * ("rate limits: TagResource=5:2 ..."; rate:burst, unlimited operations not listed). */
 static char *s_rate_limits(const struct cr_aws_options *o)
 {
     s_rates_options = *o;
@@ -344,10 +344,11 @@ static void test_aws_client__tag_calls_respect_the_token_bucket(void **state)
 {
     (void)state;
     struct cr_aws_options limited = {0};
-    s_assert_tag_limit(&limited, "5:1");
+    s_assert_tag_limit(&limited, "5:2"); /* the default bucket holds two calls */
     uint64_t took = s_time_tags(&limited, 6);
-    /* five gaps of 200 ms: a lower bound, which a slow machine cannot break */
-    assert_in_range(took, 950, UINT64_MAX);
+    /* two at once, then four gaps of 200 ms: a lower bound, which a slow machine cannot
+     * break */
+    assert_in_range(took, 750, UINT64_MAX);
     struct cr_aws_options unlimited = {0};
     unlimited.rate_per_second[CR_OP_TAG_RESOURCE] = -1;
     s_assert_tag_limit(&unlimited, NULL);
@@ -362,10 +363,10 @@ static void test_aws_client__rate_limits_from_environment_and_option(void **stat
     struct cr_aws_options from_env = {0};
     s_assert_tag_limit(&from_env, NULL);
     s_tags_without_waiting(&from_env, 6);
-    /* --rate-limit wins over the environment: 4/s spaces three calls 250 ms apart */
+    /* --rate-limit wins over the environment: at 4/s the third of three calls waits 250 ms */
     struct cr_aws_options from_option = {.rate_limits = "TagResource=4"};
-    s_assert_tag_limit(&from_option, "4:1");
-    assert_in_range(s_time_tags(&from_option, 3), 450, UINT64_MAX);
+    s_assert_tag_limit(&from_option, "4:2");
+    assert_in_range(s_time_tags(&from_option, 3), 200, UINT64_MAX);
     /* a wildcard then a burst: four calls at once, none waiting */
     struct cr_aws_options burst = {.rate_limits = "*=1,TagResource=1:4"};
     s_assert_tag_limit(&burst, "1:4");
