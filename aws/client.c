@@ -474,6 +474,8 @@ static void s_to_request(struct cr_aws_request *req, struct s_call_headers *h,
     req->bucket = cr_pacer_bucket(c->pacer, call->op);
     req->retry = s_classify;
     req->retry_ctx = call;
+    req->gate = call->gate;
+    req->gate_ctx = call->gate_ctx;
 }
 
 /* Moves a finished request's outputs into its call (the body is swapped, not copied). */

@@ -89,12 +89,15 @@ struct cr_aws_call {
      * sent), CR_ENOMEM */
     int result;
     long http_status;
-    struct cr_buf response;        /* response body (capped) */
-    struct cr_aws_error error;     /* service error (type, message, status); for transport
-                                      failures type is "" and message the transport's text */
+    struct cr_buf response;    /* response body (capped) */
+    struct cr_aws_error error; /* service error (type, message, status); for transport
+                                  failures type is "" and message the transport's text */
     unsigned attempts;
     char request_id[128]; /* of the last attempt */
     void *user;           /* caller's */
+    /* asked right before each attempt goes out (aws/request.h); NULL = none */
+    cr_aws_gate_fn *gate;
+    void *gate_ctx;
 };
 
 /** Zeroes a call and sets its operation; encode the request into call->body next. */

@@ -562,8 +562,14 @@ static void s_start(struct cr_aws_transport *t, struct s_slot *slot)
 {
     struct cr_aws_request *req = slot->req;
     size_t n = 0;
+    /* the caller's last word before the attempt goes out (apply's run lock) */
+    int rc = req->gate ? req->gate(req->gate_ctx) : 0;
+    if (rc < 0) {
+        s_slot_fail(slot, rc);
+        return;
+    }
     /* signing may renew credentials through a nested perform on this transport */
-    int rc = s_sign(t, slot, &n);
+    rc = s_sign(t, slot, &n);
     if (rc < 0) {
         s_slot_fail(slot, rc);
         return;

@@ -146,6 +146,11 @@ struct cr_aws_signing {
  * Return what cr_retry_decide() would, or a stricter answer: e.g. an S3 lock treats 412 as
  * final, IMDS treats 404 as final. ctx is req->retry_ctx.
  */
+/* Asked right before each attempt of a request goes out (after any wait for its rate;
+ * retries too): 0 sends it, a negative code ends the request there with that code and the
+ * message the gate set (cr_error_set). Called on the thread performing the request. */
+typedef int cr_aws_gate_fn(void *ctx);
+
 typedef enum cr_retry_decision cr_aws_retry_fn(void *ctx, const struct cr_aws_request *req,
                                                const struct cr_retry_outcome *outcome);
 
@@ -173,6 +178,8 @@ struct cr_aws_request {
     struct cr_ratelimit *bucket;          /* token bucket to respect; NULL = none */
     cr_aws_retry_fn *retry;               /* NULL = cr_retry_decide(outcome, at_most_once) */
     void *retry_ctx;
+    cr_aws_gate_fn *gate; /* NULL = none; see cr_aws_gate_fn */
+    void *gate_ctx;
     void *user; /* caller's */
 
     /* out, once performed */

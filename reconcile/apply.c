@@ -316,6 +316,9 @@ struct s_sched {
 struct s_flight {
     struct cr_aws_call call;
     size_t op; /* index into plan->ops */
+    struct s_run *run;
+    unsigned asked; /* times s_gate was asked: attempts about to go out */
+    bool refused;   /* s_gate stopped it */
 };
 
 /* Whether pool p's account stopped (a failure in it, or the guard's refusal). */
@@ -325,6 +328,28 @@ static bool s_stopped(struct s_run *run, size_t p)
     bool stop = run->cursors[p].stopped;
     pthread_mutex_unlock(&run->lock);
     return stop;
+}
+
+/* cr_aws_gate_fn, asked right before each attempt of a call goes out (after its wait for the
+ * rate): every call is a write, so the guard (the run lock's, thread-safe) is asked each
+ * time; and once its account's run stopped (a failure there, or the guard's refusal: every
+ * account), a call not sent yet stays unsent (retries of one already sent go on: what was
+ * sent finishes). */
+static int s_gate(void *ctx)
+{
+    struct s_flight *f = ctx;
+    struct s_run *run = f->run;
+    if (f->asked++ == 0 && s_stopped(run, run->plan->ops[f->op].pool)) {
+        f->refused = true;
+        cr_error_set("not sent: its account's run stopped");
+        return CR_EREFUSED;
+    }
+    if (!run->opts || !run->opts->guard)
+        return 0;
+    int rc = run->opts->guard(run->opts->guard_ctx);
+    if (s_refused(run, rc))
+        f->refused = true;
+    return rc < 0 ? rc : 0;
 }
 
 /* cr_aws_next_fn: the next call of the first pool (in plan order) that has one and none in
@@ -337,9 +362,6 @@ static int s_next(void *ctx, struct cr_aws_call **out)
     const struct cr_plan *plan = run->plan;
     *out = NULL;
     if (s->n_pools && s_stopped(run, s->pools[0]))
-        return 0;
-    /* every call is a write: asked before each one goes out (the guard is thread-safe) */
-    if (run->opts && run->opts->guard && s_refused(run, run->opts->guard(run->opts->guard_ctx)))
         return 0;
     while (s->first < s->n_pools &&
            run->cursors[s->pools[s->first]].next >= plan->pools[s->pools[s->first]].n_ops &&
@@ -358,7 +380,10 @@ static int s_next(void *ctx, struct cr_aws_call **out)
         }
         cr_aws_call_init(&f->call, cr_plan_op_api(plan->ops[i].kind));
         f->call.user = f;
+        f->call.gate = s_gate;
+        f->call.gate_ctx = f;
         f->op = i;
+        f->run = run;
         int rc = cr_plan_op_body(&f->call.body, plan, &plan->ops[i], c->pool_id);
         if (rc < 0) {
             cr_aws_call_dispose(&f->call);
@@ -384,7 +409,8 @@ static int s_answer(void *ctx, struct cr_aws_call *call)
     struct s_flight *f = call->user;
     size_t pool = s->run->plan->ops[f->op].pool;
     struct s_cursor *c = &s->run->cursors[pool];
-    bool unsent = call->attempts == 0 && call->result == CR_EREFUSED; /* drained */
+    /* drained, or stopped by s_gate before its first attempt */
+    bool unsent = call->attempts == 0 && (call->result == CR_EREFUSED || f->refused);
     if (!unsent) {
         s_settle(s->run, f->op, c, call);
         c->next++;

@@ -67,10 +67,10 @@ struct cr_apply_options {
     const char *const *client_accounts;
     cr_apply_progress_fn progress; /* may be NULL */
     void *progress_user;
-    /* Asked before each call is sent (all of apply's calls are writes); a refusal ends the
-     * run there as a failure (the refusal's code and message; calls not sent are not
-     * attempted, calls already sent finish). Called from the regions' threads: thread-safe.
-     * May be NULL. */
+    /* Asked right before each call goes out (all of apply's calls are writes), after its wait
+     * for the operation's rate, and before each retry; a refusal ends the run there as a
+     * failure (the refusal's code and message; calls not sent are not attempted, calls
+     * already sent finish). Called from the regions' threads: thread-safe. May be NULL. */
     cr_apply_guard_fn guard;
     void *guard_ctx;
     unsigned parallelism;      /* the clients' --parallelism (calls kept queued: twice this);

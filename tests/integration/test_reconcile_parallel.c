@@ -3,7 +3,8 @@
  * Against cognito-identity-local (label integration), observed through its request log, never
  * timed: the live reader streams (describes start while later pages are still being listed; a
  * slow call does not hold the others back); apply runs pools in parallel yet reports in plan
- * order, keeps each pool's calls in order, and after a failure starts nothing new; the client
+ * order, keeps each pool's calls in order, asks the write guard right before each call and
+ * only then, and after a failure or a refusal starts nothing new; the client
  * paces to the quota (the adaptive mode finds a lower one in a few throttles, the standard one
  * does not) and clients of one account and region share their buckets.
  */
@@ -330,6 +331,92 @@ static void test_parallel__after_a_failure_nothing_new_starts(void **state)
     cr_aws_client_free(c);
 }
 
+/* A run lock's write guard stand-in: counts the asks (from the region's thread) and refuses
+ * every ask after the first `allow`, as a lock whose lease was lost does. */
+struct s_guard {
+    pthread_mutex_t mu;
+    long asks, allow;
+};
+
+static int s_guard_ask(void *ctx)
+{
+    struct s_guard *g = ctx;
+    pthread_mutex_lock(&g->mu);
+    long n = ++g->asks;
+    pthread_mutex_unlock(&g->mu);
+    if (n <= g->allow)
+        return 0;
+    cr_error_set("the lock was lost (test guard, ask %ld)", n);
+    return CR_ECONFLICT;
+}
+
+/* The emulator's write calls since `before` (its log counted from the start). */
+static long s_writes_since(long before)
+{
+    json_t *log = s_log();
+    long n = 0;
+    for (size_t i = (size_t)before; i < json_array_size(log); i++) {
+        enum cr_cognito_op op;
+        if (cr_cognito_op_from_name(&op, s_op_at(log, i)) == 0 && cr_cognito_op_is_write(op))
+            n++;
+    }
+    json_decref(log);
+    return n;
+}
+
+/* Plans the fixture world and applies it at parallelism 8 with calls waiting for their rate
+ * (40/s each operation) under a guard allowing `allow` asks; *writes: the calls the service
+ * saw. Returns cr_apply's result. */
+static int s_guarded_apply(struct s_world *w, struct s_guard *g, long allow, long *writes)
+{
+    struct cr_aws_client *c = s_client(8, "*=40");
+    s_world(w, c);
+    long before = cr_emu_proc_count(&s_emu, NULL);
+    pthread_mutex_init(&g->mu, NULL);
+    g->asks = 0;
+    g->allow = allow;
+    struct cr_apply_options ao = {.guard = s_guard_ask, .guard_ctx = g, .parallelism = 8};
+    int rc = cr_apply(&w->report, &w->plan, &c, 1, &ao);
+    *writes = s_writes_since(before);
+    pthread_mutex_destroy(&g->mu);
+    cr_aws_client_free(c);
+    return rc;
+}
+
+/* Asked right before each call goes out and only then: as many asks as calls the service saw,
+ * with calls waiting for their rate in between. */
+static void test_parallel__the_guard_is_asked_before_each_call(void **state)
+{
+    (void)state;
+    struct s_world w;
+    struct s_guard g;
+    long writes = 0;
+    assert_ok(s_guarded_apply(&w, &g, 1000, &writes));
+    assert_int_equal(w.report.n_done, w.plan.n_ops);
+    assert_int_equal(writes, (long)w.plan.n_ops);
+    assert_int_equal(g.asks, (long)w.plan.n_ops);
+    s_world_dispose(&w);
+}
+
+/* Refused at the sixth call: the five before it went out and are done, nothing else reached
+ * the service (not the calls already queued for their rate either), the run fails with the
+ * guard's words and the rest is "not attempted". */
+static void test_parallel__a_refusing_guard_stops_the_run_before_its_call(void **state)
+{
+    (void)state;
+    struct s_world w;
+    struct s_guard g;
+    long writes = 0;
+    assert_int_equal(s_guarded_apply(&w, &g, 5, &writes), CR_ECONFLICT);
+    assert_non_null(strstr(cr_error_last(), "the lock was lost (test guard, ask 6)"));
+    assert_int_equal(writes, 5);
+    assert_int_equal(g.asks, 6); /* the queued calls were not sent, and not asked about */
+    assert_int_equal(w.report.n_done, 5);
+    assert_int_equal(w.report.n_failed, 0);
+    assert_int_equal(w.report.n_not_attempted, w.plan.n_ops - 5);
+    s_world_dispose(&w);
+}
+
 /* ---- pacing to the quota ---- */
 
 /* The throttled share of calls the emulator saw since its quotas were set. */
@@ -444,6 +531,9 @@ int main(void)
         cmocka_unit_test_setup(test_parallel__apply_runs_pools_at_once_and_reports_in_plan_order,
                                s_setup),
         cmocka_unit_test_setup(test_parallel__after_a_failure_nothing_new_starts, s_setup),
+        cmocka_unit_test_setup(test_parallel__the_guard_is_asked_before_each_call, s_setup),
+        cmocka_unit_test_setup(test_parallel__a_refusing_guard_stops_the_run_before_its_call,
+                               s_setup),
         cmocka_unit_test_setup(test_parallel__adaptive_mode_finds_a_lower_quota, s_setup),
         cmocka_unit_test_setup(test_parallel__clients_of_one_scope_share_the_quota, s_setup),
     };
