@@ -218,4 +218,16 @@ run_cr 1 plan "$T/m"
 expect_in "$T/err" "region"
 export AWS_REGION=us-east-1
 
+step "a read over 2 s shows progress on stderr (a line in a log, not a terminal); --quiet none"
+emu_reset
+emu_faults '[{"operation":"ListIdentityPools","latency_ms":2500}]'
+run_cr 0 plan "$T/m"
+grep -Eq '^reading live state: [0-9]+(/[0-9]+\+?)? pools, [0-9]+\.[0-9] s$' "$T/err" ||
+    fail "no progress line for a read of 2.5 s: $(cat "$T/err")"
+expect_in "$T/err" "reading live state in us-east-1"
+run_cr 0 plan "$T/m" --quiet
+expect_in "$T/out" "+ create"
+[ ! -s "$T/err" ] || fail "plan --quiet wrote to stderr: $(cat "$T/err")"
+emu_faults '[]'
+
 echo "PASS: cli options"
