@@ -241,7 +241,8 @@ int cr_live_state_merge(struct cr_live_state *dst, struct cr_live_state *src)
     return 0;
 oom:
     /* what moved is dst's now; src keeps the rest */
-    memmove(src->pools, src->pools + moved, (src->len - moved) * sizeof(*src->pools));
+    if (src->len > moved) /* (a region with no pool has no array at all) */
+        memmove(src->pools, src->pools + moved, (src->len - moved) * sizeof(*src->pools));
     src->len -= moved;
     cr_error_set("out of memory gathering the live state");
     return CR_ENOMEM;

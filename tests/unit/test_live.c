@@ -59,6 +59,35 @@ static void test_live__take_moves_the_config_and_matches_add(void **state)
     cr_live_state_dispose(&live);
 }
 
+/* Regions read apart are merged: pools move (their region string with them, as src's arena
+ * goes), regions and account ids follow, and a region with no pool merges too. */
+static void test_live__merge_moves_pools_regions_and_empty_regions(void **state)
+{
+    (void)state;
+    struct cr_live_state dst, src, empty;
+    struct fx_live l;
+    struct cr_live_pool *p = NULL;
+    cr_live_state_init(&dst);
+    cr_live_state_init(&src);
+    cr_live_state_init(&empty);
+    fx_live_init(&l, FX_ID, "payments", "web");
+    assert_ok(cr_live_state_add(&p, &src, FX_REGION, &l.config, NULL, NULL, 0));
+    assert_ok(cr_live_state_add_region(&src, FX_REGION, FX_ACCOUNT));
+    assert_ok(cr_live_state_add_region(&empty, "eu-west-1", NULL));
+    assert_ok(cr_live_state_merge(&dst, &empty)); /* no pool, no array */
+    assert_ok(cr_live_state_merge(&dst, &src));
+    assert_int_equal(src.len, 0);
+    cr_live_state_dispose(&src);
+    cr_live_state_dispose(&empty);
+    assert_int_equal(dst.len, 1);
+    assert_ptr_equal(cr_live_find_id(&dst, FX_ID), p);
+    assert_string_equal(p->region, FX_REGION); /* dst's copy: src is gone */
+    assert_int_equal(dst.regions.len, 2);
+    assert_string_equal(cr_strmap_get(&dst.account_ids, FX_REGION), FX_ACCOUNT);
+    fx_live_dispose(&l);
+    cr_live_state_dispose(&dst);
+}
+
 static void test_live__principal_tags_are_found_by_provider(void **state)
 {
     struct cr_live_state live;
@@ -131,6 +160,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live__ownership_comes_from_the_tags),
         cmocka_unit_test(test_live__take_moves_the_config_and_matches_add),
+        cmocka_unit_test(test_live__merge_moves_pools_regions_and_empty_regions),
         cmocka_unit_test(test_live__principal_tags_are_found_by_provider),
         cmocka_unit_test(test_live__fingerprint_ignores_listing_order_but_not_content),
     };
