@@ -15,7 +15,9 @@ SIZES=${BENCH_SIZES:-"100 1000 10000"}
 PAR=${BENCH_PARALLELISM:-16}
 largest=$(printf '%s\n' $SIZES | sort -n | tail -1)
 
-qb_emulator --max-pools 2000 --threads 8
+# one emulator plays the 10 regional endpoints, which in AWS are different hosts: it lets one
+# client hold each region's connections (10 x --parallelism, more than its default 256)
+qb_emulator --max-pools 2000 --threads 8 --max-connections 4000 --max-connections-per-client 2000
 rows=()
 for n in $SIZES; do
   regions=1
