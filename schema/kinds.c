@@ -11,6 +11,7 @@
 const struct cr_manifest_kind cr_manifest__kinds[] = {
     {"IdentityPool", cr_manifest__convert_pool},
     {"Account", cr_manifest__convert_account},
+    {"IdentityPoolTest", cr_manifest__convert_test},
 };
 
 const size_t cr_manifest__n_kinds = sizeof(cr_manifest__kinds) / sizeof(cr_manifest__kinds[0]);

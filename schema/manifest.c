@@ -362,20 +362,6 @@ static void s_list_of_str(struct cr_mctx *ctx, struct cr_model_list *out,
 
 /* ---- structures: a table of keys per mapping ---- */
 
-enum s_kind { S_STR, S_BOOL, S_MAP, S_LIST, S_CUSTOM };
-
-typedef void s_custom_fn(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
-                         const struct cr_ynode *val);
-
-struct s_field {
-    const char *key;
-    enum s_kind kind;
-    size_t offset;
-    bool required;
-    s_custom_fn *custom;
-    const char *why; /* appended to the missing-key message */
-};
-
 #define S_MAX_FIELDS 16
 
 /* "unknown key 'q' in <path>" for a key no field of this mapping has (no close name). */
@@ -390,7 +376,7 @@ static void s_unknown_in(struct cr_mctx *ctx, struct cr_loc loc, const char *q, 
 /* Reports key k, which no field of fields[n] has, with a close field name when there is one;
  * returns the index of that suggested field, or n. */
 static size_t s_unknown_key(struct cr_mctx *ctx, const struct cr_ynode *k,
-                            const struct s_field *fields, size_t n)
+                            const struct cr_mfield *fields, size_t n)
 {
     const char *names[S_MAX_FIELDS];
     char q[100];
@@ -413,25 +399,25 @@ static size_t s_unknown_key(struct cr_mctx *ctx, const struct cr_ynode *k,
 }
 
 /* Converts the value of one known field into its slot of obj. */
-static void s_field_value(struct cr_mctx *ctx, void *obj, const struct s_field *field,
+static void s_field_value(struct cr_mctx *ctx, void *obj, const struct cr_mfield *field,
                           const struct cr_ynode *k, const struct cr_ynode *v)
 {
     void *slot = (char *)obj + field->offset;
     size_t mark = cr_manifest__path_field(ctx, field->key);
     switch (field->kind) {
-    case S_STR:
+    case CR_MFIELD_STR:
         s_str(ctx, slot, k, v);
         break;
-    case S_BOOL:
+    case CR_MFIELD_BOOL:
         s_bool(ctx, slot, k, v);
         break;
-    case S_MAP:
+    case CR_MFIELD_MAP:
         s_map_of_str(ctx, slot, k, v);
         break;
-    case S_LIST:
+    case CR_MFIELD_LIST:
         s_list_of_str(ctx, slot, k, v);
         break;
-    case S_CUSTOM:
+    case CR_MFIELD_FN:
     default:
         field->custom(ctx, obj, k, v);
         break;
@@ -440,7 +426,7 @@ static void s_field_value(struct cr_mctx *ctx, void *obj, const struct s_field *
 }
 
 static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
-                     const struct s_field *fields, size_t n)
+                     const struct cr_mfield *fields, size_t n)
 {
     /* seen: written, or misspelt with a "did you mean" naming it (one mistake, one message:
      * no "missing required key" for the field the typo was meant to be). */
@@ -468,21 +454,41 @@ static bool s_struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
     return true;
 }
 
-#define S_FIELD(name, kind, type, member, req)                                                     \
-    {                                                                                              \
-        name, kind, offsetof(type, member), req, NULL, NULL                                        \
-    }
-#define S_CUSTOM_FIELD(name, fn, req)                                                              \
-    {                                                                                              \
-        name, S_CUSTOM, 0, req, fn, NULL                                                           \
-    }
+/* The conversion helpers, for the converters of the other kinds (manifest_internal.h). */
+
+const char *cr_manifest__describe(const struct cr_ynode *node, char *buf, size_t cap)
+{
+    return s_describe(node, buf, cap);
+}
+
+bool cr_manifest__str(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key,
+                      const struct cr_ynode *val)
+{
+    return s_str(ctx, out, key, val);
+}
+
+bool cr_manifest__expect(struct cr_mctx *ctx, const struct cr_ynode *val, enum cr_ynode_kind kind)
+{
+    return s_expect(ctx, val, kind);
+}
+
+bool cr_manifest__key(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key)
+{
+    return s_key(ctx, out, key);
+}
+
+bool cr_manifest__struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
+                         const struct cr_mfield *fields, size_t n)
+{
+    return s_struct(ctx, obj, val, fields, n);
+}
 
 /* ---- cognitoIdentityProviders ---- */
 
-static const struct s_field s_provider_fields[] = {
-    S_FIELD("providerName", S_STR, struct cr_model_provider, provider_name, true),
-    S_FIELD("clientId", S_STR, struct cr_model_provider, client_id, true),
-    S_FIELD("serverSideTokenCheck", S_BOOL, struct cr_model_provider, server_side_token_check,
+static const struct cr_mfield s_provider_fields[] = {
+    CR_MFIELD("providerName", CR_MFIELD_STR, struct cr_model_provider, provider_name, true),
+    CR_MFIELD("clientId", CR_MFIELD_STR, struct cr_model_provider, client_id, true),
+    CR_MFIELD("serverSideTokenCheck", CR_MFIELD_BOOL, struct cr_model_provider, server_side_token_check,
             false),
 };
 
@@ -514,11 +520,11 @@ static void s_providers(struct cr_mctx *ctx, void *obj, const struct cr_ynode *k
 
 /* ---- roleMappings ---- */
 
-static const struct s_field s_rule_fields[] = {
-    S_FIELD("claim", S_STR, struct cr_model_rule, claim, true),
-    S_FIELD("matchType", S_STR, struct cr_model_rule, match_type, true),
-    S_FIELD("value", S_STR, struct cr_model_rule, value, true),
-    S_FIELD("roleARN", S_STR, struct cr_model_rule, role_arn, true),
+static const struct cr_mfield s_rule_fields[] = {
+    CR_MFIELD("claim", CR_MFIELD_STR, struct cr_model_rule, claim, true),
+    CR_MFIELD("matchType", CR_MFIELD_STR, struct cr_model_rule, match_type, true),
+    CR_MFIELD("value", CR_MFIELD_STR, struct cr_model_rule, value, true),
+    CR_MFIELD("roleARN", CR_MFIELD_STR, struct cr_model_rule, role_arn, true),
 };
 
 static void s_rules(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -544,8 +550,8 @@ static void s_rules(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
     m->n_rules = val->n;
 }
 
-static const struct s_field s_rules_configuration_fields[] = {
-    S_CUSTOM_FIELD("rules", s_rules, true),
+static const struct cr_mfield s_rules_configuration_fields[] = {
+    CR_MFIELD_CUSTOM("rules", s_rules, true),
 };
 
 static void s_rules_configuration(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -558,12 +564,12 @@ static void s_rules_configuration(struct cr_mctx *ctx, void *obj, const struct c
     s_struct(ctx, m, val, s_rules_configuration_fields, 1);
 }
 
-static const struct s_field s_role_mapping_fields[] = {
-    S_FIELD("type", S_STR, struct cr_model_role_mapping, type, true),
-    {"ambiguousRoleResolution", S_STR,
+static const struct cr_mfield s_role_mapping_fields[] = {
+    CR_MFIELD("type", CR_MFIELD_STR, struct cr_model_role_mapping, type, true),
+    {"ambiguousRoleResolution", CR_MFIELD_STR,
      offsetof(struct cr_model_role_mapping, ambiguous_role_resolution), true, NULL,
      " (the service requires it for Token and Rules mappings: AuthenticatedRole or Deny)"},
-    S_CUSTOM_FIELD("rulesConfiguration", s_rules_configuration, false),
+    CR_MFIELD_CUSTOM("rulesConfiguration", s_rules_configuration, false),
 };
 
 /* How one provider-keyed mapping of structs is stored (roleMappings,
@@ -572,7 +578,7 @@ struct s_keyed {
     size_t size;
     size_t provider_offset; /* struct cr_model_str: the map key */
     size_t loc_offset;      /* struct cr_loc: where the entry's value starts */
-    const struct s_field *fields;
+    const struct cr_mfield *fields;
     size_t n_fields;
     void (*init)(void *entry); /* before conversion; NULL when zeroed is right */
 };
@@ -625,9 +631,9 @@ static void s_role_mappings(struct cr_mctx *ctx, void *obj, const struct cr_ynod
 
 /* ---- principalTagAttributeMaps ---- */
 
-static const struct s_field s_principal_tag_fields[] = {
-    S_FIELD("useDefaults", S_BOOL, struct cr_model_principal_tags, use_defaults, false),
-    S_FIELD("principalTags", S_MAP, struct cr_model_principal_tags, principal_tags, false),
+static const struct cr_mfield s_principal_tag_fields[] = {
+    CR_MFIELD("useDefaults", CR_MFIELD_BOOL, struct cr_model_principal_tags, use_defaults, false),
+    CR_MFIELD("principalTags", CR_MFIELD_MAP, struct cr_model_principal_tags, principal_tags, false),
 };
 
 static void s_principal_tags_init(void *entry)
@@ -659,29 +665,29 @@ static void s_principal_tags(struct cr_mctx *ctx, void *obj, const struct cr_yno
 
 /* ---- the document ---- */
 
-static const struct s_field s_metadata_fields[] = {
-    S_FIELD("name", S_STR, struct cr_model_pool, name, true),
-    S_FIELD("region", S_STR, struct cr_model_pool, region, false),
-    S_FIELD("id", S_STR, struct cr_model_pool, id, false),
-    S_FIELD("account", S_STR, struct cr_model_pool, account, false),
+static const struct cr_mfield s_metadata_fields[] = {
+    CR_MFIELD("name", CR_MFIELD_STR, struct cr_model_pool, name, true),
+    CR_MFIELD("region", CR_MFIELD_STR, struct cr_model_pool, region, false),
+    CR_MFIELD("id", CR_MFIELD_STR, struct cr_model_pool, id, false),
+    CR_MFIELD("account", CR_MFIELD_STR, struct cr_model_pool, account, false),
 };
 
-static const struct s_field s_spec_fields[] = {
-    S_FIELD("identityPoolName", S_STR, struct cr_model_pool, identity_pool_name, true),
-    S_FIELD("allowUnauthenticatedIdentities", S_BOOL, struct cr_model_pool,
+static const struct cr_mfield s_spec_fields[] = {
+    CR_MFIELD("identityPoolName", CR_MFIELD_STR, struct cr_model_pool, identity_pool_name, true),
+    CR_MFIELD("allowUnauthenticatedIdentities", CR_MFIELD_BOOL, struct cr_model_pool,
             allow_unauthenticated_identities, true),
-    S_FIELD("allowClassicFlow", S_BOOL, struct cr_model_pool, allow_classic_flow, false),
-    S_FIELD("developerProviderName", S_STR, struct cr_model_pool, developer_provider_name, false),
-    S_FIELD("supportedLoginProviders", S_MAP, struct cr_model_pool, supported_login_providers,
+    CR_MFIELD("allowClassicFlow", CR_MFIELD_BOOL, struct cr_model_pool, allow_classic_flow, false),
+    CR_MFIELD("developerProviderName", CR_MFIELD_STR, struct cr_model_pool, developer_provider_name, false),
+    CR_MFIELD("supportedLoginProviders", CR_MFIELD_MAP, struct cr_model_pool, supported_login_providers,
             false),
-    S_CUSTOM_FIELD("cognitoIdentityProviders", s_providers, false),
-    S_FIELD("openIdConnectProviderARNs", S_LIST, struct cr_model_pool,
+    CR_MFIELD_CUSTOM("cognitoIdentityProviders", s_providers, false),
+    CR_MFIELD("openIdConnectProviderARNs", CR_MFIELD_LIST, struct cr_model_pool,
             open_id_connect_provider_arns, false),
-    S_FIELD("samlProviderARNs", S_LIST, struct cr_model_pool, saml_provider_arns, false),
-    S_FIELD("roles", S_MAP, struct cr_model_pool, roles, false),
-    S_CUSTOM_FIELD("roleMappings", s_role_mappings, false),
-    S_CUSTOM_FIELD("principalTagAttributeMaps", s_principal_tags, false),
-    S_FIELD("tags", S_MAP, struct cr_model_pool, tags, false),
+    CR_MFIELD("samlProviderARNs", CR_MFIELD_LIST, struct cr_model_pool, saml_provider_arns, false),
+    CR_MFIELD("roles", CR_MFIELD_MAP, struct cr_model_pool, roles, false),
+    CR_MFIELD_CUSTOM("roleMappings", s_role_mappings, false),
+    CR_MFIELD_CUSTOM("principalTagAttributeMaps", s_principal_tags, false),
+    CR_MFIELD("tags", CR_MFIELD_MAP, struct cr_model_pool, tags, false),
 };
 
 static void s_metadata(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -716,11 +722,11 @@ static void s_kind(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
     s_str(ctx, &pool->kind, key, val);
 }
 
-static const struct s_field s_root_fields[] = {
-    S_CUSTOM_FIELD("apiVersion", s_api_version, true),
-    S_CUSTOM_FIELD("kind", s_kind, true),
-    S_CUSTOM_FIELD("metadata", s_metadata, true),
-    S_CUSTOM_FIELD("spec", s_spec, true),
+static const struct cr_mfield s_root_fields[] = {
+    CR_MFIELD_CUSTOM("apiVersion", s_api_version, true),
+    CR_MFIELD_CUSTOM("kind", s_kind, true),
+    CR_MFIELD_CUSTOM("metadata", s_metadata, true),
+    CR_MFIELD_CUSTOM("spec", s_spec, true),
 };
 
 static int s_push_pool(struct cr_manifest_set *set, struct cr_model_pool *pool)
@@ -940,17 +946,17 @@ int cr_manifest__convert_pool(struct cr_mctx *ctx, size_t index, const struct cr
 
 /* ---- kind: Account ---- */
 
-static const struct s_field s_account_metadata_fields[] = {
-    S_FIELD("name", S_STR, struct cr_model_account, name, true),
+static const struct cr_mfield s_account_metadata_fields[] = {
+    CR_MFIELD("name", CR_MFIELD_STR, struct cr_model_account, name, true),
 };
 
-static const struct s_field s_account_spec_fields[] = {
-    S_FIELD("accountId", S_STR, struct cr_model_account, account_id, true),
-    S_FIELD("profile", S_STR, struct cr_model_account, profile, false),
-    S_FIELD("roleArn", S_STR, struct cr_model_account, role_arn, false),
-    S_FIELD("externalId", S_STR, struct cr_model_account, external_id, false),
-    S_FIELD("sessionName", S_STR, struct cr_model_account, session_name, false),
-    S_FIELD("region", S_STR, struct cr_model_account, region, false),
+static const struct cr_mfield s_account_spec_fields[] = {
+    CR_MFIELD("accountId", CR_MFIELD_STR, struct cr_model_account, account_id, true),
+    CR_MFIELD("profile", CR_MFIELD_STR, struct cr_model_account, profile, false),
+    CR_MFIELD("roleArn", CR_MFIELD_STR, struct cr_model_account, role_arn, false),
+    CR_MFIELD("externalId", CR_MFIELD_STR, struct cr_model_account, external_id, false),
+    CR_MFIELD("sessionName", CR_MFIELD_STR, struct cr_model_account, session_name, false),
+    CR_MFIELD("region", CR_MFIELD_STR, struct cr_model_account, region, false),
 };
 
 static void s_account_metadata(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
@@ -969,11 +975,11 @@ static void s_account_spec(struct cr_mctx *ctx, void *obj, const struct cr_ynode
              sizeof(s_account_spec_fields) / sizeof(s_account_spec_fields[0]));
 }
 
-static const struct s_field s_account_root_fields[] = {
-    S_FIELD("apiVersion", S_STR, struct cr_model_account, api_version, true),
-    S_FIELD("kind", S_STR, struct cr_model_account, kind, true),
-    S_CUSTOM_FIELD("metadata", s_account_metadata, true),
-    S_CUSTOM_FIELD("spec", s_account_spec, true),
+static const struct cr_mfield s_account_root_fields[] = {
+    CR_MFIELD("apiVersion", CR_MFIELD_STR, struct cr_model_account, api_version, true),
+    CR_MFIELD("kind", CR_MFIELD_STR, struct cr_model_account, kind, true),
+    CR_MFIELD_CUSTOM("metadata", s_account_metadata, true),
+    CR_MFIELD_CUSTOM("spec", s_account_spec, true),
 };
 
 int cr_manifest__convert_account(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root)
@@ -1262,6 +1268,9 @@ static int s_merge(struct cr_manifest_set *set, struct cr_manifest_set *shard)
     for (size_t i = 0; i < shard->n_pools; i++)
         if (s_push_pool(set, shard->pools[i]) != 0)
             return CR_ENOMEM;
+    for (size_t i = 0; i < shard->n_tests; i++)
+        if (cr_manifest__push_test(set, shard->tests[i]) != 0)
+            return CR_ENOMEM;
     for (size_t i = 0; i < shard->n_diagnostics; i++) {
         if (cr_array_reserve(&set->diagnostics, &set->cap_diagnostics, set->n_diagnostics,
                              sizeof(*set->diagnostics), 16) != 0)
@@ -1292,6 +1301,15 @@ static int s_account_order(const void *x, const void *y)
 {
     const struct cr_model_account *a = *(const struct cr_model_account *const *)x;
     const struct cr_model_account *b = *(const struct cr_model_account *const *)y;
+    if (a->file_index != b->file_index)
+        return a->file_index < b->file_index ? -1 : 1;
+    return (a->document > b->document) - (a->document < b->document);
+}
+
+static int s_test_order(const void *x, const void *y)
+{
+    const struct cr_model_test *a = *(const struct cr_model_test *const *)x;
+    const struct cr_model_test *b = *(const struct cr_model_test *const *)y;
     if (a->file_index != b->file_index)
         return a->file_index < b->file_index ? -1 : 1;
     return (a->document > b->document) - (a->document < b->document);
@@ -1348,6 +1366,8 @@ static int s_load_parallel(struct cr_manifest_set *set, const struct cr_manifest
         qsort(set->pools, set->n_pools, sizeof(*set->pools), s_pool_order);
     if (set->n_accounts > 1)
         qsort(set->accounts, set->n_accounts, sizeof(*set->accounts), s_account_order);
+    if (set->n_tests > 1)
+        qsort(set->tests, set->n_tests, sizeof(*set->tests), s_test_order);
     result = 0;
 done:
     if (result == CR_ENOMEM)
@@ -1402,6 +1422,7 @@ void cr_manifest_set_free(struct cr_manifest_set *set)
     free(set->skipped);
     free(set->accounts);
     free(set->warnings);
+    free(set->tests);
     free(set);
 }
 

@@ -30,6 +30,7 @@
 #define CR_MANIFEST_API_VERSION       "cognito-reconcile/v1"
 #define CR_MANIFEST_KIND              "IdentityPool"
 #define CR_MANIFEST_KIND_ACCOUNT      "Account"
+#define CR_MANIFEST_KIND_TEST         "IdentityPoolTest"
 #define CR_MANIFEST_MAX_FILE_BYTES    (1024 * 1024) /* larger files are refused */
 #define CR_MANIFEST_MAX_DEPTH         64            /* YAML nesting */
 #define CR_MANIFEST_MAX_ALIASES       100           /* alias uses per document */
@@ -88,6 +89,9 @@ struct cr_manifest_set {
     struct cr_model_pool **pools;    /* in file order, then document order */
     size_t n_pools;
     size_t cap_pools;
+    struct cr_model_test **tests; /* IdentityPoolTest documents, in file and document order */
+    size_t n_tests;
+    size_t cap_tests;
     struct cr_diagnostic *diagnostics; /* sorted by file order, line, column after finish */
     size_t n_diagnostics;
     size_t cap_diagnostics;

@@ -3,6 +3,7 @@
 #define CR_SCHEMA_MANIFEST_INTERNAL_H
 /* Internal to schema/: the state shared by the loader (manifest.c) and the validator
  * (validate.c) while one file is processed. */
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "schema/manifest.h"
@@ -63,6 +64,55 @@ size_t cr_manifest__path_render(const struct cr_mctx *ctx, size_t depth, char *o
 /** Writes a quotable, shortened form of user text into out (for messages). */
 const char *cr_manifest__quote(char *out, size_t cap, const char *s, size_t len);
 
+/* ---- conversion helpers (manifest.c), shared by the converters of every kind ---- */
+
+/** How a mapping key is converted: a string, a boolean, a map or list of strings, or by a
+ * function of the kind's converter. */
+enum cr_mfield_kind {
+    CR_MFIELD_STR,
+    CR_MFIELD_BOOL,
+    CR_MFIELD_MAP,
+    CR_MFIELD_LIST,
+    CR_MFIELD_FN,
+};
+
+/** Converts a custom field: obj is the struct being filled, key and val the YAML nodes. */
+typedef void cr_mfield_fn(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
+                          const struct cr_ynode *val);
+
+/** One key of a mapping: where its value goes (offset into the struct) or who converts it. */
+struct cr_mfield {
+    const char *key;
+    enum cr_mfield_kind kind;
+    size_t offset;
+    bool required;
+    cr_mfield_fn *custom;
+    const char *why; /* appended to the missing-key message */
+};
+
+#define CR_MFIELD(name, kind, type, member, req)                                                   \
+    {                                                                                              \
+        name, kind, offsetof(type, member), req, NULL, NULL                                        \
+    }
+#define CR_MFIELD_CUSTOM(name, fn, req)                                                            \
+    {                                                                                              \
+        name, CR_MFIELD_FN, 0, req, fn, NULL                                                       \
+    }
+
+/** Converts the mapping val into obj by the field table: unknown keys (with "did you mean"),
+ * missing required ones, wrong types become diagnostics. False when val is not a mapping. */
+bool cr_manifest__struct(struct cr_mctx *ctx, void *obj, const struct cr_ynode *val,
+                         const struct cr_mfield *fields, size_t n);
+/** A string scalar into out (not null, not a boolean or number unless quoted). */
+bool cr_manifest__str(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key,
+                      const struct cr_ynode *val);
+/** A mapping key (non-empty, not null) as a string. */
+bool cr_manifest__key(struct cr_mctx *ctx, struct cr_model_str *out, const struct cr_ynode *key);
+/** True when val is a mapping (CR_YNODE_MAP) or a list (CR_YNODE_SEQ); reports otherwise. */
+bool cr_manifest__expect(struct cr_mctx *ctx, const struct cr_ynode *val, enum cr_ynode_kind kind);
+/** "a mapping", "null", "the number 3", "the string \"x\"" for messages. */
+const char *cr_manifest__describe(const struct cr_ynode *node, char *buf, size_t cap);
+
 /** Converts one document of a kind of ours (its apiVersion and kind already checked) into the
  * set; problems become diagnostics. Returns 0 or CR_ENOMEM. */
 typedef int cr_manifest_convert_fn(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
@@ -92,6 +142,29 @@ void cr_manifest__validate_account(struct cr_mctx *ctx, const struct cr_model_ac
 /** Records a warning of the set (not an error) at file:loc with the field path given. */
 int cr_manifest__warn(struct cr_manifest_set *set, const char *file, size_t file_index,
                       struct cr_loc loc, const char *path, const char *fmt, ...) CR_PRINTF(6, 7);
+/** kind: IdentityPoolTest (testdoc.c). */
+int cr_manifest__convert_test(struct cr_mctx *ctx, size_t index, const struct cr_ynode *root);
+
+/** Adds a converted test document to the set (testdoc.c; the parallel loader merges with it
+ * too). 0 or CR_ENOMEM. */
+int cr_manifest__push_test(struct cr_manifest_set *set, struct cr_model_test *test);
+
+/** Checks the test documents against the pools of the set (testdoc.c): spec.pool names a pool,
+ * each login a provider of it that role mappings can key, roles are role ARNs. 0 or
+ * CR_ENOMEM. */
+int cr_manifest__validate_tests(struct cr_manifest_set *set);
+
+/** Reports (at key's position) when key is not a role-mapping key of the pool: a
+ * SupportedLoginProviders key, ProviderName:ClientId of a user pool, an OIDC issuer, a SAML
+ * ARN (validate.c). */
+void cr_manifest__check_role_key(struct cr_mctx *ctx, const struct cr_model_pool *pool,
+                                 const struct cr_model_str *key);
+
+/** Reports when v is not an IAM role ARN of the API's ARNString shape (validate.c). */
+void cr_manifest__check_role_arn(struct cr_mctx *ctx, const struct cr_model_str *v);
+
+/** Checks a string map against an API map shape ("PrincipalTags"): count, keys, values. */
+void cr_manifest__check_map(struct cr_mctx *ctx, const struct cr_model_map *map, const char *shape);
 
 /** Validates one converted pool on its own: constraints, limits, cross-references. */
 void cr_manifest__validate_pool(struct cr_mctx *ctx, const struct cr_model_pool *pool);

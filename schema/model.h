@@ -188,6 +188,70 @@ struct cr_model_account {
     struct cr_loc spec_loc;           /* where spec starts (for "give profile or roleArn") */
 };
 
+/* ---- kind: IdentityPoolTest (unit tests for access, docs/testing.md) ---- */
+
+/** What YAML makes of a claim value: a string, or a plain number or boolean. */
+enum cr_model_claim_kind {
+    CR_CLAIM_STRING,
+    CR_CLAIM_NUMBER,
+    CR_CLAIM_BOOL,
+};
+
+/** One claim value: its text as written ("paid", "3", "true") and its kind. */
+struct cr_model_claim_value {
+    enum cr_model_claim_kind kind;
+    struct cr_model_str text;
+};
+
+/** One claim of a test case's token (spec.cases[].claims): a value, or a list of values. */
+struct cr_model_claim {
+    struct cr_model_str name; /* the map key */
+    bool is_list;
+    struct cr_model_claim_value value; /* !is_list */
+    struct cr_model_claim_value *items; /* is_list */
+    size_t n_items;
+    struct cr_loc loc; /* the value */
+};
+
+/** spec.cases[].expect: a role, or denied: true, or an error type; principal tags. */
+struct cr_model_test_expect {
+    struct cr_model_str role;
+    struct cr_model_bool denied;
+    struct cr_model_str error; /* NotAuthorizedException | InvalidIdentityPoolConfigurationException */
+    struct cr_model_map principal_tags;
+    struct cr_loc loc;
+};
+
+/** One case of spec.cases. */
+struct cr_model_test_case {
+    struct cr_model_str name;
+    struct cr_model_str login; /* a role-mapping key: ProviderName:ClientId, or the Logins key */
+    struct cr_model_bool unauthenticated;
+    bool has_claims;
+    struct cr_model_claim *claims;
+    size_t n_claims;
+    struct cr_model_str custom_role_arn; /* customRoleArn */
+    bool has_expect;
+    struct cr_model_test_expect expect;
+    struct cr_loc loc;
+};
+
+/** One IdentityPoolTest document. */
+struct cr_model_test {
+    const char *file;
+    size_t file_index;
+    size_t document;
+    struct cr_loc loc;
+    struct cr_model_str name;   /* metadata.name */
+    struct cr_model_str region; /* metadata.region: the pool's region (optional) */
+    struct cr_model_str pool;   /* spec.pool: metadata.name of a pool of the manifests */
+    bool has_cases;
+    struct cr_loc cases_loc;
+    struct cr_model_test_case *cases;
+    size_t n_cases;
+    const struct cr_model_pool *target; /* the pool spec.pool names, once the set is finished */
+};
+
 /** The value for key in map, or NULL. Borrowed. */
 const char *cr_model_map_get(const struct cr_model_map *map, const char *key);
 

@@ -848,6 +848,28 @@ static void s_report_duplicate(struct cr_mctx *ctx, struct cr_manifest_set *set,
                             o->file, o->name.loc.line, o->name.loc.column);
 }
 
+void cr_manifest__check_role_key(struct cr_mctx *ctx, const struct cr_model_pool *pool,
+                                 const struct cr_model_str *key)
+{
+    struct s_candidates c;
+    if (key->value == NULL)
+        return;
+    s_candidates(&c, pool, true);
+    if (!s_is_candidate(&c, key->value))
+        s_not_configured(ctx, &c, key);
+    s_candidates_dispose(&c);
+}
+
+void cr_manifest__check_role_arn(struct cr_mctx *ctx, const struct cr_model_str *v)
+{
+    s_check_role_arn(ctx, v);
+}
+
+void cr_manifest__check_map(struct cr_mctx *ctx, const struct cr_model_map *map, const char *shape)
+{
+    s_check_map(ctx, map, shape);
+}
+
 /* Sorts by (name, account, region) and by id, then compares neighbours: n log n for the
  * 10,000 pools of the benchmark. The first pool in file order is the one others point to. */
 static int s_unique_pools(struct cr_mctx *ctx, struct cr_manifest_set *set, const char **regions)
@@ -1009,7 +1031,7 @@ int cr_manifest__validate_set(struct cr_manifest_set *set)
         goto done;
     if (ctx->rc == 0 && s_warn_unreferenced(set, referenced) != 0)
         goto done;
-    result = ctx->rc;
+    result = ctx->rc == 0 ? cr_manifest__validate_tests(set) : ctx->rc;
 done:
     free(referenced);
     free(regions);

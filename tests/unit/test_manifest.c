@@ -132,7 +132,11 @@ static void test_manifest__invalid_fixtures_match_expected(void **state)
     assert_int_equal(failures, 0);
 }
 
-static void s_expect_valid_dir(const char *rel, const char *const *subdirs, size_t n_sub)
+/* Every folder under rel loads as one set without a diagnostic (a folder is what the CLI
+ * reads: tests name pools of other files) and holds a pool; with each_file, every file on
+ * its own too (fixtures stand alone). */
+static void s_expect_valid_dir(const char *rel, const char *const *subdirs, size_t n_sub,
+                               bool each_file)
 {
     for (size_t s = 0; s < n_sub; s++) {
         char dir[4096];
@@ -140,21 +144,36 @@ static void s_expect_valid_dir(const char *rel, const char *const *subdirs, size
         char **names = NULL;
         size_t n = s_list(&names, dir, ".yaml");
         assert_in_range(n, 1, SIZE_MAX);
+        struct cr_buf *bytes = calloc(n, sizeof(*bytes));
+        struct cr_manifest_input *in = calloc(n, sizeof(*in));
+        char(*paths)[4400] = calloc(n, sizeof(*paths));
+        assert_non_null(bytes);
+        assert_non_null(in);
+        assert_non_null(paths);
         for (size_t i = 0; i < n; i++) {
-            char path[4400];
-            struct cr_buf bytes = CR_BUF_INIT;
-            snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-            assert_ok(cr_buf_read_file(&bytes, path, 4 << 20));
-            int rc = 0;
-            struct cr_manifest_set *set = s_load(bytes.ptr, bytes.len, &rc, NULL);
+            snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
+            assert_ok(cr_buf_read_file(&bytes[i], paths[i], 4 << 20));
+            in[i] = (struct cr_manifest_input){paths[i], bytes[i].ptr ? bytes[i].ptr : "",
+                                               bytes[i].len};
+        }
+        for (size_t i = 0; i <= n; i++) {
+            if (i < n && !each_file)
+                continue;
+            struct cr_manifest_set *set = NULL;
+            int rc = cr_manifest_load_buffers(&set, i < n ? &in[i] : in, i < n ? 1 : n, NULL);
+            assert_non_null(set);
             if (rc != 0) {
                 char *got = s_render(set);
-                fail_msg("%s should be valid:\n%s", path, got);
+                fail_msg("%s should be valid:\n%s", i < n ? paths[i] : dir, got);
             }
             assert_in_range(set->n_pools, 1, SIZE_MAX);
             cr_manifest_set_free(set);
-            cr_buf_dispose(&bytes);
         }
+        for (size_t i = 0; i < n; i++)
+            cr_buf_dispose(&bytes[i]);
+        free(bytes);
+        free(in);
+        free(paths);
         s_free_list(names, n);
     }
 }
@@ -162,13 +181,13 @@ static void s_expect_valid_dir(const char *rel, const char *const *subdirs, size
 static void test_manifest__valid_fixtures_load(void **state)
 {
     static const char *const sub[] = {"."};
-    s_expect_valid_dir("tests/data/manifests/valid", sub, 1);
+    s_expect_valid_dir("tests/data/manifests/valid", sub, 1, true);
 }
 
 static void test_manifest__examples_load(void **state)
 {
     static const char *const sub[] = {"minimal", "mobile", "dev", "prod"};
-    s_expect_valid_dir("examples", sub, 4);
+    s_expect_valid_dir("examples", sub, 4, false);
 }
 
 /* ---- the model ---- */

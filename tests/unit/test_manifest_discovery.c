@@ -125,7 +125,7 @@ static const struct s_meant s_meants[] = {
     {"our apiVersion, another version", "apiVersion: cognito-reconcile/v2\nkind: IdentityPool\n",
      "t.yaml:1:13: unsupported apiVersion 'cognito-reconcile/v2'"},
     {"our apiVersion, an unknown kind", "apiVersion: cognito-reconcile/v1\nkind: IdentityPol\n",
-     "t.yaml:2:7: unsupported kind 'IdentityPol' (expected 'IdentityPool' or 'Account')"},
+     "t.yaml:2:7: unsupported kind 'IdentityPol' (expected 'IdentityPool', 'Account' or 'IdentityPoolTest')"},
     {"spec.identityPoolName and nothing else", "spec:\n  identityPoolName: P\n",
      "t.yaml:1:1: missing required key 'apiVersion'"},
     {"a YAML error in a file that mentions us",
