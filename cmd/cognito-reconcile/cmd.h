@@ -31,6 +31,7 @@ int cr_cmd_diff(int argc, char **argv);
 int cr_cmd_completion(int argc, char **argv);
 int cr_cmd_force_unlock(int argc, char **argv);
 int cr_cmd_watch(int argc, char **argv);
+int cr_cmd_test(int argc, char **argv);
 
 /** The subcommands (main.c), in the order `--help` lists them; *out_count is set. */
 const struct cr_command *cr_cmd_table(size_t *out_count);
@@ -47,13 +48,14 @@ enum cr_cli_verb {
     CR_CLI_DIFF = 1 << 5,
     CR_CLI_FORCE_UNLOCK = 1 << 6,
     CR_CLI_WATCH = 1 << 7,
+    CR_CLI_TEST = 1 << 8,
 };
 
 enum cr_cli_output {
     CR_CLI_OUTPUT_TEXT,
     CR_CLI_OUTPUT_JSON,
     CR_CLI_OUTPUT_MARKDOWN,
-    CR_CLI_OUTPUT_JUNIT, /* drift only */
+    CR_CLI_OUTPUT_JUNIT, /* drift and test */
 };
 
 #define CR_CLI_DEFAULT_STACK       "default"

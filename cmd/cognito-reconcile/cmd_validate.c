@@ -18,10 +18,10 @@
 
 static const char s_synopsis[] = "[options] [PATH...]";
 static const char s_description[] =
-    "Checks IdentityPool and Account manifests without calling AWS: YAML syntax, unknown and\n"
-    "duplicate keys, types, every API constraint (lengths, patterns, enums, limits), provider\n"
-    "and account references, ARNs, and metadata.name unique per stack, account and region.\n"
-    "PATH is a file or a\n"
+    "Checks IdentityPool and Account manifests (and IdentityPoolTest documents) without\n"
+    "calling AWS: YAML syntax, unknown and duplicate keys, types, every API constraint\n"
+    "(lengths, patterns, enums, limits), provider and account references, ARNs, and\n"
+    "metadata.name unique per stack, account and region. PATH is a file or a\n"
     "folder (read recursively: *.yaml, *.yml), or - for standard input; no PATH reads the\n"
     "current folder. Other YAML (CI pipelines, Kubernetes objects, Helm values) is skipped\n"
     "and counted; --exclude and .cognito-reconcile-ignore leave paths out. Every problem is\n"
@@ -53,6 +53,13 @@ static int s_print_text(const struct cr_manifest_set *set, const struct cr_sourc
         printf("validated %zu pool%s", set->n_pools, s_plural(set->n_pools));
         if (set->n_accounts > 0)
             printf(" and %zu account%s", set->n_accounts, s_plural(set->n_accounts));
+        if (set->n_tests > 0) {
+            size_t cases = 0;
+            for (size_t i = 0; i < set->n_tests; i++)
+                cases += set->tests[i]->n_cases;
+            printf(" and %zu test%s (%zu case%s)", set->n_tests, s_plural(set->n_tests), cases,
+                   s_plural(cases));
+        }
         printf(" in %zu file%s", set->n_files, s_plural(set->n_files));
         if (set->n_skipped == 1)
             printf("; skipped 1 file that is not a cognito-reconcile manifest");
@@ -123,7 +130,7 @@ static int s_json_skips(json_t *doc, const struct cr_manifest_set *set,
     return rc;
 }
 
-/* {"format_version":"1","valid":bool,"pools":N,"files":N,"diagnostics":[...],"skipped":[...],
+/* {"format_version":"1","valid":bool,"pools":N,"tests":N,"files":N,"diagnostics":[...],"skipped":[...],
  * "not_read":[...]} on stdout. set may be NULL when the sources could not be read (error then
  * holds the message). */
 static int s_print_json(const struct cr_manifest_set *set, const struct cr_source_list *skips,
@@ -146,9 +153,10 @@ static int s_print_json(const struct cr_manifest_set *set, const struct cr_sourc
         json_array_append_new(diags, s_diag_json(d->file, d->line, d->column, d->path, d->message));
     }
     bool valid = error == NULL && set != NULL && set->n_diagnostics == 0;
-    doc = json_pack("{s:s, s:b, s:i, s:i, s:i, s:b, s:O, s:O}", "format_version", "1", "valid",
-                    valid, "pools", (json_int_t)(set ? set->n_pools : 0), "accounts",
-                    (json_int_t)(set ? set->n_accounts : 0), "files",
+    doc = json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:b, s:O, s:O}", "format_version", "1",
+                    "valid", valid, "pools", (json_int_t)(set ? set->n_pools : 0),
+                    "accounts", (json_int_t)(set ? set->n_accounts : 0), "tests",
+                    (json_int_t)(set ? set->n_tests : 0), "files",
                     (json_int_t)(set ? set->n_files : 0), "truncated",
                     set != NULL && set->truncated, "diagnostics", diags, "warnings", warnings);
     if (doc == NULL || s_json_skips(doc, set, skips) != 0)

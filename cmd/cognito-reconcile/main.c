@@ -18,6 +18,8 @@ static const struct cr_command s_commands[] = {
      cr_cmd_force_unlock},
     {"watch", "follow a git branch and keep the pools in line with it (GitOps controller)",
      cr_cmd_watch},
+    {"test", "check who gets which role: run IdentityPoolTest cases (offline, or --endpoint-url)",
+     cr_cmd_test},
     {"completion", "print the shell completion script: bash, zsh or fish", cr_cmd_completion},
 };
 

@@ -43,32 +43,36 @@ struct s_option {
 
 #define S_AWS    (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT | CR_CLI_EXPORT | CR_CLI_WATCH)
 #define S_DIFF   (CR_CLI_PLAN | CR_CLI_APPLY | CR_CLI_DRIFT)
-#define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK)
+#define S_ALL    (CR_CLI_VALIDATE | S_AWS | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK | CR_CLI_TEST)
 #define S_LOCK   (S_DIFF | CR_CLI_FORCE_UNLOCK | CR_CLI_WATCH)
 #define S_RECON  (S_DIFF | CR_CLI_WATCH) /* what plans: plan, apply, drift, watch */
+#define S_READ   (S_DIFF | CR_CLI_VALIDATE | CR_CLI_TEST) /* read manifests from disk or --git-ref */
 #define S_OFF(m) offsetof(struct cr_cli_options, m)
 
 static const struct s_option s_options[] = {
-    {"--region", "REGION", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK, S_STRING,
-     S_OFF(region),
-     "AWS region for manifests without metadata.region (default: AWS config)"},
-    {"--profile", "NAME", S_AWS | CR_CLI_FORCE_UNLOCK, S_STRING, S_OFF(profile),
+    {"--region", "REGION",
+     S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF | CR_CLI_FORCE_UNLOCK | CR_CLI_TEST, S_STRING,
+     S_OFF(region), "AWS region for manifests without metadata.region (default: AWS config)"},
+    {"--profile", "NAME", S_AWS | CR_CLI_FORCE_UNLOCK | CR_CLI_TEST, S_STRING, S_OFF(profile),
      "named profile from the AWS config/credentials files"},
-    {"--endpoint-url", "URL", S_AWS, S_STRING, S_OFF(endpoint_url),
-     "cognito-identity endpoint (e.g. a local emulator)"},
+    {"--endpoint-url", "URL", S_AWS | CR_CLI_TEST, S_STRING, S_OFF(endpoint_url),
+     "cognito-identity endpoint (e.g. a local emulator); test: run the cases against the pools "
+     "deployed there (a cognito-identity-local, which mints the login tokens)"},
     {"--region-check", "on|off", S_AWS, S_OFF_SWITCH, S_OFF(region_check_off),
      "refuse regions this build does not know, before any call (default on; off for a region "
      "AWS opened since)"},
     {"--account-id", "ACCOUNT_ID", S_AWS, S_STRING, S_OFF(account_id),
      "the AWS account (12 digits) the credentials must be for, checked before any call for "
      "pools without metadata.account"},
-    {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(stack),
+    {"--stack", "NAME", S_AWS | CR_CLI_VALIDATE | CR_CLI_DIFF | CR_CLI_TEST, S_STRING,
+     S_OFF(stack),
      "ownership stack: only pools tagged with it are managed (default: default)"},
-    {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_OUTPUT, S_OFF(output),
-     "text, json or markdown (default: text); drift also junit"},
+    {"--output", "FORMAT", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF | CR_CLI_TEST, S_OUTPUT,
+     S_OFF(output), "text, json or markdown (default: text); drift and test also junit"},
     {"--parallelism", "N", S_AWS, S_UINT, S_OFF(parallelism),
      "API calls in flight at once, 1-256 (default: 8)"},
-    {"--timeout", "SECONDS", S_AWS | CR_CLI_FORCE_UNLOCK, S_SECONDS, S_OFF(timeout_s),
+    {"--timeout", "SECONDS", S_AWS | CR_CLI_FORCE_UNLOCK | CR_CLI_TEST, S_SECONDS,
+     S_OFF(timeout_s),
      "give up on one API call attempt after SECONDS, 1-3600 (default: 30); retried when safe"},
     {"--rate-limit", "SPEC", S_AWS, S_RATE, S_OFF(rate_limits),
      "per-operation call rate: Op=RATE[:BURST],... (e.g. TagResource=2,*=20); repeatable, later "
@@ -95,10 +99,10 @@ static const struct s_option s_options[] = {
     {"--account", "NAME", CR_CLI_EXPORT, S_LIST, S_OFF(accounts),
      "export the pools of this account (a kind: Account document in PATH; repeatable)"},
     /* Sources from git (design §6, docs/gitops.md): cmd/cognito-reconcile/sources.c reads them. */
-    {"--git-ref", "REV", S_DIFF | CR_CLI_VALIDATE, S_STRING, S_OFF(git_ref),
+    {"--git-ref", "REV", S_READ, S_STRING, S_OFF(git_ref),
      "read the manifests from this git revision (branch, tag, commit, HEAD~2), not the "
      "working tree"},
-    {"--git-dir", "DIR", S_DIFF | CR_CLI_VALIDATE | CR_CLI_DIFF, S_STRING, S_OFF(git_dir),
+    {"--git-dir", "DIR", S_READ | CR_CLI_DIFF, S_STRING, S_OFF(git_dir),
      "the git repository (default: the one containing the current folder)"},
     {"--expect-digest", "DIGEST", CR_CLI_APPLY, S_STRING, S_OFF(expect_digest),
      "apply only the plan whose digest is DIGEST (sha256:..., printed by plan): the reviewed one"},
@@ -155,10 +159,10 @@ static const struct s_option s_options[] = {
      "private key for an ssh remote (else the ssh agent); the host must be in "
      "~/.ssh/known_hosts"},
     /* Which files are manifests (docs/manifests.md): cmd/cognito-reconcile/sources.c. */
-    {"--exclude", "GLOB", S_RECON | CR_CLI_VALIDATE | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
+    {"--exclude", "GLOB", S_READ | CR_CLI_WATCH | CR_CLI_DIFF, S_LIST, S_OFF(excludes),
      "leave out paths matching GLOB (gitignore syntax, relative to the current folder; "
      "repeatable); .cognito-reconcile-ignore files work the same way"},
-    {"--verbose", NULL, S_RECON | CR_CLI_VALIDATE | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
+    {"--verbose", NULL, S_READ | CR_CLI_WATCH | CR_CLI_DIFF, S_FLAG, S_OFF(verbose),
      "list the files that were skipped (not manifests, not read) or excluded, and why"},
     {"--config", "FILE", S_ALL, S_STRING, S_OFF(config_file),
      "read options from this YAML file (keys are the long option names: 'stack: prod'); the "
@@ -191,6 +195,8 @@ static const char *s_verb_name(enum cr_cli_verb verb)
         return "force-unlock";
     case CR_CLI_WATCH:
         return "watch";
+    case CR_CLI_TEST:
+        return "test";
     default:
         return "?";
     }
@@ -320,12 +326,15 @@ static int s_parse_output(enum cr_cli_output *out, const char *name, const char 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(value, names[i]) != 0)
             continue;
-        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_JUNIT && verb != CR_CLI_DRIFT) {
-            cr_error_set("%s: --output junit is only for drift", s_verb_name(verb));
+        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_JUNIT && verb != CR_CLI_DRIFT &&
+            verb != CR_CLI_TEST) {
+            cr_error_set("%s: --output junit is only for drift and test", s_verb_name(verb));
             return CR_EINVALID;
         }
-        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_MARKDOWN && verb == CR_CLI_VALIDATE) {
-            cr_error_set("validate writes text or json, not markdown");
+        if ((enum cr_cli_output)i == CR_CLI_OUTPUT_MARKDOWN &&
+            (verb == CR_CLI_VALIDATE || verb == CR_CLI_TEST)) {
+            cr_error_set("%s writes text, json%s, not markdown", s_verb_name(verb),
+                         verb == CR_CLI_TEST ? " or junit" : "");
             return CR_EINVALID;
         }
         *out = (enum cr_cli_output)i;
