@@ -171,14 +171,18 @@ pool = ["apiVersion: cognito-reconcile/v1", "kind: IdentityPool", "metadata: {na
         "    - {providerName: %s, clientId: c2}" % up,
         "  roles: {authenticated: \"%sAuth\"%s}" % (acct, rnd.choice([", unauthenticated: \"%sGuest\"" % acct, ""])),
         "  roleMappings:"]
+mapped = 0
 for key in [up + ":c1", up + ":c2", "graph.facebook.com"]:
     if rnd.random() < 0.3:
         continue
+    mapped += 1
     kind = rnd.choice(["Rules", "Rules", "Token"])
     pool += ['    "%s":' % key, "      type: %s" % kind,
              "      ambiguousRoleResolution: %s" % rnd.choice(["Deny", "AuthenticatedRole"])]
     if kind == "Rules":
         pool += ["      rulesConfiguration:", "        rules:", rules()]
+if mapped == 0:
+    pool[-1] += " {}"  # managed, and empty
 pool += ["  principalTagAttributeMaps:",
          "    %s: {useDefaults: %s, principalTags: {tier: \"custom:tier\"}}" % (up, rnd.choice(["true", "false"]))]
 open(sys.argv[2] + "/pool.yaml", "w").write("\n".join(pool) + "\n")
