@@ -15,6 +15,9 @@
 
 #include "access/access.h"
 #include "reconcile/desired.h"
+#include "reconcile/live.h"
+#include "reconcile/plan.h"
+#include "schema/manifest.h"
 #include "schema/model.h"
 #include "util/error.h"
 
@@ -73,5 +76,20 @@ const char *cr_access_case_status_name(enum cr_access_case_status status);
  * Appends to out (out-of-memory stays sticky in out).
  */
 void cr_access_outcome_describe(struct cr_buf *out, const struct cr_access_result *r);
+
+/**
+ * The access impact of a plan (docs/testing.md): for each case of the set's tests whose pool
+ * the plan covers (and whose roles the manifests manage), the outcome with the live
+ * configuration (live) and with the planned one -- the desired configuration, roles and
+ * principal-tag maps, the live ones where the manifests leave them alone -- both resolved by
+ * access/. Appends to plan->access the cases whose outcome changes (all cases of a pool the
+ * plan creates) and those whose planned outcome fails the expectation; sets
+ * plan->access_checked when some planned pool has cases. 0 or CR_ENOMEM.
+ */
+int cr_access_impact(struct cr_plan *plan, const struct cr_manifest_set *set,
+                     const struct cr_live_state *live) CR_WARN_UNUSED;
+
+/** How many of plan->access fail their expectation. */
+size_t cr_access_impact_failures(const struct cr_plan *plan);
 
 #endif

@@ -67,6 +67,17 @@ void cr_plan_dispose(struct cr_plan *plan)
         cr_strlist_dispose(&plan->accounts[i].regions);
     }
     free(plan->accounts);
+    for (size_t i = 0; i < plan->n_access; i++) {
+        struct cr_plan_access *a = &plan->access[i];
+        free(a->test);
+        free(a->name);
+        free(a->source);
+        free(a->before);
+        free(a->after);
+        free(a->why);
+        free(a->failure);
+    }
+    free(plan->access);
     memset(plan, 0, sizeof(*plan));
 }
 

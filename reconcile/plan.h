@@ -110,6 +110,23 @@ struct cr_plan_account {
     struct cr_strlist regions;         /* sorted */
 };
 
+/**
+ * A test case of a planned pool as the plan affects it (access impact, docs/testing.md): its
+ * outcome with the live configuration and with the planned one, and whether the planned one
+ * still meets the case's expectation. Strings are owned; an outcome reads "role NAME",
+ * "denied (NotAuthorizedException)", with ", tags {k=v, ...}" when the credentials carry tags.
+ */
+struct cr_plan_access {
+    size_t pool;   /* index into plan->pools */
+    char *test;    /* the IdentityPoolTest's metadata.name */
+    char *name;    /* the case's name */
+    char *source;  /* "file:line:column" of the case */
+    char *before;  /* the outcome now; NULL when the plan creates the pool */
+    char *after;   /* the outcome once the plan is applied */
+    char *why;     /* how after was decided (the rule), or NULL */
+    char *failure; /* after does not meet the expectation: what differs; NULL when it does */
+};
+
 struct cr_plan {
     char *stack;
     char *revision;                   /* git commit recorded in the revision tag, or NULL */
@@ -134,6 +151,12 @@ struct cr_plan {
     size_t n_desired;
     struct cr_strlist listed; /* regions whose every pool was listed (sorted) */
     struct cr_strmap owned;   /* there: id -> name tag ("" when none) of each pool of the stack */
+
+    /* Access impact (reconcile/access_test.h, cr_access_impact): filled after the build when the
+     * manifests have test cases for planned pools; not part of saved plans or the digest. */
+    bool access_checked;           /* some planned pool has test cases */
+    struct cr_plan_access *access; /* the cases whose outcome changes or fails, in test order */
+    size_t n_access;
 };
 
 struct cr_plan_options {

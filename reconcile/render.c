@@ -100,6 +100,59 @@ static void s_account_summaries(struct cr_buf *out, const struct cr_plan *plan, 
     }
 }
 
+/* ---- access impact (docs/testing.md): test cases whose outcome the plan changes ---- */
+
+static bool s_access_changed(const struct cr_plan_access *a)
+{
+    return a->before == NULL || strcmp(a->before, a->after) != 0;
+}
+
+static void s_access_counts(const struct cr_plan *plan, size_t *changed, size_t *failing)
+{
+    *changed = *failing = 0;
+    for (size_t i = 0; i < plan->n_access; i++) {
+        *changed += s_access_changed(&plan->access[i]);
+        *failing += plan->access[i].failure != NULL;
+    }
+}
+
+/* "Access: 2 cases change, 1 expectation fails." */
+static void s_access_summary(struct cr_buf *out, const struct cr_plan *plan)
+{
+    size_t changed, failing;
+    s_access_counts(plan, &changed, &failing);
+    cr_buf_printf(out, "Access: %zu case%s change%s, %zu expectation%s fail%s.", changed,
+                  changed == 1 ? "" : "s", changed == 1 ? "s" : "", failing,
+                  failing == 1 ? "" : "s", failing == 1 ? "s" : "");
+}
+
+static void s_text_access(struct cr_buf *out, bool color, const struct cr_plan *plan)
+{
+    if (plan->n_access == 0)
+        return;
+    cr_buf_printf(out, "%sAccess impact%s (IdentityPoolTest cases):\n",
+                  cr_render_ansi(color, CR_ANSI_BOLD), cr_render_ansi(color, CR_ANSI_RESET));
+    for (size_t i = 0; i < plan->n_access; i++) {
+        const struct cr_plan_access *a = &plan->access[i];
+        bool changed = s_access_changed(a);
+        cr_buf_printf(out, "  %s%s%s %s: %s", cr_render_ansi(color, changed ? CR_ANSI_YELLOW : CR_ANSI_RED),
+                      changed ? "~" : "!", cr_render_ansi(color, CR_ANSI_RESET),
+                      plan->pools[a->pool].name, a->name);
+        if (changed)
+            cr_buf_printf(out, ": %s \xe2\x86\x92 %s", a->before ? a->before : "(no pool)", a->after);
+        cr_buf_printf(out, " (%s)\n", a->source);
+        if (changed && a->why)
+            cr_buf_printf(out, "      %s\n", a->why);
+        if (a->failure)
+            cr_buf_printf(out, "      %swarning%s: the expectation fails: %s\n",
+                          cr_render_ansi(color, CR_ANSI_RED), cr_render_ansi(color, CR_ANSI_RESET),
+                          a->failure);
+    }
+    cr_buf_puts(out, "  ");
+    s_access_summary(out, plan);
+    cr_buf_puts(out, "\n\n");
+}
+
 int cr_render_text(struct cr_buf *out, const struct cr_plan *plan,
                    const struct cr_render_options *opts)
 {
@@ -125,6 +178,7 @@ int cr_render_text(struct cr_buf *out, const struct cr_plan *plan,
             s_text_pool(out, color, plan, &plan->pools[groups.items[g].pools[i]]);
     }
     cr_render_groups_dispose(&groups);
+    s_text_access(out, color, plan);
     cr_buf_puts(out, cr_render_ansi(color, CR_ANSI_BOLD));
     s_summary(out, plan, drift);
     cr_render_ansi_end_line(out, color);
@@ -244,9 +298,39 @@ fail:
     return NULL;
 }
 
+/* "access_impact": {"changed": n, "failing": n, "cases": [{"pool", "test", "case", "source",
+ * "before", "after", "decided_by", "changed", "failure"}]} */
+static json_t *s_json_access(const struct cr_plan *plan)
+{
+    size_t changed, failing;
+    json_t *cases = json_array();
+    s_access_counts(plan, &changed, &failing);
+    for (size_t i = 0; cases && i < plan->n_access; i++) {
+        const struct cr_plan_access *a = &plan->access[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:o}", "pool",
+                              plan->pools[a->pool].name, "test", a->test, "case", a->name,
+                              "source", a->source, "before", cr_render_json_str_or_null(a->before),
+                              "after", a->after, "decided_by", cr_render_json_str_or_null(a->why),
+                              "changed", s_access_changed(a), "failure",
+                              cr_render_json_str_or_null(a->failure));
+        if (!o || json_array_append_new(cases, o) < 0) {
+            json_decref(cases);
+            return NULL;
+        }
+    }
+    return cases ? json_pack("{s:I, s:I, s:o}", "changed", (json_int_t)changed, "failing",
+                             (json_int_t)failing, "cases", cases)
+                 : NULL;
+}
+
 json_t *cr_render_json_doc(const struct cr_plan *plan)
 {
     json_t *doc = s_json_doc(plan);
+    if (doc && plan->access_checked &&
+        json_object_set_new(doc, "access_impact", s_json_access(plan)) < 0) {
+        json_decref(doc);
+        doc = NULL;
+    }
     if (!doc)
         cr_error_set("out of memory rendering the plan as JSON");
     return doc;
@@ -349,6 +433,38 @@ static int s_md_body(struct cr_buf *out, const struct cr_plan *plan)
     return 0;
 }
 
+/* "### Access impact": one row per case whose outcome changes or whose expectation fails. */
+static void s_md_access(struct cr_buf *out, const struct cr_plan *plan)
+{
+    if (plan->n_access == 0)
+        return;
+    cr_buf_puts(out, "### Access impact\n\n");
+    s_access_summary(out, plan);
+    cr_buf_puts(out, "\n\n| Case | Pool | Before | After | Expectation |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < plan->n_access; i++) {
+        const struct cr_plan_access *a = &plan->access[i];
+        cr_buf_puts(out, "| ");
+        cr_render_md_text(out, a->name);
+        cr_buf_puts(out, " (");
+        cr_render_md_code(out, a->source, true);
+        cr_buf_puts(out, ") | ");
+        cr_render_md_code(out, plan->pools[a->pool].name, true);
+        cr_buf_puts(out, " | ");
+        cr_render_md_text(out, a->before ? a->before : "(no pool)");
+        cr_buf_puts(out, " | ");
+        if (s_access_changed(a))
+            cr_buf_puts(out, "**");
+        cr_render_md_text(out, a->after);
+        if (s_access_changed(a))
+            cr_buf_puts(out, "**");
+        cr_buf_puts(out, a->failure ? " | :warning: fails: " : " | holds");
+        if (a->failure)
+            cr_render_md_text(out, a->failure);
+        cr_buf_puts(out, " |\n");
+    }
+    cr_buf_puts(out, "\n");
+}
+
 int cr_render_markdown(struct cr_buf *out, const struct cr_plan *plan,
                        const struct cr_render_options *opts)
 {
@@ -375,6 +491,7 @@ int cr_render_markdown(struct cr_buf *out, const struct cr_plan *plan,
         cr_buf_puts(out, "\n");
     if (!cr_plan_is_empty(plan) && s_md_body(out, plan) != 0)
         return CR_ENOMEM;
+    s_md_access(out, plan);
     if (cr_buf_oom(out)) {
         cr_error_set("out of memory rendering the plan as Markdown");
         return CR_ENOMEM;

@@ -5,6 +5,8 @@
  * owned but named by no manifest (pruned). CR_UPDATE_GOLDEN=1 rewrites the golden files.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "reconcile/render.h"
 #include "tests/unit/test_plan_fixture.h"
@@ -163,6 +165,69 @@ static void test_render__markdown_survives_hostile_names_and_values(void **state
     cr_desired_pool_dispose(&d);
 }
 
+/* The access impact section (docs/testing.md) in the three renderers: a changed case shows
+ * before -> after and the deciding rule, a failing one its warning; a case name with a pipe
+ * and backticks stays in its Markdown cell; JSON carries both, and counts them. */
+static void test_render__access_impact(void **state)
+{
+    (void)state;
+    struct cr_plan plan;
+    struct cr_live_state live;
+    struct cr_desired_pool d;
+    struct fx_live mobile;
+    struct cr_plan_options opts = {.stack = "default", .region = FX_REGION};
+    fx_desired(&d);
+    fx_live_init(&mobile, FX_ID, "default", "mobile");
+    cr_live_state_init(&live);
+    fx_live_add(&live, &mobile);
+    assert_ok(cr_plan_build(&plan, &d, 1, &live, &opts));
+    plan.access_checked = true;
+    plan.access = calloc(2, sizeof(*plan.access));
+    assert_non_null(plan.access);
+    plan.n_access = 2;
+    plan.access[0] = (struct cr_plan_access){0, strdup("t"), strdup("paid | `users`"),
+                                             strdup("t.yaml:12:7"), strdup("role Paid"),
+                                             strdup("role Auth"), strdup("no rule matched"),
+                                             strdup("expected role Paid, got role Auth")};
+    plan.access[1] = (struct cr_plan_access){0, strdup("t"), strdup("guests"), strdup("t.yaml:20:7"),
+                                             strdup("role Guest"), strdup("role Guest"), NULL,
+                                             strdup("expected denied, got role Guest")};
+    struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT, json = CR_BUF_INIT;
+    assert_ok(cr_render_text(&text, &plan, NULL));
+    assert_ok(cr_render_markdown(&md, &plan, NULL));
+    assert_ok(cr_render_json(&json, &plan));
+    const char *x = cr_buf_cstr(&text);
+    if (!strstr(x, "Access impact (IdentityPoolTest cases):\n"
+                   "  ~ mobile: paid | `users`: role Paid \xe2\x86\x92 role Auth (t.yaml:12:7)\n"
+                   "      no rule matched\n"
+                   "      warning: the expectation fails: expected role Paid, got role Auth\n"
+                   "  ! mobile: guests (t.yaml:20:7)\n"
+                   "      warning: the expectation fails: expected denied, got role Guest\n"
+                   "  Access: 1 case changes, 2 expectations fail.\n"))
+        fail_msg("unexpected text:\n%s", x);
+    x = cr_buf_cstr(&md);
+    if (!strstr(x, "| paid \\| \\`users\\` (`t.yaml:12:7`) | `mobile` | role Paid | **role Auth** | "
+                   ":warning: fails: expected role Paid, got role Auth |\n") ||
+        !strstr(x, "| guests (`t.yaml:20:7`) | `mobile` | role Guest | role Guest | :warning: fails: "))
+        fail_msg("unexpected Markdown:\n%s", x);
+    json_t *doc = json_loads(cr_buf_cstr(&json), 0, NULL);
+    json_t *a = json_object_get(doc, "access_impact");
+    assert_int_equal(json_integer_value(json_object_get(a, "changed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(a, "failing")), 2);
+    json_t *c = json_array_get(json_object_get(a, "cases"), 1);
+    assert_true(json_is_false(json_object_get(c, "changed")));
+    assert_true(json_is_null(json_object_get(c, "decided_by")));
+    assert_string_equal(json_string_value(json_object_get(c, "case")), "guests");
+    json_decref(doc);
+    cr_buf_dispose(&text);
+    cr_buf_dispose(&md);
+    cr_buf_dispose(&json);
+    cr_plan_dispose(&plan);
+    cr_live_state_dispose(&live);
+    fx_live_dispose(&mobile);
+    cr_desired_pool_dispose(&d);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -175,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_render__no_changes),
         cmocka_unit_test(test_render__drift_of_an_adopted_pool),
         cmocka_unit_test(test_render__markdown_survives_hostile_names_and_values),
+        cmocka_unit_test(test_render__access_impact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
