@@ -79,6 +79,7 @@ struct cr_cli_options {
     bool allow_replace;
     bool auto_approve;
     bool detailed_exitcode;
+    bool require_tests; /* --require-tests: a failing access test case is an error */
     const char *out_file; /* --out */
     bool debug;
     bool quiet; /* --quiet: no progress or per-call lines on stderr (errors and warnings stay) */

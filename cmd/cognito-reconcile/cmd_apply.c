@@ -373,6 +373,8 @@ static int s_finish(struct cr_cli_session *s, int rc, bool ask)
         rc = s_render_plan(s);
     if (rc == 0)
         rc = s_check_digest(s);
+    if (rc == 0)
+        rc = cr_cli_session_check_access(s);
     if (rc != 0)
         return cr_cli_fail(rc);
     if (cr_plan_is_empty(&s->plan)) {

@@ -23,6 +23,8 @@ static int s_run(const struct cr_cli_options *opts)
     int rc = cr_cli_session_plan(&s, false);
     if (rc == 0)
         rc = cr_cli_session_render(&s, stdout, false);
+    if (rc == 0)
+        rc = cr_cli_session_check_access(&s);
     if (rc == 0 && opts->out_file != NULL) {
         char digest[CR_PLAN_DIGEST_LEN + 1];
         rc = cr_plan_save(&s.plan, opts->out_file);

@@ -87,6 +87,9 @@ static const struct s_option s_options[] = {
      "the others are neither changed, compared nor pruned"},
     {"--allow-replace", NULL, S_RECON, S_FLAG, S_OFF(allow_replace),
      "allow replacing a pool (destroys its identities) when an immutable field changes"},
+    {"--require-tests", NULL, CR_CLI_PLAN | CR_CLI_APPLY, S_FLAG, S_OFF(require_tests),
+     "an IdentityPoolTest case that the planned configuration fails is an error (exit 1, "
+     "nothing applied), not a warning"},
     {"--auto-approve", NULL, CR_CLI_APPLY, S_FLAG, S_OFF(auto_approve),
      "apply without asking for confirmation"},
     {"--detailed-exitcode", NULL, CR_CLI_PLAN, S_FLAG, S_OFF(detailed_exitcode),

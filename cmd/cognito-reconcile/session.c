@@ -19,6 +19,7 @@
 #include "reconcile/apply.h"
 #include "reconcile/junit.h"
 #include "reconcile/render.h"
+#include "reconcile/access_test.h"
 #include "reconcile/target.h"
 #include "reconcile/twins.h"
 #include "schema/manifest.h"
@@ -786,6 +787,9 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
     if (po.default_account_id != NULL && po.default_account_id[0] == '\0')
         po.default_account_id = NULL;
     result = cr_plan_build(&s->plan, s->desired.pools, s->desired.len, &s->live, &po);
+    /* who gains and loses access: the test cases of the planned pools (docs/testing.md) */
+    if (result == 0 && !drift)
+        result = cr_access_impact(&s->plan, s->manifests, &s->live);
     /* a saved plan records the targets its inputs were limited to (apply FILE limits again) */
     for (size_t i = 0; result == 0 && i < s->targets.n; i++)
         if (cr_strlist_push(&s->plan.targets, s->targets.patterns[i]) < 0) {
@@ -883,6 +887,24 @@ static int s_render_junit(struct cr_buf *out, const struct cr_cli_session *s)
     struct cr_junit_options jo = {.timestamp = stamp,
                                   .time_ms = (unsigned long)(cr_now_ms() - s->started_ms)};
     return cr_render_junit(out, &s->plan, &jo);
+}
+
+int cr_cli_session_check_access(const struct cr_cli_session *s)
+{
+    size_t failing = cr_access_impact_failures(&s->plan);
+    for (size_t i = 0; i < s->plan.n_access; i++) {
+        const struct cr_plan_access *a = &s->plan.access[i];
+        if (a->failure)
+            cr_log_info("%s: %s: test '%s', case '%s': the planned configuration fails it: %s",
+                        s->opts->require_tests ? "error" : "warning", a->source, a->test, a->name,
+                        a->failure);
+    }
+    if (failing == 0 || !s->opts->require_tests)
+        return 0;
+    cr_error_set("%zu access test case%s fail%s with this plan (--require-tests)%s", failing,
+                 failing == 1 ? "" : "s", failing == 1 ? "s" : "",
+                 s->opts->verb == CR_CLI_APPLY ? ": nothing was changed" : "");
+    return CR_EREFUSED;
 }
 
 int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift)

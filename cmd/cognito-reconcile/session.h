@@ -192,6 +192,13 @@ int cr_cli_session_apply(struct cr_cli_session *s, struct cr_apply_report *out,
  */
 int cr_cli_session_render(struct cr_cli_session *s, FILE *fp, bool drift) CR_WARN_UNUSED;
 
+/**
+ * The access test cases the planned configuration fails (plan->access, docs/testing.md): one
+ * "warning: FILE:LINE:COL: test 'T', case 'C': ..." line each on stderr; with --require-tests
+ * they are errors and the result is CR_EREFUSED (message set). 0 otherwise.
+ */
+int cr_cli_session_check_access(const struct cr_cli_session *s) CR_WARN_UNUSED;
+
 /** The aws client options for region from the command line. */
 void cr_cli_aws_options(struct cr_aws_options *out, const struct cr_cli_options *opts,
                         const char *region);

@@ -13,7 +13,7 @@ export GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.com
 
 step "validate examples/ (stack folders and CI pipelines side by side)"
 run_cr 0 validate "$CR_SOURCE_DIR/examples"
-expect_in "$T/out" "validated 6 pools and 1 test (9 cases) in 6 files; skipped 4 files that are not cognito-reconcile manifests (--verbose lists them)"
+expect_in "$T/out" "validated 6 pools and 1 test (11 cases) in 6 files; skipped 4 files that are not cognito-reconcile manifests (--verbose lists them)"
 run_cr 0 validate "$CR_SOURCE_DIR/examples" --verbose
 expect_in "$T/err" "examples/ci/github-actions.yml: not a cognito-reconcile manifest (no apiVersion or kind)"
 expect_in "$T/err" "examples/ci/gitlab-ci.yml: not a cognito-reconcile manifest"

@@ -4,7 +4,8 @@
 # Offline needs no credentials and no network; live runs the same cases through GetId and
 # GetCredentialsForIdentity against the emulator the manifests were applied to, with tokens it
 # mints. The two must agree: on every example that has tests, and on seeded random pools and
-# claims (CR_TEST_SEED to replay one).
+# claims (CR_TEST_SEED to replay one). Plans show the access impact of a change (before ->
+# after per case, failing expectations as warnings, errors with --require-tests).
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
 cli_setup
 
@@ -19,7 +20,7 @@ cp "$EX/mobile/pool.yaml" "$EX/mobile/access-test.yaml" "$T/m/"
 expect_in "$T/out" "PASS  m/access-test.yaml:12:7: paid users get the paid role"
 expect_in "$T/out" "role MobileAppPaid: rule 1 of roleMappings[\"$UPC\"] matched custom:tier Equals paid"
 expect_in "$T/out" "denied (NotAuthorizedException): roleMappings[\"graph.facebook.com\"] (Token): no cognito:preferred_role: AmbiguousRoleResolution Deny"
-expect_in "$T/out" "9 cases: 9 passed, 0 failed"
+expect_in "$T/out" "11 cases: 11 passed, 0 failed"
 [ ! -s "$T/err" ] || fail "offline test wrote to stderr"
 
 step "offline: a changed rule fails the case that expected it, exit 1"
@@ -27,7 +28,7 @@ sed -i 's/value: paid/value: premium/' "$T/m/pool.yaml"
 run_cr 1 test "$T/m"
 expect_in "$T/out" "FAIL  $T/m/access-test.yaml:12:7: paid users get the paid role"
 expect_in "$T/out" "expected role MobileAppPaid, got role MobileAppAuthenticated"
-expect_in "$T/out" "9 cases: 7 passed, 2 failed"
+expect_in "$T/out" "11 cases: 9 passed, 2 failed"
 cp "$EX/mobile/pool.yaml" "$T/m/pool.yaml"
 
 step "--output json: every case with its outcome and the rule"
@@ -36,7 +37,7 @@ run_cr 0 test "$T/m" --output json
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["format_version"] == "1" and d["mode"] == "offline", d
-assert d["summary"] == {"cases": 9, "passed": 9, "failed": 0, "errors": 0}, d["summary"]
+assert d["summary"] == {"cases": 11, "passed": 11, "failed": 0, "errors": 0}, d["summary"]
 c = d["cases"][0]
 assert c["status"] == "pass" and c["line"] == 12 and c["column"] == 7, c
 g = c["got"]
@@ -51,9 +52,9 @@ run_cr 1 test "$T/m" --output junit
 "$PY" -S - "$T/out" <<'PYEOF' || fail "junit report"
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
-assert root.tag == "testsuites" and root.get("tests") == "9" and root.get("failures") == "2", root.attrib
+assert root.tag == "testsuites" and root.get("tests") == "11" and root.get("failures") == "2", root.attrib
 cases = root.findall("./testsuite/testcase")
-assert len(cases) == 9, len(cases)
+assert len(cases) == 11, len(cases)
 failed = [c for c in cases if c.find("failure") is not None]
 assert [c.get("name") for c in failed] == ["paid users get the paid role",
     "a paid admin gets the paid role (the first matching rule wins)"], [c.get("name") for c in failed]
@@ -137,7 +138,7 @@ agree() {
 step "live: the example's cases through GetId and GetCredentialsForIdentity, in agreement"
 agree "$T/m" 0
 run_cr 0 test "$T/m" --endpoint-url "$EMU_URL"
-expect_in "$T/out" "9 cases (live): 9 passed, 0 failed"
+expect_in "$T/out" "11 cases (live): 11 passed, 0 failed"
 
 step "every example with tests: offline and live agree"
 for dir in "$EX"/*/; do
@@ -226,10 +227,92 @@ cases_json "$T/off.json" >"$T/offline.txt"
 cases_json "$T/live.json" >"$T/live.txt"
 diff -u "$T/offline.txt" "$T/live.txt" >&2 || fail "offline and live disagree (seed $SEED)"
 grep -q '"role"' "$T/live.txt" || fail "no case got a role: the generator is too strict (seed $SEED)"
+# The same property through plan: once applied, the live configuration resolves every case as
+# the manifests do (no case changes), and plan's failing expectations are test's failures.
+run_cr 0 plan "$T/rnd" --output json
+"$PY" -S - "$T/out" "$T/off.json" <<'PYEOF' || fail "plan's access impact disagrees with test (seed $SEED)"
+import json, sys
+a = json.load(open(sys.argv[1]))["access_impact"]
+off = json.load(open(sys.argv[2]))
+assert a["changed"] == 0, a
+failed = sorted(c["name"] for c in off["cases"] if c["status"] != "pass")
+assert sorted(c["case"] for c in a["cases"]) == failed, (a, failed)
+PYEOF
 
 step "live: a pool that is not deployed is an error of its cases"
 emu_reset
 run_cr 1 test "$T/m" --endpoint-url "$EMU_URL"
 expect_in "$T/out" "pool 'mobile-app' is not deployed at $EMU_URL"
+
+# ---------------------------------------------------------------- access impact in plans
+step "plan of a new pool with tests: every case is new access"
+emu_reset
+rm -rf "$T/imp" && mkdir -p "$T/imp" && cp "$EX/mobile/pool.yaml" "$EX/mobile/access-test.yaml" "$T/imp/"
+run_cr 0 plan "$T/imp"
+expect_in "$T/out" "Access impact (IdentityPoolTest cases):"
+expect_in "$T/out" "~ mobile-app: guests get the guest role: (no pool) → role MobileAppGuest ($T/imp/access-test.yaml:37:7)"
+expect_in "$T/out" "Access: 11 cases change, 0 expectations fail."
+run_cr 0 apply --auto-approve "$T/imp"
+
+step "plan of an unchanged pool: no access impact section"
+run_cr 0 plan "$T/imp"
+expect_not_in "$T/out" "Access impact"
+expect_in "$T/out" "No changes."
+run_cr 0 plan "$T/imp" --output json
+json_get "$T/out" 'd["access_impact"]' | grep -qxF '{"cases": [], "changed": 0, "failing": 0}' ||
+    fail "json access_impact of an unchanged pool"
+
+step "a changed rule: the cases it moves, before → after, and the expectations it breaks (warnings)"
+sed -i 's/value: paid/value: premium/' "$T/imp/pool.yaml"
+run_cr 0 plan "$T/imp"
+expect_in "$T/out" "~ mobile-app: paid users get the paid role: role MobileAppPaid, tags {department=sales, tier=paid} → role MobileAppAuthenticated, tags {department=sales, tier=paid} ($T/imp/access-test.yaml:12:7)"
+expect_in "$T/out" "      no rule of roleMappings[\"$UPC\"] matched: AmbiguousRoleResolution AuthenticatedRole (roles.authenticated)"
+expect_in "$T/out" "      warning: the expectation fails: expected role MobileAppPaid, got role MobileAppAuthenticated"
+expect_in "$T/out" "~ mobile-app: a paid admin gets the paid role (the first matching rule wins): role MobileAppPaid, tags {tier=paid} → role MobileAppAdmin, tags {tier=paid}"
+expect_in "$T/out" "Access: 2 cases change, 2 expectations fail."
+expect_not_in "$T/out" "guests get the guest role"
+expect_in "$T/err" "warning: $T/imp/access-test.yaml:12:7: test 'mobile-access', case 'paid users get the paid role': the planned configuration fails it: expected role MobileAppPaid, got role MobileAppAuthenticated"
+run_cr 0 plan "$T/imp" --output json
+"$PY" -S - "$T/out" <<'PYEOF' || fail "json access impact"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["access_impact"]
+assert a["changed"] == 2 and a["failing"] == 2, a
+c = a["cases"][0]
+assert c["pool"] == "mobile-app" and c["test"] == "mobile-access" and c["case"] == "paid users get the paid role", c
+assert c["before"].startswith("role MobileAppPaid") and c["after"].startswith("role MobileAppAuthenticated"), c
+assert c["changed"] is True and c["failure"] == "expected role MobileAppPaid, got role MobileAppAuthenticated", c
+assert c["source"].endswith("access-test.yaml:12:7") and "no rule of roleMappings" in c["decided_by"], c
+PYEOF
+run_cr 0 plan "$T/imp" --output markdown
+expect_in "$T/out" "### Access impact"
+expect_in "$T/out" "Access: 2 cases change, 2 expectations fail."
+expect_in "$T/out" "| paid users get the paid role (\`$T/imp/access-test.yaml:12:7\`) | \`mobile-app\` | role MobileAppPaid, tags {department=sales, tier=paid} | **role MobileAppAuthenticated, tags {department=sales, tier=paid}** | :warning: fails: expected role MobileAppPaid, got role MobileAppAuthenticated |"
+
+step "--require-tests: failing expectations are errors; apply changes nothing"
+run_cr 1 plan "$T/imp" --require-tests
+expect_in "$T/err" "error: $T/imp/access-test.yaml:12:7: test 'mobile-access', case 'paid users get the paid role'"
+expect_in "$T/err" "2 access test cases fail with this plan (--require-tests)"
+mark=$(log_mark)
+run_cr 1 apply --auto-approve --require-tests "$T/imp"
+expect_in "$T/err" "2 access test cases fail with this plan (--require-tests): nothing was changed"
+[ "$(writes_since "$mark")" -eq 0 ] || fail "apply --require-tests wrote: $(ops_since "$mark")"
+run_cr 0 test "$T/imp" --endpoint-url "$EMU_URL"
+expect_in "$T/out" "11 cases (live): 11 passed, 0 failed"
+
+step "expectations updated with the rule: the impact remains, the warnings go"
+sed -i 's/"custom:tier": paid/"custom:tier": premium/; s/tier: paid/tier: premium/' "$T/imp/access-test.yaml"
+run_cr 0 plan "$T/imp" --require-tests
+expect_in "$T/out" "Access: 2 cases change, 0 expectations fail."
+expect_not_in "$T/out" "warning"
+run_cr 0 apply --auto-approve --require-tests "$T/imp"
+run_cr 0 test "$T/imp" --endpoint-url "$EMU_URL"
+expect_in "$T/out" "11 cases (live): 11 passed, 0 failed"
+
+step "a change outside access (a tag) has no access impact"
+sed -i 's/team: mobile/team: apps/' "$T/imp/pool.yaml"
+run_cr 0 plan "$T/imp"
+expect_in "$T/out" "TagResource"
+expect_not_in "$T/out" "Access impact"
 
 echo "PASS test_cli_test"
