@@ -244,6 +244,7 @@ struct cr_model_test {
     struct cr_loc loc;
     struct cr_model_str name;   /* metadata.name */
     struct cr_model_str region; /* metadata.region: the pool's region (optional) */
+    struct cr_model_str account; /* metadata.account: the pool's Account (optional) */
     struct cr_model_str pool;   /* spec.pool: metadata.name of a pool of the manifests */
     bool has_cases;
     struct cr_loc cases_loc;

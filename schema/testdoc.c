@@ -166,6 +166,7 @@ static void s_cases(struct cr_mctx *ctx, void *obj, const struct cr_ynode *key,
 static const struct cr_mfield s_metadata_fields[] = {
     CR_MFIELD("name", CR_MFIELD_STR, struct cr_model_test, name, true),
     CR_MFIELD("region", CR_MFIELD_STR, struct cr_model_test, region, false),
+    CR_MFIELD("account", CR_MFIELD_STR, struct cr_model_test, account, false),
 };
 
 static const struct cr_mfield s_spec_fields[] = {
@@ -367,39 +368,56 @@ static void s_ctx_for(struct cr_mctx *ctx, struct cr_manifest_set *set,
     cr_manifest__path_field(ctx, "spec");
 }
 
-/* The pool spec.pool names: by name, in metadata.region when given; reports otherwise. */
+/* The pool spec.pool names: by name, in metadata.account and metadata.region when given;
+ * reports otherwise. */
 static const struct cr_model_pool *s_target(struct cr_mctx *ctx, struct cr_manifest_set *set,
                                             const struct cr_model_test *t)
 {
     const struct cr_model_pool *found = NULL;
     const char *names[64];
     size_t n_names = 0, matches = 0;
+    bool accounts_differ = false;
     char q[100];
     for (size_t i = 0; i < set->n_pools; i++) {
         const struct cr_model_pool *p = set->pools[i];
-        const char *region = cr_model_pool_region(p, set->opts.default_region);
+        const char *region = cr_manifest_pool_region(set, p);
         if (n_names < 64 && p->name.value != NULL)
             names[n_names++] = p->name.value;
         if (!s_eq(p->name.value, t->pool.value) ||
+            (t->account.value != NULL && !s_eq(p->account.value, t->account.value)) ||
             (t->region.value != NULL && !s_eq(region, t->region.value)))
             continue;
+        if (found != NULL && (found->account.value == NULL) != (p->account.value == NULL))
+            accounts_differ = true; /* the default account and a named one */
+        else if (found != NULL && p->account.value != NULL &&
+                 !s_eq(found->account.value, p->account.value))
+            accounts_differ = true;
         found = p;
         matches++;
     }
+    const char *hint = matches == 0 ? cr_str_suggest(t->pool.value, names, n_names) : NULL;
     size_t mark = cr_manifest__path_field(ctx, "pool");
     cr_manifest__quote(q, sizeof(q), t->pool.value, t->pool.len);
-    if (matches > 1)
+    if (matches > 1 && accounts_differ)
+        cr_manifest__field_diag(ctx, t->pool.loc,
+                                "pools named '%s' exist in several accounts: say which with "
+                                "metadata.account",
+                                q);
+    else if (matches > 1)
         cr_manifest__field_diag(ctx, t->pool.loc,
                                 "pools named '%s' exist in several regions: say which with "
                                 "metadata.region",
                                 q);
-    else if (matches == 0 && cr_str_suggest(t->pool.value, names, n_names) != NULL)
+    else if (matches == 0 && hint != NULL && !s_eq(hint, t->pool.value))
         cr_manifest__field_diag(ctx, t->pool.loc,
                                 "no IdentityPool named '%s' in the manifests (did you mean '%s'?)",
-                                q, cr_str_suggest(t->pool.value, names, n_names));
+                                q, hint);
     else if (matches == 0)
-        cr_manifest__field_diag(ctx, t->pool.loc, "no IdentityPool named '%s'%s%s in the manifests",
-                                q, t->region.value ? " in region " : "",
+        cr_manifest__field_diag(ctx, t->pool.loc,
+                                "no IdentityPool named '%s'%s%s%s%s%s in the manifests", q,
+                                t->account.value ? " in account '" : "",
+                                t->account.value ? t->account.value : "",
+                                t->account.value ? "'" : "", t->region.value ? " in region " : "",
                                 t->region.value ? t->region.value : "");
     cr_manifest__path_pop(ctx, mark);
     return matches == 1 ? found : NULL;

@@ -52,7 +52,8 @@ static int s_print_text(const struct cr_manifest_set *set, const struct cr_sourc
          * manifests; 1 path not read" (--verbose lists both) */
         printf("validated %zu pool%s", set->n_pools, s_plural(set->n_pools));
         if (set->n_accounts > 0)
-            printf(" and %zu account%s", set->n_accounts, s_plural(set->n_accounts));
+            printf("%s %zu account%s", set->n_tests > 0 ? "," : " and", set->n_accounts,
+                   s_plural(set->n_accounts));
         if (set->n_tests > 0) {
             size_t cases = 0;
             for (size_t i = 0; i < set->n_tests; i++)

@@ -36,6 +36,8 @@ c_only=(
     086-test-login-user-pool-without-client # same
     094-test-duplicate-case-name           # unique by one property of the items
     100-test-pool-in-two-regions           # across documents
+    101-test-pool-in-two-accounts          # across documents
+    102-test-pool-not-in-account           # across documents
 )
 invalid=()
 for f in "$root"/tests/data/manifests/invalid/*.yaml; do
