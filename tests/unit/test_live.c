@@ -88,6 +88,35 @@ static void test_live__merge_moves_pools_regions_and_empty_regions(void **state)
     cr_live_state_dispose(&dst);
 }
 
+/* Merging a read of many pools into an empty state (one account's or region's read into the
+ * run's): every pool moves, whatever the number (the array grows past its doubling step). */
+static void test_live__merge_moves_many_pools(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    struct cr_live_state dst, src;
+    struct fx_live l[N];
+    char ids[N][64];
+    cr_live_state_init(&dst);
+    cr_live_state_init(&src);
+    for (int i = 0; i < N; i++) {
+        struct cr_live_pool *p = NULL;
+        snprintf(ids[i], sizeof(ids[i]), "us-east-1:11111111-2222-3333-4444-%012d", i);
+        fx_live_init(&l[i], ids[i], "default", "web");
+        assert_ok(cr_live_state_add(&p, &src, FX_REGION, &l[i].config, NULL, NULL, 0));
+    }
+    assert_ok(cr_live_state_add_region(&src, FX_REGION, FX_ACCOUNT));
+    assert_ok(cr_live_state_merge(&dst, &src));
+    assert_int_equal(src.len, 0);
+    cr_live_state_dispose(&src);
+    assert_int_equal(dst.len, N);
+    for (int i = 0; i < N; i++) {
+        assert_non_null(cr_live_find_id(&dst, ids[i]));
+        fx_live_dispose(&l[i]);
+    }
+    cr_live_state_dispose(&dst);
+}
+
 static void test_live__principal_tags_are_found_by_provider(void **state)
 {
     struct cr_live_state live;
@@ -161,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_live__ownership_comes_from_the_tags),
         cmocka_unit_test(test_live__take_moves_the_config_and_matches_add),
         cmocka_unit_test(test_live__merge_moves_pools_regions_and_empty_regions),
+        cmocka_unit_test(test_live__merge_moves_many_pools),
         cmocka_unit_test(test_live__principal_tags_are_found_by_provider),
         cmocka_unit_test(test_live__fingerprint_ignores_listing_order_but_not_content),
     };

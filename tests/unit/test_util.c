@@ -178,6 +178,23 @@ static void test_util__array_reserve_doubles_and_refuses_overflow(void **state)
     free(items);
 }
 
+/* A caller that already holds more elements than twice the capacity (a bulk move of len
+ * elements into a fresh array) gets room for all of them, not one doubling. */
+static void test_util__array_reserve_covers_any_length(void **state)
+{
+    (void)state;
+    int *items = NULL;
+    size_t cap = 0;
+    assert_ok(cr_array_reserve(&items, &cap, 100, sizeof(*items), 16));
+    assert_int_equal(cap, 128); /* 16, 32, 64, 128: the first power-of-two step above 100 */
+    items[99] = 7;
+    assert_ok(cr_array_reserve(&items, &cap, 1000, sizeof(*items), 16));
+    assert_int_equal(cap, 1024);
+    items[999] = 8;
+    assert_int_equal(items[99], 7);
+    free(items);
+}
+
 /* Each index runs exactly once, and never more than max_threads at the same time: every
  * worker waits until it sees as many in flight as allowed (or all work started), so the
  * highest count observed is exactly the bound. */
@@ -241,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_util__arena_allocates_zeroed_aligned),
         cmocka_unit_test(test_util__error_prefix),
         cmocka_unit_test(test_util__array_reserve_doubles_and_refuses_overflow),
+        cmocka_unit_test(test_util__array_reserve_covers_any_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
