@@ -71,7 +71,9 @@ step "git:// remote (git daemon) and --drift report: drift counted, never writte
 port=""
 for try in 1 2 3 4 5; do
     port=$("$PY" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    git daemon --base-path="$T" --export-all --reuseaddr --listen=127.0.0.1 --port="$port" \
+    # git-daemon itself (not `git daemon`, whose git parent would be the PID stopped at exit
+    # while the daemon it started lived on)
+    "$(git --exec-path)/git-daemon" --base-path="$T" --export-all --reuseaddr --listen=127.0.0.1 --port="$port" \
         --pid-file="$T/daemon.pid" "$T" >"$T/daemon.log" 2>&1 &
     daemon=$!
     WATCH_PIDS="$WATCH_PIDS $daemon"
