@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "aws/json.h"
 #include "emulator/internal.h"
 #include "schema/constraints.h"
 #include "util/log.h"
@@ -494,9 +495,10 @@ static json_t *s_parse_body(struct cr_emu_call *call, const struct cr_emu_reques
     }
     doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
+        char why[sizeof(jerr.text)]; /* the reason only: never the body's text (a token) */
         cr__emu_fail(call, 400, "SerializationException",
                      "Could not parse the request body as JSON at line %d column %d: %s", jerr.line,
-                     jerr.column, jerr.text);
+                     jerr.column, cr_json_error_reason(why, sizeof(why), &jerr));
         return NULL;
     }
     if (!json_is_object(doc)) {

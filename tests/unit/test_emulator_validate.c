@@ -222,7 +222,14 @@ static void test_emulator__serialization_errors(void **state)
              "must be a JSON object");
     s_expect("DescribeIdentityPool", "{\"a\":1,\"a\":2}",
              "400 SerializationException: Could not parse the request body as JSON at line 1 "
-             "column 10: duplicate object key near '\"a\"'");
+             "column 10: duplicate object key");
+    /* jansson quotes up to 20 characters of the body after its reason ("near '...'"): a
+     * login token there would be repeated to whoever sent it, and into logs (issue 9.5) */
+    char *leak = s_raw("GetId", "{\"Logins\":{\"p\":\"SECRETTOKEN\\q\"}}",
+                       strlen("{\"Logins\":{\"p\":\"SECRETTOKEN\\q\"}}"));
+    assert_non_null(strstr(leak, "400 SerializationException: Could not parse"));
+    assert_null(strstr(leak, "SECRETTOKEN"));
+    free(leak);
     char *got = s_raw("DescribeIdentityPool", "{\"IdentityPoolId\":\"\xff\"}", 21);
     assert_string_equal(got, "400 SerializationException: Request body is not valid UTF-8");
     free(got);
