@@ -454,6 +454,8 @@ static void test_reconcile__exported_manifests_plan_no_changes(void **state)
     w->d[1] = ds.pools[1];
     w->n = 2;
     free(ds.pools); /* the pools are now owned by the world */
+    assert_int_equal(ds.n_accounts, 0);
+    free(ds.accounts); /* (always allocated, empty here) */
     cr_manifest_set_free(set);
     cr_buf_dispose(&yaml);
 
