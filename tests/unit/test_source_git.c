@@ -343,7 +343,7 @@ static void test_source_git__symlinks_and_submodules(void **state)
         {"m/a.yaml", POOL("a"), 0},
         {"m/alias.yaml", "a.yaml", T_LINK},                  /* inside: read once, as alias */
         {"m/deep/up.yaml", "../a.yaml", T_LINK},             /* inside via ..: already read */
-        {"m/deep/own.yml", "../../shared/s.yaml", T_LINK},   /* outside the folder: skipped */
+        {"m/deep/own.yml", "../../common/s.yaml", T_LINK},   /* outside the folder: skipped */
         {"m/etc.yaml", "/etc/passwd", T_LINK},               /* absolute: skipped */
         {"m/escape.yaml", "../../../../etc/passwd", T_LINK}, /* above the root: skipped */
         {"m/dir.yaml", "deep", T_LINK},                      /* a folder: skipped */
@@ -351,8 +351,8 @@ static void test_source_git__symlinks_and_submodules(void **state)
         {"m/notes", "a.yaml", T_LINK},                       /* not a manifest name: ignored */
         {"m/vendor", "0123456789abcdef0123456789abcdef01234567", T_SUBMODULE},
         {"m/z.yaml", POOL("z"), 0},
-        {"shared/s.yaml", POOL("s"), 0},
-        {"top-link.yaml", "shared/s.yaml", T_LINK},
+        {"common/s.yaml", POOL("s"), 0},
+        {"top-link.yaml", "common/s.yaml", T_LINK},
         {"out-link.yaml", "../outside.yaml", T_LINK},
     };
     t_commit(repo, "HEAD", files, sizeof(files) / sizeof(files[0]), "links", NULL);
