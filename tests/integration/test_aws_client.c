@@ -53,15 +53,9 @@ static const struct cr_aws_env s_slow_env = {s_getenv, NULL, s_slow_clock, NULL}
 static int s_group_setup(void **state)
 {
     (void)state;
-    char path[4096];
-    s_dir = cr_test_tmpdir();
-    if (!s_dir)
-        return -1;
-    snprintf(path, sizeof(path), "%s/keys", s_dir);
-    if (cr_test_write_file(path, S_KEY " " S_SECRET " " S_ACCOUNT "\n") != 0)
-        return -1;
-    const char *args[] = {"--credentials", path, "--threads", "16", "--s3-bucket", S_BUCKET, NULL};
-    if (cr_emu_proc_start(&s_emu, args) != 0) {
+    const char *args[] = {"--threads", "16", "--s3-bucket", S_BUCKET, NULL};
+    if (cr_emu_proc_start_with_keys(&s_emu, &s_dir, S_KEY " " S_SECRET " " S_ACCOUNT "\n", args) !=
+        0) {
         print_error("emulator: %s\n", cr_error_last());
         return -1;
     }

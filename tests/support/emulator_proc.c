@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/support/cr_test.h"
 #include "util/error.h"
 #include "util/strutil.h"
 
@@ -132,6 +133,33 @@ int cr_emu_proc_start_logged(struct cr_emu_proc *out, const char *const *extra_a
 int cr_emu_proc_start(struct cr_emu_proc *out, const char *const *extra_args)
 {
     return cr_emu_proc_start_logged(out, extra_args, NULL);
+}
+
+int cr_emu_proc_start_with_keys(struct cr_emu_proc *out, char **dir, const char *keys,
+                                const char *const *extra_args)
+{
+    char path[4096];
+    const char *args[16] = {"--credentials", path};
+    size_t n = 2;
+    for (size_t i = 0; extra_args && extra_args[i]; i++) {
+        if (n + 1 >= sizeof(args) / sizeof(args[0])) {
+            cr_error_set("cr_emu_proc_start_with_keys: more than 12 extra arguments");
+            return -1;
+        }
+        args[n++] = extra_args[i];
+    }
+    args[n] = NULL;
+    *dir = cr_test_tmpdir();
+    if (!*dir) {
+        cr_error_set("cr_emu_proc_start_with_keys: no temporary folder");
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/keys", *dir);
+    if (cr_test_write_file(path, keys) != 0) {
+        cr_error_set("cr_emu_proc_start_with_keys: cannot write %s", path);
+        return -1;
+    }
+    return cr_emu_proc_start(out, args);
 }
 
 static int s_reap(struct cr_emu_proc *emu, long timeout_ms)

@@ -40,6 +40,15 @@ int cr_emu_proc_start(struct cr_emu_proc *out, const char *const *extra_args);
 int cr_emu_proc_start_logged(struct cr_emu_proc *out, const char *const *extra_args,
                              const char *stderr_path);
 
+/**
+ * Starts the emulator with `--credentials FILE`, FILE holding keys (its format: one
+ * "ACCESS_KEY SECRET ACCOUNT_ID" line per key) in a new temporary folder put in *dir (the
+ * caller removes it with cr_test_rmtree and frees it, also after a failure), then extra_args
+ * (NULL-terminated, at most 12; NULL for none). Returns 0, or -1 with cr_error_set.
+ */
+int cr_emu_proc_start_with_keys(struct cr_emu_proc *out, char **dir, const char *keys,
+                                const char *const *extra_args);
+
 /** SIGTERM, wait up to 5 s, then SIGKILL. Returns the exit status (or -1 if killed). */
 int cr_emu_proc_stop(struct cr_emu_proc *emu);
 
