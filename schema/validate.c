@@ -139,6 +139,17 @@ static bool s_name_ok(const char *s)
     return true;
 }
 
+/* metadata.name of a document: what = "name" or "account name" in the message. */
+static void s_check_name(struct cr_mctx *ctx, const struct cr_model_str *name, const char *what)
+{
+    char q[100];
+    if (name->value != NULL && !s_name_ok(name->value))
+        cr_manifest__field_diag(ctx, name->loc,
+                                "'%s' is not a valid %s (1 to 63 lowercase letters, digits and "
+                                "'-', starting with a letter or digit)",
+                                cr_manifest__quote(q, sizeof(q), name->value, name->len), what);
+}
+
 /* Region names: two letters, one or more words, a number (us-east-1, us-gov-west-1). */
 static bool s_region_ok(const char *s)
 {
@@ -214,11 +225,7 @@ static void s_validate_metadata(struct cr_mctx *ctx, const struct cr_model_pool 
     char q[100];
     size_t mark = cr_manifest__path_field(ctx, "metadata");
     size_t m2 = cr_manifest__path_field(ctx, "name");
-    if (pool->name.value != NULL && !s_name_ok(pool->name.value))
-        cr_manifest__field_diag(ctx, pool->name.loc,
-                                "'%s' is not a valid name (1 to 63 lowercase letters, digits "
-                                "and '-', starting with a letter or digit)",
-                                cr_manifest__quote(q, sizeof(q), pool->name.value, pool->name.len));
+    s_check_name(ctx, &pool->name, "name");
     cr_manifest__path_pop(ctx, m2);
     m2 = cr_manifest__path_field(ctx, "region");
     if (pool->region.value != NULL && !s_region_ok(pool->region.value))
@@ -737,11 +744,7 @@ void cr_manifest__validate_account(struct cr_mctx *ctx, const struct cr_model_ac
     cr_manifest__path_pop(ctx, 0);
     size_t m1 = cr_manifest__path_field(ctx, "metadata");
     size_t m2 = cr_manifest__path_field(ctx, "name");
-    if (a->name.value != NULL && !s_name_ok(a->name.value))
-        cr_manifest__field_diag(ctx, a->name.loc,
-                                "'%s' is not a valid account name (1 to 63 lowercase letters, "
-                                "digits and '-', starting with a letter or digit)",
-                                cr_manifest__quote(q, sizeof(q), a->name.value, a->name.len));
+    s_check_name(ctx, &a->name, "account name");
     cr_manifest__path_pop(ctx, m2);
     cr_manifest__path_pop(ctx, m1);
     m1 = cr_manifest__path_field(ctx, "spec");
