@@ -365,14 +365,17 @@ static void test_reconcile_accounts__a_refused_guard_stops_every_account(void **
     /* the guard is asked per call as it goes out, so which two went depends on the accounts'
      * timing (both creates, or one create and its pool's next call); a pool's order holds:
      * a call done means the calls of its pool before it were done */
+    long creates_done = 0;
     for (size_t i = 0; i < w->plan.n_ops; i++) {
         if (w->report.results[i].status != CR_APPLY_DONE)
             continue;
+        creates_done += w->plan.ops[i].kind == CR_PLAN_OP_CREATE;
         for (size_t j = 0; j < i; j++)
             if (w->plan.ops[j].pool == w->plan.ops[i].pool)
                 assert_int_equal(w->report.results[j].status, CR_APPLY_DONE);
     }
-    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), creates + 2);
+    assert_true(creates_done >= 1); /* the first call of either account is its create */
+    assert_int_equal(cr_emu_proc_count(&s_emu, "CreateIdentityPool"), creates + creates_done);
     assert_int_equal(cr_emu_proc_count(&s_emu, NULL), all + 2);
 }
 
