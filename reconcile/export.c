@@ -15,6 +15,7 @@
 #include <yaml.h>
 
 #include "reconcile/desired.h"
+#include "schema/manifest.h"
 
 /* ---- reading ---- */
 
@@ -176,13 +177,14 @@ static void s_emit(struct s_emit *e)
         e->failed = true;
 }
 
-/* Plain scalars YAML would read as something other than a string are quoted. */
+/* Plain scalars that would read as something other than a string are quoted: in manifests
+ * (the YAML 1.2 core schema: `.inf`, `0o17`), and in YAML 1.1 tools (`yes`, `on`, `inf`). */
 static bool s_ambiguous(const char *s)
 {
     static const char *const words[] = {"true", "false", "yes", "no",   "on",
                                         "off",  "y",     "n",   "null", "~"};
     char *end = NULL;
-    if (!*s)
+    if (!cr_manifest_plain_reads_as_string(s, strlen(s)))
         return true;
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strcasecmp(s, words[i]) == 0)

@@ -163,6 +163,13 @@ size_t cr_manifest_kind_count(void);
 /** The i-th kind of ours, or NULL past the end. Static string. */
 const char *cr_manifest_kind_name(size_t i);
 
+/**
+ * True when the text s[0..len), written as a plain (unquoted) YAML scalar, reads back as that
+ * string in manifests (YAML 1.2 core schema): false for null, booleans, integers and floats
+ * (`~`, `True`, `0o17`, `.inf`, `1e3`, ...), which a writer of manifests must quote.
+ */
+bool cr_manifest_plain_reads_as_string(const char *s, size_t len);
+
 /** Frees the set and everything in it. Accepts NULL. */
 void cr_manifest_set_free(struct cr_manifest_set *set);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "schema/manifest.h"
 #include "util/array.h"
 #include "util/strutil.h"
 
@@ -702,4 +703,11 @@ bool cr_yaml__is_number(const struct cr_ynode *node)
         i += exp;
     }
     return i == len;
+}
+
+bool cr_manifest_plain_reads_as_string(const char *s, size_t len)
+{
+    const struct cr_ynode node = {.kind = CR_YNODE_SCALAR, .value = s, .len = len, .plain = true};
+    return !cr_yaml__is_null(&node) && cr_yaml__bool_value(&node) < 0 &&
+           !cr_yaml__is_number(&node);
 }

@@ -129,6 +129,68 @@ static void test_export__by_stack_and_by_id_select_pools(void **state)
     assert_non_null(strstr(w->yaml.ptr, "graph.facebook.com:\n      useDefaults: true"));
 }
 
+/* Exports the one owned pool l by stack and plans the YAML against it: no change. */
+static void s_round_trip_one(struct world *w, const struct fx_live *l)
+{
+    struct cr_live_state live;
+    cr_live_state_init(&live);
+    fx_live_add(&live, l);
+    struct cr_live_state saved = w->live;
+    w->live = live;
+    struct cr_export_options opts = {.stack = "default", .by_stack = true};
+    size_t n = 0;
+    cr_buf_clear(&w->yaml);
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &opts));
+    assert_int_equal(n, 1);
+    struct cr_plan plan;
+    plan_export(w, &plan);
+    assert_int_equal(plan.n_pools, 1);
+    if (plan.pools[0].n_ops != 0)
+        fail_msg("the export planned %zu calls:\n%.*s", plan.pools[0].n_ops, (int)w->yaml.len,
+                 w->yaml.ptr);
+    cr_plan_dispose(&plan);
+    w->live = saved;
+    cr_live_state_dispose(&live);
+}
+
+/* Tag keys and values (no pattern: any text) and a pool name that plain YAML would read as
+ * something else (a number, a boolean, null) or fold, come back exactly: the owned pool's
+ * export plans no change. */
+static void test_export__tricky_strings_round_trip(void **state)
+{
+    struct world *w = *state;
+    static const char *const values[] = {
+        "", " ", "a ", " a", "null", "Null", "~", "true", "FALSE", "no", "123", "-0", "0o17",
+        "0x1F", "1e3", "+1.5E-3", ".5", "5.", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "inf",
+        "nan", "-", "- a", "a: b", "a:b", "#c", "a #c", "'q'", "\"dq\"", "*x", "&x", "!x", "%x",
+        "@x", "`x", "|", ">", "a\nb", "a\tb", "\xe2\x80\xa8", "\xc2\x85", "\x7f", "\x01", "a\\b",
+        "{a}", "[a]", ",", "? a", "---", "...", "\xef\xbb\xbf", "a\r\nb", "  two  ", "\n", "\r",
+    };
+    const size_t n_values = sizeof(values) / sizeof(values[0]);
+    char key[16];
+    /* as tag values (keys k00...), then as tag keys, 48 at a time */
+    for (int as_keys = 0; as_keys <= 1; as_keys++) {
+        for (size_t first = 0; first < n_values; first += 48) {
+            struct fx_live l;
+            fx_live_init(&l, FX_ID, "default", "mobile");
+            cr_strmap_dispose(&l.config.tags);
+            fx_set(&l.config.tags, CR_TAG_STACK, "default");
+            fx_set(&l.config.tags, CR_TAG_NAME, "mobile");
+            for (size_t i = first; i < n_values && i < first + 48; i++) {
+                snprintf(key, sizeof(key), "k%02zu", i);
+                if (!as_keys)
+                    fx_set(&l.config.tags, key, values[i]);
+                else if (values[i][0] != '\0')
+                    fx_set(&l.config.tags, values[i], "v");
+            }
+            free(l.config.name);
+            l.config.name = strdup(first == 0 ? "1e3" : "0o17");
+            s_round_trip_one(w, &l);
+            fx_live_dispose(&l);
+        }
+    }
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -136,6 +198,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_export__all_pools_round_trip_through_a_plan),
         T(test_export__by_stack_and_by_id_select_pools),
+        T(test_export__tricky_strings_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
