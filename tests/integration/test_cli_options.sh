@@ -71,6 +71,13 @@ expect_in "$T/err" "export takes no PATH"
 run_cr 1 export --all --id us-east-1:00000000-0000-0000-0000-000000000000
 run_cr 1 plan "$T/does-not-exist"
 expect_in "$T/err" "does-not-exist"
+# the stack is the value of the tag cognito-reconcile:stack: at most 256 characters (a longer
+# one made every CreateIdentityPool fail with a ValidationException, after the plan)
+long_stack=$(printf 's%.0s' $(seq 257))
+run_cr 1 apply "$T/m" --auto-approve --stack "$long_stack"
+expect_in "$T/err" "--stack: the stack is the value of the tag cognito-reconcile:stack: Member must have length less than or equal to 256"
+run_cr 1 export --stack "$long_stack"
+run_cr 1 validate "$T/m" --stack "$(printf '\xff')"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "option errors caused API calls"
 
 step "--opt=value and --opt value are the same; -- ends options"
