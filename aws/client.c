@@ -355,7 +355,7 @@ int cr_aws_client_account_id(struct cr_aws_client *client, const char **out)
     result = s_sts_endpoint(&endpoint, client);
     if (result < 0)
         goto done;
-    result = cr_aws_credentials_provider_get(client->creds, &creds);
+    result = cr_aws_credentials_provider_acquire(client->creds, &creds);
     if (result < 0)
         goto done;
     struct cr_sts_options sopts = {
@@ -374,6 +374,7 @@ int cr_aws_client_account_id(struct cr_aws_client *client, const char **out)
     *out = cr_buf_cstr(&client->account_id);
     result = 0;
 done:
+    cr_aws_credentials_release(creds);
     cr_buf_dispose(&endpoint);
     cr_buf_dispose(&account);
     return result;

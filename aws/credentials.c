@@ -22,7 +22,9 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,13 +220,10 @@ struct cr_aws_credentials_provider {
     bool rejected;          /* the service called the current credentials expired */
     struct cr_buf source;   /* "assume role ... via profile ci, source profile base <- ..." */
     /* One provider may sign for the clients of several threads (the regions and accounts of a
-     * run read at once): get, reject and share take the lock, and get hands out a copy of the
-     * current credentials made once per fetch and kept until free (wiped then), so a set a
-     * thread is signing with is never changed or freed by another thread's refresh. */
+     * run read at once): acquire, reject and share take the lock, and acquire hands out a
+     * reference to a copy of the current credentials (struct s_set), made once per fetch. */
     pthread_mutex_t lock;
-    struct cr_aws_credentials **handed; /* the copies, the last one current */
-    size_t n_handed;
-    unsigned handed_fetch; /* the fetch the last copy was made of */
+    struct s_set *set; /* the current set, NULL until acquired after a fetch */
 
     /* per source, kept for refreshes */
     char *role_arn, *token_file, *session_name; /* web identity; role_arn also assume role */
@@ -910,46 +909,78 @@ static bool s_renewable(const struct cr_aws_credentials_provider *p)
 
 static int s_get(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out);
 
-/* The copy of the current credentials get hands out: made once per fetch, kept until free. */
-static int s_handed(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out)
+/* ---- the sets acquire hands out ---- */
+
+/* One set of credentials as acquire hands it out: the provider holds a reference while it is
+ * the current set, each caller one until it releases it; the last release wipes the secrets
+ * and frees it. So a set a thread signs with is never changed or freed by another thread's
+ * renewal, and a renewed-away set lives only as long as someone still reads it. */
+struct s_set {
+    struct cr_aws_credentials creds; /* what callers see; release finds the set from it */
+    atomic_uint refs;
+};
+
+static atomic_size_t s_live_sets; /* sets in memory, process-wide (tests) */
+
+size_t cr_aws__credentials_live_sets(void)
 {
-    if (p->n_handed && p->handed_fetch == p->fetches) {
-        *out = p->handed[p->n_handed - 1];
+    return atomic_load(&s_live_sets);
+}
+
+static void s_set_release(struct s_set *set)
+{
+    if (!set || atomic_fetch_sub(&set->refs, 1) != 1)
+        return;
+    cr_aws_credentials_dispose(&set->creds); /* wipes the secret key and the token */
+    free(set);
+    atomic_fetch_sub(&s_live_sets, 1);
+}
+
+void cr_aws_credentials_release(const struct cr_aws_credentials *creds)
+{
+    if (creds)
+        s_set_release((struct s_set *)(void *)((char *)(uintptr_t)creds -
+                                                 offsetof(struct s_set, creds)));
+}
+
+/* The set of the current credentials, made on first demand after each fetch (p->lock held). */
+static int s_current_set(struct cr_aws_credentials_provider *p)
+{
+    if (p->set)
         return 0;
-    }
-    struct cr_aws_credentials **grown = realloc(p->handed, (p->n_handed + 1) * sizeof(*grown));
-    struct cr_aws_credentials *copy = malloc(sizeof(*copy));
-    if (grown)
-        p->handed = grown;
-    if (!grown || !copy) {
-        free(copy);
+    struct s_set *set = calloc(1, sizeof(*set));
+    if (!set)
         return s_oom();
-    }
-    cr_aws_credentials_init(copy);
     const struct cr_aws_credentials *c = &p->current;
     if (cr_aws_credentials_set(
-            copy, cr_buf_cstr(&c->access_key_id), cr_buf_cstr(&c->secret_access_key),
+            &set->creds, cr_buf_cstr(&c->access_key_id), cr_buf_cstr(&c->secret_access_key),
             c->session_token.len ? cr_buf_cstr(&c->session_token) : NULL, c->expiration_s) < 0) {
-        cr_aws_credentials_dispose(copy);
-        free(copy);
+        cr_aws_credentials_dispose(&set->creds);
+        free(set);
         return s_oom();
     }
-    copy->source = c->source;
-    p->handed[p->n_handed++] = copy;
-    p->handed_fetch = p->fetches;
-    *out = copy;
+    set->creds.source = c->source;
+    atomic_init(&set->refs, 1); /* the provider's */
+    atomic_fetch_add(&s_live_sets, 1);
+    p->set = set;
     return 0;
 }
 
-int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
-                                    const struct cr_aws_credentials **out)
+int cr_aws_credentials_provider_acquire(struct cr_aws_credentials_provider *p,
+                                        const struct cr_aws_credentials **out)
 {
     const struct cr_aws_credentials *unused = NULL;
+    *out = NULL;
     pthread_mutex_lock(&p->lock);
     int rc = s_get(p, &unused);
-    int copied = s_handed(p, out);
+    if (rc == 0)
+        rc = s_current_set(p);
+    if (rc == 0) {
+        atomic_fetch_add(&p->set->refs, 1); /* the caller's */
+        *out = &p->set->creds;
+    }
     pthread_mutex_unlock(&p->lock);
-    return rc < 0 ? rc : copied;
+    return rc;
 }
 
 static int s_get(struct cr_aws_credentials_provider *p, const struct cr_aws_credentials **out)
@@ -988,13 +1019,17 @@ static int s_get(struct cr_aws_credentials_provider *p, const struct cr_aws_cred
                         cr_buf_cstr(&p->source));
         return rc;
     }
-    cr_aws_credentials_dispose(&p->current); /* (get hands out copies: s_handed) */
+    cr_aws_credentials_dispose(&p->current);
     p->current = fresh; /* now owned by the provider */
+    s_set_release(p->set); /* the old set lives on only while a caller still holds it */
+    p->set = NULL;
     p->current.source = cr_buf_cstr(&p->source);
     p->fetches++;
     p->fetched_at = now;
-    cr_log_debug("aws credentials: renewed (%s), valid for %llds", cr_buf_cstr(&p->source),
-                 (long long)(p->current.expiration_s ? p->current.expiration_s - now : 0));
+    cr_log_debug("aws credentials: renewed (%s), valid for %llds; %zu credential sets in memory",
+                 cr_buf_cstr(&p->source),
+                 (long long)(p->current.expiration_s ? p->current.expiration_s - now : 0),
+                 cr_aws__credentials_live_sets());
     return 0;
 }
 
@@ -1189,11 +1224,7 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p)
     if (!p)
         return;
     cr_aws_credentials_dispose(&p->current);
-    for (size_t i = 0; i < p->n_handed; i++) {
-        cr_aws_credentials_dispose(p->handed[i]);
-        free(p->handed[i]);
-    }
-    free(p->handed);
+    s_set_release(p->set);
     pthread_mutex_destroy(&p->lock);
     if (p->own_base)
         cr_aws_credentials_provider_free(p->base);

@@ -21,7 +21,8 @@
  * (opts.profile) or for a role assumed from another provider
  * (cr_aws_credentials_provider_new_assume_role), e.g. one per account of a multi-account run.
  *
- * Secrets live in buffers wiped on dispose and are never logged.
+ * Secrets live in buffers wiped on dispose (and a set acquire handed out, on its last release)
+ * and are never logged.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -118,31 +119,40 @@ void cr_aws_credentials_provider_free(struct cr_aws_credentials_provider *p);
 /**
  * Prepares a provider to sign for clients on several threads: its own calls (refreshes: STS,
  * IMDS, ...) stop using the transport it was given (a client's, which belongs to that
- * client's thread) and use one of the provider's own, made when first needed. get and reject
- * are safe from any thread; the credentials get hands out stay valid until the provider is
- * freed, even after another thread's refresh replaced them. cr_aws_client_new calls it for
+ * client's thread) and use one of the provider's own, made when first needed. acquire and
+ * reject are safe from any thread. cr_aws_client_new calls it for
  * cr_aws_options.credentials.
  */
 void cr_aws_credentials_provider_share(struct cr_aws_credentials_provider *p);
 
 /**
- * Returns current credentials through out, refreshing them first when they are temporary
- * and expire within refresh_before_s (by the env clock). The pointer is borrowed and stays
- * valid until the provider is freed (it is a copy that no refresh changes; the copies are kept
- * and wiped then). On a failed refresh the old credentials are kept
- * while still unexpired (the refresh is retried at most every 30 s; the error is returned
- * only once they have expired).
- * Returns 0 or the error of the refresh (see _new).
+ * Acquires the current credentials through out, refreshing them first when they are temporary
+ * and expire within refresh_before_s (by the env clock). *out is a reference to a set no
+ * refresh changes: it stays valid, on any thread, until the caller gives it back with
+ * cr_aws_credentials_release() (after the last use of its strings, e.g. once the request
+ * signed with it went out), even after a renewal or cr_aws_credentials_provider_free().
+ * The provider keeps only the current set; a renewal drops its reference to the old one, which
+ * is wiped and freed by its last release, so a process that renews for ever (watch) holds one
+ * set per provider plus one per caller still reading one. On a failed refresh the old
+ * credentials are kept while still unexpired (the refresh is retried at most every 30 s; the
+ * error is returned only once they have expired).
+ * Returns 0, or the error of the refresh (see _new) with *out NULL (nothing to release).
  */
-int cr_aws_credentials_provider_get(struct cr_aws_credentials_provider *p,
-                                    const struct cr_aws_credentials **out) CR_WARN_UNUSED;
+int cr_aws_credentials_provider_acquire(struct cr_aws_credentials_provider *p,
+                                        const struct cr_aws_credentials **out) CR_WARN_UNUSED;
+
+/**
+ * Gives back a set from cr_aws_credentials_provider_acquire(); the last reference wipes its
+ * secret key and session token and frees it. Accepts NULL. Only for sets acquire handed out.
+ */
+void cr_aws_credentials_release(const struct cr_aws_credentials *creds);
 
 /**
  * Tells the provider that the service refused the current credentials as expired
  * (ExpiredTokenException), e.g. because the local clock runs behind the service's and the
  * early refresh came too late. Credentials the provider can renew (every source but the
  * environment and static profile keys) are then fetched again by the next
- * cr_aws_credentials_provider_get(), once per call of this function. Returns true when that
+ * cr_aws_credentials_provider_acquire(), once per call of this function. Returns true when that
  * will happen, false for credentials that cannot be renewed, which are left as they are.
  */
 bool cr_aws_credentials_provider_reject(struct cr_aws_credentials_provider *p);
@@ -183,5 +193,9 @@ int cr_aws__credentials_provider_new_with(struct cr_aws_credentials_provider **o
                                           const struct cr_aws_credentials_options *opts,
                                           cr_aws_web_identity_fetch_fn *fetch,
                                           void *fetch_ctx) CR_WARN_UNUSED;
+
+/** Sets acquire made that are still in memory (held by a provider or a caller), process-wide,
+ * for tests of their lifetime. */
+size_t cr_aws__credentials_live_sets(void);
 
 #endif

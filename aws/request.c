@@ -359,6 +359,9 @@ struct s_slot {
     struct s_batch *batch;
     struct cr_http_request http;
     struct cr_sigv4_signed sig;
+    /* the provider's set sig was made with (its session token is a header that goes out),
+     * released when the slot signs again or goes; NULL for fixed credentials */
+    const struct cr_aws_credentials *held;
     struct cr_http_header *headers;  /* what goes out: the caller's, Host, the signer's */
     struct cr_sigv4_header *to_sign; /* the caller's and Host, as the signer takes them */
     size_t n_to_sign;
@@ -480,12 +483,19 @@ static int s_slot_prepare(struct cr_aws_transport *t, struct s_slot *slot)
     return 0;
 }
 
-/* The credentials to sign with: the provider's current ones (refreshed when due) or fixed. */
-static int s_credentials(const struct s_slot *slot, const struct cr_aws_credentials **out)
+/* The credentials to sign with: the provider's current ones (refreshed when due), held by the
+ * slot from now on, or fixed ones. */
+static int s_credentials(struct s_slot *slot, const struct cr_aws_credentials **out)
 {
     const struct cr_aws_signing *s = &slot->req->sign;
-    if (s->provider)
-        return cr_aws_credentials_provider_get(s->provider, out);
+    if (s->provider) {
+        int rc = cr_aws_credentials_provider_acquire(s->provider, out);
+        if (rc < 0)
+            return rc;
+        cr_aws_credentials_release(slot->held); /* the last attempt's, which is over */
+        slot->held = *out;
+        return 0;
+    }
     if (!s->credentials) {
         cr_error_set("no credentials to sign with");
         return CR_EINVALID;
@@ -842,6 +852,8 @@ static void s_slot_dispose(struct cr_aws_transport *t, struct s_slot *slot)
     cr_http_cancel(t->http, &slot->http); /* a no-op unless the loop stopped early */
     cr_http_request_dispose(&slot->http);
     cr_sigv4_signed_dispose(&slot->sig);
+    cr_aws_credentials_release(slot->held);
+    slot->held = NULL;
     free(slot->headers);
     free(slot->to_sign);
     cr_buf_dispose(&slot->url);

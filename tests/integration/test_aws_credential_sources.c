@@ -46,7 +46,7 @@ static void test_sources__assume_role_from_a_source_profile(void **state)
     f->opts.profile = "ci";
     int64_t before = cr_time_now();
     assert_ok(cr_aws_credentials_provider_new(&p, &f->opts));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_memory_equal(cr_buf_cstr(&c->access_key_id), "ASIA", 4);
     assert_in_range(c->expiration_s, before + 1800, cr_time_now() + 1800);
     assert_string_equal(cr_aws_credentials_provider_source(p),
@@ -55,6 +55,7 @@ static void test_sources__assume_role_from_a_source_profile(void **state)
     s_caller(f, p, arn);
     assert_string_equal(arn, "arn:aws:sts::222233334444:assumed-role/deploy/ci-run");
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_sources__chain_role_role_credential_process(void **state)
@@ -465,16 +466,19 @@ static void test_sources__every_source_renews_before_expiry(void **state)
             s_set(&f->vars, "AWS_CONTAINER_AUTHORIZATION_TOKEN", S_ECS_AUTH);
         }
         assert_ok(cr_aws_credentials_provider_new(&p, &f->opts));
-        assert_ok(cr_aws_credentials_provider_get(p, &c));
+        cr_aws_credentials_release(c);
+        assert_ok(cr_aws_credentials_provider_acquire(p, &c));
         snprintf(first, sizeof(first), "%s", cr_buf_cstr(&c->access_key_id));
         int64_t exp = c->expiration_s;
         /* long before expiry: the same credentials */
         clock.offset = exp - cr_time_now() - 600;
-        assert_ok(cr_aws_credentials_provider_get(p, &c));
+        cr_aws_credentials_release(c);
+        assert_ok(cr_aws_credentials_provider_acquire(p, &c));
         assert_string_equal(cr_buf_cstr(&c->access_key_id), first);
         /* within the last five minutes: renewed, and the new ones work */
         clock.offset = exp - cr_time_now() - 200;
-        assert_ok(cr_aws_credentials_provider_get(p, &c));
+        cr_aws_credentials_release(c);
+        assert_ok(cr_aws_credentials_provider_acquire(p, &c));
         /* the helper prints the same static key each time, with a later expiry */
         bool same = strcmp(profiles[i], "process") == 0
                         ? c->expiration_s <= exp
@@ -491,6 +495,7 @@ static void test_sources__every_source_renews_before_expiry(void **state)
     s_set(&f->vars, "AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL);
     f->env.clock = s_real_clock;
     f->env.clock_ctx = NULL;
+    cr_aws_credentials_release(c);
 }
 
 /* GetCallerIdentity signed with p; the request's result (its message in cr_error_last()). */
@@ -537,7 +542,7 @@ static void test_sources__expired_credentials_say_what_to_refresh(void **state)
     /* one-second credentials (the emulator's --sts-min-duration), exported as variables */
     struct cr_aws_assume_role brief = {S_ROLE, "brief", NULL, 1};
     assert_ok(cr_aws_credentials_provider_new_assume_role(&role, base, &brief, &f->opts));
-    assert_ok(cr_aws_credentials_provider_get(role, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(role, &c));
     snprintf(akid, sizeof(akid), "%s", cr_buf_cstr(&c->access_key_id));
     snprintf(secret, sizeof(secret), "%s", cr_buf_cstr(&c->secret_access_key));
     snprintf(token, sizeof(token), "%s", cr_buf_cstr(&c->session_token));
@@ -559,7 +564,8 @@ static void test_sources__expired_credentials_say_what_to_refresh(void **state)
     long assumed = s_count(f, "AssumeRole");
     cr_aws_credentials_provider_free(role);
     assert_ok(cr_aws_credentials_provider_new_assume_role(&role, base, &brief, &f->opts));
-    assert_ok(cr_aws_credentials_provider_get(role, &c));
+    cr_aws_credentials_release(c);
+    assert_ok(cr_aws_credentials_provider_acquire(role, &c));
     s_wait_past(c->expiration_s); /* expired for the emulator, 30 s left for us */
     assert_ok(s_try_caller(f, role));
     assert_int_equal(s_count(f, "AssumeRole") - assumed, 2);
@@ -572,6 +578,7 @@ static void test_sources__expired_credentials_say_what_to_refresh(void **state)
     cr_aws_credentials_provider_free(env);
     cr_aws_credentials_provider_free(role);
     cr_aws_credentials_provider_free(base);
+    cr_aws_credentials_release(c);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)

@@ -103,7 +103,7 @@ static void test_aws_web_identity__chain_gets_credentials_from_sts(void **state)
 
     int64_t asked_s = cr_time_now();
     assert_ok(cr_aws_credentials_provider_new(&p, &opts));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     int64_t answered_s = cr_time_now();
     assert_string_equal(cr_aws_credentials_provider_source(p), "web identity (" S_ROLE ")");
     assert_memory_equal(cr_buf_cstr(&c->access_key_id), "ASIA", 4);
@@ -117,6 +117,7 @@ static void test_aws_web_identity__chain_gets_credentials_from_sts(void **state)
     assert_string_equal(cr_buf_cstr(&account), "210987654321");
     cr_buf_dispose(&account);
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_aws_web_identity__static_key_account(void **state)

@@ -5,11 +5,13 @@
 #include "tests/support/cr_test.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws/cred_internal.h"
 #include "aws/credentials.h"
+#include "aws/sigv4.h"
 #include "tests/unit/test_aws_env.h"
 #include "util/buf.h"
 
@@ -91,8 +93,9 @@ static void s_web_identity_env(struct fixture *f, const char *token)
 static void s_expect_akid(struct cr_aws_credentials_provider *p, const char *akid)
 {
     const struct cr_aws_credentials *c = NULL;
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_string_equal(cr_buf_cstr(&c->access_key_id), akid);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__environment_variables(void **state)
@@ -104,7 +107,7 @@ static void test_credentials__environment_variables(void **state)
     s_set(&f->vars, "AWS_SECRET_ACCESS_KEY", "SECRETENV");
     s_set(&f->vars, "AWS_SESSION_TOKEN", "TOKENENV");
     assert_ok(s_new(f, &p));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDENV");
     assert_string_equal(cr_buf_cstr(&c->secret_access_key), "SECRETENV");
     assert_string_equal(cr_buf_cstr(&c->session_token), "TOKENENV");
@@ -113,6 +116,7 @@ static void test_credentials__environment_variables(void **state)
     assert_string_equal(cr_aws_credentials_provider_source(p), "environment");
     assert_int_equal(cr_aws_credentials_provider_fetch_count(p), 1);
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__partial_environment_is_an_error(void **state)
@@ -191,7 +195,7 @@ static void test_credentials__profile_files(void **state)
                                         "aws_secret_access_key = S3\n"),
                      0);
     assert_ok(s_new(f, &p));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDCREDS");
     assert_string_equal(cr_buf_cstr(&c->session_token), "T1");
     assert_string_equal(c->source, "profile 'default' (credentials file)");
@@ -199,7 +203,8 @@ static void test_credentials__profile_files(void **state)
 
     s_set(&f->vars, "AWS_PROFILE", "cfgonly");
     assert_ok(s_new(f, &p));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    cr_aws_credentials_release(c);
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_string_equal(cr_buf_cstr(&c->access_key_id), "AKIDCFGONLY");
     assert_false(cr_aws_credentials_temporary(c));
     assert_string_equal(c->source, "profile 'cfgonly' (config file)");
@@ -210,6 +215,7 @@ static void test_credentials__profile_files(void **state)
     assert_ok(s_new(f, &p));
     s_expect_akid(p, "AKIDCREDS");
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__partial_profile_is_an_error(void **state)
@@ -333,7 +339,7 @@ static void test_credentials__web_identity_from_environment(void **state)
     s_web_identity_env(f, "  eyJhbGciOi.jwt.sig \n");
     s_set(&f->vars, "AWS_ROLE_SESSION_NAME", "gha-42");
     assert_ok(s_new(f, &p));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_string_equal(cr_buf_cstr(&c->access_key_id), "ASIA1");
     assert_string_equal(cr_buf_cstr(&c->session_token), "tmp-token");
     assert_int_equal(c->expiration_s, f->vars.now + 3600);
@@ -342,6 +348,7 @@ static void test_credentials__web_identity_from_environment(void **state)
     assert_string_equal(f->fetch.session_name, "gha-42");
     assert_string_equal(f->fetch.token, "eyJhbGciOi.jwt.sig");
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__web_identity_from_profile(void **state)
@@ -433,11 +440,13 @@ static void test_credentials__failed_refresh_keeps_unexpired_credentials(void **
     s_expect_akid(p, "ASIA1");
     assert_int_equal(f->fetch.calls, 3);
     f->vars.now = t0 + 3600; /* expired and the refresh fails: an error */
-    assert_int_equal(cr_aws_credentials_provider_get(p, &c), CR_EIO);
+    cr_aws_credentials_release(c);
+    assert_int_equal(cr_aws_credentials_provider_acquire(p, &c), CR_EIO);
     assert_non_null(strstr(cr_error_last(), "expired and could not be refreshed"));
     f->fetch.fail = 0; /* STS is back */
     s_expect_akid(p, "ASIA5");
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__static_credentials_never_refresh(void **state)
@@ -479,16 +488,19 @@ static void test_credentials__rejected_credentials_are_renewed_once(void **state
     assert_int_equal(f->fetch.calls, 1);
     /* an hour left by our clock, but the service said expired: fetched again, once */
     assert_true(cr_aws_credentials_provider_reject(p));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_int_equal(f->fetch.calls, 2);
     assert_string_equal(cr_buf_cstr(&c->access_key_id), "ASIA2");
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    cr_aws_credentials_release(c);
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_int_equal(f->fetch.calls, 2);
     /* a failed renewal is not repeated on every request */
     assert_true(cr_aws_credentials_provider_reject(p));
     f->fetch.fail = CR_EIO;
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
-    assert_ok(cr_aws_credentials_provider_get(p, &c));
+    cr_aws_credentials_release(c);
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
+    cr_aws_credentials_release(c);
+    assert_ok(cr_aws_credentials_provider_acquire(p, &c));
     assert_int_equal(f->fetch.calls, 3);
     cr_aws_credentials_provider_free(p);
     /* keys from the environment cannot be renewed */
@@ -497,6 +509,7 @@ static void test_credentials__rejected_credentials_are_renewed_once(void **state
     assert_ok(s_new(f, &p));
     assert_false(cr_aws_credentials_provider_reject(p));
     cr_aws_credentials_provider_free(p);
+    cr_aws_credentials_release(c);
 }
 
 static void test_credentials__explicit_profile_ignores_environment_credentials(void **state)
@@ -601,29 +614,72 @@ struct s_signer {
     int bad; /* sets whose key, secret and token do not belong together */
 };
 
-/* What a client's thread does per request: get, then read the set while signing. */
+/* Signs a request with c as a client does, then checks it as the service would: the signature
+ * verifies with the secret of c's key (secret-N for ASIAN) and the X-Amz-Security-Token header
+ * that goes out is token-N. Returns true when both hold. */
+static bool s_sign_and_verify(const struct cr_aws_credentials *c)
+{
+    struct cr_sigv4_header headers[6] = {
+        {"Host", "cognito-identity.us-east-1.amazonaws.com"},
+        {"Content-Type", "application/x-amz-json-1.1"},
+    };
+    struct cr_sigv4_request req = {"POST", "/", NULL, headers, 2, cr_span_of("{}", 2)};
+    struct cr_sigv4_params params = {
+        .access_key_id = cr_buf_cstr(&c->access_key_id),
+        .secret_access_key = cr_buf_cstr(&c->secret_access_key),
+        .session_token = cr_buf_cstr(&c->session_token),
+        .region = "us-east-1",
+        .service = "cognito-identity",
+        .time_s = 1800000000,
+        .normalize_path = true,
+    };
+    struct cr_sigv4_signed sig;
+    struct cr_sigv4_authorization auth;
+    struct cr_sigv4_verify_options vopts = {.now_s = 1800000000};
+    char secret[32], token[32];
+    bool ok = false;
+    cr_sigv4_signed_init(&sig);
+    if (cr_sigv4_sign_headers(&sig, &req, &params, NULL) < 0)
+        goto done;
+    /* the request as it goes out: the signer's headers added (they borrow c's token) */
+    size_t n = cr_sigv4_signed_headers(&sig, headers + 2);
+    req.header_count = 2 + n;
+    if (cr_sigv4_parse_authorization(&auth, headers[1 + n].value) < 0 ||
+        auth.access_key_id.len < 5 || auth.access_key_id.len > 20)
+        goto done;
+    snprintf(secret, sizeof(secret), "secret-%.*s", (int)auth.access_key_id.len - 4,
+             auth.access_key_id.ptr + 4);
+    snprintf(token, sizeof(token), "token-%.*s", (int)auth.access_key_id.len - 4,
+             auth.access_key_id.ptr + 4);
+    ok = cr_sigv4_verify(&req, &auth, secret, &vopts) == 0 &&
+         strcmp(headers[3].name, "X-Amz-Security-Token") == 0 &&
+         strcmp(headers[3].value, token) == 0;
+done:
+    cr_sigv4_signed_dispose(&sig);
+    return ok;
+}
+
+/* What a client's thread does per request: acquire, sign, send (here: verify), release. */
 static void *s_sign_many(void *arg)
 {
     struct s_signer *sg = arg;
     for (int i = 0; i < 3000; i++) {
         const struct cr_aws_credentials *c = NULL;
-        if (cr_aws_credentials_provider_get(sg->p, &c) != 0) {
+        if (cr_aws_credentials_provider_acquire(sg->p, &c) != 0) {
             sg->bad++;
             continue;
         }
-        const char *n = cr_buf_cstr(&c->access_key_id) + 4;
-        char secret[32], session[32];
-        snprintf(secret, sizeof(secret), "secret-%s", n);
-        snprintf(session, sizeof(session), "token-%s", n);
-        if (strcmp(cr_buf_cstr(&c->secret_access_key), secret) != 0 ||
-            strcmp(cr_buf_cstr(&c->session_token), session) != 0)
+        if (!s_sign_and_verify(c))
             sg->bad++;
+        cr_aws_credentials_release(c);
     }
     return NULL;
 }
 
-/* Four threads sign with one provider while its credentials are renewed under them: every set
- * a thread got stays whole (ASan: no use after free), and renewals are not duplicated. */
+/* Four threads sign requests with one provider while its credentials are renewed under them
+ * (the thread whose acquire finds them due renews while the others sign): every request is
+ * signed by one whole set, its token still there when it goes out (ASan, TSan: no use after
+ * free, no race), renewals are not duplicated, and no set outlives its last holder. */
 static void test_credentials__one_provider_signs_for_several_threads(void **state)
 {
     struct fixture *f = *state;
@@ -634,6 +690,7 @@ static void test_credentials__one_provider_signs_for_several_threads(void **stat
     struct cr_aws_credentials_provider *p = NULL;
     pthread_t th[4];
     struct s_signer sg[4];
+    size_t live_before = cr_aws__credentials_live_sets();
     s_web_identity_env(f, "jwt");
     assert_ok(cr_aws__credentials_provider_new_with(&p, &o, s_fetch10, &sts));
     cr_aws_credentials_provider_share(p);
@@ -651,7 +708,107 @@ static void test_credentials__one_provider_signs_for_several_threads(void **stat
     if (sts.calls < 10 || sts.calls > seconds / 4 + 2)
         fail_msg("%u renewals in %lu s", sts.calls, seconds);
     assert_int_equal(cr_aws_credentials_provider_fetch_count(p), sts.calls);
+    assert_int_equal(cr_aws__credentials_live_sets(), live_before + 1); /* the provider's */
     cr_aws_credentials_provider_free(p);
+    assert_int_equal(cr_aws__credentials_live_sets(), live_before);
+}
+
+
+/* A clock the test moves while other threads read it. */
+struct s_moving {
+    _Atomic int64_t now;
+};
+
+static int64_t s_moving_now(void *ctx)
+{
+    return atomic_load(&((struct s_moving *)ctx)->now);
+}
+
+struct s_reader {
+    struct cr_aws_credentials_provider *p;
+    atomic_bool *stop;
+    size_t base;     /* live sets before the test */
+    size_t max_live; /* the most live sets this reader saw */
+    unsigned reads;
+    int bad;
+};
+
+/* A long-running client's thread: takes the current set, checks it is whole, gives it back. */
+static void *s_read_until_stopped(void *arg)
+{
+    struct s_reader *r = arg;
+    while (!atomic_load(r->stop) || r->reads < 100) {
+        const struct cr_aws_credentials *c = NULL;
+        if (cr_aws_credentials_provider_acquire(r->p, &c) != 0) {
+            r->bad++;
+            break;
+        }
+        char secret[32];
+        snprintf(secret, sizeof(secret), "secret-%s", cr_buf_cstr(&c->access_key_id) + 4);
+        if (strcmp(cr_buf_cstr(&c->secret_access_key), secret) != 0)
+            r->bad++;
+        size_t live = cr_aws__credentials_live_sets() - r->base;
+        if (live > r->max_live)
+            r->max_live = live;
+        cr_aws_credentials_release(c);
+        r->reads++;
+    }
+    return NULL;
+}
+
+/* watch renews for ever: N renewals with three threads reading keep at most one set per
+ * holder in memory (the provider's, each reader's, the renewer's), not one per renewal; the
+ * last set goes when the provider does. */
+static void test_credentials__renewals_keep_a_bounded_number_of_sets(void **state)
+{
+    enum { READERS = 3, RENEWALS = 400 };
+    struct fixture *f = *state;
+    struct s_moving clock = {f->vars.now};
+    struct cr_aws_env env = {s_getenv, &f->vars, s_moving_now, &clock};
+    struct s_sts10 sts = {.env = &env};
+    struct cr_aws_credentials_options o = {.env = &env};
+    struct cr_aws_credentials_provider *p = NULL;
+    atomic_bool stop = false;
+    pthread_t th[READERS];
+    struct s_reader rd[READERS];
+    size_t base = cr_aws__credentials_live_sets(), max_live = 0;
+    s_web_identity_env(f, "jwt");
+    assert_ok(cr_aws__credentials_provider_new_with(&p, &o, s_fetch10, &sts));
+    cr_aws_credentials_provider_share(p);
+    for (int i = 0; i < READERS; i++) {
+        rd[i] = (struct s_reader){.p = p, .stop = &stop, .base = base};
+        assert_int_equal(pthread_create(&th[i], NULL, s_read_until_stopped, &rd[i]), 0);
+    }
+    for (int i = 0; i < RENEWALS; i++) {
+        const struct cr_aws_credentials *c = NULL;
+        atomic_fetch_add(&clock.now, 10); /* the 10-second set has expired: renew */
+        assert_ok(cr_aws_credentials_provider_acquire(p, &c));
+        size_t live = cr_aws__credentials_live_sets() - base;
+        if (live > max_live)
+            max_live = live;
+        cr_aws_credentials_release(c);
+    }
+    atomic_store(&stop, true);
+    for (int i = 0; i < READERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(rd[i].bad, 0);
+        if (rd[i].max_live > max_live)
+            max_live = rd[i].max_live;
+    }
+    assert_true(cr_aws_credentials_provider_fetch_count(p) >= RENEWALS);
+    if (max_live > READERS + 2)
+        fail_msg("%zu credential sets in memory at once after %u renewals (at most %d expected)",
+                 max_live, cr_aws_credentials_provider_fetch_count(p), READERS + 2);
+    /* a set still held when its provider goes stays whole until its last release */
+    const struct cr_aws_credentials *held = NULL;
+    assert_ok(cr_aws_credentials_provider_acquire(p, &held));
+    cr_aws_credentials_provider_free(p);
+    assert_int_equal(cr_aws__credentials_live_sets(), base + 1);
+    char secret[32];
+    snprintf(secret, sizeof(secret), "secret-%s", cr_buf_cstr(&held->access_key_id) + 4);
+    assert_string_equal(cr_buf_cstr(&held->secret_access_key), secret);
+    cr_aws_credentials_release(held);
+    assert_int_equal(cr_aws__credentials_live_sets(), base);
 }
 
 int main(void)
@@ -677,6 +834,7 @@ int main(void)
         T(test_credentials__explicit_profile_without_keys_says_why),
         T(test_credentials__dispose_wipes_and_resets),
         T(test_credentials__one_provider_signs_for_several_threads),
+        T(test_credentials__renewals_keep_a_bounded_number_of_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
