@@ -19,6 +19,13 @@
 
 /* ---- reading ---- */
 
+/* Whether a pool id ("eu-west-1:0b6f...") names region. */
+static bool s_id_in_region(const char *id, const char *region)
+{
+    size_t n = strlen(region);
+    return strncmp(id, region, n) == 0 && id[n] == ':';
+}
+
 int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
                    const struct cr_export_options *opts)
 {
@@ -35,16 +42,24 @@ int cr_export_read(struct cr_live_state *state, struct cr_aws_client *client,
         cr_error_set("out of memory preparing the export");
         goto done;
     }
+    size_t n_wants = 0;
     for (size_t i = 0; i < opts->n_ids; i++) {
-        wants[i].name = opts->ids[i];
-        wants[i].pool_id = opts->ids[i];
+        /* an id names its region: described by that region's client only (a client of another
+         * region would only be told there is no such pool). An id without one is described
+         * everywhere, and the service says what is wrong with it. */
+        const char *id = opts->ids[i];
+        if (strchr(id, ':') != NULL && !s_id_in_region(id, region))
+            continue;
+        wants[n_wants].name = id;
+        wants[n_wants].pool_id = id;
+        n_wants++;
     }
-    result = cr_live_read(state, client, wants, opts->n_ids, &ro);
+    result = cr_live_read(state, client, wants, n_wants, &ro);
     if (result < 0)
         goto done;
     for (size_t i = 0; i < opts->n_ids; i++) {
         const struct cr_live_pool *p = cr_live_find_id(state, opts->ids[i]);
-        if (!p && strncmp(opts->ids[i], region, strlen(region)) == 0) {
+        if (!p && s_id_in_region(opts->ids[i], region)) {
             cr_error_set("export: DescribeIdentityPool %s: no such identity pool in %s",
                          opts->ids[i], region);
             result = CR_ENOTFOUND;

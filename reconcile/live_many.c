@@ -12,8 +12,6 @@
 #include "reconcile/live.h"
 #include "util/parallel.h"
 
-#define S_MAX_THREADS 16 /* accounts x regions read at once */
-
 struct s_read {
     struct cr_live_source *sources;
     struct cr_live_state *states; /* one per source */
@@ -61,7 +59,9 @@ int cr_live_read_all(struct cr_live_state *state, struct cr_live_source *sources
         sources[i].result = 0;
         sources[i].error[0] = '\0';
     }
-    cr_parallel_run(n, S_MAX_THREADS, s_read_one, &r);
+    /* all at once, as apply does: a cap would read a stack of more accounts x regions than
+     * threads in waves, each as slow as a whole region's read (bench/scale, 3 x 10) */
+    cr_parallel_run(n, 0, s_read_one, &r);
     const char *first = NULL; /* the first failure's message */
     for (size_t i = 0; i < n; i++) {
         if (result == 0 && sources[i].result != 0) {

@@ -163,7 +163,7 @@ static int s_read(struct cr_cli_session *s, const struct cr_export_options *eo)
                     : opts->ids.len ? "by id"
                                     : "owned by the stack");
     }
-    cr_parallel_run(s->n_scopes, 16, s_read_scope, &r);
+    cr_parallel_run(s->n_scopes, 0, s_read_scope, &r);
     for (size_t i = 0; i < s->n_scopes && result == 0; i++)
         if (r.rcs[i] != 0) {
             cr_error_set("%s", r.errors[i]);

@@ -2,6 +2,7 @@
 /* cognito-reconcile: declarative manager for Amazon Cognito identity pools. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd/cognito-reconcile/cmd.h"
 #include "cr_version.h"
@@ -71,8 +72,22 @@ const struct cr_command *cr_cmd_table(size_t *out_count)
     return s_commands;
 }
 
+/* Every account and region is read and applied at once, each with up to --parallelism
+ * connections: 3 accounts x 20 regions x 16 is more than the usual soft limit of 1,024 open
+ * files. Raise the soft limit to the hard one, as the Go runtime and the JVM do; a failure
+ * leaves the limit as it was (libcurl then reports which connection it could not open). */
+static void s_raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    s_raise_open_files();
     if (argc < 2) {
         s_usage(stderr);
         return CR_EXIT_ERROR;

@@ -532,7 +532,7 @@ int cr_cli_session_guard(struct cr_cli_session *s, bool resolve_all)
         goto done;
     /* one STS GetCallerIdentity per scope, all at once */
     struct s_identities ids = {s, items, wanted};
-    cr_parallel_run(s->n_scopes, 16, s_identify, &ids);
+    cr_parallel_run(s->n_scopes, 0, s_identify, &ids);
     for (size_t i = 0; i < s->n_scopes && result == 0; i++)
         if (wanted[i] && items[i].rc != 0) {
             char label[96];
