@@ -4,11 +4,12 @@
 #
 #   . "$ROOT/bench/quota_lib.sh"; qb_init BUILD_DIR NAME     # sets QB_TMP, QB_CR, fake creds
 #   qb_emulator [flags...]                                   # EMU_URL (stopped on exit)
-#   qb_manifests DIR N REGIONS [VARIANT]                     # N pools over REGIONS regions
+#   qb_accounts                                              # QB_EMU_CREDENTIALS: 3 accounts
+#   qb_manifests DIR N REGIONS [VARIANT] [ACCOUNTS]          # N pools over regions x accounts
 #   qb_seed DIR                                              # apply them, no quotas, fast
 #   qb_quotas '{"profile":"aws"}'                            # set (and reset the counters)
 #   qb_run OUT CMD...                                        # QB_MS, QB_RSS_KB of CMD
-#   qb_bound PHASES                                          # "bound_s throttled total" ...
+#   qb_bound                                                 # "bound_s throttled total serial_s"
 # Nothing here reaches AWS: fake keys, empty config, the emulator's URL only.
 
 qb_init() {
@@ -36,26 +37,63 @@ qb_emulator() {
   emu_start "$@" || exit 1
 }
 
-# qb_manifests DIR N REGIONS [VARIANT]: N pools, pool i in region i % REGIONS of a fixed list;
-# VARIANT "renamed" changes every pool's identityPoolName (one UpdateIdentityPool each).
+# qb_accounts: three AWS accounts as a user has them: one profile each in the AWS config (keys
+# of its own), and the emulator's --credentials file ($QB_EMU_CREDENTIALS) that says which
+# account each key belongs to, so the emulator keeps pools and quota buckets per account as
+# AWS does. The default key (pools without metadata.account) is account 123456789012. Call
+# before qb_emulator, and give it --credentials "$QB_EMU_CREDENTIALS".
+QB_ACCOUNT_IDS=(111111111111 222222222222 333333333333)
+qb_accounts() {
+  QB_EMU_CREDENTIALS="$QB_TMP/emu-credentials"
+  printf '%s %s 123456789012\n' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$QB_EMU_CREDENTIALS"
+  : >"$AWS_CONFIG_FILE"
+  local i
+  for i in 0 1 2; do
+    printf 'AKIDBENCHACCOUNT%04d bench/account/%d/secret/000000000000 %s\n' "$i" "$i" \
+      "${QB_ACCOUNT_IDS[$i]}" >>"$QB_EMU_CREDENTIALS"
+    printf '[profile bench-%d]\naws_access_key_id = AKIDBENCHACCOUNT%04d\n' "$i" "$i" >>"$AWS_CONFIG_FILE"
+    printf 'aws_secret_access_key = bench/account/%d/secret/000000000000\n' "$i" >>"$AWS_CONFIG_FILE"
+  done
+}
+
+# qb_manifests DIR N REGIONS [VARIANT] [ACCOUNTS]: N pools, pool i in region i % REGIONS of a
+# fixed list and, with ACCOUNTS > 1 (qb_accounts first), in account (i / REGIONS) % ACCOUNTS
+# (kind: Account documents for the profiles bench-0.., so every (account, region) holds an
+# equal share); VARIANT "renamed" changes every pool's identityPoolName (one UpdateIdentityPool
+# each).
 qb_manifests() {
-  "$QB_PY" - "$1" "$2" "$3" "${4:-}" <<'PYEOF'
+  "$QB_PY" - "$1" "$2" "$3" "${4:-}" "${5:-1}" "${QB_ACCOUNT_IDS[@]}" <<'PYEOF'
 import os, sys
-out, n, nregions, variant = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+out, n, nregions, variant, naccounts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    sys.argv[4], int(sys.argv[5])
+account_ids = sys.argv[6:]
 regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2",
            "eu-central-1", "ap-northeast-1", "ap-southeast-1", "ap-southeast-2"][:nregions]
 os.makedirs(out, exist_ok=True)
+if naccounts > 1:
+    with open(os.path.join(out, "accounts.yaml"), "w") as fp:
+        for a in range(naccounts):
+            fp.write(f"""---
+apiVersion: cognito-reconcile/v1
+kind: Account
+metadata:
+  name: bench-{a}
+spec:
+  accountId: "{account_ids[a]}"
+  profile: bench-{a}
+""")
 per = max(1, n // 10)
 for f in range(0, n, per):
     with open(os.path.join(out, f"pools-{f // per:03d}.yaml"), "w") as fp:
         for i in range(f, min(n, f + per)):
             name = f"Bench Pool {i:05d}" + (" v2" if variant == "renamed" else "")
+            account = f"\n  account: bench-{(i // len(regions)) % naccounts}" if naccounts > 1 else ""
             fp.write(f"""---
 apiVersion: cognito-reconcile/v1
 kind: IdentityPool
 metadata:
   name: pool-{i:05d}
-  region: {regions[i % len(regions)]}
+  region: {regions[i % len(regions)]}{account}
 spec:
   identityPoolName: {name}
   allowUnauthenticatedIdentities: false
@@ -87,10 +125,11 @@ qb_run() {
 }
 
 # qb_bound: from GET /_local/quotas (the counters since the last qb_quotas), prints
-# "BOUND_S THROTTLED ATTEMPTS": the quota bound of what was served -- per phase (reads, then
+# "BOUND_S THROTTLED ATTEMPTS SERIAL_S": the quota bound of what was served -- per phase (reads, then
 # writes: apply reads everything before it writes) the slowest bucket, calls / rate, buckets of
 # different operations, regions and accounts running in parallel -- summed over the phases;
-# and the throttled attempts out of all. (A client could beat the bound by the bucket's burst,
+# the throttled attempts out of all; and SERIAL_S, the bound if the (account, region) pairs were
+# read one after another instead of at once (their bounds summed). (A client could beat the bound by the bucket's burst,
 # one second's worth here, by sending that many at once at the start; ours paces from the
 # first call.)
 qb_bound() {
@@ -101,6 +140,7 @@ rates = {r["operation"]: r["rate"] for r in q["rates"]}
 writes = {"CreateIdentityPool", "UpdateIdentityPool", "DeleteIdentityPool", "SetIdentityPoolRoles",
           "SetPrincipalTagAttributeMap", "TagResource", "UntagResource"}
 phase = {"read": 0.0, "write": 0.0}
+pair = {}  # (account, region, phase) -> its slowest bucket
 throttled = attempts = 0
 for b in q["buckets"]:
     rate = rates.get(b["operation"], 0)
@@ -109,5 +149,7 @@ for b in q["buckets"]:
     if rate > 0:
         p = "write" if b["operation"] in writes else "read"
         phase[p] = max(phase[p], b["allowed"] / rate)
-print("%.3f %d %d" % (phase["read"] + phase["write"], throttled, attempts))'
+        k = (b["account"], b["region"], p)
+        pair[k] = max(pair.get(k, 0.0), b["allowed"] / rate)
+print("%.3f %d %d %.3f" % (phase["read"] + phase["write"], throttled, attempts, sum(pair.values())))'
 }

@@ -32,7 +32,7 @@ measure() {
   shift 2
   qb_quotas "$quotas"
   qb_run "$QB_TMP/$name.out" "$@"
-  read -r bound throttled attempts < <(qb_bound)
+  read -r bound throttled attempts _ < <(qb_bound)
   results+=("$name $QB_MS $bound $throttled $attempts $QB_RC")
   echo "  $name: $((QB_MS / 1000)).$(( (QB_MS % 1000) / 100 )) s, bound $bound s," \
     "$throttled of $attempts calls throttled (exit $QB_RC)" >&2
