@@ -475,10 +475,16 @@ static int s_plan_ptags(struct s_ctx *ctx, size_t pi, const struct cr_desired_po
         /* A provider's map not named in a managed section is cleared (docs/plan.md). */
         if (!want)
             want = &cleared;
-        /* A provider the live pool does not have yet starts unset (docs/plan.md). */
+        /* A provider the live pool does not have yet is compared as unset, and its map is
+         * written whatever it is: one configured before and removed since has kept its old
+         * map, unseen until the Update adds it back (docs/plan.md). */
+        bool adding = l && !cr_strlist_contains(live_keys, p);
         const struct cr_cognito_principal_tags *have =
-            l && cr_strlist_contains(live_keys, p) ? cr_live_principal_tags(l, p) : NULL;
+            l && !adding ? cr_live_principal_tags(l, p) : NULL;
         s_diff_ptags(&ch, p, have, want);
+        if (ch.len == 0 && adding)
+            s_change(&ch, strdup("null"), s_jbool(s_bool_default(want->use_defaults)),
+                     "principalTagAttributeMaps%s.useDefaults", s_key(p).text);
         if (ch.len == 0)
             continue;
         struct cr_plan_op *op = s_op(ctx, CR_PLAN_OP_SET_PRINCIPAL_TAGS, pi, &ch);

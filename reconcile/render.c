@@ -39,11 +39,16 @@ static bool s_other_revision(const struct cr_plan *plan, const struct cr_plan_po
     return plan->revision && p->live_revision && strcmp(plan->revision, p->live_revision) != 0;
 }
 
-/* A never-set AllowClassicFlow reads as null; say what that means (aws-cli #7652). */
+/* A never-set AllowClassicFlow reads as null; say what that means (aws-cli #7652). The map of
+ * a provider being added is null too: unreadable until the provider is back (docs/plan.md). */
 static const char *s_unset_note(const struct cr_plan_change *c)
 {
-    if (c->before && strcmp(c->path, "allowClassicFlow") == 0 && strcmp(c->before, "null") == 0)
+    if (!c->before || strcmp(c->before, "null") != 0)
+        return "";
+    if (strcmp(c->path, "allowClassicFlow") == 0)
         return " (never set: allowed)";
+    if (strncmp(c->path, "principalTagAttributeMaps", 25) == 0)
+        return " (provider being added: a map it kept from before is replaced)";
     return "";
 }
 

@@ -598,6 +598,34 @@ static void test_diff__added_provider_is_mapped_after_the_update(void **state)
     assert_int_equal(fx_op(&w->plan, 1)->kind, CR_PLAN_OP_SET_ROLES);
 }
 
+/* A provider the Update adds may have had a map when it was configured before (removed by
+ * hand since): the service keeps it, unseen until the provider is back. So the map of a
+ * provider being added is always written, even when the manifest wants the service default,
+ * or apply would leave the old map and the next plan would not be empty. */
+static void test_diff__added_provider_s_principal_tag_map_is_always_written(void **state)
+{
+    struct world *w = *state;
+    const char *up = "cognito-idp.us-east-1.amazonaws.com/us-east-1_New";
+    fx_provider(&w->d.config, up, "newclient", 0);
+    fx_ptag(&w->d.principal_tags, &w->d.n_principal_tags, up, 1, NULL, NULL);
+    assert_ok(cr_desired_normalise(&w->d));
+    assert_ok(plan(w));
+    assert_int_equal(w->plan.n_ops, 2);
+    assert_int_equal(fx_op(&w->plan, 0)->kind, CR_PLAN_OP_UPDATE);
+    const struct cr_plan_op *set = fx_op(&w->plan, 1);
+    assert_int_equal(set->kind, CR_PLAN_OP_SET_PRINCIPAL_TAGS);
+    assert_string_equal(set->params_ptags.provider, up);
+    assert_int_equal(set->params_ptags.use_defaults, 1);
+    assert_int_equal(set->params_ptags.tags.len, 0);
+    assert_int_equal(set->n_changes, 1);
+
+    /* once the provider is configured and its map reads as wanted, nothing is left to do */
+    fx_provider(&w->l.config, up, "newclient", 0);
+    fx_ptag(&w->l.ptags, &w->l.n_ptags, up, 1, NULL, NULL);
+    assert_ok(plan(w));
+    assert_int_equal(w->plan.n_ops, 0);
+}
+
 static void test_diff__fingerprint_follows_the_live_state(void **state)
 {
     struct world *w = *state;
@@ -851,6 +879,7 @@ int main(void)
         T(test_diff__setting_a_developer_provider_name_once_is_in_place),
         T(test_diff__mapping_of_a_removed_provider_is_dropped_before_the_update),
         T(test_diff__added_provider_is_mapped_after_the_update),
+        T(test_diff__added_provider_s_principal_tag_map_is_always_written),
         T(test_diff__fingerprint_follows_the_live_state),
         T(test_diff__duplicate_manifest_names_are_invalid),
         T(test_diff__the_first_repeated_name_is_reported_per_region),
