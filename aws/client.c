@@ -192,6 +192,10 @@ static void s_debug_setup(const struct cr_aws_client *c)
  * TLS verification is always on (aws/http.c has no switch). */
 static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options *o)
 {
+    const char *ca_bundle = NULL;
+    int rc = cr_aws_config_ca_bundle_checked(&ca_bundle, &c->cfg, s_env(c));
+    if (rc < 0)
+        return rc;
     struct cr_aws_transport_options topts = {
         .env = s_env(c),
         .max_connections = o->parallelism ? o->parallelism : S_DEFAULT_PARALLELISM,
@@ -199,7 +203,7 @@ static int s_transport_new(struct cr_aws_client *c, const struct cr_aws_options 
         .timeout_ms = c->timeout_ms,
         .max_response_bytes =
             o->max_response_bytes ? o->max_response_bytes : S_DEFAULT_MAX_RESPONSE,
-        .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)), /* a private CA, still verified */
+        .ca_bundle = ca_bundle, /* a private CA, still verified */
         .debug = o->debug,
         .debug_headers = o->debug_headers,
     };

@@ -18,6 +18,9 @@
 #include <curl/curl.h>
 #include <ini.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "util/strutil.h"
 
@@ -249,6 +252,63 @@ const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struc
 {
     const char *path = cr_aws_env_get(env, "AWS_CA_BUNDLE");
     return path ? path : cr_aws_config_get(cfg, "ca_bundle");
+}
+
+/* How many PEM certificates the open file holds (0 for anything else: DER, text, ...). */
+static size_t s_pem_certificates(FILE *f)
+{
+    size_t n = 0;
+    STACK_OF(X509_INFO) *infos = PEM_X509_INFO_read(f, NULL, NULL, NULL);
+    for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++)
+        n += sk_X509_INFO_value(infos, i)->x509 != NULL;
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    ERR_clear_error(); /* a file that is not PEM leaves libcrypto's reason: ours is the message */
+    return n;
+}
+
+int cr_aws_config_ca_bundle_checked(const char **out, const struct cr_aws_config *cfg,
+                                    const struct cr_aws_env *env)
+{
+    const char *path = cr_aws_config_ca_bundle(cfg, env);
+    bool from_env = cr_aws_env_get(env, "AWS_CA_BUNDLE") != NULL;
+    struct cr_buf what = CR_BUF_INIT;
+    struct stat st;
+    const char *verb = "cannot be read", *problem = NULL;
+    int result = 0;
+    FILE *f = NULL;
+    *out = path;
+    if (!path)
+        return 0;
+    if (from_env)
+        cr_buf_printf(&what, "AWS_CA_BUNDLE '%s'", path);
+    else
+        cr_buf_printf(&what, "ca_bundle '%s' of profile '%s' (%s)", path,
+                      cr_buf_cstr(&cfg->profile), cr_buf_cstr(&cfg->config_path));
+    if (cr_buf_oom(&what)) {
+        cr_error_set("out of memory checking the CA bundle");
+        result = CR_ENOMEM;
+        goto done;
+    }
+    f = fopen(path, "r");
+    if (!f || fstat(fileno(f), &st) != 0)
+        problem = strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        problem = strerror(EISDIR);
+    else if (s_pem_certificates(f) == 0)
+        verb = "holds no PEM certificate", problem = "no -----BEGIN CERTIFICATE----- block";
+    if (problem) {
+        cr_error_set("%s %s: %s (set it to a PEM file of CA certificates, or %s to use the "
+                     "system trust store)",
+                     what.ptr, verb, problem, from_env ? "unset it" : "remove it");
+        result = CR_EINVALID;
+    }
+done:
+    if (f)
+        fclose(f);
+    cr_buf_dispose(&what);
+    if (result < 0)
+        *out = NULL;
+    return result;
 }
 
 const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key)

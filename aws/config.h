@@ -118,6 +118,17 @@ const char *cr_aws_config_get(const struct cr_aws_config *cfg, const char *key);
 const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struct cr_aws_env *env);
 
 /**
+ * cr_aws_config_ca_bundle(), checked before anything connects: *out is NULL when none is set,
+ * else the path of a file that can be read and holds at least one PEM certificate. Returns 0,
+ * or CR_EINVALID with one message saying what is wrong and what to do, e.g. "AWS_CA_BUNDLE
+ * '/x/ca.pem' cannot be read: No such file or directory (set it to a PEM file of CA
+ * certificates, or unset it to use the system trust store)"; the profile's is named
+ * "ca_bundle '/x/ca.pem' of profile 'dev' (/root/.aws/config)"; CR_ENOMEM.
+ */
+int cr_aws_config_ca_bundle_checked(const char **out, const struct cr_aws_config *cfg,
+                                    const struct cr_aws_env *env) CR_WARN_UNUSED;
+
+/**
  * Resolves the region: cli_region > AWS_REGION > AWS_DEFAULT_REGION > profile "region".
  * cfg may be NULL (no files). The region must look like a region (letters, digits, '-').
  * Writes it to out. Returns 0, or CR_EINVALID with one sentence naming every source tried,

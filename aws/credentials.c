@@ -279,6 +279,21 @@ static int s_transport(struct cr_aws_credentials_provider *p)
     return rc;
 }
 
+/* The CA bundle a transport of our own trusts (AWS_CA_BUNDLE, else ca_bundle of the first
+ * profile of the chain that sets one), checked before anything connects. */
+static int s_ca_bundle(struct cr_aws_credentials_provider *p, const struct cr_aws_config *cfg)
+{
+    const char *path = NULL;
+    bool oom = false;
+    if (p->ca_bundle)
+        return 0;
+    int rc = cr_aws_config_ca_bundle_checked(&path, cfg, s_env(p));
+    if (rc < 0)
+        return rc;
+    p->ca_bundle = cr_strdup_null(path, &oom);
+    return oom ? s_oom() : 0;
+}
+
 static struct cr_aws__fetch_ctx s_fetch_ctx(const struct cr_aws_credentials_provider *p)
 {
     struct cr_aws__fetch_ctx ctx = {s_env(p), p->transport, p->connect_timeout_ms, p->timeout_ms};
@@ -826,8 +841,9 @@ static int s_resolve(struct cr_aws_credentials_provider *p, struct s_chain *chai
         cr_buf_dispose(&region);
         cr_error_clear();
     }
-    if (!p->ca_bundle)
-        p->ca_bundle = cr_strdup_null(cr_aws_config_ca_bundle(&cfg, s_env(p)), NULL);
+    rc = s_ca_bundle(p, &cfg);
+    if (rc < 0)
+        goto done;
     /* a role of the profile, unless it is a web identity role (link 3 takes those); in a
      * source profile, static keys win over its role (botocore) */
     if (cr_aws_config_get(&cfg, "role_arn") &&
@@ -1202,8 +1218,8 @@ int cr_aws_credentials_provider_new_assume_role(struct cr_aws_credentials_provid
     result = cr_aws_config_load(&cfg, s_env(p), opts->profile);
     if (result == 0)
         result = s_sts_endpoint(p, &cfg);
-    if (result == 0 && !p->ca_bundle)
-        p->ca_bundle = cr_strdup_null(cr_aws_config_ca_bundle(&cfg, s_env(p)), NULL);
+    if (result == 0)
+        result = s_ca_bundle(p, &cfg);
     if (result == 0)
         result = s_describe(p, "assume role %s <- %s", p->role_arn,
                             cr_aws_credentials_provider_source(base));

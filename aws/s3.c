@@ -203,12 +203,16 @@ int cr_s3_client_new(struct cr_s3_client **out, const struct cr_s3_location *loc
                         c->fips, c->dual_stack);
     if (rc < 0)
         goto done;
+    const char *ca_bundle = NULL;
+    rc = cr_aws_config_ca_bundle_checked(&ca_bundle, &c->cfg, s_env(c));
+    if (rc < 0)
+        goto done;
     struct cr_aws_transport_options topts = {
         .env = s_env(c),
         .max_connections = 2,
         .timeout_ms = opts->timeout_ms ? opts->timeout_ms : S_DEFAULT_TIMEOUT_MS,
         .max_response_bytes = 1u << 20, /* a lease is a few hundred bytes */
-        .ca_bundle = cr_aws_config_ca_bundle(&c->cfg, s_env(c)),
+        .ca_bundle = ca_bundle,
         .debug = opts->debug,
     };
     rc = cr_aws_transport_new(&c->transport, &topts);

@@ -9,7 +9,9 @@
 #   no bundle:                   SYS's server accepted, BUNDLE's refused (the control);
 #   AWS_CA_BUNDLE=BUNDLE's CA:   SYS's server refused (the system store is not added), BUNDLE's
 #                                accepted; the same with ca_bundle in the profile;
-#   a bundle that is not there:  refused, never a fall-back to the system store.
+#   a bundle that is not there:  refused, never a fall-back to the system store;
+#   a missing file, a folder, a file without a PEM certificate (text, DER), in AWS_CA_BUNDLE
+#   or the profile: one error saying what is wrong and what to do, before any call.
 # Skipped (77) only where no mount namespace can be made.
 set -euo pipefail
 : "${CR_SOURCE_DIR:?run under ctest (CR_SOURCE_DIR unset)}"
@@ -171,6 +173,38 @@ mark=$(log_mark)
 [ -z "$(ops_since "$mark" all)" ] || fail "a call reached the emulator with a missing bundle"
 expect_in "$T/err" "$T/no-such-bundle.pem"
 sed "s/^/    missing bundle: /" "$T/err"
+unset AWS_CA_BUNDLE
+
+# bad_bundle WHAT MESSAGE: apply (straight to the emulator, plain http, which a bundle does not
+# concern: any call would go through) is refused with exactly MESSAGE, before any call.
+bad_bundle() {
+    local rc=0 mark
+    mark=$(log_mark)
+    "$CR" apply --auto-approve --endpoint-url "$EMU_URL" "$T/m/pool.yaml" >"$T/out" 2>"$T/err" </dev/null || rc=$?
+    [ "$rc" -eq 1 ] || fail "$1: apply exited $rc, expected 1"
+    [ -z "$(ops_since "$mark" all)" ] || fail "$1: calls reached the emulator: $(ops_since "$mark" all | tr '\n' ' ')"
+    [ "$(cat "$T/err")" = "$2" ] || fail "$1: expected '$2', got '$(cat "$T/err")'"
+}
+hint="(set it to a PEM file of CA certificates, or unset it to use the system trust store)"
+step "a CA bundle that cannot be used: what is wrong and what to do, before any call"
+mkdir -p "$T/a-folder"
+export AWS_CA_BUNDLE=$T/no-such-bundle.pem
+bad_bundle "missing file" "error: AWS_CA_BUNDLE '$T/no-such-bundle.pem' cannot be read: No such file or directory $hint"
+export AWS_CA_BUNDLE=$T/a-folder
+bad_bundle "a folder" "error: AWS_CA_BUNDLE '$T/a-folder' cannot be read: Is a directory $hint"
+export AWS_CA_BUNDLE=$T/m/pool.yaml
+bad_bundle "not PEM" "error: AWS_CA_BUNDLE '$T/m/pool.yaml' holds no PEM certificate: no -----BEGIN CERTIFICATE----- block $hint"
+openssl x509 -in "$C/bundle-ca.pem" -outform DER -out "$T/bundle-ca.der"
+export AWS_CA_BUNDLE=$T/bundle-ca.der
+bad_bundle "DER, not PEM" "error: AWS_CA_BUNDLE '$T/bundle-ca.der' holds no PEM certificate: no -----BEGIN CERTIFICATE----- block $hint"
+unset AWS_CA_BUNDLE
+printf '[default]\nca_bundle = %s\n' "$T/no-such-bundle.pem" >"$AWS_CONFIG_FILE"
+bad_bundle "the profile's" "error: ca_bundle '$T/no-such-bundle.pem' of profile 'default' ($AWS_CONFIG_FILE) cannot be read: No such file or directory (set it to a PEM file of CA certificates, or remove it to use the system trust store)"
+: >"$AWS_CONFIG_FILE"
+# the control: a good bundle lets the same apply through
+export AWS_CA_BUNDLE=$C/bundle-ca.pem
+"$CR" apply --auto-approve --endpoint-url "$EMU_URL" "$T/m/pool.yaml" >"$T/out" 2>"$T/err" </dev/null ||
+    fail "apply with a good bundle: $(cat "$T/err")"
 unset AWS_CA_BUNDLE
 
 echo "PASS"

@@ -209,6 +209,62 @@ static void test_config__region_precedence(void **state)
     cr_buf_dispose(&r);
 }
 
+/* A CA bundle that cannot be used is one error saying what is wrong and what to do (unset the
+ * variable, remove the profile's setting), never a later network error; none set is fine. */
+static void test_config__unusable_ca_bundle_says_what_to_do(void **state)
+{
+    struct fixture *f = *state;
+    struct cr_aws_config cfg;
+    const char *path = "x";
+    char missing[4200], text[4200], want[9000];
+    static const char *const hint_env =
+        "(set it to a PEM file of CA certificates, or unset it to use the system trust store)";
+    snprintf(missing, sizeof(missing), "%s/no-such.pem", f->dir);
+    snprintf(text, sizeof(text), "%s/key.pem", f->dir);
+    /* PEM, but a key and no certificate */
+    assert_int_equal(cr_test_write_file(text, "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n"
+                                              "-----END PRIVATE KEY-----\n"),
+                     0);
+    assert_int_equal(cr_test_write_file(f->config, "[profile dev]\nca_bundle = /nonexistent/ca.pem\n"), 0);
+    cr_aws_config_init(&cfg);
+    assert_ok(cr_aws_config_load(&cfg, &f->env, NULL));
+    assert_ok(cr_aws_config_ca_bundle_checked(&path, &cfg, &f->env));
+    assert_null(path);
+
+    s_set(&f->vars, "AWS_CA_BUNDLE", missing);
+    assert_int_equal(cr_aws_config_ca_bundle_checked(&path, &cfg, &f->env), CR_EINVALID);
+    assert_null(path);
+    snprintf(want, sizeof(want), "AWS_CA_BUNDLE '%s' cannot be read: No such file or directory %s",
+             missing, hint_env);
+    assert_string_equal(cr_error_last(), want);
+
+    s_set(&f->vars, "AWS_CA_BUNDLE", f->dir);
+    assert_int_equal(cr_aws_config_ca_bundle_checked(&path, &cfg, &f->env), CR_EINVALID);
+    snprintf(want, sizeof(want), "AWS_CA_BUNDLE '%s' cannot be read: Is a directory %s", f->dir,
+             hint_env);
+    assert_string_equal(cr_error_last(), want);
+
+    s_set(&f->vars, "AWS_CA_BUNDLE", text);
+    assert_int_equal(cr_aws_config_ca_bundle_checked(&path, &cfg, &f->env), CR_EINVALID);
+    snprintf(want, sizeof(want),
+             "AWS_CA_BUNDLE '%s' holds no PEM certificate: no -----BEGIN CERTIFICATE----- block %s",
+             text, hint_env);
+    assert_string_equal(cr_error_last(), want);
+
+    s_set(&f->vars, "AWS_CA_BUNDLE", NULL);
+    cr_aws_config_dispose(&cfg);
+    cr_aws_config_init(&cfg);
+    assert_ok(cr_aws_config_load(&cfg, &f->env, "dev"));
+    assert_int_equal(cr_aws_config_ca_bundle_checked(&path, &cfg, &f->env), CR_EINVALID);
+    snprintf(want, sizeof(want),
+             "ca_bundle '/nonexistent/ca.pem' of profile 'dev' (%s) cannot be read: No such file "
+             "or directory (set it to a PEM file of CA certificates, or remove it to use the "
+             "system trust store)",
+             f->config);
+    assert_string_equal(cr_error_last(), want);
+    cr_aws_config_dispose(&cfg);
+}
+
 static void test_config__missing_region_names_every_source(void **state)
 {
     struct fixture *f = *state;
@@ -405,6 +461,7 @@ int main(void)
         T(test_config__syntax_error_names_file_and_line),
         T(test_config__long_session_token_lines),
         T(test_config__region_precedence),
+        T(test_config__unusable_ca_bundle_says_what_to_do),
         T(test_config__missing_region_names_every_source),
         T(test_config__invalid_region_is_rejected),
         T(test_config__region_check),
