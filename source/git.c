@@ -8,29 +8,53 @@
  * input left to give: libgit2 issue #7342), and other corruptions can crash it. Checking
  * objects ourselves first would mean re-implementing the object database (loose and packed,
  * deltas) and would still only cover the faults we thought of. Instead the child does the
- * whole read and streams its results (files, skips, the commit, the outcome) over a pipe,
+ * whole read and streams its results (files, skips, the commit, the outcome) over a socket,
  * announcing each object before it asks libgit2 for it; the parent kills the child when no
  * byte has arrived for CR_GIT_STALL_MS (COGNITO_RECONCILE_GIT_STALL_SECONDS overrides it) and
  * reports "the repository looks corrupt (run git fsck)" naming the object being read. A crash
  * of the child is reported the same way. Time is then bounded whatever happens inside
  * libgit2, and the parent's memory never holds libgit2 state.
  *
+ * The child is a new program, not a bare fork: `cognito-reconcile watch` reads git while its
+ * HTTP threads, the lock keeper and the reader's workers run, and a fork() of a threaded
+ * process copies every lock as some other thread held it at that instant; libgit2's first
+ * malloc (or a lock of OpenSSL's) then waits forever in the child. It did: GCC 12's ASan
+ * allocator has no fork handler, and the watch tests hung. So s_spawn starts a worker with
+ * posix_spawn (nothing of ours runs between the clone and the exec), and sends it the job
+ * (the kind, the repository, the revision, the paths and options, the remote and its
+ * credentials) as records over a socket pair, never in argv or the environment; the worker
+ * answers with the records above, on the same socket.
+ *
+ * The worker is the running program itself, /proc/self/exe started with the argument
+ * --cognito-reconcile-git-worker=1, caught by a constructor in this file (s_worker_entry)
+ * before main() runs. Why not a helper in /usr/libexec/cognito-reconcile/: the unit and
+ * integration tests are programs of their own that link this library and call
+ * cr_source_git_* directly; with /proc/self/exe each of them is its own worker, in the build
+ * tree as installed, under ASan as without, with no path compiled in and none to find.
+ * /proc/self/exe also names the program that is running even after a package upgrade has
+ * replaced the file, so parent and worker always speak the same records. It needs /proc
+ * (Linux; a container without /proc fails with "cannot start a process (/proc/self/exe)").
+ *
  * Sizes are checked before reading: git_odb_read_header gives a blob's size from its header
  * (the loose object's first bytes, or the pack entry), so a 1 GB blob is refused without
  * being inflated.
  */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addclosefrom_np, explicit_bzero */
 #include "source/git.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <git2.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -926,27 +950,64 @@ static int s_job_run(struct s_job *job)
     return rc;
 }
 
-/* ---- the watchdog: the child streams records, the parent times them ---- */
+/* ---- the worker: a fresh process runs the job and streams records, the parent times them ---- */
 
 /*
- * Records on the pipe: one type byte, a 4-byte length (host order: both ends are this
- * program), the payload.
+ * Records on the channel (a socket pair): one type byte, a 4-byte length (host order: both
+ * ends are this program), the payload.
+ * From the worker to the parent:
  *   'P' progress: what is about to be read ("main:stacks/a.yaml")
  *   'F' file: 1 byte truncated, the display path, NUL, the bytes
  *   'S' skip: 1 byte kind ('0' + enum), 1 byte named, the display path, NUL, the reason
  *   'R' revision: the 40-hex commit id
  *   'E' end: the return code as decimal text, NUL, the error message
+ * From the parent to the worker, before anything else (the job; then the parent shuts its
+ * side for writing), each a string sent with its NUL, a field left out when it is NULL:
+ *   'k' kind ('0' + enum s_job.kind)   'g' git_dir   'r' rev   'p' a path (each, in order)
+ *   'm' max_file_bytes (decimal)       'x' an --exclude pattern (each, in order)
+ *   'c' commit   'o' recorded          (the ancestor check)
+ *   'u' url  'b' branch  'd' cache_dir  'n' username  't' token  's' ssh_key  'w' ssh_passphrase
+ * Secrets (the token, the passphrase) travel only on this channel: never in argv or the
+ * environment, which other users can read in /proc/PID/cmdline.
  */
-static int s_channel = -1; /* the write end, in the child only */
+#define S_WORKER_EXE  "/proc/self/exe"
+#define S_WORKER_NAME "cognito-reconcile-git-reader" /* argv[0]: what ps shows */
+#define S_WORKER_ARG  "--cognito-reconcile-git-worker=1" /* 1: the version of the records */
+#define S_WORKER_FD   3 /* the channel, in the worker */
+#define S_JOB_MAX     (64u << 20) /* bytes of one job the worker accepts */
+
+static int s_channel = -1; /* the channel, in the worker only */
+
+static void s_head(char head[5], char type, size_t len)
+{
+    uint32_t n = (uint32_t)len;
+    head[0] = type;
+    memcpy(head + 1, &n, 4);
+}
+
+/* The next whole record of bytes from *pos: true with its type, payload and length. */
+static bool s_next(const struct cr_buf *bytes, size_t *pos, char *type, const char **p,
+                   size_t *len)
+{
+    uint32_t n;
+    if (bytes->len - *pos < 5)
+        return false;
+    memcpy(&n, bytes->ptr + *pos + 1, 4);
+    if (bytes->len - *pos - 5 < n)
+        return false;
+    *type = bytes->ptr[*pos];
+    *p = bytes->ptr + *pos + 5;
+    *len = n;
+    *pos += 5 + (size_t)n;
+    return true;
+}
 
 static void s_send(char type, const void *a, size_t alen, const void *b, size_t blen)
 {
     if (s_channel < 0)
         return;
-    uint32_t len = (uint32_t)(alen + blen);
     char head[5];
-    head[0] = type;
-    memcpy(head + 1, &len, 4);
+    s_head(head, type, alen + blen);
     const void *parts[3] = {head, a, b};
     size_t sizes[3] = {5, alen, blen};
     for (int i = 0; i < 3; i++) {
@@ -976,18 +1037,19 @@ static void s_progress(const char *fmt, ...)
     s_send('P', text, strlen(text), NULL, 0);
 }
 
-/* The child: runs the job, sends what it found and how it ended, and exits. */
-static void s_child(struct s_job *job, int fd)
+static void s_send_end(int rc)
+{
+    char code[32];
+    int n = snprintf(code, sizeof(code), "%d", rc);
+    s_send('E', code, (size_t)n + 1, cr_error_last(), strlen(cr_error_last()));
+}
+
+/* The worker's side of a job: runs it and sends what it found and how it ended. */
+static void s_child(struct s_job *job)
 {
     struct cr_source_list list;
     struct cr_git_revision rev;
-    char head[32];
-    s_channel = fd;
-    /* A crash must end the child, so that the parent sees it: a test framework's (or any)
-     * handler inherited from the parent would carry on in the wrong process. */
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM, SIGPIPE};
-    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-        signal(fatal[i], SIG_DFL);
+    char head[2];
     cr_source_list_init(&list);
     memset(&rev, 0, sizeof(rev));
     job->out = &list;
@@ -1017,14 +1079,206 @@ static void s_child(struct s_job *job, int fd)
     }
     if (rev.id[0] != '\0')
         s_send('R', rev.id, strlen(rev.id), NULL, 0);
-    int n = snprintf(head, sizeof(head), "%d", rc);
-    s_send('E', head, (size_t)n + 1, cr_error_last(), strlen(cr_error_last()));
+    s_send_end(rc);
     cr_source_list_dispose(&list);
-    _exit(0); /* no atexit handlers, no stdio buffers of the parent flushed twice */
 }
 
-/* How long the child may go without sending anything: COGNITO_RECONCILE_GIT_STALL_SECONDS, else
- * the job's default. */
+/* ---- the job on the channel ---- */
+
+static void s_put_field(struct cr_buf *out, char type, const char *s)
+{
+    char head[5];
+    if (s == NULL)
+        return;
+    s_head(head, type, strlen(s) + 1);
+    cr_buf_put(out, head, 5);
+    cr_buf_put(out, s, strlen(s) + 1);
+}
+
+/* The parent's side: job as records (see above). */
+static int s_job_encode(struct cr_buf *out, const struct s_job *job)
+{
+    char text[32];
+    snprintf(text, sizeof(text), "%d", (int)job->kind);
+    s_put_field(out, 'k', text);
+    s_put_field(out, 'g', job->git_dir);
+    s_put_field(out, 'r', job->rev);
+    for (size_t i = 0; i < job->n; i++)
+        s_put_field(out, 'p', job->paths[i]);
+    if (job->opts != NULL) {
+        snprintf(text, sizeof(text), "%zu", job->opts->max_file_bytes);
+        s_put_field(out, 'm', text);
+        for (size_t i = 0; i < job->opts->n_excludes; i++)
+            s_put_field(out, 'x', job->opts->excludes[i]);
+    }
+    s_put_field(out, 'c', job->commit);
+    s_put_field(out, 'o', job->recorded);
+    const struct cr_source_git_remote *r = job->remote;
+    if (r != NULL) {
+        s_put_field(out, 'u', r->url);
+        s_put_field(out, 'b', r->branch);
+        s_put_field(out, 'd', r->cache_dir);
+        s_put_field(out, 'n', r->username);
+        s_put_field(out, 't', r->token);
+        s_put_field(out, 's', r->ssh_key);
+        s_put_field(out, 'w', r->ssh_passphrase);
+    }
+    return cr_buf_oom(out) ? CR_ENOMEM : 0;
+}
+
+/* The worker's copy of a job: every string points into the bytes received. */
+struct s_worker_job {
+    struct s_job job;
+    struct cr_source_options opts;
+    struct cr_source_git_remote remote;
+    const char **paths;
+    const char **excludes;
+};
+
+/* Fills w from the records of bytes (which must outlive it). */
+static int s_job_decode(struct s_worker_job *w, const struct cr_buf *bytes)
+{
+    size_t pos = 0, len = 0, n_paths = 0, n_excludes = 0;
+    const char *p = NULL;
+    char type = 0;
+    int kind = -1;
+    while (s_next(bytes, &pos, &type, &p, &len)) {
+        if (len == 0 || p[len - 1] != '\0')
+            goto bad;
+        n_paths += type == 'p';
+        n_excludes += type == 'x';
+    }
+    if (pos != bytes->len)
+        goto bad;
+    w->paths = calloc(n_paths + 1, sizeof(*w->paths));
+    w->excludes = calloc(n_excludes + 1, sizeof(*w->excludes));
+    if (w->paths == NULL || w->excludes == NULL)
+        return s_oom("git job");
+    w->job.paths = w->paths;
+    w->job.opts = &w->opts;
+    w->opts.excludes = w->excludes;
+    const struct {
+        char type;
+        const char **to;
+    } fields[] = {
+        {'g', &w->job.git_dir},     {'r', &w->job.rev},           {'c', &w->job.commit},
+        {'o', &w->job.recorded},    {'u', &w->remote.url},        {'b', &w->remote.branch},
+        {'d', &w->remote.cache_dir}, {'n', &w->remote.username},  {'t', &w->remote.token},
+        {'s', &w->remote.ssh_key},  {'w', &w->remote.ssh_passphrase},
+    };
+    for (pos = 0; s_next(bytes, &pos, &type, &p, &len);) {
+        size_t f = 0;
+        if (type == 'k')
+            kind = len == 2 && p[0] >= '0' && p[0] <= '0' + S_JOB_FETCH ? p[0] - '0' : -1;
+        else if (type == 'p')
+            w->paths[w->job.n++] = p;
+        else if (type == 'x')
+            w->excludes[w->opts.n_excludes++] = p;
+        else if (type == 'm')
+            w->opts.max_file_bytes = (size_t)strtoull(p, NULL, 10);
+        else {
+            while (f < sizeof(fields) / sizeof(fields[0]) && fields[f].type != type)
+                f++;
+            if (f == sizeof(fields) / sizeof(fields[0]))
+                goto bad;
+            *fields[f].to = p;
+        }
+    }
+    w->job.kind = kind;
+    w->job.remote = &w->remote;
+    switch (kind) {
+    case S_JOB_COLLECT:
+    case S_JOB_RESOLVE:
+        if (w->job.rev != NULL)
+            return 0;
+        break;
+    case S_JOB_ANCESTOR:
+        if (w->job.commit != NULL && w->job.recorded != NULL)
+            return 0;
+        break;
+    case S_JOB_FETCH:
+        if (w->remote.url != NULL && w->remote.branch != NULL && w->remote.cache_dir != NULL)
+            return 0;
+        break;
+    default:
+        break;
+    }
+bad:
+    cr_error_set("the git reader received a malformed job (a different version of the program?)");
+    return CR_EINVALID;
+}
+
+/* The worker: reads the job from fd until the parent shuts its side, runs it, answers. */
+static int s_worker(int fd)
+{
+    struct cr_buf in;
+    struct s_worker_job w;
+    char chunk[4096];
+    int rc = 0;
+    cr_buf_init_limit(&in, S_JOB_MAX);
+    memset(&w, 0, sizeof(w));
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cr_error_set("the git reader cannot read its job: %s", strerror(errno));
+            rc = CR_EIO;
+        }
+        if (n <= 0)
+            break;
+        if (cr_buf_put(&in, chunk, (size_t)n) != 0) {
+            rc = s_oom("git job");
+            break;
+        }
+    }
+    explicit_bzero(chunk, sizeof(chunk));
+    s_channel = fd;
+    if (rc == 0)
+        rc = s_job_decode(&w, &in);
+    if (rc == 0)
+        s_child(&w.job);
+    else
+        s_send_end(rc);
+    free(w.paths);
+    free(w.excludes);
+    cr_buf_dispose_secure(&in);
+    close(fd);
+    return 0;
+}
+
+/*
+ * Every program that links this file is its own git reader: started by s_spawn as
+ * "/proc/self/exe --cognito-reconcile-git-worker=1", it runs the job on S_WORKER_FD and exits
+ * before its main() starts (glibc calls the constructors of the program with main's
+ * arguments). So cognito-reconcile, and every test program that calls cr_source_git_*, needs
+ * nothing else installed or found.
+ */
+__attribute__((constructor)) static void s_worker_entry(int argc, char **argv, char **envp)
+{
+    (void)envp;
+    if (argc == 2 && argv != NULL && argv[1] != NULL && strcmp(argv[1], S_WORKER_ARG) == 0)
+        exit(s_worker(S_WORKER_FD));
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+ * Under LeakSanitizer (make sanitize) the worker's exit is checked for leaks like any program's,
+ * but for one of libgit2 1.5's own: git_regexp_match returns on "no match" without freeing its
+ * PCRE2 match data (fixed in libgit2 1.6 by libgit2 PR #6382), and a fetch meets it. Nothing
+ * else in these programs uses PCRE2, so its allocations are the ones not reported.
+ */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libpcre2-8.so\n";
+}
+#endif
+
+/* ---- the parent's side: start the worker, send the job, time the answers ---- */
+
+/* How long the worker may go without sending anything: COGNITO_RECONCILE_GIT_STALL_SECONDS,
+ * else the job's default. */
 static int s_stall_ms(int fallback_ms)
 {
     const char *env = getenv("COGNITO_RECONCILE_GIT_STALL_SECONDS");
@@ -1035,20 +1289,16 @@ static int s_stall_ms(int fallback_ms)
     return fallback_ms;
 }
 
-/* The payload of the last 'P' record in bytes (what the child was reading), or "". */
+/* The payload of the last 'P' record in bytes (what the worker was reading), or "". */
 static void s_last_progress(char *out, size_t cap, const struct cr_buf *bytes)
 {
-    size_t pos = 0;
+    size_t pos = 0, len = 0;
+    const char *p = NULL;
+    char type = 0;
     out[0] = '\0';
-    while (bytes->len - pos >= 5) {
-        uint32_t len;
-        memcpy(&len, bytes->ptr + pos + 1, 4);
-        if (bytes->len - pos - 5 < len)
-            break;
-        if (bytes->ptr[pos] == 'P')
-            snprintf(out, cap, "%.*s", (int)len, bytes->ptr + pos + 5);
-        pos += 5 + len;
-    }
+    while (s_next(bytes, &pos, &type, &p, &len))
+        if (type == 'P')
+            snprintf(out, cap, "%.*s", (int)len, p);
 }
 
 /* One 'F' or 'S' record into the job's list. */
@@ -1070,18 +1320,13 @@ static int s_decode_entry(struct s_job *job, char type, const char *p, size_t le
     return 0;
 }
 
-/* Decodes the records into the job's results; returns the child's code (its message set). */
+/* Decodes the records into the job's results; returns the worker's code (its message set). */
 static int s_decode(struct s_job *job, const struct cr_buf *bytes)
 {
-    size_t pos = 0;
-    while (bytes->len - pos >= 5) {
-        uint32_t len;
-        memcpy(&len, bytes->ptr + pos + 1, 4);
-        char type = bytes->ptr[pos];
-        const char *p = bytes->ptr + pos + 5;
-        if (bytes->len - pos - 5 < len)
-            break;
-        pos += 5 + len;
+    size_t pos = 0, len = 0;
+    const char *p = NULL;
+    char type = 0;
+    while (s_next(bytes, &pos, &type, &p, &len)) {
         if (type == 'F' || type == 'S') {
             if (s_decode_entry(job, type, p, len) != 0)
                 return CR_ENOMEM;
@@ -1098,10 +1343,83 @@ static int s_decode(struct s_job *job, const struct cr_buf *bytes)
             return rc;
         }
     }
-    return CR_ERROR; /* no end record: the caller reports how the child ended */
+    return CR_ERROR; /* no end record: the caller reports how the worker ended */
 }
 
-/* Reads the child's records until it closes the pipe or stalls. Returns 0 or CR_ETIMEOUT. */
+/*
+ * Starts the worker (see the top of this file) with its end of a new socket pair as
+ * S_WORKER_FD; *fd gets the parent's end. posix_spawn (glibc: clone + exec, running nothing
+ * of this program in between) is safe while other threads hold locks: the worker is a new
+ * program, not a copy of this one's memory. Its standard input and output are /dev/null
+ * (nothing it prints can mix with the records), standard error is this process's
+ * (sanitizer reports), every other descriptor is closed, signals are back to their defaults
+ * and unblocked.
+ */
+static int s_spawn(pid_t *pid, int *fd, const char *what)
+{
+    int sv[2];
+    sigset_t none, all;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    char *argv[] = {(char *)S_WORKER_NAME, (char *)S_WORKER_ARG, NULL};
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        cr_error_set("%s: cannot create a pipe: %s", what, strerror(errno));
+        return CR_EIO;
+    }
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawn_file_actions_init(&fa);
+    /* first the channel: sv[1] may be 0 or 1 when those were closed */
+    int rc = posix_spawn_file_actions_adddup2(&fa, sv[1], S_WORKER_FD);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    if (rc == 0)
+        rc = posix_spawn_file_actions_addclosefrom_np(&fa, S_WORKER_FD + 1);
+    if (rc == 0)
+        rc = posix_spawn(pid, S_WORKER_EXE, &fa, &attr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(sv[1]);
+    if (rc != 0) {
+        close(sv[0]);
+        cr_error_set("%s: cannot start a process (%s): %s", what, S_WORKER_EXE, strerror(rc));
+        return CR_EIO;
+    }
+    *fd = sv[0];
+    return 0;
+}
+
+/* Sends the job and shuts the parent's side for writing. Returns 0, CR_ETIMEOUT when the
+ * worker takes nothing for stall_ms, or CR_EIO when it is gone (its exit status says why). */
+static int s_send_job(int fd, const struct cr_buf *job, int stall_ms)
+{
+    size_t off = 0;
+    while (off < job->len) {
+        ssize_t n = send(fd, job->ptr + off, job->len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            return CR_EIO;
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        if (poll(&pfd, 1, stall_ms) == 0)
+            return CR_ETIMEOUT;
+    }
+    shutdown(fd, SHUT_WR);
+    return 0;
+}
+
+/* Reads the worker's records until it closes the channel or stalls. Returns 0 or
+ * CR_ETIMEOUT. */
 static int s_drain(struct cr_buf *bytes, int fd, int stall_ms)
 {
     char chunk[65536];
@@ -1122,34 +1440,27 @@ static int s_drain(struct cr_buf *bytes, int fd, int stall_ms)
     }
 }
 
-/* Runs job in a child process under the watchdog (see the top of this file). */
+/* Runs job in a worker process under the watchdog (see the top of this file). */
 static int s_guarded(struct s_job *job, const char *what)
 {
     int result = CR_EIO;
-    int fds[2];
+    int fd = -1;
     int status = 0;
+    pid_t pid = -1;
     char reading[512];
-    struct cr_buf bytes = CR_BUF_INIT;
+    struct cr_buf bytes = CR_BUF_INIT, request = CR_BUF_INIT;
     int stall_ms = s_stall_ms(job->stall_ms ? job->stall_ms : CR_GIT_STALL_MS);
-    if (pipe(fds) != 0) {
-        cr_error_set("%s: cannot create a pipe: %s", what, strerror(errno));
-        return CR_EIO;
+    if (s_job_encode(&request, job) != 0) {
+        result = s_oom(what);
+        goto done;
     }
-    fflush(NULL); /* nothing buffered is copied into the child */
-    pid_t pid = fork();
-    if (pid < 0) {
-        cr_error_set("%s: cannot start a process: %s", what, strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        return CR_EIO;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        s_child(job, fds[1]);
-    }
-    close(fds[1]);
-    int drained = s_drain(&bytes, fds[0], stall_ms);
-    close(fds[0]);
+    result = s_spawn(&pid, &fd, what);
+    if (result != 0)
+        goto done;
+    int drained = s_send_job(fd, &request, stall_ms);
+    if (drained != CR_ETIMEOUT)
+        drained = s_drain(&bytes, fd, stall_ms);
+    close(fd);
     if (drained == CR_ETIMEOUT)
         kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -1173,7 +1484,9 @@ static int s_guarded(struct s_job *job, const char *what)
         goto done;
     }
     result = s_decode(job, &bytes);
-    if (result == CR_ERROR && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    /* The answer counts only from a worker that ended well: one that crashed after it (or,
+     * under the sanitizers, found a leak at exit) is reported, not trusted. */
+    if (result == CR_ERROR || !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
         if (WIFSIGNALED(status))
             cr_error_set("%s: reading %s crashed (signal %d): the repository looks corrupt (run "
                          "git fsck)",
@@ -1185,6 +1498,7 @@ static int s_guarded(struct s_job *job, const char *what)
     }
 done:
     cr_buf_dispose(&bytes);
+    cr_buf_dispose_secure(&request);
     return result;
 }
 
