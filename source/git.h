@@ -20,10 +20,11 @@
  *   the ignore files read from the tree of REV (from the repository root down), never from
  *   disk; --exclude patterns are relative to where relative paths start (below).
  *
- * Every read runs in a child process under a watchdog: a repository that makes libgit2 hang
- * or crash (a truncated object) fails within CR_GIT_STALL_MS of silence with "the repository
- * looks corrupt (run git fsck)"; COGNITO_RECONCILE_GIT_STALL_SECONDS (1-3600) changes the
- * limit. A blob's size is read from its header first: one over the cap is refused without
+ * Every read runs in a child process under a watchdog (this program started afresh, never a
+ * bare fork, so callers may have other threads; source/git.c): a repository that makes
+ * libgit2 hang or crash (a truncated object) fails within CR_GIT_STALL_MS of silence with
+ * "the repository looks corrupt (run git fsck)"; COGNITO_RECONCILE_GIT_STALL_SECONDS (1-3600)
+ * changes the limit. A blob's size is read from its header first: one over the cap is refused without
  * being inflated.
  *
  * Paths are relative to the current folder when it is inside the repository's work tree

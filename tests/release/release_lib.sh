@@ -88,6 +88,15 @@ check_programs() { # ROOT PREFIX
     emu_stop
     [ "$rc" -eq 2 ] || { cat "$T/validate.out" "$T/plan.out" >&2; fail "installed plan exited $rc, expected 2"; }
     grep -q CreateIdentityPool "$T/plan.out" || fail "the installed plan does not create the pool"
+    # A read from git runs in the git reader, the installed program itself started again
+    # (source/git.c): it must work from wherever the package put the program.
+    local repo=$T/git-read
+    mkdir -p "$repo" && git -C "$repo" init -q && cp "$CR_SOURCE_DIR"/examples/minimal/*.yaml "$repo/" &&
+        git -C "$repo" add . && git -C "$repo" -c user.name=t -c user.email=t@example.com commit -qm one ||
+        fail "cannot make a git repository in $repo"
+    out=$(cd "$repo" && "$bin/cognito-reconcile" validate --git-ref HEAD 2>&1) ||
+        fail "installed validate --git-ref HEAD failed: $out"
+    [ "$out" = "validated 1 pool in 1 file" ] || fail "installed validate --git-ref HEAD printed '$out'"
 }
 
 check_man_pages() { # ROOT PREFIX
