@@ -950,7 +950,7 @@ static int s_job_run(struct s_job *job)
     return rc;
 }
 
-/* ---- the worker: a fresh process runs the job and streams records, the parent times them ---- */
+/* ---- the worker: a fresh process runs the job and streams records, timed by the parent ---- */
 
 /*
  * Records on the channel (a socket pair): one type byte, a 4-byte length (host order: both
@@ -1275,8 +1275,8 @@ __attribute__((constructor)) static void s_worker_entry(int argc, char **argv, c
  * inside libgit2, libssh2 or PCRE2 is not reported: what this file allocates itself still is,
  * a libgit2 object it forgot to free is not (as under the fork before). Any other program,
  * a test that uses libgit2 itself included, is checked in full. The list of suppressions used
- * is not printed either: the
- * worker's standard error is the caller's, where `watch --log-format json` writes JSON only.
+ * is not printed either: the worker's standard error is the caller's, where
+ * `watch --log-format json` writes JSON only.
  */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)

@@ -24,8 +24,8 @@
  * bare fork, so callers may have other threads; source/git.c): a repository that makes
  * libgit2 hang or crash (a truncated object) fails within CR_GIT_STALL_MS of silence with
  * "the repository looks corrupt (run git fsck)"; COGNITO_RECONCILE_GIT_STALL_SECONDS (1-3600)
- * changes the limit. A blob's size is read from its header first: one over the cap is refused without
- * being inflated.
+ * changes the limit. A blob's size is read from its header first: one over the cap is
+ * refused without being inflated.
  *
  * Paths are relative to the current folder when it is inside the repository's work tree
  * (like `git show REV:./path`), otherwise (a bare repository, or --git-dir elsewhere) to the
