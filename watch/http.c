@@ -177,7 +177,10 @@ int cr_watch_http_start(struct cr_watch_http **out, struct cr_watch *w, const ch
         return CR_ENOMEM;
     }
     h->w = w;
-    h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0,
+    /* epoll or poll, not select(): the command raises its open-files limit (every account and
+     * region has its own connections), and select() cannot watch a socket numbered past
+     * FD_SETSIZE (1,024), which would turn /healthz away while a large cycle runs */
+    h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | (v6 ? MHD_USE_IPv6 : 0), 0,
                                  NULL, NULL, s_handler, h, MHD_OPTION_SOCK_ADDR,
                                  (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
                                  (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
