@@ -131,6 +131,21 @@ static void s_access_summary(struct cr_buf *out, const struct cr_plan *plan)
                   failing == 1 ? "" : "s", failing == 1 ? "s" : "");
 }
 
+/* The pool of an access impact entry: its name, and its account when the plan spans several
+ * ("web (account prod)", "web (default account)"), as pools of one name may be in each. */
+static void s_access_pool_text(struct cr_buf *out, const struct cr_plan *plan,
+                               const struct cr_plan_access *a)
+{
+    const struct cr_plan_pool *p = &plan->pools[a->pool];
+    cr_buf_puts(out, p->name);
+    if (!cr_plan_has_accounts(plan))
+        return;
+    if (p->account)
+        cr_buf_printf(out, " (account %s)", p->account);
+    else
+        cr_buf_puts(out, " (default account)");
+}
+
 static void s_text_access(struct cr_buf *out, bool color, const struct cr_plan *plan)
 {
     if (plan->n_access == 0)
@@ -140,9 +155,10 @@ static void s_text_access(struct cr_buf *out, bool color, const struct cr_plan *
     for (size_t i = 0; i < plan->n_access; i++) {
         const struct cr_plan_access *a = &plan->access[i];
         bool changed = s_access_changed(a);
-        cr_buf_printf(out, "  %s%s%s %s: %s", cr_render_ansi(color, changed ? CR_ANSI_YELLOW : CR_ANSI_RED),
-                      changed ? "~" : "!", cr_render_ansi(color, CR_ANSI_RESET),
-                      plan->pools[a->pool].name, a->name);
+        cr_buf_printf(out, "  %s%s%s ", cr_render_ansi(color, changed ? CR_ANSI_YELLOW : CR_ANSI_RED),
+                      changed ? "~" : "!", cr_render_ansi(color, CR_ANSI_RESET));
+        s_access_pool_text(out, plan, a);
+        cr_buf_printf(out, ": %s", a->name);
         if (changed)
             cr_buf_printf(out, ": %s \xe2\x86\x92 %s", a->before ? a->before : "(no pool)", a->after);
         cr_buf_printf(out, " (%s)\n", a->source);
@@ -303,7 +319,7 @@ fail:
     return NULL;
 }
 
-/* "access_impact": {"changed": n, "failing": n, "cases": [{"pool", "test", "case", "source",
+/* "access_impact": {"changed": n, "failing": n, "cases": [{"pool", "account", "test", "case", "source",
  * "before", "after", "decided_by", "changed", "failure"}]} */
 static json_t *s_json_access(const struct cr_plan *plan)
 {
@@ -312,8 +328,10 @@ static json_t *s_json_access(const struct cr_plan *plan)
     s_access_counts(plan, &changed, &failing);
     for (size_t i = 0; cases && i < plan->n_access; i++) {
         const struct cr_plan_access *a = &plan->access[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:o}", "pool",
-                              plan->pools[a->pool].name, "test", a->test, "case", a->name,
+        json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:o}", "pool",
+                              plan->pools[a->pool].name, "account",
+                              cr_render_json_str_or_null(plan->pools[a->pool].account), "test",
+                              a->test, "case", a->name,
                               "source", a->source, "before", cr_render_json_str_or_null(a->before),
                               "after", a->after, "decided_by", cr_render_json_str_or_null(a->why),
                               "changed", s_access_changed(a), "failure",
@@ -387,6 +405,15 @@ static void s_md_pool(struct cr_buf *out, const struct cr_plan *plan, const stru
     cr_buf_puts(out, "\n");
 }
 
+/* A Markdown cell naming an account: `prod`, or (default). */
+static void s_md_account(struct cr_buf *out, const char *account)
+{
+    if (account)
+        cr_render_md_code(out, account, true);
+    else
+        cr_buf_puts(out, "(default)");
+}
+
 /* One summary row per changed pool: [account,] pool, region, action, calls. */
 static void s_md_row(struct cr_buf *out, const struct cr_plan *plan, const struct cr_plan_pool *p,
                      bool accounts)
@@ -394,10 +421,7 @@ static void s_md_row(struct cr_buf *out, const struct cr_plan *plan, const struc
     enum cr_render_kind kind = cr_render_kind_of_action(p->action);
     cr_buf_puts(out, "| ");
     if (accounts) {
-        if (p->account)
-            cr_render_md_code(out, p->account, true);
-        else
-            cr_buf_puts(out, "(default)");
+        s_md_account(out, p->account);
         cr_buf_puts(out, " | ");
     }
     cr_render_md_code(out, p->name, true);
@@ -445,7 +469,11 @@ static void s_md_access(struct cr_buf *out, const struct cr_plan *plan)
         return;
     cr_buf_puts(out, "### Access impact\n\n");
     s_access_summary(out, plan);
-    cr_buf_puts(out, "\n\n| Case | Pool | Before | After | Expectation |\n|---|---|---|---|---|\n");
+    bool accounts = cr_plan_has_accounts(plan);
+    cr_buf_puts(out, accounts ? "\n\n| Case | Account | Pool | Before | After | Expectation |\n"
+                                "|---|---|---|---|---|---|\n"
+                              : "\n\n| Case | Pool | Before | After | Expectation |\n"
+                                "|---|---|---|---|---|\n");
     for (size_t i = 0; i < plan->n_access; i++) {
         const struct cr_plan_access *a = &plan->access[i];
         cr_buf_puts(out, "| ");
@@ -453,6 +481,10 @@ static void s_md_access(struct cr_buf *out, const struct cr_plan *plan)
         cr_buf_puts(out, " (");
         cr_render_md_code(out, a->source, true);
         cr_buf_puts(out, ") | ");
+        if (accounts) {
+            s_md_account(out, plan->pools[a->pool].account);
+            cr_buf_puts(out, " | ");
+        }
         cr_render_md_code(out, plan->pools[a->pool].name, true);
         cr_buf_puts(out, " | ");
         cr_render_md_text(out, a->before ? a->before : "(no pool)");

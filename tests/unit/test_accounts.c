@@ -364,6 +364,76 @@ static void test_accounts__renderers_group_by_account_then_region(void **state)
     cr_render_groups_dispose(&groups);
 }
 
+/* The plan pool named "web" in account (NULL = the default). */
+static size_t s_web_of(const struct cr_plan *plan, const char *account)
+{
+    for (size_t i = 0; i < plan->n_pools; i++) {
+        const struct cr_plan_pool *p = &plan->pools[i];
+        if (strcmp(p->name, "web") == 0 && p->action != CR_PLAN_DELETE &&
+            (account ? p->account && strcmp(p->account, account) == 0 : p->account == NULL))
+            return i;
+    }
+    fail_msg("no pool web in %s", account ? account : "the default account");
+    return 0;
+}
+
+/* Access impact of pools of one name in several accounts: every renderer names each entry's
+ * account (text in words, JSON "account", a Markdown column), as the operations do. */
+static void test_accounts__access_impact_names_the_account(void **state)
+{
+    struct s_world *w = *state;
+    struct cr_plan *plan = &w->plan;
+    static const char *const accounts[] = {"dev", "prod", NULL};
+    plan->access_checked = true;
+    plan->access = calloc(3, sizeof(*plan->access));
+    assert_non_null(plan->access);
+    plan->n_access = 3;
+    for (size_t i = 0; i < 3; i++) {
+        char source[32];
+        snprintf(source, sizeof(source), "t.yaml:%zu:7", 10 * i + 3);
+        plan->access[i] = (struct cr_plan_access){
+            s_web_of(plan, accounts[i]), strdup("t"), strdup("paid"), strdup(source),
+            i == 1 ? NULL : strdup("role Auth"), strdup(i == 2 ? "role Auth" : "role Paid"),
+            strdup("rule 1 matched"), i == 2 ? strdup("expected role Paid, got role Auth") : NULL};
+    }
+    struct cr_buf text = CR_BUF_INIT, md = CR_BUF_INIT, json = CR_BUF_INIT;
+    assert_ok(cr_render_text(&text, plan, NULL));
+    assert_ok(cr_render_markdown(&md, plan, NULL));
+    assert_ok(cr_render_json(&json, plan));
+    const char *x = cr_buf_cstr(&text);
+    if (!strstr(x, "Access impact (IdentityPoolTest cases):\n"
+                   "  ~ web (account dev): paid: role Auth \xe2\x86\x92 role Paid (t.yaml:3:7)\n"
+                   "      rule 1 matched\n"
+                   "  ~ web (account prod): paid: (no pool) \xe2\x86\x92 role Paid (t.yaml:13:7)\n"
+                   "      rule 1 matched\n"
+                   "  ! web (default account): paid (t.yaml:23:7)\n"
+                   "      warning: the expectation fails: expected role Paid, got role Auth\n"))
+        fail_msg("unexpected text:\n%s", x);
+    x = cr_buf_cstr(&md);
+    if (!strstr(x, "| Case | Account | Pool | Before | After | Expectation |\n"
+                   "|---|---|---|---|---|---|\n"
+                   "| paid (`t.yaml:3:7`) | `dev` | `web` | role Auth | **role Paid** | holds |\n"
+                   "| paid (`t.yaml:13:7`) | `prod` | `web` | (no pool) | **role Paid** | holds |\n"
+                   "| paid (`t.yaml:23:7`) | (default) | `web` | role Auth | role Auth | "
+                   ":warning: fails: expected role Paid, got role Auth |\n"))
+        fail_msg("unexpected Markdown:\n%s", x);
+    json_t *doc = json_loads(cr_buf_cstr(&json), 0, NULL);
+    json_t *cases = json_object_get(json_object_get(doc, "access_impact"), "cases");
+    assert_int_equal(json_array_size(cases), 3);
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = json_array_get(cases, i);
+        assert_string_equal(json_string_value(json_object_get(c, "pool")), "web");
+        if (accounts[i])
+            assert_string_equal(json_string_value(json_object_get(c, "account")), accounts[i]);
+        else
+            assert_true(json_is_null(json_object_get(c, "account")));
+    }
+    json_decref(doc);
+    cr_buf_dispose(&text);
+    cr_buf_dispose(&md);
+    cr_buf_dispose(&json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +448,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_accounts__a_saved_plan_records_every_account, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_accounts__the_inventory_is_checked_per_account, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_accounts__access_impact_names_the_account, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_accounts__renderers_group_by_account_then_region,
                                         setup, teardown),

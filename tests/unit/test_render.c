@@ -218,6 +218,7 @@ static void test_render__access_impact(void **state)
     assert_true(json_is_false(json_object_get(c, "changed")));
     assert_true(json_is_null(json_object_get(c, "decided_by")));
     assert_string_equal(json_string_value(json_object_get(c, "case")), "guests");
+    assert_true(json_is_null(json_object_get(c, "account"))); /* one account: null, as for operations */
     json_decref(doc);
     cr_buf_dispose(&text);
     cr_buf_dispose(&md);
