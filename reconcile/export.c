@@ -96,21 +96,25 @@ struct s_entry {
     char name[160];
 };
 
-/* "MobileApp Prod" -> "mobileapp-prod": lowercase, other runs become one '-'. */
-static void s_derive_name(char *out, size_t cap, const char *pool_name)
+/* "MobileApp Prod" -> "mobileapp-prod": lowercase, other runs become one '-'; at most
+ * max characters (max < cap). */
+static void s_derive_name(char *out, size_t cap, size_t max, const char *pool_name)
 {
     size_t n = 0;
     bool dash = false;
-    for (const char *s = pool_name ? pool_name : ""; *s && n + 2 < cap; s++) {
+    for (const char *s = pool_name ? pool_name : ""; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (isalnum(c)) {
-            if (dash && n > 0)
-                out[n++] = '-';
-            out[n++] = (char)tolower(c);
-            dash = false;
-        } else {
+        if (!isalnum(c)) {
             dash = true;
+            continue;
         }
+        size_t need = dash && n > 0 ? 2 : 1;
+        if (n + need > max || n + need >= cap)
+            break;
+        if (need == 2)
+            out[n++] = '-';
+        out[n++] = (char)tolower(c);
+        dash = false;
     }
     if (n == 0)
         n = (size_t)snprintf(out, cap, "pool");
@@ -162,11 +166,15 @@ static size_t s_entries(struct s_entry *out, const struct cr_live_state *state,
             done = out[k].pool == p;
         if (done || !s_selected(p, opts))
             continue;
-        char base[140];
-        s_derive_name(base, sizeof(base), p->config.name);
-        snprintf(out[n].name, sizeof(out[0].name), "%s", base);
-        for (unsigned k = 2; s_taken(out, n, p->account, out[n].name); k++)
-            snprintf(out[n].name, sizeof(out[0].name), "%s-%u", base, k);
+        char base[140], suffix[16] = "";
+        for (unsigned k = 1; k == 1 || s_taken(out, n, p->account, out[n].name); k++) {
+            if (k > 1)
+                snprintf(suffix, sizeof(suffix), "-%u", k);
+            /* a valid metadata.name, "-2" included */
+            s_derive_name(base, sizeof(base), CR_MANIFEST_NAME_MAX - strlen(suffix),
+                          p->config.name);
+            snprintf(out[n].name, sizeof(out[0].name), "%s%s", base, suffix);
+        }
         out[n++].pool = p;
     }
     qsort(out, n, sizeof(*out), s_cmp_entry);

@@ -163,6 +163,12 @@ size_t cr_manifest_kind_count(void);
 /** The i-th kind of ours, or NULL past the end. Static string. */
 const char *cr_manifest_kind_name(size_t i);
 
+/** The longest metadata.name (of a pool or an account). */
+#define CR_MANIFEST_NAME_MAX 63
+
+/** True when s is a valid metadata.name: 1 to 63 of a-z, 0-9 and '-', not starting with '-'. */
+bool cr_manifest_name_valid(const char *s);
+
 /**
  * True when the text s[0..len), written as a plain (unquoted) YAML scalar, reads back as that
  * string in manifests (YAML 1.2 core schema): false for null, booleans, integers and floats

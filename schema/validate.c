@@ -125,10 +125,10 @@ static void s_check_provider_arns(struct cr_mctx *ctx, const struct cr_model_lis
 
 /* ---- metadata ---- */
 
-static bool s_name_ok(const char *s)
+bool cr_manifest_name_valid(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 63)
+    if (n == 0 || n > CR_MANIFEST_NAME_MAX)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -143,7 +143,7 @@ static bool s_name_ok(const char *s)
 static void s_check_name(struct cr_mctx *ctx, const struct cr_model_str *name, const char *what)
 {
     char q[100];
-    if (name->value != NULL && !s_name_ok(name->value))
+    if (name->value != NULL && !cr_manifest_name_valid(name->value))
         cr_manifest__field_diag(ctx, name->loc,
                                 "'%s' is not a valid %s (1 to 63 lowercase letters, digits and "
                                 "'-', starting with a letter or digit)",

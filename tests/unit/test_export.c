@@ -191,6 +191,43 @@ static void test_export__tricky_strings_round_trip(void **state)
     }
 }
 
+/* Names derived from long pool names (up to 128 characters) stay valid metadata.names: at most
+ * 63 characters, the "-2" of a second pool of the same name included. */
+static void test_export__derived_names_are_at_most_63_characters(void **state)
+{
+    struct world *w = *state;
+    char long_name[129];
+    memset(long_name, 'M', 128);
+    long_name[128] = '\0';
+    struct cr_live_state live;
+    cr_live_state_init(&live);
+    struct fx_live l[2];
+    for (int i = 0; i < 2; i++) {
+        fx_live_init(&l[i], i ? "us-east-1:44444444-2222-3333-4444-555555555555" : FX_ID, NULL,
+                     NULL);
+        free(l[i].config.name);
+        l[i].config.name = strdup(long_name);
+        fx_live_add(&live, &l[i]);
+    }
+    struct cr_live_state saved = w->live;
+    w->live = live;
+    struct cr_export_options opts = {.stack = "default", .all = true};
+    size_t n = 0;
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &opts));
+    assert_int_equal(n, 2);
+    struct cr_plan plan;
+    plan_export(w, &plan); /* loads and validates the names */
+    assert_int_equal(plan.n_pools, 2);
+    assert_int_equal(strlen(plan.pools[0].name), 63);
+    assert_int_equal(strlen(plan.pools[1].name), 63);
+    assert_string_not_equal(plan.pools[0].name, plan.pools[1].name);
+    cr_plan_dispose(&plan);
+    w->live = saved;
+    cr_live_state_dispose(&live);
+    for (int i = 0; i < 2; i++)
+        fx_live_dispose(&l[i]);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -199,6 +236,7 @@ int main(void)
         T(test_export__all_pools_round_trip_through_a_plan),
         T(test_export__by_stack_and_by_id_select_pools),
         T(test_export__tricky_strings_round_trip),
+        T(test_export__derived_names_are_at_most_63_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
