@@ -720,6 +720,9 @@ static void s_stop_keeper(struct cr_lock *lk)
     lk->keeper_running = false;
 }
 
+/* How many times a release reads back and deletes again after ambiguous deletes. */
+#define S_REMOVE_ROUNDS 5
+
 /* Deletes the object if it still holds our lease (store_mu held by the caller). */
 static int s_remove_ours(struct cr_lock *lk)
 {
@@ -731,7 +734,10 @@ static int s_remove_ours(struct cr_lock *lk)
         return CR_ENOMEM;
     }
     int rc = lk->store->ops->remove(lk->store->ctx, etag);
-    if (rc == CR_EAMBIGUOUS) { /* did it happen? */
+    /* Did it happen? Read back; still ours: delete again (the delete is conditional, so
+     * sending it again is safe), a few times, or a store answering 500 now and then leaves
+     * the lock to block every run until its lease expires. */
+    for (unsigned round = 0; rc == CR_EAMBIGUOUS && round < S_REMOVE_ROUNDS; round++) {
         struct cr_lock_lease now = {0};
         rc = cr_lock_read(&now, lk->store);
         if (rc == CR_ENOTFOUND)
