@@ -16,6 +16,8 @@
 
 #include "reconcile/desired.h"
 #include "schema/manifest.h"
+#include "schema/model.h"
+#include "util/log.h"
 
 /* ---- reading ---- */
 
@@ -334,14 +336,22 @@ static void s_providers(struct s_emit *e, const struct cr_cognito_pool *c)
     s_seq_end(e);
 }
 
-static void s_mapping(struct s_emit *e, const struct cr_cognito_role_mapping *m)
+/* Equal strings, NULL equal only to NULL. */
+static bool s_str_eq(const char *a, const char *b)
 {
-    s_str(e, m->provider ? m->provider : "");
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* key: the provider as a manifest names it (m->provider, or an OIDC provider's host). */
+static void s_mapping(struct s_emit *e, const char *key, const struct cr_cognito_role_mapping *m)
+{
+    s_str(e, key);
     s_map_start(e, false);
     s_kv(e, "type", m->type ? m->type : "");
     if (m->ambiguous_role_resolution)
         s_kv(e, "ambiguousRoleResolution", m->ambiguous_role_resolution);
-    if (m->n_rules) {
+    /* rules of a Token mapping mean nothing, and a manifest cannot hold them */
+    if (m->n_rules && s_str_eq(m->type, "Rules")) {
         s_str(e, "rulesConfiguration");
         s_map_start(e, false);
         s_str(e, "rules");
@@ -361,6 +371,50 @@ static void s_mapping(struct s_emit *e, const struct cr_cognito_role_mapping *m)
     s_map_end(e);
 }
 
+static bool s_has_mapping(const struct cr_cognito_roles *r, const char *provider)
+{
+    for (size_t i = 0; i < r->n_mappings; i++)
+        if (s_str_eq(r->mappings[i].provider, provider))
+            return true;
+    return false;
+}
+
+/*
+ * The key a manifest gives the mapping of provider (validate's rule: a login provider, an OIDC
+ * provider's host, a SAML ARN, "providerName:clientId"), or NULL when the pool does not have
+ * that provider any more (an Update removed it and left the mapping, which the service then
+ * refuses in every SetIdentityPoolRoles that keeps it). An OIDC provider named by its ARN
+ * (the service takes both) is written by its host.
+ */
+static const char *s_mapping_key(const struct cr_live_pool *p, const char *provider)
+{
+    const struct cr_cognito_pool *c = &p->config;
+    if (!provider)
+        return NULL;
+    if (cr_strmap_get(&c->supported_login_providers, provider) ||
+        cr_strlist_contains(&c->saml_provider_arns, provider))
+        return provider;
+    for (size_t i = 0; i < c->open_id_connect_provider_arns.len; i++) {
+        const char *arn = c->open_id_connect_provider_arns.items[i];
+        const char *host = cr_model_oidc_host(arn);
+        if (s_str_eq(host, provider))
+            return provider;
+        if (strcmp(arn, provider) == 0 && host && !s_has_mapping(&p->roles, host))
+            return host;
+    }
+    for (size_t i = 0; i < c->n_cognito_identity_providers; i++) {
+        const struct cr_cognito_provider *up = &c->cognito_identity_providers[i];
+        size_t n = up->provider_name ? strlen(up->provider_name) : 0;
+        if (n && up->client_id && strncmp(provider, up->provider_name, n) == 0 &&
+            provider[n] == ':' && strcmp(provider + n + 1, up->client_id) == 0)
+            return provider;
+    }
+    return NULL;
+}
+
+/* Role mappings a manifest cannot hold are left out or rewritten, each with a warning on
+ * stderr: the plan of the exported manifests then shows the SetIdentityPoolRoles that
+ * repairs them. */
 static void s_roles(struct s_emit *e, const struct cr_live_pool *p)
 {
     s_strmap(e, "roles", &p->roles.roles, false);
@@ -368,8 +422,26 @@ static void s_roles(struct s_emit *e, const struct cr_live_pool *p)
         return;
     s_str(e, "roleMappings");
     s_map_start(e, false);
-    for (size_t i = 0; i < p->roles.n_mappings; i++)
-        s_mapping(e, &p->roles.mappings[i]);
+    for (size_t i = 0; i < p->roles.n_mappings; i++) {
+        const struct cr_cognito_role_mapping *m = &p->roles.mappings[i];
+        const char *key = s_mapping_key(p, m->provider);
+        const char *prov = m->provider ? m->provider : "";
+        if (!key) {
+            cr_log_info("warning: %s: the role mapping of '%s' is left out: the pool has no "
+                        "such provider any more (the next apply removes the mapping)",
+                        p->config.id, prov);
+            continue;
+        }
+        if (strcmp(key, prov) != 0)
+            cr_log_info("warning: %s: the role mapping of '%s' is written under the provider's "
+                        "host '%s', as manifests name OIDC providers in role mappings",
+                        p->config.id, prov, key);
+        if (m->n_rules && !s_str_eq(m->type, "Rules"))
+            cr_log_info("warning: %s: the rules of the %s role mapping of '%s' are left out "
+                        "(rules apply to type Rules only)",
+                        p->config.id, m->type ? m->type : "untyped", prov);
+        s_mapping(e, key, m);
+    }
     s_map_end(e);
 }
 

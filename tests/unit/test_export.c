@@ -228,6 +228,40 @@ static void test_export__derived_names_are_at_most_63_characters(void **state)
         fx_live_dispose(&l[i]);
 }
 
+/* Role mappings a manifest cannot hold (the service keeps them): one of a provider an Update
+ * removed, one naming an OIDC provider by its ARN, a Token mapping with rules. The export
+ * still validates (they are left out or rewritten), and its plan is the one call that
+ * repairs them. */
+static void test_export__role_mappings_a_manifest_cannot_hold(void **state)
+{
+    struct world *w = *state;
+    struct fx_live l;
+    fx_live_init(&l, FX_ID, "default", "mobile");
+    fx_mapping(&l.roles, "accounts.google.com", "Token", "Deny"); /* not configured */
+    fx_mapping(&l.roles, FX_OIDC, "Token", "AuthenticatedRole");  /* by ARN */
+    struct cr_cognito_role_mapping *m =
+        fx_mapping(&l.roles, "graph.facebook.com", "Token", "Deny"); /* with rules */
+    fx_rule(m, "aud", "Equals", "x", FX_ROLE("Other"));
+    struct cr_live_state live;
+    cr_live_state_init(&live);
+    fx_live_add(&live, &l);
+    struct cr_live_state saved = w->live;
+    w->live = live;
+    struct cr_export_options opts = {.stack = "default", .by_stack = true};
+    size_t n = 0;
+    assert_ok(cr_export_write(&w->yaml, &n, &w->live, &opts));
+    assert_null(strstr(w->yaml.ptr, "accounts.google.com"));
+    assert_non_null(strstr(w->yaml.ptr, "    " FX_OIDC_HOST ":\n"));
+    struct cr_plan plan;
+    plan_export(w, &plan); /* loads: the manifest validates */
+    assert_int_equal(plan.n_ops, 1);
+    assert_int_equal(plan.ops[0].kind, CR_PLAN_OP_SET_ROLES);
+    cr_plan_dispose(&plan);
+    w->live = saved;
+    cr_live_state_dispose(&live);
+    fx_live_dispose(&l);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -237,6 +271,7 @@ int main(void)
         T(test_export__by_stack_and_by_id_select_pools),
         T(test_export__tricky_strings_round_trip),
         T(test_export__derived_names_are_at_most_63_characters),
+        T(test_export__role_mappings_a_manifest_cannot_hold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
