@@ -341,6 +341,11 @@ int cr_plan_verify(const struct cr_plan *plan, const struct cr_live_state *live)
         int rc = cr_live_fingerprint(now, l);
         if (rc < 0)
             return rc;
+        if (strcmp(now, p->fingerprint) != 0 && !l && p->pool_id) {
+            cr_error_set("pool '%s' (%s) was deleted since the plan was made; run plan again",
+                         p->name, p->pool_id);
+            return CR_ECONFLICT;
+        }
         if (strcmp(now, p->fingerprint) != 0) {
             cr_error_set("pool '%s' (%s): live state changed since the plan was made "
                          "(fingerprint %.12s, now %.12s); run plan again",

@@ -147,4 +147,13 @@ expect_in "$T/err" "(name tag 'app') appeared since the plan was made"
 expect_writes "$mark" ""
 [ "$(pool_id_of app | wc -l)" -eq 2 ] || fail "expected the twin and the original only"
 
+step "a planned pool deleted between plan and apply: refused as deleted, no write"
+emu_json DeleteIdentityPool "{\"IdentityPoolId\":\"$(json_get "$T/twin.json" 'd["IdentityPoolId"]')\"}" "$T/del.json"
+run_cr 2 plan "$T/m" --detailed-exitcode --out "$T/plan.json"
+emu_json DeleteIdentityPool "{\"IdentityPoolId\":\"$APP\"}" "$T/del.json"
+mark=$(log_mark)
+run_cr 1 apply "$T/plan.json"
+expect_in "$T/err" "pool 'app' ($APP) was deleted since the plan was made; run plan again"
+expect_writes "$mark" ""
+
 echo "PASS: saved plans"
