@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Seeded random live and desired states, checked by an independent reader (boto3).
 
-For each seed: random pools are made in cognito-identity-local with boto3 (pools of the
-stack, of another stack, unowned), random manifests are written, `cognito-reconcile apply
+For each seed: random pools are made in cognito-identity-local with boto3 in two regions (pools
+of the stack, of another stack, unowned), random manifests are written, `cognito-reconcile apply
 --prune` runs, and then boto3 reads every pool back and compares it with what the manifests
 and the live state before the apply say it must be (a model written here, not our reader).
 Then `plan --detailed-exitcode` must exit 0 and a second apply must make no write call (the
@@ -19,6 +19,7 @@ Usage: prop_boto3.py CR_BINARY EMULATOR_URL WORKDIR SEED...
 """
 import json
 import random
+import re
 import subprocess
 import sys
 import urllib.request
@@ -146,6 +147,26 @@ def gen_tags(rng, lo=0, hi=6):
 
 # ---- manifests ---------------------------------------------------------------------------
 
+# PyYAML writes YAML 1.1: a string such as 0123 or 1e3 goes out bare, and manifests are read as
+# YAML 1.2, where those are numbers. Quote every string that a 1.2 reader would not take as one.
+YAML12_NOT_STR = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|"
+                            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|"
+                            r"[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|"
+                            r"null|Null|NULL|~|true|True|TRUE|false|False|FALSE|)$")
+
+
+class Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper, value):
+    style = '"' if YAML12_NOT_STR.match(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+Dumper.add_representer(str, _str)
+
+
 def lc(key):
     return key[0].lower() + key[1:]
 
@@ -188,7 +209,35 @@ def manifest(name, cfg, roles, ptags, tags):
 
 # ---- the independent reader --------------------------------------------------------------
 
+REGIONS = ["us-east-1", "eu-west-1"]
+
+
+class Multi:
+    """One boto3 client per region; calls that take a pool id go to its region."""
+
+    def __init__(self, url):
+        self.by_region = {r: boto3.client("cognito-identity", endpoint_url=url, region_name=r,
+                                          config=Config(retries={"max_attempts": 2}))
+                          for r in REGIONS}
+        self.region = REGION
+
+    def __getattr__(self, op):
+        def call(**kw):
+            pid = kw.get("IdentityPoolId") or kw.get("ResourceArn", "").rsplit("/", 1)[-1]
+            region = pid.split(":", 1)[0] if pid else self.region
+            return getattr(self.by_region[region], op)(**kw)
+        return call
+
+
 def read_all(ci):
+    pools = {}
+    for region in REGIONS:
+        ci.region = region
+        pools.update(read_region(ci, region))
+    return pools
+
+
+def read_region(ci, region):
     pools = {}
     token = None
     while True:
@@ -202,7 +251,7 @@ def read_all(ci):
             d.pop("ResponseMetadata", None)
             r = ci.get_identity_pool_roles(IdentityPoolId=pid)
             tags = ci.list_tags_for_resource(
-                ResourceArn="arn:aws:cognito-identity:%s:%s:identitypool/%s" % (REGION, ACCOUNT, pid))["Tags"]
+                ResourceArn="arn:aws:cognito-identity:%s:%s:identitypool/%s" % (region, ACCOUNT, pid))["Tags"]
             pt = {}
             for prov in tag_providers(d):
                 g = ci.get_principal_tag_attribute_map(IdentityPoolId=pid, IdentityProviderName=prov)
@@ -241,14 +290,11 @@ def emu_writes_since(url, mark):
     return [r["operation"] for r in reqs if r.get("operation") in WRITE_OPS]
 
 
-def arn(pid):
-    return "arn:aws:cognito-identity:%s:%s:identitypool/%s" % (REGION, ACCOUNT, pid)
-
-
-def make_live(ci, cfg, roles, ptags, tags):
+def make_live(ci, cfg, roles, ptags, tags, region=REGION):
     body = dict(cfg)
     if tags:
         body["IdentityPoolTags"] = tags
+    ci.region = region
     pid = ci.create_identity_pool(**body)["IdentityPoolId"]
     if roles is not None:
         r, m = roles
@@ -272,25 +318,29 @@ def run(cr, args, want=(0,)):
 
 def one_case(cr, url, workdir, seed):
     rng = random.Random(seed)
-    ci = boto3.client("cognito-identity", endpoint_url=url, region_name=REGION,
-                      config=Config(retries={"max_attempts": 2}))
+    ci = Multi(url)
     # A clean emulator per case: delete whatever is there.
     for pid in list(read_all(ci)):
         ci.delete_identity_pool(IdentityPoolId=pid)
 
-    names = ["p%d" % i for i in range(rng.randint(0, 7))]
+    names = ["p%d" % i for i in range(rng.randint(0, 9))]
+    region_of = {n: rng.choice(REGIONS) for n in names}
+    read_regions = {REGION} | set(region_of.values())
     made = {}  # name -> the configuration it was created with
     was_cut = set()  # names whose pool lost providers by hand
     before = {}  # name -> pid of the live pool of the stack (before apply)
     expect_untouched = {}  # pid -> state that must be left alone
-    for name in names + ["gone%d" % i for i in range(rng.randint(0, 2))]:
+    gone = ["gone%d" % i for i in range(rng.randint(0, 2))]
+    for g in gone:
+        region_of[g] = rng.choice(sorted(read_regions))
+    for name in names + gone:
         if rng.random() < 0.6:
             cfg = gen_config(rng)
             roles = gen_roles(rng, cfg) if rng.random() < 0.7 else None
             ptags = gen_ptags(rng, cfg) if rng.random() < 0.5 else None
             tags = gen_tags(rng)
             tags.update({OWN + "stack": STACK, OWN + "name": name})
-            before[name] = make_live(ci, cfg, roles, ptags, tags)
+            before[name] = make_live(ci, cfg, roles, ptags, tags, region_of[name])
             made[name] = cfg
             if rng.random() < 0.3:
                 # changed by hand afterwards: providers removed (their role mappings and
@@ -313,7 +363,8 @@ def one_case(cr, url, workdir, seed):
         tags = gen_tags(rng)
         if rng.random() < 0.5:
             tags.update({OWN + "stack": "other", OWN + "name": rng.choice(names or ["x"])})
-        pid = make_live(ci, cfg, gen_roles(rng, cfg), gen_ptags(rng, cfg), tags)
+        pid = make_live(ci, cfg, gen_roles(rng, cfg), gen_ptags(rng, cfg), tags,
+                        rng.choice(REGIONS))
         expect_untouched[pid] = None
     live0 = read_all(ci)
     for pid in expect_untouched:
@@ -344,12 +395,14 @@ def one_case(cr, url, workdir, seed):
             ptags = {p: (True, {}) for p in tag_providers(cfg) if rng.random() < 0.7}
         tags = gen_tags(rng) if rng.random() < 0.7 else None
         desired[name] = (cfg, roles, ptags, tags)
-        docs.append(manifest(name, cfg, roles, ptags, tags))
+        doc = manifest(name, cfg, roles, ptags, tags)
+        doc["metadata"]["region"] = region_of[name]
+        docs.append(doc)
     mdir = "%s/m%d" % (workdir, seed)
     subprocess.run(["rm", "-rf", mdir], check=True)
     subprocess.run(["mkdir", "-p", mdir], check=True)
     with open(mdir + "/pools.yaml", "w") as f:
-        yaml.safe_dump_all(docs, f, allow_unicode=True, sort_keys=False)
+        yaml.dump_all(docs, f, Dumper=Dumper, allow_unicode=True, sort_keys=False)
 
     # the emulator has no quotas: no need to pace the calls to the service's
     common = ["--endpoint-url", url, "--stack", STACK, "--region", REGION, "--quiet",
@@ -420,7 +473,9 @@ def one_case(cr, url, workdir, seed):
     exp = "%s/export%d" % (workdir, seed)
     subprocess.run(["rm", "-rf", exp], check=True)
     subprocess.run(["mkdir", "-p", exp], check=True)
-    run(cr, ["export", "--out", exp + "/stack.yaml"] + common)
+    for region in REGIONS:  # export --stack reads one region
+        run(cr, ["export", "--out", "%s/stack-%s.yaml" % (exp, region)] + common +
+            ["--region", region])
     # role mappings a manifest cannot hold (a provider removed by hand, rules on a Token
     # mapping) are left out of the export: the plan repairs them, and only them
     repair = set()
