@@ -413,6 +413,16 @@ static int s_check_saved_plan_options(const struct cr_cli_options *opts, const s
                      p->stack ? p->stack : CR_CLI_DEFAULT_STACK, opts->stack);
         return CR_EINVALID;
     }
+    /* plan --out resolves and records every account's id; the digest does not cover it, so
+     * a file without one would silently skip the wrong-account guard */
+    for (size_t i = 0; i < p->n_accounts; i++)
+        if (p->accounts[i].account.account_id == NULL) {
+            cr_error_set("%s: saved plan: accounts[%zu].account_id: missing (plan --out always "
+                         "records it, for the wrong-account guard): the file was edited; run "
+                         "plan --out again",
+                         opts->paths.items[0], i);
+            return CR_EINVALID;
+        }
     return 0;
 }
 

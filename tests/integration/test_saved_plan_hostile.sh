@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Saved plans handled by a hostile but realistic user: parts of the file that the digest does
+# not cover are edited between plan and apply. Apply must refuse with a clear message naming
+# the member, and make no API call at all (asserted on the emulator's request log).
+. "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
+cli_setup
+command -v jq >/dev/null || fail "jq is not installed (scripts/deps.sh installs it)"
+
+pool_yaml app "App" >"$T/m/app.yaml"
+run_cr 0 apply "$T/m" --auto-approve
+sed -i 's/identityPoolName: .*/identityPoolName: "App Two"/' "$T/m/app.yaml"
+run_cr 0 plan "$T/m" --out "$T/plan.json"
+DIGEST=$(jq -r .digest "$T/plan.json")
+[ "$(jq -r '.accounts[0].account_id' "$T/plan.json")" = 123456789012 ] ||
+    fail "plan --out did not record the account id"
+
+# expect_no_call FILE TEXT: apply FILE (pinned to the reviewed digest) exits 1 naming TEXT,
+# with no API call.
+expect_no_call() {
+    local mark
+    mark=$(log_mark)
+    run_cr 1 apply "$1" --expect-digest "$DIGEST"
+    expect_in "$T/err" "$2"
+    [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "$1: API calls were made: $(ops_since "$mark" all)"
+}
+
+step "the recorded account id is not in the digest: removing it must not skip the account guard"
+jq '.accounts[0].account_id = null' "$T/plan.json" >"$T/null.json"
+expect_no_call "$T/null.json" "accounts[0].account_id"
+jq '.accounts[0] |= with_entries(if .key == "account_id" then .key = "accotnt_id" else . end)' \
+    "$T/plan.json" >"$T/typo.json"
+expect_no_call "$T/typo.json" "accounts[0].account_id"
+
+step "the reviewed plan still applies"
+run_cr 0 apply "$T/plan.json" --expect-digest "$DIGEST"
+
+echo "PASS: hostile saved plans"
