@@ -7,6 +7,10 @@
  * exits at once (128 + signal); during the write phase it makes the write guard refuse, so
  * apply stops before its next call, reports, releases and exits 128 + signal; a second signal
  * exits at once and leaves the lease to expire (calls may still be in flight).
+ *
+ * An apply without a lock gets the same signal thread, holding no lease: a signal before the
+ * write phase exits at once (nothing was changed), one during it stops apply before its next
+ * call (the report says what was done), a second one exits at once.
  */
 #include "cmd/cognito-reconcile/lock.h"
 
@@ -24,9 +28,11 @@
 
 struct cr_cli_lock {
     pthread_mutex_t mu;
-    struct cr_lock *lock; /* under mu: NULL while it is being taken */
+    struct cr_lock *lock; /* under mu: NULL while it is being taken (or with no lease) */
     int pending;          /* under mu: a signal that came while it was being taken */
-    char *url;
+    char *url;            /* NULL: no lock is configured, only the signals are handled */
+    bool writing;         /* under mu, with no lease: the write phase began */
+    int interrupted;      /* under mu, with no lease: the signal that stops the writes */
     pthread_t signals;
     bool signals_running;
     sigset_t old_mask; /* the main thread's mask before the lock blocked SIGINT/SIGTERM */
@@ -103,6 +109,32 @@ static void s_say(const char *fmt, ...)
         (void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
+/* A signal to an apply that holds no lease: the first stops it (at once before the writes,
+ * before the next call during them), a second exits at once. */
+static void s_unlocked_signal(struct cr_cli_lock *cl, int sig, unsigned count)
+{
+    const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    pthread_mutex_lock(&cl->mu);
+    bool writing = cl->writing;
+    if (!cl->interrupted)
+        cl->interrupted = sig;
+    pthread_mutex_unlock(&cl->mu);
+    if (!writing) {
+        s_say("\ninterrupted (%s): nothing was changed\n", name);
+        _exit(128 + sig);
+    }
+    if (count == 1) {
+        s_say("\ninterrupted (%s): stopping once the calls in flight have answered (a second "
+              "signal exits at once)\n",
+              name);
+        return;
+    }
+    s_say("\ninterrupted again (%s): exiting at once; calls may still be in flight (run apply "
+          "again to converge)\n",
+          name);
+    _exit(128 + sig);
+}
+
 static void *s_signal_thread(void *arg)
 {
     struct cr_cli_lock *cl = arg;
@@ -122,6 +154,10 @@ static void *s_signal_thread(void *arg)
             continue;
         }
         const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+        if (!cl->url) {
+            s_unlocked_signal(cl, sig, ++count);
+            continue;
+        }
         pthread_mutex_lock(&cl->mu);
         struct cr_lock *lock = cl->lock;
         if (!lock) /* still taking it: the taker (or its wait) ends the run */
@@ -212,6 +248,25 @@ static int s_hand_over(struct cr_cli_lock *cl, struct cr_lock *lock)
     return sig;
 }
 
+/* No lock configured: the signal thread alone, so that an interrupted apply reports. */
+static int s_signals_only(struct cr_cli_lock **out)
+{
+    struct cr_cli_lock *cl = calloc(1, sizeof(*cl));
+    if (!cl) {
+        cr_error_set("out of memory");
+        return CR_ENOMEM;
+    }
+    pthread_mutex_init(&cl->mu, NULL);
+    int rc = s_start_signals(cl);
+    if (rc < 0) {
+        pthread_mutex_destroy(&cl->mu);
+        free(cl);
+        return rc;
+    }
+    *out = cl;
+    return 0;
+}
+
 int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts,
                      const char *default_region, const char *revision)
 {
@@ -220,8 +275,10 @@ int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts
     struct cr_cli_lock *cl = NULL;
     *out = NULL;
     int rc = cr_cli_lock_store(&store, opts, default_region);
-    if (rc < 0 || !store)
+    if (rc < 0)
         return rc;
+    if (!store)
+        return s_signals_only(out);
     cl = calloc(1, sizeof(*cl));
     cl->url = cl ? strdup(store->where) : NULL;
     if (!cl || !cl->url) {
@@ -309,14 +366,34 @@ void cr_cli_lock_note(const struct cr_cli_options *opts, const char *default_reg
     cr_lock_store_free(store);
 }
 
+/* With no lease: the signal that stopped the writes, or 0. */
+static int s_unlocked_interrupted(struct cr_cli_lock *cl)
+{
+    pthread_mutex_lock(&cl->mu);
+    int sig = cl->interrupted;
+    pthread_mutex_unlock(&cl->mu);
+    if (sig)
+        cr_error_set("interrupted (%s): stopped before the next write call",
+                     sig == SIGINT ? "SIGINT" : "SIGTERM");
+    return sig;
+}
+
 int cr_cli_lock_guard(void *ctx)
 {
     struct cr_cli_lock *cl = ctx;
+    if (cl && !cl->url)
+        return s_unlocked_interrupted(cl) ? CR_EREFUSED : 0;
     return cl ? cr_lock_check(cl->lock) : 0;
 }
 
 int cr_cli_lock_begin_writes(struct cr_cli_lock *lk)
 {
+    if (lk && !lk->url) {
+        pthread_mutex_lock(&lk->mu);
+        lk->writing = true;
+        pthread_mutex_unlock(&lk->mu);
+        return 0;
+    }
     return lk ? cr_lock_begin_writes(lk->lock) : 0;
 }
 
@@ -324,6 +401,13 @@ int cr_cli_lock_finish(struct cr_cli_lock *lk, int status)
 {
     if (!lk)
         return status;
+    if (!lk->url) {
+        s_stop_signals(lk);
+        int sig = lk->interrupted; /* the signal thread has ended */
+        pthread_mutex_destroy(&lk->mu);
+        free(lk);
+        return sig ? 128 + sig : status;
+    }
     int rc = cr_lock_release(lk->lock);
     int sig = cr_lock_interrupted(lk->lock);
     if (rc == 0)

@@ -34,8 +34,10 @@ int cr_cli_lock_store(struct cr_lock_store **out, const struct cr_cli_options *o
 
 /**
  * apply: takes the configured lock (waiting up to --lock-timeout), starts its keeper and the
- * signal thread. *out is NULL when no lock is configured. A held lock: CR_ECONFLICT, the
- * message naming the holder and the force-unlock command. revision is recorded in the lease.
+ * signal thread. When no lock is configured *out holds no lease, only the signal thread (an
+ * interrupted apply stops before its next write call and reports). A held lock: CR_ECONFLICT,
+ * the message naming the holder and the force-unlock command. revision is recorded in the
+ * lease.
  */
 int cr_cli_lock_take(struct cr_cli_lock **out, const struct cr_cli_options *opts,
                      const char *default_region, const char *revision) CR_WARN_UNUSED;

@@ -586,7 +586,9 @@ int cr_cli_session_lock(struct cr_cli_session *s)
     struct cr_lock_settings settings;
     const char *what = NULL;
     int rc = cr_cli_lock_settings(&settings, &what, s->opts); /* a bad URL fails every verb */
-    if (rc < 0 || !settings.url)
+    /* apply without a lock still gets the signal thread (an interrupted apply reports); a
+     * watch cycle (--git-url is watch's alone) does not: the controller handles signals */
+    if (rc < 0 || (!settings.url && (s->opts->verb != CR_CLI_APPLY || s->opts->git_url != NULL)))
         return rc;
     if (s->opts->verb != CR_CLI_APPLY) {
         cr_cli_lock_note(s->opts, region);

@@ -100,6 +100,17 @@ pool_yaml() {
     printf 'apiVersion: cognito-reconcile/v1\nkind: IdentityPool\nmetadata:\n  name: %s\n  region: us-east-1\nspec:\n  identityPoolName: %s\n  allowUnauthenticatedIdentities: false\n' "$1" "$1"
 }
 
+# wait_said WHAT FILE TEXT: waits until FILE (a background run's output) contains TEXT,
+# polling every 50 ms for 20 s at most.
+wait_said() {
+    local i=0
+    until grep -qF -- "$3" "$2" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 400 ] || fail "timed out waiting for $1"
+        sleep 0.05
+    done
+}
+
 # expect_in FILE TEXT: FILE ($T/out or $T/err) contains TEXT (fixed string).
 expect_in() {
     grep -qF -- "$2" "$1" || fail "expected '$2' in $(basename "$1")"
