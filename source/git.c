@@ -901,6 +901,9 @@ static int s_job_fetch(struct s_job *job)
     fo.callbacks.sideband_progress = s_sideband;
     fo.callbacks.payload = &f;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    /* a branch deleted on the remote drops our copy of it: the lookup below then fails,
+     * instead of reconciling a commit no branch holds any more */
+    fo.prune = GIT_FETCH_PRUNE;
     char *specs[] = {refspec.ptr};
     git_strarray list = {specs, 1};
     int rc = git_remote_fetch(remote, &list, &fo, "cognito-reconcile watch");
