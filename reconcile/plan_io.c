@@ -7,6 +7,7 @@
  * recorded digest is theirs. docs/plan.md "Saved plans" defines the digest.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,7 +320,7 @@ int cr_plan_save(const struct cr_plan *plan, const char *path)
     /* temporary file + rename: a reader never sees half a plan */
     fp = fopen(tmp.ptr, "w");
     if (!fp) {
-        cr_error_set("%s: cannot write the plan", path);
+        cr_error_set("%s: cannot write the plan: %s", path, strerror(errno));
         goto done;
     }
     bool written = fwrite(text.ptr, 1, text.len, fp) == text.len;

@@ -4,6 +4,7 @@
  * 1 on any error; invalid manifests stop before any API call.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd/cognito-reconcile/session.h"
 #include "util/log.h"
@@ -17,6 +18,13 @@ static const char s_description[] =
 
 static int s_run(const struct cr_cli_options *opts)
 {
+    /* apply tells a saved plan from manifests by its name: another name would be read as
+     * manifests there, found to hold none, and "applied" as an empty plan */
+    size_t n = opts->out_file != NULL ? strlen(opts->out_file) : 0;
+    if (opts->out_file != NULL && (n <= 5 || strcmp(opts->out_file + n - 5, ".json") != 0))
+        return cr_cli_failf("--out %s: a saved plan's name must end in .json (apply FILE "
+                            "reads any other name as manifests)",
+                            opts->out_file);
     int result = -1;
     struct cr_cli_session s;
     cr_cli_session_init(&s, opts);

@@ -32,6 +32,18 @@ jq '.accounts[0] |= with_entries(if .key == "account_id" then .key = "accotnt_id
     "$T/plan.json" >"$T/typo.json"
 expect_no_call "$T/typo.json" "accounts[0].account_id"
 
+step "plan --out FILE not ending in .json is refused before any call: apply FILE would read it as manifests"
+# (apply tells a saved plan from manifests by the name: apply plan.out found "no manifest",
+# planned nothing and exited 0, the saved plan never applied)
+mark=$(log_mark)
+run_cr 1 plan "$T/m" --out "$T/plan.out"
+expect_in "$T/err" "--out $T/plan.out: a saved plan's name must end in .json"
+[ ! -e "$T/plan.out" ] || fail "a plan was written to $T/plan.out"
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "API calls were made: $(ops_since "$mark" all)"
+step "plan --out into a folder that does not exist says why"
+run_cr 1 plan "$T/m" --out "$T/no/such/plan.json"
+expect_in "$T/err" "$T/no/such/plan.json: cannot write the plan: No such file or directory"
+
 step "the reviewed plan still applies"
 run_cr 0 apply "$T/plan.json" --expect-digest "$DIGEST"
 
