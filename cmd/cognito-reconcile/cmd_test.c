@@ -278,6 +278,10 @@ static int s_run_live(struct s_run *run)
         rc = cr_cli_session_add_scope(s, s->desired.pools[i].account, s->desired.pools[i].region);
     if (rc == 0)
         rc = cr_cli_session_connect(s);
+    /* the wrong-account guard, as plan's: a profile holding another account's keys would read
+     * (and test) that account's pool of the same name */
+    if (rc == 0)
+        rc = cr_cli_session_guard(s, false);
     if (rc == 0)
         rc = cr_plan_wants_from_desired(&wants, s->desired.pools, s->desired.len);
     if (rc == 0)
