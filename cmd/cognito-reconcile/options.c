@@ -381,6 +381,19 @@ static int s_store(struct cr_cli_options *opts, const struct s_option *opt, cons
         *(bool *)member = true;
         return 0;
     case S_STRING:
+        if (opt->offset == S_OFF(stack)) {
+            /* written as a tag value: what the service would refuse is refused here, before
+             * anything is read or planned (with the config file's position when from there) */
+            const char *bad = !cr_utf8_valid(value, strlen(value))
+                                  ? "not valid UTF-8"
+                                  : cr_constraint_check_string(cr_shape_find("TagValueType"),
+                                                               value, strlen(value));
+            if (bad != NULL) {
+                cr_error_set("%s: the stack is the value of the tag " CR_TAG_STACK ": %s",
+                             opt->name, bad);
+                return CR_EINVALID;
+            }
+        }
         *(const char **)member = value;
         return 0;
     case S_S3_URL: {
@@ -650,16 +663,6 @@ int cr_cli_options_parse(struct cr_cli_options *out, int argc, char **argv)
     if (out->account_id != NULL &&
         (strlen(out->account_id) != 12 || strspn(out->account_id, "0123456789") != 12)) {
         cr_error_set("--account-id: '%s' is not an AWS account id (12 digits)", out->account_id);
-        return CR_EINVALID;
-    }
-    /* The stack is written as a tag value: what the service would refuse is refused here,
-     * before anything is read or planned. */
-    const char *bad = !cr_utf8_valid(out->stack, strlen(out->stack))
-                          ? "not valid UTF-8"
-                          : cr_constraint_check_string(cr_shape_find("TagValueType"), out->stack,
-                                                       strlen(out->stack));
-    if (bad != NULL) {
-        cr_error_set("--stack: the stack is the value of the tag " CR_TAG_STACK ": %s", bad);
         return CR_EINVALID;
     }
     /* No PATH reads the current folder: run from the wrong one (or with an empty $VAR for

@@ -77,6 +77,9 @@ long_stack=$(printf 's%.0s' $(seq 257))
 run_cr 1 apply "$T/m" --auto-approve --stack "$long_stack"
 expect_in "$T/err" "--stack: the stack is the value of the tag cognito-reconcile:stack: Member must have length less than or equal to 256"
 run_cr 1 export --stack "$long_stack"
+printf 'stack: %s\n' "$long_stack" >"$T/long-stack.yaml" # from a config file: its position
+run_cr 1 plan "$T/m" --config "$T/long-stack.yaml"
+expect_in "$T/err" "long-stack.yaml:1:1: --stack: the stack is the value of the tag"
 run_cr 1 validate "$T/m" --stack "$(printf '\xff')"
 [ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "option errors caused API calls"
 
