@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -685,6 +686,34 @@ static int s_plan_scopes(struct cr_cli_session *s)
     return rc;
 }
 
+/* A file named on the command line (or standard input) that holds no manifest of ours is an
+ * error, as kubectl's "no objects passed to apply": other YAML is skipped in folders only.
+ * Without this, a saved plan given under another name, or on standard input, was skipped and
+ * "applied" as an empty plan. */
+static int s_check_named_files(const struct cr_cli_session *s)
+{
+    const struct cr_cli_options *o = s->opts;
+    struct stat st;
+    for (size_t i = 0; o->git_ref == NULL && s->manifests != NULL && i < o->paths.len; i++) {
+        const char *p = o->paths.items[i];
+        bool is_stdin = strcmp(p, "-") == 0;
+        if (!is_stdin && (stat(p, &st) != 0 || !S_ISREG(st.st_mode)))
+            continue;
+        const char *shown = is_stdin ? "<stdin>" : p;
+        for (size_t k = 0; k < s->manifests->n_skipped; k++) {
+            const struct cr_manifest_skip *skip = &s->manifests->skipped[k];
+            if (strcmp(skip->file, shown) != 0)
+                continue;
+            cr_error_set("%s: %s, and a file named on the command line must hold one; a saved "
+                         "plan (plan --out FILE.json) is applied with apply FILE.json; nothing "
+                         "was read from or sent to AWS",
+                         shown, skip->reason);
+            return CR_EINVALID;
+        }
+    }
+    return 0;
+}
+
 /* A folder with no manifest is legal (with --prune it tears the stack down) but is more often
  * a wrong path: say so on stderr. */
 static void s_warn_if_empty(const struct cr_cli_session *s)
@@ -746,6 +775,8 @@ int cr_cli_session_plan(struct cr_cli_session *s, bool drift)
     int rc = cr_cli_session_resolve_region(s);
     if (rc == 0)
         rc = cr_cli_session_load(s);
+    if (rc == 0)
+        rc = s_check_named_files(s);
     if (rc == 0)
         s_warn_if_empty(s);
     if (rc == 0)

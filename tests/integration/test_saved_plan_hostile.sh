@@ -44,6 +44,25 @@ step "plan --out into a folder that does not exist says why"
 run_cr 1 plan "$T/m" --out "$T/no/such/plan.json"
 expect_in "$T/err" "$T/no/such/plan.json: cannot write the plan: No such file or directory"
 
+step "a saved plan given where manifests are read (another name, standard input) is refused, not applied as nothing"
+# (it is YAML of no cognito-reconcile kind: it was skipped, "no manifest found", exit 0)
+cp "$T/plan.json" "$T/plan.saved"
+mark=$(log_mark)
+run_cr 1 apply "$T/plan.saved" --auto-approve
+expect_in "$T/err" "$T/plan.saved: not a cognito-reconcile manifest"
+expect_in "$T/err" "a saved plan (plan --out FILE.json) is applied with apply FILE.json"
+rc=0
+"$CR" apply --endpoint-url "$EMU_URL" - --auto-approve <"$T/plan.json" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "apply - with a saved plan on stdin exited $rc, expected 1"
+expect_in "$T/err" "<stdin>: not a cognito-reconcile manifest"
+run_cr 1 drift "$T/plan.saved"
+expect_in "$T/err" "$T/plan.saved: not a cognito-reconcile manifest"
+[ "$(ops_since "$mark" all | wc -l)" -eq 0 ] || fail "API calls were made: $(ops_since "$mark" all)"
+# a folder may hold other YAML: it is skipped there, as before
+cp "$T/plan.json" "$T/m/ci.yml"
+run_cr 0 plan "$T/m"
+rm "$T/m/ci.yml"
+
 step "the reviewed plan still applies"
 run_cr 0 apply "$T/plan.json" --expect-digest "$DIGEST"
 
