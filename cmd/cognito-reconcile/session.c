@@ -605,6 +605,24 @@ static int s_read_twins(void *stack, struct cr_live_state *state, struct cr_aws_
     return cr_twins_read_identities(state, client, stack);
 }
 
+/* A read of several accounts and regions failed: every failed one is named (the first is
+ * the error, the others are printed), so the message says which account and region it was. */
+static void s_read_failures(const struct cr_cli_session *s, const struct cr_live_source *sources)
+{
+    char where[CR_LIVE_SCOPE_MAX];
+    bool first = true;
+    for (size_t i = 0; i < s->n_scopes; i++) {
+        if (sources[i].result == 0)
+            continue;
+        cr_live_scope_key(where, s->scopes[i].account, s->scopes[i].region);
+        if (first)
+            cr_error_set("reading %s: %s", where, sources[i].error);
+        else
+            cr_log_info("error: reading %s: %s", where, sources[i].error);
+        first = false;
+    }
+}
+
 int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wants, size_t n,
                         bool discover)
 {
@@ -635,6 +653,8 @@ int cr_cli_session_read(struct cr_cli_session *s, const struct cr_live_want *wan
     cr_progress_begin(&s->progress, "reading live state", "pools", (unsigned)s->n_scopes);
     int rc = cr_live_read_all(&s->live, sources, s->n_scopes, wants, n, &ro);
     cr_progress_end(&s->progress);
+    if (rc != 0 && s->n_scopes > 1)
+        s_read_failures(s, sources);
     for (size_t i = 0; rc == 0 && i < s->n_scopes && !s->opts->quiet; i++) {
         struct cr_buf counts;
         unsigned long total = 0;

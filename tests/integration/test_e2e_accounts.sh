@@ -225,6 +225,16 @@ expect_in "$T/out" "<testsuite name=\"cognito-reconcile drift: account staging (
 expect_in "$T/out" "<testsuite name=\"cognito-reconcile drift: account prod ($PRD), region eu-west-1\" tests=\"1\" failures=\"0\""
 expect_in "$T/out" "classname=\"cognito-reconcile.default.staging.us-west-2\""
 
+step "a read that fails in two accounts names each account and region, and prints no report"
+emu_faults "[{\"operation\": \"DescribeIdentityPool\", \"account\": \"$DEV\", \"error\": 1},
+             {\"operation\": \"DescribeIdentityPool\", \"account\": \"$PRD\", \"error\": 1}]" ||
+    fail "faults"
+AWS_MAX_ATTEMPTS=1 run_cr 1 drift "$M" --output json
+emu_faults '[]' || fail "faults"
+expect_in "$T/err" "error: reading dev/us-east-1: DescribeIdentityPool "
+expect_in "$T/err" "error: reading prod/eu-west-1: DescribeIdentityPool "
+[ ! -s "$T/out" ] || fail "a drift report was printed although a read failed"
+
 step "pools without metadata.account: --account-id pins them; never one of the named accounts"
 pool_yaml plain >"$M/plain.yaml"
 run_cr 1 plan "$M" --account-id 999999999999
