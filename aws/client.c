@@ -542,6 +542,7 @@ struct s_streamed {
     struct cr_aws_request req;
     struct s_call_headers headers;
     struct cr_aws_call *call;
+    struct s_streamed *prev, *next; /* in the stream's list of requests held */
 };
 
 struct s_stream {
@@ -549,7 +550,18 @@ struct s_stream {
     cr_aws_next_call_fn *next;
     cr_aws_done_call_fn *done;
     void *ctx;
+    struct s_streamed *held; /* handed to the transport, not back yet */
 };
+
+static void s_unhold(struct s_stream *st, struct s_streamed *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        st->held = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+}
 
 static int s_stream_next(void *ctx, struct cr_aws_request **out)
 {
@@ -568,6 +580,10 @@ static int s_stream_next(void *ctx, struct cr_aws_request **out)
     cr_buf_clear(&call->response);
     s_to_request(&w->req, &w->headers, st->client, call);
     w->req.user = w;
+    w->next = st->held;
+    if (st->held)
+        st->held->prev = w;
+    st->held = w;
     *out = &w->req;
     return 0;
 }
@@ -577,6 +593,7 @@ static int s_stream_done(void *ctx, struct cr_aws_request *req)
     struct s_stream *st = ctx;
     struct s_streamed *w = req->user;
     struct cr_aws_call *call = w->call;
+    s_unhold(st, w);
     s_from_request(st->client, call, &w->req);
     cr_aws_request_dispose(&w->req);
     free(w);
@@ -586,6 +603,15 @@ static int s_stream_done(void *ctx, struct cr_aws_request *req)
 int cr_aws_stream(struct cr_aws_client *client, size_t window, cr_aws_next_call_fn *next,
                   cr_aws_done_call_fn *done, void *ctx)
 {
-    struct s_stream st = {client, next, done, ctx};
-    return cr_aws_perform_stream(client->transport, window, s_stream_next, s_stream_done, &st);
+    struct s_stream st = {client, next, done, ctx, NULL};
+    int rc = cr_aws_perform_stream(client->transport, window, s_stream_next, s_stream_done, &st);
+    /* stopped early: the transport cancelled the requests still held (their calls stay the
+     * caller's); their wrappers are ours */
+    while (st.held) {
+        struct s_streamed *w = st.held;
+        s_unhold(&st, w);
+        cr_aws_request_dispose(&w->req);
+        free(w);
+    }
+    return rc;
 }

@@ -279,6 +279,7 @@ struct s_call {
     enum s_kind kind;
     size_t index;    /* S_DESCRIBE: into ids; S_ROLES/S_PTAGS: into details */
     size_t provider; /* S_PTAGS: into the detail's providers */
+    struct s_call *prev, *next; /* in the reader's list of calls handed out */
 };
 
 /* The reader of one region: a describe queue (ids[ids_head..] due), a queue of described pools
@@ -303,6 +304,7 @@ struct s_reader {
     size_t *pool_seq;   /* for each pool added to state (from first_pool): its ids index */
     size_t first_pool, cap_seq;
     bool matched; /* a want named a pool that was found */
+    struct s_call *held; /* calls handed out and not answered yet (a failed read leaves some) */
 };
 
 static void s_details_free(struct s_detail *details, size_t n)
@@ -488,8 +490,24 @@ static int s_next(void *ctx, struct cr_aws_call **out)
             cr_error_set("out of memory reading live state");
         return rc;
     }
+    if (c) {
+        c->next = r->held;
+        if (r->held)
+            r->held->prev = c;
+        r->held = c;
+    }
     *out = c ? &c->call : NULL;
     return 0;
+}
+
+static void s_unhold(struct s_reader *r, struct s_call *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        r->held = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
 }
 
 /* cr_aws_done_fn: stores an answer; the first failure ends the read. */
@@ -515,6 +533,7 @@ static int s_done(void *ctx, struct cr_aws_call *call)
                            r->details[c->index].providers.items[c->provider]);
         break;
     }
+    s_unhold(r, c);
     s_call_free(c);
     if (rc == CR_ENOMEM && !cr_error_last()[0])
         cr_error_set("out of memory reading live state");
@@ -604,6 +623,12 @@ int cr_live_read(struct cr_live_state *state, struct cr_aws_client *client,
         s_progress(&r, 0, r.ids.len, false);
     if (result == 0)
         result = cr_aws_stream(client, s_window(&o), s_next, s_done, &r);
+    /* a stream stopped by a failure cancels the calls still out: they are ours to free */
+    while (r.held) {
+        struct s_call *c = r.held;
+        s_unhold(&r, c);
+        s_call_free(c);
+    }
     if (result == 0)
         result = s_restore_order(&r);
     if (result == 0)
