@@ -6,9 +6,9 @@
 # bounded memory: the resident set size at cycle 10 and at cycle N is printed, and the second
 # may exceed the first by at most 16 MiB (an upper bound: a leak of one cycle's state, a few
 # hundred KiB, over the run would pass it).
-# N is CR_SOAK_CYCLES: 200 by default, issue 15's run and the size for CI (about 50 s; the
+# N is CR_SOAK_CYCLES: 200 by default, issue 15's run and the size of make test (about 50 s; the
 # faults' retries and backoffs, not the CPU, set the pace); a larger number soaks longer, and
-# 60 is the least (docs/watch.md "Tests").
+# 60 is the least (docs/watch.md "Tests"). make sanitize runs 80 (tests/CMakeLists.txt).
 . "$CR_SOURCE_DIR/tests/integration/cli_lib.sh"
 cli_setup --fault '*:throttle=0.08' --fault '*:error=0.04' --fault '*:drop=0.02'
 . "$CR_SOURCE_DIR/tests/integration/watch_lib.sh"
