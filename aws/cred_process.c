@@ -26,6 +26,7 @@
 #include "aws/cred_internal.h"
 #include "aws/json.h"
 #include "aws/redact.h"
+#include "util/spawn.h"
 #include "util/strutil.h"
 
 #define S_MAX_STDOUT (64u * 1024u)
@@ -159,16 +160,23 @@ static int s_spawn(struct s_run *r, char **argv)
 {
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
     int rc = -1;
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
         rc = errno;
         goto done;
     }
+    /* no signal blocked or ignored: apply's threads block SIGINT/SIGTERM (one thread takes
+     * them), and a helper inheriting that would not stop on Ctrl-C */
+    rc = cr_spawnattr_init_clean(&attr);
+    if (rc != 0)
+        goto done;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
-    rc = posix_spawnp(&r->pid, argv[0], &fa, NULL, argv, environ);
+    rc = posix_spawnp(&r->pid, argv[0], &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
 done:
     if (out_pipe[1] >= 0)
         close(out_pipe[1]);

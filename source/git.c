@@ -62,6 +62,7 @@
 #include "source/ignore.h"
 #include "util/buf.h"
 #include "util/strmap.h"
+#include "util/spawn.h"
 #include "util/strutil.h"
 
 /* State of one collect call. */
@@ -1377,7 +1378,6 @@ static int s_decode(struct s_job *job, const struct cr_buf *bytes)
 static int s_spawn(pid_t *pid, int *fd, const char *what)
 {
     int sv[2];
-    sigset_t none, all;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     char *argv[] = {(char *)S_WORKER_NAME, (char *)S_WORKER_ARG, NULL};
@@ -1385,15 +1385,16 @@ static int s_spawn(pid_t *pid, int *fd, const char *what)
         cr_error_set("%s: cannot create a pipe: %s", what, strerror(errno));
         return CR_EIO;
     }
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    int rc = cr_spawnattr_init_clean(&attr);
+    if (rc != 0) {
+        close(sv[0]);
+        close(sv[1]);
+        cr_error_set("%s: cannot start a process (%s): %s", what, S_WORKER_EXE, strerror(rc));
+        return CR_EIO;
+    }
     posix_spawn_file_actions_init(&fa);
     /* first the channel: sv[1] may be 0 or 1 when those were closed */
-    int rc = posix_spawn_file_actions_adddup2(&fa, sv[1], S_WORKER_FD);
+    rc = posix_spawn_file_actions_adddup2(&fa, sv[1], S_WORKER_FD);
     if (rc == 0)
         rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     if (rc == 0)

@@ -78,6 +78,33 @@ no_secrets "$T/err"
 no_secrets "$T/out"
 [ "$(pools_in 222233334444)" = 1 ] || fail "the pool is not in the role's account"
 
+step "a credential_process helper starts with no signal blocked or ignored (Ctrl-C reaches it)"
+# apply blocks SIGINT/SIGTERM in its threads (one thread takes them, to stop between writes);
+# a helper run then -- to renew 3-second credentials after a create held 4 s -- must not
+# inherit that mask (it would ignore Ctrl-C), nor an ignored SIGPIPE. The bits of SIGHUP,
+# SIGINT, SIGQUIT, SIGPIPE and SIGTERM: 0x5007.
+cat >"$T/mask-helper.sh" <<EOF
+#!/bin/sh
+echo "\$(date +%s) \$(sed -n 's/^Sig\(Blk\|Ign\):[[:space:]]*//p' /proc/\$\$/status | tr '\n' ' ')" >>"$T/helper-mask"
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "Expiration": "%s"}' \
+    "$TEST_KEY" "$TEST_SECRET" "\$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)"
+EOF
+chmod +x "$T/mask-helper.sh"
+printf '[profile masked]\nregion = us-east-1\ncredential_process = %s\n' "$T/mask-helper.sh" >"$T/masked-config"
+mkdir -p "$T/masked"
+pool_yaml masked >"$T/masked/masked.yaml"
+: >"$T/helper-mask"
+emu_faults '[{"operation": "CreateIdentityPool", "latency_ms": 4000}]' || fail "cannot set the latency"
+AWS_CONFIG_FILE="$T/masked-config" run_cr 0 apply "$T/masked" --profile masked --auto-approve
+emu_faults '[]'
+read -r first _ <"$T/helper-mask"
+read -r last _ < <(tail -1 "$T/helper-mask")
+[ $((last - first)) -ge 3 ] || fail "the helper did not renew the credentials after the create: $(cat "$T/helper-mask")"
+while read -r _ blocked ignored; do
+    [ $(((0x$blocked | 0x$ignored) & 0x5007)) -eq 0 ] ||
+        fail "the helper started with SIGHUP/INT/QUIT/PIPE/TERM blocked or ignored: $(cat "$T/helper-mask")"
+done <"$T/helper-mask"
+
 step "one credentials chain for the run: manifests in two regions assume the role once"
 mkdir -p "$T/two"
 for r in us-east-1 eu-west-1; do
