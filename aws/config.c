@@ -254,16 +254,16 @@ const char *cr_aws_config_ca_bundle(const struct cr_aws_config *cfg, const struc
     return path ? path : cr_aws_config_get(cfg, "ca_bundle");
 }
 
-/* How many PEM certificates the open file holds (0 for anything else: DER, text, ...). */
-static size_t s_pem_certificates(FILE *f)
+/* Whether the open file holds a PEM certificate (false for anything else: DER, text, ...).
+ * Reads up to the first one only: every client of a run checks the bundle, and the system's
+ * holds some 140 certificates that libcurl parses anyway when it connects. */
+static bool s_has_pem_certificate(FILE *f)
 {
-    size_t n = 0;
-    STACK_OF(X509_INFO) *infos = PEM_X509_INFO_read(f, NULL, NULL, NULL);
-    for (int i = 0; infos && i < sk_X509_INFO_num(infos); i++)
-        n += sk_X509_INFO_value(infos, i)->x509 != NULL;
-    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    bool found = cert != NULL;
+    X509_free(cert);
     ERR_clear_error(); /* a file that is not PEM leaves libcrypto's reason: ours is the message */
-    return n;
+    return found;
 }
 
 int cr_aws_config_ca_bundle_checked(const char **out, const struct cr_aws_config *cfg,
@@ -294,7 +294,7 @@ int cr_aws_config_ca_bundle_checked(const char **out, const struct cr_aws_config
         problem = strerror(errno);
     else if (S_ISDIR(st.st_mode))
         problem = strerror(EISDIR);
-    else if (s_pem_certificates(f) == 0)
+    else if (!s_has_pem_certificate(f))
         verb = "holds no PEM certificate", problem = "no -----BEGIN CERTIFICATE----- block";
     if (problem) {
         cr_error_set("%s %s: %s (set it to a PEM file of CA certificates, or %s to use the "
